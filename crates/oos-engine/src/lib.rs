@@ -1,0 +1,1 @@
+//! oos-engine
