@@ -1,2 +1,9 @@
 //! The `oos` binary: parses the command line and hands each subcommand to its module.
-fn main() {}
+
+mod cli;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    cli::run(cli::Cli::parse())
+}
