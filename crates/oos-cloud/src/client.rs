@@ -1,0 +1,258 @@
+//! [`CloudClient`]: the outbound OpenAPI client behind `CloudApi` — resolves the endpoint and
+//! version, serializes parameters, adds the ClientToken, pages, retries with back-off.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use oos_actions::{ApiCall, CloudApi, CloudError};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::credentials::{CredentialChain, Credentials};
+use crate::endpoints::{EndpointConfig, Target};
+use crate::error::client_error;
+use crate::paging::{self, PageMerger};
+use crate::retry::{Backoff, RetryPolicy, RetryReason, Sleeper, TokioSleeper};
+use crate::transport::{self, Attempt, SignatureScheme};
+use crate::{client_token, params, select_targets};
+
+/// Everything configurable about outbound calls (credentials apart: see [`CloudClient::new`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct CloudConfig {
+    /// Region used when neither the call nor its parameters name one.
+    pub default_region: Option<String>,
+    pub endpoints: EndpointConfig,
+    pub signature: SignatureScheme,
+    pub retry: RetryPolicy,
+    /// AutoPaging stops after this many pages (the merged result holds what was fetched).
+    pub max_pages: u32,
+    /// Seconds to establish a connection.
+    pub connect_timeout_secs: u64,
+    /// Seconds for a whole attempt.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for CloudConfig {
+    fn default() -> Self {
+        Self {
+            default_region: None,
+            endpoints: EndpointConfig::default(),
+            signature: SignatureScheme::Acs3,
+            retry: RetryPolicy::default(),
+            max_pages: 1000,
+            connect_timeout_secs: 5,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+impl CloudConfig {
+    /// Points every product at one URL (the emulator), keeping per-service overrides.
+    pub fn with_sandbox(mut self, url: impl Into<String>) -> Self {
+        self.endpoints.sandbox = Some(url.into());
+        self
+    }
+
+    /// Sends product `OOS` calls to our own server.
+    pub fn with_oos_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoints.services.insert("oos".into(), url.into());
+        self
+    }
+}
+
+/// Counters since the client was built (safe to read at any time).
+#[derive(Debug, Default)]
+struct Counters {
+    calls: AtomicU64,
+    attempts: AtomicU64,
+    throttled_retries: AtomicU64,
+    server_error_retries: AtomicU64,
+    transport_retries: AtomicU64,
+    failed_calls: AtomicU64,
+}
+
+/// A snapshot of the client's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallStats {
+    /// HTTP requests asked for by callers (one per page).
+    pub calls: u64,
+    /// HTTP requests sent, retries included.
+    pub attempts: u64,
+    pub throttled_retries: u64,
+    pub server_error_retries: u64,
+    pub transport_retries: u64,
+    /// Requests that ended in an error after all retries.
+    pub failed_calls: u64,
+}
+
+/// The outbound client. Cheap to share (`Arc`); one connection pool for every product.
+#[derive(Debug)]
+pub struct CloudClient {
+    http: reqwest::Client,
+    credentials: Credentials,
+    config: CloudConfig,
+    backoff: Backoff,
+    sleeper: Arc<dyn Sleeper>,
+    counters: Counters,
+}
+
+impl CloudClient {
+    /// A client with explicit credentials.
+    pub fn new(config: CloudConfig, credentials: Credentials) -> Result<Self, CloudError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
+            .timeout(Duration::from_secs(config.request_timeout_secs))
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|error| client_error("InvalidConfiguration.HttpClient", error.to_string()))?;
+        Ok(Self {
+            http,
+            credentials,
+            backoff: Backoff::new(config.retry),
+            config,
+            sleeper: Arc::new(TokioSleeper),
+            counters: Counters::default(),
+        })
+    }
+
+    /// A client whose credentials come from the provider chain (configuration, environment,
+    /// aliyun config file); the profile's region becomes the default region if none is set.
+    pub fn from_chain(mut config: CloudConfig, chain: &CredentialChain<'_>) -> Result<Self, CloudError> {
+        let resolved = chain.resolve().map_err(|error| client_error(error.code(), error.to_string()))?;
+        tracing::info!(source = ?resolved.source, "cloud credentials resolved");
+        if config.default_region.is_none() {
+            config.default_region = resolved.region_id;
+        }
+        Self::new(config, resolved.credentials)
+    }
+
+    /// Replaces how the client waits between retries (tests record instead of sleeping).
+    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// Makes the back-off jitter reproducible.
+    pub fn with_backoff_seed(mut self, seed: u64) -> Self {
+        self.backoff = Backoff::seeded(self.config.retry, seed);
+        self
+    }
+
+    pub fn config(&self) -> &CloudConfig {
+        &self.config
+    }
+
+    /// Counters since the client was built.
+    pub fn stats(&self) -> CallStats {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let counters = &self.counters;
+        CallStats {
+            calls: read(&counters.calls),
+            attempts: read(&counters.attempts),
+            throttled_retries: read(&counters.throttled_retries),
+            server_error_retries: read(&counters.server_error_retries),
+            transport_retries: read(&counters.transport_retries),
+            failed_calls: read(&counters.failed_calls),
+        }
+    }
+
+    /// Performs one template-level call: every page, every retry.
+    pub async fn execute(&self, call: &ApiCall) -> Result<Value, CloudError> {
+        if select_targets::is_select_targets(call) {
+            return select_targets::select_targets(self, call).await;
+        }
+        let region = region_of(call).or(self.config.default_region.clone());
+        let target = self.config.endpoints.resolve(&call.service, region.as_deref())?;
+        let mut parameters = call.parameters.clone();
+        client_token::apply(&call.service, &call.api, &call.client_token, &mut parameters);
+        let idempotent = is_read_only(&call.api) || parameters.contains_key("ClientToken");
+        let wire = params::serialize(&call.service, &call.api, &parameters);
+        tracing::debug!(
+            service = %call.service, api = %call.api, host = %target.host, execution = %call.execution_id,
+            task = %call.task_name, parameters = ?wire.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(),
+            "cloud call"
+        );
+        let first = self.request(&target, call, &wire, idempotent).await?;
+        if call.roa.is_some() || !paging::applies(call.auto_paging, &parameters) {
+            return Ok(first);
+        }
+        let Some(mut merger) = PageMerger::new(first.clone()) else { return Ok(first) };
+        let mut latest = merger.collected();
+        for _ in 1..self.config.max_pages.max(1) {
+            let Some(next) = merger.next(latest) else { break };
+            let mut page_wire = wire.clone();
+            page_wire.push(next.parameter());
+            let page = self.request(&target, call, &page_wire, idempotent).await?;
+            latest = merger.absorb(&page);
+        }
+        Ok(merger.finish())
+    }
+
+    /// One HTTP request with retries.
+    async fn request(&self, target: &Target, call: &ApiCall, wire: &[(String, String)], idempotent: bool) -> Result<Value, CloudError> {
+        self.counters.calls.fetch_add(1, Ordering::Relaxed);
+        let attempt = Attempt { target, api: &call.api, parameters: wire, roa: call.roa.as_ref() };
+        let max_attempts = self.backoff.policy().max_attempts.max(1);
+        let mut retry = 0;
+        loop {
+            self.counters.attempts.fetch_add(1, Ordering::Relaxed);
+            let failure =
+                match transport::send(&self.http, &self.credentials, self.config.signature, &attempt, idempotent).await {
+                    Ok(value) => return Ok(value),
+                    Err(failure) => failure,
+                };
+            let Some(reason) = failure.retry.filter(|_| retry + 1 < max_attempts) else {
+                self.counters.failed_calls.fetch_add(1, Ordering::Relaxed);
+                return Err(failure.error);
+            };
+            let counter = match reason {
+                RetryReason::Throttled => &self.counters.throttled_retries,
+                RetryReason::ServerError => &self.counters.server_error_retries,
+                RetryReason::Transport => &self.counters.transport_retries,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let delay = self.backoff.delay(retry, failure.retry_after);
+            tracing::debug!(api = %call.api, code = %failure.error.code, retry, ?delay, "retrying cloud call");
+            self.sleeper.sleep(delay).await;
+            retry += 1;
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl CloudApi for CloudClient {
+    async fn call(&self, call: &ApiCall) -> Result<Value, CloudError> {
+        self.execute(call).await
+    }
+}
+
+/// The call's region: a `RegionId` parameter wins over the execution's region.
+fn region_of(call: &ApiCall) -> Option<String> {
+    match call.parameters.get("RegionId") {
+        Some(Value::String(region)) if !region.is_empty() => Some(region.clone()),
+        _ => call.region_id.clone().filter(|region| !region.is_empty()),
+    }
+}
+
+/// Reads are safe to repeat after a timeout whose outcome is unknown.
+fn is_read_only(api: &str) -> bool {
+    ["Describe", "List", "Get", "Query", "Check"].iter().any(|prefix| api.starts_with(prefix))
+}
+
+/// An [`ApiCall`] with only the fields a direct caller needs (tests, SelectTargets, CLI).
+pub fn simple_call(service: &str, api: &str, parameters: Map<String, Value>) -> ApiCall {
+    ApiCall {
+        service: service.to_owned(),
+        api: api.to_owned(),
+        region_id: None,
+        parameters,
+        roa: None,
+        auto_paging: true,
+        client_token: String::new(),
+        execution_id: String::new(),
+        task_name: String::new(),
+        ram_role: None,
+    }
+}

@@ -1,0 +1,23 @@
+//! Outbound Alibaba Cloud OpenAPI client for ACS::ExecuteAPI/WaitFor/CheckFor/SelectTargets:
+//! RPC (ACS3-HMAC-SHA256 or HMAC-SHA1 v1) and ROA calls, parameter serialization, AutoPaging,
+//! retries with back-off, ClientToken idempotency, endpoints and credentials.
+//!
+//! Entry point: [`CloudClient`], which implements [`oos_actions::CloudApi`].
+
+mod client;
+pub mod client_token;
+pub mod credentials;
+pub mod endpoints;
+mod error;
+pub mod paging;
+pub mod params;
+pub mod retry;
+pub mod select_targets;
+mod transport;
+
+pub use client::{CallStats, CloudClient, CloudConfig, simple_call};
+pub use credentials::{CredentialChain, CredentialError, CredentialSource, Credentials, ResolvedCredentials};
+pub use endpoints::{EndpointConfig, Target};
+pub use retry::{Backoff, RetryPolicy, Sleeper, TokioSleeper};
+pub use select_targets::select_targets;
+pub use transport::SignatureScheme;
