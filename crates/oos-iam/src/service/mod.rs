@@ -1,0 +1,98 @@
+//! `Iam`: the rules over an [`IdentityStore`]: names, limits, referential checks, policy resolution,
+//! authorization and AccessKeys. The server holds one `Iam` and calls it for every request.
+
+mod access_keys;
+mod authorize;
+mod entities;
+pub mod policies_api;
+
+use jiff::Timestamp;
+
+use crate::envelope::MasterKey;
+use crate::error::{EntityKind, IamError, StoreError};
+use crate::identity::{Record, Table};
+
+pub use entities::oos_trust_policy;
+
+/// The service principal executions assume roles as.
+pub const OOS_SERVICE_PRINCIPAL: &str = "oos.aliyuncs.com";
+/// RAM: a user can create at most two AccessKey pairs.
+pub const MAX_ACCESS_KEYS_PER_OWNER: usize = 2;
+/// RAM: a user can join at most five groups.
+pub const MAX_GROUPS_PER_USER: usize = 5;
+
+/// The IAM layer of one account.
+#[derive(Debug)]
+pub struct Iam<S> {
+    account: String,
+    store: S,
+    master_key: MasterKey,
+}
+
+impl<S> Iam<S> {
+    /// `account` is the account id used in ARNs (`acs:ram::<account>:user/<name>`).
+    pub fn new(account: impl Into<String>, store: S, master_key: MasterKey) -> Iam<S> {
+        Iam { account: account.into(), store, master_key }
+    }
+
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+}
+
+impl<S> Iam<S> {
+    async fn fetch<T: Record>(&self, key: &str) -> Result<T, IamError>
+    where
+        S: Table<T>,
+    {
+        Table::<T>::get(&self.store, key).await?.ok_or_else(|| IamError::NotFound { kind: T::KIND, name: key.to_string() })
+    }
+
+    async fn insert_new<T: Record>(&self, record: T) -> Result<T, IamError>
+    where
+        S: Table<T>,
+    {
+        let name = record.key().to_string();
+        match Table::<T>::insert(&self.store, record.clone()).await {
+            Ok(()) => Ok(record),
+            Err(StoreError::Conflict) => Err(IamError::AlreadyExists { kind: T::KIND, name }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn save<T: Record>(&self, record: T) -> Result<(), IamError>
+    where
+        S: Table<T>,
+    {
+        let name = record.key().to_string();
+        match Table::<T>::update(&self.store, record).await {
+            Err(StoreError::Missing) => Err(IamError::NotFound { kind: T::KIND, name }),
+            other => Ok(other?),
+        }
+    }
+
+    async fn remove<T: Record>(&self, key: &str) -> Result<(), IamError>
+    where
+        S: Table<T>,
+    {
+        if Table::<T>::delete(&self.store, key).await? {
+            Ok(())
+        } else {
+            Err(IamError::NotFound { kind: T::KIND, name: key.to_string() })
+        }
+    }
+}
+
+/// Checks an entity name: 1..=`max` characters, ASCII letters, digits and the `extra` characters.
+fn validate_name(kind: EntityKind, name: &str, max: usize, extra: &str, rule: &'static str) -> Result<(), IamError> {
+    let valid = !name.is_empty() && name.chars().count() <= max && name.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
+    if valid { Ok(()) } else { Err(IamError::InvalidName { kind, name: name.to_string(), rule }) }
+}
+
+fn now() -> Timestamp {
+    Timestamp::now()
+}
