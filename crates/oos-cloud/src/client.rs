@@ -191,7 +191,13 @@ impl CloudClient {
     }
 
     /// One HTTP request with retries.
-    async fn request(&self, target: &Target, call: &ApiCall, wire: &[(String, String)], idempotent: bool) -> Result<Value, CloudError> {
+    async fn request(
+        &self,
+        target: &Target,
+        call: &ApiCall,
+        wire: &[(String, String)],
+        idempotent: bool,
+    ) -> Result<Value, CloudError> {
         self.counters.calls.fetch_add(1, Ordering::Relaxed);
         let attempt = Attempt { target, api: &call.api, parameters: wire, roa: call.roa.as_ref() };
         let max_attempts = self.backoff.policy().max_attempts.max(1);
@@ -199,7 +205,8 @@ impl CloudClient {
         loop {
             self.counters.attempts.fetch_add(1, Ordering::Relaxed);
             let failure =
-                match transport::send(&self.http, &self.credentials, self.config.signature, &attempt, idempotent).await {
+                match transport::send(&self.http, &self.credentials, self.config.signature, &attempt, idempotent).await
+                {
                     Ok(value) => return Ok(value),
                     Err(failure) => failure,
                 };

@@ -64,9 +64,9 @@ const MAX_CLIENT_TOKEN_LEN: usize = 64;
 
 /// Whether `api` of `service` takes a `ClientToken` (both case-insensitive).
 pub fn accepts_client_token(service: &str, api: &str) -> bool {
-    ACCEPTS_CLIENT_TOKEN
-        .iter()
-        .any(|(code, apis)| code.eq_ignore_ascii_case(service) && apis.iter().any(|name| name.eq_ignore_ascii_case(api)))
+    ACCEPTS_CLIENT_TOKEN.iter().any(|(code, apis)| {
+        code.eq_ignore_ascii_case(service) && apis.iter().any(|name| name.eq_ignore_ascii_case(api))
+    })
 }
 
 /// Adds `ClientToken` when the API takes one, the caller did not set it and a token exists.

@@ -45,7 +45,9 @@ pub enum CredentialError {
         "InvalidCredentials.UnsupportedMode: profile `{profile}` in {path} uses mode `{mode}`; supported modes are AK and StsToken"
     )]
     UnsupportedMode { path: String, profile: String, mode: String },
-    #[error("InvalidCredentials.Incomplete: {source_name} sets an AccessKeyId without an AccessKeySecret (or the reverse)")]
+    #[error(
+        "InvalidCredentials.Incomplete: {source_name} sets an AccessKeyId without an AccessKeySecret (or the reverse)"
+    )]
     Incomplete { source_name: String },
 }
 
@@ -89,13 +91,13 @@ impl CredentialChain<'_> {
                 region_id: None,
             });
         }
-        if let Some(credentials) = self.from_environment()? {
+        if let Some(credentials) = self.read_environment()? {
             let region_id = self.non_empty_env("ALIBABA_CLOUD_REGION_ID");
             return Ok(ResolvedCredentials { credentials, source: CredentialSource::Environment, region_id });
         }
         let path = self.config_file_path();
         match path.as_deref() {
-            Some(path) if path.exists() => self.from_config_file(path),
+            Some(path) if path.exists() => self.read_config_file(path),
             _ => Err(CredentialError::NotFound {
                 config_file: path.map_or_else(|| "~/.aliyun/config.json".to_owned(), |path| path.display().to_string()),
             }),
@@ -106,7 +108,7 @@ impl CredentialChain<'_> {
         (self.environment)(name).filter(|value| !value.is_empty())
     }
 
-    fn from_environment(&self) -> Result<Option<Credentials>, CredentialError> {
+    fn read_environment(&self) -> Result<Option<Credentials>, CredentialError> {
         let pairs = [
             ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
             ("ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY"),
@@ -132,7 +134,7 @@ impl CredentialChain<'_> {
             .or_else(|| self.non_empty_env("HOME").map(|home| Path::new(&home).join(".aliyun").join("config.json")))
     }
 
-    fn from_config_file(&self, path: &Path) -> Result<ResolvedCredentials, CredentialError> {
+    fn read_config_file(&self, path: &Path) -> Result<ResolvedCredentials, CredentialError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|error| CredentialError::ConfigFile { path: shown.clone(), reason: error.to_string() })?;
@@ -273,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn aliyun_config_profile_from_environment_and_errors() {
+    fn aliyun_config_profile_read_environment_and_errors() {
         let file = config_file();
         let env = env_of(&[("ALIBABA_CLOUD_PROFILE", "default")]);
         let resolved = chain_with(&env, Some(file.path().to_owned())).resolve().unwrap();
@@ -298,7 +300,8 @@ mod tests {
 
     #[test]
     fn debug_redacts_secrets() {
-        let credentials = with_token("LTAI5tExample".into(), "very-secret-value".into(), Some("sts-token-value".into()));
+        let credentials =
+            with_token("LTAI5tExample".into(), "very-secret-value".into(), Some("sts-token-value".into()));
         let shown = format!("{credentials:?}");
         assert!(!shown.contains("very-secret-value") && !shown.contains("sts-token-value"), "{shown}");
     }

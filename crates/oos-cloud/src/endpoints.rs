@@ -102,8 +102,11 @@ impl EndpointConfig {
     /// Resolves the base URL and version of `service` in `region` (None: the global endpoint).
     pub fn resolve(&self, service: &str, region: Option<&str>) -> Result<Target, CloudError> {
         let known = product(service);
-        let configured_version =
-            self.versions.iter().find(|(code, _)| code.eq_ignore_ascii_case(service)).map(|(_, version)| version.clone());
+        let configured_version = self
+            .versions
+            .iter()
+            .find(|(code, _)| code.eq_ignore_ascii_case(service))
+            .map(|(_, version)| version.clone());
         let version = configured_version.or_else(|| known.map(|product| product.version.to_owned())).ok_or_else(|| {
             client_error(
                 "InvalidService.NotSupported",
@@ -178,7 +181,10 @@ mod tests {
         assert!(error.message.contains("NewProduct"));
         config.versions.insert("newproduct".into(), "2024-01-01".into());
         let target = resolve(&config, "NewProduct", Some("cn-hangzhou"));
-        assert_eq!((target.host.as_str(), target.version.as_str()), ("newproduct.cn-hangzhou.aliyuncs.com", "2024-01-01"));
+        assert_eq!(
+            (target.host.as_str(), target.version.as_str()),
+            ("newproduct.cn-hangzhou.aliyuncs.com", "2024-01-01")
+        );
     }
 
     #[test]

@@ -168,8 +168,12 @@ mod tests {
         let count = merger.absorb(&ecs_page(&["i-5"], 3, 5));
         assert_eq!(merger.next(count), None);
         let merged = merger.finish();
-        let ids: Vec<&str> =
-            merged["Instances"]["Instance"].as_array().unwrap().iter().map(|i| i["InstanceId"].as_str().unwrap()).collect();
+        let ids: Vec<&str> = merged["Instances"]["Instance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["InstanceId"].as_str().unwrap())
+            .collect();
         assert_eq!(ids, ["i-1", "i-2", "i-3", "i-4", "i-5"]);
         assert_eq!(merged["TotalCount"], 5);
     }

@@ -115,10 +115,12 @@ pub fn serialize(service: &str, api: &str, parameters: &Map<String, Value>) -> V
         match value {
             Value::Null => {}
             Value::Array(items) => serialize_list(&service, api, name, items, &mut pairs),
-            Value::String(text) => match parse_json_list(text).filter(|_| repeat_name(&service, api, name, false).is_some()) {
-                Some(items) => serialize_list(&service, api, name, &items, &mut pairs),
-                None => pairs.push((wire_name, text.clone())),
-            },
+            Value::String(text) => {
+                match parse_json_list(text).filter(|_| repeat_name(&service, api, name, false).is_some()) {
+                    Some(items) => serialize_list(&service, api, name, &items, &mut pairs),
+                    None => pairs.push((wire_name, text.clone())),
+                }
+            }
             Value::Object(fields) if is_struct_prefix(&service, name) => flatten_object(name, fields, &mut pairs),
             Value::Object(_) => pairs.push((wire_name, value.to_string())),
             scalar => pairs.push((wire_name, scalar_text(scalar))),
@@ -132,13 +134,7 @@ fn parse_json_list(text: &str) -> Option<Vec<Value>> {
     text.trim_start().starts_with('[').then(|| serde_json::from_str(text).ok()).flatten()
 }
 
-fn serialize_list(
-    service: &str,
-    api: &str,
-    name: &str,
-    items: &[Value],
-    pairs: &mut Vec<(String, String)>,
-) {
+fn serialize_list(service: &str, api: &str, name: &str, items: &[Value], pairs: &mut Vec<(String, String)>) {
     let objects = !items.is_empty() && items.iter().all(Value::is_object);
     if name == "Tags" && objects {
         if TAGS_AS_JSON.contains(&service) {

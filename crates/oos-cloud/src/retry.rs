@@ -84,7 +84,8 @@ impl Backoff {
         if let Some(after) = retry_after {
             return after.min(self.policy.cap);
         }
-        let ceiling = self.policy.base.saturating_mul(1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX)).min(self.policy.cap);
+        let ceiling =
+            self.policy.base.saturating_mul(1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX)).min(self.policy.cap);
         let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
         let picked = self.rng.lock().unwrap_or_else(std::sync::PoisonError::into_inner).random_range(0..=nanos);
         Duration::from_nanos(picked)

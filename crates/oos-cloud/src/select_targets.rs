@@ -31,10 +31,14 @@ pub async fn select_targets(api: &dyn CloudApi, call: &ApiCall) -> Result<Value,
     if resource_type != ECS_INSTANCE {
         return Err(client_error(
             "InvalidParameter.ResourceType",
-            format!("task `{}`: SelectTargets supports ResourceType {ECS_INSTANCE}, not `{resource_type}`", call.task_name),
+            format!(
+                "task `{}`: SelectTargets supports ResourceType {ECS_INSTANCE}, not `{resource_type}`",
+                call.task_name
+            ),
         ));
     }
-    let default_region = properties.get("RegionId").and_then(Value::as_str).map(str::to_owned).or(call.region_id.clone());
+    let default_region =
+        properties.get("RegionId").and_then(Value::as_str).map(str::to_owned).or(call.region_id.clone());
     let filters = filters_of(call)?;
     let mut instances: Vec<Value> = Vec::new();
     for filter in &filters {
@@ -69,7 +73,9 @@ fn filters_of(call: &ApiCall) -> Result<Vec<Map<String, Value>>, CloudError> {
     raw.into_iter()
         .map(|item| {
             let item = match item {
-                Value::String(text) => serde_json::from_str(&text).map_err(|error| invalid(format!("filter is not JSON: {error}")))?,
+                Value::String(text) => {
+                    serde_json::from_str(&text).map_err(|error| invalid(format!("filter is not JSON: {error}")))?
+                }
                 other => other,
             };
             match item {
@@ -81,7 +87,11 @@ fn filters_of(call: &ApiCall) -> Result<Vec<Map<String, Value>>, CloudError> {
 }
 
 /// The DescribeInstances parameter sets one filter needs (several for long id lists).
-fn describe_requests(call: &ApiCall, filter: &Map<String, Value>, region: Option<String>) -> Result<Vec<Map<String, Value>>, CloudError> {
+fn describe_requests(
+    call: &ApiCall,
+    filter: &Map<String, Value>,
+    region: Option<String>,
+) -> Result<Vec<Map<String, Value>>, CloudError> {
     let mut base = Map::new();
     if let Some(region) = region {
         base.insert("RegionId".into(), Value::String(region));
@@ -90,7 +100,8 @@ fn describe_requests(call: &ApiCall, filter: &Map<String, Value>, region: Option
     let invalid = |why: String| client_error("InvalidParameter.Filters", format!("task `{}`: {why}", call.task_name));
     match kind {
         "ResourceIds" => {
-            let ids = string_list(filter.get("ResourceIds")).ok_or_else(|| invalid("Type ResourceIds needs a ResourceIds list".into()))?;
+            let ids = string_list(filter.get("ResourceIds"))
+                .ok_or_else(|| invalid("Type ResourceIds needs a ResourceIds list".into()))?;
             Ok(ids
                 .chunks(IDS_PER_CALL)
                 .map(|chunk| {
@@ -109,12 +120,17 @@ fn describe_requests(call: &ApiCall, filter: &Map<String, Value>, region: Option
             Ok(vec![base])
         }
         "ResourceGroup" => {
-            let group = filter.get("ResourceGroupId").and_then(Value::as_str).ok_or_else(|| invalid("Type ResourceGroup needs ResourceGroupId".into()))?;
+            let group = filter
+                .get("ResourceGroupId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| invalid("Type ResourceGroup needs ResourceGroupId".into()))?;
             base.insert("ResourceGroupId".into(), Value::String(group.to_owned()));
             Ok(vec![base])
         }
         "All" => Ok(vec![base]),
-        other => Err(invalid(format!("filter Type `{other}` is not supported (ResourceIds, Tags, ResourceGroup, All)"))),
+        other => {
+            Err(invalid(format!("filter Type `{other}` is not supported (ResourceIds, Tags, ResourceGroup, All)")))
+        }
     }
 }
 
@@ -158,7 +174,10 @@ mod tests {
             let tag = call.parameters.get("Tags").and_then(|tags| tags.pointer("/0/Value")).and_then(Value::as_str);
             let matched: Vec<Value> = fleet
                 .iter()
-                .filter(|(id, role)| ids.as_ref().is_none_or(|ids| ids.iter().any(|wanted| wanted == id)) && tag.is_none_or(|tag| tag == *role))
+                .filter(|(id, role)| {
+                    ids.as_ref().is_none_or(|ids| ids.iter().any(|wanted| wanted == id))
+                        && tag.is_none_or(|tag| tag == *role)
+                })
                 .map(|(id, _)| json!({"InstanceId": id}))
                 .collect();
             Ok(json!({"Instances": {"Instance": matched}}))

@@ -87,7 +87,10 @@ fn decode_success(body: &[u8], request_id: Option<&str>, roa: bool) -> Result<Va
     }
     serde_json::from_slice(body).map_err(|error| {
         let snippet: String = String::from_utf8_lossy(body).chars().take(200).collect();
-        client_error("InvalidResponse.Json", format!("the service answered 2xx with a body that is not JSON ({error}): {snippet}"))
+        client_error(
+            "InvalidResponse.Json",
+            format!("the service answered 2xx with a body that is not JSON ({error}): {snippet}"),
+        )
     })
 }
 
@@ -106,7 +109,11 @@ fn transport_failure(error: &reqwest::Error, idempotent: bool) -> AttemptFailure
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    AttemptFailure { error: client_error(code, message), retry: retryable.then_some(RetryReason::Transport), retry_after: None }
+    AttemptFailure {
+        error: client_error(code, message),
+        retry: retryable.then_some(RetryReason::Transport),
+        retry_after: None,
+    }
 }
 
 fn timestamp() -> String {
@@ -118,7 +125,11 @@ fn nonce() -> String {
 }
 
 fn url(target: &Target, path: &str, query: &[(String, String)]) -> String {
-    if query.is_empty() { format!("{}{path}", target.base_url) } else { format!("{}{path}?{}", target.base_url, encode_form(query)) }
+    if query.is_empty() {
+        format!("{}{path}", target.base_url)
+    } else {
+        format!("{}{path}?{}", target.base_url, encode_form(query))
+    }
 }
 
 fn with_headers(mut builder: reqwest::RequestBuilder, headers: &[(String, String)]) -> reqwest::RequestBuilder {
@@ -128,7 +139,11 @@ fn with_headers(mut builder: reqwest::RequestBuilder, headers: &[(String, String
     builder
 }
 
-fn acs3_rpc_request(http: &reqwest::Client, credentials: &Credentials, attempt: &Attempt<'_>) -> reqwest::RequestBuilder {
+fn acs3_rpc_request(
+    http: &reqwest::Client,
+    credentials: &Credentials,
+    attempt: &Attempt<'_>,
+) -> reqwest::RequestBuilder {
     let target = attempt.target;
     let mut headers =
         acs3::rpc_headers(&target.host, attempt.api, &target.version, &timestamp(), &nonce(), b"", credentials);
@@ -169,7 +184,10 @@ fn roa_request(
 ) -> Result<reqwest::RequestBuilder, AttemptFailure> {
     let target = attempt.target;
     let method = reqwest::Method::from_bytes(roa.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
-        AttemptFailure::fatal(client_error("InvalidParameter.Method", format!("`{}` is not an HTTP method", roa.method)))
+        AttemptFailure::fatal(client_error(
+            "InvalidParameter.Method",
+            format!("`{}` is not an HTTP method", roa.method),
+        ))
     })?;
     let (raw_path, raw_query) = roa.uri.split_once('?').unwrap_or((roa.uri.as_str(), ""));
     let path = canonical_path(raw_path);
@@ -210,7 +228,8 @@ fn roa_body(body: Option<&Value>) -> (Vec<u8>, Option<&'static str>) {
         None | Some(Value::Null) => (Vec::new(), None),
         Some(Value::String(text)) if text.is_empty() => (Vec::new(), None),
         Some(Value::String(text)) => {
-            let kind = if text.trim_start().starts_with(['{', '[']) { "application/json" } else { "application/octet-stream" };
+            let kind =
+                if text.trim_start().starts_with(['{', '[']) { "application/json" } else { "application/octet-stream" };
             (text.clone().into_bytes(), Some(kind))
         }
         Some(other) => (other.to_string().into_bytes(), Some("application/json")),
