@@ -1,5 +1,7 @@
 //! Command-line surface of `oos`: one module per subcommand family.
 
+mod api;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,11 +18,17 @@ pub struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Call one Alibaba Cloud OpenAPI (or the emulator) and print the JSON answer.
+    Api(api::ApiArgs),
 }
 
 /// Runs one parsed command line and turns its outcome into the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Api(args) => api::run(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }),
         Command::Version => {
             println!("oos {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
