@@ -139,32 +139,51 @@ fn with_headers(mut builder: reqwest::RequestBuilder, headers: &[(String, String
     builder
 }
 
-fn acs3_rpc_request(
-    http: &reqwest::Client,
-    credentials: &Credentials,
-    attempt: &Attempt<'_>,
-) -> reqwest::RequestBuilder {
+/// Query strings longer than this travel as a form body instead (servers built on the `http`
+/// crate reject request targets over 64 KiB; templates in `Content` can be that long).
+const MAX_QUERY_LEN: usize = 16 * 1024;
+
+/// Splits RPC parameters between the query and a form body: all in the query unless too long.
+fn place_parameters(parameters: Vec<(String, String)>) -> (Vec<(String, String)>, Vec<u8>) {
+    let encoded = encode_form(&parameters);
+    if encoded.len() <= MAX_QUERY_LEN { (parameters, Vec::new()) } else { (Vec::new(), encoded.into_bytes()) }
+}
+
+fn rpc_post(http: &reqwest::Client, target: &Target, query: &[(String, String)], body: Vec<u8>) -> reqwest::RequestBuilder {
+    let builder = http.post(url(target, "/", query));
+    if body.is_empty() { builder } else { builder.header("content-type", FORM).body(body) }
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+fn acs3_rpc_request(http: &reqwest::Client, credentials: &Credentials, attempt: &Attempt<'_>) -> reqwest::RequestBuilder {
     let target = attempt.target;
+    let (query, body) = place_parameters(attempt.parameters.to_vec());
     let mut headers =
-        acs3::rpc_headers(&target.host, attempt.api, &target.version, &timestamp(), &nonce(), b"", credentials);
+        acs3::rpc_headers(&target.host, attempt.api, &target.version, &timestamp(), &nonce(), &body, credentials);
     headers.push(("user-agent".into(), USER_AGENT.into()));
+    if !body.is_empty() {
+        headers.push(("content-type".into(), FORM.into()));
+    }
     if credentials.security_token.is_some() {
         headers.push(("x-acs-accesskey-id".into(), credentials.access_key_id.clone()));
     }
-    let authorization = acs3::sign(credentials, "POST", "/", attempt.parameters, &headers, b"");
+    let authorization = acs3::sign(credentials, "POST", "/", &query, &headers, &body);
     headers.push(("authorization".into(), authorization));
-    with_headers(http.post(url(target, "/", attempt.parameters)), &headers)
+    headers.retain(|(name, _)| name != "content-type");
+    with_headers(rpc_post(http, target, &query, body), &headers)
 }
 
 fn v1_rpc_request(http: &reqwest::Client, credentials: &Credentials, attempt: &Attempt<'_>) -> reqwest::RequestBuilder {
     let target = attempt.target;
-    let mut query: Vec<(String, String)> = vec![
+    let mut signed: Vec<(String, String)> = vec![
         ("Action".into(), attempt.api.to_owned()),
         ("Version".into(), target.version.clone()),
         ("Format".into(), "JSON".into()),
     ];
-    query.extend(attempt.parameters.iter().cloned());
-    v1::sign(credentials, "POST", &mut query, &timestamp(), &nonce());
+    signed.extend(attempt.parameters.iter().cloned());
+    v1::sign(credentials, "POST", &mut signed, &timestamp(), &nonce());
+    let (query, body) = place_parameters(signed);
     let headers = [
         ("host".to_owned(), target.host.clone()),
         ("x-acs-action".to_owned(), attempt.api.to_owned()),
@@ -172,7 +191,7 @@ fn v1_rpc_request(http: &reqwest::Client, credentials: &Credentials, attempt: &A
         ("user-agent".to_owned(), USER_AGENT.to_owned()),
         ("accept".to_owned(), "application/json".to_owned()),
     ];
-    with_headers(http.post(url(target, "/", &query)), &headers)
+    with_headers(rpc_post(http, target, &query, body), &headers)
 }
 
 /// ROA: the method, path and body the template gives, ACS3-signed over the real path and body.

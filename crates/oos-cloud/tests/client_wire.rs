@@ -222,3 +222,17 @@ async fn client_token_is_added_to_mutating_calls_only() {
     assert_eq!(seen[0].param("ClientToken"), Some("exec-1-task-2-0"));
     assert_eq!(seen[1].param("ClientToken"), None);
 }
+
+#[tokio::test]
+async fn long_parameters_travel_in_a_signed_form_body() {
+    let content = format!("FormatVersion: OOS-2019-06-01\nDescription: '{}'\n", "long text é+*/ ".repeat(4000));
+    for scheme in [SignatureScheme::Acs3, SignatureScheme::V1] {
+        let server = ScriptedServer::start(|_, index| ok(index)).await;
+        let (client, _) = client_for(&server, scheme, keys());
+        let parameters = json!({"TemplateName": "big", "Content": content}).as_object().cloned().unwrap();
+        client.call(&simple_call("OOS", "CreateTemplate", parameters)).await.unwrap();
+        let seen = &server.seen()[0];
+        assert_eq!(seen.param("Content"), Some(content.as_str()), "{scheme:?}");
+        assert!(seen.body.len() > 60_000, "{scheme:?}: parameters should be in the body");
+    }
+}

@@ -87,7 +87,7 @@ async fn answer(
         method: incoming.method.clone(),
         path: incoming.path.clone(),
         action,
-        params: incoming.query_params(),
+        params: incoming.all_params(),
         headers,
         body,
     };
