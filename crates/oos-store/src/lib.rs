@@ -1,1 +1,107 @@
-//! oos-store
+//! Durable storage for executions: narrow traits per concern, and the embedded SQLite implementation.
+//!
+//! The store holds no business rules: the engine serialises its own state into the `engine_state`
+//! columns and decides what is runnable. Every state change of a step is written by one
+//! [`StepStore::commit`] call, which is one database transaction fenced by the writer's lease.
+
+mod records;
+pub mod sqlite;
+
+pub use records::{
+    ExecutionFilter, ExecutionRecord, InboxEvent, LogRecord, NewInboxEvent, StepWrite, TaskRecord,
+};
+pub use sqlite::SqliteStore;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database itself failed (I/O, constraint, corrupt file).
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A write was fenced off: another worker holds the execution's lease now.
+    #[error("lease on execution {0} is held by another worker")]
+    LeaseLost(String),
+    /// The data directory cannot be used.
+    #[error("data directory {path}: {message}")]
+    DataDir { path: String, message: String },
+    /// Another process already runs executions on this data directory.
+    #[error("data directory {0} is in use by another oos process")]
+    Busy(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Reading executions (for the engine on claim, and for the CLI/API).
+#[async_trait::async_trait]
+pub trait ExecutionStore: Send + Sync {
+    async fn execution(&self, id: &str) -> Result<Option<ExecutionRecord>>;
+    async fn executions(&self, filter: &ExecutionFilter) -> Result<Vec<ExecutionRecord>>;
+}
+
+/// Reading task executions.
+#[async_trait::async_trait]
+pub trait TaskStore: Send + Sync {
+    /// All task executions of one execution, in creation order.
+    async fn tasks(&self, execution_id: &str) -> Result<Vec<TaskRecord>>;
+}
+
+/// Reading execution logs.
+#[async_trait::async_trait]
+pub trait LogStore: Send + Sync {
+    async fn logs(&self, execution_id: &str, task_execution_id: Option<&str>) -> Result<Vec<LogRecord>>;
+}
+
+/// The per-execution inbox of external events (cancel, NotifyExecution, child finished).
+#[async_trait::async_trait]
+pub trait InboxStore: Send + Sync {
+    /// Appends an event; a worker holding the execution consumes it in its next step.
+    async fn push(&self, event: NewInboxEvent) -> Result<()>;
+    /// Pending events of the given executions, oldest first.
+    async fn pending(&self, execution_ids: &[String]) -> Result<Vec<InboxEvent>>;
+}
+
+/// Leases: which worker may step which execution.
+///
+/// A worker only writes executions it holds (see [`StepStore::commit`]); a lease that is not renewed
+/// expires and another worker may take the execution over.
+#[async_trait::async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// Claims up to `limit` executions that need a worker (runnable, or with pending inbox events)
+    /// and whose lease is free, expired or already ours. Returns their ids.
+    async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<String>>;
+    /// Extends every lease `owner` holds.
+    async fn renew(&self, owner: &str, now_ms: i64, ttl_ms: i64) -> Result<()>;
+    /// Gives up the leases on the given executions.
+    async fn release(&self, owner: &str, execution_ids: &[String]) -> Result<()>;
+}
+
+/// The step transaction: all state changes of one or more steps, atomically.
+#[async_trait::async_trait]
+pub trait StepStore: Send + Sync {
+    /// Writes everything in `write` in one transaction. Updates of existing executions are fenced:
+    /// if `owner` does not hold the lease, nothing is written and [`StoreError::LeaseLost`] is returned.
+    async fn commit(&self, owner: &str, write: &StepWrite) -> Result<()>;
+}
+
+/// Versioned templates of the library (product actions and user templates stored in the data dir).
+#[async_trait::async_trait]
+pub trait LibraryStore: Send + Sync {
+    /// The content of `name` at `version`, or at its latest version.
+    async fn template(&self, name: &str, version: Option<i64>) -> Result<Option<(i64, String)>>;
+    /// Stores a new version of `name` and returns its number (1, 2, …).
+    async fn put_template(&self, name: &str, content: &str, now_ms: i64) -> Result<i64>;
+}
+
+/// Everything the engine runtime needs from a store.
+pub trait Store:
+    ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore
+{
+}
+
+impl<T> Store for T where
+    T: ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore
+{
+}

@@ -1,0 +1,96 @@
+//! The embedded SQLite store: one database file in a data directory, WAL journal, single writer process.
+//!
+//! Durability choice: `journal_mode=WAL` with `synchronous=NORMAL`. In WAL mode a commit is appended
+//! to the WAL before `COMMIT` returns, so a crash of the *process* (SIGKILL, panic) never loses a
+//! committed step; only a power loss or OS crash can drop the last few commits (the WAL is fsynced
+//! at checkpoints). `synchronous=FULL` (fsync per commit) closes that window at a large cost per
+//! step; it is one option away ([`Durability::Full`]).
+
+mod lease;
+mod read;
+mod write;
+
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{Result, StoreError};
+
+/// How hard a commit is pushed to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Survives process crashes; the last commits may be lost on power loss (WAL + NORMAL).
+    #[default]
+    Normal,
+    /// fsync on every commit: also survives power loss.
+    Full,
+}
+
+/// The SQLite implementation of every store trait.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    dir: PathBuf,
+}
+
+/// Held while this process runs executions on the data directory; dropping it releases the lock.
+#[derive(Debug)]
+pub struct WorkerLock {
+    _file: File,
+}
+
+const DATABASE_FILE: &str = "oos.db";
+const LOCK_FILE: &str = "worker.lock";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir` and applies pending migrations.
+    pub async fn open(dir: &Path, durability: Durability) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| data_dir_error(dir, e))?;
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(dir.join(DATABASE_FILE))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match durability {
+                Durability::Normal => SqliteSynchronous::Normal,
+                Durability::Full => SqliteSynchronous::Full,
+            })
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(false);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool, dir: dir.to_path_buf() })
+    }
+
+    /// The data directory this store lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Takes the data directory's worker lock without waiting. Only one process may run executions
+    /// on an embedded store; the holder may therefore treat every other lease as stale.
+    pub fn try_worker_lock(&self) -> Result<WorkerLock> {
+        let path = self.dir.join(LOCK_FILE);
+        let file = File::create(&path).map_err(|e| data_dir_error(&self.dir, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(WorkerLock { _file: file }),
+            Err(TryLockError::WouldBlock) => Err(StoreError::Busy(self.dir.display().to_string())),
+            Err(TryLockError::Error(e)) => Err(data_dir_error(&self.dir, e)),
+        }
+    }
+
+    /// Closes the pool, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn data_dir_error(dir: &Path, error: std::io::Error) -> StoreError {
+    StoreError::DataDir { path: dir.display().to_string(), message: error.to_string() }
+}
+
+#[cfg(test)]
+mod tests;

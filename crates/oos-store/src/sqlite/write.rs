@@ -1,0 +1,142 @@
+//! The step transaction of the SQLite store: fenced execution upserts and batched task upserts.
+
+use sqlx::{AssertSqlSafe, Sqlite, Transaction};
+
+use super::SqliteStore;
+use super::read::{EXECUTION_COLUMNS, TASK_COLUMNS};
+use crate::{ExecutionRecord, Result, StepStore, StepWrite, StoreError, TaskRecord};
+
+/// Task rows per multi-row upsert statement (18 columns each, far below SQLite's variable limit).
+const TASK_ROWS_PER_STATEMENT: usize = 64;
+const TASK_COLUMN_COUNT: usize = 18;
+
+#[async_trait::async_trait]
+impl StepStore for SqliteStore {
+    async fn commit(&self, owner: &str, write: &StepWrite) -> Result<()> {
+        if write.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for execution in &write.executions {
+            upsert_execution(&mut tx, owner, write.lease_expires_ms, execution).await?;
+        }
+        for chunk in write.tasks.chunks(TASK_ROWS_PER_STATEMENT) {
+            upsert_tasks(&mut tx, chunk).await?;
+        }
+        for log in &write.logs {
+            sqlx::query(
+                "INSERT INTO execution_logs (execution_id, task_execution_id, ts_ms, log_type, message) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .bind(&log.execution_id)
+            .bind(&log.task_execution_id)
+            .bind(log.ts_ms)
+            .bind(&log.log_type)
+            .bind(&log.message)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for id in &write.consumed_inbox {
+            sqlx::query("DELETE FROM inbox WHERE id = ?1").bind(id).execute(&mut *tx).await?;
+        }
+        for event in &write.inbox {
+            sqlx::query("INSERT INTO inbox (execution_id, payload, created_ms) VALUES (?1, ?2, ?3)")
+                .bind(&event.execution_id)
+                .bind(&event.payload)
+                .bind(event.created_ms)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn upsert_execution(
+    tx: &mut Transaction<'static, Sqlite>,
+    owner: &str,
+    lease_expires_ms: i64,
+    e: &ExecutionRecord,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO executions ({EXECUTION_COLUMNS}, lease_owner, lease_expires_ms) VALUES \
+         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, status_message = excluded.status_message, \
+         outputs = excluded.outputs, engine_state = excluded.engine_state, runnable = excluded.runnable, \
+         updated_ms = excluded.updated_ms, start_ms = excluded.start_ms, end_ms = excluded.end_ms, \
+         parameters = excluded.parameters, lease_expires_ms = excluded.lease_expires_ms \
+         WHERE executions.lease_owner = excluded.lease_owner"
+    );
+    let done = sqlx::query(AssertSqlSafe(sql))
+        .bind(&e.id)
+        .bind(&e.template_name)
+        .bind(&e.template_version)
+        .bind(&e.template_content)
+        .bind(&e.parameters)
+        .bind(&e.mode)
+        .bind(&e.status)
+        .bind(&e.status_message)
+        .bind(&e.outputs)
+        .bind(&e.parent_execution_id)
+        .bind(&e.parent_task_execution_id)
+        .bind(&e.description)
+        .bind(&e.engine_state)
+        .bind(e.runnable)
+        .bind(e.created_ms)
+        .bind(e.updated_ms)
+        .bind(e.start_ms)
+        .bind(e.end_ms)
+        .bind(owner)
+        .bind(lease_expires_ms)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::LeaseLost(e.id.clone()));
+    }
+    Ok(())
+}
+
+async fn upsert_tasks(tx: &mut Transaction<'static, Sqlite>, tasks: &[TaskRecord]) -> Result<()> {
+    let mut sql = format!("INSERT INTO task_executions ({TASK_COLUMNS}) VALUES ");
+    for row in 0..tasks.len() {
+        let first = row * TASK_COLUMN_COUNT + 1;
+        let placeholders: Vec<String> =
+            (first..first + TASK_COLUMN_COUNT).map(|n| format!("?{n}")).collect();
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        sql.push_str(&placeholders.join(","));
+        sql.push(')');
+    }
+    sql.push_str(
+        " ON CONFLICT(id) DO UPDATE SET status = excluded.status, status_message = excluded.status_message, \
+         properties = excluded.properties, outputs = excluded.outputs, \
+         child_execution_id = excluded.child_execution_id, engine_state = excluded.engine_state, \
+         updated_ms = excluded.updated_ms, start_ms = excluded.start_ms, end_ms = excluded.end_ms",
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for t in tasks {
+        query = query
+            .bind(&t.id)
+            .bind(&t.execution_id)
+            .bind(t.seq)
+            .bind(&t.task_name)
+            .bind(&t.task_action)
+            .bind(&t.status)
+            .bind(&t.status_message)
+            .bind(&t.properties)
+            .bind(&t.outputs)
+            .bind(&t.loop_item)
+            .bind(t.loop_batch_number)
+            .bind(&t.parent_task_execution_id)
+            .bind(&t.child_execution_id)
+            .bind(&t.engine_state)
+            .bind(t.created_ms)
+            .bind(t.updated_ms)
+            .bind(t.start_ms)
+            .bind(t.end_ms);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
