@@ -9,6 +9,7 @@ use oos_actions::{ApiCall, CloudApi, CloudError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::assume_role::{AssumeRoleConfig, RoleCache, assume_role_parameters, parse_assumed, role_arn};
 use crate::credentials::{CredentialChain, Credentials};
 use crate::endpoints::{EndpointConfig, Target};
 use crate::error::client_error;
@@ -32,6 +33,8 @@ pub struct CloudConfig {
     pub connect_timeout_secs: u64,
     /// Seconds for a whole attempt.
     pub request_timeout_secs: u64,
+    /// When set, calls of executions with a `RamRole` use that role's STS credentials.
+    pub assume_role: Option<AssumeRoleConfig>,
 }
 
 impl Default for CloudConfig {
@@ -44,6 +47,7 @@ impl Default for CloudConfig {
             max_pages: 1000,
             connect_timeout_secs: 5,
             request_timeout_secs: 30,
+            assume_role: None,
         }
     }
 }
@@ -96,6 +100,7 @@ pub struct CloudClient {
     backoff: Backoff,
     sleeper: Arc<dyn Sleeper>,
     counters: Counters,
+    roles: RoleCache,
 }
 
 impl CloudClient {
@@ -114,6 +119,7 @@ impl CloudClient {
             config,
             sleeper: Arc::new(TokioSleeper),
             counters: Counters::default(),
+            roles: RoleCache::default(),
         })
     }
 
@@ -174,7 +180,8 @@ impl CloudClient {
             task = %call.task_name, parameters = ?wire.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(),
             "cloud call"
         );
-        let first = self.request(&target, call, &wire, idempotent).await?;
+        let credentials = self.credentials_for(call, region.as_deref()).await?;
+        let first = self.request(&credentials, &target, call, &wire, idempotent).await?;
         if call.roa.is_some() || !paging::applies(call.auto_paging, &parameters) {
             return Ok(first);
         }
@@ -184,15 +191,39 @@ impl CloudClient {
             let Some(next) = merger.next(latest) else { break };
             let mut page_wire = wire.clone();
             page_wire.push(next.parameter());
-            let page = self.request(&target, call, &page_wire, idempotent).await?;
+            let page = self.request(&credentials, &target, call, &page_wire, idempotent).await?;
             latest = merger.absorb(&page);
         }
         Ok(merger.finish())
     }
 
+    /// The base credentials, or the STS credentials of the call's `RamRole` when assumption is on.
+    async fn credentials_for(&self, call: &ApiCall, region: Option<&str>) -> Result<Credentials, CloudError> {
+        let (Some(config), Some(role)) = (&self.config.assume_role, call.ram_role.as_deref().filter(|r| !r.is_empty()))
+        else {
+            return Ok(self.credentials.clone());
+        };
+        let arn = role_arn(config, role);
+        if let Some(cached) = self.roles.get(&arn, jiff::Timestamp::now()) {
+            return Ok(cached);
+        }
+        let target = self.config.endpoints.resolve("sts", region)?;
+        let mut assume = simple_call("STS", "AssumeRole", assume_role_parameters(config, &arn, &call.execution_id));
+        assume.task_name.clone_from(&call.task_name);
+        let wire = params::serialize("sts", "AssumeRole", &assume.parameters);
+        let answer = self.request(&self.credentials, &target, &assume, &wire, true).await.map_err(|error| CloudError {
+            message: format!("assuming RAM role {arn} for task `{}`: {}", call.task_name, error.message),
+            ..error
+        })?;
+        let (credentials, expires) = parse_assumed(&answer)?;
+        self.roles.put(&arn, credentials.clone(), expires);
+        Ok(credentials)
+    }
+
     /// One HTTP request with retries.
     async fn request(
         &self,
+        credentials: &Credentials,
         target: &Target,
         call: &ApiCall,
         wire: &[(String, String)],
@@ -205,7 +236,7 @@ impl CloudClient {
         loop {
             self.counters.attempts.fetch_add(1, Ordering::Relaxed);
             let failure =
-                match transport::send(&self.http, &self.credentials, self.config.signature, &attempt, idempotent).await
+                match transport::send(&self.http, credentials, self.config.signature, &attempt, idempotent).await
                 {
                     Ok(value) => return Ok(value),
                     Err(failure) => failure,

@@ -4,6 +4,7 @@
 //!
 //! Entry point: [`CloudClient`], which implements [`oos_actions::CloudApi`].
 
+pub mod assume_role;
 mod client;
 pub mod client_token;
 pub mod credentials;
@@ -15,6 +16,7 @@ pub mod retry;
 pub mod select_targets;
 mod transport;
 
+pub use assume_role::AssumeRoleConfig;
 pub use client::{CallStats, CloudClient, CloudConfig, simple_call};
 pub use credentials::{CredentialChain, CredentialError, CredentialSource, Credentials, ResolvedCredentials};
 pub use endpoints::{EndpointConfig, Target};

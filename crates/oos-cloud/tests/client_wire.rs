@@ -236,3 +236,35 @@ async fn long_parameters_travel_in_a_signed_form_body() {
         assert!(seen.body.len() > 60_000, "{scheme:?}: parameters should be in the body");
     }
 }
+
+#[tokio::test]
+async fn ram_roles_are_assumed_once_and_their_token_is_used() {
+    let server = ScriptedServer::start(|seen, index| {
+        if seen.action == "AssumeRole" {
+            let credentials = json!({"AccessKeyId": ACCESS_KEY_ID, "AccessKeySecret": ACCESS_KEY_SECRET,
+                                     "SecurityToken": "sts-role-token", "Expiration": "2099-01-01T00:00:00Z"});
+            (200, Vec::new(), json!({"RequestId": "A", "Credentials": credentials}))
+        } else {
+            ok(index)
+        }
+    })
+    .await;
+    let mut config = CloudConfig::default().with_sandbox(server.url.clone());
+    config.assume_role = Some(oos_cloud::AssumeRoleConfig { account_id: "1234".into(), duration_secs: 900 });
+    let client = CloudClient::new(config, keys()).unwrap();
+    let mut describe = call("DescribeRegions", json!({}));
+    describe.ram_role = Some("OOSServiceRole".into());
+    describe.execution_id = "exec-42".into();
+    client.call(&describe).await.unwrap();
+    client.call(&describe).await.unwrap();
+    let seen = server.seen();
+    let actions: Vec<&str> = seen.iter().map(|request| request.action.as_str()).collect();
+    assert_eq!(actions, ["AssumeRole", "DescribeRegions", "DescribeRegions"]);
+    assert_eq!(seen[0].param("RoleArn"), Some("acs:ram::1234:role/OOSServiceRole"));
+    assert_eq!(seen[0].param("RoleSessionName"), Some("openoos-exec-42"));
+    let token = |request: &support::scripted::Seen| {
+        request.headers.iter().find(|(name, _)| name == "x-acs-security-token").map(|(_, value)| value.clone())
+    };
+    assert_eq!(token(&seen[0]), None);
+    assert_eq!(token(&seen[1]).as_deref(), Some("sts-role-token"));
+}
