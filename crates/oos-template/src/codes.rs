@@ -1,0 +1,83 @@
+//! Every diagnostic code this crate emits; `docs/error-codes.md` documents each one.
+
+/// The template text is larger than the content limit (64 KB by default).
+pub const TOO_LARGE: &str = "InvalidTemplate.TooLarge";
+/// The text is neither valid JSON nor valid YAML.
+pub const SYNTAX: &str = "InvalidTemplate.Syntax";
+/// A mapping has the same key twice.
+pub const DUPLICATE_KEY: &str = "InvalidTemplate.DuplicateKey";
+/// `FormatVersion` is missing or is not `OOS-2019-06-01`.
+pub const FORMAT_VERSION: &str = "InvalidTemplate.FormatVersion";
+/// A required key (Tasks, task Name/Action, Loop Items, output Value…) is missing.
+pub const MISSING_KEY: &str = "InvalidTemplate.MissingKey";
+/// A key holds a value of the wrong shape (e.g. `Tasks` is a string).
+pub const WRONG_TYPE: &str = "InvalidTemplate.WrongType";
+/// A key the template language does not define (warning).
+pub const UNKNOWN_KEY: &str = "InvalidTemplate.UnknownKey";
+/// A task name is empty, too long or contains characters outside `[A-Za-z0-9_-]`.
+pub const TASK_NAME: &str = "InvalidTemplate.TaskName";
+/// Two tasks have the same name.
+pub const DUPLICATE_TASK_NAME: &str = "InvalidTemplate.DuplicateTaskName";
+/// A jump (OnSuccess/OnError/OnCancel, Choice NextTask/DefaultTask) or a reference names no task.
+pub const TASK_NOT_FOUND: &str = "InvalidTemplate.TaskNotFound";
+/// An `ACS::<Name>` action that does not exist.
+pub const ACTION_NOT_FOUND: &str = "InvalidTemplate.ActionNotFound";
+/// A product action `ACS::<Product>::<Name>` that the template library does not hold (warning).
+pub const ACTION_UNKNOWN: &str = "InvalidTemplate.ActionUnknown";
+/// A required property of the task's action is missing.
+pub const MISSING_PROPERTY: &str = "InvalidTemplate.MissingProperty";
+/// A property value has the wrong type for the action.
+pub const PROPERTY_TYPE: &str = "InvalidTemplate.PropertyType";
+/// A property the action does not define (warning).
+pub const UNKNOWN_PROPERTY: &str = "InvalidTemplate.UnknownProperty";
+/// A parameter `Type` other than String, Number, Boolean, List, Json.
+pub const PARAMETER_TYPE: &str = "InvalidTemplate.ParameterType";
+/// A parameter constraint is malformed (bad regex, MinLength not a number, …).
+pub const PARAMETER_CONSTRAINT: &str = "InvalidTemplate.ParameterConstraint";
+/// A parameter's literal Default violates its own Type or constraints.
+pub const PARAMETER_DEFAULT: &str = "InvalidTemplate.ParameterDefault";
+/// `{{ name }}` names no declared parameter.
+pub const UNDEFINED_PARAMETER: &str = "InvalidTemplate.UndefinedParameter";
+/// `{{ task.output }}` names a task that exists but declares no such output.
+pub const UNDEFINED_TASK_OUTPUT: &str = "InvalidTemplate.UndefinedTaskOutput";
+/// A `{{ task.output }}` reference to a task that cannot have run before this point (warning).
+pub const REFERENCE_ORDER: &str = "InvalidTemplate.ReferenceOrder";
+/// An expression (`{{ }}` or `Fn::`) that does not parse.
+pub const EXPRESSION: &str = "InvalidTemplate.Expression";
+/// A jq program (ValueSelector, PropertySelector, Fn::Jq) that does not compile.
+pub const JQ: &str = "InvalidTemplate.Jq";
+/// A duration literal (Sleep Duration) that does not parse.
+pub const DURATION: &str = "InvalidTemplate.Duration";
+/// A TimerTrigger cron or rate expression that does not parse.
+pub const CRON: &str = "InvalidTemplate.Cron";
+/// A Loop without Items, or with a malformed shape.
+pub const LOOP: &str = "InvalidTemplate.Loop";
+/// A literal RateControl (or legacy Concurrency/MaxErrors) that is malformed.
+pub const RATE_CONTROL: &str = "InvalidTemplate.RateControl";
+/// An output `Type` other than String, Number, Boolean, List, Json (Object).
+pub const OUTPUT_TYPE: &str = "InvalidTemplate.OutputType";
+/// A jump value that is not a task name or `ACS::END`/`ACS::NEXT`.
+pub const JUMP: &str = "InvalidTemplate.Jump";
+/// Retries/Delay/DelayType/BackOff/MaxRetryInterval/IsCritical literal of the wrong type or range.
+pub const RETRY: &str = "InvalidTemplate.Retry";
+
+/// A required parameter (no Default) was not given.
+pub const MISSING_PARAMETER: &str = "MissingParameter";
+/// A given parameter the template does not declare.
+pub const UNKNOWN_PARAMETER: &str = "InvalidParameter.Unknown";
+/// A value that cannot be coerced to the parameter's Type.
+pub const PARAMETER_VALUE_TYPE: &str = "InvalidParameter.Type";
+/// A value (or list element) not in AllowedValues.
+pub const ALLOWED_VALUES: &str = "InvalidParameter.AllowedValues";
+/// A string that does not fully match AllowedPattern.
+pub const ALLOWED_PATTERN: &str = "InvalidParameter.AllowedPattern";
+/// A string/list shorter than MinLength.
+pub const MIN_LENGTH: &str = "InvalidParameter.MinLength";
+/// A string/list longer than MaxLength.
+pub const MAX_LENGTH: &str = "InvalidParameter.MaxLength";
+/// A number below MinValue.
+pub const MIN_VALUE: &str = "InvalidParameter.MinValue";
+/// A number above MaxValue.
+pub const MAX_VALUE: &str = "InvalidParameter.MaxValue";
+/// A Default expression that could not be evaluated.
+pub const DEFAULT_EVALUATION: &str = "InvalidParameter.Default";
