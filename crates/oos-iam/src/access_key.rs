@@ -20,12 +20,19 @@ pub struct NewAccessKey {
 }
 
 fn random_alphanumeric(len: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// A new random AccessKeyId.
 pub fn generate_access_key_id() -> String {
-    format!("{ACCESS_KEY_ID_PREFIX}{}", random_alphanumeric(ACCESS_KEY_ID_RANDOM_LEN))
+    format!(
+        "{ACCESS_KEY_ID_PREFIX}{}",
+        random_alphanumeric(ACCESS_KEY_ID_RANDOM_LEN)
+    )
 }
 
 /// A new random AccessKey secret.
@@ -35,6 +42,7 @@ pub fn generate_access_key_secret() -> SecretString {
 
 /// Whether `id` has the shape of an AccessKeyId this crate generates.
 pub fn is_access_key_id(id: &str) -> bool {
-    id.strip_prefix(ACCESS_KEY_ID_PREFIX)
-        .is_some_and(|rest| rest.len() == ACCESS_KEY_ID_RANDOM_LEN && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+    id.strip_prefix(ACCESS_KEY_ID_PREFIX).is_some_and(|rest| {
+        rest.len() == ACCESS_KEY_ID_RANDOM_LEN && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    })
 }

@@ -9,12 +9,18 @@ pub struct ArnScope {
 
 impl ArnScope {
     pub fn new(region: impl Into<String>, account: impl Into<String>) -> ArnScope {
-        ArnScope { region: region.into(), account: account.into() }
+        ArnScope {
+            region: region.into(),
+            account: account.into(),
+        }
     }
 
     /// `acs:<service>:<region>:<account>:<resource_type>/<id>`.
     pub fn resource(&self, service: &str, resource_type: &str, id: &str) -> String {
-        format!("acs:{service}:{}:{}:{resource_type}/{id}", self.region, self.account)
+        format!(
+            "acs:{service}:{}:{}:{resource_type}/{id}",
+            self.region, self.account
+        )
     }
 
     /// An OOS resource; parameter names lose a leading `/` so that `/prod/db` becomes `parameter/prod/db`.

@@ -31,14 +31,22 @@ pub const RESOURCE_PARAMETERS: &[(&str, &str, &str)] = &[
 /// The action (`ecs:StopInstance`) and resources of a cloud call `api` on `service` (a product code such
 /// as `ECS`, case-insensitive) with `params` as the execution resolved them. A parameter's value may be a
 /// string, a JSON-array string (`'["i-1","i-2"]'`), an array, or be flattened as `InstanceId.1`, `InstanceId.2`.
-pub fn cloud_call_authz(service: &str, api: &str, params: &Map<String, Value>, scope: &ArnScope) -> (String, Vec<String>) {
+pub fn cloud_call_authz(
+    service: &str,
+    api: &str,
+    params: &Map<String, Value>,
+    scope: &ArnScope,
+) -> (String, Vec<String>) {
     let service = service.to_lowercase();
-    let region = params.get("RegionId").and_then(Value::as_str).unwrap_or(&scope.region);
+    let region = params
+        .get("RegionId")
+        .and_then(Value::as_str)
+        .unwrap_or(&scope.region);
     let scope = ArnScope::new(region, scope.account.clone());
     let mut resources = Vec::new();
     for (_, param, resource_type) in RESOURCE_PARAMETERS.iter().filter(|(s, _, _)| *s == service) {
         for (name, value) in params {
-            if name == param || name.strip_prefix(param).is_some_and(|rest| is_list_suffix(rest)) {
+            if name == param || name.strip_prefix(param).is_some_and(is_list_suffix) {
                 for id in identifiers(value) {
                     let arn = scope.resource(&service, resource_type, &id);
                     if !resources.contains(&arn) {
@@ -56,7 +64,8 @@ pub fn cloud_call_authz(service: &str, api: &str, params: &Map<String, Value>, s
 
 /// `.1`, `.2`, ... (RPC repeat-list flattening).
 fn is_list_suffix(rest: &str) -> bool {
-    rest.strip_prefix('.').is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    rest.strip_prefix('.')
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn identifiers(value: &Value) -> Vec<String> {

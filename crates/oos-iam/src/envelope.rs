@@ -25,7 +25,9 @@ pub enum SecretError {
     KeyFile { path: String, message: String },
     #[error("sealed secret is malformed: {0}")]
     Malformed(&'static str),
-    #[error("sealed secret cannot be opened: wrong master key, wrong record, or tampered ciphertext")]
+    #[error(
+        "sealed secret cannot be opened: wrong master key, wrong record, or tampered ciphertext"
+    )]
     Tampered,
 }
 
@@ -54,8 +56,16 @@ impl MasterKey {
     /// Reads the key from `path`, or creates the file with a new random key (mode 0600) if it does not exist.
     /// Refuses a key file that group or others may read or write.
     pub fn load_or_create(path: &Path) -> Result<MasterKey, SecretError> {
-        let fail = |message: String| SecretError::KeyFile { path: path.display().to_string(), message };
-        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        let fail = |message: String| SecretError::KeyFile {
+            path: path.display().to_string(),
+            message,
+        };
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
             Ok(mut file) => {
                 let key = MasterKey::generate();
                 let encoded = Zeroizing::new(BASE64.encode(key.0.as_slice()));
@@ -66,14 +76,30 @@ impl MasterKey {
                 Ok(key)
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let mode = fs::metadata(path).map_err(|e| fail(format!("cannot stat: {e}")))?.permissions().mode();
+                let mode = fs::metadata(path)
+                    .map_err(|e| fail(format!("cannot stat: {e}")))?
+                    .permissions()
+                    .mode();
                 if mode & 0o077 != 0 {
-                    return Err(fail(format!("permissions are {:o}; must be 600 (owner only)", mode & 0o777)));
+                    return Err(fail(format!(
+                        "permissions are {:o}; must be 600 (owner only)",
+                        mode & 0o777
+                    )));
                 }
-                let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?);
-                let bytes = Zeroizing::new(BASE64.decode(text.trim()).map_err(|_| fail("not base64".to_string()))?);
-                let key = Key::<XChaCha20Poly1305>::try_from(bytes.as_slice())
-                    .map_err(|_| fail(format!("expected a 32-byte key, found {} bytes", bytes.len())))?;
+                let text = Zeroizing::new(
+                    fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?,
+                );
+                let bytes = Zeroizing::new(
+                    BASE64
+                        .decode(text.trim())
+                        .map_err(|_| fail("not base64".to_string()))?,
+                );
+                let key = Key::<XChaCha20Poly1305>::try_from(bytes.as_slice()).map_err(|_| {
+                    fail(format!(
+                        "expected a 32-byte key, found {} bytes",
+                        bytes.len()
+                    ))
+                })?;
                 Ok(MasterKey(key))
             }
             Err(e) => Err(fail(format!("cannot create: {e}"))),
@@ -86,21 +112,33 @@ impl MasterKey {
         let data_key = MasterKey::generate();
         let sealed_key = seal_with(&self.0, data_key.0.as_slice(), context);
         let sealed_secret = seal_with(&data_key.0, secret.as_bytes(), context);
-        format!("{FORMAT_PREFIX}:{}:{}", BASE64.encode(sealed_key), BASE64.encode(sealed_secret))
+        format!(
+            "{FORMAT_PREFIX}:{}:{}",
+            BASE64.encode(sealed_key),
+            BASE64.encode(sealed_secret)
+        )
     }
 
     /// Opens what [`MasterKey::seal`] produced with the same `context`.
     pub fn open(&self, sealed: &str, context: &str) -> Result<SecretString, SecretError> {
         let mut parts = sealed.split(':');
-        let (Some(FORMAT_PREFIX), Some(key_part), Some(secret_part), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(FORMAT_PREFIX), Some(key_part), Some(secret_part), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(SecretError::Malformed("expected xc20p1:<key>:<secret>"));
         };
-        let decode = |part: &str| BASE64.decode(part).map_err(|_| SecretError::Malformed("not base64"));
+        let decode = |part: &str| {
+            BASE64
+                .decode(part)
+                .map_err(|_| SecretError::Malformed("not base64"))
+        };
         let data_key = Zeroizing::new(open_with(&self.0, &decode(key_part)?, context)?);
-        let data_key = Key::<XChaCha20Poly1305>::try_from(data_key.as_slice()).map_err(|_| SecretError::Malformed("bad data key length"))?;
+        let data_key = Key::<XChaCha20Poly1305>::try_from(data_key.as_slice())
+            .map_err(|_| SecretError::Malformed("bad data key length"))?;
         let data_key = MasterKey(data_key);
         let plain = Zeroizing::new(open_with(&data_key.0, &decode(secret_part)?, context)?);
-        let text = String::from_utf8(plain.to_vec()).map_err(|_| SecretError::Malformed("secret is not UTF-8"))?;
+        let text = String::from_utf8(plain.to_vec())
+            .map_err(|_| SecretError::Malformed("secret is not UTF-8"))?;
         Ok(SecretString::new(text))
     }
 }
@@ -108,18 +146,34 @@ impl MasterKey {
 fn seal_with(key: &Key<XChaCha20Poly1305>, plain: &[u8], context: &str) -> Vec<u8> {
     let nonce = XNonce::generate();
     let ciphertext = XChaCha20Poly1305::new(key)
-        .encrypt(&nonce, Payload { msg: plain, aad: context.as_bytes() })
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plain,
+                aad: context.as_bytes(),
+            },
+        )
         .expect("XChaCha20-Poly1305 encryption of an in-memory buffer cannot fail");
     [nonce.as_slice(), &ciphertext].concat()
 }
 
-fn open_with(key: &Key<XChaCha20Poly1305>, sealed: &[u8], context: &str) -> Result<Vec<u8>, SecretError> {
+fn open_with(
+    key: &Key<XChaCha20Poly1305>,
+    sealed: &[u8],
+    context: &str,
+) -> Result<Vec<u8>, SecretError> {
     if sealed.len() < NONCE_LEN {
         return Err(SecretError::Malformed("too short"));
     }
     let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
     let nonce = XNonce::try_from(nonce).map_err(|_| SecretError::Malformed("bad nonce"))?;
     XChaCha20Poly1305::new(key)
-        .decrypt(&nonce, Payload { msg: ciphertext, aad: context.as_bytes() })
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: ciphertext,
+                aad: context.as_bytes(),
+            },
+        )
         .map_err(|_| SecretError::Tampered)
 }

@@ -49,15 +49,30 @@ pub enum IamError {
     #[error("EntityAlreadyExists.{kind}: {kind} {name:?} already exists")]
     AlreadyExists { kind: EntityKind, name: String },
     #[error("DeleteConflict.{kind}: {kind} {name:?} cannot be deleted: {reason}")]
-    DeleteConflict { kind: EntityKind, name: String, reason: String },
+    DeleteConflict {
+        kind: EntityKind,
+        name: String,
+        reason: String,
+    },
     #[error("LimitExceeded.{what}: at most {limit} allowed")]
     LimitExceeded { what: &'static str, limit: usize },
     #[error("InvalidParameter.{kind}Name: {name:?} is not a valid {kind} name: {rule}")]
-    InvalidName { kind: EntityKind, name: String, rule: &'static str },
+    InvalidName {
+        kind: EntityKind,
+        name: String,
+        rule: &'static str,
+    },
     #[error("InvalidParameter.PolicyType: system policy {0:?} cannot be changed or deleted")]
     SystemPolicyReadOnly(String),
-    #[error("Forbidden.RAM: {principal} is not allowed to perform {action} on {resource} ({reason:?})")]
-    Forbidden { principal: String, action: String, resource: String, reason: DecisionReason },
+    #[error(
+        "Forbidden.RAM: {principal} is not allowed to perform {action} on {resource} ({reason:?})"
+    )]
+    Forbidden {
+        principal: String,
+        action: String,
+        resource: String,
+        reason: DecisionReason,
+    },
     #[error("InvalidRamRole.NotTrusted: role {role:?} does not trust {trusted:?} to assume it")]
     RoleNotTrusted { role: String, trusted: String },
     #[error("InvalidAction.NotFound: unknown API action {0:?}")]
@@ -96,9 +111,15 @@ impl IamError {
     /// The HTTP status the API should answer with.
     pub fn http_status(&self) -> u16 {
         match self {
-            IamError::NotFound { .. } | IamError::UnknownAction(_) | IamError::AccessKeyNotFound => 404,
-            IamError::AlreadyExists { .. } | IamError::DeleteConflict { .. } | IamError::LimitExceeded { .. } => 409,
-            IamError::Forbidden { .. } | IamError::AccessKeyInactive(_) | IamError::RoleNotTrusted { .. } => 403,
+            IamError::NotFound { .. }
+            | IamError::UnknownAction(_)
+            | IamError::AccessKeyNotFound => 404,
+            IamError::AlreadyExists { .. }
+            | IamError::DeleteConflict { .. }
+            | IamError::LimitExceeded { .. } => 409,
+            IamError::Forbidden { .. }
+            | IamError::AccessKeyInactive(_)
+            | IamError::RoleNotTrusted { .. } => 403,
             IamError::Secret(_) | IamError::Store(_) => 500,
             _ => 400,
         }

@@ -45,12 +45,20 @@ impl Context {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.values.insert(key.to_lowercase(), values.into_iter().map(Into::into).collect());
+        self.values.insert(
+            key.to_lowercase(),
+            values.into_iter().map(Into::into).collect(),
+        );
         self
     }
 
     /// The usual request keys: source IP, current time (RFC 3339), TLS and MFA.
-    pub fn for_request(source_ip: std::net::IpAddr, now: jiff::Timestamp, secure_transport: bool, mfa_present: bool) -> Context {
+    pub fn for_request(
+        source_ip: std::net::IpAddr,
+        now: jiff::Timestamp,
+        secure_transport: bool,
+        mfa_present: bool,
+    ) -> Context {
         Context::new()
             .with(keys::SOURCE_IP, source_ip.to_string())
             .with(keys::CURRENT_TIME, now.to_string())
@@ -112,15 +120,28 @@ pub struct Decision {
 impl Decision {
     /// The decision for the account root.
     pub fn account_root() -> Decision {
-        Decision { allowed: true, reason: DecisionReason::AccountRoot, matched: None, resource: None }
+        Decision {
+            allowed: true,
+            reason: DecisionReason::AccountRoot,
+            matched: None,
+            resource: None,
+        }
     }
 }
 
 /// Whether `statement` applies to (`action`, `resource`) in `context`.
-pub fn statement_applies(statement: &Statement, action: &str, resource: &str, context: &Context) -> bool {
+pub fn statement_applies(
+    statement: &Statement,
+    action: &str,
+    resource: &str,
+    context: &Context,
+) -> bool {
     statement.covers_action(action)
         && statement.covers_resource(resource)
-        && statement.conditions.iter().all(|c| c.holds(context.get(&c.key)))
+        && statement
+            .conditions
+            .iter()
+            .all(|c| c.holds(context.get(&c.key)))
 }
 
 /// Evaluates `request` against all `policies` of a principal.
@@ -131,13 +152,31 @@ pub fn statement_applies(statement: &Statement, action: &str, resource: &str, co
 pub fn evaluate(policies: &[&Policy], request: &AuthzRequest) -> Decision {
     let find = |effect: Effect, resource: &str| {
         policies.iter().find_map(|policy| {
-            policy.statements.iter().enumerate().find_map(|(index, statement)| {
-                (statement.effect == effect && statement_applies(statement, &request.action, resource, &request.context))
-                    .then(|| MatchedStatement { policy: policy.name.clone(), statement: index })
-            })
+            policy
+                .statements
+                .iter()
+                .enumerate()
+                .find_map(|(index, statement)| {
+                    (statement.effect == effect
+                        && statement_applies(
+                            statement,
+                            &request.action,
+                            resource,
+                            &request.context,
+                        ))
+                    .then(|| MatchedStatement {
+                        policy: policy.name.clone(),
+                        statement: index,
+                    })
+                })
         })
     };
-    let decision = |allowed, reason, matched, resource: &str| Decision { allowed, reason, matched, resource: Some(resource.to_string()) };
+    let decision = |allowed, reason, matched, resource: &str| Decision {
+        allowed,
+        reason,
+        matched,
+        resource: Some(resource.to_string()),
+    };
     let mut first_implicit_deny = None;
     let mut first_allow = None;
     for resource in &request.resources {
@@ -146,10 +185,14 @@ pub fn evaluate(policies: &[&Policy], request: &AuthzRequest) -> Decision {
         }
         match find(Effect::Allow, resource) {
             Some(allow) => {
-                first_allow.get_or_insert_with(|| decision(true, DecisionReason::Allow, Some(allow), resource));
+                first_allow.get_or_insert_with(|| {
+                    decision(true, DecisionReason::Allow, Some(allow), resource)
+                });
             }
             None => {
-                first_implicit_deny.get_or_insert_with(|| decision(false, DecisionReason::ImplicitDeny, None, resource));
+                first_implicit_deny.get_or_insert_with(|| {
+                    decision(false, DecisionReason::ImplicitDeny, None, resource)
+                });
             }
         }
     }

@@ -14,7 +14,10 @@ pub struct RequiredApi {
 
 impl RequiredApi {
     pub fn new(service: &str, api: &str) -> RequiredApi {
-        RequiredApi { service: service.to_string(), api: api.to_string() }
+        RequiredApi {
+            service: service.to_string(),
+            api: api.to_string(),
+        }
     }
 }
 

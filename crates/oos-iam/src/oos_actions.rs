@@ -41,7 +41,10 @@ pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     ("ListTemplates", Collection("template")),
     ("ListTemplateVersions", One("template", "TemplateName")),
     ("UpdateTemplateAttributes", One("template", "TemplateName")),
-    ("GetTemplateParameterConstraints", One("template", "TemplateName")),
+    (
+        "GetTemplateParameterConstraints",
+        One("template", "TemplateName"),
+    ),
     ("ListExecutionRiskyTasks", One("template", "TemplateName")),
     ("GenerateExecutionPolicy", One("template", "TemplateName")),
     ("ValidateTemplateContent", Global),
@@ -57,7 +60,10 @@ pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     ("DeleteExecutions", Many("execution", "ExecutionIds")),
     ("ListTaskExecutions", One("execution", "ExecutionId")),
     ("ListExecutionLogs", One("execution", "ExecutionId")),
-    ("ListResourceExecutionStatus", One("execution", "ExecutionId")),
+    (
+        "ListResourceExecutionStatus",
+        One("execution", "ExecutionId"),
+    ),
     ("ListTaskExecutionInvocations", Collection("execution")),
     ("StartDebugExecution", Collection("execution")),
     // parameter store
@@ -73,7 +79,10 @@ pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     ("GetSecretParameter", One("secretparameter", "Name")),
     ("UpdateSecretParameter", One("secretparameter", "Name")),
     ("DeleteSecretParameter", One("secretparameter", "Name")),
-    ("ListSecretParameterVersions", One("secretparameter", "Name")),
+    (
+        "ListSecretParameterVersions",
+        One("secretparameter", "Name"),
+    ),
     ("GetSecretParameters", Many("secretparameter", "Names")),
     ("GetSecretParametersByPath", UnderPath("secretparameter")),
     ("ListSecretParameters", Collection("secretparameter")),
@@ -129,7 +138,11 @@ impl ActionAuthz {
 
 /// Maps an OOS API action and its parameters to what must be authorized.
 /// Unknown actions are `InvalidAction.NotFound`.
-pub fn oos_action_authz(action: &str, params: &dyn RequestParams, scope: &ArnScope) -> Result<ActionAuthz, IamError> {
+pub fn oos_action_authz(
+    action: &str,
+    params: &dyn RequestParams,
+    scope: &ArnScope,
+) -> Result<ActionAuthz, IamError> {
     let (name, source) = OOS_ACTIONS
         .iter()
         .find(|(name, _)| *name == action)
@@ -138,7 +151,11 @@ pub fn oos_action_authz(action: &str, params: &dyn RequestParams, scope: &ArnSco
     let collection = |kind: &str| vec![scope.oos(kind, "*")];
     let each = |kind: &str, ids: &str| {
         let ids = list_values(ids);
-        if ids.is_empty() { collection(kind) } else { ids.iter().map(|id| scope.oos(kind, id)).collect() }
+        if ids.is_empty() {
+            collection(kind)
+        } else {
+            ids.iter().map(|id| scope.oos(kind, id)).collect()
+        }
     };
     let resources = match *source {
         One(kind, p) => param(p).map_or_else(|| collection(kind), |id| vec![scope.oos(kind, id)]),
@@ -150,7 +167,11 @@ pub fn oos_action_authz(action: &str, params: &dyn RequestParams, scope: &ArnSco
         },
         TaggedResources | TaggedResource => {
             let kind = param("ResourceType").unwrap_or("*").to_lowercase();
-            let ids_param = if *source == TaggedResources { "ResourceIds" } else { "ResourceId" };
+            let ids_param = if *source == TaggedResources {
+                "ResourceIds"
+            } else {
+                "ResourceId"
+            };
             match param(ids_param) {
                 Some(ids) => each(&kind, ids),
                 None => collection(&kind),
@@ -158,7 +179,11 @@ pub fn oos_action_authz(action: &str, params: &dyn RequestParams, scope: &ArnSco
         }
         Global => vec!["*".to_string()],
     };
-    Ok(ActionAuthz { action: format!("oos:{name}"), resources, request_context: request_context(params) })
+    Ok(ActionAuthz {
+        action: format!("oos:{name}"),
+        resources,
+        request_context: request_context(params),
+    })
 }
 
 /// A JSON array of strings, a JSON object's keys (`ResourceIds` may be `{"id": ...}`), or one plain value.
@@ -179,7 +204,10 @@ fn scalar_text(value: &Value) -> String {
 
 fn request_context(params: &dyn RequestParams) -> Vec<(String, Vec<String>)> {
     let mut context = Vec::new();
-    for (param, key) in [("TemplateName", keys::TEMPLATE_NAME), ("TemplateVersion", keys::TEMPLATE_VERSION)] {
+    for (param, key) in [
+        ("TemplateName", keys::TEMPLATE_NAME),
+        ("TemplateVersion", keys::TEMPLATE_VERSION),
+    ] {
         if let Some(value) = params.param(param) {
             context.push((key.to_string(), vec![value.to_string()]));
         }
@@ -187,7 +215,10 @@ fn request_context(params: &dyn RequestParams) -> Vec<(String, Vec<String>)> {
     if let Some(Ok(Value::Object(tags))) = params.param("Tags").map(serde_json::from_str::<Value>) {
         context.push((keys::TAG_KEYS.to_string(), tags.keys().cloned().collect()));
         for (key, value) in &tags {
-            context.push((format!("{}{key}", keys::REQUEST_TAG_PREFIX), vec![scalar_text(value)]));
+            context.push((
+                format!("{}{key}", keys::REQUEST_TAG_PREFIX),
+                vec![scalar_text(value)],
+            ));
         }
     } else if let Some(tag_keys) = params.param("TagKeys") {
         context.push((keys::TAG_KEYS.to_string(), list_values(tag_keys)));

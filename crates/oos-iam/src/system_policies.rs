@@ -49,7 +49,8 @@ static PARSED: LazyLock<Vec<Policy>> = LazyLock::new(|| {
     SYSTEM_POLICIES
         .iter()
         .map(|(name, _, document)| {
-            Policy::parse(name, PolicyType::System, document).unwrap_or_else(|e| panic!("system policy {name} is invalid: {e}"))
+            Policy::parse(name, PolicyType::System, document)
+                .unwrap_or_else(|e| panic!("system policy {name} is invalid: {e}"))
         })
         .collect()
 });

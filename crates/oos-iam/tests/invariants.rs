@@ -33,15 +33,21 @@ fn statement() -> impl Strategy<Value = Value> {
             Just(json!({"DateLessThan": {"acs:CurrentTime": "2026-06-01T00:00:00Z"}})),
         ]),
     )
-        .prop_map(|(effect, not_action, actions, not_resource, resources, condition)| {
-            let mut s = json!({"Effect": effect});
-            s[if not_action { "NotAction" } else { "Action" }] = json!(actions);
-            s[if not_resource { "NotResource" } else { "Resource" }] = json!(resources);
-            if let Some(condition) = condition {
-                s["Condition"] = condition;
-            }
-            s
-        })
+        .prop_map(
+            |(effect, not_action, actions, not_resource, resources, condition)| {
+                let mut s = json!({"Effect": effect});
+                s[if not_action { "NotAction" } else { "Action" }] = json!(actions);
+                s[if not_resource {
+                    "NotResource"
+                } else {
+                    "Resource"
+                }] = json!(resources);
+                if let Some(condition) = condition {
+                    s["Condition"] = condition;
+                }
+                s
+            },
+        )
 }
 
 fn parse(statements: &[Value]) -> Policy {
@@ -52,7 +58,10 @@ fn parse(statements: &[Value]) -> Policy {
 fn request() -> impl Strategy<Value = AuthzRequest> {
     (
         "(oos|ecs):(StartExecution|StopInstance|GetTemplate|ListExecutions|DeleteTemplate|Abc)",
-        prop::collection::vec("acs:(oos|ecs):cn-hangzhou:123:(template|execution|instance)/[a-c]{1,3}", 1..3),
+        prop::collection::vec(
+            "acs:(oos|ecs):cn-hangzhou:123:(template|execution|instance)/[a-c]{1,3}",
+            1..3,
+        ),
         prop_oneof![Just("10.1.2.3"), Just("10.2.0.1"), Just("192.0.2.1")],
         prop_oneof![Just("abc"), Just("bca")],
         prop_oneof![Just("2026-01-01T00:00:00Z"), Just("2027-01-01T00:00:00Z")],
@@ -60,7 +69,10 @@ fn request() -> impl Strategy<Value = AuthzRequest> {
         .prop_map(|(action, resources, ip, template, now)| AuthzRequest {
             action,
             resources,
-            context: Context::new().with("acs:SourceIp", ip).with("oos:TemplateName", template).with("acs:CurrentTime", now),
+            context: Context::new()
+                .with("acs:SourceIp", ip)
+                .with("oos:TemplateName", template)
+                .with("acs:CurrentTime", now),
         })
 }
 
@@ -137,21 +149,40 @@ proptest! {
 /// JSON that often looks like a policy: policy element names as object keys.
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let key = prop_oneof![
-        Just("Version".to_string()), Just("Statement".to_string()), Just("Effect".to_string()),
-        Just("Action".to_string()), Just("NotAction".to_string()), Just("Resource".to_string()),
-        Just("NotResource".to_string()), Just("Condition".to_string()), Just("Principal".to_string()),
-        Just("IpAddress".to_string()), Just("DateLessThan".to_string()), Just("StringLike".to_string()),
-        Just("NumericEquals".to_string()), Just("Bool".to_string()), "[a-z:]{1,8}",
+        Just("Version".to_string()),
+        Just("Statement".to_string()),
+        Just("Effect".to_string()),
+        Just("Action".to_string()),
+        Just("NotAction".to_string()),
+        Just("Resource".to_string()),
+        Just("NotResource".to_string()),
+        Just("Condition".to_string()),
+        Just("Principal".to_string()),
+        Just("IpAddress".to_string()),
+        Just("DateLessThan".to_string()),
+        Just("StringLike".to_string()),
+        Just("NumericEquals".to_string()),
+        Just("Bool".to_string()),
+        "[a-z:]{1,8}",
     ];
     let leaf = prop_oneof![
-        Just(Value::Null), any::<bool>().prop_map(Value::from), any::<f64>().prop_map(|f| json!(f)),
-        any::<i64>().prop_map(Value::from), Just(json!("1")), Just(json!("Allow")), Just(json!("Deny")),
-        Just(json!("*")), Just(json!("oos:*")), Just(json!("10.0.0.0/8")), ".{0,12}".prop_map(Value::from),
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        any::<i64>().prop_map(Value::from),
+        Just(json!("1")),
+        Just(json!("Allow")),
+        Just(json!("Deny")),
+        Just(json!("*")),
+        Just(json!("oos:*")),
+        Just(json!("10.0.0.0/8")),
+        ".{0,12}".prop_map(Value::from),
     ];
     leaf.prop_recursive(5, 64, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((key.clone(), inner), 0..5).prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            prop::collection::vec((key.clone(), inner), 0..5)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
         ]
     })
 }

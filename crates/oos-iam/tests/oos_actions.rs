@@ -50,7 +50,10 @@ fn every_action_maps_to_its_resources() {
         ("NotifyExecution", &["execution/exec-1"]),
         ("UpdateExecution", &["execution/exec-1"]),
         ("TriggerExecution", &["execution/exec-1"]),
-        ("DeleteExecutions", &["execution/exec-1", "execution/exec-2"]),
+        (
+            "DeleteExecutions",
+            &["execution/exec-1", "execution/exec-2"],
+        ),
         ("ListTaskExecutions", &["execution/exec-1"]),
         ("ListExecutionLogs", &["execution/exec-1"]),
         ("ListResourceExecutionStatus", &["execution/exec-1"]),
@@ -69,7 +72,10 @@ fn every_action_maps_to_its_resources() {
         ("UpdateSecretParameter", &["secretparameter/prod/db"]),
         ("DeleteSecretParameter", &["secretparameter/prod/db"]),
         ("ListSecretParameterVersions", &["secretparameter/prod/db"]),
-        ("GetSecretParameters", &["secretparameter/a", "secretparameter/b/c"]),
+        (
+            "GetSecretParameters",
+            &["secretparameter/a", "secretparameter/b/c"],
+        ),
         ("GetSecretParametersByPath", &["secretparameter/prod/*"]),
         ("ListSecretParameters", &["secretparameter/*"]),
         ("TagResources", &["template/t1", "template/t2"]),
@@ -85,11 +91,23 @@ fn every_action_maps_to_its_resources() {
     let scope = ArnScope::new("cn-hangzhou", "123");
     let covered: BTreeSet<&str> = expected.iter().map(|(a, _)| *a).collect();
     let table: BTreeSet<&str> = OOS_ACTIONS.iter().map(|(a, _)| *a).collect();
-    assert_eq!(covered, table, "expectations and table must list the same actions");
+    assert_eq!(
+        covered, table,
+        "expectations and table must list the same actions"
+    );
     for (action, resources) in expected {
         let authz = oos_action_authz(action, &params(), &scope).unwrap();
         assert_eq!(authz.action, format!("oos:{action}"));
-        let want: Vec<String> = resources.iter().map(|r| if *r == "*" { r.to_string() } else { format!("{P}{r}") }).collect();
+        let want: Vec<String> = resources
+            .iter()
+            .map(|r| {
+                if *r == "*" {
+                    r.to_string()
+                } else {
+                    format!("{P}{r}")
+                }
+            })
+            .collect();
         assert_eq!(authz.resources, want, "{action}");
     }
 }
@@ -101,7 +119,10 @@ fn absent_identifiers_mean_the_whole_collection() {
     for (action, source) in OOS_ACTIONS {
         let authz = oos_action_authz(action, &none, &scope).unwrap();
         let want = match source {
-            ResourceSource::One(kind, _) | ResourceSource::Many(kind, _) | ResourceSource::Collection(kind) | ResourceSource::UnderPath(kind) => {
+            ResourceSource::One(kind, _)
+            | ResourceSource::Many(kind, _)
+            | ResourceSource::Collection(kind)
+            | ResourceSource::UnderPath(kind) => {
                 format!("{P}{kind}/*")
             }
             ResourceSource::TaggedResources | ResourceSource::TaggedResource => format!("{P}*/*"),
@@ -109,13 +130,24 @@ fn absent_identifiers_mean_the_whole_collection() {
         };
         assert_eq!(authz.resources, vec![want], "{action}");
     }
-    let empty_list: BTreeMap<String, String> = [("ExecutionIds".to_string(), "[]".to_string())].into();
-    assert_eq!(oos_action_authz("DeleteExecutions", &empty_list, &scope).unwrap().resources, vec![format!("{P}execution/*")]);
+    let empty_list: BTreeMap<String, String> =
+        [("ExecutionIds".to_string(), "[]".to_string())].into();
+    assert_eq!(
+        oos_action_authz("DeleteExecutions", &empty_list, &scope)
+            .unwrap()
+            .resources,
+        vec![format!("{P}execution/*")]
+    );
 }
 
 #[test]
 fn unknown_actions_are_refused() {
-    let error = oos_action_authz("StartExecutions", &BTreeMap::new(), &ArnScope::new("r", "a")).unwrap_err();
+    let error = oos_action_authz(
+        "StartExecutions",
+        &BTreeMap::new(),
+        &ArnScope::new("r", "a"),
+    )
+    .unwrap_err();
     assert_eq!(error.code(), "InvalidAction.NotFound");
     assert_eq!(error.http_status(), 404);
 }
@@ -132,20 +164,36 @@ fn request_parameters_become_condition_keys() {
     .collect();
     let authz = oos_action_authz("StartExecution", &params, &ArnScope::new("r", "a")).unwrap();
     let context = authz.extend_context(Context::new());
-    assert_eq!(context.get("oos:TemplateName"), Some(&["restart-web".to_string()][..]));
-    assert_eq!(context.get("oos:TemplateVersion"), Some(&["v3".to_string()][..]));
+    assert_eq!(
+        context.get("oos:TemplateName"),
+        Some(&["restart-web".to_string()][..])
+    );
+    assert_eq!(
+        context.get("oos:TemplateVersion"),
+        Some(&["v3".to_string()][..])
+    );
     let mut tag_keys = context.get("oos:TagKeys").unwrap().to_vec();
     tag_keys.sort();
     assert_eq!(tag_keys, ["env", "team"]);
-    assert_eq!(context.get("oos:RequestTag/team"), Some(&["dev".to_string()][..]));
-    let untag: BTreeMap<String, String> = [("TagKeys".to_string(), r#"["a","b"]"#.to_string())].into();
-    let context = oos_action_authz("UntagResources", &untag, &ArnScope::new("r", "a")).unwrap().extend_context(Context::new());
-    assert_eq!(context.get("oos:TagKeys"), Some(&["a".to_string(), "b".to_string()][..]));
+    assert_eq!(
+        context.get("oos:RequestTag/team"),
+        Some(&["dev".to_string()][..])
+    );
+    let untag: BTreeMap<String, String> =
+        [("TagKeys".to_string(), r#"["a","b"]"#.to_string())].into();
+    let context = oos_action_authz("UntagResources", &untag, &ArnScope::new("r", "a"))
+        .unwrap()
+        .extend_context(Context::new());
+    assert_eq!(
+        context.get("oos:TagKeys"),
+        Some(&["a".to_string(), "b".to_string()][..])
+    );
 }
 
 /// Request parameter names per action, read from the shared API reference.
 fn reference_actions() -> BTreeMap<String, BTreeSet<String>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/docs/oos-openapi-reference.md");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/docs/oos-openapi-reference.md");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut actions = BTreeMap::new();
     let mut current: Option<String> = None;
@@ -153,7 +201,12 @@ fn reference_actions() -> BTreeMap<String, BTreeSet<String>> {
         if let Some(name) = line.strip_prefix("## ") {
             current = Some(name.trim().to_string());
         } else if let (Some(action), Some(request)) = (&current, line.strip_prefix("request:")) {
-            let params = request.split(", ").filter_map(|p| p.trim().split(':').next()).filter(|p| !p.is_empty()).map(str::to_string).collect();
+            let params = request
+                .split(", ")
+                .filter_map(|p| p.trim().split(':').next())
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
             actions.insert(action.clone(), params);
         }
     }
@@ -163,9 +216,15 @@ fn reference_actions() -> BTreeMap<String, BTreeSet<String>> {
 #[test]
 fn table_agrees_with_the_api_reference() {
     let reference = reference_actions();
-    assert!(reference.len() > 80, "reference parsed: {} actions", reference.len());
+    assert!(
+        reference.len() > 80,
+        "reference parsed: {} actions",
+        reference.len()
+    );
     for (action, source) in OOS_ACTIONS {
-        let params = reference.get(*action).unwrap_or_else(|| panic!("{action} is not an OOS 2019-06-01 action"));
+        let params = reference
+            .get(*action)
+            .unwrap_or_else(|| panic!("{action} is not an OOS 2019-06-01 action"));
         let needed: &[&str] = match source {
             ResourceSource::One(_, p) | ResourceSource::Many(_, p) => &[p],
             ResourceSource::UnderPath(_) => &["Path"],
@@ -174,17 +233,46 @@ fn table_agrees_with_the_api_reference() {
             ResourceSource::Collection(_) | ResourceSource::Global => &[],
         };
         for param in needed {
-            assert!(params.contains(*param), "{action} has no request parameter {param}: {params:?}");
+            assert!(
+                params.contains(*param),
+                "{action} has no request parameter {param}: {params:?}"
+            );
         }
     }
     let served = [
-        "CreateTemplate", "UpdateTemplate", "GetTemplate", "ListTemplates", "DeleteTemplate", "DeleteTemplates",
-        "ListTemplateVersions", "ValidateTemplateContent", "GenerateExecutionPolicy", "StartExecution", "ListExecutions",
-        "GetExecutionTemplate", "CancelExecution", "NotifyExecution", "DeleteExecutions", "ListTaskExecutions",
-        "ListExecutionLogs", "TagResources", "UntagResources", "ListTagResources", "CreateParameter", "GetParameter",
-        "GetParameters", "GetParametersByPath", "UpdateParameter", "DeleteParameter", "ListParameters", "ListParameterVersions",
+        "CreateTemplate",
+        "UpdateTemplate",
+        "GetTemplate",
+        "ListTemplates",
+        "DeleteTemplate",
+        "DeleteTemplates",
+        "ListTemplateVersions",
+        "ValidateTemplateContent",
+        "GenerateExecutionPolicy",
+        "StartExecution",
+        "ListExecutions",
+        "GetExecutionTemplate",
+        "CancelExecution",
+        "NotifyExecution",
+        "DeleteExecutions",
+        "ListTaskExecutions",
+        "ListExecutionLogs",
+        "TagResources",
+        "UntagResources",
+        "ListTagResources",
+        "CreateParameter",
+        "GetParameter",
+        "GetParameters",
+        "GetParametersByPath",
+        "UpdateParameter",
+        "DeleteParameter",
+        "ListParameters",
+        "ListParameterVersions",
     ];
     for action in served {
-        assert!(OOS_ACTIONS.iter().any(|(a, _)| *a == action), "{action} (issue #6) has no authorization rule");
+        assert!(
+            OOS_ACTIONS.iter().any(|(a, _)| *a == action),
+            "{action} (issue #6) has no authorization rule"
+        );
     }
 }

@@ -49,7 +49,11 @@ fn refused_documents_name_code_statement_and_path() {
         (r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oos:*","Resource":"*","Condition":{"Bool":{"acs:SecureTransport":"yes"}}}]}"#.into(), "InvalidPolicyDocument.Condition", Some(0), "$.Statement[0].Condition.Bool.acs:SecureTransport[0]"),
     ];
     for (document, code, statement, path) in cases {
-        assert_eq!(refuse(&document), (code.to_string(), statement, path.to_string()), "{document}");
+        assert_eq!(
+            refuse(&document),
+            (code.to_string(), statement, path.to_string()),
+            "{document}"
+        );
     }
 }
 
@@ -60,14 +64,24 @@ fn messages_say_what_was_expected() {
         error.to_string(),
         "InvalidPolicyDocument.Condition: IpAddress needs an IPv4/IPv6 address or CIDR block, got \"300.1.1.1\" (at $.Statement[0].Condition.IpAddress.acs:SourceIp[0])"
     );
-    let error = Policy::parse("p", PolicyType::Custom, "{\n  \"Version\": \"1\",\n  oops\n}").unwrap_err();
+    let error = Policy::parse(
+        "p",
+        PolicyType::Custom,
+        "{\n  \"Version\": \"1\",\n  oops\n}",
+    )
+    .unwrap_err();
     assert!(error.message.contains("line 3"), "{}", error.message);
 }
 
 #[test]
 fn size_limit_is_rams_6144_characters() {
     let statement = r#"{"Effect":"Allow","Action":"oos:GetTemplate","Resource":"*"}"#;
-    let build = |padding: usize| format!(r#"{{"Version":"1","Statement":[{statement}]{}}}"#, " ".repeat(padding));
+    let build = |padding: usize| {
+        format!(
+            r#"{{"Version":"1","Statement":[{statement}]{}}}"#,
+            " ".repeat(padding)
+        )
+    };
     let base = build(0).chars().count();
     let at_limit = build(MAX_POLICY_DOCUMENT_CHARS - base);
     assert_eq!(at_limit.chars().count(), 6144);
@@ -85,7 +99,8 @@ fn accepted_forms() {
             "Condition":{"Bool":{"acs:MFAPresent":true},"NumericLessThan":{"k":3.5},"DateGreaterThan":{"acs:CurrentTime":1700000000}}}]}"#,
     ];
     for document in documents {
-        Policy::parse("p", PolicyType::Custom, document).unwrap_or_else(|e| panic!("{document}: {e}"));
+        Policy::parse("p", PolicyType::Custom, document)
+            .unwrap_or_else(|e| panic!("{document}: {e}"));
     }
 }
 
@@ -101,8 +116,17 @@ fn trust_policies_need_principal_and_may_omit_resource() {
     assert!(!trust.trusts(&Service("ecs.aliyuncs.com")));
     assert!(trust.trusts(&Ram("acs:ram::123:root")));
     assert!(!trust.trusts(&Ram("acs:ram::456:root")));
-    let missing = TrustPolicy::parse(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#).unwrap_err();
-    assert_eq!((missing.code, missing.path.as_str()), ("InvalidPolicyDocument.Principal", "$.Statement[0].Principal"));
+    let missing = TrustPolicy::parse(
+        r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (missing.code, missing.path.as_str()),
+        (
+            "InvalidPolicyDocument.Principal",
+            "$.Statement[0].Principal"
+        )
+    );
     let empty = TrustPolicy::parse(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{}}]}"#).unwrap_err();
     assert_eq!(empty.code, "InvalidPolicyDocument.Principal");
     let denied = TrustPolicy::parse(
@@ -110,6 +134,9 @@ fn trust_policies_need_principal_and_may_omit_resource() {
             {"Effect":"Deny","Action":"sts:*","Principal":{"Service":"oos.aliyuncs.com"}}]}"#,
     )
     .unwrap();
-    assert!(!denied.trusts(&Service("oos.aliyuncs.com")), "Deny wins in trust policies too");
+    assert!(
+        !denied.trusts(&Service("oos.aliyuncs.com")),
+        "Deny wins in trust policies too"
+    );
     assert!(denied.trusts(&Service("fc.aliyuncs.com")));
 }

@@ -40,10 +40,16 @@ pub struct PolicyRef {
 
 impl PolicyRef {
     pub fn system(name: &str) -> PolicyRef {
-        PolicyRef { policy_type: PolicyType::System, name: name.to_string() }
+        PolicyRef {
+            policy_type: PolicyType::System,
+            name: name.to_string(),
+        }
     }
     pub fn custom(name: &str) -> PolicyRef {
-        PolicyRef { policy_type: PolicyType::Custom, name: name.to_string() }
+        PolicyRef {
+            policy_type: PolicyType::Custom,
+            name: name.to_string(),
+        }
     }
 }
 

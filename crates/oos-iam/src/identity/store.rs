@@ -35,7 +35,10 @@ pub trait IdentityStore:
 {
 }
 
-impl<S> IdentityStore for S where S: Table<User> + Table<Group> + Table<Role> + Table<CustomPolicy> + Table<AccessKeyRecord> {}
+impl<S> IdentityStore for S where
+    S: Table<User> + Table<Group> + Table<Role> + Table<CustomPolicy> + Table<AccessKeyRecord>
+{
+}
 
 /// In-memory [`IdentityStore`].
 #[derive(Debug, Default)]
@@ -73,7 +76,10 @@ impl MemoryIdentityStore {
     where
         MemoryIdentityStore: HoldsTable<T>,
     {
-        let mut map = self.table().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut map = self
+            .table()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut map)
     }
 }
@@ -94,13 +100,15 @@ where
     }
 
     async fn update(&self, record: T) -> Result<(), StoreError> {
-        self.with(|map: &mut BTreeMap<String, T>| match map.get_mut(record.key()) {
-            Some(slot) => {
-                *slot = record;
-                Ok(())
-            }
-            None => Err(StoreError::Missing),
-        })
+        self.with(
+            |map: &mut BTreeMap<String, T>| match map.get_mut(record.key()) {
+                Some(slot) => {
+                    *slot = record;
+                    Ok(())
+                }
+                None => Err(StoreError::Missing),
+            },
+        )
     }
 
     async fn get(&self, key: &str) -> Result<Option<T>, StoreError> {

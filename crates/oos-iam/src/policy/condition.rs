@@ -54,7 +54,11 @@ pub const OPERATORS: &[(&str, OperatorFamily, bool)] = &[
     ("NumericLessThan", F::Numeric(LessThan), false),
     ("NumericLessThanEquals", F::Numeric(LessThanEquals), false),
     ("NumericGreaterThan", F::Numeric(GreaterThan), false),
-    ("NumericGreaterThanEquals", F::Numeric(GreaterThanEquals), false),
+    (
+        "NumericGreaterThanEquals",
+        F::Numeric(GreaterThanEquals),
+        false,
+    ),
     ("DateEquals", F::Date(Equals), false),
     ("DateNotEquals", F::Date(Equals), true),
     ("DateLessThan", F::Date(LessThan), false),
@@ -105,16 +109,36 @@ pub struct Condition {
 }
 
 /// Converts one raw policy value (already rendered as a string) for `family`; `Err` says what was expected.
-pub fn convert_values(family: OperatorFamily, raw: &[String]) -> Result<ConditionValues, (usize, &'static str)> {
-    fn each<T>(raw: &[String], expected: &'static str, f: impl Fn(&str) -> Option<T>) -> Result<Vec<T>, (usize, &'static str)> {
-        raw.iter().enumerate().map(|(i, v)| f(v).ok_or((i, expected))).collect()
+pub fn convert_values(
+    family: OperatorFamily,
+    raw: &[String],
+) -> Result<ConditionValues, (usize, &'static str)> {
+    fn each<T>(
+        raw: &[String],
+        expected: &'static str,
+        f: impl Fn(&str) -> Option<T>,
+    ) -> Result<Vec<T>, (usize, &'static str)> {
+        raw.iter()
+            .enumerate()
+            .map(|(i, v)| f(v).ok_or((i, expected)))
+            .collect()
     }
     Ok(match family {
-        F::StringEquals | F::StringEqualsIgnoreCase | F::StringLike => ConditionValues::Strings(raw.to_vec()),
+        F::StringEquals | F::StringEqualsIgnoreCase | F::StringLike => {
+            ConditionValues::Strings(raw.to_vec())
+        }
         F::Numeric(_) => ConditionValues::Numbers(each(raw, "a number", parse_number)?),
-        F::Date(_) => ConditionValues::Dates(each(raw, "an ISO-8601 date/time or epoch seconds", parse_date)?),
+        F::Date(_) => ConditionValues::Dates(each(
+            raw,
+            "an ISO-8601 date/time or epoch seconds",
+            parse_date,
+        )?),
         F::Bool => ConditionValues::Bools(each(raw, "true or false", parse_bool)?),
-        F::IpAddress => ConditionValues::Networks(each(raw, "an IPv4/IPv6 address or CIDR block", parse_network)?),
+        F::IpAddress => ConditionValues::Networks(each(
+            raw,
+            "an IPv4/IPv6 address or CIDR block",
+            parse_network,
+        )?),
     })
 }
 
@@ -132,20 +156,26 @@ impl Condition {
 
     fn matches_one(&self, actual: &str) -> bool {
         match (&self.values, self.operator.family) {
-            (ConditionValues::Strings(wanted), F::StringEquals) => wanted.iter().any(|w| w == actual),
-            (ConditionValues::Strings(wanted), F::StringEqualsIgnoreCase) => {
-                wanted.iter().any(|w| w.to_lowercase() == actual.to_lowercase())
+            (ConditionValues::Strings(wanted), F::StringEquals) => {
+                wanted.iter().any(|w| w == actual)
             }
-            (ConditionValues::Strings(wanted), F::StringLike) => wanted.iter().any(|w| glob::matches(w, actual)),
+            (ConditionValues::Strings(wanted), F::StringEqualsIgnoreCase) => wanted
+                .iter()
+                .any(|w| w.to_lowercase() == actual.to_lowercase()),
+            (ConditionValues::Strings(wanted), F::StringLike) => {
+                wanted.iter().any(|w| glob::matches(w, actual))
+            }
             (ConditionValues::Numbers(wanted), F::Numeric(cmp)) => parse_number(actual)
                 .is_some_and(|a| wanted.iter().any(|w| compare(cmp, a.partial_cmp(w)))),
-            (ConditionValues::Dates(wanted), F::Date(cmp)) => {
-                parse_date(actual).is_some_and(|a| wanted.iter().any(|w| compare(cmp, Some(a.cmp(w)))))
+            (ConditionValues::Dates(wanted), F::Date(cmp)) => parse_date(actual)
+                .is_some_and(|a| wanted.iter().any(|w| compare(cmp, Some(a.cmp(w))))),
+            (ConditionValues::Bools(wanted), F::Bool) => {
+                parse_bool(actual).is_some_and(|a| wanted.contains(&a))
             }
-            (ConditionValues::Bools(wanted), F::Bool) => parse_bool(actual).is_some_and(|a| wanted.contains(&a)),
-            (ConditionValues::Networks(wanted), F::IpAddress) => {
-                actual.trim().parse::<IpAddr>().is_ok_and(|ip| wanted.iter().any(|net| net.contains(&ip)))
-            }
+            (ConditionValues::Networks(wanted), F::IpAddress) => actual
+                .trim()
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| wanted.iter().any(|net| net.contains(&ip))),
             _ => false,
         }
     }
@@ -186,7 +216,10 @@ pub fn parse_date(text: &str) -> Option<Timestamp> {
         return Some(ts);
     }
     if let Ok(dt) = text.parse::<jiff::civil::DateTime>() {
-        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     text.parse::<jiff::civil::Date>()
         .ok()
@@ -197,5 +230,7 @@ pub fn parse_date(text: &str) -> Option<Timestamp> {
 /// A CIDR block, or a bare address meaning a single host (`/32` or `/128`).
 fn parse_network(text: &str) -> Option<IpNet> {
     let text = text.trim();
-    text.parse::<IpNet>().ok().or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
 }

@@ -64,6 +64,14 @@ pub struct Statement {
 }
 
 impl PatternSet {
+    /// The same set with every pattern transformed.
+    pub fn map(self, f: impl Fn(&str) -> String) -> PatternSet {
+        match self {
+            PatternSet::Include(p) => PatternSet::Include(p.iter().map(|x| f(x)).collect()),
+            PatternSet::Exclude(p) => PatternSet::Exclude(p.iter().map(|x| f(x)).collect()),
+        }
+    }
+
     /// Whether `candidate` is covered: matched by a pattern of `Include`, matched by none of `Exclude`.
     pub fn covers(&self, candidate: &str, matcher: fn(&str, &str) -> bool) -> bool {
         match self {
@@ -88,9 +96,17 @@ impl Statement {
 
 impl Policy {
     /// Parses an identity policy document (no `Principal` element allowed).
-    pub fn parse(name: &str, policy_type: PolicyType, document: &str) -> Result<Policy, PolicyError> {
+    pub fn parse(
+        name: &str,
+        policy_type: PolicyType,
+        document: &str,
+    ) -> Result<Policy, PolicyError> {
         let statements = parse::parse_document(document, parse::DocumentKind::Identity)?;
-        Ok(Policy { name: name.to_string(), policy_type, statements })
+        Ok(Policy {
+            name: name.to_string(),
+            policy_type,
+            statements,
+        })
     }
 }
 
@@ -112,16 +128,23 @@ impl TrustPolicy {
     /// Conditions in trust policies are not evaluated here; a statement with conditions never grants.
     pub fn trusts(&self, principal: &TrustedPrincipal<'_>) -> bool {
         let names_principal = |s: &Statement| {
-            let Some(principals) = &s.principals else { return false };
+            let Some(principals) = &s.principals else {
+                return false;
+            };
             match principal {
                 TrustedPrincipal::Ram(arn) => principals.ram.iter().any(|p| glob::matches(p, arn)),
-                TrustedPrincipal::Service(service) => {
-                    principals.service.iter().any(|p| glob::matches_ignore_case(p, service))
-                }
+                TrustedPrincipal::Service(service) => principals
+                    .service
+                    .iter()
+                    .any(|p| glob::matches_ignore_case(p, service)),
             }
         };
         let applies = |s: &&Statement| s.covers_action("sts:AssumeRole") && names_principal(s);
-        let denied = self.statements.iter().filter(applies).any(|s| s.effect == Effect::Deny);
+        let denied = self
+            .statements
+            .iter()
+            .filter(applies)
+            .any(|s| s.effect == Effect::Deny);
         let allowed = self
             .statements
             .iter()

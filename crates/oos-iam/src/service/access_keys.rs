@@ -4,7 +4,9 @@
 use super::{Iam, MAX_ACCESS_KEYS_PER_OWNER, now};
 use crate::access_key::{NewAccessKey, generate_access_key_id, generate_access_key_secret};
 use crate::error::IamError;
-use crate::identity::{AccessKeyRecord, AccessKeyStatus, IdentityStore, KeyOwner, Principal, Table, User};
+use crate::identity::{
+    AccessKeyRecord, AccessKeyStatus, IdentityStore, KeyOwner, Principal, Table, User,
+};
 use crate::secret::SecretString;
 
 impl<S: IdentityStore> Iam<S> {
@@ -14,7 +16,10 @@ impl<S: IdentityStore> Iam<S> {
             self.fetch::<User>(name).await?;
         }
         if self.list_access_keys(owner).await?.len() >= MAX_ACCESS_KEYS_PER_OWNER {
-            return Err(IamError::LimitExceeded { what: "AccessKeysPerUser", limit: MAX_ACCESS_KEYS_PER_OWNER });
+            return Err(IamError::LimitExceeded {
+                what: "AccessKeysPerUser",
+                limit: MAX_ACCESS_KEYS_PER_OWNER,
+            });
         }
         let id = generate_access_key_id();
         let secret = generate_access_key_secret();
@@ -26,15 +31,30 @@ impl<S: IdentityStore> Iam<S> {
             created: now(),
         };
         self.insert_new(record).await?;
-        Ok(NewAccessKey { id, secret, owner: owner.clone() })
+        Ok(NewAccessKey {
+            id,
+            secret,
+            owner: owner.clone(),
+        })
     }
 
     /// The keys of `owner` (sealed secrets only).
-    pub async fn list_access_keys(&self, owner: &KeyOwner) -> Result<Vec<AccessKeyRecord>, IamError> {
-        Ok(Table::<AccessKeyRecord>::list(&self.store).await?.into_iter().filter(|k| &k.owner == owner).collect())
+    pub async fn list_access_keys(
+        &self,
+        owner: &KeyOwner,
+    ) -> Result<Vec<AccessKeyRecord>, IamError> {
+        Ok(Table::<AccessKeyRecord>::list(&self.store)
+            .await?
+            .into_iter()
+            .filter(|k| &k.owner == owner)
+            .collect())
     }
 
-    pub async fn set_access_key_status(&self, id: &str, status: AccessKeyStatus) -> Result<(), IamError> {
+    pub async fn set_access_key_status(
+        &self,
+        id: &str,
+        status: AccessKeyStatus,
+    ) -> Result<(), IamError> {
         let mut record: AccessKeyRecord = self.fetch(id).await?;
         record.status = status;
         self.save(record).await
@@ -46,8 +66,13 @@ impl<S: IdentityStore> Iam<S> {
 
     /// For signature verification: the principal behind an active AccessKeyId and its secret.
     /// Unknown ids are `InvalidAccessKeyId.NotFound`, disabled ones `InvalidAccessKeyId.Inactive`.
-    pub async fn resolve_access_key(&self, id: &str) -> Result<(Principal, SecretString), IamError> {
-        let record = Table::<AccessKeyRecord>::get(&self.store, id).await?.ok_or(IamError::AccessKeyNotFound)?;
+    pub async fn resolve_access_key(
+        &self,
+        id: &str,
+    ) -> Result<(Principal, SecretString), IamError> {
+        let record = Table::<AccessKeyRecord>::get(&self.store, id)
+            .await?
+            .ok_or(IamError::AccessKeyNotFound)?;
         if record.status == AccessKeyStatus::Inactive {
             return Err(IamError::AccessKeyInactive(record.id));
         }

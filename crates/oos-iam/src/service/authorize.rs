@@ -14,7 +14,11 @@ use crate::policy::{TrustPolicy, TrustedPrincipal};
 
 impl<S: IdentityStore> Iam<S> {
     /// Evaluates `request` for `principal` (root is always allowed, without policies).
-    pub async fn authorize(&self, principal: &Principal, request: &AuthzRequest) -> Result<Decision, IamError> {
+    pub async fn authorize(
+        &self,
+        principal: &Principal,
+        request: &AuthzRequest,
+    ) -> Result<Decision, IamError> {
         if *principal == Principal::Root {
             return Ok(Decision::account_root());
         }
@@ -24,7 +28,11 @@ impl<S: IdentityStore> Iam<S> {
     }
 
     /// Like [`Iam::authorize`], but a denial is the `Forbidden.RAM` error naming principal, action and resource.
-    pub async fn require(&self, principal: &Principal, request: &AuthzRequest) -> Result<Decision, IamError> {
+    pub async fn require(
+        &self,
+        principal: &Principal,
+        request: &AuthzRequest,
+    ) -> Result<Decision, IamError> {
         let decision = self.authorize(principal, request).await?;
         if decision.allowed {
             return Ok(decision);
@@ -49,13 +57,26 @@ impl<S: IdentityStore> Iam<S> {
     ) -> Result<Decision, IamError> {
         let authz = oos_action_authz(action, params, &ArnScope::new(region, self.account.clone()))?;
         let context = authz.extend_context(context);
-        self.require(principal, &AuthzRequest { action: authz.action, resources: authz.resources, context }).await
+        self.require(
+            principal,
+            &AuthzRequest {
+                action: authz.action,
+                resources: authz.resources,
+                context,
+            },
+        )
+        .await
     }
 
     /// Checks that `caller` may start an execution acting as role `role`: the caller needs `ram:PassRole`
     /// on `acs:ram::<account>:role/<role>` (with `acs:Service` = `oos.aliyuncs.com` in the context), and
     /// the role's trust policy must let OOS assume it.
-    pub async fn require_pass_role(&self, caller: &Principal, role: &str, context: Context) -> Result<Role, IamError> {
+    pub async fn require_pass_role(
+        &self,
+        caller: &Principal,
+        role: &str,
+        context: Context,
+    ) -> Result<Role, IamError> {
         let record: Role = self.fetch(role).await?;
         let request = AuthzRequest {
             action: "ram:PassRole".to_string(),
@@ -65,7 +86,10 @@ impl<S: IdentityStore> Iam<S> {
         self.require(caller, &request).await?;
         let trust = TrustPolicy::parse(&record.trust_policy)?;
         if !trust.trusts(&TrustedPrincipal::Service(OOS_SERVICE_PRINCIPAL)) {
-            return Err(IamError::RoleNotTrusted { role: role.to_string(), trusted: OOS_SERVICE_PRINCIPAL.to_string() });
+            return Err(IamError::RoleNotTrusted {
+                role: role.to_string(),
+                trusted: OOS_SERVICE_PRINCIPAL.to_string(),
+            });
         }
         Ok(record)
     }
@@ -82,7 +106,20 @@ impl<S: IdentityStore> Iam<S> {
         region: &str,
         context: Context,
     ) -> Result<Decision, IamError> {
-        let (action, resources) = cloud_call_authz(service, api, params, &ArnScope::new(region, self.account.clone()));
-        self.require(acting_as, &AuthzRequest { action, resources, context }).await
+        let (action, resources) = cloud_call_authz(
+            service,
+            api,
+            params,
+            &ArnScope::new(region, self.account.clone()),
+        );
+        self.require(
+            acting_as,
+            &AuthzRequest {
+                action,
+                resources,
+                context,
+            },
+        )
+        .await
     }
 }

@@ -15,14 +15,30 @@ pub fn oos_trust_policy() -> String {
 }
 
 fn conflict(kind: EntityKind, name: &str, reason: String) -> IamError {
-    IamError::DeleteConflict { kind, name: name.to_string(), reason }
+    IamError::DeleteConflict {
+        kind,
+        name: name.to_string(),
+        reason,
+    }
 }
 
 impl<S: IdentityStore> Iam<S> {
     /// Creates a user (name: 1-64 letters, digits, `.`, `_`, `-`).
     pub async fn create_user(&self, name: &str, display_name: &str) -> Result<User, IamError> {
-        validate_name(EntityKind::User, name, 64, "._-", "1-64 letters, digits, '.', '_' or '-'")?;
-        let user = User { name: name.to_string(), display_name: display_name.to_string(), groups: Vec::new(), policies: Vec::new(), created: now() };
+        validate_name(
+            EntityKind::User,
+            name,
+            64,
+            "._-",
+            "1-64 letters, digits, '.', '_' or '-'",
+        )?;
+        let user = User {
+            name: name.to_string(),
+            display_name: display_name.to_string(),
+            groups: Vec::new(),
+            policies: Vec::new(),
+            created: now(),
+        };
         self.insert_new(user).await
     }
 
@@ -38,23 +54,51 @@ impl<S: IdentityStore> Iam<S> {
     pub async fn delete_user(&self, name: &str) -> Result<(), IamError> {
         let user: User = self.fetch(name).await?;
         let owner = KeyOwner::User(name.to_string());
-        let keys = Table::<AccessKeyRecord>::list(&self.store).await?.into_iter().filter(|k| k.owner == owner).count();
+        let keys = Table::<AccessKeyRecord>::list(&self.store)
+            .await?
+            .into_iter()
+            .filter(|k| k.owner == owner)
+            .count();
         if keys > 0 {
-            return Err(conflict(EntityKind::User, name, format!("it still has {keys} AccessKey(s)")));
+            return Err(conflict(
+                EntityKind::User,
+                name,
+                format!("it still has {keys} AccessKey(s)"),
+            ));
         }
         if !user.policies.is_empty() {
-            return Err(conflict(EntityKind::User, name, "it still has attached policies".to_string()));
+            return Err(conflict(
+                EntityKind::User,
+                name,
+                "it still has attached policies".to_string(),
+            ));
         }
         if !user.groups.is_empty() {
-            return Err(conflict(EntityKind::User, name, format!("it is still a member of {}", user.groups.join(", "))));
+            return Err(conflict(
+                EntityKind::User,
+                name,
+                format!("it is still a member of {}", user.groups.join(", ")),
+            ));
         }
         self.remove::<User>(name).await
     }
 
     /// Creates a group (name: 1-64 letters, digits, `-`).
     pub async fn create_group(&self, name: &str, comments: &str) -> Result<Group, IamError> {
-        validate_name(EntityKind::Group, name, 64, "-", "1-64 letters, digits or '-'")?;
-        self.insert_new(Group { name: name.to_string(), comments: comments.to_string(), policies: Vec::new(), created: now() }).await
+        validate_name(
+            EntityKind::Group,
+            name,
+            64,
+            "-",
+            "1-64 letters, digits or '-'",
+        )?;
+        self.insert_new(Group {
+            name: name.to_string(),
+            comments: comments.to_string(),
+            policies: Vec::new(),
+            created: now(),
+        })
+        .await
     }
 
     pub async fn get_group(&self, name: &str) -> Result<Group, IamError> {
@@ -68,7 +112,12 @@ impl<S: IdentityStore> Iam<S> {
     /// The users that belong to `group`.
     pub async fn list_group_members(&self, group: &str) -> Result<Vec<User>, IamError> {
         self.fetch::<Group>(group).await?;
-        Ok(self.list_users().await?.into_iter().filter(|u| u.groups.iter().any(|g| g == group)).collect())
+        Ok(self
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| u.groups.iter().any(|g| g == group))
+            .collect())
     }
 
     /// Deletes a group that has no members and no attached policies.
@@ -76,10 +125,18 @@ impl<S: IdentityStore> Iam<S> {
         let group: Group = self.fetch(name).await?;
         let members = self.list_group_members(name).await?;
         if !members.is_empty() {
-            return Err(conflict(EntityKind::Group, name, format!("it still has {} member(s)", members.len())));
+            return Err(conflict(
+                EntityKind::Group,
+                name,
+                format!("it still has {} member(s)", members.len()),
+            ));
         }
         if !group.policies.is_empty() {
-            return Err(conflict(EntityKind::Group, name, "it still has attached policies".to_string()));
+            return Err(conflict(
+                EntityKind::Group,
+                name,
+                "it still has attached policies".to_string(),
+            ));
         }
         self.remove::<Group>(name).await
     }
@@ -92,7 +149,10 @@ impl<S: IdentityStore> Iam<S> {
             return Ok(());
         }
         if record.groups.len() >= MAX_GROUPS_PER_USER {
-            return Err(IamError::LimitExceeded { what: "GroupsPerUser", limit: MAX_GROUPS_PER_USER });
+            return Err(IamError::LimitExceeded {
+                what: "GroupsPerUser",
+                limit: MAX_GROUPS_PER_USER,
+            });
         }
         record.groups.push(group.to_string());
         self.save(record).await
@@ -106,8 +166,19 @@ impl<S: IdentityStore> Iam<S> {
     }
 
     /// Creates a role (name: 1-64 letters, digits, `.`, `-`) with a validated trust policy.
-    pub async fn create_role(&self, name: &str, trust_policy: &str, description: &str) -> Result<Role, IamError> {
-        validate_name(EntityKind::Role, name, 64, ".-", "1-64 letters, digits, '.' or '-'")?;
+    pub async fn create_role(
+        &self,
+        name: &str,
+        trust_policy: &str,
+        description: &str,
+    ) -> Result<Role, IamError> {
+        validate_name(
+            EntityKind::Role,
+            name,
+            64,
+            ".-",
+            "1-64 letters, digits, '.' or '-'",
+        )?;
         TrustPolicy::parse(trust_policy)?;
         let role = Role {
             name: name.to_string(),
@@ -131,7 +202,11 @@ impl<S: IdentityStore> Iam<S> {
     pub async fn delete_role(&self, name: &str) -> Result<(), IamError> {
         let role: Role = self.fetch(name).await?;
         if !role.policies.is_empty() {
-            return Err(conflict(EntityKind::Role, name, "it still has attached policies".to_string()));
+            return Err(conflict(
+                EntityKind::Role,
+                name,
+                "it still has attached policies".to_string(),
+            ));
         }
         self.remove::<Role>(name).await
     }

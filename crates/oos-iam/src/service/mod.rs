@@ -32,7 +32,11 @@ pub struct Iam<S> {
 impl<S> Iam<S> {
     /// `account` is the account id used in ARNs (`acs:ram::<account>:user/<name>`).
     pub fn new(account: impl Into<String>, store: S, master_key: MasterKey) -> Iam<S> {
-        Iam { account: account.into(), store, master_key }
+        Iam {
+            account: account.into(),
+            store,
+            master_key,
+        }
     }
 
     pub fn account(&self) -> &str {
@@ -49,7 +53,12 @@ impl<S> Iam<S> {
     where
         S: Table<T>,
     {
-        Table::<T>::get(&self.store, key).await?.ok_or_else(|| IamError::NotFound { kind: T::KIND, name: key.to_string() })
+        Table::<T>::get(&self.store, key)
+            .await?
+            .ok_or_else(|| IamError::NotFound {
+                kind: T::KIND,
+                name: key.to_string(),
+            })
     }
 
     async fn insert_new<T: Record>(&self, record: T) -> Result<T, IamError>
@@ -59,7 +68,10 @@ impl<S> Iam<S> {
         let name = record.key().to_string();
         match Table::<T>::insert(&self.store, record.clone()).await {
             Ok(()) => Ok(record),
-            Err(StoreError::Conflict) => Err(IamError::AlreadyExists { kind: T::KIND, name }),
+            Err(StoreError::Conflict) => Err(IamError::AlreadyExists {
+                kind: T::KIND,
+                name,
+            }),
             Err(e) => Err(e.into()),
         }
     }
@@ -70,7 +82,10 @@ impl<S> Iam<S> {
     {
         let name = record.key().to_string();
         match Table::<T>::update(&self.store, record).await {
-            Err(StoreError::Missing) => Err(IamError::NotFound { kind: T::KIND, name }),
+            Err(StoreError::Missing) => Err(IamError::NotFound {
+                kind: T::KIND,
+                name,
+            }),
             other => Ok(other?),
         }
     }
@@ -82,15 +97,36 @@ impl<S> Iam<S> {
         if Table::<T>::delete(&self.store, key).await? {
             Ok(())
         } else {
-            Err(IamError::NotFound { kind: T::KIND, name: key.to_string() })
+            Err(IamError::NotFound {
+                kind: T::KIND,
+                name: key.to_string(),
+            })
         }
     }
 }
 
 /// Checks an entity name: 1..=`max` characters, ASCII letters, digits and the `extra` characters.
-fn validate_name(kind: EntityKind, name: &str, max: usize, extra: &str, rule: &'static str) -> Result<(), IamError> {
-    let valid = !name.is_empty() && name.chars().count() <= max && name.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
-    if valid { Ok(()) } else { Err(IamError::InvalidName { kind, name: name.to_string(), rule }) }
+fn validate_name(
+    kind: EntityKind,
+    name: &str,
+    max: usize,
+    extra: &str,
+    rule: &'static str,
+) -> Result<(), IamError> {
+    let valid = !name.is_empty()
+        && name.chars().count() <= max
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
+    if valid {
+        Ok(())
+    } else {
+        Err(IamError::InvalidName {
+            kind,
+            name: name.to_string(),
+            rule,
+        })
+    }
 }
 
 fn now() -> Timestamp {

@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use super::{Iam, now, validate_name};
 use crate::error::{EntityKind, IamError};
-use crate::identity::{CustomPolicy, Group, IdentityStore, PolicyRef, Principal, Role, Table, User};
+use crate::identity::{
+    CustomPolicy, Group, IdentityStore, PolicyRef, Principal, Role, Table, User,
+};
 use crate::policy::{Policy, PolicyType};
 use crate::system_policies::{SYSTEM_POLICIES, system_policy};
 
@@ -27,13 +29,32 @@ pub struct PolicySummary {
 impl<S: IdentityStore> Iam<S> {
     /// Creates a custom policy (name: 1-128 letters, digits, `-`; not a system policy's name) after
     /// validating its document.
-    pub async fn create_policy(&self, name: &str, document: &str, description: &str) -> Result<CustomPolicy, IamError> {
-        validate_name(EntityKind::Policy, name, 128, "-", "1-128 letters, digits or '-'")?;
+    pub async fn create_policy(
+        &self,
+        name: &str,
+        document: &str,
+        description: &str,
+    ) -> Result<CustomPolicy, IamError> {
+        validate_name(
+            EntityKind::Policy,
+            name,
+            128,
+            "-",
+            "1-128 letters, digits or '-'",
+        )?;
         if system_policy(name).is_some() {
-            return Err(IamError::AlreadyExists { kind: EntityKind::Policy, name: name.to_string() });
+            return Err(IamError::AlreadyExists {
+                kind: EntityKind::Policy,
+                name: name.to_string(),
+            });
         }
         Policy::parse(name, PolicyType::Custom, document)?;
-        let policy = CustomPolicy { name: name.to_string(), description: description.to_string(), document: document.to_string(), created: now() };
+        let policy = CustomPolicy {
+            name: name.to_string(),
+            description: description.to_string(),
+            document: document.to_string(),
+            created: now(),
+        };
         self.insert_new(policy).await
     }
 
@@ -51,28 +72,42 @@ impl<S: IdentityStore> Iam<S> {
     /// The parsed policy `policy` refers to.
     pub async fn get_policy(&self, policy: &PolicyRef) -> Result<Policy, IamError> {
         match policy.policy_type {
-            PolicyType::System => system_policy(&policy.name)
-                .cloned()
-                .ok_or_else(|| IamError::NotFound { kind: EntityKind::Policy, name: policy.name.clone() }),
+            PolicyType::System => {
+                system_policy(&policy.name)
+                    .cloned()
+                    .ok_or_else(|| IamError::NotFound {
+                        kind: EntityKind::Policy,
+                        name: policy.name.clone(),
+                    })
+            }
             PolicyType::Custom => {
                 let record: CustomPolicy = self.fetch(&policy.name).await?;
-                Ok(Policy::parse(&record.name, PolicyType::Custom, &record.document)?)
+                Ok(Policy::parse(
+                    &record.name,
+                    PolicyType::Custom,
+                    &record.document,
+                )?)
             }
         }
     }
 
     /// System policies first, then custom ones by name.
     pub async fn list_policies(&self) -> Result<Vec<PolicySummary>, IamError> {
-        let system = SYSTEM_POLICIES.iter().map(|(name, description, document)| PolicySummary {
-            policy: PolicyRef::system(name),
-            description: description.to_string(),
-            document: document.to_string(),
-        });
-        let custom = Table::<CustomPolicy>::list(&self.store).await?.into_iter().map(|p| PolicySummary {
-            policy: PolicyRef::custom(&p.name),
-            description: p.description,
-            document: p.document,
-        });
+        let system = SYSTEM_POLICIES
+            .iter()
+            .map(|(name, description, document)| PolicySummary {
+                policy: PolicyRef::system(name),
+                description: description.to_string(),
+                document: document.to_string(),
+            });
+        let custom = Table::<CustomPolicy>::list(&self.store)
+            .await?
+            .into_iter()
+            .map(|p| PolicySummary {
+                policy: PolicyRef::custom(&p.name),
+                description: p.description,
+                document: p.document,
+            });
         Ok(system.chain(custom).collect())
     }
 
@@ -83,19 +118,42 @@ impl<S: IdentityStore> Iam<S> {
         }
         self.fetch::<CustomPolicy>(name).await?;
         let reference = PolicyRef::custom(name);
-        let users = self.list_users().await?.into_iter().filter(|u| u.policies.contains(&reference)).map(|u| format!("user {}", u.name));
-        let groups = self.list_groups().await?.into_iter().filter(|g| g.policies.contains(&reference)).map(|g| format!("group {}", g.name));
-        let roles = self.list_roles().await?.into_iter().filter(|r| r.policies.contains(&reference)).map(|r| format!("role {}", r.name));
+        let users = self
+            .list_users()
+            .await?
+            .into_iter()
+            .filter(|u| u.policies.contains(&reference))
+            .map(|u| format!("user {}", u.name));
+        let groups = self
+            .list_groups()
+            .await?
+            .into_iter()
+            .filter(|g| g.policies.contains(&reference))
+            .map(|g| format!("group {}", g.name));
+        let roles = self
+            .list_roles()
+            .await?
+            .into_iter()
+            .filter(|r| r.policies.contains(&reference))
+            .map(|r| format!("role {}", r.name));
         let holders: Vec<String> = users.chain(groups).chain(roles).collect();
         if !holders.is_empty() {
             let reason = format!("it is attached to {}", holders.join(", "));
-            return Err(IamError::DeleteConflict { kind: EntityKind::Policy, name: name.to_string(), reason });
+            return Err(IamError::DeleteConflict {
+                kind: EntityKind::Policy,
+                name: name.to_string(),
+                reason,
+            });
         }
         self.remove::<CustomPolicy>(name).await
     }
 
     /// Attaches an existing policy to a user, group or role (no-op if already attached).
-    pub async fn attach_policy(&self, target: &AttachTarget, policy: &PolicyRef) -> Result<(), IamError> {
+    pub async fn attach_policy(
+        &self,
+        target: &AttachTarget,
+        policy: &PolicyRef,
+    ) -> Result<(), IamError> {
         self.get_policy(policy).await?;
         self.edit_attachments(target, |policies| {
             if !policies.contains(policy) {
@@ -107,7 +165,11 @@ impl<S: IdentityStore> Iam<S> {
     }
 
     /// Detaches a policy; `EntityNotExists.Policy` if it was not attached there.
-    pub async fn detach_policy(&self, target: &AttachTarget, policy: &PolicyRef) -> Result<(), IamError> {
+    pub async fn detach_policy(
+        &self,
+        target: &AttachTarget,
+        policy: &PolicyRef,
+    ) -> Result<(), IamError> {
         let found = self
             .edit_attachments(target, |policies| {
                 let before = policies.len();
@@ -116,14 +178,27 @@ impl<S: IdentityStore> Iam<S> {
             })
             .await;
         match found {
-            Err(IamError::NotFound { kind: EntityKind::Policy, .. }) => Err(IamError::NotFound { kind: EntityKind::Policy, name: policy.name.clone() }),
+            Err(IamError::NotFound {
+                kind: EntityKind::Policy,
+                ..
+            }) => Err(IamError::NotFound {
+                kind: EntityKind::Policy,
+                name: policy.name.clone(),
+            }),
             other => other,
         }
     }
 
     /// Applies `edit` to the target's policy list and saves; `edit` returning false means "not attached".
-    async fn edit_attachments(&self, target: &AttachTarget, edit: impl FnOnce(&mut Vec<PolicyRef>) -> bool) -> Result<(), IamError> {
-        let not_attached = || IamError::NotFound { kind: EntityKind::Policy, name: String::new() };
+    async fn edit_attachments(
+        &self,
+        target: &AttachTarget,
+        edit: impl FnOnce(&mut Vec<PolicyRef>) -> bool,
+    ) -> Result<(), IamError> {
+        let not_attached = || IamError::NotFound {
+            kind: EntityKind::Policy,
+            name: String::new(),
+        };
         match target {
             AttachTarget::User(name) => {
                 let mut record: User = self.fetch(name).await?;
