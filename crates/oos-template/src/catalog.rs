@@ -20,6 +20,8 @@ pub enum AtomicAction {
     EventTrigger,
     AlarmTrigger,
     ExecuteHttpRequest,
+    /// Internal action of the CICD product actions (an authorised git repository URL).
+    GitCodeRepo,
 }
 
 /// The JSON shape a property literal must have (expressions are accepted for every shape).
@@ -40,7 +42,8 @@ impl Shape {
     /// Whether a literal value has this shape. Strings are always accepted where a scalar is
     /// expected, because they may be expressions or numeric text.
     pub fn accepts(self, value: &Value) -> bool {
-        if is_dynamic(value) {
+        // Null means "omitted" (what `Fn::If` yields to drop a property).
+        if value.is_null() || is_dynamic(value) {
             return true;
         }
         match self {
@@ -180,7 +183,15 @@ const HTTP: [PropertySpec; 5] = [
     optional("Timeout", Shape::Number),
 ];
 
-const ALL: [AtomicAction; 15] = [
+const GIT_CODE_REPO: [PropertySpec; 5] = [
+    required("Platform", Shape::String),
+    optional("Owner", Shape::String),
+    optional("Organization", Shape::String),
+    required("Repository", Shape::String),
+    optional("Branch", Shape::String),
+];
+
+const ALL: [AtomicAction; 16] = [
     AtomicAction::ExecuteApi,
     AtomicAction::WaitFor,
     AtomicAction::CheckFor,
@@ -196,6 +207,7 @@ const ALL: [AtomicAction; 15] = [
     AtomicAction::EventTrigger,
     AtomicAction::AlarmTrigger,
     AtomicAction::ExecuteHttpRequest,
+    AtomicAction::GitCodeRepo,
 ];
 
 impl AtomicAction {
@@ -222,6 +234,7 @@ impl AtomicAction {
             AtomicAction::EventTrigger => "ACS::EventTrigger",
             AtomicAction::AlarmTrigger => "ACS::AlarmTrigger",
             AtomicAction::ExecuteHttpRequest => "ACS::ExecuteHttpRequest",
+            AtomicAction::GitCodeRepo => "ACS::GitCodeRepo",
         }
     }
 
@@ -247,6 +260,7 @@ impl AtomicAction {
             AtomicAction::EventTrigger => &[&EVENT],
             AtomicAction::AlarmTrigger => &[&ALARM],
             AtomicAction::ExecuteHttpRequest => &[&HTTP],
+            AtomicAction::GitCodeRepo => &[&GIT_CODE_REPO],
         }
     }
 

@@ -19,6 +19,7 @@ pub const TASK_NAME: &str = "InvalidTemplate.TaskName";
 /// Two tasks have the same name.
 pub const DUPLICATE_TASK_NAME: &str = "InvalidTemplate.DuplicateTaskName";
 /// A jump (OnSuccess/OnError/OnCancel, Choice NextTask/DefaultTask) or a reference names no task.
+/// In template `Outputs` (computed after the run) it is a warning.
 pub const TASK_NOT_FOUND: &str = "InvalidTemplate.TaskNotFound";
 /// An `ACS::<Name>` action that does not exist.
 pub const ACTION_NOT_FOUND: &str = "InvalidTemplate.ActionNotFound";
@@ -38,14 +39,21 @@ pub const PARAMETER_CONSTRAINT: &str = "InvalidTemplate.ParameterConstraint";
 pub const PARAMETER_DEFAULT: &str = "InvalidTemplate.ParameterDefault";
 /// `{{ name }}` names no declared parameter.
 pub const UNDEFINED_PARAMETER: &str = "InvalidTemplate.UndefinedParameter";
-/// `{{ task.output }}` names a task that exists but declares no such output.
+/// `{{ task.output }}` names a task that exists but declares no such output. A Loop
+/// `AggregateField` naming no declared output is reported as a warning with this code.
 pub const UNDEFINED_TASK_OUTPUT: &str = "InvalidTemplate.UndefinedTaskOutput";
 /// A `{{ task.output }}` reference to a task that cannot have run before this point (warning).
 pub const REFERENCE_ORDER: &str = "InvalidTemplate.ReferenceOrder";
+/// A reference whose name matches a parameter or output only when case is ignored (warning;
+/// OOS resolves such names case-insensitively).
+pub const REFERENCE_CASE: &str = "InvalidTemplate.ReferenceCase";
+/// An AllowedPattern that uses regex features this engine does not support (look-around,
+/// backreferences); it is not enforced (warning).
+pub const UNSUPPORTED_PATTERN: &str = "InvalidTemplate.UnsupportedPattern";
 /// An expression (`{{ }}` or `Fn::`) that does not parse.
 pub const EXPRESSION: &str = "InvalidTemplate.Expression";
 /// A jq program (ValueSelector, PropertySelector, Fn::Jq) that does not compile.
-pub const JQ: &str = "InvalidTemplate.Jq";
+pub const JQ: &str = "InvalidTemplate.JqSyntax";
 /// A duration literal (Sleep Duration) that does not parse.
 pub const DURATION: &str = "InvalidTemplate.Duration";
 /// A TimerTrigger cron or rate expression that does not parse.

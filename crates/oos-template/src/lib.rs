@@ -1,25 +1,33 @@
 //! The OOS template language (`FormatVersion: OOS-2019-06-01`): parsing JSON/YAML with positions,
 //! the typed model, the action catalog, validation and parameter checking.
 //!
-//! Entry points: [`parse`] (text → [`Template`]), [`parse_document`] (keeps warnings).
+//! Entry points: [`parse`] (text → [`Template`]), [`parse_document`] (keeps warnings), [`validate`]
+//! (ValidateTemplateContent: every diagnostic), [`check_parameters`] (an execution's parameters).
 //! Expressions themselves (`{{ }}`, `Fn::`, jq) live in `oos-expr`.
 
 pub mod catalog;
 pub mod codes;
+mod constraints;
 mod diagnostic;
+mod library;
 mod lower;
 pub mod model;
+mod parameters;
 mod path;
 pub mod rate_control;
 mod source;
 mod source_map;
+mod validate;
 
 pub use diagnostic::{Diagnostic, Severity, TemplateError};
+pub use library::{DirectoryLibrary, TemplateLibrary};
 pub use lower::action_name;
 pub use model::*;
+pub use parameters::{REDACTED, ParameterError, check_parameters, redact_parameters};
 pub use path::{KeyPath, Segment};
 pub use source::{DEFAULT_MAX_BYTES, Document, ParseOptions, TemplateFormat, read_document};
 pub use source_map::{Position, SourceMap};
+pub use validate::{ValidateOptions, Validation, validate, validate_template};
 
 /// A parsed template together with the warnings found while reading it.
 #[derive(Debug, Clone)]

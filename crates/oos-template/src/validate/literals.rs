@@ -1,0 +1,188 @@
+//! Checks of literal values: parameter defaults and patterns, jq programs, durations, cron
+//! expressions, loop items and rate control. Values holding `{{ }}` or `Fn::` are left to run time.
+
+use serde_json::Value;
+
+use super::{get_ci, walk};
+use crate::catalog::{AtomicAction, is_dynamic};
+use crate::codes;
+use crate::constraints::{check_value, full_match_regex, pattern_is_unsupported};
+use crate::diagnostic::Diagnostic;
+use crate::model::{ActionKind, Task, Template};
+use crate::path::KeyPath;
+use crate::rate_control::RateControl;
+
+pub(super) fn check_parameters(template: &Template, out: &mut Vec<Diagnostic>) {
+    for (name, parameter) in &template.parameters {
+        if let Some(pattern) = &parameter.allowed_pattern
+            && let Err(error) = full_match_regex(pattern)
+        {
+            let path = parameter.path.key("AllowedPattern");
+            let reason = error.to_string().lines().last().unwrap_or_default().trim_start_matches("error: ").to_owned();
+            out.push(match pattern_is_unsupported(&error) {
+                true => Diagnostic::warning(codes::UNSUPPORTED_PATTERN, path, format!("AllowedPattern of `{name}` is not enforced: {reason}")),
+                false => Diagnostic::error(codes::PARAMETER_CONSTRAINT, path, format!("AllowedPattern of `{name}` is not a valid regex: {reason}")),
+            });
+            continue;
+        }
+        let Some(default) = &parameter.default else { continue };
+        if contains_dynamic(default) {
+            continue;
+        }
+        if let Err(violation) = check_value(parameter, default) {
+            out.push(Diagnostic::error(
+                codes::PARAMETER_DEFAULT,
+                parameter.path.key("Default"),
+                format!("Default of `{name}` violates its definition ({}): {}", violation.code, violation.message),
+            ));
+        }
+    }
+}
+
+/// Whether any string or object inside `value` is decided at run time.
+fn contains_dynamic(value: &Value) -> bool {
+    let mut dynamic = false;
+    walk(value, &KeyPath::root(), &mut |node, _| dynamic |= is_dynamic(node));
+    dynamic
+}
+
+pub(super) fn check_task_literals(template: &Template, out: &mut Vec<Diagnostic>) {
+    for task in &template.tasks {
+        for (name, output) in &task.outputs {
+            check_jq(&output.value_selector, task.path.key("Outputs").key(name).key("ValueSelector"), out);
+        }
+        walk(&task.properties, &task.path.key("Properties"), &mut |node, path| check_fn_jq(node, path, out));
+        if let Some(when) = &task.when {
+            walk(when, &task.path.key("When"), &mut |node, path| check_fn_jq(node, path, out));
+        }
+        if let ActionKind::Atomic(action) = task.action.kind
+            && let Value::Object(properties) = &task.properties
+        {
+            let base = task.path.key("Properties");
+            let property = |name: &str| get_ci(properties, name).map(|(key, value)| (base.key(key), value));
+            match action {
+                AtomicAction::WaitFor | AtomicAction::CheckFor => {
+                    if let Some((path, selector)) = property("PropertySelector") {
+                        check_jq(selector, path, out);
+                    }
+                }
+                AtomicAction::Sleep => {
+                    if let Some((path, duration)) = property("Duration") {
+                        check_duration(duration, path, out);
+                    }
+                }
+                AtomicAction::TimerTrigger => check_timer(property("Type").map(|(_, v)| v), property("Expression"), out),
+                _ => {}
+            }
+        }
+        check_loop(task, out);
+    }
+}
+
+/// Compiles a literal jq program (a string without `{{ }}`).
+fn check_jq(program: &Value, path: KeyPath, out: &mut Vec<Diagnostic>) {
+    if let Value::String(source) = program
+        && !source.contains("{{")
+        && let Err(error) = oos_expr::jq::Program::compile(source)
+    {
+        out.push(Diagnostic::error(codes::JQ, path, error.message));
+    }
+}
+
+/// `Fn::Jq: [First|All, program, data]`: checks the mode and compiles a literal program.
+fn check_fn_jq(node: &Value, path: &KeyPath, out: &mut Vec<Diagnostic>) {
+    let Some(arguments) = node.as_object().and_then(|map| map.get("Fn::Jq")) else { return };
+    let path = path.key("Fn::Jq");
+    match arguments.as_array().map(Vec::as_slice) {
+        Some([mode, program, _data]) => {
+            if let Value::String(mode) = mode
+                && !mode.contains("{{")
+                && !mode.eq_ignore_ascii_case("First")
+                && !mode.eq_ignore_ascii_case("All")
+            {
+                out.push(Diagnostic::error(codes::EXPRESSION, path.index(0), format!("Fn::Jq mode must be First or All, not {mode:?}")));
+            }
+            check_jq(program, path.index(1), out);
+        }
+        _ => out.push(Diagnostic::error(codes::EXPRESSION, path, "Fn::Jq takes [First|All, jqProgram, data]")),
+    }
+}
+
+fn check_duration(duration: &Value, path: KeyPath, out: &mut Vec<Diagnostic>) {
+    let text = match duration {
+        Value::String(text) if !text.contains("{{") => text.clone(),
+        Value::Number(number) => number.to_string(),
+        _ => return,
+    };
+    if let Err(error) = oos_expr::parse_duration(&text) {
+        out.push(Diagnostic::error(codes::DURATION, path, error.message));
+    }
+}
+
+fn check_timer(kind: Option<&Value>, expression: Option<(KeyPath, &Value)>, out: &mut Vec<Diagnostic>) {
+    let (Some(Value::String(kind)), Some((path, Value::String(expression)))) = (kind, expression) else { return };
+    if expression.contains("{{") {
+        return;
+    }
+    let problem = if kind.eq_ignore_ascii_case("cron") {
+        cron_problem(expression)
+    } else if kind.eq_ignore_ascii_case("rate") {
+        rate_problem(expression)
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        out.push(Diagnostic::error(codes::CRON, path, problem));
+    }
+}
+
+/// Why a Quartz-style cron expression (6 or 7 fields, `?` allowed) is invalid, if it is.
+pub(crate) fn cron_problem(expression: &str) -> Option<String> {
+    let parser = croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .sloppy_ranges(true)
+        .build();
+    parser.parse(expression).err().map(|error| format!("invalid cron expression {expression:?}: {error}"))
+}
+
+/// Why a rate expression (`30 minutes`, `1 hour`, `2 days`) is invalid, if it is.
+fn rate_problem(expression: &str) -> Option<String> {
+    let mut words = expression.split_whitespace();
+    let count_ok = words.next().and_then(|n| n.parse::<u64>().ok()).is_some_and(|n| n > 0);
+    let unit_ok = words.next().is_some_and(|unit| {
+        let unit = unit.to_ascii_lowercase();
+        ["minute", "minutes", "hour", "hours", "day", "days"].contains(&unit.as_str())
+    });
+    (!(count_ok && unit_ok && words.next().is_none()))
+        .then(|| format!("invalid rate expression {expression:?}; expected e.g. `30 minutes`, `1 hour`, `2 days`"))
+}
+
+fn check_loop(task: &Task, out: &mut Vec<Diagnostic>) {
+    let Some(loop_) = &task.loop_ else { return };
+    let path = task.path.key("Loop");
+    if !loop_.items.is_array() && !is_dynamic(&loop_.items) {
+        out.push(Diagnostic::error(codes::LOOP, path.key("Items"), format!("Loop Items must be a list or an expression, not {}", loop_.items)));
+    }
+    walk(&loop_.items, &path.key("Items"), &mut |node, path| check_fn_jq(node, path, out));
+    let literal = |value: &Option<Value>| value.as_ref().is_none_or(|value| !contains_dynamic(value));
+    if literal(&loop_.rate_control) && literal(&loop_.legacy_concurrency) && literal(&loop_.legacy_max_errors)
+        && let Err(problem) = RateControl::from_value(
+            loop_.rate_control.as_ref(),
+            loop_.legacy_concurrency.as_ref(),
+            loop_.legacy_max_errors.as_ref(),
+        )
+    {
+        let at = if loop_.rate_control.is_some() { path.key("RateControl") } else { path.clone() };
+        out.push(Diagnostic::error(codes::RATE_CONTROL, at, problem));
+    }
+    for (name, output) in &loop_.outputs {
+        if !output.aggregate_field.is_empty() && !task.outputs.contains_key(&output.aggregate_field) {
+            // Warning: the field may name a raw result field (seen in published templates).
+            out.push(Diagnostic::warning(
+                codes::UNDEFINED_TASK_OUTPUT,
+                path.key("Outputs").key(name).key("AggregateField"),
+                format!("AggregateField `{}` is not an output of task `{}`", output.aggregate_field, task.name),
+            ));
+        }
+    }
+}
