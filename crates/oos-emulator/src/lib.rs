@@ -1,1 +1,56 @@
-//! oos-emulator
+//! A local, ECS 2014-05-26 compatible cloud (plus the VPC EIP and SLB backend pieces the
+//! public ECS templates touch): instances, disks, snapshots, images, security groups, tags
+//! and EIPs with asynchronous state machines, real error codes, signature verification,
+//! throttling, fleet seeds and optional on-disk state.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), oos_emulator::EmulatorError> {
+//! let emulator = oos_emulator::Emulator::builder().access_key("ak", "sk").build()?;
+//! let handle = emulator.spawn("127.0.0.1:0".parse().unwrap()).await?;
+//! println!("ECS endpoint {}", handle.endpoint());
+//! handle.shutdown().await
+//! # }
+//! ```
+
+#![recursion_limit = "256"]
+
+mod api;
+mod emulator;
+mod errors;
+mod fleet;
+mod model;
+mod persist;
+mod provision;
+mod server;
+mod state;
+mod throttle;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub use api::{ECS_VERSION, SLB_VERSION, VPC_VERSION};
+pub use emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply};
+pub use fleet::{FleetSeed, ImageGroup, InstanceGroup, LoadBalancerSeed, OneOrMany, SecurityGroupSeed};
+pub use model::{BackendServer, Disk, Eip, Image, Instance, LoadBalancer, PendingStep, SecurityGroup, SecurityGroupRule, Snapshot, Tags, instance_status};
+pub use server::EmulatorHandle;
+pub use state::{Cloud, Region};
+
+/// Why the emulator could not start or save.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// The seed file could not be read or parsed.
+    #[error("EmulatorSeed.Invalid: {path}: {message}")]
+    Seed { path: PathBuf, message: String },
+    /// The seed refers to something that does not exist.
+    #[error("EmulatorSeed.Invalid: {0}")]
+    InvalidSeed(String),
+    /// The state file could not be read or written.
+    #[error("EmulatorState.Unreadable: {path}: {message}")]
+    State { path: PathBuf, message: String },
+    /// The listen address could not be bound.
+    #[error("EmulatorListen.Failed: {addr}: {message}")]
+    Bind { addr: SocketAddr, message: String },
+    /// The server stopped with an error.
+    #[error("EmulatorServe.Failed: {0}")]
+    Serve(String),
+}

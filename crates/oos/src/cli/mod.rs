@@ -1,6 +1,7 @@
 //! Command-line surface of `oos`: one module per subcommand family.
 
 mod api;
+mod emulator;
 
 use std::process::ExitCode;
 
@@ -20,12 +21,18 @@ enum Command {
     Version,
     /// Call one Alibaba Cloud OpenAPI (or the emulator) and print the JSON answer.
     Api(api::ApiArgs),
+    /// Serve a local ECS-compatible cloud (instances, disks, snapshots, images, security groups, EIPs).
+    Emulator(emulator::EmulatorArgs),
 }
 
 /// Runs one parsed command line and turns its outcome into the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Api(args) => api::run(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }),
+        Command::Emulator(args) => emulator::run(args).unwrap_or_else(|error| {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }),

@@ -1,0 +1,385 @@
+//! Instance actions: describe, power state machine (start/stop/reboot, single and batch),
+//! create (RunInstances/CreateInstance), delete, attribute changes.
+
+use oos_acs::{AcsError, RpcRequest};
+use serde_json::{Value, json};
+
+use super::params::{Ctx, PageLimits, check_dry_run, id_list, list_body, matches_tags, paginate, tag_list, tags_json};
+use crate::errors::{OPERATION_DENIED_DELETION_PROTECTION, incorrect_instance_status, instance_not_found};
+use crate::model::{Instance, instance_status as status};
+use crate::provision::{InstanceSpec, create_instance};
+use crate::state::Cloud;
+
+/// The instance as DescribeInstances shows it.
+pub fn instance_json(instance: &Instance, cloud: &Cloud) -> Value {
+    let eip = instance.eip_allocation_id.as_ref().and_then(|id| cloud.eips.get(id));
+    json!({
+        "InstanceId": instance.instance_id,
+        "InstanceName": instance.instance_name,
+        "Description": instance.description,
+        "HostName": instance.host_name,
+        "RegionId": instance.region_id,
+        "ZoneId": instance.zone_id,
+        "InstanceType": instance.instance_type,
+        "InstanceTypeFamily": instance.instance_type.rsplit_once('.').map_or("", |(family, _)| family),
+        "Cpu": instance.cpu,
+        "Memory": instance.memory,
+        "ImageId": instance.image_id,
+        "OSName": instance.os_name,
+        "OSNameEn": instance.os_name,
+        "OSType": instance.os_type,
+        "Status": instance.status,
+        "CreationTime": instance.creation_time,
+        "StartTime": instance.start_time,
+        "ExpiredTime": "2099-12-31T15:59Z",
+        "InstanceChargeType": instance.instance_charge_type,
+        "InternetChargeType": instance.internet_charge_type,
+        "InternetMaxBandwidthOut": instance.internet_max_bandwidth_out,
+        "InternetMaxBandwidthIn": 100,
+        "InstanceNetworkType": "vpc",
+        "IoOptimized": true,
+        "DeletionProtection": instance.deletion_protection,
+        "StoppedMode": instance.stopped_mode,
+        "KeyPairName": instance.key_pair_name,
+        "ResourceGroupId": instance.resource_group_id,
+        "SerialNumber": instance.instance_id.trim_start_matches("i-"),
+        "SecurityGroupIds": {"SecurityGroupId": instance.security_group_ids},
+        "VpcAttributes": {
+            "VpcId": instance.vpc_id,
+            "VSwitchId": instance.vswitch_id,
+            "NatIpAddress": "",
+            "PrivateIpAddress": {"IpAddress": [instance.private_ip]},
+        },
+        "InnerIpAddress": {"IpAddress": []},
+        "PublicIpAddress": {"IpAddress": instance.public_ips},
+        "EipAddress": {
+            "AllocationId": eip.map_or("", |eip| eip.allocation_id.as_str()),
+            "IpAddress": eip.map_or("", |eip| eip.ip_address.as_str()),
+            "Bandwidth": eip.and_then(|eip| eip.bandwidth.parse::<i64>().ok()).unwrap_or(0),
+            "InternetChargeType": eip.map_or("", |eip| eip.internet_charge_type.as_str()),
+            "IsSupportUnassociate": true,
+        },
+        "NetworkInterfaces": {"NetworkInterface": [{
+            "NetworkInterfaceId": format!("eni-{}", instance.instance_id.trim_start_matches("i-")),
+            "PrimaryIpAddress": instance.private_ip,
+            "MacAddress": "00:16:3e:00:00:01",
+            "Type": "Primary",
+        }]},
+        "OperationLocks": {"LockReason": []},
+        "Tags": tags_json(&instance.tags),
+    })
+}
+
+fn text_filter(request: &RpcRequest, name: &str, actual: &str) -> bool {
+    request.get(name).is_none_or(|wanted| wanted == actual)
+}
+
+fn json_strings(request: &RpcRequest, name: &str) -> Result<Option<Vec<String>>, AcsError> {
+    request.json::<Vec<String>>(name)
+}
+
+/// DescribeInstances: filters, Tag.N, InstanceIds (unknown ids give an empty list), paging.
+pub fn describe_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    let region = ctx.region(cloud, request)?;
+    let ids = id_list(request, "InstanceIds", "InstanceId")?;
+    let tags = tag_list(request)?;
+    let private_ips = json_strings(request, "PrivateIpAddresses")?;
+    let public_ips = json_strings(request, "PublicIpAddresses")?;
+    let eip_ips = json_strings(request, "EipAddresses")?;
+    let name_pattern = request.get("InstanceName").map(|name| name.replace('*', ""));
+    let selected: Vec<&Instance> = cloud
+        .instances
+        .values()
+        .filter(|instance| instance.region_id == region)
+        .filter(|instance| ids.as_ref().is_none_or(|ids| ids.contains(&instance.instance_id)))
+        .filter(|instance| matches_tags(&instance.tags, &tags))
+        .filter(|instance| name_pattern.as_ref().is_none_or(|name| instance.instance_name.contains(name.as_str())))
+        .filter(|instance| {
+            text_filter(request, "Status", &instance.status)
+                && text_filter(request, "ZoneId", &instance.zone_id)
+                && text_filter(request, "InstanceType", &instance.instance_type)
+                && text_filter(request, "VpcId", &instance.vpc_id)
+                && text_filter(request, "VSwitchId", &instance.vswitch_id)
+                && text_filter(request, "ImageId", &instance.image_id)
+                && text_filter(request, "InstanceChargeType", &instance.instance_charge_type)
+                && text_filter(request, "ResourceGroupId", &instance.resource_group_id)
+                && request.get("SecurityGroupId").is_none_or(|group| instance.security_group_ids.iter().any(|id| id == group))
+        })
+        .filter(|instance| private_ips.as_ref().is_none_or(|ips| ips.contains(&instance.private_ip)))
+        .filter(|instance| public_ips.as_ref().is_none_or(|ips| instance.public_ips.iter().any(|ip| ips.contains(ip))))
+        .filter(|instance| {
+            eip_ips.as_ref().is_none_or(|ips| {
+                let eip = instance.eip_allocation_id.as_ref().and_then(|id| cloud.eips.get(id));
+                eip.is_some_and(|eip| ips.contains(&eip.ip_address))
+            })
+        })
+        .collect();
+    check_dry_run(request)?;
+    let limits = PageLimits { default_size: 10, max_size: 100, token_paging: true };
+    let (page, paging) = paginate(request, selected, limits)?;
+    let items = page.into_iter().map(|instance| instance_json(instance, cloud)).collect();
+    Ok(list_body("Instances", "Instance", items, paging))
+}
+
+/// DescribeInstanceStatus: `InstanceId.N`, `ZoneId`, paging up to 50.
+pub fn describe_instance_status(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    let region = ctx.region(cloud, request)?;
+    let ids = request.repeated("InstanceId");
+    let selected: Vec<Value> = cloud
+        .instances
+        .values()
+        .filter(|instance| instance.region_id == region)
+        .filter(|instance| ids.is_empty() || ids.contains(&instance.instance_id))
+        .filter(|instance| text_filter(request, "ZoneId", &instance.zone_id))
+        .map(|instance| json!({"InstanceId": instance.instance_id, "Status": instance.status}))
+        .collect();
+    let (page, paging) = paginate(request, selected, PageLimits { default_size: 10, max_size: 50, token_paging: false })?;
+    Ok(list_body("InstanceStatuses", "InstanceStatus", page, paging))
+}
+
+/// A power operation: which statuses allow it and the steps it walks through.
+#[derive(Debug, Clone, Copy)]
+pub struct PowerOperation {
+    name: &'static str,
+    allowed_from: &'static [&'static str],
+    steps: &'static [&'static str],
+}
+
+const START: PowerOperation =
+    PowerOperation { name: "StartInstance", allowed_from: &[status::STOPPED], steps: &[status::STARTING, status::RUNNING] };
+const STOP: PowerOperation =
+    PowerOperation { name: "StopInstance", allowed_from: &[status::RUNNING], steps: &[status::STOPPING, status::STOPPED] };
+const REBOOT: PowerOperation = PowerOperation {
+    name: "RebootInstance",
+    allowed_from: &[status::RUNNING],
+    steps: &[status::STOPPING, status::STARTING, status::RUNNING],
+};
+
+fn instance<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Instance, AcsError> {
+    cloud.instances.get(id).ok_or_else(|| instance_not_found(id))
+}
+
+fn check_power(cloud: &Cloud, id: &str, operation: PowerOperation) -> Result<String, AcsError> {
+    let current = &instance(cloud, id)?.status;
+    if !operation.allowed_from.contains(&current.as_str()) {
+        return Err(incorrect_instance_status(id, current, operation.name));
+    }
+    Ok(current.clone())
+}
+
+fn power(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx, operation: PowerOperation) -> Result<Value, AcsError> {
+    let id = request.require("InstanceId")?.to_string();
+    check_power(cloud, &id, operation)?;
+    check_dry_run(request)?;
+    apply_power(cloud, request, ctx, &id, operation);
+    Ok(json!({}))
+}
+
+fn apply_power(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx, id: &str, operation: PowerOperation) {
+    cloud.schedule_instance(id, operation.steps, ctx.now, ctx.delay_ms);
+    if let Some(instance) = cloud.instances.get_mut(id) {
+        if operation.name == STOP.name {
+            instance.stopped_mode = request.get("StoppedMode").unwrap_or("KeepCharging").to_string();
+        } else {
+            instance.start_time = crate::state::ecs_time(ctx.now);
+            instance.stopped_mode = "Not-applicable".into();
+        }
+    }
+}
+
+pub fn start_instance(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    power(cloud, request, ctx, START)
+}
+
+pub fn stop_instance(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    power(cloud, request, ctx, STOP)
+}
+
+pub fn reboot_instance(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    power(cloud, request, ctx, REBOOT)
+}
+
+/// Batch form (`InstanceId.N`, `BatchOptimization`): `AllTogether` (default) fails the whole
+/// call on the first bad instance; `SuccessFirst` reports each one.
+fn power_batch(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx, operation: PowerOperation) -> Result<Value, AcsError> {
+    let ids = request.repeated("InstanceId");
+    if ids.is_empty() {
+        return Err(AcsError::missing_parameter("InstanceId.1"));
+    }
+    let success_first = request.get("BatchOptimization") == Some("SuccessFirst");
+    let checks: Vec<(String, Result<String, AcsError>)> = ids.iter().map(|id| (id.clone(), check_power(cloud, id, operation))).collect();
+    if !success_first && let Some((_, Err(error))) = checks.iter().find(|(_, check)| check.is_err()) {
+        return Err(error.clone());
+    }
+    check_dry_run(request)?;
+    let mut responses = Vec::new();
+    for (id, check) in checks {
+        let response = match check {
+            Ok(previous) => {
+                apply_power(cloud, request, ctx, &id, operation);
+                let current = &cloud.instances[&id].status;
+                json!({"InstanceId": id, "Code": "200", "Message": "success", "PreviousStatus": previous, "CurrentStatus": current})
+            }
+            Err(error) => json!({"InstanceId": id, "Code": error.code, "Message": error.message, "PreviousStatus": "", "CurrentStatus": ""}),
+        };
+        responses.push(response);
+    }
+    Ok(json!({"InstanceResponses": {"InstanceResponse": responses}}))
+}
+
+pub fn start_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    power_batch(cloud, request, ctx, START)
+}
+
+pub fn stop_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    power_batch(cloud, request, ctx, STOP)
+}
+
+pub fn reboot_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    power_batch(cloud, request, ctx, REBOOT)
+}
+
+fn check_deletable(cloud: &Cloud, id: &str, force: bool) -> Result<(), AcsError> {
+    let instance = instance(cloud, id)?;
+    if instance.deletion_protection {
+        return Err(AcsError::new(OPERATION_DENIED_DELETION_PROTECTION, format!("The instance {id} has deletion protection enabled.")));
+    }
+    let stopped = instance.status == status::STOPPED || instance.status == status::PENDING;
+    if !stopped && !(force && instance.status == status::RUNNING) {
+        return Err(incorrect_instance_status(id, &instance.status, "DeleteInstance"));
+    }
+    Ok(())
+}
+
+/// Removes an instance with its `DeleteWithInstance` disks; detaches the others, frees its
+/// EIP and drops it from load balancers.
+fn remove_instance(cloud: &mut Cloud, id: &str) {
+    cloud.instances.shift_remove(id);
+    cloud.disks.retain(|_, disk| !(disk.instance_id == id && disk.delete_with_instance));
+    for disk in cloud.disks.values_mut().filter(|disk| disk.instance_id == id) {
+        disk.instance_id.clear();
+        disk.device.clear();
+        disk.status = "Available".into();
+    }
+    for eip in cloud.eips.values_mut().filter(|eip| eip.instance_id == id) {
+        eip.instance_id.clear();
+        eip.instance_type.clear();
+        eip.status = "Available".into();
+    }
+    for balancer in cloud.load_balancers.values_mut() {
+        balancer.backend_servers.retain(|server| server.server_id != id);
+    }
+}
+
+pub fn delete_instance(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+    let id = request.require("InstanceId")?.to_string();
+    check_deletable(cloud, &id, request.bool("Force")?.unwrap_or(false))?;
+    check_dry_run(request)?;
+    remove_instance(cloud, &id);
+    Ok(json!({}))
+}
+
+pub fn delete_instances(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+    let ids = request.repeated("InstanceId");
+    if ids.is_empty() {
+        return Err(AcsError::missing_parameter("InstanceId.1"));
+    }
+    let force = request.bool("Force")?.unwrap_or(false);
+    ids.iter().try_for_each(|id| check_deletable(cloud, id, force))?;
+    check_dry_run(request)?;
+    ids.iter().for_each(|id| remove_instance(cloud, id));
+    Ok(json!({}))
+}
+
+fn spec_from(cloud: &Cloud, request: &RpcRequest, ctx: &Ctx, status: &str) -> Result<InstanceSpec, AcsError> {
+    let region_id = ctx.region(cloud, request)?;
+    let image_id = request.require("ImageId")?.to_string();
+    if super::images::image_key(cloud, &region_id, &image_id).is_none() {
+        return Err(crate::errors::not_found(crate::errors::INVALID_IMAGE_ID_NOT_FOUND, "ImageId", &image_id));
+    }
+    let security_group_id = request.get("SecurityGroupId").unwrap_or_default().to_string();
+    if !security_group_id.is_empty() && !cloud.security_groups.contains_key(&security_group_id) {
+        return Err(crate::errors::not_found(crate::errors::INVALID_SECURITY_GROUP_ID_NOT_FOUND, "SecurityGroupId", &security_group_id));
+    }
+    let data_disk_sizes = request
+        .repeated_records("DataDisk")
+        .iter()
+        .map(|record| record.iter().find(|(field, _)| field == "Size").and_then(|(_, size)| size.parse().ok()).unwrap_or(40))
+        .collect();
+    let text = |name: &str| request.get(name).unwrap_or_default().to_string();
+    Ok(InstanceSpec {
+        instance_id: None,
+        region_id,
+        zone_id: text("ZoneId"),
+        instance_name: text("InstanceName"),
+        description: text("Description"),
+        host_name: text("HostName"),
+        instance_type: request.require("InstanceType")?.to_string(),
+        image_id,
+        security_group_id,
+        vswitch_id: text("VSwitchId"),
+        status: status.to_string(),
+        system_disk_size: request.int("SystemDisk.Size")?.unwrap_or(40),
+        system_disk_category: text("SystemDisk.Category"),
+        data_disk_sizes,
+        internet_max_bandwidth_out: request.int("InternetMaxBandwidthOut")?.unwrap_or(0),
+        tags: tag_list(request)?.into_iter().collect(),
+    })
+}
+
+/// RunInstances: `Amount` instances, Pending → Starting → Running.
+pub fn run_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    let spec = spec_from(cloud, request, ctx, status::PENDING)?;
+    let amount = request.int("Amount")?.unwrap_or(1);
+    if !(1..=100).contains(&amount) {
+        return Err(AcsError::invalid_parameter("Amount", "must be between 1 and 100"));
+    }
+    check_dry_run(request)?;
+    let mut ids = Vec::new();
+    for index in 1..=amount {
+        let mut one = spec.clone();
+        if amount > 1 && !one.instance_name.is_empty() && request.bool("UniqueSuffix")?.unwrap_or(false) {
+            one.instance_name = format!("{}{index:03}", one.instance_name);
+        }
+        let id = create_instance(cloud, one, ctx.now);
+        cloud.schedule_instance(&id, &[status::PENDING, status::STARTING, status::RUNNING], ctx.now, ctx.delay_ms);
+        ids.push(id);
+    }
+    Ok(json!({"InstanceIdSets": {"InstanceIdSet": ids}, "OrderId": "", "TradePrice": 0.0}))
+}
+
+/// CreateInstance: one instance, left `Stopped` (after Pending).
+pub fn create_instance_action(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    let spec = spec_from(cloud, request, ctx, status::PENDING)?;
+    check_dry_run(request)?;
+    let id = create_instance(cloud, spec, ctx.now);
+    cloud.schedule_instance(&id, &[status::PENDING, status::STOPPED], ctx.now, ctx.delay_ms);
+    Ok(json!({"InstanceId": id, "OrderId": "", "TradePrice": 0.0}))
+}
+
+/// ModifyInstanceAttribute: name, description, host name, deletion protection.
+pub fn modify_instance_attribute(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+    let id = request.require("InstanceId")?.to_string();
+    instance(cloud, &id)?;
+    let protection = request.bool("DeletionProtection")?;
+    check_dry_run(request)?;
+    let instance = cloud.instances.get_mut(&id).expect("checked above");
+    for (name, field) in [
+        ("InstanceName", &mut instance.instance_name),
+        ("Description", &mut instance.description),
+        ("HostName", &mut instance.host_name),
+    ] {
+        if let Some(value) = request.get(name) {
+            *field = value.to_string();
+        }
+    }
+    if let Some(protection) = protection {
+        instance.deletion_protection = protection;
+    }
+    Ok(json!({}))
+}
+
+/// Checks an instance exists (used by other resource kinds).
+pub fn require_instance(cloud: &Cloud, id: &str) -> Result<(), AcsError> {
+    instance(cloud, id).map(|_| ())
+}

@@ -1,0 +1,127 @@
+//! VPC elastic IP actions (API version 2016-04-28): allocate, associate, unassociate,
+//! release, describe.
+
+use oos_acs::{AcsError, RpcRequest};
+use rand::Rng;
+use serde_json::{Value, json};
+
+use super::instances::require_instance;
+use super::params::{Ctx, PageLimits, check_dry_run, list_body, paginate, tags_json};
+use crate::errors::{INCORRECT_EIP_STATUS, INVALID_ALLOCATION_ID_NOT_FOUND, not_found};
+use crate::model::{Eip, Tags};
+use crate::state::{Cloud, new_id, utc_time};
+
+fn eip<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Eip, AcsError> {
+    cloud.eips.get(id).ok_or_else(|| not_found(INVALID_ALLOCATION_ID_NOT_FOUND, "AllocationId", id))
+}
+
+fn wrong_status(id: &str, status: &str, operation: &str) -> AcsError {
+    AcsError::new(INCORRECT_EIP_STATUS, format!("The EIP {id} is {status}; {operation} is not allowed."))
+}
+
+/// AllocateEipAddress.
+pub fn allocate_eip_address(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    let region = ctx.region(cloud, request)?;
+    let id = new_id("eip");
+    let mut rng = rand::rng();
+    let ip = format!("47.{}.{}.{}", rng.random_range(1..255), rng.random_range(0..255), rng.random_range(1..255));
+    cloud.eips.insert(id.clone(), Eip {
+        allocation_id: id.clone(),
+        ip_address: ip.clone(),
+        name: request.get("Name").unwrap_or_default().to_string(),
+        region_id: region,
+        status: "Available".into(),
+        instance_id: String::new(),
+        instance_type: String::new(),
+        bandwidth: request.get("Bandwidth").unwrap_or("5").to_string(),
+        internet_charge_type: request.get("InternetChargeType").unwrap_or("PayByTraffic").to_string(),
+        allocation_time: utc_time(ctx.now),
+        tags: Tags::new(),
+    });
+    Ok(json!({"AllocationId": id, "EipAddress": ip, "ResourceGroupId": "", "OrderId": ""}))
+}
+
+/// AssociateEipAddress with an ECS instance.
+pub fn associate_eip_address(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+    let id = request.require("AllocationId")?.to_string();
+    let instance_id = request.require("InstanceId")?.to_string();
+    let found = eip(cloud, &id)?;
+    if found.status != "Available" {
+        return Err(wrong_status(&id, &found.status, "AssociateEipAddress"));
+    }
+    require_instance(cloud, &instance_id)?;
+    if let Some(other) = &cloud.instances[&instance_id].eip_allocation_id {
+        return Err(AcsError::with_code("InvalidAssociation.Duplicated", 400, format!("The instance {instance_id} already has EIP {other}.")));
+    }
+    check_dry_run(request)?;
+    let address = cloud.eips.get_mut(&id).expect("checked above");
+    address.status = "InUse".into();
+    address.instance_id = instance_id.clone();
+    address.instance_type = request.get("InstanceType").unwrap_or("EcsInstance").to_string();
+    cloud.instances.get_mut(&instance_id).expect("checked above").eip_allocation_id = Some(id);
+    Ok(json!({}))
+}
+
+/// UnassociateEipAddress.
+pub fn unassociate_eip_address(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+    let id = request.require("AllocationId")?.to_string();
+    let found = eip(cloud, &id)?;
+    if found.status != "InUse" {
+        return Err(wrong_status(&id, &found.status, "UnassociateEipAddress"));
+    }
+    let instance_id = found.instance_id.clone();
+    if let Some(instance) = cloud.instances.get_mut(&instance_id) {
+        instance.eip_allocation_id = None;
+    }
+    let address = cloud.eips.get_mut(&id).expect("checked above");
+    address.status = "Available".into();
+    address.instance_id.clear();
+    address.instance_type.clear();
+    Ok(json!({}))
+}
+
+/// ReleaseEipAddress: only an Available EIP.
+pub fn release_eip_address(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+    let id = request.require("AllocationId")?.to_string();
+    let found = eip(cloud, &id)?;
+    if found.status != "Available" {
+        return Err(wrong_status(&id, &found.status, "ReleaseEipAddress"));
+    }
+    cloud.eips.shift_remove(&id);
+    Ok(json!({}))
+}
+
+/// DescribeEipAddresses: AllocationId (comma-separated), EipAddress, Status,
+/// AssociatedInstanceId, paging up to 100.
+pub fn describe_eip_addresses(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    let region = ctx.region(cloud, request)?;
+    let ids: Option<Vec<&str>> = request.get("AllocationId").map(|ids| ids.split(',').map(str::trim).collect());
+    let selected: Vec<Value> = cloud
+        .eips
+        .values()
+        .filter(|address| address.region_id == region)
+        .filter(|address| ids.as_ref().is_none_or(|ids| ids.contains(&address.allocation_id.as_str())))
+        .filter(|address| request.get("EipAddress").is_none_or(|ip| ip.split(',').any(|ip| ip.trim() == address.ip_address)))
+        .filter(|address| request.get("Status").is_none_or(|status| status == address.status))
+        .filter(|address| request.get("AssociatedInstanceId").is_none_or(|instance| instance == address.instance_id))
+        .map(|address| {
+            json!({
+                "AllocationId": address.allocation_id,
+                "IpAddress": address.ip_address,
+                "Name": address.name,
+                "RegionId": address.region_id,
+                "Status": address.status,
+                "InstanceId": address.instance_id,
+                "InstanceType": address.instance_type,
+                "InstanceRegionId": address.region_id,
+                "Bandwidth": address.bandwidth,
+                "InternetChargeType": address.internet_charge_type,
+                "ChargeType": "PostPaid",
+                "AllocationTime": address.allocation_time,
+                "Tags": tags_json(&address.tags),
+            })
+        })
+        .collect();
+    let (page, paging) = paginate(request, selected, PageLimits { default_size: 10, max_size: 100, token_paging: false })?;
+    Ok(list_body("EipAddresses", "EipAddress", page, paging))
+}

@@ -1,0 +1,251 @@
+//! The emulator as a value: configuration, the shared cloud state, the request pipeline
+//! (verify → throttle → route → act), and direct in-process access for tests and sandboxes.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use oos_acs::{AcsError, Credentials, IncomingRequest, ReplayGuard, RpcRequest, Verifier, new_request_id};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::api::{self, Ctx};
+use crate::fleet::FleetSeed;
+use crate::model::Instance;
+use crate::state::Cloud;
+use crate::throttle::Throttle;
+use crate::{EmulatorError, persist};
+
+/// The key pair accepted when none is configured.
+pub const DEFAULT_ACCESS_KEY_ID: &str = "oos-emulator-ak";
+/// The secret of [`DEFAULT_ACCESS_KEY_ID`].
+pub const DEFAULT_ACCESS_KEY_SECRET: &str = "oos-emulator-sk";
+
+/// Builds an [`Emulator`].
+#[derive(Debug, Default)]
+pub struct EmulatorBuilder {
+    access_keys: Vec<Credentials>,
+    transition_delay: Duration,
+    throttle_rps: Option<f64>,
+    default_region: Option<String>,
+    state_file: Option<PathBuf>,
+    seed: Option<FleetSeed>,
+    replay_protection: bool,
+}
+
+impl EmulatorBuilder {
+    /// Accepts requests signed by this key pair (repeatable).
+    pub fn access_key(mut self, access_key_id: &str, access_key_secret: &str) -> Self {
+        self.access_keys.push(Credentials::new(access_key_id, access_key_secret));
+        self
+    }
+
+    /// Time each step of an asynchronous transition takes (zero = instant).
+    pub fn transition_delay(mut self, delay: Duration) -> Self {
+        self.transition_delay = delay;
+        self
+    }
+
+    /// Answers `Throttling.User` to a caller beyond `requests_per_second`.
+    pub fn throttle_rps(mut self, requests_per_second: f64) -> Self {
+        self.throttle_rps = Some(requests_per_second);
+        self
+    }
+
+    /// The region of requests that carry no `RegionId` (default `cn-hangzhou`).
+    pub fn default_region(mut self, region: &str) -> Self {
+        self.default_region = Some(region.to_string());
+        self
+    }
+
+    /// Keeps the state in this JSON file: loaded at start when present (the seed is then
+    /// ignored), saved after changes and at shutdown.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Initial resources (default: [`FleetSeed::small`]).
+    pub fn seed(mut self, seed: FleetSeed) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Rejects requests whose timestamp is off by more than 15 minutes or whose nonce was
+    /// seen before.
+    pub fn replay_protection(mut self, enabled: bool) -> Self {
+        self.replay_protection = enabled;
+        self
+    }
+
+    /// Creates the emulator: loads the state file or applies the seed.
+    pub fn build(self) -> Result<Emulator, EmulatorError> {
+        let now = Timestamp::now();
+        let default_region = self.default_region.unwrap_or_else(|| "cn-hangzhou".into());
+        let loaded = match &self.state_file {
+            Some(path) => persist::load(path)?,
+            None => None,
+        };
+        let mut cloud = match loaded {
+            Some(cloud) => cloud,
+            None => {
+                let seed = self.seed.unwrap_or_else(|| FleetSeed::small(&default_region));
+                let mut cloud = Cloud::with_regions(seed.regions());
+                seed.apply(&mut cloud, now).map_err(EmulatorError::InvalidSeed)?;
+                cloud
+            }
+        };
+        if cloud.region(&default_region).is_none() {
+            return Err(EmulatorError::InvalidSeed(format!("the default region {default_region} is not served")));
+        }
+        api::ensure_public_images(&mut cloud, now);
+        cloud.recompute_due();
+        let keys = if self.access_keys.is_empty() {
+            vec![Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)]
+        } else {
+            self.access_keys
+        };
+        let mut verifier = Verifier::new(keys);
+        if self.replay_protection {
+            verifier = verifier.with_replay_guard(ReplayGuard::new());
+        }
+        let emulator = Emulator {
+            inner: Arc::new(Inner {
+                cloud: Mutex::new(cloud),
+                verifier,
+                throttle: self.throttle_rps.map(Throttle::per_second),
+                delay_ms: i64::try_from(self.transition_delay.as_millis()).unwrap_or(i64::MAX),
+                default_region,
+                state_file: self.state_file,
+                changed: Notify::new(),
+            }),
+        };
+        emulator.save()?;
+        Ok(emulator)
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    cloud: Mutex<Cloud>,
+    verifier: Verifier<Vec<Credentials>>,
+    throttle: Option<Throttle>,
+    delay_ms: i64,
+    default_region: String,
+    state_file: Option<PathBuf>,
+    changed: Notify,
+}
+
+/// A running or in-process ECS-compatible cloud. Cheap to clone (shared state).
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+}
+
+/// An HTTP answer: status and JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub request_id: String,
+    pub body: Value,
+}
+
+impl Emulator {
+    /// Starts configuring an emulator.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The key pairs it accepts.
+    pub fn access_keys(&self) -> &[Credentials] {
+        self.inner.verifier.secrets()
+    }
+
+    /// The region used when a request has no `RegionId`.
+    pub fn default_region(&self) -> &str {
+        &self.inner.default_region
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Cloud> {
+        let mut cloud = self.inner.cloud.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cloud.settle(Timestamp::now());
+        cloud
+    }
+
+    /// Runs one action in-process, without signature or throttling; returns the body
+    /// without `RequestId`.
+    pub fn call(&self, request: &RpcRequest) -> Result<Value, AcsError> {
+        let handler = api::route(request)?;
+        let ctx = Ctx { now: Timestamp::now(), delay_ms: self.inner.delay_ms, default_region: self.inner.default_region.clone() };
+        let result = handler(&mut self.lock(), request, &ctx);
+        if result.is_ok() && !api::is_read_only(&request.action) {
+            self.inner.changed.notify_one();
+        }
+        result
+    }
+
+    /// The full pipeline for one HTTP request: signature, throttling, routing, action.
+    pub fn handle(&self, incoming: &IncomingRequest) -> Reply {
+        let request_id = new_request_id();
+        let outcome = self.inner.verifier.verify(incoming).and_then(|verified| {
+            if let Some(throttle) = &self.inner.throttle {
+                throttle.acquire(&verified.access_key_id, Instant::now())?;
+            }
+            let request = RpcRequest::parse(incoming)?;
+            tracing::debug!(action = %request.action, access_key_id = %verified.access_key_id, "emulator request");
+            self.call(&request)
+        });
+        match outcome {
+            Ok(mut body) => {
+                body["RequestId"] = json!(request_id);
+                Reply { status: 200, request_id, body }
+            }
+            Err(error) => {
+                let body = oos_acs::ErrorBody::new(&error, request_id.clone(), "ecs.aliyuncs.com");
+                Reply { status: error.status, request_id, body: serde_json::to_value(body).expect("error bodies serialise") }
+            }
+        }
+    }
+
+    /// A copy of instance `id`, settled to the current time.
+    pub fn instance(&self, id: &str) -> Option<Instance> {
+        self.lock().instances.get(id).cloned()
+    }
+
+    /// All instances, in creation order.
+    pub fn instances(&self) -> Vec<Instance> {
+        self.lock().instances.values().cloned().collect()
+    }
+
+    /// Reads or changes the cloud directly (tests, sandboxes); pending steps are settled first.
+    pub fn with_cloud<R>(&self, change: impl FnOnce(&mut Cloud) -> R) -> R {
+        let mut cloud = self.lock();
+        let result = change(&mut cloud);
+        cloud.recompute_due();
+        drop(cloud);
+        self.inner.changed.notify_one();
+        result
+    }
+
+    /// Writes the state file now (no-op without one).
+    pub fn save(&self) -> Result<(), EmulatorError> {
+        match &self.inner.state_file {
+            Some(path) => {
+                let snapshot = self.lock().clone();
+                persist::save(path, &snapshot)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until some change happened since the last call (used by the saver task).
+    pub(crate) async fn changed(&self) {
+        self.inner.changed.notified().await;
+    }
+
+    /// Whether a state file is configured.
+    pub(crate) fn persists(&self) -> bool {
+        self.inner.state_file.is_some()
+    }
+}

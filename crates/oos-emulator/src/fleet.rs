@@ -1,0 +1,345 @@
+//! Fleet seed files (YAML): regions, instance groups with generator shorthand
+//! (`count`, `{index}` name patterns, values cycled from lists), custom images, security
+//! groups and load balancers.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::EmulatorError;
+use crate::model::{BackendServer, Image, LoadBalancer, SecurityGroup, Tags};
+use crate::provision::{InstanceSpec, create_instance, vpc_of};
+use crate::state::{Cloud, Region, default_regions, new_id, utc_time};
+
+/// One value, or a list cycled over the generated items.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The value for the item at 1-based `index`, with `{index}` patterns expanded.
+    fn pick(&self, index: u32) -> String {
+        let value = match self {
+            Self::One(value) => value.clone(),
+            Self::Many(values) if values.is_empty() => String::new(),
+            Self::Many(values) => values[(index as usize - 1) % values.len()].clone(),
+        };
+        expand(&value, index)
+    }
+}
+
+/// Expands `{index}` and `{index:0N}` (zero-padded to N digits).
+fn expand(pattern: &str, index: u32) -> String {
+    let mut out = pattern.replace("{index}", &index.to_string());
+    while let Some(start) = out.find("{index:0") {
+        let Some(end) = out[start..].find('}').map(|offset| start + offset) else { break };
+        let width: usize = out[start + 8..end].parse().unwrap_or(1);
+        out.replace_range(start..=end, &format!("{index:0width$}"));
+    }
+    out
+}
+
+fn one(value: &str) -> OneOrMany {
+    OneOrMany::One(value.to_string())
+}
+
+/// A group of generated instances.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceGroup {
+    #[serde(default = "default_count")]
+    pub count: u32,
+    /// Fixed ids (used in order; the rest are generated).
+    #[serde(default)]
+    pub ids: Vec<String>,
+    #[serde(default = "default_instance_name")]
+    pub name: OneOrMany,
+    #[serde(default = "default_region")]
+    pub region: OneOrMany,
+    pub zone: Option<OneOrMany>,
+    #[serde(default = "default_status")]
+    pub status: OneOrMany,
+    pub instance_type: Option<OneOrMany>,
+    pub image_id: Option<String>,
+    /// Security group by id or by the name of a seeded group.
+    pub security_group: Option<String>,
+    #[serde(default)]
+    pub data_disks: Vec<i64>,
+    #[serde(default)]
+    pub tags: IndexMap<String, OneOrMany>,
+}
+
+/// A group of custom images.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageGroup {
+    #[serde(default = "default_count")]
+    pub count: u32,
+    #[serde(default)]
+    pub ids: Vec<String>,
+    #[serde(default = "default_image_name")]
+    pub name: OneOrMany,
+    #[serde(default = "default_region")]
+    pub region: OneOrMany,
+    /// Creation time (e.g. `2020-01-01T00:00:00Z`), to seed old images.
+    pub creation_time: Option<String>,
+    #[serde(default)]
+    pub tags: IndexMap<String, OneOrMany>,
+}
+
+/// A named security group.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupSeed {
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default = "default_region_name")]
+    pub region: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A load balancer whose default server group holds the first `backends` instances of its region.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerSeed {
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default = "default_region_name")]
+    pub region: String,
+    #[serde(default)]
+    pub backends: usize,
+}
+
+/// A whole seed file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetSeed {
+    /// Regions to serve (default: a built-in list); zones are `<region>-a`, `-b`, `-c`
+    /// unless the region is built in.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub security_groups: Vec<SecurityGroupSeed>,
+    #[serde(default)]
+    pub instances: Vec<InstanceGroup>,
+    #[serde(default)]
+    pub images: Vec<ImageGroup>,
+    #[serde(default)]
+    pub load_balancers: Vec<LoadBalancerSeed>,
+}
+
+fn default_count() -> u32 {
+    1
+}
+fn default_instance_name() -> OneOrMany {
+    one("instance-{index}")
+}
+fn default_image_name() -> OneOrMany {
+    one("image-{index}")
+}
+fn default_region() -> OneOrMany {
+    one("cn-hangzhou")
+}
+fn default_region_name() -> String {
+    "cn-hangzhou".into()
+}
+fn default_status() -> OneOrMany {
+    one("Running")
+}
+
+impl FleetSeed {
+    /// Parses a YAML seed; errors carry line and column.
+    pub fn from_yaml(text: &str) -> Result<Self, String> {
+        serde_saphyr::from_str(text).map_err(|error| error.to_string())
+    }
+
+    /// Reads and parses a seed file.
+    pub fn from_file(path: &Path) -> Result<Self, EmulatorError> {
+        let failed = |message: String| EmulatorError::Seed { path: path.to_path_buf(), message };
+        let text = std::fs::read_to_string(path).map_err(|error| failed(error.to_string()))?;
+        Self::from_yaml(&text).map_err(failed)
+    }
+
+    /// A small default fleet: three Running instances in `region`.
+    pub fn small(region: &str) -> Self {
+        Self {
+            instances: vec![InstanceGroup {
+                count: 3,
+                ids: Vec::new(),
+                name: one("demo-{index}"),
+                region: one(region),
+                zone: None,
+                status: default_status(),
+                instance_type: None,
+                image_id: None,
+                security_group: None,
+                data_disks: Vec::new(),
+                tags: IndexMap::from([("env".to_string(), one("demo"))]),
+            }],
+            ..Self::default()
+        }
+    }
+
+    /// The regions this seed serves.
+    pub fn regions(&self) -> Vec<Region> {
+        if self.regions.is_empty() {
+            return default_regions();
+        }
+        let known = default_regions();
+        self.regions
+            .iter()
+            .map(|name| {
+                known.iter().find(|region| &region.region_id == name).cloned().unwrap_or_else(|| Region {
+                    region_id: name.clone(),
+                    local_name: name.clone(),
+                    zones: ["a", "b", "c"].iter().map(|zone| format!("{name}-{zone}")).collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// Checks references (regions, security groups) and fills `cloud`.
+    pub fn apply(&self, cloud: &mut Cloud, now: Timestamp) -> Result<(), String> {
+        let served: Vec<String> = cloud.regions.iter().map(|region| region.region_id.clone()).collect();
+        let check_region = |region: &str, what: &str| {
+            if served.iter().any(|name| name == region) {
+                Ok(())
+            } else {
+                Err(format!("{what}: region {region:?} is not served (add it to `regions`)"))
+            }
+        };
+        for group in &self.security_groups {
+            check_region(&group.region, &format!("security group {:?}", group.name))?;
+            let id = group.id.clone().unwrap_or_else(|| new_id("sg"));
+            cloud.security_groups.insert(id.clone(), SecurityGroup {
+                security_group_id: id,
+                security_group_name: group.name.clone(),
+                description: group.description.clone(),
+                region_id: group.region.clone(),
+                vpc_id: vpc_of(&group.region),
+                creation_time: utc_time(now),
+                resource_group_id: String::new(),
+                rules: Vec::new(),
+                tags: Tags::new(),
+            });
+        }
+        for (number, group) in self.instances.iter().enumerate() {
+            for index in 1..=group.count {
+                let spec = self.instance_spec(cloud, group, index).map_err(|error| format!("instances[{number}]: {error}"))?;
+                check_region(&spec.region_id, &format!("instances[{number}]"))?;
+                create_instance(cloud, spec, now);
+            }
+        }
+        for (number, group) in self.images.iter().enumerate() {
+            for index in 1..=group.count {
+                let image = image_from(group, index, now).map_err(|error| format!("images[{number}]: {error}"))?;
+                check_region(&image.region_id, &format!("images[{number}]"))?;
+                cloud.images.insert(image.image_id.clone(), image);
+            }
+        }
+        for balancer in &self.load_balancers {
+            check_region(&balancer.region, &format!("load balancer {:?}", balancer.name))?;
+            let backends = cloud
+                .instances
+                .values()
+                .filter(|instance| instance.region_id == balancer.region)
+                .take(balancer.backends)
+                .map(|instance| BackendServer { server_id: instance.instance_id.clone(), weight: 100, server_type: "ecs".into() })
+                .collect();
+            let id = balancer.id.clone().unwrap_or_else(|| new_id("lb"));
+            cloud.load_balancers.insert(id.clone(), LoadBalancer {
+                load_balancer_id: id,
+                load_balancer_name: balancer.name.clone(),
+                region_id: balancer.region.clone(),
+                address: format!("172.16.200.{}", cloud.load_balancers.len() + 1),
+                status: "active".into(),
+                creation_time: utc_time(now),
+                backend_servers: backends,
+                tags: Tags::new(),
+            });
+        }
+        Ok(())
+    }
+
+    fn instance_spec(&self, cloud: &Cloud, group: &InstanceGroup, index: u32) -> Result<InstanceSpec, String> {
+        let region_id = group.region.pick(index);
+        let status = group.status.pick(index);
+        if !["Running", "Stopped"].contains(&status.as_str()) {
+            return Err(format!("status {status:?} must be Running or Stopped"));
+        }
+        let security_group_id = match &group.security_group {
+            None => String::new(),
+            Some(wanted) => cloud
+                .security_groups
+                .values()
+                .find(|group| &group.security_group_id == wanted || (&group.security_group_name == wanted && group.region_id == region_id))
+                .map(|group| group.security_group_id.clone())
+                .ok_or_else(|| format!("security group {wanted:?} is not seeded in {region_id}"))?,
+        };
+        Ok(InstanceSpec {
+            instance_id: group.ids.get(index as usize - 1).cloned(),
+            zone_id: group.zone.as_ref().map(|zone| zone.pick(index)).unwrap_or_default(),
+            instance_name: group.name.pick(index),
+            instance_type: group.instance_type.as_ref().map(|kind| kind.pick(index)).unwrap_or_default(),
+            image_id: group.image_id.clone().unwrap_or_default(),
+            security_group_id,
+            status,
+            data_disk_sizes: group.data_disks.clone(),
+            tags: group.tags.iter().map(|(key, value)| (key.clone(), value.pick(index))).collect(),
+            region_id,
+            ..InstanceSpec::default()
+        })
+    }
+}
+
+fn image_from(group: &ImageGroup, index: u32, now: Timestamp) -> Result<Image, String> {
+    let creation_time = match &group.creation_time {
+        Some(text) => text.parse::<Timestamp>().map_err(|error| format!("creation_time {text:?}: {error}"))?,
+        None => now,
+    };
+    let region_id = group.region.pick(index);
+    let image_id = group.ids.get(index as usize - 1).cloned().unwrap_or_else(|| new_id("m"));
+    Ok(Image {
+        image_name: group.name.pick(index),
+        description: String::new(),
+        owner_alias: "self".into(),
+        status: "Available".into(),
+        size: 40,
+        os_name: crate::api::PUBLIC_IMAGES[0].1.into(),
+        os_type: "linux".into(),
+        platform: "Aliyun".into(),
+        architecture: "x86_64".into(),
+        source_instance_id: String::new(),
+        snapshot_ids: Vec::new(),
+        shared_accounts: Vec::new(),
+        creation_time: utc_time(creation_time),
+        resource_group_id: String::new(),
+        tags: group.tags.iter().map(|(key, value)| (key.clone(), value.pick(index))).collect(),
+        pending: Vec::new(),
+        image_id,
+        region_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_expand_the_index() {
+        assert_eq!(expand("web-{index}", 7), "web-7");
+        assert_eq!(expand("web-{index:04}-{index}", 7), "web-0007-7");
+    }
+
+    #[test]
+    fn lists_cycle_over_the_group() {
+        let regions = OneOrMany::Many(vec!["a".into(), "b".into()]);
+        assert_eq!([1, 2, 3].map(|index| regions.pick(index)), ["a", "b", "a"]);
+    }
+}

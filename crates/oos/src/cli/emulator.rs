@@ -1,0 +1,112 @@
+//! `oos emulator`: serve the local ECS-compatible cloud until interrupted.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, FleetSeed};
+
+/// Options of `oos emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    listen: SocketAddr,
+    /// Fleet seed file (YAML); default: three Running instances in the default region.
+    #[arg(long)]
+    seed: Option<PathBuf>,
+    /// Keep the state in this JSON file (loaded when present, saved after changes).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Duration of each step of an asynchronous transition, e.g. `2s`, `500ms`, `0`.
+    #[arg(long, default_value = "2s", value_parser = parse_delay)]
+    transition_delay: Duration,
+    /// Answer Throttling.User to a caller beyond this many requests per second.
+    #[arg(long)]
+    throttle_rps: Option<f64>,
+    /// An accepted key pair as `AccessKeyId:AccessKeySecret` (repeatable; default: a built-in pair).
+    #[arg(long = "access-key", value_name = "AK:SK")]
+    access_keys: Vec<String>,
+    /// Region of requests that carry no RegionId.
+    #[arg(long, default_value = "cn-hangzhou")]
+    default_region: String,
+    /// Reject requests older than 15 minutes and reused signature nonces.
+    #[arg(long)]
+    replay_protection: bool,
+}
+
+fn parse_delay(text: &str) -> Result<Duration, String> {
+    if text.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let signed: jiff::SignedDuration = text.parse().map_err(|error| format!("{text:?} is not a duration like 2s or 500ms: {error}"))?;
+    Duration::try_from(signed).map_err(|_| format!("{text:?} must not be negative"))
+}
+
+/// Runs `oos emulator`.
+pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
+    let mut builder = Emulator::builder()
+        .transition_delay(args.transition_delay)
+        .default_region(&args.default_region)
+        .replay_protection(args.replay_protection);
+    for pair in &args.access_keys {
+        let Some((id, secret)) = pair.split_once(':').filter(|(id, secret)| !id.is_empty() && !secret.is_empty()) else {
+            bail!("--access-key must look like AK:SK");
+        };
+        builder = builder.access_key(id, secret);
+    }
+    if let Some(rate) = args.throttle_rps {
+        if !(rate > 0.0) {
+            bail!("--throttle-rps must be positive");
+        }
+        builder = builder.throttle_rps(rate);
+    }
+    if let Some(path) = &args.seed {
+        builder = builder.seed(FleetSeed::from_file(path)?);
+    }
+    if let Some(path) = &args.state {
+        builder = builder.state_file(path);
+    }
+    let emulator = builder.build()?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let handle = emulator.spawn(args.listen).await?;
+        println!("ECS emulator listening on {}", handle.url());
+        println!("endpoint (SDK Config.endpoint, protocol http): {}", handle.endpoint());
+        println!("default region: {}", emulator.default_region());
+        for key in emulator.access_keys() {
+            if key.access_key_id == DEFAULT_ACCESS_KEY_ID {
+                println!("access key: {DEFAULT_ACCESS_KEY_ID} / secret: {DEFAULT_ACCESS_KEY_SECRET} (built-in)");
+            } else {
+                println!("access key: {} (secret as given)", key.access_key_id);
+            }
+        }
+        println!("instances: {}", emulator.instances().len());
+        wait_for_stop_signal().await;
+        handle.shutdown().await?;
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn wait_for_stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
