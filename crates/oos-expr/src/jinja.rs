@@ -46,16 +46,27 @@ impl Jinja {
             self.env.compile_expression(&rewritten).map_err(|error| convert_error(source, &error))?;
         let dotted = expression.undeclared_variables(true);
         let mut names = BTreeMap::new();
+        let mut missing = Vec::new();
         for path in &dotted {
             let name = path.split('.').next().unwrap_or(path);
-            if names.contains_key(name) {
+            if names.contains_key(name) || missing.contains(&name) {
                 continue;
             }
-            if let Some(value) = variable(name, &dotted, ctx) {
-                names.insert(name.to_owned(), minijinja::Value::from(minijinja::value::Serde(value)));
+            match variable(name, &dotted, ctx) {
+                Some(value) => {
+                    names.insert(name.to_owned(), minijinja::Value::from(minijinja::value::Serde(value)));
+                }
+                None => missing.push(name),
             }
         }
-        let result = expression.eval(names).map_err(|error| convert_error(source, &error))?;
+        let result = expression.eval(names).map_err(|error| {
+            let mut converted = convert_error(source, &error);
+            if !missing.is_empty() && matches!(error.kind(), ErrorKind::UndefinedError | ErrorKind::InvalidOperation) {
+                converted.code = codes::UNDEFINED_REFERENCE;
+                converted.message = format!("{} (undefined: {})", converted.message, missing.join(", "));
+            }
+            converted
+        })?;
         serde_json::to_value(&result).map_err(|error| {
             ExprError::new(codes::TYPE_MISMATCH, format!("{{{{ {source} }}}} gave a non-JSON value: {error}"))
         })

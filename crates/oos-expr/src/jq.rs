@@ -16,9 +16,12 @@ mod convert;
 
 type Filter = jaq_core::Filter<data::JustLut<Val>>;
 
-/// Native filters left out so that programs are deterministic, pure and cannot abort the process.
-const DENIED_FILTERS: &[&str] =
-    &["now", "env", "halt", "halt_error", "input", "inputs", "debug", "stderr", "input_filename"];
+/// Filters (native or defined) left out so that programs are deterministic, pure and cannot abort
+/// the process; a program using one fails to compile.
+const DENIED_FILTERS: &[&str] = &[
+    "now", "env", "halt", "halt_error", "input", "inputs", "input_filename", "debug", "debug_empty", "stderr",
+    "stderr_empty",
+];
 
 /// Outputs beyond this many are an error (guards against runaway generators such as `range(1e12)`).
 pub const MAX_OUTPUTS: usize = 100_000;
@@ -137,7 +140,10 @@ impl Cache {
 
 /// Compiles `code` with jq's core, standard and JSON definitions minus [`DENIED_FILTERS`].
 fn compile_filter(code: &str) -> Result<Filter, String> {
-    let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs());
+    let defs = jaq_core::defs()
+        .chain(jaq_std::defs())
+        .chain(jaq_json::defs())
+        .filter(|def| !DENIED_FILTERS.contains(&def.name));
     let funs = jaq_core::funs()
         .chain(jaq_std::funs())
         .chain(jaq_json::funs())

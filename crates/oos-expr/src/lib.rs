@@ -25,7 +25,8 @@ pub use context::Context;
 pub use duration::parse_duration;
 pub use error::{ExprError, Located, PathSegment, codes};
 pub use evaluator::Evaluator;
-pub use reference::{Reference, references};
+pub use functions::{FUNCTIONS, UTC_FORMAT};
+pub use reference::{Reference, canonical_builtin, references};
 pub use serde_json::Value;
 pub use value_type::{ValueType, coerce};
 

@@ -100,7 +100,9 @@ impl Reference {
             return Self::TaskOutput { task: caps[1].to_owned(), output: caps[2].to_owned() };
         }
         if let Some(caps) = TASK_PATH.captures(inner) {
-            return Self::TaskResult { task: caps[1].to_owned(), path: Some(caps[2].to_owned()) };
+            let path = &caps[2];
+            let path = if path.starts_with('.') { path.to_owned() } else { format!(".{path}") };
+            return Self::TaskResult { task: caps[1].to_owned(), path: Some(path) };
         }
         Self::Expression(inner.to_owned())
     }

@@ -40,11 +40,15 @@ impl Evaluator {
                 .task_output(task, output)
                 .or_else(|| ctx.task_result(task).and_then(|result| field(result, output)))
                 .or_else(|| ctx.parameter(task).and_then(|parameter| field(parameter, output))),
-            Reference::TaskResult { task, path } => {
-                let base = ctx.task_result(task).or_else(|| ctx.parameter(task));
-                match (base, path) {
-                    (Some(base), Some(path)) => Some(self.result_path(path, &base)?),
-                    (base, _) => base,
+            Reference::TaskResult { task, path: None } => ctx.task_result(task),
+            Reference::TaskResult { task, path: Some(path) } => {
+                let (base, path) = match output_then_path(ctx, task, path) {
+                    Some(found) => found,
+                    None => (ctx.task_result(task).or_else(|| ctx.parameter(task)), path.as_str()),
+                };
+                match base {
+                    Some(base) => Some(self.result_path(path, &base)?),
+                    None => None,
                 }
             }
             Reference::Builtin(name) => ctx.builtin(name),
@@ -57,7 +61,7 @@ impl Evaluator {
     /// Applies a jq path written in a reference: a path that iterates (`[]`) gives a list, otherwise
     /// its first output (`null` when none).
     fn result_path(&self, path: &str, base: &Value) -> Result<Value, ExprError> {
-        let program = self.jq_program(path)?;
+        let program = if path.starts_with('.') { self.jq_program(path)? } else { self.jq_program(&format!(".{path}"))? };
         let ty = if path.contains("[]") { ValueType::List } else { ValueType::Json };
         let outputs = program.run(base)?;
         if ty == ValueType::List {
@@ -82,6 +86,16 @@ pub(crate) fn to_text(value: &Value) -> String {
     let mut text = String::new();
     push_text(&mut text, value);
     text
+}
+
+/// When a jq path starts with the name of a declared output (`{{ task.output[0] }}`), that output and
+/// the rest of the path.
+fn output_then_path<'p>(ctx: &dyn Context, task: &str, path: &'p str) -> Option<(Option<Value>, &'p str)> {
+    let after_dot = path.strip_prefix('.')?;
+    let end = after_dot.find(['.', '[', '?']).unwrap_or(after_dot.len());
+    let output = ctx.task_output(task, &after_dot[..end])?;
+    let rest = &after_dot[end..];
+    Some((Some(output), if rest.is_empty() { "." } else { rest }))
 }
 
 /// Field `name` of an object (exact name first, then case-insensitively).
