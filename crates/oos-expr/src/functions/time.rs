@@ -54,6 +54,9 @@ pub(super) fn duration_between(argument: Value) -> Result<Value, ExprError> {
 fn parse_time_of_day(text: &str) -> Option<i64> {
     let trimmed = text.trim();
     let bare = trimmed.strip_suffix(['Z', 'z']).unwrap_or(trimmed);
+    if !bare.chars().all(|ch| ch.is_ascii_digit() || ch == ':' || ch == '.') {
+        return None;
+    }
     let time: Time = bare.parse().ok()?;
     Some(i64::from(time.hour()) * 3600 + i64::from(time.minute()) * 60 + i64::from(time.second()))
 }
