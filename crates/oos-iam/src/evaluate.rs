@@ -129,14 +129,14 @@ impl Decision {
     }
 }
 
-/// Whether `statement` applies to (`action`, `resource`) in `context`.
-pub fn statement_applies(
+/// Whether `statement` applies to (`action`, already lower-cased, and `resource`) in `context`.
+fn statement_applies(
     statement: &Statement,
-    action: &str,
+    lowercase_action: &str,
     resource: &str,
     context: &Context,
 ) -> bool {
-    statement.covers_action(action)
+    statement.covers_lowercase_action(lowercase_action)
         && statement.covers_resource(resource)
         && statement
             .conditions
@@ -150,6 +150,7 @@ pub fn statement_applies(
 /// The request is allowed only if every resource is. An explicit deny on any resource wins over an
 /// implicit deny on another. `matched` names the first applying statement in policy/statement order.
 pub fn evaluate(policies: &[&Policy], request: &AuthzRequest) -> Decision {
+    let action = request.action.to_lowercase();
     let find = |effect: Effect, resource: &str| {
         policies.iter().find_map(|policy| {
             policy
@@ -158,12 +159,7 @@ pub fn evaluate(policies: &[&Policy], request: &AuthzRequest) -> Decision {
                 .enumerate()
                 .find_map(|(index, statement)| {
                     (statement.effect == effect
-                        && statement_applies(
-                            statement,
-                            &request.action,
-                            resource,
-                            &request.context,
-                        ))
+                        && statement_applies(statement, &action, resource, &request.context))
                     .then(|| MatchedStatement {
                         policy: policy.name.clone(),
                         statement: index,

@@ -2,18 +2,26 @@
 //! `?` exactly one character; everything else is literal.
 
 /// Whether `text` matches `pattern` as a whole. Linear in practice: one backtrack point (the last `*`).
+/// ASCII inputs are matched byte-wise without allocating.
 pub fn matches(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        return matches_units(pattern.as_bytes(), text.as_bytes(), b'*', b'?');
+    }
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
+    matches_units(&pattern, &text, '*', '?')
+}
+
+fn matches_units<T: Copy + PartialEq>(pattern: &[T], text: &[T], star: T, any_one: T) -> bool {
     let (mut p, mut t) = (0, 0);
     let mut last_star: Option<(usize, usize)> = None;
     while t < text.len() {
         match pattern.get(p) {
-            Some('*') => {
+            Some(&c) if c == star => {
                 last_star = Some((p, t));
                 p += 1;
             }
-            Some(&c) if c == '?' || c == text[t] => {
+            Some(&c) if c == any_one || c == text[t] => {
                 p += 1;
                 t += 1;
             }
@@ -27,7 +35,7 @@ pub fn matches(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    pattern[p..].iter().all(|&c| c == '*')
+    pattern[p..].iter().all(|&c| c == star)
 }
 
 /// [`matches`] ignoring case (Unicode lower-casing of both sides).

@@ -84,8 +84,12 @@ impl PatternSet {
 impl Statement {
     /// Whether the statement's Action/NotAction covers `action` (e.g. `oos:StartExecution`), ignoring case.
     pub fn covers_action(&self, action: &str) -> bool {
-        let action = action.to_lowercase();
-        self.actions.covers(&action, glob::matches)
+        self.covers_lowercase_action(&action.to_lowercase())
+    }
+
+    /// [`Statement::covers_action`] for an action already lower-cased (saves the conversion per statement).
+    pub fn covers_lowercase_action(&self, action: &str) -> bool {
+        self.actions.covers(action, glob::matches)
     }
 
     /// Whether the statement's Resource/NotResource covers `resource` (an ARN or `*`).
