@@ -1,0 +1,204 @@
+//! Test support shared by the workspace's integration tests: where `../shared` is, a Python
+//! venv with the official Alibaba Cloud SDKs (created once, safely under concurrent tests),
+//! free ports, and `oos` child processes that are killed when dropped.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+
+/// A test-support failure, with what was being done.
+pub type Error = String;
+
+/// The repository root (two levels above this crate).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `<repo root>/../shared`, the read-only fact sheets, corpus and conformance harnesses.
+pub fn shared_dir() -> PathBuf {
+    repo_root().join("../shared")
+}
+
+/// A file under `shared/conformance/`.
+pub fn conformance_file(name: &str) -> PathBuf {
+    shared_dir().join("conformance").join(name)
+}
+
+/// The cargo target directory the running test binary was built into: `CARGO_TARGET_DIR`,
+/// else derived from the test executable (`<target>/<profile>/deps/<test>`).
+pub fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        let dir = PathBuf::from(dir);
+        return if dir.is_absolute() { dir } else { repo_root().join(dir) };
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(Path::to_path_buf))
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
+/// The Python interpreter of `<target>/conformance-venv`, created from
+/// `shared/conformance/requirements.txt` on first use. Idempotent; concurrent callers (tests
+/// in parallel, several test binaries) serialise on a file lock, and a venv whose recorded
+/// requirements differ from the current file is reinstalled.
+pub fn conformance_python() -> Result<PathBuf, Error> {
+    let venv = target_dir().join("conformance-venv");
+    let requirements_path = conformance_file("requirements.txt");
+    let requirements = fs::read_to_string(&requirements_path).map_err(|error| format!("reading {}: {error}", requirements_path.display()))?;
+    fs::create_dir_all(target_dir()).map_err(|error| format!("creating {}: {error}", target_dir().display()))?;
+    let lock_path = target_dir().join("conformance-venv.lock");
+    let lock = File::create(&lock_path).map_err(|error| format!("creating {}: {error}", lock_path.display()))?;
+    lock.lock().map_err(|error| format!("locking {}: {error}", lock_path.display()))?;
+    let python = venv.join("bin").join("python");
+    let stamp = venv.join(".installed-requirements");
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(requirements.as_str()) && python.exists() {
+        return Ok(python);
+    }
+    run_checked(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv")?;
+    run_checked(
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"]).arg(&requirements_path),
+        "pip install -r requirements.txt",
+    )?;
+    fs::write(&stamp, &requirements).map_err(|error| format!("writing {}: {error}", stamp.display()))?;
+    Ok(python)
+}
+
+fn run_checked(command: &mut Command, what: &str) -> Result<(), Error> {
+    let output = command.output().map_err(|error| format!("{what}: {error}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({}):\n{}{}", output.status, String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
+    }
+}
+
+/// Runs a conformance harness script with the venv's Python; returns its output whatever
+/// the exit status (callers assert on it and print it on failure).
+pub fn run_conformance(script: &str, args: &[&str]) -> Result<Output, Error> {
+    let python = conformance_python()?;
+    Command::new(python)
+        .arg(conformance_file(script))
+        .args(args)
+        .current_dir(shared_dir().join("conformance"))
+        .output()
+        .map_err(|error| format!("running {script}: {error}"))
+}
+
+/// A currently free TCP port on 127.0.0.1 (free when returned; prefer letting a server bind
+/// port 0 and report its port, see [`OosProcess`]).
+pub fn free_port() -> Result<u16, Error> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|error| format!("binding a free port: {error}"))?;
+    listener.local_addr().map(|addr| addr.port()).map_err(|error| error.to_string())
+}
+
+/// A spawned `oos` process; killed when dropped. Its output is drained continuously (so it
+/// never blocks on a full pipe) and kept for diagnostics.
+#[derive(Debug)]
+pub struct OosProcess {
+    child: Child,
+    addr: SocketAddr,
+    output: Arc<Mutex<String>>,
+}
+
+impl OosProcess {
+    /// Spawns `binary args…` (e.g. `env!("CARGO_BIN_EXE_oos")`, `["emulator", "--listen",
+    /// "127.0.0.1:0"]`) and waits for a line holding `http://<addr>` on its standard output.
+    pub fn spawn(binary: impl AsRef<Path>, args: &[&str]) -> Result<Self, Error> {
+        let mut child = Command::new(binary.as_ref())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("spawning {}: {error}", binary.as_ref().display()))?;
+        let output = Arc::new(Mutex::new(String::new()));
+        let (found, address) = mpsc::channel();
+        drain(child.stdout.take().expect("stdout is piped"), Arc::clone(&output), Some(found));
+        drain(child.stderr.take().expect("stderr is piped"), Arc::clone(&output), None);
+        match address.recv() {
+            Ok(addr) => Ok(Self { child, addr, output }),
+            Err(_) => {
+                let _ = child.wait();
+                Err(format!("the process exited before printing its address; output:\n{}", lock(&output)))
+            }
+        }
+    }
+
+    /// The address the process listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `host:port`.
+    pub fn endpoint(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Everything the process printed so far (stdout and stderr interleaved by line).
+    pub fn output(&self) -> String {
+        lock(&self.output).clone()
+    }
+
+    /// Stops the process (SIGTERM first where available, so it can save state) and waits.
+    pub fn stop(mut self) -> Result<(), Error> {
+        #[cfg(unix)]
+        {
+            let graceful = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+            if graceful.is_ok_and(|status| status.success()) {
+                return self.child.wait().map(|_| ()).map_err(|error| error.to_string());
+            }
+        }
+        let _ = self.child.kill();
+        self.child.wait().map(|_| ()).map_err(|error| error.to_string())
+    }
+}
+
+impl Drop for OosProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn lock(output: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
+    output.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Copies `pipe` line by line into `output`; reports the first `http://<addr>` seen.
+fn drain(pipe: impl Read + Send + 'static, output: Arc<Mutex<String>>, mut found: Option<mpsc::Sender<SocketAddr>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let addr = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|text| text.parse().ok());
+            lock(&output).push_str(&format!("{line}\n"));
+            if let (Some(addr), Some(sender)) = (addr, found.take()) {
+                let _ = sender.send(addr);
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_shared_directory() {
+        assert!(conformance_file("ecs_sdk_check.py").is_file(), "{}", shared_dir().display());
+    }
+
+    #[test]
+    fn free_ports_can_be_bound() {
+        let port = free_port().unwrap();
+        assert!(TcpListener::bind(("127.0.0.1", port)).is_ok());
+    }
+
+    #[test]
+    fn a_process_without_an_address_is_a_clear_error() {
+        let error = OosProcess::spawn("sh", &["-c", "echo hello; echo oops >&2"]).unwrap_err();
+        assert!(error.contains("hello") && error.contains("oops"), "{error}");
+    }
+}
