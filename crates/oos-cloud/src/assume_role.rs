@@ -52,7 +52,11 @@ impl RoleCache {
 
 /// The role's ARN: ARNs pass through, names are qualified with the configured account.
 pub fn role_arn(config: &AssumeRoleConfig, role: &str) -> String {
-    if role.starts_with("acs:ram::") { role.to_owned() } else { format!("acs:ram::{}:role/{}", config.account_id, role) }
+    if role.starts_with("acs:ram::") {
+        role.to_owned()
+    } else {
+        format!("acs:ram::{}:role/{}", config.account_id, role)
+    }
 }
 
 /// The AssumeRole parameters; the session name records the execution (STS: 2–64 of `[\w.@-]`).

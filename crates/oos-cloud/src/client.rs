@@ -9,6 +9,7 @@ use oos_actions::{ApiCall, CloudApi, CloudError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::api_names::canonical_api;
 use crate::assume_role::{AssumeRoleConfig, RoleCache, assume_role_parameters, parse_assumed, role_arn};
 use crate::credentials::{CredentialChain, Credentials};
 use crate::endpoints::{EndpointConfig, Target};
@@ -169,6 +170,16 @@ impl CloudClient {
         if select_targets::is_select_targets(call) {
             return select_targets::select_targets(self, call).await;
         }
+        let api = canonical_api(&call.service, &call.api);
+        if api == call.api {
+            self.execute_canonical(call).await
+        } else {
+            self.execute_canonical(&ApiCall { api: api.to_owned(), ..call.clone() }).await
+        }
+    }
+
+    /// [`execute`](Self::execute) for a call whose API name has its wire spelling.
+    async fn execute_canonical(&self, call: &ApiCall) -> Result<Value, CloudError> {
         let region = region_of(call).or(self.config.default_region.clone());
         let target = self.config.endpoints.resolve(&call.service, region.as_deref())?;
         let mut parameters = call.parameters.clone();
@@ -211,10 +222,11 @@ impl CloudClient {
         let mut assume = simple_call("STS", "AssumeRole", assume_role_parameters(config, &arn, &call.execution_id));
         assume.task_name.clone_from(&call.task_name);
         let wire = params::serialize("sts", "AssumeRole", &assume.parameters);
-        let answer = self.request(&self.credentials, &target, &assume, &wire, true).await.map_err(|error| CloudError {
-            message: format!("assuming RAM role {arn} for task `{}`: {}", call.task_name, error.message),
-            ..error
-        })?;
+        let answer =
+            self.request(&self.credentials, &target, &assume, &wire, true).await.map_err(|error| CloudError {
+                message: format!("assuming RAM role {arn} for task `{}`: {}", call.task_name, error.message),
+                ..error
+            })?;
         let (credentials, expires) = parse_assumed(&answer)?;
         self.roles.put(&arn, credentials.clone(), expires);
         Ok(credentials)
@@ -236,8 +248,7 @@ impl CloudClient {
         loop {
             self.counters.attempts.fetch_add(1, Ordering::Relaxed);
             let failure =
-                match transport::send(&self.http, credentials, self.config.signature, &attempt, idempotent).await
-                {
+                match transport::send(&self.http, credentials, self.config.signature, &attempt, idempotent).await {
                     Ok(value) => return Ok(value),
                     Err(failure) => failure,
                 };

@@ -4,6 +4,7 @@
 //!
 //! Entry point: [`CloudClient`], which implements [`oos_actions::CloudApi`].
 
+pub mod api_names;
 pub mod assume_role;
 mod client;
 pub mod client_token;

@@ -42,6 +42,9 @@ pub struct PageMerger {
     items: Vec<Value>,
     page_number: u64,
     last_token: Option<String>,
+    /// The first answer echoed `PageNumber`/`PageSize`/`TotalCount`: page by number even if a
+    /// `NextToken` is also present (its page size would differ from the caller's `PageSize`).
+    by_page_number: bool,
 }
 
 impl PageMerger {
@@ -51,17 +54,18 @@ impl PageMerger {
         let items = list_at(&first, &path, depth).cloned().unwrap_or_default();
         let page_number = number(&first, "PageNumber").unwrap_or(1);
         let last_token = token(&first);
-        Some(Self { first, path, depth, items, page_number, last_token })
+        let by_page_number = ["PageNumber", "PageSize", "TotalCount"].iter().all(|key| number(&first, key).is_some());
+        Some(Self { first, path, depth, items, page_number, last_token, by_page_number })
     }
 
     /// Which page to fetch next, if any; `latest` is the page just absorbed (the first page at start).
     pub fn next(&self, latest_page_len: usize) -> Option<NextPage> {
-        if let Some(token) = &self.last_token {
-            return Some(NextPage::NextToken(token.clone()));
+        if self.by_page_number {
+            let total = number(&self.first, "TotalCount")?;
+            let more = latest_page_len > 0 && (self.items.len() as u64) < total;
+            return more.then_some(NextPage::PageNumber(self.page_number + 1));
         }
-        let total = number(&self.first, "TotalCount")?;
-        number(&self.first, "PageSize")?;
-        (latest_page_len > 0 && (self.items.len() as u64) < total).then_some(NextPage::PageNumber(self.page_number + 1))
+        self.last_token.clone().map(NextPage::NextToken)
     }
 
     /// Number of items in the first page (for the first call of [`next`](Self::next)).
@@ -196,6 +200,14 @@ mod tests {
         assert_eq!(merged["Templates"], json!([{"n": 1}, {"n": 2}, {"n": 3}]));
         assert_eq!(merged["NextToken"], "");
         assert_eq!(merged["RequestId"], "a");
+    }
+
+    #[test]
+    fn page_number_answers_page_by_number_even_with_a_token() {
+        let mut first = ecs_page(&["i-1", "i-2"], 1, 3);
+        first["NextToken"] = json!("nt-2");
+        let merger = PageMerger::new(first).unwrap();
+        assert_eq!(merger.next(2), Some(NextPage::PageNumber(2)));
     }
 
     #[test]

@@ -149,14 +149,23 @@ fn place_parameters(parameters: Vec<(String, String)>) -> (Vec<(String, String)>
     if encoded.len() <= MAX_QUERY_LEN { (parameters, Vec::new()) } else { (Vec::new(), encoded.into_bytes()) }
 }
 
-fn rpc_post(http: &reqwest::Client, target: &Target, query: &[(String, String)], body: Vec<u8>) -> reqwest::RequestBuilder {
+fn rpc_post(
+    http: &reqwest::Client,
+    target: &Target,
+    query: &[(String, String)],
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
     let builder = http.post(url(target, "/", query));
     if body.is_empty() { builder } else { builder.header("content-type", FORM).body(body) }
 }
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
-fn acs3_rpc_request(http: &reqwest::Client, credentials: &Credentials, attempt: &Attempt<'_>) -> reqwest::RequestBuilder {
+fn acs3_rpc_request(
+    http: &reqwest::Client,
+    credentials: &Credentials,
+    attempt: &Attempt<'_>,
+) -> reqwest::RequestBuilder {
     let target = attempt.target;
     let (query, body) = place_parameters(attempt.parameters.to_vec());
     let mut headers =
