@@ -1,1 +1,33 @@
-//! oos-engine
+//! The OOS execution engine.
+//!
+//! The core is deterministic: [`step`] applies one [`Event`] to an [`Execution`] at an injected time
+//! and returns [`Effect`]s; it does no I/O and reads no clock. One module per transition family:
+//! [`step`](mod@step) (task flow, jumps, When, modes, the end), `dispatch` (starting actions),
+//! `results` (call/timer/child results), `polling` (WaitFor/CheckFor), `loops` (Loop and rate
+//! control), `human` (Cancel and NotifyExecution), `outputs`.
+//!
+//! [`runtime`] drives the core against a store (`oos-store`) and actions (`oos-actions`): it commits
+//! each step's state before running the step's effects.
+
+mod context;
+mod create;
+mod dispatch;
+mod event;
+mod human;
+pub mod ids;
+mod loops;
+mod outputs;
+mod polling;
+mod resume;
+mod results;
+pub mod runtime;
+mod state;
+mod status;
+mod step;
+
+pub use create::{CreateError, NewExecution, create};
+pub use event::{ActionError, Call, CallKind, ChildStart, Effect, Event, Notify, NotifyType};
+pub use state::{BatchPause, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, Waiting};
+pub use status::{ExecutionStatus, Mode, TaskStatus};
+pub use resume::resume;
+pub use step::step;

@@ -1,0 +1,101 @@
+//! Creating an execution: parameter values checked against the template (required, types, defaults
+//! evaluated with the `ACS::` built-ins), RamRole evaluated, the initial state.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use oos_template::Template;
+use serde_json::{Map, Value};
+
+use crate::context::EvalContext;
+use crate::state::{Changes, EngineConfig, Execution, Flow};
+use crate::status::{ExecutionStatus, Mode};
+
+/// A request to start an execution.
+#[derive(Debug, Clone)]
+pub struct NewExecution {
+    pub id: String,
+    pub template: Arc<Template>,
+    pub template_name: String,
+    pub template_version: Option<String>,
+    pub parameters: Map<String, Value>,
+    pub mode: Mode,
+    pub parent_execution_id: Option<String>,
+    pub parent_task_execution_id: Option<String>,
+    pub description: String,
+    /// `ACS::RegionId` of this execution (None: the engine's default region).
+    pub region_id: Option<String>,
+}
+
+/// Why an execution could not be created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct CreateError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn invalid(message: String) -> CreateError {
+    CreateError { code: "InvalidParameter", message }
+}
+
+/// Builds the initial state of an execution (status `Started`); feed it [`crate::Event::Start`].
+pub fn create(request: NewExecution, now_ms: i64, config: &EngineConfig) -> Result<Execution, CreateError> {
+    let mut exec = Execution {
+        id: request.id,
+        template: request.template.clone(),
+        template_name: request.template_name,
+        template_version: request.template_version,
+        parameters: Map::new(),
+        mode: request.mode,
+        status: ExecutionStatus::Started,
+        status_message: String::new(),
+        outputs: None,
+        parent_execution_id: request.parent_execution_id,
+        parent_task_execution_id: request.parent_task_execution_id,
+        description: request.description,
+        created_ms: now_ms,
+        updated_ms: now_ms,
+        start_ms: None,
+        end_ms: None,
+        flow: Flow {
+            region_id: request.region_id.unwrap_or_else(|| config.region_id.clone()),
+            account_id: config.account_id.clone(),
+            execute_user: config.execute_user.clone(),
+            ..Flow::default()
+        },
+        tasks: Vec::new(),
+        by_id: HashMap::new(),
+        latest: HashMap::new(),
+        changes: Changes { execution: true, ..Changes::default() },
+    };
+    let given = request.parameters;
+    if let Some(unknown) = given.keys().find(|name| !request.template.parameters.contains_key(*name)) {
+        return Err(invalid(format!("parameter {unknown} is not defined in the template")));
+    }
+    for (name, definition) in &request.template.parameters {
+        let value = match (given.get(name), &definition.default) {
+            (Some(value), _) => value.clone(),
+            (None, Some(default)) => {
+                let ctx = EvalContext::new(&exec, now_ms);
+                oos_expr::evaluate(default, &ctx)
+                    .map_err(|e| invalid(format!("default of parameter {name}: {e}")))?
+                    .unwrap_or(Value::Null)
+            }
+            (None, None) => {
+                return Err(CreateError {
+                    code: "MissingParameter",
+                    message: format!("parameter {name} is required"),
+                });
+            }
+        };
+        let value = oos_expr::coerce(&value, definition.ty).map_err(|e| invalid(format!("parameter {name}: {e}")))?;
+        exec.parameters.insert(name.clone(), value);
+    }
+    if let Some(role) = &request.template.ram_role {
+        let ctx = EvalContext::new(&exec, now_ms);
+        let role = oos_expr::evaluate(role, &ctx).map_err(|e| invalid(format!("RamRole: {e}")))?;
+        exec.flow.ram_role = role.and_then(|v| v.as_str().map(str::to_owned)).filter(|r| !r.is_empty());
+    }
+    Ok(exec)
+}

@@ -1,0 +1,131 @@
+//! What goes into a step (events) and what comes out of it (effects).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use oos_actions::{ActionError, CallKind};
+
+use crate::status::ExecutionStatus;
+
+/// Something that happened to an execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The execution was created and should begin.
+    Start,
+    /// An action call finished (result or error) for one attempt of a task execution.
+    ActionDone { task_execution_id: String, attempt: u32, outcome: Result<Value, ActionError> },
+    /// A durable timer (Sleep, WaitFor back-off) of one attempt came due.
+    TimerFired { task_execution_id: String, attempt: u32 },
+    /// A child execution (ACS::Template, product action) reached a final status.
+    ChildFinished {
+        task_execution_id: String,
+        status: ExecutionStatus,
+        outputs: Map<String, Value>,
+        message: String,
+    },
+    /// A child execution could not be started (template not found, invalid parameters).
+    ChildNotStarted { task_execution_id: String, code: String, message: String },
+    /// CancelExecution.
+    Cancel,
+    /// NotifyExecution.
+    Notify(Notify),
+}
+
+/// The operations of NotifyExecution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NotifyType {
+    Approve,
+    Reject,
+    RetryTask,
+    SkipTask,
+    ExecuteTask,
+    CancelTask,
+    CompleteExecution,
+    /// Continue after `ACS::Pause` or a loop batch pause (OpenOOS extension; `Approve` also works).
+    Resume,
+}
+
+impl NotifyType {
+    /// Parses the API spelling; `Retry`/`Skip` are accepted for `RetryTask`/`SkipTask`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let all = [
+            ("Approve", Self::Approve),
+            ("Reject", Self::Reject),
+            ("RetryTask", Self::RetryTask),
+            ("Retry", Self::RetryTask),
+            ("SkipTask", Self::SkipTask),
+            ("Skip", Self::SkipTask),
+            ("ExecuteTask", Self::ExecuteTask),
+            ("CancelTask", Self::CancelTask),
+            ("CompleteExecution", Self::CompleteExecution),
+            ("Resume", Self::Resume),
+        ];
+        all.into_iter().find(|(name, _)| name.eq_ignore_ascii_case(text.trim())).map(|(_, v)| v)
+    }
+}
+
+/// One NotifyExecution request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notify {
+    pub notify_type: NotifyType,
+    pub task_name: Option<String>,
+    pub task_execution_id: Option<String>,
+    /// For CompleteExecution: the final status to set (default Success).
+    pub execution_status: Option<ExecutionStatus>,
+    pub note: Option<String>,
+}
+
+impl Notify {
+    /// A notification of the given type with no further fields.
+    pub fn of(notify_type: NotifyType) -> Self {
+        Self { notify_type, task_name: None, task_execution_id: None, execution_status: None, note: None }
+    }
+}
+
+/// Work the runtime performs on behalf of a step.
+///
+/// `Call` and `Timer` run only after the step is committed. `StartChild`, `ToExecution` are store
+/// writes the runtime puts into the same commit as the step itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Run an action and feed back [`Event::ActionDone`].
+    Call(Call),
+    /// Feed back [`Event::TimerFired`] at `at_ms`.
+    Timer { execution_id: String, task_execution_id: String, attempt: u32, at_ms: i64 },
+    /// Create (if it does not exist yet) and start a child execution.
+    StartChild(ChildStart),
+    /// Deliver an event to another execution (a finished child to its parent, cancel to children).
+    ToExecution { execution_id: String, event: Event },
+}
+
+/// One action invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub execution_id: String,
+    pub task_execution_id: String,
+    pub task_name: String,
+    pub attempt: u32,
+    pub kind: CallKind,
+    /// The task's rendered properties.
+    pub properties: Value,
+    /// Stable across crash re-drives of this attempt.
+    pub client_token: String,
+    /// The execution's evaluated RamRole, if any.
+    pub ram_role: Option<String>,
+    pub region_id: String,
+}
+
+/// What the runtime needs to create a child execution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildStart {
+    pub child_execution_id: String,
+    pub parent_execution_id: String,
+    pub parent_task_execution_id: String,
+    /// `TemplateName`, or the product action name (`ACS::ECS::RunCommand`).
+    pub template_name: Option<String>,
+    pub template_version: Option<String>,
+    /// Inline `TemplateContent` (JSON text), when given instead of a name.
+    pub template_content: Option<String>,
+    pub parameters: Map<String, Value>,
+    pub region_id: String,
+}

@@ -1,0 +1,436 @@
+//! The runtime: drives the deterministic core against a store and actions.
+//!
+//! One turn: gather events (action results, timers, inbox rows, starts), apply [`crate::step`] to
+//! each, write every change of the turn in **one** store commit (state, new child executions, inbox
+//! rows for other executions, consumed inbox rows), and only then run the turn's effects (calls,
+//! timers). Many events per turn is what makes large loops fast: one commit covers a whole wave of
+//! iterations. After a crash, [`crate::resume`] re-derives in-flight work from the committed rows.
+
+mod library;
+mod persist;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use oos_actions::{ActionRequest, Actions};
+use oos_store::{NewInboxEvent, Store, StoreError, StepWrite};
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+
+pub use library::{FoundTemplate, Library, TemplateSource};
+pub use persist::{MASK, load, visible_parameters};
+
+use crate::create::{NewExecution, create};
+use crate::event::{ChildStart, Effect, Event};
+use crate::ids;
+use crate::state::{EngineConfig, Execution};
+use crate::status::{ExecutionStatus, Mode};
+
+/// A runtime failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The template text is not a valid template.
+    #[error("{0}")]
+    Template(#[from] oos_template::TemplateError),
+    /// The execution could not be created (parameters).
+    #[error(transparent)]
+    Create(#[from] crate::CreateError),
+    /// Stored state that cannot be read back.
+    #[error("corrupt stored state: {0}")]
+    Corrupt(String),
+}
+
+/// Wall-clock time in unix milliseconds (injected so tests and benches can control it).
+pub trait Clock: Send + Sync {
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+    }
+}
+
+/// Settings of a worker.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    pub engine: EngineConfig,
+    /// This worker's lease owner name.
+    pub worker_id: String,
+    pub lease_ttl: Duration,
+    /// How often the store is polled for claimable executions and inbox events.
+    pub poll_interval: Duration,
+    /// Most events applied in one turn (one commit).
+    pub max_batch: usize,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            engine: EngineConfig::default(),
+            worker_id: format!("worker-{}", ids::execution_id(rand::random()).trim_start_matches("exec-")),
+            lease_ttl: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(200),
+            max_batch: 4096,
+        }
+    }
+}
+
+/// A request to start a top-level execution.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    pub template_name: String,
+    pub template_version: Option<String>,
+    pub template_content: String,
+    pub parameters: Map<String, Value>,
+    pub mode: Mode,
+    pub description: String,
+    pub region_id: Option<String>,
+}
+
+/// Called after each commit with every execution that changed in it.
+pub type Observer = Box<dyn FnMut(&Execution) + Send>;
+
+type Queued = (String, Event, Option<i64>);
+
+/// A worker: holds leased executions in memory and moves them forward.
+pub struct Worker {
+    store: Arc<dyn Store>,
+    actions: Arc<dyn Actions>,
+    library: Arc<dyn TemplateSource>,
+    clock: Arc<dyn Clock>,
+    config: RuntimeConfig,
+    live: HashMap<String, Execution>,
+    queue: VecDeque<Queued>,
+    children: Vec<(ChildStart, bool)>,
+    tx: mpsc::UnboundedSender<(String, Event)>,
+    rx: mpsc::UnboundedReceiver<(String, Event)>,
+    last_poll: Option<Instant>,
+    poll_now: bool,
+    observer: Option<Observer>,
+}
+
+impl Worker {
+    pub fn new(store: Arc<dyn Store>, actions: Arc<dyn Actions>, library: Arc<dyn TemplateSource>, config: RuntimeConfig) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self {
+            store,
+            actions,
+            library,
+            clock: Arc::new(SystemClock),
+            config,
+            live: HashMap::new(),
+            queue: VecDeque::new(),
+            children: Vec::new(),
+            tx,
+            rx,
+            last_poll: None,
+            poll_now: true,
+            observer: None,
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn set_observer(&mut self, observer: Observer) {
+        self.observer = Some(observer);
+    }
+
+    /// An execution this worker holds in memory (unfinished).
+    pub fn live(&self, id: &str) -> Option<&Execution> {
+        self.live.get(id)
+    }
+
+    /// Validates and durably records a new execution, then queues its start. Returns its id.
+    pub async fn start(&mut self, request: StartRequest) -> Result<String, RuntimeError> {
+        let template = oos_template::parse(&request.template_content)?;
+        let now = self.clock.now_ms();
+        let id = ids::execution_id(rand::random());
+        let mut exec = create(
+            NewExecution {
+                id: id.clone(),
+                template: Arc::new(template),
+                template_name: request.template_name,
+                template_version: request.template_version,
+                parameters: request.parameters,
+                mode: request.mode,
+                parent_execution_id: None,
+                parent_task_execution_id: None,
+                description: request.description,
+                region_id: request.region_id,
+            },
+            now,
+            &self.config.engine,
+        )?;
+        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), ..StepWrite::default() };
+        let changes = exec.take_changes();
+        persist::add_changes(&mut write, &exec, changes);
+        self.store.commit(&self.config.worker_id, &write).await?;
+        self.live.insert(id.clone(), exec);
+        self.queue.push_back((id.clone(), Event::Start, None));
+        Ok(id)
+    }
+
+    /// Runs turns until `id` is finished or waits for a person. Returns its status.
+    pub async fn settle(&mut self, id: &str) -> Result<ExecutionStatus, RuntimeError> {
+        loop {
+            match self.live.get(id) {
+                Some(exec) if exec.status == ExecutionStatus::Waiting && self.queue.is_empty() => return Ok(exec.status),
+                Some(_) => {}
+                None => {
+                    if let Some(status) = self.stored_status(id).await?
+                        && (status.is_final() || (status == ExecutionStatus::Waiting && !self.has_inbox(id).await?))
+                    {
+                        return Ok(status);
+                    }
+                    self.poll_now = true;
+                }
+            }
+            self.turn().await?;
+        }
+    }
+
+    /// Runs turns forever (a server's worker loop).
+    pub async fn run(&mut self) -> Result<(), RuntimeError> {
+        loop {
+            self.turn().await?;
+        }
+    }
+
+    async fn stored_status(&self, id: &str) -> Result<Option<ExecutionStatus>, RuntimeError> {
+        Ok(self.store.execution(id).await?.and_then(|r| ExecutionStatus::parse(&r.status)))
+    }
+
+    async fn has_inbox(&self, id: &str) -> Result<bool, RuntimeError> {
+        Ok(!self.store.pending(&[id.to_owned()]).await?.is_empty())
+    }
+
+    fn lease_until(&self, now: i64) -> i64 {
+        now + i64::try_from(self.config.lease_ttl.as_millis()).unwrap_or(30_000)
+    }
+
+    /// One turn: gather events, step, commit, run effects.
+    pub async fn turn(&mut self) -> Result<(), RuntimeError> {
+        self.gather().await?;
+        let now = self.clock.now_ms();
+        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), ..StepWrite::default() };
+        let mut launches = Vec::new();
+        while let Some((id, event, inbox_id)) = self.queue.pop_front() {
+            write.consumed_inbox.extend(inbox_id);
+            let Some(exec) = self.live.get_mut(&id) else { continue };
+            for effect in crate::step(exec, event, now, &self.config.engine) {
+                self.route(effect, now, &mut write, &mut launches);
+            }
+        }
+        let started = self.create_children(now, &mut write).await?;
+        let changed: Vec<String> = self
+            .live
+            .iter_mut()
+            .filter_map(|(id, exec)| {
+                let changes = exec.take_changes();
+                let any = changes.execution || !changes.tasks.is_empty() || !changes.logs.is_empty();
+                persist::add_changes(&mut write, exec, changes);
+                any.then(|| id.clone())
+            })
+            .collect();
+        self.store.commit(&self.config.worker_id, &write).await?;
+        if let Some(observer) = &mut self.observer {
+            for id in &changed {
+                observer(&self.live[id]);
+            }
+        }
+        for id in started {
+            self.queue.push_back((id, Event::Start, None));
+        }
+        for effect in launches {
+            self.launch(effect);
+        }
+        self.live.retain(|_, exec| !exec.status.is_final());
+        Ok(())
+    }
+
+    fn route(&mut self, effect: Effect, now: i64, write: &mut StepWrite, launches: &mut Vec<Effect>) {
+        match effect {
+            Effect::Call(_) | Effect::Timer { .. } => launches.push(effect),
+            Effect::StartChild(start) => self.children.push((start, false)),
+            Effect::ToExecution { execution_id, event } => {
+                write.inbox.push(NewInboxEvent {
+                    execution_id,
+                    payload: serde_json::to_string(&event).unwrap_or_default(),
+                    created_ms: now,
+                });
+                self.poll_now = true;
+            }
+        }
+    }
+
+    /// Waits for at least one event (or the poll interval), then drains what is ready.
+    async fn gather(&mut self) -> Result<(), RuntimeError> {
+        let due = self.last_poll.is_none_or(|at| at.elapsed() >= self.config.poll_interval);
+        if self.queue.is_empty() && self.children.is_empty() && !self.poll_now && !due {
+            let wait = self.config.poll_interval.saturating_sub(self.last_poll.map_or(Duration::ZERO, |at| at.elapsed()));
+            if let Ok(Some((id, event))) = tokio::time::timeout(wait, self.rx.recv()).await {
+                self.queue.push_back((id, event, None));
+            }
+        }
+        while self.queue.len() < self.config.max_batch {
+            match self.rx.try_recv() {
+                Ok((id, event)) => self.queue.push_back((id, event, None)),
+                Err(_) => break,
+            }
+        }
+        if self.poll_now || self.last_poll.is_none_or(|at| at.elapsed() >= self.config.poll_interval) {
+            self.poll().await?;
+        }
+        Ok(())
+    }
+
+    /// Claims executions that need a worker, loads new ones (re-driving their in-flight work), and
+    /// queues inbox events of the held ones.
+    async fn poll(&mut self) -> Result<(), RuntimeError> {
+        self.poll_now = false;
+        self.last_poll = Some(Instant::now());
+        let now = self.clock.now_ms();
+        let ttl = i64::try_from(self.config.lease_ttl.as_millis()).unwrap_or(30_000);
+        self.store.renew(&self.config.worker_id, now, ttl).await?;
+        let claimed = self.store.claim(&self.config.worker_id, now, ttl, 256).await?;
+        let mut inbox_of: Vec<String> = self.live.keys().cloned().collect();
+        for id in claimed {
+            if !self.live.contains_key(&id) {
+                self.adopt(&id).await?;
+            }
+            if !inbox_of.contains(&id) {
+                inbox_of.push(id);
+            }
+        }
+        let queued: std::collections::HashSet<i64> = self.queue.iter().filter_map(|(_, _, inbox)| *inbox).collect();
+        for row in self.store.pending(&inbox_of).await? {
+            if queued.contains(&row.id) {
+                continue;
+            }
+            let event = serde_json::from_str(&row.payload)
+                .map_err(|e| RuntimeError::Corrupt(format!("inbox event {}: {e}", row.id)))?;
+            self.queue.push_back((row.execution_id, event, Some(row.id)));
+        }
+        Ok(())
+    }
+
+    /// Loads a claimed execution and re-drives what was in flight.
+    async fn adopt(&mut self, id: &str) -> Result<(), RuntimeError> {
+        let Some(record) = self.store.execution(id).await? else { return Ok(()) };
+        let tasks = self.store.tasks(id).await?;
+        let exec = load(record, tasks)?;
+        if exec.status.is_final() {
+            return Ok(());
+        }
+        let (events, effects) = crate::resume(&exec);
+        self.live.insert(id.to_owned(), exec);
+        for event in events {
+            self.queue.push_back((id.to_owned(), event, None));
+        }
+        for effect in effects {
+            match effect {
+                Effect::StartChild(start) => self.children.push((start, true)),
+                other => self.launch(other),
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates the requested child executions in this turn's commit (skipping ones that exist).
+    async fn create_children(&mut self, now: i64, write: &mut StepWrite) -> Result<Vec<String>, RuntimeError> {
+        let mut started = Vec::new();
+        for (start, recovered) in std::mem::take(&mut self.children) {
+            if recovered && self.store.execution(&start.child_execution_id).await?.is_some() {
+                continue;
+            }
+            match self.child(&start, now).await {
+                Ok(mut child) => {
+                    let changes = child.take_changes();
+                    persist::add_changes(write, &child, changes);
+                    started.push(child.id.clone());
+                    self.live.insert(child.id.clone(), child);
+                }
+                Err((code, message)) => self.queue.push_back((
+                    start.parent_execution_id.clone(),
+                    Event::ChildNotStarted { task_execution_id: start.parent_task_execution_id.clone(), code, message },
+                    None,
+                )),
+            }
+        }
+        Ok(started)
+    }
+
+    async fn child(&self, start: &ChildStart, now: i64) -> Result<Execution, (String, String)> {
+        let (name, version, content) = match (&start.template_content, &start.template_name) {
+            (Some(content), name) => (name.clone().unwrap_or_else(|| "inline".into()), None, content.clone()),
+            (None, Some(name)) => match self.library.find(name, start.template_version.as_deref()).await {
+                Ok(Some(found)) => (name.clone(), found.version, found.content),
+                Ok(None) => return Err(("EntityNotExists.Template".into(), format!("template {name} does not exist"))),
+                Err(message) => return Err(("Library.ReadFailed".into(), message)),
+            },
+            (None, None) => return Err(("InvalidTemplate".into(), "no template given".into())),
+        };
+        let template = oos_template::parse(&content).map_err(|e| (e.code().to_owned(), format!("template {name}: {e}")))?;
+        create(
+            NewExecution {
+                id: start.child_execution_id.clone(),
+                template: Arc::new(template),
+                template_name: name,
+                template_version: version,
+                parameters: start.parameters.clone(),
+                mode: Mode::Automatic,
+                parent_execution_id: Some(start.parent_execution_id.clone()),
+                parent_task_execution_id: Some(start.parent_task_execution_id.clone()),
+                description: String::new(),
+                region_id: Some(start.region_id.clone()),
+            },
+            now,
+            &self.config.engine,
+        )
+        .map_err(|e| (e.code.to_owned(), e.message))
+    }
+
+    /// Runs a committed effect in the background; its result comes back as an event.
+    fn launch(&self, effect: Effect) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Call(call) => {
+                let actions = self.actions.clone();
+                tokio::spawn(async move {
+                    let request = ActionRequest {
+                        kind: call.kind,
+                        properties: call.properties,
+                        client_token: call.client_token,
+                        execution_id: call.execution_id.clone(),
+                        task_name: call.task_name,
+                        region_id: call.region_id,
+                        ram_role: call.ram_role,
+                    };
+                    let outcome = actions.run(&request).await;
+                    let event = Event::ActionDone { task_execution_id: call.task_execution_id, attempt: call.attempt, outcome };
+                    let _ = tx.send((call.execution_id, event));
+                });
+            }
+            Effect::Timer { execution_id, task_execution_id, attempt, at_ms } => {
+                let delay = u64::try_from(at_ms - self.clock.now_ms()).unwrap_or(0);
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                    let _ = tx.send((execution_id, Event::TimerFired { task_execution_id, attempt }));
+                });
+            }
+            Effect::StartChild(_) | Effect::ToExecution { .. } => {}
+        }
+    }
+}
