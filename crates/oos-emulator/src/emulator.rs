@@ -22,9 +22,13 @@ pub const DEFAULT_ACCESS_KEY_ID: &str = "oos-emulator-ak";
 /// The secret of [`DEFAULT_ACCESS_KEY_ID`].
 pub const DEFAULT_ACCESS_KEY_SECRET: &str = "oos-emulator-sk";
 
+/// Where the emulator reads the time (the wall clock unless a test injects one).
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
 /// Builds an [`Emulator`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct EmulatorBuilder {
+    clock: Option<Clock>,
     access_keys: Vec<Credentials>,
     transition_delay: Duration,
     throttle_rps: Option<f64>,
@@ -34,7 +38,20 @@ pub struct EmulatorBuilder {
     replay_protection: bool,
 }
 
+impl std::fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("EmulatorBuilder").field("transition_delay", &self.transition_delay).finish_non_exhaustive()
+    }
+}
+
 impl EmulatorBuilder {
+    /// Reads the time from `clock` instead of the wall clock (deterministic tests of the
+    /// asynchronous transitions).
+    pub fn clock(mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
     /// Accepts requests signed by this key pair (repeatable).
     pub fn access_key(mut self, access_key_id: &str, access_key_secret: &str) -> Self {
         self.access_keys.push(Credentials::new(access_key_id, access_key_secret));
@@ -81,7 +98,8 @@ impl EmulatorBuilder {
 
     /// Creates the emulator: loads the state file or applies the seed.
     pub fn build(self) -> Result<Emulator, EmulatorError> {
-        let now = Timestamp::now();
+        let clock = self.clock.unwrap_or_else(|| Arc::new(Timestamp::now));
+        let now = clock();
         let default_region = self.default_region.unwrap_or_else(|| "cn-hangzhou".into());
         let loaded = match &self.state_file {
             Some(path) => persist::load(path)?,
@@ -112,6 +130,7 @@ impl EmulatorBuilder {
         }
         let emulator = Emulator {
             inner: Arc::new(Inner {
+                clock,
                 cloud: Mutex::new(cloud),
                 verifier,
                 throttle: self.throttle_rps.map(Throttle::per_second),
@@ -126,8 +145,8 @@ impl EmulatorBuilder {
     }
 }
 
-#[derive(Debug)]
 struct Inner {
+    clock: Clock,
     cloud: Mutex<Cloud>,
     verifier: Verifier<Vec<Credentials>>,
     throttle: Option<Throttle>,
@@ -135,6 +154,12 @@ struct Inner {
     default_region: String,
     state_file: Option<PathBuf>,
     changed: Notify,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Emulator").field("default_region", &self.default_region).field("delay_ms", &self.delay_ms).finish_non_exhaustive()
+    }
 }
 
 /// A running or in-process ECS-compatible cloud. Cheap to clone (shared state).
@@ -169,7 +194,7 @@ impl Emulator {
 
     fn lock(&self) -> MutexGuard<'_, Cloud> {
         let mut cloud = self.inner.cloud.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        cloud.settle(Timestamp::now());
+        cloud.settle((self.inner.clock)());
         cloud
     }
 
@@ -177,7 +202,7 @@ impl Emulator {
     /// without `RequestId`.
     pub fn call(&self, request: &RpcRequest) -> Result<Value, AcsError> {
         let handler = api::route(request)?;
-        let ctx = Ctx { now: Timestamp::now(), delay_ms: self.inner.delay_ms, default_region: self.inner.default_region.clone() };
+        let ctx = Ctx { now: (self.inner.clock)(), delay_ms: self.inner.delay_ms, default_region: self.inner.default_region.clone() };
         let result = handler(&mut self.lock(), request, &ctx);
         if result.is_ok() && !api::is_read_only(&request.action) {
             self.inner.changed.notify_one();
@@ -188,7 +213,7 @@ impl Emulator {
     /// The full pipeline for one HTTP request: signature, throttling, routing, action.
     pub fn handle(&self, incoming: &IncomingRequest) -> Reply {
         let request_id = new_request_id();
-        let outcome = self.inner.verifier.verify(incoming).and_then(|verified| {
+        let outcome = self.inner.verifier.verify_at(incoming, (self.inner.clock)()).and_then(|verified| {
             if let Some(throttle) = &self.inner.throttle {
                 throttle.acquire(&verified.access_key_id, Instant::now())?;
             }

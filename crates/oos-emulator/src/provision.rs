@@ -66,6 +66,13 @@ pub fn vpc_of(region_id: &str) -> String {
     format!("vpc-{}", region_id.replace('-', ""))
 }
 
+/// The device path of the disk at 0-based `position` on an instance: `/dev/xvda`, `…b`, …,
+/// then `/dev/xvdaa`, `/dev/xvdab`, ….
+pub fn device_name(position: usize) -> String {
+    let letter = |index: usize| char::from(b'a' + (index % 26) as u8);
+    if position < 26 { format!("/dev/xvd{}", letter(position)) } else { format!("/dev/xvd{}{}", letter(position / 26 - 1), letter(position)) }
+}
+
 fn or(value: &str, fallback: impl FnOnce() -> String) -> String {
     if value.is_empty() { fallback() } else { value.to_string() }
 }
@@ -94,7 +101,7 @@ pub fn create_instance(cloud: &mut Cloud, spec: InstanceSpec, now: Timestamp) ->
         size: if spec.system_disk_size > 0 { spec.system_disk_size } else { 40 },
         status: "In_use".into(),
         instance_id: id.clone(),
-        device: "/dev/xvda".into(),
+        device: device_name(0),
         image_id: image_id.clone(),
         source_snapshot_id: String::new(),
         delete_with_instance: true,
@@ -113,7 +120,7 @@ pub fn create_instance(cloud: &mut Cloud, spec: InstanceSpec, now: Timestamp) ->
         data.disk_type = "data".into();
         data.size = *size;
         data.image_id = String::new();
-        data.device = format!("/dev/xvd{}", (b'b' + index as u8) as char);
+        data.device = device_name(index + 1);
         disks.push(data);
     }
     for disk in disks {
@@ -165,6 +172,12 @@ mod tests {
         assert_eq!(type_shape("ecs.g7.large"), (2, 8192));
         assert_eq!(type_shape("ecs.c7.2xlarge"), (8, 16384));
         assert_eq!(type_shape("ecs.r7.xlarge"), (4, 32768));
+    }
+
+    #[test]
+    fn device_names_never_run_out() {
+        assert_eq!([0, 1, 25, 26, 27].map(device_name), ["/dev/xvda", "/dev/xvdb", "/dev/xvdz", "/dev/xvdaa", "/dev/xvdab"]);
+        assert!(device_name(10_000).starts_with("/dev/xvd"));
     }
 
     #[test]

@@ -111,7 +111,7 @@ fn settle_all<'a, T: Stepped + 'a>(items: impl Iterator<Item = &'a mut T>, now_m
             continue;
         }
         let due = pending.iter().take_while(|step| step.at_ms <= now_ms).count();
-        let reached = pending.drain(..due).last();
+        let reached = pending.drain(..due).next_back();
         if let Some(first_left) = pending.first() {
             *next = Some(next.map_or(first_left.at_ms, |at: i64| at.min(first_left.at_ms)));
         }

@@ -73,7 +73,7 @@ fn image_json(image: &Image) -> Value {
         .iter()
         .enumerate()
         .map(|(index, snapshot)| {
-            json!({"SnapshotId": snapshot, "Size": image.size.to_string(), "Device": format!("/dev/xvd{}", (b'a' + index as u8) as char),
+            json!({"SnapshotId": snapshot, "Size": image.size.to_string(), "Device": crate::provision::device_name(index),
                    "Type": if index == 0 { "system" } else { "data" }, "Format": "", "ImportOSSBucket": "", "ImportOSSObject": ""})
         })
         .collect();

@@ -245,7 +245,8 @@ fn check_deletable(cloud: &Cloud, id: &str, force: bool) -> Result<(), AcsError>
         return Err(AcsError::new(OPERATION_DENIED_DELETION_PROTECTION, format!("The instance {id} has deletion protection enabled.")));
     }
     let stopped = instance.status == status::STOPPED || instance.status == status::PENDING;
-    if !stopped && !(force && instance.status == status::RUNNING) {
+    let forced = force && instance.status == status::RUNNING;
+    if !(stopped || forced) {
         return Err(incorrect_instance_status(id, &instance.status, "DeleteInstance"));
     }
     Ok(())

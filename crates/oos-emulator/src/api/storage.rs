@@ -142,10 +142,10 @@ pub fn attach_disk(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result
         return Err(AcsError::new(INCORRECT_DISK_STATUS, format!("The disk {disk_id} is {} and cannot be attached.", found.status)));
     }
     check_dry_run(request)?;
-    let device_letter = (b'b' + cloud.disks.values().filter(|disk| disk.instance_id == instance_id).count() as u8) as char;
+    let device = crate::provision::device_name(cloud.disks.values().filter(|disk| disk.instance_id == instance_id).count());
     let disk = cloud.disks.get_mut(&disk_id).expect("checked above");
     disk.instance_id = instance_id;
-    disk.device = format!("/dev/xvd{device_letter}");
+    disk.device = device;
     disk.attached_time = utc_time(ctx.now);
     if let Some(delete_with_instance) = request.bool("DeleteWithInstance")? {
         disk.delete_with_instance = delete_with_instance;
