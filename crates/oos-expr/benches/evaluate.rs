@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use oos_expr::{Context, Evaluator, Value, ValueType, jq::Program};
+use oos_expr::{
+    Context, Evaluator, Value, ValueType,
+    jq::{Input, Program},
+};
 use serde_json::json;
 
 /// A context with a handful of parameters, one task's outputs and the usual built-ins.
@@ -79,26 +82,74 @@ fn benches(c: &mut Criterion) {
     let ctx = context();
     let properties = run_command_properties();
     c.bench_function("render RunCommand task properties (10 keys)", |b| {
-        b.iter(|| evaluator.evaluate(black_box(&properties), &ctx).expect("evaluates"));
+        b.iter(|| {
+            evaluator
+                .evaluate(black_box(&properties), &ctx)
+                .expect("evaluates")
+        });
     });
     let condition = json!({"Fn::And": [{"Fn::Equals": ["{{ regionId }}", "cn-hangzhou"]}, {"Fn::Not": "{{ enableParameter }}"}]});
     c.bench_function("evaluate When condition", |b| {
-        b.iter(|| evaluator.evaluate_condition(black_box(&condition), &ctx).expect("evaluates"));
+        b.iter(|| {
+            evaluator
+                .evaluate_condition(black_box(&condition), &ctx)
+                .expect("evaluates")
+        });
     });
-    let embedded = json!("https://oos-public-{{ACS::RegionId}}.oss-{{ACS::RegionId}}-internal.aliyuncs.com/x/{{ timeout }}");
+    let embedded = json!(
+        "https://oos-public-{{ACS::RegionId}}.oss-{{ACS::RegionId}}-internal.aliyuncs.com/x/{{ timeout }}"
+    );
     c.bench_function("render embedded string (3 refs)", |b| {
-        b.iter(|| evaluator.evaluate(black_box(&embedded), &ctx).expect("evaluates"));
+        b.iter(|| {
+            evaluator
+                .evaluate(black_box(&embedded), &ctx)
+                .expect("evaluates")
+        });
     });
     let response = describe_instances(100);
-    c.bench_function("jq select Instances.Instance[].InstanceId, 100 instances, cached", |b| {
-        b.iter(|| evaluator.select("Instances.Instance[].InstanceId", black_box(&response), ValueType::List).expect("selects"));
-    });
-    c.bench_function("jq compile Instances.Instance[].InstanceId (uncached)", |b| {
-        b.iter(|| Program::compile(black_box("Instances.Instance[].InstanceId")).expect("compiles"));
-    });
+    c.bench_function(
+        "jq select Instances.Instance[].InstanceId, 100 instances, cached",
+        |b| {
+            b.iter(|| {
+                evaluator
+                    .select(
+                        "Instances.Instance[].InstanceId",
+                        black_box(&response),
+                        ValueType::List,
+                    )
+                    .expect("selects")
+            });
+        },
+    );
+    let converted = Input::new(&response);
+    let program = evaluator
+        .jq_program("Instances.Instance[].InstanceId")
+        .expect("compiles");
+    c.bench_function(
+        "jq select Instances.Instance[].InstanceId, 100 instances, input converted once",
+        |b| {
+            b.iter(|| {
+                program
+                    .select_input(black_box(&converted), ValueType::List)
+                    .expect("selects")
+            });
+        },
+    );
+    c.bench_function(
+        "jq compile Instances.Instance[].InstanceId (uncached)",
+        |b| {
+            b.iter(|| {
+                Program::compile(black_box("Instances.Instance[].InstanceId")).expect("compiles")
+            });
+        },
+    );
     let filter = ".Instances.Instance[] | select(.Status == \"Running\") | .InstanceId";
     c.bench_function("jq select with select(), 100 instances, cached", |b| {
-        b.iter(|| evaluator.select(filter, black_box(&response), ValueType::List).expect("selects"));
+        b.iter(|| {
+            evaluator
+                .select(filter, black_box(&response), ValueType::List)
+                .expect("selects")
+        });
     });
 }
 

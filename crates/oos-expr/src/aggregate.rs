@@ -16,6 +16,9 @@ pub fn aggregate(kind: &str, values: Vec<Value>) -> Result<Value, ExprError> {
         "Sum" | "Max" | "Min" | "MergeList" | "First" | "Last" | "Union" | "Intersection" => {
             apply_pure(name, Value::Array(values))
         }
-        _ => Err(ExprError::new(codes::INVALID_FUNCTION, format!("unsupported AggregateType {kind:?}"))),
+        _ => Err(ExprError::new(
+            codes::INVALID_FUNCTION,
+            format!("unsupported AggregateType {kind:?}"),
+        )),
     }
 }

@@ -18,6 +18,9 @@ pub(crate) fn truthy(value: &Value) -> Result<bool, ExprError> {
         Value::Array(_) | Value::Object(_) => None,
     };
     truth.ok_or_else(|| {
-        ExprError::new(codes::TYPE_MISMATCH, format!("condition {} is not a boolean", preview(value)))
+        ExprError::new(
+            codes::TYPE_MISMATCH,
+            format!("condition {} is not a boolean", preview(value)),
+        )
     })
 }

@@ -20,7 +20,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, ExprError> {
         .ok_or_else(|| {
             ExprError::new(
                 codes::INVALID_DURATION,
-                format!("invalid duration {text:?}; expected e.g. PT10S, PT1M, P1DT2H, 10s, 4m, 2h, 1d"),
+                format!(
+                    "invalid duration {text:?}; expected e.g. PT10S, PT1M, P1DT2H, 10s, 4m, 2h, 1d"
+                ),
             )
         })
 }

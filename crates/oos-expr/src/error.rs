@@ -69,7 +69,11 @@ pub struct ExprError {
 impl ExprError {
     /// An error at the root of the evaluated value.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), path: Vec::new() }
+        Self {
+            code,
+            message: message.into(),
+            path: Vec::new(),
+        }
     }
 
     /// Prefixes the path with `segment` (used while unwinding out of nested values).

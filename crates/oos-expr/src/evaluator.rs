@@ -34,7 +34,10 @@ static SHARED: LazyLock<Evaluator> = LazyLock::new(Evaluator::new);
 impl Evaluator {
     /// A new evaluator with an empty jq cache.
     pub fn new() -> Self {
-        Self { jq: jq::Cache::default(), jinja: Jinja::new() }
+        Self {
+            jq: jq::Cache::default(),
+            jinja: Jinja::new(),
+        }
     }
 
     /// The process-wide evaluator used by the crate's free functions.
@@ -63,7 +66,10 @@ impl Evaluator {
             Value::Array(items) => {
                 let mut evaluated = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
-                    if let Some(item) = self.evaluate(item, ctx).map_err(|e| e.within(PathSegment::Index(index)))? {
+                    if let Some(item) = self
+                        .evaluate(item, ctx)
+                        .map_err(|e| e.within(PathSegment::Index(index)))?
+                    {
                         evaluated.push(item);
                     }
                 }
@@ -79,15 +85,27 @@ impl Evaluator {
     }
 
     /// Evaluates a value that must not vanish (a function argument): a removed value is `null`.
-    pub(crate) fn evaluate_present(&self, value: &Value, ctx: &dyn Context) -> Result<Value, ExprError> {
+    pub(crate) fn evaluate_present(
+        &self,
+        value: &Value,
+        ctx: &dyn Context,
+    ) -> Result<Value, ExprError> {
         Ok(self.evaluate(value, ctx)?.unwrap_or(Value::Null))
     }
 
-    fn evaluate_map(&self, map: &Map<String, Value>, ctx: &dyn Context) -> Result<Value, ExprError> {
+    fn evaluate_map(
+        &self,
+        map: &Map<String, Value>,
+        ctx: &dyn Context,
+    ) -> Result<Value, ExprError> {
         let mut evaluated = Map::with_capacity(map.len());
         for (key, item) in map {
             let within = |e: ExprError| e.within(PathSegment::Key(key.clone()));
-            let key = if has_expression(key) { to_text(&self.render(key, ctx).map_err(within)?) } else { key.clone() };
+            let key = if has_expression(key) {
+                to_text(&self.render(key, ctx).map_err(within)?)
+            } else {
+                key.clone()
+            };
             if let Some(item) = self.evaluate(item, ctx).map_err(within)? {
                 evaluated.insert(key, item);
             }

@@ -42,8 +42,10 @@ impl Jinja {
         let rewritten = BUILTIN_IN_EXPRESSION.replace_all(source, |caps: &regex::Captures<'_>| {
             format!("{BUILTIN_PREFIX}{}", canonical_builtin(&caps[1]))
         });
-        let expression =
-            self.env.compile_expression(&rewritten).map_err(|error| convert_error(source, &error))?;
+        let expression = self
+            .env
+            .compile_expression(&rewritten)
+            .map_err(|error| convert_error(source, &error))?;
         let dotted = expression.undeclared_variables(true);
         let mut names = BTreeMap::new();
         let mut missing = Vec::new();
@@ -54,21 +56,33 @@ impl Jinja {
             }
             match variable(name, &dotted, ctx) {
                 Some(value) => {
-                    names.insert(name.to_owned(), minijinja::Value::from(minijinja::value::Serde(value)));
+                    names.insert(
+                        name.to_owned(),
+                        minijinja::Value::from(minijinja::value::Serde(value)),
+                    );
                 }
                 None => missing.push(name),
             }
         }
         let result = expression.eval(names).map_err(|error| {
             let mut converted = convert_error(source, &error);
-            if !missing.is_empty() && matches!(error.kind(), ErrorKind::UndefinedError | ErrorKind::InvalidOperation) {
+            if !missing.is_empty()
+                && matches!(
+                    error.kind(),
+                    ErrorKind::UndefinedError | ErrorKind::InvalidOperation
+                )
+            {
                 converted.code = codes::UNDEFINED_REFERENCE;
-                converted.message = format!("{} (undefined: {})", converted.message, missing.join(", "));
+                converted.message =
+                    format!("{} (undefined: {})", converted.message, missing.join(", "));
             }
             converted
         })?;
         serde_json::to_value(&result).map_err(|error| {
-            ExprError::new(codes::TYPE_MISMATCH, format!("{{{{ {source} }}}} gave a non-JSON value: {error}"))
+            ExprError::new(
+                codes::TYPE_MISMATCH,
+                format!("{{{{ {source} }}}} gave a non-JSON value: {error}"),
+            )
         })
     }
 }
@@ -100,12 +114,15 @@ fn convert_error(source: &str, error: &minijinja::Error) -> ExprError {
     let code = match error.kind() {
         ErrorKind::OutOfFuel => codes::FUEL_EXHAUSTED,
         ErrorKind::UndefinedError => codes::UNDEFINED_REFERENCE,
-        ErrorKind::InvalidOperation | ErrorKind::UnknownFilter | ErrorKind::UnknownTest | ErrorKind::UnknownFunction => {
-            codes::INVALID_EXPRESSION
-        }
+        ErrorKind::InvalidOperation
+        | ErrorKind::UnknownFilter
+        | ErrorKind::UnknownTest
+        | ErrorKind::UnknownFunction => codes::INVALID_EXPRESSION,
         ErrorKind::SyntaxError => codes::INVALID_EXPRESSION,
         _ => codes::TYPE_MISMATCH,
     };
-    let detail = error.detail().map_or_else(|| error.kind().to_string(), ToOwned::to_owned);
+    let detail = error
+        .detail()
+        .map_or_else(|| error.kind().to_string(), ToOwned::to_owned);
     ExprError::new(code, format!("{{{{ {source} }}}}: {detail}"))
 }

@@ -19,7 +19,16 @@ type Filter = jaq_core::Filter<data::JustLut<Val>>;
 /// Filters (native or defined) left out so that programs are deterministic, pure and cannot abort
 /// the process; a program using one fails to compile.
 const DENIED_FILTERS: &[&str] = &[
-    "now", "env", "halt", "halt_error", "input", "inputs", "input_filename", "debug", "debug_empty", "stderr",
+    "now",
+    "env",
+    "halt",
+    "halt_error",
+    "input",
+    "inputs",
+    "input_filename",
+    "debug",
+    "debug_empty",
+    "stderr",
     "stderr_empty",
 ];
 
@@ -34,7 +43,9 @@ pub struct Program {
 
 impl std::fmt::Debug for Program {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Program").field("source", &self.source).finish_non_exhaustive()
+        f.debug_struct("Program")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,14 +56,24 @@ impl Program {
     /// Errors: `InvalidTemplate.JqSyntax` with jaq's message for the program as written.
     pub fn compile(src: &str) -> Result<Program, ExprError> {
         match compile_filter(src) {
-            Ok(filter) => Ok(Program { source: src.to_owned(), filter }),
+            Ok(filter) => Ok(Program {
+                source: src.to_owned(),
+                filter,
+            }),
             Err(message) => {
                 let dotted = format!(".{}", src.trim_start());
-                let first_is_word =
-                    src.trim_start().starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_');
+                let first_is_word = src
+                    .trim_start()
+                    .starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_');
                 match first_is_word.then(|| compile_filter(&dotted)) {
-                    Some(Ok(filter)) => Ok(Program { source: dotted, filter }),
-                    _ => Err(ExprError::new(codes::JQ_SYNTAX, format!("jq program {src:?}: {message}"))),
+                    Some(Ok(filter)) => Ok(Program {
+                        source: dotted,
+                        filter,
+                    }),
+                    _ => Err(ExprError::new(
+                        codes::JQ_SYNTAX,
+                        format!("jq program {src:?}: {message}"),
+                    )),
                 }
             }
         }
@@ -66,16 +87,27 @@ impl Program {
     /// Runs the program on `input` and collects its outputs. Runtime errors (e.g. iterating over a
     /// number, `error("x")`) are `Expression.JqRuntime`.
     pub fn run(&self, input: &Value) -> Result<Vec<Value>, ExprError> {
+        self.run_input(&Input::new(input))
+    }
+
+    /// Like [`Program::run`] on an input converted once (see [`Input`]).
+    pub fn run_input(&self, input: &Input) -> Result<Vec<Value>, ExprError> {
         let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut outputs = Vec::new();
-        for output in self.filter.id.run((ctx, convert::to_val(input))) {
+        for output in self.filter.id.run((ctx, input.0.clone())) {
             let val = jaq_core::unwrap_valr(output).map_err(|error| {
-                ExprError::new(codes::JQ_RUNTIME, format!("jq program {:?} failed: {error}", self.source))
+                ExprError::new(
+                    codes::JQ_RUNTIME,
+                    format!("jq program {:?} failed: {error}", self.source),
+                )
             })?;
             if outputs.len() == MAX_OUTPUTS {
                 return Err(ExprError::new(
                     codes::JQ_RUNTIME,
-                    format!("jq program {:?} produced more than {MAX_OUTPUTS} values", self.source),
+                    format!(
+                        "jq program {:?} produced more than {MAX_OUTPUTS} values",
+                        self.source
+                    ),
                 ));
             }
             outputs.push(convert::from_val(&val));
@@ -86,6 +118,29 @@ impl Program {
     /// Runs the program and types its outputs as [`select`] does.
     pub fn select(&self, input: &Value, ty: ValueType) -> Result<Value, ExprError> {
         type_outputs(self.run(input)?, ty)
+    }
+
+    /// Like [`Program::select`] on an input converted once.
+    pub fn select_input(&self, input: &Input, ty: ValueType) -> Result<Value, ExprError> {
+        type_outputs(self.run_input(input)?, ty)
+    }
+}
+
+/// A JSON value converted once into jq's representation, for running several programs on the same
+/// task result (conversion dominates the cost of simple selectors on large responses).
+#[derive(Clone)]
+pub struct Input(Val);
+
+impl Input {
+    /// Converts `value` (object key order is kept).
+    pub fn new(value: &Value) -> Self {
+        Self(convert::to_val(value))
+    }
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Input").field(&self.0.to_string()).finish()
     }
 }
 
@@ -125,7 +180,12 @@ const CACHE_CAPACITY: usize = 4096;
 impl Cache {
     /// The compiled program for `src`, compiling it on first use.
     pub fn get(&self, src: &str) -> Result<Arc<Program>, ExprError> {
-        if let Some(program) = self.programs.read().unwrap_or_else(|p| p.into_inner()).get(src) {
+        if let Some(program) = self
+            .programs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(src)
+        {
             return Ok(Arc::clone(program));
         }
         let program = Arc::new(Program::compile(src)?);
@@ -152,21 +212,34 @@ fn compile_filter(code: &str) -> Result<Filter, String> {
     let arena = Arena::default();
     let modules = loader
         .load(&arena, File { code, path: () })
-        .map_err(|errors| errors.into_iter().map(|(_, error)| describe_load_error(&error)).collect::<Vec<_>>().join("; "))?;
-    Compiler::default().with_funs(funs).compile(modules).map_err(|errors| {
-        errors
-            .into_iter()
-            .flat_map(|(_, undefined)| undefined)
-            .map(|(name, kind)| format!("undefined {} {name:?}", kind.as_str()))
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
+        .map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|(_, error)| describe_load_error(&error))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+    Compiler::default()
+        .with_funs(funs)
+        .compile(modules)
+        .map_err(|errors| {
+            errors
+                .into_iter()
+                .flat_map(|(_, undefined)| undefined)
+                .map(|(name, kind)| format!("undefined {} {name:?}", kind.as_str()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
 }
 
 fn describe_load_error(error: &jaq_core::load::Error<&str>) -> String {
     use jaq_core::load::Error;
     match error {
-        Error::Io(errors) => errors.iter().map(|(path, msg)| format!("{path}: {msg}")).collect::<Vec<_>>().join("; "),
+        Error::Io(errors) => errors
+            .iter()
+            .map(|(path, msg)| format!("{path}: {msg}"))
+            .collect::<Vec<_>>()
+            .join("; "),
         Error::Lex(errors) => errors
             .iter()
             .map(|(expect, at)| format!("expected {expect:?} at {:?}", snippet(at)))
@@ -182,5 +255,9 @@ fn describe_load_error(error: &jaq_core::load::Error<&str>) -> String {
 
 /// The first few characters at an error position.
 fn snippet(at: &str) -> String {
-    if at.is_empty() { "end of program".to_owned() } else { at.chars().take(20).collect() }
+    if at.is_empty() {
+        "end of program".to_owned()
+    } else {
+        at.chars().take(20).collect()
+    }
 }

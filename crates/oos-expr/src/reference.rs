@@ -68,13 +68,12 @@ pub fn canonical_builtin(name: &str) -> String {
 
 static BUILTIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)^acs\s*::\s*(\w+)$").expect("valid regex"));
-static STORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?is)^(oos|oos-secret)\s*:\s*([\w./-]+)$").expect("valid regex")
-});
-static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z_][\w-]*$").expect("valid regex"));
-static TASK_OUTPUT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)$").expect("valid regex")
-});
+static STORE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)^(oos|oos-secret)\s*:\s*([\w./-]+)$").expect("valid regex"));
+static NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][\w-]*$").expect("valid regex"));
+static TASK_OUTPUT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)$").expect("valid regex"));
 /// A task name followed by a jq path of `.key`, `[]`, `[n]` and `?` steps.
 static TASK_PATH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z_][\w-]*)((?:\.[A-Za-z_]\w*|\[\d*\]|\?)+)$").expect("valid regex")
@@ -97,12 +96,22 @@ impl Reference {
             return Self::Parameter(inner.to_owned());
         }
         if let Some(caps) = TASK_OUTPUT.captures(inner) {
-            return Self::TaskOutput { task: caps[1].to_owned(), output: caps[2].to_owned() };
+            return Self::TaskOutput {
+                task: caps[1].to_owned(),
+                output: caps[2].to_owned(),
+            };
         }
         if let Some(caps) = TASK_PATH.captures(inner) {
             let path = &caps[2];
-            let path = if path.starts_with('.') { path.to_owned() } else { format!(".{path}") };
-            return Self::TaskResult { task: caps[1].to_owned(), path: Some(path) };
+            let path = if path.starts_with('.') {
+                path.to_owned()
+            } else {
+                format!(".{path}")
+            };
+            return Self::TaskResult {
+                task: caps[1].to_owned(),
+                path: Some(path),
+            };
         }
         Self::Expression(inner.to_owned())
     }
@@ -141,7 +150,10 @@ fn collect(value: &Value, path: &mut Vec<PathSegment>, found: &mut Vec<Located<R
 fn collect_in_text(text: &str, path: &[PathSegment], found: &mut Vec<Located<Reference>>) {
     for segment in scan(text) {
         if let Segment::Expr(inner) = segment {
-            found.push(Located { path: path.to_vec(), value: Reference::parse(inner) });
+            found.push(Located {
+                path: path.to_vec(),
+                value: Reference::parse(inner),
+            });
         }
     }
 }

@@ -18,14 +18,19 @@ impl Evaluator {
             return self.resolve(&Reference::parse(inner), ctx);
         }
         let segments = scan(text);
-        if !segments.iter().any(|segment| matches!(segment, Segment::Expr(_))) {
+        if !segments
+            .iter()
+            .any(|segment| matches!(segment, Segment::Expr(_)))
+        {
             return Ok(Value::String(text.to_owned()));
         }
         let mut rendered = String::with_capacity(text.len());
         for segment in segments {
             match segment {
                 Segment::Text(literal) => rendered.push_str(literal),
-                Segment::Expr(inner) => push_text(&mut rendered, &self.resolve(&Reference::parse(inner), ctx)?),
+                Segment::Expr(inner) => {
+                    push_text(&mut rendered, &self.resolve(&Reference::parse(inner), ctx)?)
+                }
             }
         }
         Ok(Value::String(rendered))
@@ -38,13 +43,25 @@ impl Evaluator {
             Reference::Parameter(name) => ctx.parameter(name).or_else(|| ctx.task_result(name)),
             Reference::TaskOutput { task, output } => ctx
                 .task_output(task, output)
-                .or_else(|| ctx.task_result(task).and_then(|result| field(result, output)))
-                .or_else(|| ctx.parameter(task).and_then(|parameter| field(parameter, output))),
+                .or_else(|| {
+                    ctx.task_result(task)
+                        .and_then(|result| field(result, output))
+                })
+                .or_else(|| {
+                    ctx.parameter(task)
+                        .and_then(|parameter| field(parameter, output))
+                }),
             Reference::TaskResult { task, path: None } => ctx.task_result(task),
-            Reference::TaskResult { task, path: Some(path) } => {
+            Reference::TaskResult {
+                task,
+                path: Some(path),
+            } => {
                 let (base, path) = match output_then_path(ctx, task, path) {
                     Some(found) => found,
-                    None => (ctx.task_result(task).or_else(|| ctx.parameter(task)), path.as_str()),
+                    None => (
+                        ctx.task_result(task).or_else(|| ctx.parameter(task)),
+                        path.as_str(),
+                    ),
                 };
                 match base {
                     Some(base) => Some(self.result_path(path, &base)?),
@@ -61,8 +78,16 @@ impl Evaluator {
     /// Applies a jq path written in a reference: a path that iterates (`[]`) gives a list, otherwise
     /// its first output (`null` when none).
     fn result_path(&self, path: &str, base: &Value) -> Result<Value, ExprError> {
-        let program = if path.starts_with('.') { self.jq_program(path)? } else { self.jq_program(&format!(".{path}"))? };
-        let ty = if path.contains("[]") { ValueType::List } else { ValueType::Json };
+        let program = if path.starts_with('.') {
+            self.jq_program(path)?
+        } else {
+            self.jq_program(&format!(".{path}"))?
+        };
+        let ty = if path.contains("[]") {
+            ValueType::List
+        } else {
+            ValueType::Json
+        };
         let outputs = program.run(base)?;
         if ty == ValueType::List {
             Ok(Value::Array(outputs))
@@ -90,7 +115,11 @@ pub(crate) fn to_text(value: &Value) -> String {
 
 /// When a jq path starts with the name of a declared output (`{{ task.output[0] }}`), that output and
 /// the rest of the path.
-fn output_then_path<'p>(ctx: &dyn Context, task: &str, path: &'p str) -> Option<(Option<Value>, &'p str)> {
+fn output_then_path<'p>(
+    ctx: &dyn Context,
+    task: &str,
+    path: &'p str,
+) -> Option<(Option<Value>, &'p str)> {
     let after_dot = path.strip_prefix('.')?;
     let end = after_dot.find(['.', '[', '?']).unwrap_or(after_dot.len());
     let output = ctx.task_output(task, &after_dot[..end])?;
@@ -100,23 +129,36 @@ fn output_then_path<'p>(ctx: &dyn Context, task: &str, path: &'p str) -> Option<
 
 /// Field `name` of an object (exact name first, then case-insensitively).
 fn field(value: Value, name: &str) -> Option<Value> {
-    let Value::Object(mut map) = value else { return None };
+    let Value::Object(mut map) = value else {
+        return None;
+    };
     if let Some(found) = map.remove(name) {
         return Some(found);
     }
-    map.into_iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, found)| found)
+    map.into_iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, found)| found)
 }
 
 fn undefined(reference: &Reference) -> ExprError {
     let message = match reference {
-        Reference::Parameter(name) => format!("{{{{ {name} }}}}: no parameter or task named {name:?}"),
+        Reference::Parameter(name) => {
+            format!("{{{{ {name} }}}}: no parameter or task named {name:?}")
+        }
         Reference::TaskOutput { task, output } => {
-            format!("{{{{ {task}.{output} }}}}: task {task:?} has no output {output:?} (or has not run)")
+            format!(
+                "{{{{ {task}.{output} }}}}: task {task:?} has no output {output:?} (or has not run)"
+            )
         }
         Reference::TaskResult { task, path } => {
-            format!("{{{{ {task}{} }}}}: task {task:?} has no result (or has not run)", path.as_deref().unwrap_or(""))
+            format!(
+                "{{{{ {task}{} }}}}: task {task:?} has no result (or has not run)",
+                path.as_deref().unwrap_or("")
+            )
         }
-        Reference::Builtin(name) => format!("{{{{ ACS::{name} }}}}: built-in ACS::{name} is not available here"),
+        Reference::Builtin(name) => {
+            format!("{{{{ ACS::{name} }}}}: built-in ACS::{name} is not available here")
+        }
         Reference::StoreParameter { name, secret } => {
             let prefix = if *secret { "oos-secret" } else { "oos" };
             format!("{{{{ {prefix}:{name} }}}}: parameter store has no entry {name:?}")

@@ -16,7 +16,9 @@ pub(crate) fn scan(text: &str) -> Vec<Segment<'_>> {
     let mut segments = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find("{{") {
-        let Some(close) = rest[open + 2..].find("}}") else { break };
+        let Some(close) = rest[open + 2..].find("}}") else {
+            break;
+        };
         if open > 0 {
             segments.push(Segment::Text(&rest[..open]));
         }
@@ -38,5 +40,6 @@ pub(crate) fn whole_expression(text: &str) -> Option<&str> {
 
 /// Whether `text` contains at least one complete `{{ … }}`.
 pub(crate) fn has_expression(text: &str) -> bool {
-    text.find("{{").is_some_and(|open| text[open + 2..].contains("}}"))
+    text.find("{{")
+        .is_some_and(|open| text[open + 2..].contains("}}"))
 }

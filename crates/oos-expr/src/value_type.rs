@@ -68,21 +68,28 @@ pub fn coerce(value: &Value, to: ValueType) -> Result<Value, ExprError> {
         (ValueType::Boolean, Value::Bool(_)) => Some(value.clone()),
         (ValueType::Boolean, Value::String(text)) => parse_bool(text).map(Value::Bool),
         (ValueType::List, Value::Array(_)) => Some(value.clone()),
-        (ValueType::List, Value::String(text)) => {
-            serde_json::from_str::<Value>(text).ok().filter(Value::is_array)
+        (ValueType::List, Value::String(text)) => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(Value::is_array),
+        (ValueType::Json, Value::String(text)) => {
+            parse_container(text).or_else(|| Some(value.clone()))
         }
-        (ValueType::Json, Value::String(text)) => Some(
-            serde_json::from_str::<Value>(text)
-                .ok()
-                .filter(|parsed| parsed.is_object() || parsed.is_array())
-                .unwrap_or_else(|| value.clone()),
-        ),
         (ValueType::Json, _) => Some(value.clone()),
         _ => None,
     };
     coerced.ok_or_else(|| {
-        ExprError::new(codes::TYPE_MISMATCH, format!("cannot convert {} to {to}", preview(value)))
+        ExprError::new(
+            codes::TYPE_MISMATCH,
+            format!("cannot convert {} to {to}", preview(value)),
+        )
     })
+}
+
+/// A JSON array or object written as text; `None` for anything else.
+pub(crate) fn parse_container(text: &str) -> Option<Value> {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .filter(|parsed| parsed.is_array() || parsed.is_object())
 }
 
 /// Parses `"true"` / `"false"` in any letter case.

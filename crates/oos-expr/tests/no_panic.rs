@@ -5,26 +5,103 @@
 mod common;
 
 use common::sample;
-use oos_expr::{FUNCTIONS, Value, coerce, evaluate, evaluate_condition, jq, parse_duration, references};
+use oos_expr::{
+    FUNCTIONS, Value, coerce, evaluate, evaluate_condition, jq, parse_duration, references,
+};
 use proptest::prelude::*;
 use serde_json::{Map, json};
 
 /// Fragments that steer random strings towards the interesting corners of the grammar.
 const TEXT_PIECES: &[&str] = &[
-    "{{", "}}", "{{ ", " }}", "{", "}", " ", "\n", "regionId", "instanceIds", "timeout", "getInstance.instanceIds",
-    "ExecuteApi.Regions.Region[]?.LocalName", "ACS::RegionId", "acs::", "::", "oos:", "oos-secret:", "x/y", ".", "[]",
-    "[0]", "?", "|", "length", "upper", "+", "*", "==", "'", "\"", "(", ")", "nope", "range(10)", "~", "%", "${a}",
+    "{{",
+    "}}",
+    "{{ ",
+    " }}",
+    "{",
+    "}",
+    " ",
+    "\n",
+    "regionId",
+    "instanceIds",
+    "timeout",
+    "getInstance.instanceIds",
+    "ExecuteApi.Regions.Region[]?.LocalName",
+    "ACS::RegionId",
+    "acs::",
+    "::",
+    "oos:",
+    "oos-secret:",
+    "x/y",
+    ".",
+    "[]",
+    "[0]",
+    "?",
+    "|",
+    "length",
+    "upper",
+    "+",
+    "*",
+    "==",
+    "'",
+    "\"",
+    "(",
+    ")",
+    "nope",
+    "range(10)",
+    "~",
+    "%",
+    "${a}",
 ];
 
 const JQ_PIECES: &[&str] = &[
-    ".", "[]", "[0]", "a", "Instances", "|", "select(", "map(", ")", "length", "\"x\"", "1", ",", "?", "{", "}", ":",
-    "$x", " as ", "+", "[", "]", "..", "keys", "tostring", "if ", " then ", " else ", " end", "//", "-", "*", "(",
-    "test(\"a\")", "split(\",\")", "@base64", "reduce ", "$__loc__", "def f: 1; ", "error",
+    ".",
+    "[]",
+    "[0]",
+    "a",
+    "Instances",
+    "|",
+    "select(",
+    "map(",
+    ")",
+    "length",
+    "\"x\"",
+    "1",
+    ",",
+    "?",
+    "{",
+    "}",
+    ":",
+    "$x",
+    " as ",
+    "+",
+    "[",
+    "]",
+    "..",
+    "keys",
+    "tostring",
+    "if ",
+    " then ",
+    " else ",
+    " end",
+    "//",
+    "-",
+    "*",
+    "(",
+    "test(\"a\")",
+    "split(\",\")",
+    "@base64",
+    "reduce ",
+    "$__loc__",
+    "def f: 1; ",
+    "error",
 ];
 
 fn pieces(pool: &'static [&'static str]) -> impl Strategy<Value = String> {
-    prop::collection::vec(prop_oneof![3 => prop::sample::select(pool).prop_map(str::to_owned), 1 => any::<String>()], 0..12)
-        .prop_map(|parts| parts.concat())
+    prop::collection::vec(
+        prop_oneof![3 => prop::sample::select(pool).prop_map(str::to_owned), 1 => any::<String>()],
+        0..12,
+    )
+    .prop_map(|parts| parts.concat())
 }
 
 fn scalar() -> impl Strategy<Value = Value> {
@@ -32,10 +109,26 @@ fn scalar() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         pieces(TEXT_PIECES).prop_map(Value::String),
-        prop::sample::select(&["true", "False", "First", "All", "powershell", ",", "-7*24", "2024-05-01T08:00:00Z", "08:00Z", "10.0.0.1", "10.0.0.0/8", "%Y"][..])
-            .prop_map(|text| Value::String(text.to_owned())),
+        prop::sample::select(
+            &[
+                "true",
+                "False",
+                "First",
+                "All",
+                "powershell",
+                ",",
+                "-7*24",
+                "2024-05-01T08:00:00Z",
+                "08:00Z",
+                "10.0.0.1",
+                "10.0.0.0/8",
+                "%Y"
+            ][..]
+        )
+        .prop_map(|text| Value::String(text.to_owned())),
     ]
 }
 
@@ -44,8 +137,12 @@ fn tree() -> impl Strategy<Value = Value> {
     scalar().prop_recursive(5, 64, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            (prop::sample::select(FUNCTIONS), inner.clone()).prop_map(|(name, argument)| json!({ format!("Fn::{name}"): argument })),
-            (prop::sample::select(FUNCTIONS), prop::collection::vec(inner.clone(), 0..4))
+            (prop::sample::select(FUNCTIONS), inner.clone())
+                .prop_map(|(name, argument)| json!({ format!("Fn::{name}"): argument })),
+            (
+                prop::sample::select(FUNCTIONS),
+                prop::collection::vec(inner.clone(), 0..4)
+            )
                 .prop_map(|(name, arguments)| json!({ format!("Fn::{name}"): arguments })),
             prop::collection::vec((pieces(TEXT_PIECES), inner), 0..4)
                 .prop_map(|entries| Value::Object(entries.into_iter().collect::<Map<_, _>>())),
@@ -54,7 +151,10 @@ fn tree() -> impl Strategy<Value = Value> {
 }
 
 fn config() -> ProptestConfig {
-    ProptestConfig { failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 proptest! {
@@ -68,10 +168,10 @@ proptest! {
         let _ = evaluate_condition(&value, &ctx);
         let _ = references(&value);
         // A string without a complete `{{ }}` is returned unchanged.
-        if let Value::String(text) = &value {
-            if !text.contains("{{") {
-                prop_assert_eq!(rendered.ok().flatten(), Some(value.clone()));
-            }
+        if let Value::String(text) = &value
+            && !text.contains("{{")
+        {
+            prop_assert_eq!(rendered.ok().flatten(), Some(value.clone()));
         }
     }
 

@@ -20,9 +20,19 @@ pub(super) fn eval(argument: Value) -> Result<Value, ExprError> {
     let text = match &source {
         Value::String(text) => text.clone(),
         Value::Number(number) => number.to_string(),
-        other => return Err(shape_error("Eval", "an arithmetic expression string", other)),
+        other => {
+            return Err(shape_error(
+                "Eval",
+                "an arithmetic expression string",
+                other,
+            ));
+        }
     };
-    let mut parser = Parser { chars: text.chars().filter(|ch| !ch.is_whitespace()).collect(), pos: 0, depth: 0 };
+    let mut parser = Parser {
+        chars: text.chars().filter(|ch| !ch.is_whitespace()).collect(),
+        pos: 0,
+        depth: 0,
+    };
     let result = parser.sum()?;
     if parser.pos != parser.chars.len() {
         return Err(parser.error("unexpected character"));
@@ -51,7 +61,10 @@ impl Parser {
     }
 
     fn eat(&mut self, expected: &str) -> bool {
-        let matches = expected.chars().enumerate().all(|(offset, ch)| self.chars.get(self.pos + offset) == Some(&ch));
+        let matches = expected
+            .chars()
+            .enumerate()
+            .all(|(offset, ch)| self.chars.get(self.pos + offset) == Some(&ch));
         if matches {
             self.pos += expected.chars().count();
         }
@@ -85,7 +98,11 @@ impl Parser {
                 if divisor == 0.0 {
                     return Err(self.error("division by zero"));
                 }
-                value = if divide { value / divisor } else { value.rem_euclid(divisor) };
+                value = if divide {
+                    value / divisor
+                } else {
+                    value.rem_euclid(divisor)
+                };
             } else {
                 return Ok(value);
             }
@@ -108,7 +125,11 @@ impl Parser {
     /// power := atom ('**' unary)?
     fn power(&mut self) -> Result<f64, ExprError> {
         let base = self.atom()?;
-        if self.eat("**") { Ok(base.powf(self.unary()?)) } else { Ok(base) }
+        if self.eat("**") {
+            Ok(base.powf(self.unary()?))
+        } else {
+            Ok(base)
+        }
     }
 
     /// atom := number | '(' sum ')'
@@ -121,14 +142,20 @@ impl Parser {
             return Ok(value);
         }
         let start = self.pos;
-        while self.peek().is_some_and(|ch| ch.is_ascii_digit() || ch == '.') {
+        while self
+            .peek()
+            .is_some_and(|ch| ch.is_ascii_digit() || ch == '.')
+        {
             self.pos += 1;
         }
         let literal: String = self.chars[start..self.pos].iter().collect();
         literal.parse().map_err(|_| self.error("expected a number"))
     }
 
-    fn nested(&mut self, inner: impl FnOnce(&mut Self) -> Result<f64, ExprError>) -> Result<f64, ExprError> {
+    fn nested(
+        &mut self,
+        inner: impl FnOnce(&mut Self) -> Result<f64, ExprError>,
+    ) -> Result<f64, ExprError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.error("expression nested too deeply"));
         }

@@ -4,7 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::args::{as_list, int_arg, list_arg, map_arg, number_arg, positional, shape_error, text_arg};
+use super::args::{
+    as_list, int_arg, list_arg, map_arg, number_arg, positional, shape_error, text_arg,
+};
 use super::logic::tolerant_equal;
 use crate::error::{ExprError, codes};
 use crate::value_type::number_from_f64;
@@ -16,11 +18,20 @@ pub(super) fn select(argument: Value) -> Result<Value, ExprError> {
     let container = match as_list(container) {
         Ok(items) => {
             let index = int_arg("Select", &selector)?;
-            let position = if index < 0 { i64::try_from(items.len()).unwrap_or(i64::MAX) + index } else { index };
+            let position = if index < 0 {
+                i64::try_from(items.len()).unwrap_or(i64::MAX) + index
+            } else {
+                index
+            };
             return usize::try_from(position)
                 .ok()
                 .and_then(|position| items.into_iter().nth(position))
-                .ok_or_else(|| ExprError::new(codes::INDEX_OUT_OF_RANGE, format!("Fn::Select: index {index} is out of range")));
+                .ok_or_else(|| {
+                    ExprError::new(
+                        codes::INDEX_OUT_OF_RANGE,
+                        format!("Fn::Select: index {index} is out of range"),
+                    )
+                });
         }
         Err(other) => other,
     };
@@ -28,14 +39,21 @@ pub(super) fn select(argument: Value) -> Result<Value, ExprError> {
     let key = text_arg("Select", EXPECTED, &selector)?;
     map.remove(&key).ok_or_else(|| {
         let known: Vec<&String> = map.keys().collect();
-        ExprError::new(codes::INDEX_OUT_OF_RANGE, format!("Fn::Select: key {key:?} is not one of {known:?}"))
+        ExprError::new(
+            codes::INDEX_OUT_OF_RANGE,
+            format!("Fn::Select: key {key:?} is not one of {known:?}"),
+        )
     })
 }
 
 /// `Fn::First: list` / `Fn::Last: list`; `null` for an empty list.
 pub(super) fn first_last(name: &str, argument: Value) -> Result<Value, ExprError> {
     let items = list_arg(name, "a list", argument)?;
-    let item = if name == "First" { items.into_iter().next() } else { items.into_iter().last() };
+    let item = if name == "First" {
+        items.into_iter().next()
+    } else {
+        items.into_iter().last()
+    };
     Ok(item.unwrap_or(Value::Null))
 }
 
@@ -44,7 +62,13 @@ pub(super) fn min_max(name: &str, argument: Value) -> Result<Value, ExprError> {
     let mut best: Option<(f64, Value)> = None;
     for item in list_arg(name, "a list of numbers", argument)? {
         let number = number_arg(name, &item)?;
-        let better = best.as_ref().is_none_or(|(current, _)| if name == "Min" { number < *current } else { number > *current });
+        let better = best.as_ref().is_none_or(|(current, _)| {
+            if name == "Min" {
+                number < *current
+            } else {
+                number > *current
+            }
+        });
         if better {
             best = Some((number, item));
         }
@@ -58,7 +82,8 @@ pub(super) fn sum(argument: Value) -> Result<Value, ExprError> {
     for item in list_arg("Sum", "a list of numbers", argument)? {
         total += number_arg("Sum", &item)?;
     }
-    number_from_f64(total).ok_or_else(|| ExprError::new(codes::TYPE_MISMATCH, "Fn::Sum: the sum is not finite"))
+    number_from_f64(total)
+        .ok_or_else(|| ExprError::new(codes::TYPE_MISMATCH, "Fn::Sum: the sum is not finite"))
 }
 
 /// `Fn::ListJoin: [v1, v2, …]`: one list of the values, a value that is a list contributing its elements.
@@ -90,7 +115,10 @@ pub(super) fn merge_map_to_list(argument: Value) -> Result<Value, ExprError> {
     let mut rows: Vec<Map<String, Value>> = Vec::new();
     for item in list_arg("MergeMapToList", EXPECTED, argument)? {
         for (key, values) in map_arg("MergeMapToList", EXPECTED, item)? {
-            for (index, value) in list_arg("MergeMapToList", EXPECTED, values)?.into_iter().enumerate() {
+            for (index, value) in list_arg("MergeMapToList", EXPECTED, values)?
+                .into_iter()
+                .enumerate()
+            {
                 if rows.len() <= index {
                     rows.resize_with(index + 1, Map::new);
                 }
@@ -121,7 +149,11 @@ pub(super) fn map_join(argument: Value) -> Result<Value, ExprError> {
     let keys = list_arg("MapJoin", EXPECTED, keys)?;
     let values = list_arg("MapJoin", EXPECTED, values)?;
     if keys.len() != values.len() {
-        return Err(shape_error("MapJoin", EXPECTED, &serde_json::json!([keys.len(), values.len()])));
+        return Err(shape_error(
+            "MapJoin",
+            EXPECTED,
+            &serde_json::json!([keys.len(), values.len()]),
+        ));
     }
     let mut map = Map::new();
     for (key, value) in keys.iter().zip(values) {
@@ -138,12 +170,23 @@ pub(super) fn set_operation(name: &str, argument: Value) -> Result<Value, ExprEr
         .into_iter()
         .map(|list| list_arg(name, EXPECTED, list))
         .collect::<Result<Vec<_>, _>>()?;
-    let Some((first, others)) = lists.split_first() else { return Ok(Value::Array(Vec::new())) };
-    let contains = |list: &[Value], item: &Value| list.iter().any(|other| tolerant_equal(other, item));
+    let Some((first, others)) = lists.split_first() else {
+        return Ok(Value::Array(Vec::new()));
+    };
+    let contains =
+        |list: &[Value], item: &Value| list.iter().any(|other| tolerant_equal(other, item));
     let candidates: Box<dyn Iterator<Item = &Value>> = match name {
         "Union" => Box::new(lists.iter().flatten()),
-        "Intersection" => Box::new(first.iter().filter(|item| others.iter().all(|list| contains(list, item)))),
-        _ => Box::new(first.iter().filter(|item| !others.iter().any(|list| contains(list, item)))),
+        "Intersection" => Box::new(
+            first
+                .iter()
+                .filter(|item| others.iter().all(|list| contains(list, item))),
+        ),
+        _ => Box::new(
+            first
+                .iter()
+                .filter(|item| !others.iter().any(|list| contains(list, item))),
+        ),
     };
     let mut result: Vec<Value> = Vec::new();
     for item in candidates {
@@ -162,11 +205,22 @@ pub(super) fn range_select(argument: Value) -> Result<Value, ExprError> {
     let items = list_arg("RangeSelect", EXPECTED, list)?;
     let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
     let clamp = |position: i64| {
-        let absolute = if position < 0 { len + position } else { position };
+        let absolute = if position < 0 {
+            len + position
+        } else {
+            position
+        };
         usize::try_from(absolute.clamp(0, len)).unwrap_or(0)
     };
-    let (start, end) = (clamp(int_arg("RangeSelect", &start)?), clamp(int_arg("RangeSelect", &end)?));
-    Ok(Value::Array(if start < end { items[start..end].to_vec() } else { Vec::new() }))
+    let (start, end) = (
+        clamp(int_arg("RangeSelect", &start)?),
+        clamp(int_arg("RangeSelect", &end)?),
+    );
+    Ok(Value::Array(if start < end {
+        items[start..end].to_vec()
+    } else {
+        Vec::new()
+    }))
 }
 
 /// `Fn::CalculateBatch: [batchCount, items]`: the concurrency that runs `items` in `batchCount` waves,
@@ -176,9 +230,11 @@ pub(super) fn calculate_batch(argument: Value) -> Result<Value, ExprError> {
     let [count, items] = positional("CalculateBatch", EXPECTED, argument)?;
     let count = int_arg("CalculateBatch", &count)?;
     if count < 1 {
-        return Err(ExprError::new(codes::TYPE_MISMATCH, format!("Fn::CalculateBatch: batch count {count} is not positive")));
+        return Err(ExprError::new(
+            codes::TYPE_MISMATCH,
+            format!("Fn::CalculateBatch: batch count {count} is not positive"),
+        ));
     }
     let len = i64::try_from(list_arg("CalculateBatch", EXPECTED, items)?.len()).unwrap_or(i64::MAX);
     Ok(Value::from(((len + count - 1) / count).max(1)))
 }
-

@@ -13,27 +13,56 @@ use crate::value_type::parse_bool;
 
 /// `Fn::If: [condition, then, else]`; only the chosen branch is evaluated. A chosen `null` removes
 /// the enclosing value (`Ok(None)`).
-pub(super) fn if_(evaluator: &Evaluator, argument: &Value, ctx: &dyn Context) -> Result<Option<Value>, ExprError> {
-    let Some([condition, then, otherwise]) = argument.as_array().and_then(|items| <&[Value; 3]>::try_from(items.as_slice()).ok()) else {
-        return Err(shape_error("If", "[condition, valueIfTrue, valueIfFalse]", argument));
+pub(super) fn if_(
+    evaluator: &Evaluator,
+    argument: &Value,
+    ctx: &dyn Context,
+) -> Result<Option<Value>, ExprError> {
+    let Some([condition, then, otherwise]) = argument
+        .as_array()
+        .and_then(|items| <&[Value; 3]>::try_from(items.as_slice()).ok())
+    else {
+        return Err(shape_error(
+            "If",
+            "[condition, valueIfTrue, valueIfFalse]",
+            argument,
+        ));
     };
-    let (chosen, index) = if evaluator.evaluate_condition(condition, ctx).map_err(|e| e.within(PathSegment::Index(0)))? {
+    let (chosen, index) = if evaluator
+        .evaluate_condition(condition, ctx)
+        .map_err(|e| e.within(PathSegment::Index(0)))?
+    {
         (then, 1)
     } else {
         (otherwise, 2)
     };
-    let value = evaluator.evaluate(chosen, ctx).map_err(|e| e.within(PathSegment::Index(index)))?;
+    let value = evaluator
+        .evaluate(chosen, ctx)
+        .map_err(|e| e.within(PathSegment::Index(index)))?;
     Ok(value.filter(|value| !value.is_null()))
 }
 
 /// `Fn::And: [c1, c2, …]` / `Fn::Or: [c1, c2, …]`, evaluated left to right with short-circuit.
-pub(super) fn and_or(evaluator: &Evaluator, name: &str, argument: &Value, ctx: &dyn Context) -> Result<Value, ExprError> {
+pub(super) fn and_or(
+    evaluator: &Evaluator,
+    name: &str,
+    argument: &Value,
+    ctx: &dyn Context,
+) -> Result<Value, ExprError> {
     let Some(conditions) = argument.as_array().filter(|items| !items.is_empty()) else {
-        return Err(shape_error(name, "a non-empty list of conditions", argument));
+        return Err(shape_error(
+            name,
+            "a non-empty list of conditions",
+            argument,
+        ));
     };
     let stop_at = name == "Or";
     for (index, condition) in conditions.iter().enumerate() {
-        if evaluator.evaluate_condition(condition, ctx).map_err(|e| e.within(PathSegment::Index(index)))? == stop_at {
+        if evaluator
+            .evaluate_condition(condition, ctx)
+            .map_err(|e| e.within(PathSegment::Index(index)))?
+            == stop_at
+        {
             return Ok(Value::Bool(stop_at));
         }
     }
@@ -53,7 +82,9 @@ pub(super) fn not(argument: Value) -> Result<Value, ExprError> {
 /// `Fn::Equals: [a, b]`.
 pub(super) fn equals(argument: Value) -> Result<Value, ExprError> {
     match argument {
-        Value::Array(items) if items.len() == 2 => Ok(Value::Bool(tolerant_equal(&items[0], &items[1]))),
+        Value::Array(items) if items.len() == 2 => {
+            Ok(Value::Bool(tolerant_equal(&items[0], &items[1])))
+        }
         other => Err(shape_error("Equals", "[value1, value2]", &other)),
     }
 }

@@ -19,10 +19,42 @@ pub use time::UTC_FORMAT;
 
 /// Every function name [`call`] accepts (without the `Fn::` prefix).
 pub const FUNCTIONS: &[&str] = &[
-    "AddHour", "And", "Base64Decode", "Base64Encode", "CalculateBatch", "ContainsSubString", "ConvertMapToList",
-    "Difference", "DurationBetween", "Equals", "Escape", "Eval", "First", "FormatUTCTime", "If", "Intersection",
-    "IsIpInCIDR", "Join", "Jq", "Last", "ListJoin", "MapJoin", "Max", "MergeList", "MergeMap", "MergeMapToList",
-    "Min", "Not", "Or", "RangeSelect", "Replace", "Select", "Split", "Sub", "Sum", "Union",
+    "AddHour",
+    "And",
+    "Base64Decode",
+    "Base64Encode",
+    "CalculateBatch",
+    "ContainsSubString",
+    "ConvertMapToList",
+    "Difference",
+    "DurationBetween",
+    "Equals",
+    "Escape",
+    "Eval",
+    "First",
+    "FormatUTCTime",
+    "If",
+    "Intersection",
+    "IsIpInCIDR",
+    "Join",
+    "Jq",
+    "Last",
+    "ListJoin",
+    "MapJoin",
+    "Max",
+    "MergeList",
+    "MergeMap",
+    "MergeMapToList",
+    "Min",
+    "Not",
+    "Or",
+    "RangeSelect",
+    "Replace",
+    "Select",
+    "Split",
+    "Sub",
+    "Sum",
+    "Union",
 ];
 
 /// `Some((name, argument))` when `map` is a function call: exactly one key, `Fn::<name>`.
@@ -102,10 +134,20 @@ fn jq(evaluator: &Evaluator, argument: Value) -> Result<Value, ExprError> {
         Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
         other => other,
     };
-    let outputs = evaluator.jq_program(&program).map_err(|e| e.within(PathSegment::Index(1)))?.run(&data)?;
-    Ok(if all { Value::Array(outputs) } else { outputs.into_iter().next().unwrap_or(Value::Null) })
+    let outputs = evaluator
+        .jq_program(&program)
+        .map_err(|e| e.within(PathSegment::Index(1)))?
+        .run(&data)?;
+    Ok(if all {
+        Value::Array(outputs)
+    } else {
+        outputs.into_iter().next().unwrap_or(Value::Null)
+    })
 }
 
 fn unknown(name: &str) -> ExprError {
-    ExprError::new(codes::INVALID_FUNCTION, format!("unknown function Fn::{name}"))
+    ExprError::new(
+        codes::INVALID_FUNCTION,
+        format!("unknown function Fn::{name}"),
+    )
 }

@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use super::args::{list_arg, map_arg, positional, shape_error, text_arg};
+use super::args::{list_arg, map_arg, positional, shape_error, text_arg, text_pair};
 use crate::error::{ExprError, codes};
 use crate::render::{push_text, to_text};
 
@@ -35,7 +35,11 @@ pub(super) fn split(argument: Value) -> Result<Value, ExprError> {
         return Err(shape_error("Split", EXPECTED, &Value::String(delimiter)));
     }
     let text = text_arg("Split", EXPECTED, &text)?;
-    Ok(Value::Array(text.split(delimiter.as_str()).map(|part| Value::String(part.to_owned())).collect()))
+    Ok(Value::Array(
+        text.split(delimiter.as_str())
+            .map(|part| Value::String(part.to_owned()))
+            .collect(),
+    ))
 }
 
 /// `Fn::Replace: [{old: new, …}, text]`: each pair applied in order to all occurrences.
@@ -58,7 +62,10 @@ pub(super) fn sub(argument: Value) -> Result<Value, ExprError> {
     let (template, variables) = match argument {
         Value::Array(items) if items.len() == 2 => {
             let [template, variables] = positional("Sub", EXPECTED, Value::Array(items))?;
-            (text_arg("Sub", EXPECTED, &template)?, map_arg("Sub", EXPECTED, variables)?)
+            (
+                text_arg("Sub", EXPECTED, &template)?,
+                map_arg("Sub", EXPECTED, variables)?,
+            )
         }
         Value::String(template) => (template, serde_json::Map::new()),
         other => return Err(shape_error("Sub", EXPECTED, &other)),
@@ -90,12 +97,15 @@ pub(super) fn base64(name: &str, argument: Value) -> Result<Value, ExprError> {
     if name == "Base64Encode" {
         return Ok(Value::String(STANDARD.encode(text.as_bytes())));
     }
-    let bytes = STANDARD
-        .decode(text.trim().as_bytes())
-        .map_err(|error| ExprError::new(codes::TYPE_MISMATCH, format!("Fn::Base64Decode: {error}")))?;
-    String::from_utf8(bytes)
-        .map(Value::String)
-        .map_err(|_| ExprError::new(codes::TYPE_MISMATCH, "Fn::Base64Decode: the decoded bytes are not UTF-8"))
+    let bytes = STANDARD.decode(text.trim().as_bytes()).map_err(|error| {
+        ExprError::new(codes::TYPE_MISMATCH, format!("Fn::Base64Decode: {error}"))
+    })?;
+    String::from_utf8(bytes).map(Value::String).map_err(|_| {
+        ExprError::new(
+            codes::TYPE_MISMATCH,
+            "Fn::Base64Decode: the decoded bytes are not UTF-8",
+        )
+    })
 }
 
 /// `Fn::ContainsSubString: [text, part]` → bool.
@@ -103,7 +113,11 @@ pub(super) fn contains_substring(argument: Value) -> Result<Value, ExprError> {
     const EXPECTED: &str = "[text, part]";
     let [text, part] = positional("ContainsSubString", EXPECTED, argument)?;
     let text = to_text(&text);
-    Ok(Value::Bool(text.contains(&text_arg("ContainsSubString", EXPECTED, &part)?)))
+    Ok(Value::Bool(text.contains(&text_arg(
+        "ContainsSubString",
+        EXPECTED,
+        &part,
+    )?)))
 }
 
 /// `Fn::Escape: [text, kind]`: quotes `text` for embedding inside a single-quoted literal of `kind`:
@@ -113,7 +127,10 @@ pub(super) fn escape(argument: Value) -> Result<Value, ExprError> {
     const EXPECTED: &str = "[text, powershell|shell|json]";
     let [text, kind] = positional("Escape", EXPECTED, argument)?;
     let text = to_text(&text);
-    let escaped = match text_arg("Escape", EXPECTED, &kind)?.to_ascii_lowercase().as_str() {
+    let escaped = match text_arg("Escape", EXPECTED, &kind)?
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "powershell" => text.replace('\'', "''"),
         "shell" | "bash" | "sh" => text.replace('\'', r"'\''"),
         "json" => {
@@ -129,14 +146,29 @@ pub(super) fn escape(argument: Value) -> Result<Value, ExprError> {
 /// different families never match).
 pub(super) fn is_ip_in_cidr(argument: Value) -> Result<Value, ExprError> {
     const EXPECTED: &str = "[ip, cidr]";
-    let [ip, cidr] = positional("IsIpInCIDR", EXPECTED, argument)?;
-    let (ip, cidr) = (text_arg("IsIpInCIDR", EXPECTED, &ip)?, text_arg("IsIpInCIDR", EXPECTED, &cidr)?);
-    let invalid = |what: &str| ExprError::new(codes::TYPE_MISMATCH, format!("Fn::IsIpInCIDR: invalid {what}"));
-    let address: IpAddr = ip.trim().parse().map_err(|_| invalid(&format!("IP address {ip:?}")))?;
+    let (ip, cidr) = text_pair("IsIpInCIDR", EXPECTED, argument)?;
+    let invalid = |what: &str| {
+        ExprError::new(
+            codes::TYPE_MISMATCH,
+            format!("Fn::IsIpInCIDR: invalid {what}"),
+        )
+    };
+    let address: IpAddr = ip
+        .trim()
+        .parse()
+        .map_err(|_| invalid(&format!("IP address {ip:?}")))?;
     let (network, prefix) = cidr.trim().split_once('/').unwrap_or((cidr.trim(), ""));
-    let network: IpAddr = network.parse().map_err(|_| invalid(&format!("CIDR {cidr:?}")))?;
+    let network: IpAddr = network
+        .parse()
+        .map_err(|_| invalid(&format!("CIDR {cidr:?}")))?;
     let bits: u32 = if network.is_ipv4() { 32 } else { 128 };
-    let prefix = if prefix.is_empty() { bits } else { prefix.parse().map_err(|_| invalid(&format!("CIDR {cidr:?}")))? };
+    let prefix = if prefix.is_empty() {
+        bits
+    } else {
+        prefix
+            .parse()
+            .map_err(|_| invalid(&format!("CIDR {cidr:?}")))?
+    };
     if prefix > bits {
         return Err(invalid(&format!("CIDR {cidr:?}")));
     }
@@ -147,6 +179,12 @@ pub(super) fn is_ip_in_cidr(argument: Value) -> Result<Value, ExprError> {
     if address.is_ipv4() != network.is_ipv4() {
         return Ok(Value::Bool(false));
     }
-    let mask = if prefix == 0 { 0 } else { (u128::MAX << (bits - prefix)) & (u128::MAX >> (128 - bits)) };
-    Ok(Value::Bool(to_bits(address) & mask == to_bits(network) & mask))
+    let mask = if prefix == 0 {
+        0
+    } else {
+        (u128::MAX << (bits - prefix)) & (u128::MAX >> (128 - bits))
+    };
+    Ok(Value::Bool(
+        to_bits(address) & mask == to_bits(network) & mask,
+    ))
 }

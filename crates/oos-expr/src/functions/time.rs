@@ -5,7 +5,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use super::args::{number_arg, positional, text_arg};
+use super::args::{number_arg, positional, text_arg, text_pair};
 use crate::error::{ExprError, codes};
 
 /// The format of timestamps that functions return (and of `ACS::CurrentUTCTime`).
@@ -21,7 +21,12 @@ pub(super) fn add_hour(argument: Value) -> Result<Value, ExprError> {
     let shifted = SignedDuration::try_from_secs_f64(hours * 3600.0)
         .ok()
         .and_then(|offset| time.checked_add(offset).ok())
-        .ok_or_else(|| ExprError::new(codes::INVALID_TIME, format!("Fn::AddHour: {hours} hours is out of range")))?;
+        .ok_or_else(|| {
+            ExprError::new(
+                codes::INVALID_TIME,
+                format!("Fn::AddHour: {hours} hours is out of range"),
+            )
+        })?;
     format_utc("AddHour", shifted, UTC_FORMAT)
 }
 
@@ -29,8 +34,15 @@ pub(super) fn add_hour(argument: Value) -> Result<Value, ExprError> {
 pub(super) fn format_utc_time(argument: Value) -> Result<Value, ExprError> {
     const EXPECTED: &str = "[utcTime, format]";
     let [time, format] = positional("FormatUTCTime", EXPECTED, argument)?;
-    let time = parse_timestamp("FormatUTCTime", &text_arg("FormatUTCTime", EXPECTED, &time)?)?;
-    format_utc("FormatUTCTime", time, &text_arg("FormatUTCTime", EXPECTED, &format)?)
+    let time = parse_timestamp(
+        "FormatUTCTime",
+        &text_arg("FormatUTCTime", EXPECTED, &time)?,
+    )?;
+    format_utc(
+        "FormatUTCTime",
+        time,
+        &text_arg("FormatUTCTime", EXPECTED, &format)?,
+    )
 }
 
 /// `Fn::DurationBetween: [from, to]` → ISO-8601 seconds duration (`PT3600S`) usable as `ACS::Sleep`
@@ -38,12 +50,14 @@ pub(super) fn format_utc_time(argument: Value) -> Result<Value, ExprError> {
 /// midnight when `to` is earlier); full timestamps give `to - from`, `PT0S` when `to` is not later.
 pub(super) fn duration_between(argument: Value) -> Result<Value, ExprError> {
     const EXPECTED: &str = "[from, to]";
-    let [from, to] = positional("DurationBetween", EXPECTED, argument)?;
-    let (from, to) = (text_arg("DurationBetween", EXPECTED, &from)?, text_arg("DurationBetween", EXPECTED, &to)?);
+    let (from, to) = text_pair("DurationBetween", EXPECTED, argument)?;
     let seconds = match (parse_time_of_day(&from), parse_time_of_day(&to)) {
         (Some(from), Some(to)) => (to - from).rem_euclid(86_400),
         _ => {
-            let (from, to) = (parse_timestamp("DurationBetween", &from)?, parse_timestamp("DurationBetween", &to)?);
+            let (from, to) = (
+                parse_timestamp("DurationBetween", &from)?,
+                parse_timestamp("DurationBetween", &to)?,
+            );
             to.as_second().saturating_sub(from.as_second()).max(0)
         }
     };
@@ -54,7 +68,10 @@ pub(super) fn duration_between(argument: Value) -> Result<Value, ExprError> {
 fn parse_time_of_day(text: &str) -> Option<i64> {
     let trimmed = text.trim();
     let bare = trimmed.strip_suffix(['Z', 'z']).unwrap_or(trimmed);
-    if !bare.chars().all(|ch| ch.is_ascii_digit() || ch == ':' || ch == '.') {
+    if !bare
+        .chars()
+        .all(|ch| ch.is_ascii_digit() || ch == ':' || ch == '.')
+    {
         return None;
     }
     let time: Time = bare.parse().ok()?;
@@ -68,12 +85,28 @@ pub(crate) fn parse_timestamp(name: &str, text: &str) -> Result<Timestamp, ExprE
     trimmed
         .parse::<Timestamp>()
         .ok()
-        .or_else(|| trimmed.parse::<DateTime>().ok().and_then(|civil| civil.to_zoned(TimeZone::UTC).ok()).map(|zoned| zoned.timestamp()))
-        .ok_or_else(|| ExprError::new(codes::INVALID_TIME, format!("Fn::{name}: {text:?} is not a UTC time such as 2024-05-01T08:00:00Z")))
+        .or_else(|| {
+            trimmed
+                .parse::<DateTime>()
+                .ok()
+                .and_then(|civil| civil.to_zoned(TimeZone::UTC).ok())
+                .map(|zoned| zoned.timestamp())
+        })
+        .ok_or_else(|| {
+            ExprError::new(
+                codes::INVALID_TIME,
+                format!("Fn::{name}: {text:?} is not a UTC time such as 2024-05-01T08:00:00Z"),
+            )
+        })
 }
 
 fn format_utc(name: &str, time: Timestamp, format: &str) -> Result<Value, ExprError> {
     jiff::fmt::strtime::format(format, &time.to_zoned(TimeZone::UTC))
         .map(Value::String)
-        .map_err(|error| ExprError::new(codes::INVALID_FUNCTION, format!("Fn::{name}: format {format:?}: {error}")))
+        .map_err(|error| {
+            ExprError::new(
+                codes::INVALID_FUNCTION,
+                format!("Fn::{name}: format {format:?}: {error}"),
+            )
+        })
 }

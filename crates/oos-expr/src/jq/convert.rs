@@ -33,13 +33,17 @@ pub(super) fn from_val(val: &Val) -> Value {
         Val::Null => Value::Null,
         Val::Bool(flag) => Value::Bool(*flag),
         Val::Num(num) => from_num(num),
-        Val::TStr(bytes) | Val::BStr(bytes) => Value::String(String::from_utf8_lossy(bytes).into_owned()),
+        Val::TStr(bytes) | Val::BStr(bytes) => {
+            Value::String(String::from_utf8_lossy(bytes).into_owned())
+        }
         Val::Arr(items) => Value::Array(items.iter().map(from_val).collect()),
         Val::Obj(map) => Value::Object(
             map.iter()
                 .map(|(key, item)| {
                     let key = match key {
-                        Val::TStr(bytes) | Val::BStr(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                        Val::TStr(bytes) | Val::BStr(bytes) => {
+                            String::from_utf8_lossy(bytes).into_owned()
+                        }
                         other => other.to_string(),
                     };
                     (key, from_val(item))
