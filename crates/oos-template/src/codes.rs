@@ -52,6 +52,11 @@ pub const REFERENCE_CASE: &str = "InvalidTemplate.ReferenceCase";
 pub const UNSUPPORTED_PATTERN: &str = "InvalidTemplate.UnsupportedPattern";
 /// An expression (`{{ }}` or `Fn::`) that does not parse.
 pub const EXPRESSION: &str = "InvalidTemplate.Expression";
+/// An unknown `Fn::` function (the same code as in `oos-expr`).
+pub const FUNCTION: &str = "InvalidTemplate.Function";
+/// An `Fn::` function real OOS has but this engine does not implement, e.g. `Fn::FindMatchedPackage`
+/// (warning: the template is valid, running that branch fails).
+pub const UNSUPPORTED_FUNCTION: &str = "InvalidTemplate.UnsupportedFunction";
 /// A jq program (ValueSelector, PropertySelector, Fn::Jq) that does not compile.
 pub const JQ: &str = "InvalidTemplate.JqSyntax";
 /// A duration literal (Sleep Duration) that does not parse.

@@ -83,6 +83,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("jq-fn-jq.yml", codes::JQ),
     ("fn-jq-bad-mode.yml", codes::EXPRESSION),
     ("fn-jq-bad-arity.yml", codes::EXPRESSION),
+    ("function-unknown.yml", codes::FUNCTION),
+    ("function-unknown-in-output.yml", codes::FUNCTION),
     ("sleep-bad-duration.yml", codes::DURATION),
     ("sleep-bad-iso-duration.yml", codes::DURATION),
     ("cron-bad.yml", codes::CRON),

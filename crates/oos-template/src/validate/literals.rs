@@ -51,9 +51,9 @@ pub(super) fn check_task_literals(template: &Template, out: &mut Vec<Diagnostic>
         for (name, output) in &task.outputs {
             check_jq(&output.value_selector, task.path.key("Outputs").key(name).key("ValueSelector"), out);
         }
-        walk(&task.properties, &task.path.key("Properties"), &mut |node, path| check_fn_jq(node, path, out));
+        walk(&task.properties, &task.path.key("Properties"), &mut |node, path| check_functions(node, path, out));
         if let Some(when) = &task.when {
-            walk(when, &task.path.key("When"), &mut |node, path| check_fn_jq(node, path, out));
+            walk(when, &task.path.key("When"), &mut |node, path| check_functions(node, path, out));
         }
         if let ActionKind::Atomic(action) = task.action.kind
             && let Value::Object(properties) = &task.properties
@@ -89,9 +89,37 @@ fn check_jq(program: &Value, path: KeyPath, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Functions seen in published templates that only Alibaba's service implements (OOS package internals).
+const OOS_ONLY_FUNCTIONS: [&str; 1] = ["FindMatchedPackage"];
+
+/// Template outputs: their `Fn::` functions.
+pub(super) fn check_output_literals(template: &Template, out: &mut Vec<Diagnostic>) {
+    for (name, output) in &template.outputs {
+        let path = KeyPath::root().key("Outputs").key(name).key("Value");
+        walk(&output.value, &path, &mut |node, path| check_functions(node, path, out));
+    }
+}
+
+/// A `{"Fn::Name": args}` object: the function must exist; `Fn::Jq` arguments are checked too.
+fn check_functions(node: &Value, path: &KeyPath, out: &mut Vec<Diagnostic>) {
+    let Some(map) = node.as_object().filter(|map| map.len() == 1) else { return };
+    let Some((key, arguments)) = map.iter().next() else { return };
+    let Some(function) = key.strip_prefix("Fn::") else { return };
+    if OOS_ONLY_FUNCTIONS.contains(&function) {
+        out.push(Diagnostic::warning(
+            codes::UNSUPPORTED_FUNCTION,
+            path.key(key),
+            format!("`{key}` is an OOS-internal function this engine does not implement"),
+        ));
+    } else if !oos_expr::FUNCTIONS.contains(&function) {
+        out.push(Diagnostic::error(codes::FUNCTION, path.key(key), format!("unknown function `{key}`")));
+    } else if function == "Jq" {
+        check_fn_jq(arguments, path, out);
+    }
+}
+
 /// `Fn::Jq: [First|All, program, data]`: checks the mode and compiles a literal program.
-fn check_fn_jq(node: &Value, path: &KeyPath, out: &mut Vec<Diagnostic>) {
-    let Some(arguments) = node.as_object().and_then(|map| map.get("Fn::Jq")) else { return };
+fn check_fn_jq(arguments: &Value, path: &KeyPath, out: &mut Vec<Diagnostic>) {
     let path = path.key("Fn::Jq");
     match arguments.as_array().map(Vec::as_slice) {
         Some([mode, program, _data]) => {
@@ -163,7 +191,7 @@ fn check_loop(task: &Task, out: &mut Vec<Diagnostic>) {
     if !loop_.items.is_array() && !is_dynamic(&loop_.items) {
         out.push(Diagnostic::error(codes::LOOP, path.key("Items"), format!("Loop Items must be a list or an expression, not {}", loop_.items)));
     }
-    walk(&loop_.items, &path.key("Items"), &mut |node, path| check_fn_jq(node, path, out));
+    walk(&loop_.items, &path.key("Items"), &mut |node, path| check_functions(node, path, out));
     let literal = |value: &Option<Value>| value.as_ref().is_none_or(|value| !contains_dynamic(value));
     if literal(&loop_.rate_control) && literal(&loop_.legacy_concurrency) && literal(&loop_.legacy_max_errors)
         && let Err(problem) = RateControl::from_value(

@@ -88,6 +88,7 @@ pub fn validate_template(template: &Template, library: Option<&dyn TemplateLibra
     actions::check_tasks(template, library, &mut diagnostics);
     flow::check_jumps(template, &mut diagnostics);
     literals::check_task_literals(template, &mut diagnostics);
+    literals::check_output_literals(template, &mut diagnostics);
     references::check_references(template, &mut diagnostics);
     diagnostics
 }
