@@ -144,13 +144,15 @@ impl std::fmt::Debug for Input {
     }
 }
 
-/// Compiles and runs `program` on `input`, typing the output stream for a declared type:
+/// Runs `program` (compiled once, then cached) on `input`, typing the output stream for a declared type:
 /// - `List`: all outputs as an array, except that one output which is itself an array is that array
 ///   (`Instances.Instance[].Id` and `[.Instances.Instance[].Id]` both give the list); no output → `[]`.
 /// - `String` / `Number` / `Boolean`: the first output coerced to the type; no output → `null`.
 /// - `Json`: the first output as is; no output → `null`.
+///
+/// The compiled program comes from the process-wide cache of [`crate::Evaluator::shared`].
 pub fn select(program: &str, input: &Value, ty: ValueType) -> Result<Value, ExprError> {
-    Program::compile(program)?.select(input, ty)
+    crate::Evaluator::shared().select(program, input, ty)
 }
 
 /// Applies the output typing rules of [`select`] to a collected output stream.
