@@ -76,6 +76,17 @@ impl ExprError {
         }
     }
 
+    /// Replaces every occurrence of each non-empty secret value in the message with `******` (error
+    /// messages may quote argument values; callers pass the values of `NoEcho` parameters and
+    /// `oos-secret:` entries).
+    #[must_use]
+    pub fn redacted<'s>(mut self, secrets: impl IntoIterator<Item = &'s str>) -> Self {
+        for secret in secrets.into_iter().filter(|secret| !secret.is_empty()) {
+            self.message = self.message.replace(secret, "******");
+        }
+        self
+    }
+
     /// Prefixes the path with `segment` (used while unwinding out of nested values).
     #[must_use]
     pub fn within(mut self, segment: PathSegment) -> Self {

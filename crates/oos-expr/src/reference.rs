@@ -70,8 +70,6 @@ static BUILTIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)^acs\s*::\s*(\w+)$").expect("valid regex"));
 static STORE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)^(oos|oos-secret)\s*:\s*([\w./-]+)$").expect("valid regex"));
-static NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z_][\w-]*$").expect("valid regex"));
 static TASK_OUTPUT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)$").expect("valid regex"));
 /// A task name followed by a jq path of `.key`, `[]`, `[n]` and `?` steps.
@@ -83,6 +81,9 @@ impl Reference {
     /// Classifies the trimmed inside of a `{{ … }}`.
     pub fn parse(inner: &str) -> Self {
         let inner = inner.trim();
+        if is_plain_name(inner) {
+            return Self::Parameter(inner.to_owned());
+        }
         if let Some(caps) = BUILTIN.captures(inner) {
             return Self::Builtin(canonical_builtin(&caps[1]));
         }
@@ -91,9 +92,6 @@ impl Reference {
                 name: caps[2].to_owned(),
                 secret: caps[1].eq_ignore_ascii_case("oos-secret"),
             };
-        }
-        if NAME.is_match(inner) {
-            return Self::Parameter(inner.to_owned());
         }
         if let Some(caps) = TASK_OUTPUT.captures(inner) {
             return Self::TaskOutput {
@@ -115,6 +113,15 @@ impl Reference {
         }
         Self::Expression(inner.to_owned())
     }
+}
+
+/// `[A-Za-z_][A-Za-z0-9_-]*`, checked without a regex (the most common reference form).
+fn is_plain_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
 }
 
 /// Every reference in a value tree (strings at any depth, including map keys and `Fn::` arguments),

@@ -249,3 +249,16 @@ fn reference_parse_handles_names_with_dashes() {
     );
     let _: Value = Value::Null;
 }
+
+#[test]
+fn secrets_can_be_redacted_from_messages() {
+    let error = evaluate(
+        &parse(r#"{"Fn::Select": ["{{ oos-secret:db-password }}", {"a": 1}]}"#),
+        &sample(),
+    )
+    .expect_err("missing key");
+    assert!(error.message.contains("s3cret"), "{}", error.message);
+    let redacted = error.redacted(["s3cret", ""]);
+    assert!(!redacted.message.contains("s3cret"), "{}", redacted.message);
+    assert!(redacted.message.contains("******"), "{}", redacted.message);
+}
