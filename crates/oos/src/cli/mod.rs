@@ -2,6 +2,8 @@
 
 mod api;
 mod emulator;
+mod execution;
+mod run;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,10 @@ enum Command {
     Api(api::ApiArgs),
     /// Serve a local ECS-compatible cloud (instances, disks, snapshots, images, security groups, EIPs).
     Emulator(emulator::EmulatorArgs),
+    /// Run a template in-process on the embedded store: `oos run TEMPLATE -p Key=Value …`.
+    Run(run::RunArgs),
+    /// Inspect and steer executions: `oos execution list|show|tasks|logs|cancel|notify`.
+    Execution(execution::ExecutionArgs),
 }
 
 /// Runs one parsed command line and turns its outcome into the process exit code.
@@ -33,6 +39,14 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }),
         Command::Emulator(args) => emulator::run(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }),
+        Command::Run(args) => run::run(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }),
+        Command::Execution(args) => execution::run(args).unwrap_or_else(|error| {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }),

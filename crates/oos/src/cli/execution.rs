@@ -1,0 +1,221 @@
+//! `oos execution list|show|tasks|logs|cancel|notify` against the store of a data directory.
+//! Cancel and notify write the event to the execution's inbox; when no other `oos` process works on
+//! the directory, this command applies it itself and runs the execution until it settles.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use comfy_table::Table;
+use oos_engine::{Event, ExecutionStatus, Notify, NotifyType};
+use oos_store::{ExecutionFilter, ExecutionRecord, ExecutionStore, InboxStore, LogStore, NewInboxEvent, SqliteStore, StoreError, TaskStore};
+use serde_json::{Value, json};
+
+use super::run::{DataDirArgs, WorkerArgs, open_store, report, take_over, worker};
+
+/// Inspect and steer executions of the embedded store.
+#[derive(Debug, clap::Args)]
+pub struct ExecutionArgs {
+    #[command(subcommand)]
+    command: ExecutionCommand,
+    #[command(flatten)]
+    data: DataDirArgs,
+    /// Output format: table or json.
+    #[arg(long, default_value = "table", global = true)]
+    output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ExecutionCommand {
+    /// List executions, newest first.
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        template: Option<String>,
+        /// Include child executions.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// One execution with its parameters and outputs.
+    Show { id: String },
+    /// The task executions of an execution.
+    Tasks { id: String },
+    /// The log of an execution.
+    Logs {
+        id: String,
+        #[arg(long)]
+        task_execution_id: Option<String>,
+    },
+    /// Cancel an execution.
+    Cancel {
+        id: String,
+        #[command(flatten)]
+        worker: WorkerArgs,
+    },
+    /// NotifyExecution: Approve, Reject, RetryTask, SkipTask, ExecuteTask, CancelTask, CompleteExecution, Resume.
+    Notify {
+        id: String,
+        notify_type: String,
+        /// TaskName (ExecuteTask).
+        #[arg(long)]
+        task: Option<String>,
+        /// ExecutionStatus (CompleteExecution).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        worker: WorkerArgs,
+    },
+}
+
+pub fn run(args: ExecutionArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async move {
+        let store = open_store(&args.data).await?;
+        let code = command(&store, args.command, args.output).await;
+        store.close().await;
+        code
+    })
+}
+
+async fn command(store: &SqliteStore, command: ExecutionCommand, output: Output) -> anyhow::Result<ExitCode> {
+    match command {
+        ExecutionCommand::List { status, template, all, limit } => {
+            let filter = ExecutionFilter { status, template_name: template, include_children: all, limit: Some(limit), ..Default::default() };
+            let records = store.executions(&filter).await?;
+            let rows: Vec<Vec<String>> = records
+                .iter()
+                .map(|r| vec![r.id.clone(), r.template_name.clone(), r.status.clone(), r.mode.clone(), time(Some(r.created_ms)), time(r.end_ms)])
+                .collect();
+            let json = records.iter().map(execution_json).collect();
+            print(output, &["ExecutionId", "TemplateName", "Status", "Mode", "CreateDate", "EndDate"], rows, json);
+        }
+        ExecutionCommand::Show { id } => {
+            let record = existing(store, &id).await?;
+            let value = execution_json(&record);
+            let rows = value.as_object().into_iter().flatten().map(|(k, v)| vec![k.clone(), text(v)]).collect();
+            print(output, &["Field", "Value"], rows, vec![value]);
+        }
+        ExecutionCommand::Tasks { id } => {
+            existing(store, &id).await?;
+            let tasks = store.tasks(&id).await?;
+            let rows = tasks
+                .iter()
+                .map(|t| {
+                    let item = t.loop_item.clone().unwrap_or_default();
+                    vec![t.id.clone(), t.task_name.clone(), t.task_action.clone(), t.status.clone(), item, t.status_message.clone()]
+                })
+                .collect();
+            let json = tasks
+                .iter()
+                .map(|t| {
+                    json!({
+                        "TaskExecutionId": t.id, "ExecutionId": t.execution_id, "TaskName": t.task_name, "TaskAction": t.task_action,
+                        "Status": t.status, "StatusMessage": t.status_message, "Properties": t.properties.clone().unwrap_or_default(),
+                        "Outputs": t.outputs.clone().unwrap_or_default(), "LoopItem": t.loop_item, "LoopBatchNumber": t.loop_batch_number,
+                        "ParentTaskExecutionId": t.parent_task_execution_id, "ChildExecutionId": t.child_execution_id,
+                        "StartDate": time(t.start_ms), "EndDate": time(t.end_ms),
+                    })
+                })
+                .collect();
+            print(output, &["TaskExecutionId", "TaskName", "TaskAction", "Status", "LoopItem", "StatusMessage"], rows, json);
+        }
+        ExecutionCommand::Logs { id, task_execution_id } => {
+            existing(store, &id).await?;
+            let logs = store.logs(&id, task_execution_id.as_deref()).await?;
+            let rows = logs.iter().map(|l| vec![time(Some(l.ts_ms)), l.task_execution_id.clone().unwrap_or_default(), l.message.clone()]).collect();
+            let json = logs
+                .iter()
+                .map(|l| json!({"Timestamp": time(Some(l.ts_ms)), "TaskExecutionId": l.task_execution_id, "LogType": l.log_type, "Message": l.message}))
+                .collect();
+            print(output, &["Timestamp", "TaskExecutionId", "Message"], rows, json);
+        }
+        ExecutionCommand::Cancel { id, worker } => return deliver(store, &id, Event::Cancel, &worker).await,
+        ExecutionCommand::Notify { id, notify_type, task, status, note, worker } => {
+            let kind = NotifyType::parse(&notify_type).with_context(|| format!("unknown NotifyType {notify_type}"))?;
+            let execution_status = match status {
+                Some(s) => Some(ExecutionStatus::parse(&s).with_context(|| format!("unknown ExecutionStatus {s}"))?),
+                None => None,
+            };
+            let notify = Notify { notify_type: kind, task_name: task, task_execution_id: None, execution_status, note };
+            return deliver(store, &id, Event::Notify(notify), &worker).await;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn existing(store: &SqliteStore, id: &str) -> anyhow::Result<ExecutionRecord> {
+    store.execution(id).await?.with_context(|| format!("EntityNotExists.Execution: execution {id} does not exist"))
+}
+
+/// Queues the event, then applies it here unless another process works on the data directory.
+async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs) -> anyhow::Result<ExitCode> {
+    let record = existing(store, id).await?;
+    if ExecutionStatus::parse(&record.status).is_some_and(ExecutionStatus::is_final) {
+        bail!("IncorrectExecutionStatus: execution {id} is already {}", record.status);
+    }
+    let payload = serde_json::to_string(&event)?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    store.push(NewInboxEvent { execution_id: id.to_owned(), payload, created_ms: now }).await?;
+    match take_over(store).await {
+        Ok(_lock) => {
+            let mut worker = worker(store, args);
+            let status = worker.settle(id).await?;
+            report(store, id, status).await
+        }
+        Err(error) if matches!(error.downcast_ref::<StoreError>(), Some(StoreError::Busy(_))) => {
+            println!("queued for the oos process that runs executions on this data directory");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn execution_json(r: &ExecutionRecord) -> Value {
+    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    json!({
+        "ExecutionId": r.id, "TemplateName": r.template_name, "TemplateVersion": r.template_version, "Mode": r.mode,
+        "Status": r.status, "StatusMessage": r.status_message, "Parameters": parse(&r.parameters),
+        "Outputs": r.outputs.as_deref().map(parse).unwrap_or(json!({})), "ParentExecutionId": r.parent_execution_id,
+        "CreateDate": time(Some(r.created_ms)), "StartDate": time(r.start_ms), "EndDate": time(r.end_ms), "UpdateDate": time(Some(r.updated_ms)),
+    })
+}
+
+/// OOS date format: `2019-05-16T10:26:14Z`.
+fn time(ms: Option<i64>) -> String {
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn print(output: Output, header: &[&str], rows: Vec<Vec<String>>, json: Vec<Value>) {
+    match output {
+        Output::Json => {
+            let value = if json.len() == 1 && header == ["Field", "Value"] { json[0].clone() } else { Value::Array(json) };
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        }
+        Output::Table => {
+            let mut table = Table::new();
+            table.set_header(header.to_vec());
+            for row in rows {
+                table.add_row(row);
+            }
+            println!("{table}");
+        }
+    }
+}

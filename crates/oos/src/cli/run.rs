@@ -1,0 +1,214 @@
+//! `oos run TEMPLATE -p Key=Value …`: runs a template in-process on the embedded store of a data
+//! directory, with a live per-task progress display on stderr, then prints outputs and the id.
+//! Also the pieces `oos execution` shares: the data directory, the store, a worker.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
+use oos_cloud::{CloudClient, CloudConfig, CredentialChain};
+use oos_engine::runtime::{Library, RuntimeConfig, StartRequest, Worker};
+use oos_engine::{EngineConfig, Execution, ExecutionStatus, Mode, TaskStatus};
+use oos_store::sqlite::{Durability, WorkerLock};
+use oos_store::{ExecutionStore, SqliteStore};
+use serde_json::{Map, Value};
+
+/// Where executions live: `--data-dir`, else `$OOS_DATA_DIR`, else `./.oos`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataDirArgs {
+    /// Data directory of the embedded store [env: OOS_DATA_DIR] [default: ./.oos]
+    #[arg(long, env = "OOS_DATA_DIR", default_value = ".oos", global = true)]
+    pub data_dir: PathBuf,
+}
+
+/// How a worker reaches the cloud and finds child templates.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkerArgs {
+    /// Send every cloud call to this URL (e.g. the emulator: http://127.0.0.1:8081).
+    #[arg(long, env = "OOS_CLOUD_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// Region of the execution (`ACS::RegionId`).
+    #[arg(long, env = "OOS_REGION_ID", default_value = "cn-hangzhou")]
+    pub region: String,
+    /// Directories of templates for ACS::Template and product actions (`<Name>.yml|yaml|json`).
+    #[arg(long = "library")]
+    pub libraries: Vec<PathBuf>,
+    /// Largest Loop.Items list accepted.
+    #[arg(long, default_value_t = 1000)]
+    pub max_loop_items: usize,
+}
+
+/// Run a template in-process and print its outputs.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Template file (YAML or JSON).
+    template: PathBuf,
+    /// Parameter as Key=Value (values starting with `[`, `{` are JSON); repeatable.
+    #[arg(short = 'p', long = "parameter")]
+    parameters: Vec<String>,
+    /// Automatic, FailurePause or Debug.
+    #[arg(long, default_value = "Automatic")]
+    mode: String,
+    #[command(flatten)]
+    data: DataDirArgs,
+    #[command(flatten)]
+    worker: WorkerArgs,
+}
+
+/// The store of a data directory, opened for reading and writing.
+pub async fn open_store(data: &DataDirArgs) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&data.data_dir, Durability::Normal)
+        .await
+        .with_context(|| format!("opening data directory {}", data.data_dir.display()))
+}
+
+/// Takes the data directory over as its only worker: the lock, and the leases of dead processes.
+pub async fn take_over(store: &SqliteStore) -> anyhow::Result<WorkerLock> {
+    let lock = store.try_worker_lock()?;
+    store.release_stale_leases(&lock).await?;
+    Ok(lock)
+}
+
+/// A cloud that is not configured: every call fails with the reason.
+struct NoCloud(String);
+
+#[async_trait::async_trait]
+impl CloudApi for NoCloud {
+    async fn call(&self, call: &ApiCall) -> Result<Value, CloudError> {
+        Err(CloudError {
+            code: "MissingCredentials".into(),
+            message: format!("task {}: cannot call {}.{}: {}", call.task_name, call.service, call.api, self.0),
+            http_status: None,
+            request_id: None,
+        })
+    }
+}
+
+/// A worker on `store` with the product's actions.
+pub fn worker(store: &SqliteStore, args: &WorkerArgs) -> Worker {
+    let mut config = CloudConfig { default_region: Some(args.region.clone()), ..CloudConfig::default() };
+    if let Some(endpoint) = &args.endpoint {
+        config = config.with_sandbox(endpoint.clone());
+    }
+    let cloud: Arc<dyn CloudApi> = match CloudClient::from_chain(config, &CredentialChain::from_process(None)) {
+        Ok(client) => Arc::new(client),
+        Err(error) => Arc::new(NoCloud(error.to_string())),
+    };
+    let library = Library::new(Some(Arc::new(store.clone())), &args.libraries);
+    let engine = EngineConfig { max_loop_items: args.max_loop_items, region_id: args.region.clone(), ..EngineConfig::default() };
+    Worker::new(
+        Arc::new(store.clone()),
+        Arc::new(Executors::new(cloud)),
+        Arc::new(library),
+        RuntimeConfig { engine, ..RuntimeConfig::default() },
+    )
+}
+
+pub fn parse_parameters(raw: &[String]) -> anyhow::Result<Map<String, Value>> {
+    raw.iter()
+        .map(|item| {
+            let (key, value) = item.split_once('=').with_context(|| format!("parameter `{item}` is not Key=Value"))?;
+            let value = if value.trim_start().starts_with(['[', '{']) {
+                serde_json::from_str(value).with_context(|| format!("parameter `{key}` is not valid JSON"))?
+            } else {
+                Value::String(value.to_owned())
+            };
+            Ok((key.to_owned(), value))
+        })
+        .collect()
+}
+
+/// Runs the template and prints its outputs (stdout) and the execution id.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.template).with_context(|| format!("reading {}", args.template.display()))?;
+    let mode = Mode::parse(&args.mode).with_context(|| format!("unknown mode {}; use Automatic, FailurePause or Debug", args.mode))?;
+    let parameters = parse_parameters(&args.parameters)?;
+    let name = template_name(&args.template);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async move {
+        let store = open_store(&args.data).await?;
+        let _lock = take_over(&store).await?;
+        let mut worker = worker(&store, &args.worker);
+        let mut display = Display::new();
+        worker.set_observer(Box::new(move |exec| display.update(exec)));
+        let request = StartRequest {
+            template_name: name,
+            template_version: None,
+            template_content: text,
+            parameters,
+            mode,
+            description: String::new(),
+            region_id: Some(args.worker.region.clone()),
+        };
+        let id = worker.start(request).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let status = worker.settle(&id).await?;
+        let code = report(&store, &id, status).await?;
+        store.close().await;
+        Ok(code)
+    })
+}
+
+fn template_name(path: &Path) -> String {
+    path.file_stem().and_then(|s| s.to_str()).unwrap_or("template").to_owned()
+}
+
+/// Prints the outcome of a settled execution; the exit code says whether it succeeded.
+pub async fn report(store: &SqliteStore, id: &str, status: ExecutionStatus) -> anyhow::Result<ExitCode> {
+    let record = store.execution(id).await?.with_context(|| format!("execution {id} vanished"))?;
+    if let Some(outputs) = &record.outputs {
+        let outputs: Value = serde_json::from_str(outputs)?;
+        println!("{}", serde_json::to_string_pretty(&outputs)?);
+    }
+    println!("ExecutionId: {id}");
+    match status {
+        ExecutionStatus::Success => Ok(ExitCode::SUCCESS),
+        ExecutionStatus::Waiting => {
+            eprintln!("execution {id} is Waiting: continue it with `oos execution notify {id} <Approve|Reject|Resume|ExecuteTask|…>`");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => bail!("execution {id} {other}: {}", record.status_message),
+    }
+}
+
+/// Live per-task progress on stderr (hidden when stderr is not a terminal).
+struct Display {
+    bars: MultiProgress,
+    by_task: HashMap<String, ProgressBar>,
+}
+
+impl Display {
+    fn new() -> Self {
+        Self { bars: MultiProgress::new(), by_task: HashMap::new() }
+    }
+
+    fn update(&mut self, exec: &Execution) {
+        if exec.parent_execution_id.is_some() {
+            return;
+        }
+        for run in exec.tasks.iter().filter(|t| t.parent.is_none()) {
+            let bar = self.by_task.entry(run.id.clone()).or_insert_with(|| {
+                let bar = self.bars.add(ProgressBar::new(0));
+                bar.set_style(
+                    ProgressStyle::with_template("{prefix:>24} {msg:<10} {wide_bar} {pos}/{len}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                bar.set_prefix(run.name.clone());
+                bar
+            });
+            if let (Some(plan), Some(progress)) = (&run.state.loop_plan, &run.state.progress) {
+                bar.set_length(plan.items.len() as u64);
+                bar.set_position((progress.succeeded + progress.failed) as u64);
+            } else {
+                bar.set_length(1);
+                bar.set_position(u64::from(run.status.is_final()));
+            }
+            bar.set_message(run.status.to_string());
+            if run.status.is_final() && run.status != TaskStatus::Running {
+                bar.finish();
+            }
+        }
+    }
+}
