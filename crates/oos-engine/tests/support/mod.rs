@@ -1,5 +1,6 @@
 //! A virtual-time driver for the engine core: runs executions to quiescence, answering calls with a
 //! scripted responder, firing timers by jumping the clock, and starting children from a library.
+#![allow(dead_code, reason = "shared by several test crates, each using a part")]
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -16,6 +17,8 @@ pub struct Harness {
     pub now: i64,
     pub calls: Vec<Call>,
     pub config: EngineConfig,
+    /// Most loop iterations running at once, seen after any step.
+    pub max_running: usize,
     queue: VecDeque<(String, Event)>,
     timers: BTreeMap<(i64, u64), (String, Event)>,
     timer_seq: u64,
@@ -52,6 +55,7 @@ impl Harness {
             now: T0,
             calls: Vec::new(),
             config: EngineConfig::default(),
+            max_running: 0,
             queue: VecDeque::new(),
             timers: BTreeMap::new(),
             timer_seq: 0,
@@ -99,6 +103,8 @@ impl Harness {
                 let Some(execution) = self.executions.get_mut(&id) else { continue };
                 let effects = step(execution, event, self.now, &self.config);
                 execution.take_changes();
+                let running = execution.tasks.iter().filter(|t| t.parent.is_some() && t.status == oos_engine::TaskStatus::Running).count();
+                self.max_running = self.max_running.max(running);
                 for effect in effects {
                     self.apply(&id, effect);
                 }
