@@ -4,7 +4,7 @@
 use oos_acs::{AcsError, RpcRequest};
 use serde_json::{Value, json};
 
-use super::params::{Ctx, PageLimits, check_dry_run, id_list, list_body, matches_tags, paginate, tag_list, tags_json};
+use super::params::{Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body, matches_tags, paginate, tag_list, tags_json};
 use crate::errors::{OPERATION_DENIED_DELETION_PROTECTION, incorrect_instance_status, instance_not_found};
 use crate::model::{Instance, instance_status as status};
 use crate::provision::{InstanceSpec, create_instance};
@@ -70,9 +70,17 @@ pub fn instance_json(instance: &Instance, cloud: &Cloud) -> Value {
     })
 }
 
-fn text_filter(request: &RpcRequest, name: &str, actual: &str) -> bool {
-    request.get(name).is_none_or(|wanted| wanted == actual)
-}
+const INSTANCE_FIELDS: [Field<Instance>; 9] = [
+    ("Status", |instance| &instance.status),
+    ("ZoneId", |instance| &instance.zone_id),
+    ("InstanceType", |instance| &instance.instance_type),
+    ("VpcId", |instance| &instance.vpc_id),
+    ("VSwitchId", |instance| &instance.vswitch_id),
+    ("ImageId", |instance| &instance.image_id),
+    ("InstanceChargeType", |instance| &instance.instance_charge_type),
+    ("ResourceGroupId", |instance| &instance.resource_group_id),
+    ("KeyPairName", |instance| &instance.key_pair_name),
+];
 
 fn json_strings(request: &RpcRequest, name: &str) -> Result<Option<Vec<String>>, AcsError> {
     request.json::<Vec<String>>(name)
@@ -87,6 +95,8 @@ pub fn describe_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) ->
     let public_ips = json_strings(request, "PublicIpAddresses")?;
     let eip_ips = json_strings(request, "EipAddresses")?;
     let name_pattern = request.get("InstanceName").map(|name| name.replace('*', ""));
+    let fields = FieldFilters::new(request, &INSTANCE_FIELDS);
+    let security_group = request.get("SecurityGroupId");
     let selected: Vec<&Instance> = cloud
         .instances
         .values()
@@ -94,17 +104,8 @@ pub fn describe_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) ->
         .filter(|instance| ids.as_ref().is_none_or(|ids| ids.contains(&instance.instance_id)))
         .filter(|instance| matches_tags(&instance.tags, &tags))
         .filter(|instance| name_pattern.as_ref().is_none_or(|name| instance.instance_name.contains(name.as_str())))
-        .filter(|instance| {
-            text_filter(request, "Status", &instance.status)
-                && text_filter(request, "ZoneId", &instance.zone_id)
-                && text_filter(request, "InstanceType", &instance.instance_type)
-                && text_filter(request, "VpcId", &instance.vpc_id)
-                && text_filter(request, "VSwitchId", &instance.vswitch_id)
-                && text_filter(request, "ImageId", &instance.image_id)
-                && text_filter(request, "InstanceChargeType", &instance.instance_charge_type)
-                && text_filter(request, "ResourceGroupId", &instance.resource_group_id)
-                && request.get("SecurityGroupId").is_none_or(|group| instance.security_group_ids.iter().any(|id| id == group))
-        })
+        .filter(|instance| fields.matches(instance))
+        .filter(|instance| security_group.is_none_or(|group| instance.security_group_ids.iter().any(|id| id == group)))
         .filter(|instance| private_ips.as_ref().is_none_or(|ips| ips.contains(&instance.private_ip)))
         .filter(|instance| public_ips.as_ref().is_none_or(|ips| instance.public_ips.iter().any(|ip| ips.contains(ip))))
         .filter(|instance| {
@@ -125,12 +126,13 @@ pub fn describe_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) ->
 pub fn describe_instance_status(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let ids = request.repeated("InstanceId");
+    let zone = FieldFilters::new(request, &INSTANCE_FIELDS[1..2]);
     let selected: Vec<Value> = cloud
         .instances
         .values()
         .filter(|instance| instance.region_id == region)
         .filter(|instance| ids.is_empty() || ids.contains(&instance.instance_id))
-        .filter(|instance| text_filter(request, "ZoneId", &instance.zone_id))
+        .filter(|instance| zone.matches(instance))
         .map(|instance| json!({"InstanceId": instance.instance_id, "Status": instance.status}))
         .collect();
     let (page, paging) = paginate(request, selected, PageLimits { default_size: 10, max_size: 50, token_paging: false })?;

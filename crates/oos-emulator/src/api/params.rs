@@ -142,3 +142,24 @@ pub fn list_body(wrapper: &str, item: &str, items: Vec<Value>, paging: Map<Strin
     body.insert(wrapper.into(), json!({ item: items }));
     Value::Object(body)
 }
+
+/// A text field of a resource that a Describe action filters on by equality.
+pub type Field<T> = (&'static str, fn(&T) -> &str);
+
+/// The equality filters a request sets, looked up once per request (`all` matches anything).
+pub struct FieldFilters<'a, T> {
+    active: Vec<(&'a str, fn(&T) -> &str)>,
+}
+
+impl<'a, T> FieldFilters<'a, T> {
+    /// The filters among `fields` that `request` sets.
+    pub fn new(request: &'a RpcRequest, fields: &[Field<T>]) -> Self {
+        let active = fields.iter().filter_map(|(name, get)| request.get(name).filter(|wanted| *wanted != "all").map(|wanted| (wanted, *get))).collect();
+        Self { active }
+    }
+
+    /// True when `item` passes every filter.
+    pub fn matches(&self, item: &T) -> bool {
+        self.active.iter().all(|(wanted, get)| get(item) == *wanted)
+    }
+}

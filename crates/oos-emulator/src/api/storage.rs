@@ -4,7 +4,7 @@ use oos_acs::{AcsError, ErrorCode, RpcRequest};
 use serde_json::{Value, json};
 
 use super::instances::require_instance;
-use super::params::{Ctx, PageLimits, check_dry_run, id_list, list_body, matches_tags, paginate, tag_list, tags_json};
+use super::params::{Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body, matches_tags, paginate, tag_list, tags_json};
 use crate::errors::{INCORRECT_DISK_STATUS, INVALID_SNAPSHOT_ID_NOT_FOUND, incorrect_instance_status, not_found};
 use crate::model::{Disk, Snapshot, Tags, instance_status};
 use crate::state::{Cloud, new_id, utc_time};
@@ -53,30 +53,35 @@ fn disk<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Disk, AcsError> {
     cloud.disks.get(id).ok_or_else(|| not_found(ErrorCode::INVALID_DISK_ID_NOT_FOUND, "DiskId", id))
 }
 
-fn filter(request: &RpcRequest, name: &str, actual: &str) -> bool {
-    request.get(name).is_none_or(|wanted| wanted == actual || wanted == "all")
-}
+const DISK_FIELDS: [Field<Disk>; 7] = [
+    ("InstanceId", |disk| &disk.instance_id),
+    ("DiskType", |disk| &disk.disk_type),
+    ("Category", |disk| &disk.category),
+    ("Status", |disk| &disk.status),
+    ("ZoneId", |disk| &disk.zone_id),
+    ("DiskName", |disk| &disk.disk_name),
+    ("SnapshotId", |disk| &disk.source_snapshot_id),
+];
+
+const SNAPSHOT_FIELDS: [Field<Snapshot>; 3] = [
+    ("DiskId", |snapshot| &snapshot.source_disk_id),
+    ("Status", |snapshot| &snapshot.status),
+    ("SnapshotName", |snapshot| &snapshot.snapshot_name),
+];
 
 /// DescribeDisks: DiskIds, InstanceId, DiskType, Category, Status, ZoneId, Tag.N, paging.
 pub fn describe_disks(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let ids = id_list(request, "DiskIds", "DiskId")?;
     let tags = tag_list(request)?;
+    let fields = FieldFilters::new(request, &DISK_FIELDS);
     let selected: Vec<Value> = cloud
         .disks
         .values()
         .filter(|disk| disk.region_id == region)
         .filter(|disk| ids.as_ref().is_none_or(|ids| ids.contains(&disk.disk_id)))
         .filter(|disk| matches_tags(&disk.tags, &tags))
-        .filter(|disk| {
-            filter(request, "InstanceId", &disk.instance_id)
-                && filter(request, "DiskType", &disk.disk_type)
-                && filter(request, "Category", &disk.category)
-                && filter(request, "Status", &disk.status)
-                && filter(request, "ZoneId", &disk.zone_id)
-                && filter(request, "DiskName", &disk.disk_name)
-                && filter(request, "SnapshotId", &disk.source_snapshot_id)
-        })
+        .filter(|disk| fields.matches(disk))
         .map(disk_json)
         .collect();
     check_dry_run(request)?;
@@ -272,17 +277,14 @@ pub fn describe_snapshots(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) ->
     let region = ctx.region(cloud, request)?;
     let ids = id_list(request, "SnapshotIds", "SnapshotId")?;
     let tags = tag_list(request)?;
+    let fields = FieldFilters::new(request, &SNAPSHOT_FIELDS);
     let selected: Vec<Value> = cloud
         .snapshots
         .values()
         .filter(|snapshot| snapshot.region_id == region)
         .filter(|snapshot| ids.as_ref().is_none_or(|ids| ids.contains(&snapshot.snapshot_id)))
         .filter(|snapshot| matches_tags(&snapshot.tags, &tags))
-        .filter(|snapshot| {
-            filter(request, "DiskId", &snapshot.source_disk_id)
-                && filter(request, "Status", &snapshot.status)
-                && filter(request, "SnapshotName", &snapshot.snapshot_name)
-        })
+        .filter(|snapshot| fields.matches(snapshot))
         .map(snapshot_json)
         .collect();
     let (page, paging) = paginate(request, selected, LIMITS)?;
