@@ -2,8 +2,7 @@
 
 mod api;
 mod emulator;
-mod execution;
-mod run;
+mod iam;
 
 use std::process::ExitCode;
 
@@ -25,10 +24,8 @@ enum Command {
     Api(api::ApiArgs),
     /// Serve a local ECS-compatible cloud (instances, disks, snapshots, images, security groups, EIPs).
     Emulator(emulator::EmulatorArgs),
-    /// Run a template in-process on the embedded store: `oos run TEMPLATE -p Key=Value …`.
-    Run(run::RunArgs),
-    /// Inspect and steer executions: `oos execution list|show|tasks|logs|cancel|notify`.
-    Execution(execution::ExecutionArgs),
+    /// Offline RAM-style policy tools: `oos iam policy validate|simulate|generate`, `oos iam action`.
+    Iam(iam::IamArgs),
 }
 
 /// Runs one parsed command line and turns its outcome into the process exit code.
@@ -42,11 +39,7 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }),
-        Command::Run(args) => run::run(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }),
-        Command::Execution(args) => execution::run(args).unwrap_or_else(|error| {
+        Command::Iam(args) => iam::run(args).unwrap_or_else(|error| {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }),
