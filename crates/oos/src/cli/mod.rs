@@ -3,6 +3,8 @@
 mod api;
 mod emulator;
 mod iam;
+mod execution;
+mod run;
 
 use std::process::ExitCode;
 
@@ -26,6 +28,10 @@ enum Command {
     Emulator(emulator::EmulatorArgs),
     /// Offline RAM-style policy tools: `oos iam policy validate|simulate|generate`, `oos iam action`.
     Iam(iam::IamArgs),
+    /// Run a template in-process on the embedded store: `oos run TEMPLATE -p Key=Value …`.
+    Run(run::RunArgs),
+    /// Inspect and steer executions: `oos execution list|show|tasks|logs|cancel|notify`.
+    Execution(execution::ExecutionArgs),
 }
 
 /// Runs one parsed command line and turns its outcome into the process exit code.
@@ -40,6 +46,14 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }),
         Command::Iam(args) => iam::run(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }),
+        Command::Run(args) => run::run(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }),
+        Command::Execution(args) => execution::run(args).unwrap_or_else(|error| {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }),
