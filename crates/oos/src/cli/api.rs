@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use oos_actions::CloudApi;
 use oos_cloud::{CloudClient, CloudConfig, CredentialChain, SignatureScheme, simple_call};
-use serde_json::{Map, Value};
 
 /// Call one Alibaba Cloud OpenAPI (or the emulator with --endpoint).
 #[derive(Debug, clap::Args)]
@@ -36,7 +35,7 @@ pub struct ApiArgs {
 
 /// Runs the call and prints the response (or the error with its code) as JSON.
 pub fn run(args: ApiArgs) -> anyhow::Result<ExitCode> {
-    let parameters = parse_parameters(&args.parameters)?;
+    let parameters = super::run::parse_parameters(&args.parameters)?;
     let mut config = CloudConfig { default_region: args.region.clone(), ..CloudConfig::default() };
     if let Some(endpoint) = &args.endpoint {
         config = config.with_sandbox(endpoint.clone());
@@ -64,18 +63,4 @@ pub fn run(args: ApiArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
-}
-
-fn parse_parameters(raw: &[String]) -> anyhow::Result<Map<String, Value>> {
-    raw.iter()
-        .map(|item| {
-            let (key, value) = item.split_once('=').with_context(|| format!("parameter `{item}` is not Key=Value"))?;
-            let value = if value.trim_start().starts_with(['[', '{']) {
-                serde_json::from_str(value).with_context(|| format!("parameter `{key}` is not valid JSON"))?
-            } else {
-                Value::String(value.to_owned())
-            };
-            Ok((key.to_owned(), value))
-        })
-        .collect()
 }
