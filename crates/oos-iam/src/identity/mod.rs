@@ -10,6 +10,12 @@ use crate::policy::PolicyType;
 
 pub use store::{IdentityStore, MemoryIdentityStore, Record, Table};
 
+/// A record policies can be attached to (users, groups, roles).
+pub trait PolicyHolder: Record {
+    fn policies_mut(&mut self) -> &mut Vec<PolicyRef>;
+    fn policies(&self) -> &[PolicyRef];
+}
+
 /// Who a request or an execution acts as.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Principal {
@@ -145,3 +151,20 @@ record!(Group, EntityKind::Group, name);
 record!(Role, EntityKind::Role, name);
 record!(CustomPolicy, EntityKind::Policy, name);
 record!(AccessKeyRecord, EntityKind::AccessKey, id);
+
+macro_rules! policy_holder {
+    ($type:ty) => {
+        impl PolicyHolder for $type {
+            fn policies_mut(&mut self) -> &mut Vec<PolicyRef> {
+                &mut self.policies
+            }
+            fn policies(&self) -> &[PolicyRef] {
+                &self.policies
+            }
+        }
+    };
+}
+
+policy_holder!(User);
+policy_holder!(Group);
+policy_holder!(Role);

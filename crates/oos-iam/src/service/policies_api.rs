@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Iam, now, validate_name};
 use crate::error::{EntityKind, IamError};
 use crate::identity::{
-    CustomPolicy, Group, IdentityStore, PolicyRef, Principal, Role, Table, User,
+    CustomPolicy, Group, IdentityStore, PolicyHolder, PolicyRef, Principal, Role, Table, User,
 };
 use crate::policy::{Policy, PolicyType};
 use crate::system_policies::{SYSTEM_POLICIES, system_policy};
@@ -118,25 +118,9 @@ impl<S: IdentityStore> Iam<S> {
         }
         self.fetch::<CustomPolicy>(name).await?;
         let reference = PolicyRef::custom(name);
-        let users = self
-            .list_users()
-            .await?
-            .into_iter()
-            .filter(|u| u.policies.contains(&reference))
-            .map(|u| format!("user {}", u.name));
-        let groups = self
-            .list_groups()
-            .await?
-            .into_iter()
-            .filter(|g| g.policies.contains(&reference))
-            .map(|g| format!("group {}", g.name));
-        let roles = self
-            .list_roles()
-            .await?
-            .into_iter()
-            .filter(|r| r.policies.contains(&reference))
-            .map(|r| format!("role {}", r.name));
-        let holders: Vec<String> = users.chain(groups).chain(roles).collect();
+        let mut holders = self.holders_of::<User>(&reference).await?;
+        holders.extend(self.holders_of::<Group>(&reference).await?);
+        holders.extend(self.holders_of::<Role>(&reference).await?);
         if !holders.is_empty() {
             let reason = format!("it is attached to {}", holders.join(", "));
             return Err(IamError::DeleteConflict {
@@ -195,33 +179,45 @@ impl<S: IdentityStore> Iam<S> {
         target: &AttachTarget,
         edit: impl FnOnce(&mut Vec<PolicyRef>) -> bool,
     ) -> Result<(), IamError> {
-        let not_attached = || IamError::NotFound {
-            kind: EntityKind::Policy,
-            name: String::new(),
-        };
         match target {
-            AttachTarget::User(name) => {
-                let mut record: User = self.fetch(name).await?;
-                if !edit(&mut record.policies) {
-                    return Err(not_attached());
-                }
-                self.save(record).await
-            }
-            AttachTarget::Group(name) => {
-                let mut record: Group = self.fetch(name).await?;
-                if !edit(&mut record.policies) {
-                    return Err(not_attached());
-                }
-                self.save(record).await
-            }
-            AttachTarget::Role(name) => {
-                let mut record: Role = self.fetch(name).await?;
-                if !edit(&mut record.policies) {
-                    return Err(not_attached());
-                }
-                self.save(record).await
-            }
+            AttachTarget::User(name) => self.edit_policies::<User>(name, edit).await,
+            AttachTarget::Group(name) => self.edit_policies::<Group>(name, edit).await,
+            AttachTarget::Role(name) => self.edit_policies::<Role>(name, edit).await,
         }
+    }
+
+    async fn edit_policies<T: PolicyHolder>(
+        &self,
+        name: &str,
+        edit: impl FnOnce(&mut Vec<PolicyRef>) -> bool,
+    ) -> Result<(), IamError>
+    where
+        S: Table<T>,
+    {
+        let mut record: T = self.fetch(name).await?;
+        if !edit(record.policies_mut()) {
+            let kind = EntityKind::Policy;
+            return Err(IamError::NotFound {
+                kind,
+                name: String::new(),
+            });
+        }
+        self.save(record).await
+    }
+
+    /// `"<kind> <name>"` of every record of type `T` that `reference` is attached to.
+    async fn holders_of<T: PolicyHolder>(
+        &self,
+        reference: &PolicyRef,
+    ) -> Result<Vec<String>, IamError>
+    where
+        S: Table<T>,
+    {
+        let records = Table::<T>::list(&self.store).await?;
+        let holders = records.iter().filter(|r| r.policies().contains(reference));
+        Ok(holders
+            .map(|r| format!("{} {}", T::KIND.to_string().to_lowercase(), r.key()))
+            .collect())
     }
 
     /// The policies that govern `principal`: a user's own plus its groups'; a role's own; none for root
