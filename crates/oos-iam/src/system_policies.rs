@@ -1,6 +1,6 @@
 //! Built-in (system) policies, named as in Alibaba Cloud RAM.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use crate::policy::{Policy, PolicyType};
 
@@ -45,17 +45,18 @@ pub const SYSTEM_POLICIES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-static PARSED: LazyLock<Vec<Policy>> = LazyLock::new(|| {
+static PARSED: LazyLock<Vec<Arc<Policy>>> = LazyLock::new(|| {
     SYSTEM_POLICIES
         .iter()
         .map(|(name, _, document)| {
             Policy::parse(name, PolicyType::System, document)
+                .map(Arc::new)
                 .unwrap_or_else(|e| panic!("system policy {name} is invalid: {e}"))
         })
         .collect()
 });
 
 /// The parsed system policy called `name` (exact match).
-pub fn system_policy(name: &str) -> Option<&'static Policy> {
-    PARSED.iter().find(|p| p.name == name)
+pub fn system_policy(name: &str) -> Option<Arc<Policy>> {
+    PARSED.iter().find(|p| p.name == name).cloned()
 }

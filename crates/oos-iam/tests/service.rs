@@ -81,7 +81,7 @@ async fn user_and_group_policies_combine() {
         .await
         .unwrap()
         .into_iter()
-        .map(|p| p.name)
+        .map(|p| p.name.clone())
         .collect();
     assert_eq!(names, ["deny-delete", "AliyunOOSFullAccess"]);
 
@@ -465,5 +465,48 @@ async fn access_keys_are_shown_once_stored_sealed_and_resolvable() {
     assert_eq!(
         iam.resolve_access_key(&root.id).await.unwrap().0,
         Principal::Root
+    );
+}
+
+#[tokio::test]
+async fn updated_policy_documents_take_effect_at_once() {
+    let iam = iam();
+    iam.create_user("hank", "").await.unwrap();
+    let allow = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oos:GetTemplate","Resource":"*"}]}"#;
+    iam.create_policy("reader", allow, "").await.unwrap();
+    iam.attach_policy(
+        &AttachTarget::User("hank".into()),
+        &PolicyRef::custom("reader"),
+    )
+    .await
+    .unwrap();
+    let hank = Principal::User("hank".into());
+    assert!(
+        iam.authorize(&hank, &request("oos:GetTemplate", TEMPLATE))
+            .await
+            .unwrap()
+            .allowed
+    );
+    let narrowed = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oos:GetTemplate","Resource":"acs:oos:*:*:template/other"}]}"#;
+    iam.update_policy_document("reader", narrowed)
+        .await
+        .unwrap();
+    assert!(
+        !iam.authorize(&hank, &request("oos:GetTemplate", TEMPLATE))
+            .await
+            .unwrap()
+            .allowed
+    );
+    let invalid = iam
+        .update_policy_document("reader", r#"{"Version":"1","Statement":[{}]}"#)
+        .await
+        .unwrap_err();
+    assert_eq!(invalid.code(), "InvalidPolicyDocument.Effect");
+    assert_eq!(
+        iam.update_policy_document("AliyunOOSFullAccess", allow)
+            .await
+            .unwrap_err()
+            .code(),
+        "InvalidParameter.PolicyType"
     );
 }

@@ -10,7 +10,7 @@ use crate::error::IamError;
 use crate::evaluate::{AuthzRequest, Context, Decision, evaluate, keys};
 use crate::identity::{IdentityStore, Principal, Role};
 use crate::oos_actions::{RequestParams, oos_action_authz};
-use crate::policy::{TrustPolicy, TrustedPrincipal};
+use crate::policy::{Policy, TrustPolicy, TrustedPrincipal};
 
 impl<S: IdentityStore> Iam<S> {
     /// Evaluates `request` for `principal` (root is always allowed, without policies).
@@ -23,7 +23,7 @@ impl<S: IdentityStore> Iam<S> {
             return Ok(Decision::account_root());
         }
         let policies = self.effective_policies(principal).await?;
-        let borrowed: Vec<_> = policies.iter().collect();
+        let borrowed: Vec<&Policy> = policies.iter().map(|p| p.as_ref()).collect();
         Ok(evaluate(&borrowed, request))
     }
 

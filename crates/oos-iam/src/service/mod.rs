@@ -6,11 +6,15 @@ mod authorize;
 mod entities;
 pub mod policies_api;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use jiff::Timestamp;
 
 use crate::envelope::MasterKey;
 use crate::error::{EntityKind, IamError, StoreError};
 use crate::identity::{Record, Table};
+use crate::policy::Policy;
 
 pub use entities::oos_trust_policy;
 
@@ -27,6 +31,8 @@ pub struct Iam<S> {
     account: String,
     store: S,
     master_key: MasterKey,
+    /// Custom policy name → (document text, parsed policy): parsing is skipped while the text is unchanged.
+    parsed_custom: Mutex<HashMap<String, (String, Arc<Policy>)>>,
 }
 
 impl<S> Iam<S> {
@@ -36,6 +42,7 @@ impl<S> Iam<S> {
             account: account.into(),
             store,
             master_key,
+            parsed_custom: Mutex::default(),
         }
     }
 

@@ -1,5 +1,7 @@
 //! Custom policies, attachments, and the effective policies of a principal.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::{Iam, now, validate_name};
@@ -69,24 +71,29 @@ impl<S: IdentityStore> Iam<S> {
         self.save(record).await
     }
 
-    /// The parsed policy `policy` refers to.
-    pub async fn get_policy(&self, policy: &PolicyRef) -> Result<Policy, IamError> {
+    /// The parsed policy `policy` refers to. Custom documents are read from the store every time (so an
+    /// update takes effect at once) and parsed only when their text changed.
+    pub async fn get_policy(&self, policy: &PolicyRef) -> Result<Arc<Policy>, IamError> {
         match policy.policy_type {
-            PolicyType::System => {
-                system_policy(&policy.name)
-                    .cloned()
-                    .ok_or_else(|| IamError::NotFound {
-                        kind: EntityKind::Policy,
-                        name: policy.name.clone(),
-                    })
-            }
+            PolicyType::System => system_policy(&policy.name).ok_or_else(|| IamError::NotFound {
+                kind: EntityKind::Policy,
+                name: policy.name.clone(),
+            }),
             PolicyType::Custom => {
                 let record: CustomPolicy = self.fetch(&policy.name).await?;
-                Ok(Policy::parse(
+                let mut cache = self.parsed_custom.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some((document, parsed)) = cache.get(&record.name)
+                    && *document == record.document
+                {
+                    return Ok(Arc::clone(parsed));
+                }
+                let parsed = Arc::new(Policy::parse(
                     &record.name,
                     PolicyType::Custom,
                     &record.document,
-                )?)
+                )?);
+                cache.insert(record.name, (record.document, Arc::clone(&parsed)));
+                Ok(parsed)
             }
         }
     }
@@ -222,7 +229,10 @@ impl<S: IdentityStore> Iam<S> {
 
     /// The policies that govern `principal`: a user's own plus its groups'; a role's own; none for root
     /// (root is never evaluated against policies). Each policy appears once.
-    pub async fn effective_policies(&self, principal: &Principal) -> Result<Vec<Policy>, IamError> {
+    pub async fn effective_policies(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<Arc<Policy>>, IamError> {
         let mut references: Vec<PolicyRef> = Vec::new();
         match principal {
             Principal::Root => {}
