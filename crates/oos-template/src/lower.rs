@@ -276,23 +276,24 @@ impl Lowerer<'_> {
         }
     }
 
-    fn template_output(&mut self, map: &Map<String, Value>, path: KeyPath) -> TemplateOutput {
-        self.warn_unknown_keys(map, &path, &["Type", "Value", "Description"], "output key");
+    /// An output definition `{Type, <value_key>}` (template outputs: `Value`; task outputs: `ValueSelector`).
+    fn typed_output(&mut self, map: &Map<String, Value>, path: KeyPath, value_key: &str, what: &str) -> (ValueType, Value) {
+        self.warn_unknown_keys(map, &path, &["Type", value_key, "Description"], "output key");
         let ty = self.value_type(map, &path, codes::OUTPUT_TYPE);
-        let value = map.get("Value").cloned().unwrap_or_else(|| {
-            self.error(codes::MISSING_KEY, path.clone(), "a template output needs a `Value`");
+        let value = map.get(value_key).cloned().unwrap_or_else(|| {
+            self.error(codes::MISSING_KEY, path.clone(), format!("a {what} output needs a `{value_key}`"));
             Value::Null
         });
+        (ty, value)
+    }
+
+    fn template_output(&mut self, map: &Map<String, Value>, path: KeyPath) -> TemplateOutput {
+        let (ty, value) = self.typed_output(map, path, "Value", "template");
         TemplateOutput { ty, value }
     }
 
     fn task_output(&mut self, map: &Map<String, Value>, path: KeyPath) -> TaskOutput {
-        self.warn_unknown_keys(map, &path, &["Type", "ValueSelector", "Description"], "output key");
-        let ty = self.value_type(map, &path, codes::OUTPUT_TYPE);
-        let value_selector = map.get("ValueSelector").cloned().unwrap_or_else(|| {
-            self.error(codes::MISSING_KEY, path.clone(), "a task output needs a `ValueSelector`");
-            Value::Null
-        });
+        let (ty, value_selector) = self.typed_output(map, path, "ValueSelector", "task");
         TaskOutput { ty, value_selector }
     }
 

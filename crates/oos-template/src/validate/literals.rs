@@ -79,11 +79,12 @@ pub(super) fn check_task_literals(template: &Template, out: &mut Vec<Diagnostic>
     }
 }
 
-/// Compiles a literal jq program (a string without `{{ }}`).
+/// Compiles a literal jq program (a string without `{{ }}`), through the shared program cache
+/// (compiling costs ~1.6 ms; templates share most selectors).
 fn check_jq(program: &Value, path: KeyPath, out: &mut Vec<Diagnostic>) {
     if let Value::String(source) = program
         && !source.contains("{{")
-        && let Err(error) = oos_expr::jq::Program::compile(source)
+        && let Err(error) = oos_expr::Evaluator::shared().jq_program(source)
     {
         out.push(Diagnostic::error(codes::JQ, path, error.message));
     }

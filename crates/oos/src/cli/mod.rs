@@ -2,9 +2,10 @@
 
 mod api;
 mod emulator;
-mod iam;
 mod execution;
+mod iam;
 mod run;
+mod template;
 
 use std::process::ExitCode;
 
@@ -32,6 +33,8 @@ enum Command {
     Run(run::RunArgs),
     /// Inspect and steer executions: `oos execution list|show|tasks|logs|cancel|notify`.
     Execution(execution::ExecutionArgs),
+    /// Work with template files: `oos template validate FILE...`.
+    Template(template::TemplateArgs),
 }
 
 /// Runs one parsed command line and turns its outcome into the process exit code.
@@ -54,6 +57,10 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }),
         Command::Execution(args) => execution::run(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }),
+        Command::Template(args) => template::run(args).unwrap_or_else(|error| {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }),

@@ -1,0 +1,98 @@
+//! `oos template …`: offline work on template files (validation with located diagnostics).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand, ValueEnum};
+use oos_template::{DirectoryLibrary, ParseOptions, TemplateLibrary, ValidateOptions, Validation, validate};
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    #[command(subcommand)]
+    command: TemplateCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplateCommand {
+    /// Validate template files (JSON or YAML) like ValidateTemplateContent; exit 1 on any error.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    /// `file:line:col: error[Code]: message (at Key.Path)`
+    Text,
+    /// One JSON document: per file its diagnostics, Parameters, Outputs and RamRole.
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Template files to validate.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Text)]
+    output: OutputFormat,
+    /// Directory of product-action templates (`ACS::<Product>::<Name>.yml`) to check product actions against.
+    #[arg(long, env = "OOS_TEMPLATE_LIBRARY")]
+    library: Option<PathBuf>,
+    /// Content size limit in bytes.
+    #[arg(long, default_value_t = oos_template::DEFAULT_MAX_BYTES)]
+    max_bytes: usize,
+}
+
+pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        TemplateCommand::Validate(args) => run_validate(&args),
+    }
+}
+
+fn run_validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+    let library = args
+        .library
+        .as_deref()
+        .map(|dir| DirectoryLibrary::load(dir).with_context(|| format!("reading template library {}", dir.display())))
+        .transpose()?;
+    let options = ValidateOptions {
+        parse: ParseOptions { max_bytes: args.max_bytes },
+        library: library.as_ref().map(|library| library as &dyn TemplateLibrary),
+    };
+    let mut failed = false;
+    let mut reports = Vec::new();
+    for file in &args.files {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let validation = validate(&text, &options);
+        failed |= validation.has_errors();
+        match args.output {
+            OutputFormat::Text => print_text(file, &validation),
+            OutputFormat::Json => reports.push(json_report(file, &validation)),
+        }
+    }
+    if let OutputFormat::Json = args.output {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn print_text(file: &Path, validation: &Validation) {
+    for diagnostic in &validation.diagnostics {
+        match (diagnostic.line, diagnostic.column) {
+            (Some(_), Some(_)) => println!("{}:{diagnostic}", file.display()),
+            _ => println!("{}: {diagnostic}", file.display()),
+        }
+    }
+    let errors = validation.errors().count();
+    let warnings = validation.warnings().count();
+    let verdict = if errors == 0 { "valid" } else { "invalid" };
+    println!("{}: {verdict} ({errors} errors, {warnings} warnings)", file.display());
+}
+
+fn json_report(file: &Path, validation: &Validation) -> serde_json::Value {
+    let mut report = serde_json::to_value(validation).unwrap_or_default();
+    if let Some(map) = report.as_object_mut() {
+        map.insert("File".to_owned(), file.display().to_string().into());
+        map.insert("Valid".to_owned(), (!validation.has_errors()).into());
+    }
+    report
+}
