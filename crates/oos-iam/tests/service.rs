@@ -461,10 +461,22 @@ async fn access_keys_are_shown_once_stored_sealed_and_resolvable() {
         "EntityNotExists.User"
     );
 
-    let root = iam.create_access_key(&KeyOwner::Root).await.unwrap();
+    let root = iam
+        .ensure_root_access_key()
+        .await
+        .unwrap()
+        .expect("first start creates the root key");
     assert_eq!(
         iam.resolve_access_key(&root.id).await.unwrap().0,
         Principal::Root
+    );
+    assert!(
+        iam.ensure_root_access_key().await.unwrap().is_none(),
+        "second start keeps the existing key"
+    );
+    assert_eq!(
+        iam.list_access_keys(&KeyOwner::Root).await.unwrap().len(),
+        1
     );
 }
 

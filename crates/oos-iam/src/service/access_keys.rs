@@ -38,6 +38,15 @@ impl<S: IdentityStore> Iam<S> {
         })
     }
 
+    /// First start: creates the root's AccessKey if the root has none (the server shows it once and writes
+    /// it to an owner-only file). `None` when the root already has a key.
+    pub async fn ensure_root_access_key(&self) -> Result<Option<NewAccessKey>, IamError> {
+        if self.list_access_keys(&KeyOwner::Root).await?.is_empty() {
+            return self.create_access_key(&KeyOwner::Root).await.map(Some);
+        }
+        Ok(None)
+    }
+
     /// The keys of `owner` (sealed secrets only).
     pub async fn list_access_keys(
         &self,
