@@ -38,7 +38,7 @@ fn matches_units<T: Copy + PartialEq>(pattern: &[T], text: &[T], star: T, any_on
     pattern[p..].iter().all(|&c| c == star)
 }
 
-/// [`matches`] ignoring case (Unicode lower-casing of both sides).
+/// [`matches()`] ignoring case (Unicode lower-casing of both sides).
 pub fn matches_ignore_case(pattern: &str, text: &str) -> bool {
     matches(&pattern.to_lowercase(), &text.to_lowercase())
 }

@@ -1,4 +1,4 @@
-//! `Iam`: the rules over an [`IdentityStore`]: names, limits, referential checks, policy resolution,
+//! `Iam`: the rules over an [`IdentityStore`](crate::identity::IdentityStore): names, limits, referential checks, policy resolution,
 //! authorization and AccessKeys. The server holds one `Iam` and calls it for every request.
 
 mod access_keys;
