@@ -20,8 +20,6 @@ pub enum AtomicAction {
     EventTrigger,
     AlarmTrigger,
     ExecuteHttpRequest,
-    /// Internal action of the CICD product actions (an authorised git repository URL).
-    GitCodeRepo,
 }
 
 /// The JSON shape a property literal must have (expressions are accepted for every shape).
@@ -183,15 +181,7 @@ const HTTP: [PropertySpec; 5] = [
     optional("Timeout", Shape::Number),
 ];
 
-const GIT_CODE_REPO: [PropertySpec; 5] = [
-    required("Platform", Shape::String),
-    optional("Owner", Shape::String),
-    optional("Organization", Shape::String),
-    required("Repository", Shape::String),
-    optional("Branch", Shape::String),
-];
-
-const ALL: [AtomicAction; 16] = [
+const ALL: [AtomicAction; 15] = [
     AtomicAction::ExecuteApi,
     AtomicAction::WaitFor,
     AtomicAction::CheckFor,
@@ -207,7 +197,6 @@ const ALL: [AtomicAction; 16] = [
     AtomicAction::EventTrigger,
     AtomicAction::AlarmTrigger,
     AtomicAction::ExecuteHttpRequest,
-    AtomicAction::GitCodeRepo,
 ];
 
 impl AtomicAction {
@@ -234,7 +223,6 @@ impl AtomicAction {
             AtomicAction::EventTrigger => "ACS::EventTrigger",
             AtomicAction::AlarmTrigger => "ACS::AlarmTrigger",
             AtomicAction::ExecuteHttpRequest => "ACS::ExecuteHttpRequest",
-            AtomicAction::GitCodeRepo => "ACS::GitCodeRepo",
         }
     }
 
@@ -260,7 +248,6 @@ impl AtomicAction {
             AtomicAction::EventTrigger => &[&EVENT],
             AtomicAction::AlarmTrigger => &[&ALARM],
             AtomicAction::ExecuteHttpRequest => &[&HTTP],
-            AtomicAction::GitCodeRepo => &[&GIT_CODE_REPO],
         }
     }
 
@@ -274,6 +261,10 @@ impl AtomicAction {
         matches!(self, AtomicAction::TimerTrigger | AtomicAction::EventTrigger | AtomicAction::AlarmTrigger)
     }
 }
+
+/// Actions seen in published templates that only Alibaba's service implements (no template defines
+/// them): valid in a template, but this engine cannot run them.
+pub const OOS_ONLY_ACTIONS: [&str; 1] = ["ACS::GitCodeRepo"];
 
 /// Whether `name` has the product-action form `ACS::<Product>::<Name>`.
 pub fn is_product_action_name(name: &str) -> bool {

@@ -23,6 +23,8 @@ pub const DUPLICATE_TASK_NAME: &str = "InvalidTemplate.DuplicateTaskName";
 pub const TASK_NOT_FOUND: &str = "InvalidTemplate.TaskNotFound";
 /// An `ACS::<Name>` action that does not exist.
 pub const ACTION_NOT_FOUND: &str = "InvalidTemplate.ActionNotFound";
+/// An action real OOS has but this engine does not implement, e.g. `ACS::GitCodeRepo` (warning).
+pub const UNSUPPORTED_ACTION: &str = "InvalidTemplate.UnsupportedAction";
 /// A product action `ACS::<Product>::<Name>` that the template library does not hold (warning).
 pub const ACTION_UNKNOWN: &str = "InvalidTemplate.ActionUnknown";
 /// A required property of the task's action is missing.

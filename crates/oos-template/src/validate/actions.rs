@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::get_ci;
-use crate::catalog::{AtomicAction, is_dynamic};
+use crate::catalog::{AtomicAction, OOS_ONLY_ACTIONS, is_dynamic};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::library::TemplateLibrary;
@@ -30,6 +30,13 @@ pub(super) fn check_tasks(template: &Template, library: Option<&dyn TemplateLibr
             ActionKind::Atomic(action) => check_atomic_properties(task, action, out),
             ActionKind::Product => check_product_properties(task, library, out),
             ActionKind::Unknown if task.action.written.is_empty() => {}
+            ActionKind::Unknown if OOS_ONLY_ACTIONS.iter().any(|name| name.eq_ignore_ascii_case(&task.action.canonical)) => {
+                out.push(Diagnostic::warning(
+                    codes::UNSUPPORTED_ACTION,
+                    task.path.key("Action"),
+                    format!("`{}` is an OOS-internal action this engine does not implement", task.action.written),
+                ));
+            }
             ActionKind::Unknown => out.push(Diagnostic::error(
                 codes::ACTION_NOT_FOUND,
                 task.path.key("Action"),

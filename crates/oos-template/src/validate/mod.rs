@@ -67,7 +67,7 @@ pub fn validate(text: &str, options: &ValidateOptions<'_>) -> Validation {
         let found = validate_template(template, options.library);
         diagnostics.extend(found.into_iter().map(|d| d.locate(&template.source_map)));
     }
-    diagnostics.sort_by(|a, b| (a.line, a.column, a.severity).cmp(&(b.line, b.column, b.severity)));
+    diagnostics.sort_by_key(|d| (d.line, d.column, d.severity));
     diagnostics.dedup();
     let section = |key: &str| {
         template.as_ref().and_then(|t| t.document.get(key).cloned()).unwrap_or_else(|| Value::Object(Default::default()))
