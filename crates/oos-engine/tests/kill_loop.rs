@@ -10,9 +10,7 @@ use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bench_api::{Bench, fan_out_template, worker};
-use oos_engine::Mode;
-use oos_engine::runtime::StartRequest;
+use bench_api::{Bench, fan_out_template, request, worker};
 use oos_store::{ExecutionFilter, ExecutionStore, TaskStore};
 use serde_json::json;
 
@@ -31,16 +29,7 @@ async fn kill_loop_worker() {
     let id = match existing.first() {
         Some(record) => record.id.clone(),
         None => {
-            let request = StartRequest {
-                template_name: "fanout".into(),
-                template_version: None,
-                template_content: fan_out_template(40),
-                parameters: json!({"count": ITEMS}).as_object().cloned().unwrap(),
-                mode: Mode::Automatic,
-                description: String::new(),
-                region_id: None,
-            };
-            worker.start(request).await.unwrap()
+            worker.start(request(&fan_out_template(40), json!({"count": ITEMS}))).await.unwrap()
         }
     };
     worker.settle(&id).await.unwrap();

@@ -5,24 +5,11 @@ mod bench_api;
 
 use std::sync::Arc;
 
-use bench_api::{Bench, fan_out_template, worker};
+use bench_api::{Bench, fan_out_template, request, worker};
 use oos_engine::ExecutionStatus;
-use oos_engine::runtime::StartRequest;
-use oos_engine::Mode;
 use oos_store::{ExecutionStore, LibraryStore, TaskStore};
 use serde_json::{Map, Value, json};
 
-fn request(template: &str, parameters: Value) -> StartRequest {
-    StartRequest {
-        template_name: "test".into(),
-        template_version: None,
-        template_content: template.into(),
-        parameters: parameters.as_object().cloned().unwrap_or_default(),
-        mode: Mode::Automatic,
-        description: String::new(),
-        region_id: None,
-    }
-}
 
 fn outputs(record: &oos_store::ExecutionRecord) -> Map<String, Value> {
     serde_json::from_str(record.outputs.as_deref().unwrap_or("{}")).unwrap()

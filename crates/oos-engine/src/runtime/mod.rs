@@ -143,6 +143,11 @@ impl Worker {
         self
     }
 
+    /// Changes the largest `Loop.Items` accepted.
+    pub fn set_max_loop_items(&mut self, max: usize) {
+        self.config.engine.max_loop_items = max;
+    }
+
     pub fn set_observer(&mut self, observer: Observer) {
         self.observer = Some(observer);
     }

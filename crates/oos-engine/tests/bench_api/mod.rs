@@ -1,12 +1,13 @@
 //! An in-process cloud for runtime tests: service `Bench` with `Echo` (returns its parameters, after
-//! `DelayMs` if given), and `Sum` (sum of `Values`).
+//! `DelayMs` if given), `Inc` (`Value` + 1) and `Sum` (sum of `Values`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
-use oos_engine::runtime::{Library, RuntimeConfig, Worker};
+use oos_engine::Mode;
+use oos_engine::runtime::{Library, RuntimeConfig, StartRequest, Worker};
 use oos_store::SqliteStore;
 use oos_store::sqlite::Durability;
 use serde_json::{Value, json};
@@ -31,6 +32,7 @@ impl CloudApi for Bench {
                 }
                 Ok(params)
             }
+            "Inc" => Ok(json!({ "Value": params.get("Value").and_then(Value::as_i64).unwrap_or(0) + 1 })),
             "Sum" => {
                 let values = params.get("Values").and_then(Value::as_array).cloned().unwrap_or_default();
                 Ok(json!({ "Sum": values.iter().filter_map(Value::as_i64).sum::<i64>() }))
@@ -86,4 +88,17 @@ Outputs:
   values: {{Type: List, Value: '{{{{ fanout.values }}}}'}}
 "
     )
+}
+
+/// A start request for `template` with `parameters` (a JSON object), in Automatic mode.
+pub fn request(template: &str, parameters: Value) -> StartRequest {
+    StartRequest {
+        template_name: "test".into(),
+        template_version: None,
+        template_content: template.into(),
+        parameters: parameters.as_object().cloned().unwrap_or_default(),
+        mode: Mode::Automatic,
+        description: String::new(),
+        region_id: None,
+    }
 }
