@@ -26,18 +26,32 @@ pub fn canonical_request(
     signed_headers: &[(String, String)],
     hashed_payload: &str,
 ) -> String {
-    let header_lines: String = signed_headers.iter().map(|(name, value)| format!("{name}:{}\n", value.trim())).collect();
-    let names = signed_headers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(";");
-    format!("{method}\n{path}\n{}\n{header_lines}\n{names}\n{hashed_payload}", canonical_query(query))
+    let header_lines: String = signed_headers
+        .iter()
+        .map(|(name, value)| format!("{name}:{}\n", value.trim()))
+        .collect();
+    let names = signed_headers
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    format!(
+        "{method}\n{path}\n{}\n{header_lines}\n{names}\n{hashed_payload}",
+        canonical_query(query)
+    )
 }
 
 /// `ACS3-HMAC-SHA256\n` + hex SHA-256 of the canonical request.
 pub fn string_to_sign(canonical_request: &str) -> String {
-    format!("{ALGORITHM}\n{}", hex::encode(Sha256::digest(canonical_request.as_bytes())))
+    format!(
+        "{ALGORITHM}\n{}",
+        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+    )
 }
 
 fn mac(secret: &str, string_to_sign: &str) -> Hmac<Sha256> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .expect("HMAC accepts keys of any length");
     mac.update(string_to_sign.as_bytes());
     mac
 }
@@ -61,14 +75,27 @@ pub struct Authorization {
 impl Authorization {
     /// Parses the header value (tolerant of spaces after commas).
     pub fn parse(value: &str) -> Result<Self, AcsError> {
-        let incomplete = |why: &str| AcsError::new(ErrorCode::INCOMPLETE_SIGNATURE, format!("The Authorization header is malformed: {why}."));
-        let (algorithm, rest) = value.trim().split_once(' ').ok_or_else(|| incomplete("no algorithm"))?;
+        let incomplete = |why: &str| {
+            AcsError::new(
+                ErrorCode::INCOMPLETE_SIGNATURE,
+                format!("The Authorization header is malformed: {why}."),
+            )
+        };
+        let (algorithm, rest) = value
+            .trim()
+            .split_once(' ')
+            .ok_or_else(|| incomplete("no algorithm"))?;
         if algorithm != ALGORITHM {
-            return Err(incomplete(&format!("unsupported algorithm {algorithm:?}, expected {ALGORITHM}")));
+            return Err(incomplete(&format!(
+                "unsupported algorithm {algorithm:?}, expected {ALGORITHM}"
+            )));
         }
         let mut parts = [None, None, None];
         for item in rest.split(',') {
-            let (key, field) = item.trim().split_once('=').ok_or_else(|| incomplete("a field without '='"))?;
+            let (key, field) = item
+                .trim()
+                .split_once('=')
+                .ok_or_else(|| incomplete("a field without '='"))?;
             let slot = match key {
                 "Credential" => 0,
                 "SignedHeaders" => 1,
@@ -78,22 +105,45 @@ impl Authorization {
             parts[slot] = Some(field.trim().to_string());
         }
         let [Some(access_key_id), Some(signed), Some(signature)] = parts else {
-            return Err(incomplete("Credential, SignedHeaders and Signature are required"));
+            return Err(incomplete(
+                "Credential, SignedHeaders and Signature are required",
+            ));
         };
-        let signed_headers = signed.split(';').filter(|name| !name.is_empty()).map(str::to_ascii_lowercase).collect();
-        Ok(Self { access_key_id, signed_headers, signature })
+        let signed_headers = signed
+            .split(';')
+            .filter(|name| !name.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        Ok(Self {
+            access_key_id,
+            signed_headers,
+            signature,
+        })
     }
 
     /// The header value.
     pub fn to_header_value(&self) -> String {
-        format!("{ALGORITHM} Credential={},SignedHeaders={},Signature={}", self.access_key_id, self.signed_headers.join(";"), self.signature)
+        format!(
+            "{ALGORITHM} Credential={},SignedHeaders={},Signature={}",
+            self.access_key_id,
+            self.signed_headers.join(";"),
+            self.signature
+        )
     }
 }
 
 /// Headers an RPC call carries before signing: `host`, `x-acs-action`, `x-acs-version`,
 /// `x-acs-date` (`YYYY-MM-DDThh:mm:ssZ`), `x-acs-signature-nonce`, `x-acs-content-sha256`,
 /// `accept`, plus `x-acs-security-token` for STS credentials.
-pub fn rpc_headers(host: &str, action: &str, version: &str, date: &str, nonce: &str, body: &[u8], credentials: &Credentials) -> Vec<(String, String)> {
+pub fn rpc_headers(
+    host: &str,
+    action: &str,
+    version: &str,
+    date: &str,
+    nonce: &str,
+    body: &[u8],
+    credentials: &Credentials,
+) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = [
         ("host", host),
         ("x-acs-action", action),
@@ -114,7 +164,14 @@ pub fn rpc_headers(host: &str, action: &str, version: &str, date: &str, nonce: &
 
 /// Signs a request whose headers are final: every given header is signed (names lower-cased,
 /// sorted). Returns the `Authorization` header value.
-pub fn sign(credentials: &Credentials, method: &str, path: &str, query: &[(String, String)], headers: &[(String, String)], body: &[u8]) -> String {
+pub fn sign(
+    credentials: &Credentials,
+    method: &str,
+    path: &str,
+    query: &[(String, String)],
+    headers: &[(String, String)],
+    body: &[u8],
+) -> String {
     let mut signed: Vec<(String, String)> = headers
         .iter()
         .filter(|(name, _)| !name.eq_ignore_ascii_case("authorization"))
@@ -143,24 +200,39 @@ pub struct Acs3Verified {
 
 /// Verifies an ACS3 request from the bytes received: the canonical headers are rebuilt from
 /// the client's `SignedHeaders` list, which must cover `host` and every `x-acs-*` header sent.
-pub fn verify(request: &IncomingRequest, authorization: &str, secrets: &dyn SecretStore) -> Result<Acs3Verified, AcsError> {
+pub fn verify(
+    request: &IncomingRequest,
+    authorization: &str,
+    secrets: &dyn SecretStore,
+) -> Result<Acs3Verified, AcsError> {
     let authorization = Authorization::parse(authorization)?;
-    let secret = secrets.secret(&authorization.access_key_id).ok_or_else(unknown_access_key)?;
+    let secret = secrets
+        .secret(&authorization.access_key_id)
+        .ok_or_else(unknown_access_key)?;
     let unsigned_required = request
         .headers
         .iter()
         .map(|(name, _)| name.to_ascii_lowercase())
         .chain(std::iter::once("host".to_string()))
-        .find(|name| (name == "host" || name.starts_with("x-acs-")) && !authorization.signed_headers.contains(name));
+        .find(|name| {
+            (name == "host" || name.starts_with("x-acs-"))
+                && !authorization.signed_headers.contains(name)
+        });
     if let Some(name) = unsigned_required {
-        return Err(AcsError::new(ErrorCode::INCOMPLETE_SIGNATURE, format!("The header {name:?} must be signed (listed in SignedHeaders).")));
+        return Err(AcsError::new(
+            ErrorCode::INCOMPLETE_SIGNATURE,
+            format!("The header {name:?} must be signed (listed in SignedHeaders)."),
+        ));
     }
     let signed = authorization
         .signed_headers
         .iter()
         .map(|name| {
             let value = request.header(name).ok_or_else(|| {
-                AcsError::new(ErrorCode::INCOMPLETE_SIGNATURE, format!("The signed header {name:?} is missing from the request."))
+                AcsError::new(
+                    ErrorCode::INCOMPLETE_SIGNATURE,
+                    format!("The signed header {name:?} is missing from the request."),
+                )
             })?;
             Ok((name.clone(), value.to_string()))
         })
@@ -169,9 +241,18 @@ pub fn verify(request: &IncomingRequest, authorization: &str, secrets: &dyn Secr
     if let Some(claimed) = request.header("x-acs-content-sha256")
         && !claimed.trim().eq_ignore_ascii_case(&payload)
     {
-        return Err(AcsError::new(ErrorCode::SIGNATURE_DOES_NOT_MATCH, format!("The x-acs-content-sha256 header does not match the body: expected {payload}.")));
+        return Err(AcsError::new(
+            ErrorCode::SIGNATURE_DOES_NOT_MATCH,
+            format!("The x-acs-content-sha256 header does not match the body: expected {payload}."),
+        ));
     }
-    let canonical = canonical_request(&request.method, &request.path, &request.query_params(), &signed, &payload);
+    let canonical = canonical_request(
+        &request.method,
+        &request.path,
+        &request.query_params(),
+        &signed,
+        &payload,
+    );
     let to_sign = string_to_sign(&canonical);
     let claimed = hex::decode(authorization.signature.trim()).unwrap_or_default();
     if mac(&secret, &to_sign).verify_slice(&claimed).is_err() {
@@ -186,13 +267,18 @@ pub fn verify(request: &IncomingRequest, authorization: &str, secrets: &dyn Secr
 
 /// `InvalidAccessKeyId.NotFound` with Alibaba's message.
 pub(crate) fn unknown_access_key() -> AcsError {
-    AcsError::new(ErrorCode::INVALID_ACCESS_KEY_ID_NOT_FOUND, "Specified access key is not found.")
+    AcsError::new(
+        ErrorCode::INVALID_ACCESS_KEY_ID_NOT_FOUND,
+        "Specified access key is not found.",
+    )
 }
 
 /// `SignatureDoesNotMatch` echoing the server's string to sign after the first `:`.
 pub(crate) fn signature_mismatch(string_to_sign: &str) -> AcsError {
     AcsError::new(
         ErrorCode::SIGNATURE_DOES_NOT_MATCH,
-        format!("Specified signature is not matched with our calculation. server string to sign is:{string_to_sign}"),
+        format!(
+            "Specified signature is not matched with our calculation. server string to sign is:{string_to_sign}"
+        ),
     )
 }

@@ -16,7 +16,11 @@ pub struct Credentials {
 impl Credentials {
     /// A plain AccessKey pair.
     pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
-        Self { access_key_id: access_key_id.into(), access_key_secret: access_key_secret.into(), security_token: None }
+        Self {
+            access_key_id: access_key_id.into(),
+            access_key_secret: access_key_secret.into(),
+            security_token: None,
+        }
     }
 }
 
@@ -26,7 +30,10 @@ impl std::fmt::Debug for Credentials {
             .debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &"<redacted>")
-            .field("security_token", &self.security_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -45,7 +52,9 @@ impl SecretStore for HashMap<String, String> {
 
 impl SecretStore for Vec<Credentials> {
     fn secret(&self, access_key_id: &str) -> Option<String> {
-        self.iter().find(|credentials| credentials.access_key_id == access_key_id).map(|credentials| credentials.access_key_secret.clone())
+        self.iter()
+            .find(|credentials| credentials.access_key_id == access_key_id)
+            .map(|credentials| credentials.access_key_secret.clone())
     }
 }
 

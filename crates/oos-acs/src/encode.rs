@@ -3,7 +3,11 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, utf8_percent_encode};
 
 /// Every byte except `A–Z a–z 0–9 - _ . ~` is escaped (`%XX`, upper-case hex).
-const RFC3986_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const RFC3986_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Percent-encodes `value` the way both signature schemes canonicalise keys and values:
 /// space → `%20`, `*` → `%2A`, `+` → `%2B`, `/` → `%2F`, `~` kept, UTF-8 bytes escaped.
@@ -26,7 +30,9 @@ pub fn decode_form(raw: &str) -> Vec<(String, String)> {
 
 fn decode_component(component: &str) -> String {
     let spaced = component.replace('+', " ");
-    percent_decode(spaced.as_bytes()).decode_utf8_lossy().into_owned()
+    percent_decode(spaced.as_bytes())
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Encodes `(key, value)` pairs as a query string or form body with the RFC 3986 escaping
@@ -42,10 +48,16 @@ pub fn encode_form(pairs: &[(String, String)]) -> String {
 /// Sorts pairs by key (byte order; stable for repeated keys) and joins them as
 /// `key=value&…` with both sides percent-encoded: the canonical query of both schemes.
 pub fn canonical_query(pairs: &[(String, String)]) -> String {
-    let mut encoded: Vec<(String, String)> =
-        pairs.iter().map(|(key, value)| (percent_encode(key), percent_encode(value))).collect();
+    let mut encoded: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(key, value)| (percent_encode(key), percent_encode(value)))
+        .collect();
     encoded.sort_by(|left, right| left.0.cmp(&right.0));
-    encoded.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join("&")
+    encoded
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[cfg(test)]
@@ -54,7 +66,10 @@ mod tests {
 
     #[test]
     fn escapes_everything_outside_the_unreserved_set() {
-        assert_eq!(percent_encode("a b*c~d+e/é:"), "a%20b%2Ac~d%2Be%2F%C3%A9%3A");
+        assert_eq!(
+            percent_encode("a b*c~d+e/é:"),
+            "a%20b%2Ac~d%2Be%2F%C3%A9%3A"
+        );
         assert_eq!(percent_encode("AZaz09-_.~"), "AZaz09-_.~");
     }
 
@@ -80,7 +95,10 @@ mod tests {
 
     #[test]
     fn canonical_query_sorts_by_encoded_key() {
-        let pairs = vec![("b".to_string(), "2".to_string()), ("a".to_string(), "x y".to_string())];
+        let pairs = vec![
+            ("b".to_string(), "2".to_string()),
+            ("a".to_string(), "x y".to_string()),
+        ];
         assert_eq!(canonical_query(&pairs), "a=x%20y&b=2");
     }
 }

@@ -69,12 +69,20 @@ pub struct AcsError {
 impl AcsError {
     /// An error with a declared code.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code: Cow::Borrowed(code.code), status: code.status, message: message.into() }
+        Self {
+            code: Cow::Borrowed(code.code),
+            status: code.status,
+            message: message.into(),
+        }
     }
 
     /// An error whose code is built at run time, e.g. `InvalidParameter.PageSize`.
     pub fn with_code(code: impl Into<String>, status: u16, message: impl Into<String>) -> Self {
-        Self { code: Cow::Owned(code.into()), status, message: message.into() }
+        Self {
+            code: Cow::Owned(code.into()),
+            status,
+            message: message.into(),
+        }
     }
 
     /// `MissingParameter` naming the parameter.
@@ -82,7 +90,9 @@ impl AcsError {
         Self::with_code(
             format!("MissingParameter.{name}"),
             ErrorCode::MISSING_PARAMETER.status,
-            format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
+            format!(
+                "The input parameter \"{name}\" that is mandatory for processing this request is not supplied."
+            ),
         )
     }
 
@@ -97,7 +107,11 @@ impl AcsError {
 
     /// True when the code is `code` or one of its dotted sub-codes.
     pub fn is(&self, code: ErrorCode) -> bool {
-        self.code == code.code || self.code.strip_prefix(code.code).is_some_and(|rest| rest.starts_with('.'))
+        self.code == code.code
+            || self
+                .code
+                .strip_prefix(code.code)
+                .is_some_and(|rest| rest.starts_with('.'))
     }
 
     /// The JSON body to send, with a fresh `RequestId`.
@@ -153,10 +167,21 @@ mod tests {
 
     #[test]
     fn body_has_the_five_fields_in_pascal_case() {
-        let error = AcsError::new(ErrorCode::INCORRECT_INSTANCE_STATUS, "The instance is stopped.");
+        let error = AcsError::new(
+            ErrorCode::INCORRECT_INSTANCE_STATUS,
+            "The instance is stopped.",
+        );
         let body = serde_json::to_value(error.to_body("ecs.cn-hangzhou.aliyuncs.com")).unwrap();
-        let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["RequestId", "HostId", "Code", "Message", "Recommend"]);
+        let keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            ["RequestId", "HostId", "Code", "Message", "Recommend"]
+        );
         assert_eq!(body["Code"], "IncorrectInstanceStatus");
         assert_eq!(error.status, 403);
     }
@@ -166,12 +191,15 @@ mod tests {
         let error = AcsError::missing_parameter("InstanceId");
         assert!(error.is(ErrorCode::MISSING_PARAMETER));
         assert!(!error.is(ErrorCode::INVALID_PARAMETER));
-        assert!(!AcsError::with_code("MissingParameterX", 400, "").is(ErrorCode::MISSING_PARAMETER));
+        assert!(
+            !AcsError::with_code("MissingParameterX", 400, "").is(ErrorCode::MISSING_PARAMETER)
+        );
     }
 
     #[test]
     fn parses_lower_case_error_bodies() {
-        let body: ErrorBody = serde_json::from_str(r#"{"code":"Throttling.User","message":"slow down"}"#).unwrap();
+        let body: ErrorBody =
+            serde_json::from_str(r#"{"code":"Throttling.User","message":"slow down"}"#).unwrap();
         assert_eq!(body.code, "Throttling.User");
         assert_eq!(body.message, "slow down");
     }

@@ -22,14 +22,28 @@ pub struct IncomingRequest {
 
 impl IncomingRequest {
     /// Builds a request from a method, a request target (`/?a=b`), headers and a body.
-    pub fn from_target(method: &str, target: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
+    pub fn from_target(
+        method: &str,
+        target: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Self {
         let (path, raw_query) = target.split_once('?').unwrap_or((target, ""));
-        Self { method: method.to_string(), path: path.to_string(), raw_query: raw_query.to_string(), headers, body }
+        Self {
+            method: method.to_string(),
+            path: path.to_string(),
+            raw_query: raw_query.to_string(),
+            headers,
+            body,
+        }
     }
 
     /// The first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
     }
 
     /// The decoded query parameters, in order.
@@ -39,9 +53,11 @@ impl IncomingRequest {
 
     /// The decoded form-body parameters when the body is `application/x-www-form-urlencoded`.
     pub fn form_params(&self) -> Vec<(String, String)> {
-        let is_form = self
-            .header("content-type")
-            .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        let is_form = self.header("content-type").is_some_and(|value| {
+            value
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
         if is_form && !self.body.is_empty() {
             decode_form(&String::from_utf8_lossy(&self.body))
         } else {
@@ -86,7 +102,11 @@ impl RpcRequest {
     /// Extracts action, version and parameters from a received request.
     pub fn parse(request: &IncomingRequest) -> Result<Self, AcsError> {
         let all = request.all_params();
-        let from_params = |name: &str| all.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
+        let from_params = |name: &str| {
+            all.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        };
         let action = from_params("Action")
             .or_else(|| request.header("x-acs-action").map(str::to_string))
             .filter(|value| !value.is_empty())
@@ -95,13 +115,24 @@ impl RpcRequest {
             .or_else(|| request.header("x-acs-version").map(str::to_string))
             .filter(|value| !value.is_empty())
             .ok_or_else(|| AcsError::missing_parameter("Version"))?;
-        let params = all.into_iter().filter(|(key, _)| !PROTOCOL_PARAMS.contains(&key.as_str())).collect();
-        Ok(Self { action, version, params })
+        let params = all
+            .into_iter()
+            .filter(|(key, _)| !PROTOCOL_PARAMS.contains(&key.as_str()))
+            .collect();
+        Ok(Self {
+            action,
+            version,
+            params,
+        })
     }
 
     /// Builds a request directly from parameters (in-process callers, tests).
     pub fn new(action: &str, version: &str, params: Vec<(String, String)>) -> Self {
-        Self { action: action.to_string(), version: version.to_string(), params }
+        Self {
+            action: action.to_string(),
+            version: version.to_string(),
+            params,
+        }
     }
 
     /// All API parameters, in order.
@@ -111,12 +142,17 @@ impl RpcRequest {
 
     /// The value of `name`, if present and non-empty.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str()).filter(|value| !value.is_empty())
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .filter(|value| !value.is_empty())
     }
 
     /// The value of `name`, or `MissingParameter.<name>`.
     pub fn require(&self, name: &str) -> Result<&str, AcsError> {
-        self.get(name).ok_or_else(|| AcsError::missing_parameter(name))
+        self.get(name)
+            .ok_or_else(|| AcsError::missing_parameter(name))
     }
 
     /// A boolean parameter: `true`/`false` in any case (`True` from Python).
@@ -125,7 +161,10 @@ impl RpcRequest {
             .map(|value| match value.to_ascii_lowercase().as_str() {
                 "true" => Ok(true),
                 "false" => Ok(false),
-                _ => Err(AcsError::invalid_parameter(name, format!("expected true or false, got {value:?}"))),
+                _ => Err(AcsError::invalid_parameter(
+                    name,
+                    format!("expected true or false, got {value:?}"),
+                )),
             })
             .transpose()
     }
@@ -134,7 +173,9 @@ impl RpcRequest {
     pub fn int(&self, name: &str) -> Result<Option<i64>, AcsError> {
         self.get(name)
             .map(|value| {
-                value.trim().parse::<i64>().map_err(|_| AcsError::invalid_parameter(name, format!("expected an integer, got {value:?}")))
+                value.trim().parse::<i64>().map_err(|_| {
+                    AcsError::invalid_parameter(name, format!("expected an integer, got {value:?}"))
+                })
             })
             .transpose()
     }
@@ -145,7 +186,11 @@ impl RpcRequest {
             .params
             .iter()
             .filter_map(|(key, value)| {
-                let index = key.strip_prefix(name)?.strip_prefix('.')?.parse::<u32>().ok()?;
+                let index = key
+                    .strip_prefix(name)?
+                    .strip_prefix('.')?
+                    .parse::<u32>()
+                    .ok()?;
                 Some((index, value.clone()))
             })
             .collect();
@@ -156,12 +201,25 @@ impl RpcRequest {
     /// A repeated list of records `Name.N.Field`, in index order; each record maps
     /// field name → value (only the fields present).
     pub fn repeated_records(&self, name: &str) -> Vec<Vec<(String, String)>> {
-        let mut records: std::collections::BTreeMap<u32, Vec<(String, String)>> = Default::default();
+        let mut records: std::collections::BTreeMap<u32, Vec<(String, String)>> =
+            Default::default();
         for (key, value) in &self.params {
-            let Some(rest) = key.strip_prefix(name).and_then(|rest| rest.strip_prefix('.')) else { continue };
-            let Some((index, field)) = rest.split_once('.') else { continue };
-            let Ok(index) = index.parse::<u32>() else { continue };
-            records.entry(index).or_default().push((field.to_string(), value.clone()));
+            let Some(rest) = key
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('.'))
+            else {
+                continue;
+            };
+            let Some((index, field)) = rest.split_once('.') else {
+                continue;
+            };
+            let Ok(index) = index.parse::<u32>() else {
+                continue;
+            };
+            records
+                .entry(index)
+                .or_default()
+                .push((field.to_string(), value.clone()));
         }
         records.into_values().collect()
     }
@@ -171,7 +229,12 @@ impl RpcRequest {
         self.repeated_records(name)
             .into_iter()
             .filter_map(|record| {
-                let field = |wanted: &str| record.iter().find(|(field, _)| field == wanted).map(|(_, value)| value.clone());
+                let field = |wanted: &str| {
+                    record
+                        .iter()
+                        .find(|(field, _)| field == wanted)
+                        .map(|(_, value)| value.clone())
+                };
                 Some((field("Key")?, field("Value").unwrap_or_default()))
             })
             .collect()
@@ -181,7 +244,10 @@ impl RpcRequest {
     /// document is `InvalidParameter.<name>` (HTTP 400), never a server error.
     pub fn json<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, AcsError> {
         self.get(name)
-            .map(|value| serde_json::from_str(value).map_err(|error| AcsError::invalid_parameter(name, error)))
+            .map(|value| {
+                serde_json::from_str(value)
+                    .map_err(|error| AcsError::invalid_parameter(name, error))
+            })
             .transpose()
     }
 }
@@ -194,7 +260,10 @@ impl From<RpcRequest> for Vec<(String, String)> {
 
 /// The code for requests routed to a version the server does not serve.
 pub fn unsupported_version(version: &str) -> AcsError {
-    AcsError::new(ErrorCode::INVALID_VERSION, format!("Specified parameter Version \"{version}\" is not valid."))
+    AcsError::new(
+        ErrorCode::INVALID_VERSION,
+        format!("Specified parameter Version \"{version}\" is not valid."),
+    )
 }
 
 /// The code for an action the server does not implement.
@@ -210,14 +279,27 @@ mod tests {
     use super::*;
 
     fn request(target: &str, headers: &[(&str, &str)]) -> IncomingRequest {
-        let headers = headers.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect();
+        let headers = headers
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect();
         IncomingRequest::from_target("POST", target, headers, Vec::new())
     }
 
     #[test]
     fn action_and_version_come_from_headers_when_the_query_has_none() {
-        let rpc = RpcRequest::parse(&request("/?InstanceId=i-1", &[("X-Acs-Action", "StopInstance"), ("x-acs-version", "2014-05-26")])).unwrap();
-        assert_eq!((rpc.action.as_str(), rpc.version.as_str()), ("StopInstance", "2014-05-26"));
+        let rpc = RpcRequest::parse(&request(
+            "/?InstanceId=i-1",
+            &[
+                ("X-Acs-Action", "StopInstance"),
+                ("x-acs-version", "2014-05-26"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(
+            (rpc.action.as_str(), rpc.version.as_str()),
+            ("StopInstance", "2014-05-26")
+        );
         assert_eq!(rpc.require("InstanceId").unwrap(), "i-1");
     }
 
@@ -241,7 +323,13 @@ mod tests {
 
     #[test]
     fn form_body_parameters_are_merged() {
-        let mut incoming = request("/?Action=A&Version=V", &[("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]);
+        let mut incoming = request(
+            "/?Action=A&Version=V",
+            &[(
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )],
+        );
         incoming.body = b"Name=a+b&DryRun=True".to_vec();
         let rpc = RpcRequest::parse(&incoming).unwrap();
         assert_eq!(rpc.get("Name"), Some("a b"));
@@ -250,32 +338,52 @@ mod tests {
 
     #[test]
     fn typed_accessors_validate() {
-        let rpc = RpcRequest::new("A", "V", vec![
-            ("DryRun".into(), "false".into()),
-            ("PageSize".into(), "x".into()),
-            ("Bad".into(), "maybe".into()),
-            ("InstanceIds".into(), "[\"i-1\",\"i-2\"]".into()),
-            ("Broken".into(), "{'a': 'b'}".into()),
-        ]);
+        let rpc = RpcRequest::new(
+            "A",
+            "V",
+            vec![
+                ("DryRun".into(), "false".into()),
+                ("PageSize".into(), "x".into()),
+                ("Bad".into(), "maybe".into()),
+                ("InstanceIds".into(), "[\"i-1\",\"i-2\"]".into()),
+                ("Broken".into(), "{'a': 'b'}".into()),
+            ],
+        );
         assert_eq!(rpc.bool("DryRun").unwrap(), Some(false));
         assert_eq!(rpc.bool("Missing").unwrap(), None);
         assert_eq!(rpc.bool("Bad").unwrap_err().code, "InvalidParameter.Bad");
-        assert_eq!(rpc.int("PageSize").unwrap_err().code, "InvalidParameter.PageSize");
-        assert_eq!(rpc.json::<Vec<String>>("InstanceIds").unwrap().unwrap(), ["i-1", "i-2"]);
+        assert_eq!(
+            rpc.int("PageSize").unwrap_err().code,
+            "InvalidParameter.PageSize"
+        );
+        assert_eq!(
+            rpc.json::<Vec<String>>("InstanceIds").unwrap().unwrap(),
+            ["i-1", "i-2"]
+        );
         assert_eq!(rpc.json::<Vec<String>>("Broken").unwrap_err().status, 400);
     }
 
     #[test]
     fn repeated_lists_follow_their_index() {
-        let rpc = RpcRequest::new("A", "V", vec![
-            ("InstanceId.2".into(), "b".into()),
-            ("InstanceId.1".into(), "a".into()),
-            ("InstanceIdX".into(), "no".into()),
-            ("Tag.2.Key".into(), "team".into()),
-            ("Tag.1.Value".into(), "prod env".into()),
-            ("Tag.1.Key".into(), "env".into()),
-        ]);
+        let rpc = RpcRequest::new(
+            "A",
+            "V",
+            vec![
+                ("InstanceId.2".into(), "b".into()),
+                ("InstanceId.1".into(), "a".into()),
+                ("InstanceIdX".into(), "no".into()),
+                ("Tag.2.Key".into(), "team".into()),
+                ("Tag.1.Value".into(), "prod env".into()),
+                ("Tag.1.Key".into(), "env".into()),
+            ],
+        );
         assert_eq!(rpc.repeated("InstanceId"), ["a", "b"]);
-        assert_eq!(rpc.tags("Tag"), vec![("env".into(), "prod env".into()), ("team".into(), String::new())]);
+        assert_eq!(
+            rpc.tags("Tag"),
+            vec![
+                ("env".into(), "prod env".into()),
+                ("team".into(), String::new())
+            ]
+        );
     }
 }

@@ -50,18 +50,30 @@ impl ReplayGuard {
 
     /// A guard with a custom window.
     pub fn with_window(window: SignedDuration) -> Self {
-        Self { window, seen: Mutex::new(SeenNonces::default()) }
+        Self {
+            window,
+            seen: Mutex::new(SeenNonces::default()),
+        }
     }
 
     /// Checks `timestamp` (`YYYY-MM-DDThh:mm:ssZ`) against `now` and records `nonce`.
     pub fn check(&self, timestamp: &str, nonce: &str, now: Timestamp) -> Result<(), AcsError> {
         let sent: Timestamp = timestamp.trim().parse().map_err(|_| {
-            AcsError::new(ErrorCode::INVALID_TIMESTAMP_FORMAT, format!("Specified time stamp or date value is not well formatted: {timestamp:?}."))
+            AcsError::new(
+                ErrorCode::INVALID_TIMESTAMP_FORMAT,
+                format!("Specified time stamp or date value is not well formatted: {timestamp:?}."),
+            )
         })?;
         if now.duration_since(sent).abs() > self.window {
-            return Err(AcsError::new(ErrorCode::INVALID_TIMESTAMP_EXPIRED, format!("Specified time stamp or date value is expired: {timestamp}.")));
+            return Err(AcsError::new(
+                ErrorCode::INVALID_TIMESTAMP_EXPIRED,
+                format!("Specified time stamp or date value is expired: {timestamp}."),
+            ));
         }
-        let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         while let Some((arrived, _)) = seen.by_arrival.front() {
             if now.duration_since(*arrived) <= self.window {
                 break;
@@ -70,7 +82,10 @@ impl ReplayGuard {
             seen.set.remove(&old);
         }
         if !seen.set.insert(nonce.to_string()) {
-            return Err(AcsError::new(ErrorCode::SIGNATURE_NONCE_USED, format!("Specified signature nonce was used already: {nonce}.")));
+            return Err(AcsError::new(
+                ErrorCode::SIGNATURE_NONCE_USED,
+                format!("Specified signature nonce was used already: {nonce}."),
+            ));
         }
         seen.by_arrival.push_back((now, nonce.to_string()));
         Ok(())
@@ -87,7 +102,11 @@ impl Default for ReplayGuard {
 pub fn detect_scheme(request: &IncomingRequest) -> Option<Scheme> {
     if request.header("authorization").is_some() {
         Some(Scheme::Acs3HmacSha256)
-    } else if request.all_params().iter().any(|(key, _)| key == "Signature") {
+    } else if request
+        .all_params()
+        .iter()
+        .any(|(key, _)| key == "Signature")
+    {
         Some(Scheme::HmacSha1V1)
     } else {
         None
@@ -104,7 +123,10 @@ pub struct Verifier<S> {
 impl<S: SecretStore> Verifier<S> {
     /// A verifier without replay protection (signatures only).
     pub fn new(secrets: S) -> Self {
-        Self { secrets, replay: None }
+        Self {
+            secrets,
+            replay: None,
+        }
     }
 
     /// Adds timestamp and nonce checks.
@@ -124,22 +146,38 @@ impl<S: SecretStore> Verifier<S> {
     }
 
     /// Verifies `request` as if the server clock read `now`.
-    pub fn verify_at(&self, request: &IncomingRequest, now: Timestamp) -> Result<Verified, AcsError> {
-        let (verified, timestamp, nonce) = match (detect_scheme(request), request.header("authorization")) {
-            (Some(Scheme::Acs3HmacSha256), Some(authorization)) => {
-                let done = acs3::verify(request, authorization, &self.secrets)?;
-                let verified = Verified { access_key_id: done.access_key_id, scheme: Scheme::Acs3HmacSha256 };
-                (verified, done.date, done.nonce)
-            }
-            (Some(Scheme::HmacSha1V1), _) => {
-                let done = v1::verify(request, &self.secrets)?;
-                (Verified { access_key_id: done.access_key_id, scheme: Scheme::HmacSha1V1 }, Some(done.timestamp), Some(done.nonce))
-            }
-            _ => return Err(v1::unsigned()),
-        };
+    pub fn verify_at(
+        &self,
+        request: &IncomingRequest,
+        now: Timestamp,
+    ) -> Result<Verified, AcsError> {
+        let (verified, timestamp, nonce) =
+            match (detect_scheme(request), request.header("authorization")) {
+                (Some(Scheme::Acs3HmacSha256), Some(authorization)) => {
+                    let done = acs3::verify(request, authorization, &self.secrets)?;
+                    let verified = Verified {
+                        access_key_id: done.access_key_id,
+                        scheme: Scheme::Acs3HmacSha256,
+                    };
+                    (verified, done.date, done.nonce)
+                }
+                (Some(Scheme::HmacSha1V1), _) => {
+                    let done = v1::verify(request, &self.secrets)?;
+                    (
+                        Verified {
+                            access_key_id: done.access_key_id,
+                            scheme: Scheme::HmacSha1V1,
+                        },
+                        Some(done.timestamp),
+                        Some(done.nonce),
+                    )
+                }
+                _ => return Err(v1::unsigned()),
+            };
         if let Some(guard) = &self.replay {
             let timestamp = timestamp.ok_or_else(|| AcsError::missing_parameter("x-acs-date"))?;
-            let nonce = nonce.ok_or_else(|| AcsError::missing_parameter("x-acs-signature-nonce"))?;
+            let nonce =
+                nonce.ok_or_else(|| AcsError::missing_parameter("x-acs-signature-nonce"))?;
             guard.check(&timestamp, &nonce, now)?;
         }
         Ok(verified)
@@ -159,17 +197,42 @@ mod tests {
         let guard = ReplayGuard::new();
         let now = at("2025-01-01T00:05:00Z");
         guard.check("2025-01-01T00:00:00Z", "n1", now).unwrap();
-        assert_eq!(guard.check("2025-01-01T00:00:00Z", "n1", now).unwrap_err().code, "SignatureNonceUsed");
-        assert_eq!(guard.check("2024-12-31T23:00:00Z", "n2", now).unwrap_err().code, "InvalidTimeStamp.Expired");
-        assert_eq!(guard.check("2025-01-01T00:30:00Z", "n3", now).unwrap_err().code, "InvalidTimeStamp.Expired");
-        assert_eq!(guard.check("yesterday", "n4", now).unwrap_err().code, "InvalidTimeStamp.Format");
+        assert_eq!(
+            guard
+                .check("2025-01-01T00:00:00Z", "n1", now)
+                .unwrap_err()
+                .code,
+            "SignatureNonceUsed"
+        );
+        assert_eq!(
+            guard
+                .check("2024-12-31T23:00:00Z", "n2", now)
+                .unwrap_err()
+                .code,
+            "InvalidTimeStamp.Expired"
+        );
+        assert_eq!(
+            guard
+                .check("2025-01-01T00:30:00Z", "n3", now)
+                .unwrap_err()
+                .code,
+            "InvalidTimeStamp.Expired"
+        );
+        assert_eq!(
+            guard.check("yesterday", "n4", now).unwrap_err().code,
+            "InvalidTimeStamp.Format"
+        );
     }
 
     #[test]
     fn nonces_are_forgotten_after_the_window() {
         let guard = ReplayGuard::with_window(SignedDuration::from_mins(1));
-        guard.check("2025-01-01T00:00:00Z", "n1", at("2025-01-01T00:00:00Z")).unwrap();
-        guard.check("2025-01-01T00:05:00Z", "n1", at("2025-01-01T00:05:00Z")).unwrap();
+        guard
+            .check("2025-01-01T00:00:00Z", "n1", at("2025-01-01T00:00:00Z"))
+            .unwrap();
+        guard
+            .check("2025-01-01T00:05:00Z", "n1", at("2025-01-01T00:05:00Z"))
+            .unwrap();
         assert_eq!(guard.seen.lock().unwrap().set.len(), 1);
     }
 }

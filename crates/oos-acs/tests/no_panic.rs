@@ -19,7 +19,10 @@ fn header() -> impl Strategy<Value = (String, String)> {
             "[a-z-]{1,12}"
         ],
         prop_oneof![
-            Just("ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;x-acs-date,Signature=00".to_string()),
+            Just(
+                "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;x-acs-date,Signature=00"
+                    .to_string()
+            ),
             Just("application/x-www-form-urlencoded".to_string()),
             ".{0,40}"
         ],

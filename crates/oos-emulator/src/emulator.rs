@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use oos_acs::{AcsError, Credentials, IncomingRequest, ReplayGuard, RpcRequest, Verifier, new_request_id};
+use oos_acs::{
+    AcsError, Credentials, IncomingRequest, ReplayGuard, RpcRequest, Verifier, new_request_id,
+};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
@@ -40,7 +42,10 @@ pub struct EmulatorBuilder {
 
 impl std::fmt::Debug for EmulatorBuilder {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("EmulatorBuilder").field("transition_delay", &self.transition_delay).finish_non_exhaustive()
+        formatter
+            .debug_struct("EmulatorBuilder")
+            .field("transition_delay", &self.transition_delay)
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,7 +59,8 @@ impl EmulatorBuilder {
 
     /// Accepts requests signed by this key pair (repeatable).
     pub fn access_key(mut self, access_key_id: &str, access_key_secret: &str) -> Self {
-        self.access_keys.push(Credentials::new(access_key_id, access_key_secret));
+        self.access_keys
+            .push(Credentials::new(access_key_id, access_key_secret));
         self
     }
 
@@ -108,19 +114,27 @@ impl EmulatorBuilder {
         let mut cloud = match loaded {
             Some(cloud) => cloud,
             None => {
-                let seed = self.seed.unwrap_or_else(|| FleetSeed::small(&default_region));
+                let seed = self
+                    .seed
+                    .unwrap_or_else(|| FleetSeed::small(&default_region));
                 let mut cloud = Cloud::with_regions(seed.regions());
-                seed.apply(&mut cloud, now).map_err(EmulatorError::InvalidSeed)?;
+                seed.apply(&mut cloud, now)
+                    .map_err(EmulatorError::InvalidSeed)?;
                 cloud
             }
         };
         if cloud.region(&default_region).is_none() {
-            return Err(EmulatorError::InvalidSeed(format!("the default region {default_region} is not served")));
+            return Err(EmulatorError::InvalidSeed(format!(
+                "the default region {default_region} is not served"
+            )));
         }
         api::ensure_public_images(&mut cloud, now);
         cloud.recompute_due();
         let keys = if self.access_keys.is_empty() {
-            vec![Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)]
+            vec![Credentials::new(
+                DEFAULT_ACCESS_KEY_ID,
+                DEFAULT_ACCESS_KEY_SECRET,
+            )]
         } else {
             self.access_keys
         };
@@ -158,7 +172,11 @@ struct Inner {
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("Emulator").field("default_region", &self.default_region).field("delay_ms", &self.delay_ms).finish_non_exhaustive()
+        formatter
+            .debug_struct("Emulator")
+            .field("default_region", &self.default_region)
+            .field("delay_ms", &self.delay_ms)
+            .finish_non_exhaustive()
     }
 }
 
@@ -193,7 +211,11 @@ impl Emulator {
     }
 
     fn lock(&self) -> MutexGuard<'_, Cloud> {
-        let mut cloud = self.inner.cloud.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cloud = self
+            .inner
+            .cloud
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         cloud.settle((self.inner.clock)());
         cloud
     }
@@ -202,7 +224,11 @@ impl Emulator {
     /// without `RequestId`.
     pub fn call(&self, request: &RpcRequest) -> Result<Value, AcsError> {
         let handler = api::route(request)?;
-        let ctx = Ctx { now: (self.inner.clock)(), delay_ms: self.inner.delay_ms, default_region: self.inner.default_region.clone() };
+        let ctx = Ctx {
+            now: (self.inner.clock)(),
+            delay_ms: self.inner.delay_ms,
+            default_region: self.inner.default_region.clone(),
+        };
         let result = handler(&mut self.lock(), request, &ctx);
         if result.is_ok() && !api::is_read_only(&request.action) {
             self.inner.changed.notify_one();
@@ -224,11 +250,19 @@ impl Emulator {
         match outcome {
             Ok(mut body) => {
                 body["RequestId"] = json!(request_id);
-                Reply { status: 200, request_id, body }
+                Reply {
+                    status: 200,
+                    request_id,
+                    body,
+                }
             }
             Err(error) => {
                 let body = oos_acs::ErrorBody::new(&error, request_id.clone(), "ecs.aliyuncs.com");
-                Reply { status: error.status, request_id, body: serde_json::to_value(body).expect("error bodies serialise") }
+                Reply {
+                    status: error.status,
+                    request_id,
+                    body: serde_json::to_value(body).expect("error bodies serialise"),
+                }
             }
         }
     }

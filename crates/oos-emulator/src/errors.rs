@@ -2,18 +2,24 @@
 
 use oos_acs::{AcsError, ErrorCode};
 
-pub const INVALID_SNAPSHOT_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidSnapshotId.NotFound", 404);
+pub const INVALID_SNAPSHOT_ID_NOT_FOUND: ErrorCode =
+    ErrorCode::new("InvalidSnapshotId.NotFound", 404);
 pub const INVALID_IMAGE_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidImageId.NotFound", 404);
-pub const INVALID_SECURITY_GROUP_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidSecurityGroupId.NotFound", 404);
-pub const INVALID_ALLOCATION_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidAllocationId.NotFound", 404);
-pub const INVALID_LOAD_BALANCER_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidLoadBalancerId.NotFound", 404);
+pub const INVALID_SECURITY_GROUP_ID_NOT_FOUND: ErrorCode =
+    ErrorCode::new("InvalidSecurityGroupId.NotFound", 404);
+pub const INVALID_ALLOCATION_ID_NOT_FOUND: ErrorCode =
+    ErrorCode::new("InvalidAllocationId.NotFound", 404);
+pub const INVALID_LOAD_BALANCER_ID_NOT_FOUND: ErrorCode =
+    ErrorCode::new("InvalidLoadBalancerId.NotFound", 404);
 pub const INVALID_REGION_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidRegionId.NotFound", 404);
-pub const INVALID_RESOURCE_TYPE_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidResourceType.NotFound", 404);
+pub const INVALID_RESOURCE_TYPE_NOT_FOUND: ErrorCode =
+    ErrorCode::new("InvalidResourceType.NotFound", 404);
 pub const INCORRECT_DISK_STATUS: ErrorCode = ErrorCode::new("IncorrectDiskStatus", 403);
 pub const INCORRECT_IMAGE_STATUS: ErrorCode = ErrorCode::new("IncorrectImageStatus", 403);
 pub const INCORRECT_EIP_STATUS: ErrorCode = ErrorCode::new("IncorrectEipStatus", 400);
 pub const DEPENDENCY_VIOLATION: ErrorCode = ErrorCode::new("DependencyViolation", 403);
-pub const OPERATION_DENIED_DELETION_PROTECTION: ErrorCode = ErrorCode::new("OperationDenied.DeletionProtection", 403);
+pub const OPERATION_DENIED_DELETION_PROTECTION: ErrorCode =
+    ErrorCode::new("OperationDenied.DeletionProtection", 403);
 pub const DRY_RUN_OPERATION: ErrorCode = ErrorCode::new("DryRunOperation", 400);
 
 /// `<kind>.NotFound` for a missing resource id.
@@ -30,11 +36,16 @@ pub fn instance_not_found(id: &str) -> AcsError {
 pub fn incorrect_instance_status(id: &str, status: &str, operation: &str) -> AcsError {
     AcsError::new(
         ErrorCode::INCORRECT_INSTANCE_STATUS,
-        format!("The current status of the resource does not support this operation: {operation} on {id} which is {status}."),
+        format!(
+            "The current status of the resource does not support this operation: {operation} on {id} which is {status}."
+        ),
     )
 }
 
 /// `DryRunOperation`: the request would have succeeded.
 pub fn dry_run() -> AcsError {
-    AcsError::new(DRY_RUN_OPERATION, "Request validation has been passed with DryRun flag set.")
+    AcsError::new(
+        DRY_RUN_OPERATION,
+        "Request validation has been passed with DryRun flag set.",
+    )
 }

@@ -37,7 +37,9 @@ impl OneOrMany {
 fn expand(pattern: &str, index: u32) -> String {
     let mut out = pattern.replace("{index}", &index.to_string());
     while let Some(start) = out.find("{index:0") {
-        let Some(end) = out[start..].find('}').map(|offset| start + offset) else { break };
+        let Some(end) = out[start..].find('}').map(|offset| start + offset) else {
+            break;
+        };
         let width: usize = out[start + 8..end].parse().unwrap_or(1);
         out.replace_range(start..=end, &format!("{index:0width$}"));
     }
@@ -161,7 +163,10 @@ impl FleetSeed {
 
     /// Reads and parses a seed file.
     pub fn from_file(path: &Path) -> Result<Self, EmulatorError> {
-        let failed = |message: String| EmulatorError::Seed { path: path.to_path_buf(), message };
+        let failed = |message: String| EmulatorError::Seed {
+            path: path.to_path_buf(),
+            message,
+        };
         let text = std::fs::read_to_string(path).map_err(|error| failed(error.to_string()))?;
         Self::from_yaml(&text).map_err(failed)
     }
@@ -195,79 +200,113 @@ impl FleetSeed {
         self.regions
             .iter()
             .map(|name| {
-                known.iter().find(|region| &region.region_id == name).cloned().unwrap_or_else(|| Region {
-                    region_id: name.clone(),
-                    local_name: name.clone(),
-                    zones: ["a", "b", "c"].iter().map(|zone| format!("{name}-{zone}")).collect(),
-                })
+                known
+                    .iter()
+                    .find(|region| &region.region_id == name)
+                    .cloned()
+                    .unwrap_or_else(|| Region {
+                        region_id: name.clone(),
+                        local_name: name.clone(),
+                        zones: ["a", "b", "c"]
+                            .iter()
+                            .map(|zone| format!("{name}-{zone}"))
+                            .collect(),
+                    })
             })
             .collect()
     }
 
     /// Checks references (regions, security groups) and fills `cloud`.
     pub fn apply(&self, cloud: &mut Cloud, now: Timestamp) -> Result<(), String> {
-        let served: Vec<String> = cloud.regions.iter().map(|region| region.region_id.clone()).collect();
+        let served: Vec<String> = cloud
+            .regions
+            .iter()
+            .map(|region| region.region_id.clone())
+            .collect();
         let check_region = |region: &str, what: &str| {
             if served.iter().any(|name| name == region) {
                 Ok(())
             } else {
-                Err(format!("{what}: region {region:?} is not served (add it to `regions`)"))
+                Err(format!(
+                    "{what}: region {region:?} is not served (add it to `regions`)"
+                ))
             }
         };
         for group in &self.security_groups {
             check_region(&group.region, &format!("security group {:?}", group.name))?;
             let id = group.id.clone().unwrap_or_else(|| new_id("sg"));
-            cloud.security_groups.insert(id.clone(), SecurityGroup {
-                security_group_id: id,
-                security_group_name: group.name.clone(),
-                description: group.description.clone(),
-                region_id: group.region.clone(),
-                vpc_id: vpc_of(&group.region),
-                creation_time: utc_time(now),
-                resource_group_id: String::new(),
-                rules: Vec::new(),
-                tags: Tags::new(),
-            });
+            cloud.security_groups.insert(
+                id.clone(),
+                SecurityGroup {
+                    security_group_id: id,
+                    security_group_name: group.name.clone(),
+                    description: group.description.clone(),
+                    region_id: group.region.clone(),
+                    vpc_id: vpc_of(&group.region),
+                    creation_time: utc_time(now),
+                    resource_group_id: String::new(),
+                    rules: Vec::new(),
+                    tags: Tags::new(),
+                },
+            );
         }
         for (number, group) in self.instances.iter().enumerate() {
             for index in 1..=group.count {
-                let spec = self.instance_spec(cloud, group, index).map_err(|error| format!("instances[{number}]: {error}"))?;
+                let spec = self
+                    .instance_spec(cloud, group, index)
+                    .map_err(|error| format!("instances[{number}]: {error}"))?;
                 check_region(&spec.region_id, &format!("instances[{number}]"))?;
                 create_instance(cloud, spec, now);
             }
         }
         for (number, group) in self.images.iter().enumerate() {
             for index in 1..=group.count {
-                let image = image_from(group, index, now).map_err(|error| format!("images[{number}]: {error}"))?;
+                let image = image_from(group, index, now)
+                    .map_err(|error| format!("images[{number}]: {error}"))?;
                 check_region(&image.region_id, &format!("images[{number}]"))?;
                 cloud.images.insert(image.image_id.clone(), image);
             }
         }
         for balancer in &self.load_balancers {
-            check_region(&balancer.region, &format!("load balancer {:?}", balancer.name))?;
+            check_region(
+                &balancer.region,
+                &format!("load balancer {:?}", balancer.name),
+            )?;
             let backends = cloud
                 .instances
                 .values()
                 .filter(|instance| instance.region_id == balancer.region)
                 .take(balancer.backends)
-                .map(|instance| BackendServer { server_id: instance.instance_id.clone(), weight: 100, server_type: "ecs".into() })
+                .map(|instance| BackendServer {
+                    server_id: instance.instance_id.clone(),
+                    weight: 100,
+                    server_type: "ecs".into(),
+                })
                 .collect();
             let id = balancer.id.clone().unwrap_or_else(|| new_id("lb"));
-            cloud.load_balancers.insert(id.clone(), LoadBalancer {
-                load_balancer_id: id,
-                load_balancer_name: balancer.name.clone(),
-                region_id: balancer.region.clone(),
-                address: format!("172.16.200.{}", cloud.load_balancers.len() + 1),
-                status: "active".into(),
-                creation_time: utc_time(now),
-                backend_servers: backends,
-                tags: Tags::new(),
-            });
+            cloud.load_balancers.insert(
+                id.clone(),
+                LoadBalancer {
+                    load_balancer_id: id,
+                    load_balancer_name: balancer.name.clone(),
+                    region_id: balancer.region.clone(),
+                    address: format!("172.16.200.{}", cloud.load_balancers.len() + 1),
+                    status: "active".into(),
+                    creation_time: utc_time(now),
+                    backend_servers: backends,
+                    tags: Tags::new(),
+                },
+            );
         }
         Ok(())
     }
 
-    fn instance_spec(&self, cloud: &Cloud, group: &InstanceGroup, index: u32) -> Result<InstanceSpec, String> {
+    fn instance_spec(
+        &self,
+        cloud: &Cloud,
+        group: &InstanceGroup,
+        index: u32,
+    ) -> Result<InstanceSpec, String> {
         let region_id = group.region.pick(index);
         let status = group.status.pick(index);
         if !["Running", "Stopped"].contains(&status.as_str()) {
@@ -278,20 +317,35 @@ impl FleetSeed {
             Some(wanted) => cloud
                 .security_groups
                 .values()
-                .find(|group| &group.security_group_id == wanted || (&group.security_group_name == wanted && group.region_id == region_id))
+                .find(|group| {
+                    &group.security_group_id == wanted
+                        || (&group.security_group_name == wanted && group.region_id == region_id)
+                })
                 .map(|group| group.security_group_id.clone())
                 .ok_or_else(|| format!("security group {wanted:?} is not seeded in {region_id}"))?,
         };
         Ok(InstanceSpec {
             instance_id: group.ids.get(index as usize - 1).cloned(),
-            zone_id: group.zone.as_ref().map(|zone| zone.pick(index)).unwrap_or_default(),
+            zone_id: group
+                .zone
+                .as_ref()
+                .map(|zone| zone.pick(index))
+                .unwrap_or_default(),
             instance_name: group.name.pick(index),
-            instance_type: group.instance_type.as_ref().map(|kind| kind.pick(index)).unwrap_or_default(),
+            instance_type: group
+                .instance_type
+                .as_ref()
+                .map(|kind| kind.pick(index))
+                .unwrap_or_default(),
             image_id: group.image_id.clone().unwrap_or_default(),
             security_group_id,
             status,
             data_disk_sizes: group.data_disks.clone(),
-            tags: group.tags.iter().map(|(key, value)| (key.clone(), value.pick(index))).collect(),
+            tags: group
+                .tags
+                .iter()
+                .map(|(key, value)| (key.clone(), value.pick(index)))
+                .collect(),
             region_id,
             ..InstanceSpec::default()
         })
@@ -300,11 +354,17 @@ impl FleetSeed {
 
 fn image_from(group: &ImageGroup, index: u32, now: Timestamp) -> Result<Image, String> {
     let creation_time = match &group.creation_time {
-        Some(text) => text.parse::<Timestamp>().map_err(|error| format!("creation_time {text:?}: {error}"))?,
+        Some(text) => text
+            .parse::<Timestamp>()
+            .map_err(|error| format!("creation_time {text:?}: {error}"))?,
         None => now,
     };
     let region_id = group.region.pick(index);
-    let image_id = group.ids.get(index as usize - 1).cloned().unwrap_or_else(|| new_id("m"));
+    let image_id = group
+        .ids
+        .get(index as usize - 1)
+        .cloned()
+        .unwrap_or_else(|| new_id("m"));
     Ok(Image {
         image_name: group.name.pick(index),
         description: String::new(),
@@ -320,7 +380,11 @@ fn image_from(group: &ImageGroup, index: u32, now: Timestamp) -> Result<Image, S
         shared_accounts: Vec::new(),
         creation_time: utc_time(creation_time),
         resource_group_id: String::new(),
-        tags: group.tags.iter().map(|(key, value)| (key.clone(), value.pick(index))).collect(),
+        tags: group
+            .tags
+            .iter()
+            .map(|(key, value)| (key.clone(), value.pick(index)))
+            .collect(),
         pending: Vec::new(),
         image_id,
         region_id,

@@ -29,9 +29,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub use api::{ECS_VERSION, SLB_VERSION, VPC_VERSION};
-pub use emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply};
-pub use fleet::{FleetSeed, ImageGroup, InstanceGroup, LoadBalancerSeed, OneOrMany, SecurityGroupSeed};
-pub use model::{BackendServer, Disk, Eip, Image, Instance, LoadBalancer, PendingStep, SecurityGroup, SecurityGroupRule, Snapshot, Tags, instance_status};
+pub use emulator::{
+    DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
+};
+pub use fleet::{
+    FleetSeed, ImageGroup, InstanceGroup, LoadBalancerSeed, OneOrMany, SecurityGroupSeed,
+};
+pub use model::{
+    BackendServer, Disk, Eip, Image, Instance, LoadBalancer, PendingStep, SecurityGroup,
+    SecurityGroupRule, Snapshot, Tags, instance_status,
+};
 pub use server::EmulatorHandle;
 pub use state::{Cloud, Region};
 

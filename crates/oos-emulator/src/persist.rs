@@ -21,12 +21,22 @@ pub fn load(path: &Path) -> Result<Option<Cloud>, EmulatorError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(EmulatorError::State { path: path.to_path_buf(), message: error.to_string() }),
+        Err(error) => {
+            return Err(EmulatorError::State {
+                path: path.to_path_buf(),
+                message: error.to_string(),
+            });
+        }
     };
-    let file: StateFile =
-        serde_json::from_str(&text).map_err(|error| EmulatorError::State { path: path.to_path_buf(), message: error.to_string() })?;
+    let file: StateFile = serde_json::from_str(&text).map_err(|error| EmulatorError::State {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })?;
     if file.format != FORMAT {
-        return Err(EmulatorError::State { path: path.to_path_buf(), message: format!("unknown format {:?}, expected {FORMAT}", file.format) });
+        return Err(EmulatorError::State {
+            path: path.to_path_buf(),
+            message: format!("unknown format {:?}, expected {FORMAT}", file.format),
+        });
     }
     Ok(Some(file.cloud))
 }
@@ -34,12 +44,28 @@ pub fn load(path: &Path) -> Result<Option<Cloud>, EmulatorError> {
 /// Writes `cloud` to `path` through a temporary file in the same directory and a rename, so
 /// a crash leaves either the old or the new state, never a torn file.
 pub fn save(path: &Path, cloud: &Cloud) -> Result<(), EmulatorError> {
-    let failed = |error: &dyn std::fmt::Display| EmulatorError::State { path: path.to_path_buf(), message: error.to_string() };
-    let document = serde_json::to_vec(&StateFile { format: FORMAT.into(), cloud: cloud.clone() }).map_err(|error| failed(&error))?;
-    let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let mut temporary = tempfile::NamedTempFile::new_in(&directory).map_err(|error| failed(&error))?;
-    temporary.write_all(&document).map_err(|error| failed(&error))?;
-    temporary.as_file().sync_all().map_err(|error| failed(&error))?;
+    let failed = |error: &dyn std::fmt::Display| EmulatorError::State {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    };
+    let document = serde_json::to_vec(&StateFile {
+        format: FORMAT.into(),
+        cloud: cloud.clone(),
+    })
+    .map_err(|error| failed(&error))?;
+    let directory = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let mut temporary =
+        tempfile::NamedTempFile::new_in(&directory).map_err(|error| failed(&error))?;
+    temporary
+        .write_all(&document)
+        .map_err(|error| failed(&error))?;
+    temporary
+        .as_file()
+        .sync_all()
+        .map_err(|error| failed(&error))?;
     temporary.persist(path).map_err(|error| failed(&error))?;
     Ok(())
 }
@@ -54,7 +80,14 @@ mod tests {
         let path = directory.path().join("state.json");
         assert!(load(&path).unwrap().is_none());
         let mut cloud = Cloud::default();
-        crate::provision::create_instance(&mut cloud, crate::provision::InstanceSpec { region_id: "cn-hangzhou".into(), ..Default::default() }, jiff::Timestamp::UNIX_EPOCH);
+        crate::provision::create_instance(
+            &mut cloud,
+            crate::provision::InstanceSpec {
+                region_id: "cn-hangzhou".into(),
+                ..Default::default()
+            },
+            jiff::Timestamp::UNIX_EPOCH,
+        );
         save(&path, &cloud).unwrap();
         assert_eq!(load(&path).unwrap().unwrap(), cloud);
     }

@@ -34,30 +34,45 @@ pub fn type_shape(instance_type: &str) -> (i64, i64) {
         "small" => 1,
         "medium" | "large" => 2,
         "xlarge" => 4,
-        other => other.strip_suffix("xlarge").and_then(|n| n.parse::<i64>().ok()).map_or(2, |n| 4 * n),
+        other => other
+            .strip_suffix("xlarge")
+            .and_then(|n| n.parse::<i64>().ok())
+            .map_or(2, |n| 4 * n),
     };
-    let per_cpu = if instance_type.contains(".c") { 2048 } else if instance_type.contains(".r") { 8192 } else { 4096 };
+    let per_cpu = if instance_type.contains(".c") {
+        2048
+    } else if instance_type.contains(".r") {
+        8192
+    } else {
+        4096
+    };
     (cpu, cpu * per_cpu)
 }
 
 /// The default security group of a region, created on first use.
 pub fn default_security_group(cloud: &mut Cloud, region_id: &str, now: Timestamp) -> String {
-    let existing = cloud.security_groups.values().find(|group| group.region_id == region_id && group.security_group_name == "default");
+    let existing = cloud
+        .security_groups
+        .values()
+        .find(|group| group.region_id == region_id && group.security_group_name == "default");
     if let Some(group) = existing {
         return group.security_group_id.clone();
     }
     let id = new_id("sg");
-    cloud.security_groups.insert(id.clone(), SecurityGroup {
-        security_group_id: id.clone(),
-        security_group_name: "default".into(),
-        description: "default security group".into(),
-        region_id: region_id.into(),
-        vpc_id: vpc_of(region_id),
-        creation_time: crate::state::utc_time(now),
-        resource_group_id: String::new(),
-        rules: Vec::new(),
-        tags: Tags::new(),
-    });
+    cloud.security_groups.insert(
+        id.clone(),
+        SecurityGroup {
+            security_group_id: id.clone(),
+            security_group_name: "default".into(),
+            description: "default security group".into(),
+            region_id: region_id.into(),
+            vpc_id: vpc_of(region_id),
+            creation_time: crate::state::utc_time(now),
+            resource_group_id: String::new(),
+            rules: Vec::new(),
+            tags: Tags::new(),
+        },
+    );
     id
 }
 
@@ -70,11 +85,19 @@ pub fn vpc_of(region_id: &str) -> String {
 /// then `/dev/xvdaa`, `/dev/xvdab`, ….
 pub fn device_name(position: usize) -> String {
     let letter = |index: usize| char::from(b'a' + (index % 26) as u8);
-    if position < 26 { format!("/dev/xvd{}", letter(position)) } else { format!("/dev/xvd{}{}", letter(position / 26 - 1), letter(position)) }
+    if position < 26 {
+        format!("/dev/xvd{}", letter(position))
+    } else {
+        format!("/dev/xvd{}{}", letter(position / 26 - 1), letter(position))
+    }
 }
 
 fn or(value: &str, fallback: impl FnOnce() -> String) -> String {
-    if value.is_empty() { fallback() } else { value.to_string() }
+    if value.is_empty() {
+        fallback()
+    } else {
+        value.to_string()
+    }
 }
 
 /// Creates one instance (and its disks) with status `spec.status` and returns its id.
@@ -82,12 +105,19 @@ pub fn create_instance(cloud: &mut Cloud, spec: InstanceSpec, now: Timestamp) ->
     let id = spec.instance_id.clone().unwrap_or_else(|| new_id("i"));
     let ordinal = cloud.instances.len() as u32 + 1;
     let zone_id = or(&spec.zone_id, || {
-        cloud.region(&spec.region_id).and_then(|region| region.zones.first().cloned()).unwrap_or_else(|| format!("{}-a", spec.region_id))
+        cloud
+            .region(&spec.region_id)
+            .and_then(|region| region.zones.first().cloned())
+            .unwrap_or_else(|| format!("{}-a", spec.region_id))
     });
-    let security_group = or(&spec.security_group_id, || default_security_group(cloud, &spec.region_id, now));
+    let security_group = or(&spec.security_group_id, || {
+        default_security_group(cloud, &spec.region_id, now)
+    });
     let instance_type = or(&spec.instance_type, || "ecs.g7.large".into());
     let (cpu, memory) = type_shape(&instance_type);
-    let image_id = or(&spec.image_id, || "aliyun_3_x64_20G_alibase_20240819.vhd".into());
+    let image_id = or(&spec.image_id, || {
+        "aliyun_3_x64_20G_alibase_20240819.vhd".into()
+    });
     let windows = image_id.starts_with("win");
     let created = ecs_time(now);
     let system_disk = Disk {
@@ -98,7 +128,11 @@ pub fn create_instance(cloud: &mut Cloud, spec: InstanceSpec, now: Timestamp) ->
         zone_id: zone_id.clone(),
         disk_type: "system".into(),
         category: or(&spec.system_disk_category, || "cloud_essd".into()),
-        size: if spec.system_disk_size > 0 { spec.system_disk_size } else { 40 },
+        size: if spec.system_disk_size > 0 {
+            spec.system_disk_size
+        } else {
+            40
+        },
         status: "In_use".into(),
         instance_id: id.clone(),
         device: device_name(0),
@@ -129,7 +163,9 @@ pub fn create_instance(cloud: &mut Cloud, spec: InstanceSpec, now: Timestamp) ->
     let name = or(&spec.instance_name, || id.clone());
     let instance = Instance {
         instance_id: id.clone(),
-        host_name: or(&spec.host_name, || format!("iZ{}Z", id.trim_start_matches("i-"))),
+        host_name: or(&spec.host_name, || {
+            format!("iZ{}Z", id.trim_start_matches("i-"))
+        }),
         instance_name: name,
         description: spec.description,
         region_id: spec.region_id.clone(),
@@ -137,15 +173,27 @@ pub fn create_instance(cloud: &mut Cloud, spec: InstanceSpec, now: Timestamp) ->
         instance_type,
         cpu,
         memory,
-        os_name: if windows { "Windows Server 2022 数据中心版 64位中文版".into() } else { "Alibaba Cloud Linux 3.2104 LTS 64位".into() },
-        os_type: if windows { "windows".into() } else { "linux".into() },
+        os_name: if windows {
+            "Windows Server 2022 数据中心版 64位中文版".into()
+        } else {
+            "Alibaba Cloud Linux 3.2104 LTS 64位".into()
+        },
+        os_type: if windows {
+            "windows".into()
+        } else {
+            "linux".into()
+        },
         image_id,
-        status: or(&spec.status, || crate::model::instance_status::RUNNING.into()),
+        status: or(&spec.status, || {
+            crate::model::instance_status::RUNNING.into()
+        }),
         creation_time: created.clone(),
         start_time: created,
         security_group_ids: vec![security_group],
         vpc_id: vpc_of(&spec.region_id),
-        vswitch_id: or(&spec.vswitch_id, || format!("vsw-{}", spec.region_id.replace('-', ""))),
+        vswitch_id: or(&spec.vswitch_id, || {
+            format!("vsw-{}", spec.region_id.replace('-', ""))
+        }),
         private_ip: format!("172.16.{}.{}", (ordinal / 250) % 256, ordinal % 250 + 2),
         public_ips: Vec::new(),
         eip_allocation_id: None,
@@ -176,19 +224,41 @@ mod tests {
 
     #[test]
     fn device_names_never_run_out() {
-        assert_eq!([0, 1, 25, 26, 27].map(device_name), ["/dev/xvda", "/dev/xvdb", "/dev/xvdz", "/dev/xvdaa", "/dev/xvdab"]);
+        assert_eq!(
+            [0, 1, 25, 26, 27].map(device_name),
+            [
+                "/dev/xvda",
+                "/dev/xvdb",
+                "/dev/xvdz",
+                "/dev/xvdaa",
+                "/dev/xvdab"
+            ]
+        );
         assert!(device_name(10_000).starts_with("/dev/xvd"));
     }
 
     #[test]
     fn an_instance_comes_with_a_system_disk_and_a_security_group() {
         let mut cloud = Cloud::default();
-        let spec = InstanceSpec { region_id: "cn-hangzhou".into(), data_disk_sizes: vec![100], ..Default::default() };
+        let spec = InstanceSpec {
+            region_id: "cn-hangzhou".into(),
+            data_disk_sizes: vec![100],
+            ..Default::default()
+        };
         let id = create_instance(&mut cloud, spec, Timestamp::UNIX_EPOCH);
         let instance = &cloud.instances[&id];
         assert_eq!(instance.status, "Running");
-        assert!(cloud.security_groups.contains_key(&instance.security_group_ids[0]));
-        let types: Vec<&str> = cloud.disks.values().filter(|disk| disk.instance_id == id).map(|disk| disk.disk_type.as_str()).collect();
+        assert!(
+            cloud
+                .security_groups
+                .contains_key(&instance.security_group_ids[0])
+        );
+        let types: Vec<&str> = cloud
+            .disks
+            .values()
+            .filter(|disk| disk.instance_id == id)
+            .map(|disk| disk.disk_type.as_str())
+            .collect();
         assert_eq!(types, ["system", "data"]);
     }
 }

@@ -18,19 +18,36 @@ use crate::{Emulator, EmulatorError};
 /// How long the saver waits after a change so a burst of changes is written once.
 const SAVE_COALESCE: Duration = Duration::from_millis(100);
 
-async fn serve_rpc(State(emulator): State<Emulator>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn serve_rpc(
+    State(emulator): State<Emulator>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let incoming = IncomingRequest {
         method: method.as_str().to_string(),
         path: uri.path().to_string(),
         raw_query: uri.query().unwrap_or_default().to_string(),
-        headers: headers.iter().map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned())).collect(),
+        headers: headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
         body: body.to_vec(),
     };
     let reply = emulator.handle(&incoming);
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, reply.body.to_string()).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=utf-8"),
+    );
     if let Ok(value) = HeaderValue::from_str(&reply.request_id) {
         headers.insert("x-acs-request-id", value);
     }
@@ -93,8 +110,17 @@ impl EmulatorHandle {
 impl Emulator {
     /// Serves the emulator on `addr` (port 0 picks a free port) until the handle shuts it down.
     pub async fn spawn(&self, addr: SocketAddr) -> Result<EmulatorHandle, EmulatorError> {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|error| EmulatorError::Bind { addr, message: error.to_string() })?;
-        let addr = listener.local_addr().map_err(|error| EmulatorError::Bind { addr, message: error.to_string() })?;
+        let listener =
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|error| EmulatorError::Bind {
+                    addr,
+                    message: error.to_string(),
+                })?;
+        let addr = listener.local_addr().map_err(|error| EmulatorError::Bind {
+            addr,
+            message: error.to_string(),
+        })?;
         let router = Router::new().fallback(serve_rpc).with_state(self.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -116,6 +142,12 @@ impl Emulator {
                 }
             })
         });
-        Ok(EmulatorHandle { addr, emulator: self.clone(), stop: Some(stop), server, saver })
+        Ok(EmulatorHandle {
+            addr,
+            emulator: self.clone(),
+            stop: Some(stop),
+            server,
+            saver,
+        })
     }
 }

@@ -6,7 +6,9 @@ use jiff::Timestamp;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Disk, Eip, Image, Instance, LoadBalancer, PendingStep, SecurityGroup, Snapshot, Stepped};
+use crate::model::{
+    Disk, Eip, Image, Instance, LoadBalancer, PendingStep, SecurityGroup, Snapshot, Stepped,
+};
 
 /// A region and its zones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,7 +32,10 @@ pub fn default_regions() -> Vec<Region> {
     .map(|(region, name, zones)| Region {
         region_id: region.to_string(),
         local_name: name.to_string(),
-        zones: zones.iter().map(|zone| format!("{region}-{zone}")).collect(),
+        zones: zones
+            .iter()
+            .map(|zone| format!("{region}-{zone}"))
+            .collect(),
     })
     .collect()
 }
@@ -75,7 +80,9 @@ impl Cloud {
 
     /// The region called `region_id`, if served.
     pub fn region(&self, region_id: &str) -> Option<&Region> {
-        self.regions.iter().find(|region| region.region_id == region_id)
+        self.regions
+            .iter()
+            .find(|region| region.region_id == region_id)
     }
 
     /// Applies every pending step due at `now`.
@@ -104,13 +111,20 @@ impl Cloud {
     }
 }
 
-fn settle_all<'a, T: Stepped + 'a>(items: impl Iterator<Item = &'a mut T>, now_ms: i64, next: &mut Option<i64>) {
+fn settle_all<'a, T: Stepped + 'a>(
+    items: impl Iterator<Item = &'a mut T>,
+    now_ms: i64,
+    next: &mut Option<i64>,
+) {
     for item in items {
         let pending = item.pending_mut();
         if pending.is_empty() {
             continue;
         }
-        let due = pending.iter().take_while(|step| step.at_ms <= now_ms).count();
+        let due = pending
+            .iter()
+            .take_while(|step| step.at_ms <= now_ms)
+            .count();
         let reached = pending.drain(..due).next_back();
         if let Some(first_left) = pending.first() {
             *next = Some(next.map_or(first_left.at_ms, |at: i64| at.min(first_left.at_ms)));
@@ -123,7 +137,13 @@ fn settle_all<'a, T: Stepped + 'a>(items: impl Iterator<Item = &'a mut T>, now_m
 
 /// Moves `item` through `steps`: the first status applies now, each later one after a
 /// further `delay_ms`; with no delay the last status applies at once.
-pub fn schedule<T: Stepped>(cloud_due: &mut Option<i64>, item: &mut T, steps: &[&str], now: Timestamp, delay_ms: i64) {
+pub fn schedule<T: Stepped>(
+    cloud_due: &mut Option<i64>,
+    item: &mut T,
+    steps: &[&str],
+    now: Timestamp,
+    delay_ms: i64,
+) {
     let pending = item.pending_mut();
     pending.clear();
     if delay_ms <= 0 || steps.len() == 1 {
@@ -132,7 +152,10 @@ pub fn schedule<T: Stepped>(cloud_due: &mut Option<i64>, item: &mut T, steps: &[
     }
     let now_ms = now.as_millisecond();
     for (index, status) in steps.iter().enumerate().skip(1) {
-        pending.push(PendingStep { status: status.to_string(), at_ms: now_ms + delay_ms * index as i64 });
+        pending.push(PendingStep {
+            status: status.to_string(),
+            at_ms: now_ms + delay_ms * index as i64,
+        });
     }
     let first_due = now_ms + delay_ms;
     *cloud_due = Some(cloud_due.map_or(first_due, |due| due.min(first_due)));
@@ -157,7 +180,9 @@ scheduler!(schedule_instance => instances, schedule_disk => disks, schedule_snap
 pub fn new_id(prefix: &str) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    let tail: String = (0..20).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    let tail: String = (0..20)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
     format!("{prefix}-{tail}")
 }
 

@@ -23,21 +23,39 @@ pub struct Throttle {
 impl Throttle {
     /// `rate` requests per second per caller, with a burst of one second's worth (at least 1).
     pub fn per_second(rate: f64) -> Self {
-        Self { rate, burst: rate.max(1.0), buckets: Mutex::new(HashMap::new()) }
+        Self {
+            rate,
+            burst: rate.max(1.0),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one token for `caller` at `now`, or fails with `Throttling.User`.
     pub fn acquire(&self, caller: &str, now: Instant) -> Result<(), AcsError> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let bucket = buckets.entry(caller.to_string()).or_insert(Bucket { tokens: self.burst, refilled_at: now });
-        let elapsed = now.saturating_duration_since(bucket.refilled_at).as_secs_f64();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bucket = buckets.entry(caller.to_string()).or_insert(Bucket {
+            tokens: self.burst,
+            refilled_at: now,
+        });
+        let elapsed = now
+            .saturating_duration_since(bucket.refilled_at)
+            .as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
         bucket.refilled_at = bucket.refilled_at.max(now);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
-            Err(AcsError::new(ErrorCode::THROTTLING_USER, format!("Request was denied due to user flow control: more than {} requests per second.", self.rate)))
+            Err(AcsError::new(
+                ErrorCode::THROTTLING_USER,
+                format!(
+                    "Request was denied due to user flow control: more than {} requests per second.",
+                    self.rate
+                ),
+            ))
         }
     }
 }
@@ -54,7 +72,10 @@ mod tests {
         let start = Instant::now();
         for request in 0..1000 {
             let at = start + Duration::from_millis(50 * request);
-            assert!(throttle.acquire("ak", at).is_ok(), "request {request} at exactly 20/s was throttled");
+            assert!(
+                throttle.acquire("ak", at).is_ok(),
+                "request {request} at exactly 20/s was throttled"
+            );
         }
     }
 
@@ -62,10 +83,19 @@ mod tests {
     fn a_caller_beyond_the_rate_is_throttled_with_the_real_code() {
         let throttle = Throttle::per_second(20.0);
         let start = Instant::now();
-        let outcomes: Vec<_> = (0..100).map(|request| throttle.acquire("ak", start + Duration::from_millis(10 * request))).collect();
-        let denied: Vec<_> = outcomes.iter().filter_map(|outcome| outcome.as_ref().err()).collect();
+        let outcomes: Vec<_> = (0..100)
+            .map(|request| throttle.acquire("ak", start + Duration::from_millis(10 * request)))
+            .collect();
+        let denied: Vec<_> = outcomes
+            .iter()
+            .filter_map(|outcome| outcome.as_ref().err())
+            .collect();
         assert!(!denied.is_empty());
-        assert!(denied.iter().all(|error| error.code == "Throttling.User" && error.status == 400));
+        assert!(
+            denied
+                .iter()
+                .all(|error| error.code == "Throttling.User" && error.status == 400)
+        );
         // 100 requests over 1 s at 20/s with a burst of 20: about 40 pass.
         let passed = outcomes.len() - denied.len();
         assert!((35..=45).contains(&passed), "{passed} passed");

@@ -11,11 +11,19 @@ use serde_json::Value;
 use support::{ecs, emulator_with_clock, first_instance};
 
 fn fleet(yaml: &str) -> Emulator {
-    Emulator::builder().seed(FleetSeed::from_yaml(yaml).unwrap()).build().unwrap()
+    Emulator::builder()
+        .seed(FleetSeed::from_yaml(yaml).unwrap())
+        .build()
+        .unwrap()
 }
 
 fn ids(body: &Value) -> Vec<String> {
-    body["Instances"]["Instance"].as_array().unwrap().iter().map(|item| item["InstanceId"].as_str().unwrap().to_string()).collect()
+    body["Instances"]["Instance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["InstanceId"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -24,18 +32,53 @@ fn errors_carry_the_real_codes_and_statuses() {
     type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, u16);
     let cases: [Case; 7] = [
         ("StopInstance", &[], "MissingParameter.InstanceId", 400),
-        ("StopInstance", &[("InstanceId", "i-missing")], "InvalidInstanceId.NotFound", 404),
-        ("CreateSnapshot", &[("DiskId", "d-missing")], "InvalidDiskId.NotFound", 404),
-        ("DescribeInstances", &[("PageSize", "500")], "InvalidParameter.PageSize", 400),
-        ("DescribeInstances", &[("InstanceIds", "['i-1']")], "InvalidParameter.InstanceIds", 400),
-        ("DescribeInstances", &[("RegionId", "mars-north-1")], "InvalidRegionId.NotFound", 404),
+        (
+            "StopInstance",
+            &[("InstanceId", "i-missing")],
+            "InvalidInstanceId.NotFound",
+            404,
+        ),
+        (
+            "CreateSnapshot",
+            &[("DiskId", "d-missing")],
+            "InvalidDiskId.NotFound",
+            404,
+        ),
+        (
+            "DescribeInstances",
+            &[("PageSize", "500")],
+            "InvalidParameter.PageSize",
+            400,
+        ),
+        (
+            "DescribeInstances",
+            &[("InstanceIds", "['i-1']")],
+            "InvalidParameter.InstanceIds",
+            400,
+        ),
+        (
+            "DescribeInstances",
+            &[("RegionId", "mars-north-1")],
+            "InvalidRegionId.NotFound",
+            404,
+        ),
         ("NoSuchAction", &[], "InvalidAction.NotFound", 404),
     ];
     for (action, params, code, status) in cases {
         let error = ecs(&emulator, action, params).unwrap_err();
-        assert_eq!((error.code.as_ref(), error.status), (code, status), "{action} {params:?}");
+        assert_eq!(
+            (error.code.as_ref(), error.status),
+            (code, status),
+            "{action} {params:?}"
+        );
     }
-    let wrong_version = emulator.call(&RpcRequest::new("DescribeInstances", "2099-01-01", Vec::new())).unwrap_err();
+    let wrong_version = emulator
+        .call(&RpcRequest::new(
+            "DescribeInstances",
+            "2099-01-01",
+            Vec::new(),
+        ))
+        .unwrap_err();
     assert_eq!(wrong_version.code, "InvalidVersion");
 }
 
@@ -43,7 +86,12 @@ fn errors_carry_the_real_codes_and_statuses() {
 fn dry_run_validates_without_acting() {
     let (emulator, _) = emulator_with_clock(Duration::ZERO);
     let id = first_instance(&emulator);
-    let error = ecs(&emulator, "StopInstance", &[("InstanceId", &id), ("DryRun", "True")]).unwrap_err();
+    let error = ecs(
+        &emulator,
+        "StopInstance",
+        &[("InstanceId", &id), ("DryRun", "True")],
+    )
+    .unwrap_err();
     assert_eq!(error.code, "DryRunOperation");
     assert_eq!(emulator.instance(&id).unwrap().status, "Running");
 }
@@ -55,14 +103,41 @@ fn describe_filters_by_ids_tags_status_and_region() {
     );
     let all = ecs(&emulator, "DescribeInstances", &[]).unwrap();
     assert_eq!(all["TotalCount"], 3, "default region only");
-    let shanghai = ecs(&emulator, "DescribeInstances", &[("RegionId", "cn-shanghai")]).unwrap();
+    let shanghai = ecs(
+        &emulator,
+        "DescribeInstances",
+        &[("RegionId", "cn-shanghai")],
+    )
+    .unwrap();
     let first_shanghai = ids(&shanghai)[0].clone();
-    let by_id = ecs(&emulator, "DescribeInstances", &[("RegionId", "cn-shanghai"), ("InstanceIds", &format!("[\"{first_shanghai}\", \"i-unknown\"]"))]).unwrap();
+    let by_id = ecs(
+        &emulator,
+        "DescribeInstances",
+        &[
+            ("RegionId", "cn-shanghai"),
+            (
+                "InstanceIds",
+                &format!("[\"{first_shanghai}\", \"i-unknown\"]"),
+            ),
+        ],
+    )
+    .unwrap();
     assert_eq!(ids(&by_id), [first_shanghai]);
     let stopped = ecs(&emulator, "DescribeInstances", &[("Status", "Stopped")]).unwrap();
     assert_eq!(stopped["TotalCount"], 1);
-    let prod = ecs(&emulator, "DescribeInstances", &[("Tag.1.Key", "env"), ("Tag.1.Value", "prod")]).unwrap();
-    assert!(prod["Instances"]["Instance"].as_array().unwrap().iter().all(|item| item["Tags"]["Tag"][0]["TagValue"] == "prod"));
+    let prod = ecs(
+        &emulator,
+        "DescribeInstances",
+        &[("Tag.1.Key", "env"), ("Tag.1.Value", "prod")],
+    )
+    .unwrap();
+    assert!(
+        prod["Instances"]["Instance"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|item| item["Tags"]["Tag"][0]["TagValue"] == "prod")
+    );
     assert_eq!(prod["TotalCount"], 3);
 }
 
@@ -71,8 +146,16 @@ fn pages_by_number_and_by_token_cover_every_instance_once() {
     let emulator = fleet("instances:\n  - count: 25\n");
     let mut by_number = Vec::new();
     for page in 1..=3 {
-        let body = ecs(&emulator, "DescribeInstances", &[("PageSize", "10"), ("PageNumber", &page.to_string())]).unwrap();
-        assert_eq!((body["TotalCount"].as_i64(), body["PageNumber"].as_i64()), (Some(25), Some(page)));
+        let body = ecs(
+            &emulator,
+            "DescribeInstances",
+            &[("PageSize", "10"), ("PageNumber", &page.to_string())],
+        )
+        .unwrap();
+        assert_eq!(
+            (body["TotalCount"].as_i64(), body["PageNumber"].as_i64()),
+            (Some(25), Some(page))
+        );
         by_number.extend(ids(&body));
     }
     let mut by_token = Vec::new();
@@ -89,7 +172,11 @@ fn pages_by_number_and_by_token_cover_every_instance_once() {
             break;
         }
     }
-    let expected: Vec<String> = emulator.instances().into_iter().map(|instance| instance.instance_id).collect();
+    let expected: Vec<String> = emulator
+        .instances()
+        .into_iter()
+        .map(|instance| instance.instance_id)
+        .collect();
     assert_eq!(by_number, expected);
     assert_eq!(by_token, expected);
 }
@@ -98,16 +185,72 @@ fn pages_by_number_and_by_token_cover_every_instance_once() {
 fn tags_can_be_added_listed_and_removed_in_every_wire_form() {
     let (emulator, _) = emulator_with_clock(Duration::ZERO);
     let id = first_instance(&emulator);
-    ecs(&emulator, "TagResources", &[("ResourceType", "instance"), ("ResourceId.1", &id), ("Tag.1.Key", "team"), ("Tag.1.Value", "a")]).unwrap();
-    ecs(&emulator, "TagResources", &[("ResourceType", "Instance"), ("ResourceIds", &format!("[\"{id}\"]")), ("Tags", "{\"owner\":\"ops\"}")]).unwrap();
-    let listed = ecs(&emulator, "ListTagResources", &[("ResourceType", "instance"), ("ResourceId.1", &id)]).unwrap();
-    let keys: Vec<&str> = listed["TagResources"]["TagResource"].as_array().unwrap().iter().map(|row| row["TagKey"].as_str().unwrap()).collect();
+    ecs(
+        &emulator,
+        "TagResources",
+        &[
+            ("ResourceType", "instance"),
+            ("ResourceId.1", &id),
+            ("Tag.1.Key", "team"),
+            ("Tag.1.Value", "a"),
+        ],
+    )
+    .unwrap();
+    ecs(
+        &emulator,
+        "TagResources",
+        &[
+            ("ResourceType", "Instance"),
+            ("ResourceIds", &format!("[\"{id}\"]")),
+            ("Tags", "{\"owner\":\"ops\"}"),
+        ],
+    )
+    .unwrap();
+    let listed = ecs(
+        &emulator,
+        "ListTagResources",
+        &[("ResourceType", "instance"), ("ResourceId.1", &id)],
+    )
+    .unwrap();
+    let keys: Vec<&str> = listed["TagResources"]["TagResource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["TagKey"].as_str().unwrap())
+        .collect();
     assert_eq!(keys, ["env", "team", "owner"]);
-    ecs(&emulator, "UntagResources", &[("ResourceType", "instance"), ("ResourceId.1", &id), ("TagKey.1", "team")]).unwrap();
+    ecs(
+        &emulator,
+        "UntagResources",
+        &[
+            ("ResourceType", "instance"),
+            ("ResourceId.1", &id),
+            ("TagKey.1", "team"),
+        ],
+    )
+    .unwrap();
     assert!(!emulator.instance(&id).unwrap().tags.contains_key("team"));
-    let unknown = ecs(&emulator, "TagResources", &[("ResourceType", "instance"), ("ResourceId.1", "i-missing"), ("Tag.1.Key", "k")]).unwrap_err();
+    let unknown = ecs(
+        &emulator,
+        "TagResources",
+        &[
+            ("ResourceType", "instance"),
+            ("ResourceId.1", "i-missing"),
+            ("Tag.1.Key", "k"),
+        ],
+    )
+    .unwrap_err();
     assert_eq!(unknown.status, 404);
-    let bad_type = ecs(&emulator, "TagResources", &[("ResourceType", "bucket"), ("ResourceId.1", &id), ("Tag.1.Key", "k")]).unwrap_err();
+    let bad_type = ecs(
+        &emulator,
+        "TagResources",
+        &[
+            ("ResourceType", "bucket"),
+            ("ResourceId.1", &id),
+            ("Tag.1.Key", "k"),
+        ],
+    )
+    .unwrap_err();
     assert_eq!(bad_type.code, "InvalidResourceType.NotFound");
 }
 
@@ -115,22 +258,86 @@ fn tags_can_be_added_listed_and_removed_in_every_wire_form() {
 fn security_group_rules_round_trip_both_directions() {
     let (emulator, _) = emulator_with_clock(Duration::ZERO);
     let group = emulator.instances()[0].security_group_ids[0].clone();
-    let rule = [("SecurityGroupId", group.as_str()), ("IpProtocol", "TCP"), ("PortRange", "22/22"), ("SourceCidrIp", "10.0.0.0/8")];
+    let rule = [
+        ("SecurityGroupId", group.as_str()),
+        ("IpProtocol", "TCP"),
+        ("PortRange", "22/22"),
+        ("SourceCidrIp", "10.0.0.0/8"),
+    ];
     ecs(&emulator, "AuthorizeSecurityGroup", &rule).unwrap();
     ecs(&emulator, "AuthorizeSecurityGroup", &rule).unwrap();
-    ecs(&emulator, "AuthorizeSecurityGroupEgress", &[("SecurityGroupId", &group), ("Permissions.1.IpProtocol", "all"), ("Permissions.1.PortRange", "-1/-1"), ("Permissions.1.DestCidrIp", "0.0.0.0/0")]).unwrap();
-    let described = |direction| ecs(&emulator, "DescribeSecurityGroupAttribute", &[("SecurityGroupId", &group), ("Direction", direction)]).unwrap()["Permissions"]["Permission"].as_array().unwrap().len();
-    assert_eq!((described("ingress"), described("egress"), described("all")), (1, 1, 2));
-    ecs(&emulator, "RevokeSecurityGroup", &[("SecurityGroupId", &group), ("IpProtocol", "tcp"), ("PortRange", "22/22"), ("SourceCidrIp", "10.0.0.0/8")]).unwrap();
+    ecs(
+        &emulator,
+        "AuthorizeSecurityGroupEgress",
+        &[
+            ("SecurityGroupId", &group),
+            ("Permissions.1.IpProtocol", "all"),
+            ("Permissions.1.PortRange", "-1/-1"),
+            ("Permissions.1.DestCidrIp", "0.0.0.0/0"),
+        ],
+    )
+    .unwrap();
+    let described = |direction| {
+        ecs(
+            &emulator,
+            "DescribeSecurityGroupAttribute",
+            &[("SecurityGroupId", &group), ("Direction", direction)],
+        )
+        .unwrap()["Permissions"]["Permission"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(
+        (described("ingress"), described("egress"), described("all")),
+        (1, 1, 2)
+    );
+    ecs(
+        &emulator,
+        "RevokeSecurityGroup",
+        &[
+            ("SecurityGroupId", &group),
+            ("IpProtocol", "tcp"),
+            ("PortRange", "22/22"),
+            ("SourceCidrIp", "10.0.0.0/8"),
+        ],
+    )
+    .unwrap();
     assert_eq!(described("ingress"), 0);
-    let bad_ports = ecs(&emulator, "AuthorizeSecurityGroup", &[("SecurityGroupId", &group), ("IpProtocol", "tcp"), ("PortRange", "80"), ("SourceCidrIp", "0.0.0.0/0")]).unwrap_err();
+    let bad_ports = ecs(
+        &emulator,
+        "AuthorizeSecurityGroup",
+        &[
+            ("SecurityGroupId", &group),
+            ("IpProtocol", "tcp"),
+            ("PortRange", "80"),
+            ("SourceCidrIp", "0.0.0.0/0"),
+        ],
+    )
+    .unwrap_err();
     assert_eq!(bad_ports.code, "InvalidParameter.PortRange");
-    let in_use = ecs(&emulator, "DeleteSecurityGroup", &[("SecurityGroupId", &group)]).unwrap_err();
+    let in_use = ecs(
+        &emulator,
+        "DeleteSecurityGroup",
+        &[("SecurityGroupId", &group)],
+    )
+    .unwrap_err();
     assert_eq!(in_use.code, "DependencyViolation");
 }
 
-fn vpc(emulator: &Emulator, action: &str, params: &[(&str, &str)]) -> Result<Value, oos_acs::AcsError> {
-    emulator.call(&RpcRequest::new(action, VPC_VERSION, params.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect()))
+fn vpc(
+    emulator: &Emulator,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Result<Value, oos_acs::AcsError> {
+    emulator.call(&RpcRequest::new(
+        action,
+        VPC_VERSION,
+        params
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect(),
+    ))
 }
 
 #[test]
@@ -139,32 +346,111 @@ fn eips_associate_with_instances() {
     let id = first_instance(&emulator);
     let allocated = vpc(&emulator, "AllocateEipAddress", &[("Bandwidth", "10")]).unwrap();
     let allocation = allocated["AllocationId"].as_str().unwrap().to_string();
-    let release_early = vpc(&emulator, "AssociateEipAddress", &[("AllocationId", &allocation), ("InstanceId", &id)]);
+    let release_early = vpc(
+        &emulator,
+        "AssociateEipAddress",
+        &[("AllocationId", &allocation), ("InstanceId", &id)],
+    );
     assert!(release_early.is_ok());
-    let busy = vpc(&emulator, "ReleaseEipAddress", &[("AllocationId", &allocation)]).unwrap_err();
+    let busy = vpc(
+        &emulator,
+        "ReleaseEipAddress",
+        &[("AllocationId", &allocation)],
+    )
+    .unwrap_err();
     assert_eq!(busy.code, "IncorrectEipStatus");
-    let described = ecs(&emulator, "DescribeInstances", &[("InstanceIds", &format!("[\"{id}\"]"))]).unwrap();
-    assert_eq!(described["Instances"]["Instance"][0]["EipAddress"]["IpAddress"], allocated["EipAddress"]);
-    let eips = vpc(&emulator, "DescribeEipAddresses", &[("AllocationId", &allocation)]).unwrap();
+    let described = ecs(
+        &emulator,
+        "DescribeInstances",
+        &[("InstanceIds", &format!("[\"{id}\"]"))],
+    )
+    .unwrap();
+    assert_eq!(
+        described["Instances"]["Instance"][0]["EipAddress"]["IpAddress"],
+        allocated["EipAddress"]
+    );
+    let eips = vpc(
+        &emulator,
+        "DescribeEipAddresses",
+        &[("AllocationId", &allocation)],
+    )
+    .unwrap();
     assert_eq!(eips["EipAddresses"]["EipAddress"][0]["Status"], "InUse");
-    vpc(&emulator, "UnassociateEipAddress", &[("AllocationId", &allocation)]).unwrap();
-    vpc(&emulator, "ReleaseEipAddress", &[("AllocationId", &allocation)]).unwrap();
-    assert_eq!(vpc(&emulator, "DescribeEipAddresses", &[]).unwrap()["TotalCount"], 0);
+    vpc(
+        &emulator,
+        "UnassociateEipAddress",
+        &[("AllocationId", &allocation)],
+    )
+    .unwrap();
+    vpc(
+        &emulator,
+        "ReleaseEipAddress",
+        &[("AllocationId", &allocation)],
+    )
+    .unwrap();
+    assert_eq!(
+        vpc(&emulator, "DescribeEipAddresses", &[]).unwrap()["TotalCount"],
+        0
+    );
 }
 
 #[test]
 fn load_balancer_backends_follow_instances() {
-    let emulator = fleet("instances:\n  - count: 3\nload_balancers:\n  - name: web\n    id: lb-web\n    backends: 2\n");
+    let emulator = fleet(
+        "instances:\n  - count: 3\nload_balancers:\n  - name: web\n    id: lb-web\n    backends: 2\n",
+    );
     let slb = |action: &str, params: &[(&str, &str)]| {
-        emulator.call(&RpcRequest::new(action, SLB_VERSION, params.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect()))
+        emulator.call(&RpcRequest::new(
+            action,
+            SLB_VERSION,
+            params
+                .iter()
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .collect(),
+        ))
     };
-    let backends = |body: &Value| body["BackendServers"]["BackendServer"].as_array().unwrap().len();
-    assert_eq!(backends(&slb("DescribeLoadBalancerAttribute", &[("LoadBalancerId", "lb-web")]).unwrap()), 2);
+    let backends = |body: &Value| {
+        body["BackendServers"]["BackendServer"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(
+        backends(
+            &slb(
+                "DescribeLoadBalancerAttribute",
+                &[("LoadBalancerId", "lb-web")]
+            )
+            .unwrap()
+        ),
+        2
+    );
     let third = emulator.instances()[2].instance_id.clone();
-    let added = slb("AddBackendServers", &[("LoadBalancerId", "lb-web"), ("BackendServers", &format!("[{{\"ServerId\":\"{third}\",\"Weight\":\"50\"}}]"))]).unwrap();
+    let added = slb(
+        "AddBackendServers",
+        &[
+            ("LoadBalancerId", "lb-web"),
+            (
+                "BackendServers",
+                &format!("[{{\"ServerId\":\"{third}\",\"Weight\":\"50\"}}]"),
+            ),
+        ],
+    )
+    .unwrap();
     assert_eq!(backends(&added), 3);
-    let removed = slb("RemoveBackendServers", &[("LoadBalancerId", "lb-web"), ("BackendServers", &format!("[{{\"ServerId\":\"{third}\"}}]"))]).unwrap();
+    let removed = slb(
+        "RemoveBackendServers",
+        &[
+            ("LoadBalancerId", "lb-web"),
+            ("BackendServers", &format!("[{{\"ServerId\":\"{third}\"}}]")),
+        ],
+    )
+    .unwrap();
     assert_eq!(backends(&removed), 2);
-    let missing = slb("DescribeLoadBalancerAttribute", &[("LoadBalancerId", "lb-none")]).unwrap_err();
+    let missing = slb(
+        "DescribeLoadBalancerAttribute",
+        &[("LoadBalancerId", "lb-none")],
+    )
+    .unwrap_err();
     assert_eq!(missing.code, "InvalidLoadBalancerId.NotFound");
 }

@@ -31,28 +31,73 @@ images:
 
 #[test]
 fn a_thousand_instance_seed_spreads_over_regions_with_tags() {
-    let emulator = Emulator::builder().seed(FleetSeed::from_yaml(THOUSAND).unwrap()).build().unwrap();
+    let emulator = Emulator::builder()
+        .seed(FleetSeed::from_yaml(THOUSAND).unwrap())
+        .build()
+        .unwrap();
     let instances = emulator.instances();
     assert_eq!(instances.len(), 1001);
     for region in ["cn-hangzhou", "cn-shanghai", "cn-beijing", "eu-central-1"] {
-        assert_eq!(instances.iter().filter(|instance| instance.region_id == region && instance.instance_name.starts_with("web-")).count(), 250);
+        assert_eq!(
+            instances
+                .iter()
+                .filter(|instance| instance.region_id == region
+                    && instance.instance_name.starts_with("web-"))
+                .count(),
+            250
+        );
     }
     let seventh = &instances[6];
-    assert_eq!((seventh.instance_name.as_str(), seventh.region_id.as_str()), ("web-0007", "cn-beijing"));
-    assert_eq!((seventh.tags["env"].as_str(), seventh.tags["shard"].as_str()), ("prod", "s7"));
+    assert_eq!(
+        (seventh.instance_name.as_str(), seventh.region_id.as_str()),
+        ("web-0007", "cn-beijing")
+    );
+    assert_eq!(
+        (seventh.tags["env"].as_str(), seventh.tags["shard"].as_str()),
+        ("prod", "s7")
+    );
     let db = emulator.instance("i-fixed-db").unwrap();
     assert_eq!(db.status, "Stopped");
     let web_group = &db.security_group_ids[0];
-    let groups = ecs(&emulator, "DescribeSecurityGroups", &[("SecurityGroupName", "web")]).unwrap();
-    assert_eq!(&groups["SecurityGroups"]["SecurityGroup"][0]["SecurityGroupId"], web_group.as_str());
+    let groups = ecs(
+        &emulator,
+        "DescribeSecurityGroups",
+        &[("SecurityGroupName", "web")],
+    )
+    .unwrap();
+    assert_eq!(
+        &groups["SecurityGroups"]["SecurityGroup"][0]["SecurityGroupId"],
+        web_group.as_str()
+    );
     let disks = ecs(&emulator, "DescribeDisks", &[("InstanceId", "i-fixed-db")]).unwrap();
     assert_eq!(disks["TotalCount"], 2);
     let old = ecs(&emulator, "DescribeImages", &[("ImageOwnerAlias", "self")]).unwrap();
-    assert_eq!(old["Images"]["Image"][0]["CreationTime"], "2020-01-01T00:00:00Z");
+    assert_eq!(
+        old["Images"]["Image"][0]["CreationTime"],
+        "2020-01-01T00:00:00Z"
+    );
     // Hangzhou holds the odd indices, and lists cycle by index: all of them are prod.
-    let prod = ecs(&emulator, "DescribeInstances", &[("Tag.1.Key", "env"), ("Tag.1.Value", "prod"), ("PageSize", "100")]).unwrap();
+    let prod = ecs(
+        &emulator,
+        "DescribeInstances",
+        &[
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "prod"),
+            ("PageSize", "100"),
+        ],
+    )
+    .unwrap();
     assert_eq!(prod["TotalCount"], 250);
-    let staging = ecs(&emulator, "DescribeInstances", &[("RegionId", "cn-shanghai"), ("Tag.1.Key", "env"), ("Tag.1.Value", "staging")]).unwrap();
+    let staging = ecs(
+        &emulator,
+        "DescribeInstances",
+        &[
+            ("RegionId", "cn-shanghai"),
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "staging"),
+        ],
+    )
+    .unwrap();
     assert_eq!(staging["TotalCount"], 250);
 }
 
@@ -62,11 +107,26 @@ fn bad_seeds_are_reported_with_their_place() {
     assert!(syntax.contains("line"), "{syntax}");
     let unknown_field = FleetSeed::from_yaml("instances:\n  - cuont: 3\n").unwrap_err();
     assert!(unknown_field.contains("cuont"), "{unknown_field}");
-    let region = FleetSeed::from_yaml("regions: [cn-hangzhou]\ninstances:\n  - region: us-east-1\n").unwrap();
-    let error = Emulator::builder().seed(region).build().unwrap_err().to_string();
-    assert!(error.starts_with("EmulatorSeed.Invalid") && error.contains("instances[0]") && error.contains("us-east-1"), "{error}");
+    let region =
+        FleetSeed::from_yaml("regions: [cn-hangzhou]\ninstances:\n  - region: us-east-1\n")
+            .unwrap();
+    let error = Emulator::builder()
+        .seed(region)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("EmulatorSeed.Invalid")
+            && error.contains("instances[0]")
+            && error.contains("us-east-1"),
+        "{error}"
+    );
     let group = FleetSeed::from_yaml("instances:\n  - security_group: nope\n").unwrap();
-    let error = Emulator::builder().seed(group).build().unwrap_err().to_string();
+    let error = Emulator::builder()
+        .seed(group)
+        .build()
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("nope"), "{error}");
 }
 
@@ -78,14 +138,35 @@ async fn state_survives_a_restart() {
     let handle = first.spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let id = first.instances()[0].instance_id.clone();
     ecs(&first, "StopInstance", &[("InstanceId", &id)]).unwrap();
-    ecs(&first, "TagResources", &[("ResourceType", "instance"), ("ResourceId.1", &id), ("Tag.1.Key", "kept"), ("Tag.1.Value", "yes")]).unwrap();
+    ecs(
+        &first,
+        "TagResources",
+        &[
+            ("ResourceType", "instance"),
+            ("ResourceId.1", &id),
+            ("Tag.1.Key", "kept"),
+            ("Tag.1.Value", "yes"),
+        ],
+    )
+    .unwrap();
     handle.shutdown().await.unwrap();
 
     let seed_ignored = FleetSeed::from_yaml("instances:\n  - count: 50\n").unwrap();
-    let second = Emulator::builder().state_file(&path).seed(seed_ignored).build().unwrap();
-    assert_eq!(second.instances().len(), 3, "the saved state wins over the seed");
+    let second = Emulator::builder()
+        .state_file(&path)
+        .seed(seed_ignored)
+        .build()
+        .unwrap();
+    assert_eq!(
+        second.instances().len(),
+        3,
+        "the saved state wins over the seed"
+    );
     let restored = second.instance(&id).unwrap();
-    assert_eq!((restored.status.as_str(), restored.tags["kept"].as_str()), ("Stopped", "yes"));
+    assert_eq!(
+        (restored.status.as_str(), restored.tags["kept"].as_str()),
+        ("Stopped", "yes")
+    );
 }
 
 #[test]
@@ -93,6 +174,13 @@ fn a_corrupt_state_file_is_a_clear_error() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("cloud.json");
     std::fs::write(&path, "{ not json").unwrap();
-    let error = Emulator::builder().state_file(&path).build().unwrap_err().to_string();
-    assert!(error.starts_with("EmulatorState.Unreadable") && error.contains("cloud.json"), "{error}");
+    let error = Emulator::builder()
+        .state_file(&path)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("EmulatorState.Unreadable") && error.contains("cloud.json"),
+        "{error}"
+    );
 }

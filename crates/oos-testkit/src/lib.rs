@@ -32,7 +32,11 @@ pub fn conformance_file(name: &str) -> PathBuf {
 pub fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         let dir = PathBuf::from(dir);
-        return if dir.is_absolute() { dir } else { repo_root().join(dir) };
+        return if dir.is_absolute() {
+            dir
+        } else {
+            repo_root().join(dir)
+        };
     }
     std::env::current_exe()
         .ok()
@@ -47,31 +51,56 @@ pub fn target_dir() -> PathBuf {
 pub fn conformance_python() -> Result<PathBuf, Error> {
     let venv = target_dir().join("conformance-venv");
     let requirements_path = conformance_file("requirements.txt");
-    let requirements = fs::read_to_string(&requirements_path).map_err(|error| format!("reading {}: {error}", requirements_path.display()))?;
-    fs::create_dir_all(target_dir()).map_err(|error| format!("creating {}: {error}", target_dir().display()))?;
+    let requirements = fs::read_to_string(&requirements_path)
+        .map_err(|error| format!("reading {}: {error}", requirements_path.display()))?;
+    fs::create_dir_all(target_dir())
+        .map_err(|error| format!("creating {}: {error}", target_dir().display()))?;
     let lock_path = target_dir().join("conformance-venv.lock");
-    let lock = File::create(&lock_path).map_err(|error| format!("creating {}: {error}", lock_path.display()))?;
-    lock.lock().map_err(|error| format!("locking {}: {error}", lock_path.display()))?;
+    let lock = File::create(&lock_path)
+        .map_err(|error| format!("creating {}: {error}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|error| format!("locking {}: {error}", lock_path.display()))?;
     let python = venv.join("bin").join("python");
     let stamp = venv.join(".installed-requirements");
-    if fs::read_to_string(&stamp).ok().as_deref() == Some(requirements.as_str()) && python.exists() {
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(requirements.as_str()) && python.exists()
+    {
         return Ok(python);
     }
-    run_checked(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv")?;
     run_checked(
-        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"]).arg(&requirements_path),
+        Command::new("python3").arg("-m").arg("venv").arg(&venv),
+        "python3 -m venv",
+    )?;
+    run_checked(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements_path),
         "pip install -r requirements.txt",
     )?;
-    fs::write(&stamp, &requirements).map_err(|error| format!("writing {}: {error}", stamp.display()))?;
+    fs::write(&stamp, &requirements)
+        .map_err(|error| format!("writing {}: {error}", stamp.display()))?;
     Ok(python)
 }
 
 fn run_checked(command: &mut Command, what: &str) -> Result<(), Error> {
-    let output = command.output().map_err(|error| format!("{what}: {error}"))?;
+    let output = command
+        .output()
+        .map_err(|error| format!("{what}: {error}"))?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("{what} failed ({}):\n{}{}", output.status, String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
+        Err(format!(
+            "{what} failed ({}):\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
     }
 }
 
@@ -90,8 +119,12 @@ pub fn run_conformance(script: &str, args: &[&str]) -> Result<Output, Error> {
 /// A currently free TCP port on 127.0.0.1 (free when returned; prefer letting a server bind
 /// port 0 and report its port, see [`OosProcess`]).
 pub fn free_port() -> Result<u16, Error> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|error| format!("binding a free port: {error}"))?;
-    listener.local_addr().map(|addr| addr.port()).map_err(|error| error.to_string())
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .map_err(|error| format!("binding a free port: {error}"))?;
+    listener
+        .local_addr()
+        .map(|addr| addr.port())
+        .map_err(|error| error.to_string())
 }
 
 /// A spawned `oos` process; killed when dropped. Its output is drained continuously (so it
@@ -115,13 +148,28 @@ impl OosProcess {
             .map_err(|error| format!("spawning {}: {error}", binary.as_ref().display()))?;
         let output = Arc::new(Mutex::new(String::new()));
         let (found, address) = mpsc::channel();
-        drain(child.stdout.take().expect("stdout is piped"), Arc::clone(&output), Some(found));
-        drain(child.stderr.take().expect("stderr is piped"), Arc::clone(&output), None);
+        drain(
+            child.stdout.take().expect("stdout is piped"),
+            Arc::clone(&output),
+            Some(found),
+        );
+        drain(
+            child.stderr.take().expect("stderr is piped"),
+            Arc::clone(&output),
+            None,
+        );
         match address.recv() {
-            Ok(addr) => Ok(Self { child, addr, output }),
+            Ok(addr) => Ok(Self {
+                child,
+                addr,
+                output,
+            }),
             Err(_) => {
                 let _ = child.wait();
-                Err(format!("the process exited before printing its address; output:\n{}", lock(&output)))
+                Err(format!(
+                    "the process exited before printing its address; output:\n{}",
+                    lock(&output)
+                ))
             }
         }
     }
@@ -145,13 +193,23 @@ impl OosProcess {
     pub fn stop(mut self) -> Result<(), Error> {
         #[cfg(unix)]
         {
-            let graceful = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+            let graceful = Command::new("kill")
+                .arg("-TERM")
+                .arg(self.child.id().to_string())
+                .status();
             if graceful.is_ok_and(|status| status.success()) {
-                return self.child.wait().map(|_| ()).map_err(|error| error.to_string());
+                return self
+                    .child
+                    .wait()
+                    .map(|_| ())
+                    .map_err(|error| error.to_string());
             }
         }
         let _ = self.child.kill();
-        self.child.wait().map(|_| ()).map_err(|error| error.to_string())
+        self.child
+            .wait()
+            .map(|_| ())
+            .map_err(|error| error.to_string())
     }
 }
 
@@ -165,14 +223,24 @@ impl Drop for OosProcess {
 }
 
 fn lock(output: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
-    output.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    output
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Copies `pipe` line by line into `output`; reports the first `http://<addr>` seen.
-fn drain(pipe: impl Read + Send + 'static, output: Arc<Mutex<String>>, mut found: Option<mpsc::Sender<SocketAddr>>) {
+fn drain(
+    pipe: impl Read + Send + 'static,
+    output: Arc<Mutex<String>>,
+    mut found: Option<mpsc::Sender<SocketAddr>>,
+) {
     std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let addr = line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|text| text.parse().ok());
+            let addr = line
+                .split("http://")
+                .nth(1)
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|text| text.parse().ok());
             lock(&output).push_str(&format!("{line}\n"));
             if let (Some(addr), Some(sender)) = (addr, found.take()) {
                 let _ = sender.send(addr);
@@ -187,7 +255,11 @@ mod tests {
 
     #[test]
     fn finds_the_shared_directory() {
-        assert!(conformance_file("ecs_sdk_check.py").is_file(), "{}", shared_dir().display());
+        assert!(
+            conformance_file("ecs_sdk_check.py").is_file(),
+            "{}",
+            shared_dir().display()
+        );
     }
 
     #[test]

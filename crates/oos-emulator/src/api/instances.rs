@@ -4,15 +4,23 @@
 use oos_acs::{AcsError, RpcRequest};
 use serde_json::{Value, json};
 
-use super::params::{Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body, matches_tags, paginate, tag_list, tags_json};
-use crate::errors::{OPERATION_DENIED_DELETION_PROTECTION, incorrect_instance_status, instance_not_found};
+use super::params::{
+    Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body, matches_tags,
+    paginate, tag_list, tags_json,
+};
+use crate::errors::{
+    OPERATION_DENIED_DELETION_PROTECTION, incorrect_instance_status, instance_not_found,
+};
 use crate::model::{Instance, instance_status as status};
 use crate::provision::{InstanceSpec, create_instance};
 use crate::state::Cloud;
 
 /// The instance as DescribeInstances shows it.
 pub fn instance_json(instance: &Instance, cloud: &Cloud) -> Value {
-    let eip = instance.eip_allocation_id.as_ref().and_then(|id| cloud.eips.get(id));
+    let eip = instance
+        .eip_allocation_id
+        .as_ref()
+        .and_then(|id| cloud.eips.get(id));
     json!({
         "InstanceId": instance.instance_id,
         "InstanceName": instance.instance_name,
@@ -77,7 +85,9 @@ const INSTANCE_FIELDS: [Field<Instance>; 9] = [
     ("VpcId", |instance| &instance.vpc_id),
     ("VSwitchId", |instance| &instance.vswitch_id),
     ("ImageId", |instance| &instance.image_id),
-    ("InstanceChargeType", |instance| &instance.instance_charge_type),
+    ("InstanceChargeType", |instance| {
+        &instance.instance_charge_type
+    }),
     ("ResourceGroupId", |instance| &instance.resource_group_id),
     ("KeyPairName", |instance| &instance.key_pair_name),
 ];
@@ -87,43 +97,81 @@ fn json_strings(request: &RpcRequest, name: &str) -> Result<Option<Vec<String>>,
 }
 
 /// DescribeInstances: filters, Tag.N, InstanceIds (unknown ids give an empty list), paging.
-pub fn describe_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_instances(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let ids = id_list(request, "InstanceIds", "InstanceId")?;
     let tags = tag_list(request)?;
     let private_ips = json_strings(request, "PrivateIpAddresses")?;
     let public_ips = json_strings(request, "PublicIpAddresses")?;
     let eip_ips = json_strings(request, "EipAddresses")?;
-    let name_pattern = request.get("InstanceName").map(|name| name.replace('*', ""));
+    let name_pattern = request
+        .get("InstanceName")
+        .map(|name| name.replace('*', ""));
     let fields = FieldFilters::new(request, &INSTANCE_FIELDS);
     let security_group = request.get("SecurityGroupId");
     let selected: Vec<&Instance> = cloud
         .instances
         .values()
         .filter(|instance| instance.region_id == region)
-        .filter(|instance| ids.as_ref().is_none_or(|ids| ids.contains(&instance.instance_id)))
+        .filter(|instance| {
+            ids.as_ref()
+                .is_none_or(|ids| ids.contains(&instance.instance_id))
+        })
         .filter(|instance| matches_tags(&instance.tags, &tags))
-        .filter(|instance| name_pattern.as_ref().is_none_or(|name| instance.instance_name.contains(name.as_str())))
+        .filter(|instance| {
+            name_pattern
+                .as_ref()
+                .is_none_or(|name| instance.instance_name.contains(name.as_str()))
+        })
         .filter(|instance| fields.matches(instance))
-        .filter(|instance| security_group.is_none_or(|group| instance.security_group_ids.iter().any(|id| id == group)))
-        .filter(|instance| private_ips.as_ref().is_none_or(|ips| ips.contains(&instance.private_ip)))
-        .filter(|instance| public_ips.as_ref().is_none_or(|ips| instance.public_ips.iter().any(|ip| ips.contains(ip))))
+        .filter(|instance| {
+            security_group
+                .is_none_or(|group| instance.security_group_ids.iter().any(|id| id == group))
+        })
+        .filter(|instance| {
+            private_ips
+                .as_ref()
+                .is_none_or(|ips| ips.contains(&instance.private_ip))
+        })
+        .filter(|instance| {
+            public_ips
+                .as_ref()
+                .is_none_or(|ips| instance.public_ips.iter().any(|ip| ips.contains(ip)))
+        })
         .filter(|instance| {
             eip_ips.as_ref().is_none_or(|ips| {
-                let eip = instance.eip_allocation_id.as_ref().and_then(|id| cloud.eips.get(id));
+                let eip = instance
+                    .eip_allocation_id
+                    .as_ref()
+                    .and_then(|id| cloud.eips.get(id));
                 eip.is_some_and(|eip| ips.contains(&eip.ip_address))
             })
         })
         .collect();
     check_dry_run(request)?;
-    let limits = PageLimits { default_size: 10, max_size: 100, token_paging: true };
+    let limits = PageLimits {
+        default_size: 10,
+        max_size: 100,
+        token_paging: true,
+    };
     let (page, paging) = paginate(request, selected, limits)?;
-    let items = page.into_iter().map(|instance| instance_json(instance, cloud)).collect();
+    let items = page
+        .into_iter()
+        .map(|instance| instance_json(instance, cloud))
+        .collect();
     Ok(list_body("Instances", "Instance", items, paging))
 }
 
 /// DescribeInstanceStatus: `InstanceId.N`, `ZoneId`, paging up to 50.
-pub fn describe_instance_status(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_instance_status(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let ids = request.repeated("InstanceId");
     let zone = FieldFilters::new(request, &INSTANCE_FIELDS[1..2]);
@@ -135,121 +183,46 @@ pub fn describe_instance_status(cloud: &mut Cloud, request: &RpcRequest, ctx: &C
         .filter(|instance| zone.matches(instance))
         .map(|instance| json!({"InstanceId": instance.instance_id, "Status": instance.status}))
         .collect();
-    let (page, paging) = paginate(request, selected, PageLimits { default_size: 10, max_size: 50, token_paging: false })?;
-    Ok(list_body("InstanceStatuses", "InstanceStatus", page, paging))
+    let (page, paging) = paginate(
+        request,
+        selected,
+        PageLimits {
+            default_size: 10,
+            max_size: 50,
+            token_paging: false,
+        },
+    )?;
+    Ok(list_body(
+        "InstanceStatuses",
+        "InstanceStatus",
+        page,
+        paging,
+    ))
 }
 
-/// A power operation: which statuses allow it and the steps it walks through.
-#[derive(Debug, Clone, Copy)]
-pub struct PowerOperation {
-    name: &'static str,
-    allowed_from: &'static [&'static str],
-    steps: &'static [&'static str],
-}
-
-const START: PowerOperation =
-    PowerOperation { name: "StartInstance", allowed_from: &[status::STOPPED], steps: &[status::STARTING, status::RUNNING] };
-const STOP: PowerOperation =
-    PowerOperation { name: "StopInstance", allowed_from: &[status::RUNNING], steps: &[status::STOPPING, status::STOPPED] };
-const REBOOT: PowerOperation = PowerOperation {
-    name: "RebootInstance",
-    allowed_from: &[status::RUNNING],
-    steps: &[status::STOPPING, status::STARTING, status::RUNNING],
-};
-
-fn instance<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Instance, AcsError> {
-    cloud.instances.get(id).ok_or_else(|| instance_not_found(id))
-}
-
-fn check_power(cloud: &Cloud, id: &str, operation: PowerOperation) -> Result<String, AcsError> {
-    let current = &instance(cloud, id)?.status;
-    if !operation.allowed_from.contains(&current.as_str()) {
-        return Err(incorrect_instance_status(id, current, operation.name));
-    }
-    Ok(current.clone())
-}
-
-fn power(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx, operation: PowerOperation) -> Result<Value, AcsError> {
-    let id = request.require("InstanceId")?.to_string();
-    check_power(cloud, &id, operation)?;
-    check_dry_run(request)?;
-    apply_power(cloud, request, ctx, &id, operation);
-    Ok(json!({}))
-}
-
-fn apply_power(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx, id: &str, operation: PowerOperation) {
-    cloud.schedule_instance(id, operation.steps, ctx.now, ctx.delay_ms);
-    if let Some(instance) = cloud.instances.get_mut(id) {
-        if operation.name == STOP.name {
-            instance.stopped_mode = request.get("StoppedMode").unwrap_or("KeepCharging").to_string();
-        } else {
-            instance.start_time = crate::state::ecs_time(ctx.now);
-            instance.stopped_mode = "Not-applicable".into();
-        }
-    }
-}
-
-pub fn start_instance(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
-    power(cloud, request, ctx, START)
-}
-
-pub fn stop_instance(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
-    power(cloud, request, ctx, STOP)
-}
-
-pub fn reboot_instance(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
-    power(cloud, request, ctx, REBOOT)
-}
-
-/// Batch form (`InstanceId.N`, `BatchOptimization`): `AllTogether` (default) fails the whole
-/// call on the first bad instance; `SuccessFirst` reports each one.
-fn power_batch(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx, operation: PowerOperation) -> Result<Value, AcsError> {
-    let ids = request.repeated("InstanceId");
-    if ids.is_empty() {
-        return Err(AcsError::missing_parameter("InstanceId.1"));
-    }
-    let success_first = request.get("BatchOptimization") == Some("SuccessFirst");
-    let checks: Vec<(String, Result<String, AcsError>)> = ids.iter().map(|id| (id.clone(), check_power(cloud, id, operation))).collect();
-    if !success_first && let Some((_, Err(error))) = checks.iter().find(|(_, check)| check.is_err()) {
-        return Err(error.clone());
-    }
-    check_dry_run(request)?;
-    let mut responses = Vec::new();
-    for (id, check) in checks {
-        let response = match check {
-            Ok(previous) => {
-                apply_power(cloud, request, ctx, &id, operation);
-                let current = &cloud.instances[&id].status;
-                json!({"InstanceId": id, "Code": "200", "Message": "success", "PreviousStatus": previous, "CurrentStatus": current})
-            }
-            Err(error) => json!({"InstanceId": id, "Code": error.code, "Message": error.message, "PreviousStatus": "", "CurrentStatus": ""}),
-        };
-        responses.push(response);
-    }
-    Ok(json!({"InstanceResponses": {"InstanceResponse": responses}}))
-}
-
-pub fn start_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
-    power_batch(cloud, request, ctx, START)
-}
-
-pub fn stop_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
-    power_batch(cloud, request, ctx, STOP)
-}
-
-pub fn reboot_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
-    power_batch(cloud, request, ctx, REBOOT)
+pub(super) fn instance<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Instance, AcsError> {
+    cloud
+        .instances
+        .get(id)
+        .ok_or_else(|| instance_not_found(id))
 }
 
 fn check_deletable(cloud: &Cloud, id: &str, force: bool) -> Result<(), AcsError> {
     let instance = instance(cloud, id)?;
     if instance.deletion_protection {
-        return Err(AcsError::new(OPERATION_DENIED_DELETION_PROTECTION, format!("The instance {id} has deletion protection enabled.")));
+        return Err(AcsError::new(
+            OPERATION_DENIED_DELETION_PROTECTION,
+            format!("The instance {id} has deletion protection enabled."),
+        ));
     }
     let stopped = instance.status == status::STOPPED || instance.status == status::PENDING;
     let forced = force && instance.status == status::RUNNING;
     if !(stopped || forced) {
-        return Err(incorrect_instance_status(id, &instance.status, "DeleteInstance"));
+        return Err(incorrect_instance_status(
+            id,
+            &instance.status,
+            "DeleteInstance",
+        ));
     }
     Ok(())
 }
@@ -258,8 +231,14 @@ fn check_deletable(cloud: &Cloud, id: &str, force: bool) -> Result<(), AcsError>
 /// EIP and drops it from load balancers.
 fn remove_instance(cloud: &mut Cloud, id: &str) {
     cloud.instances.shift_remove(id);
-    cloud.disks.retain(|_, disk| !(disk.instance_id == id && disk.delete_with_instance));
-    for disk in cloud.disks.values_mut().filter(|disk| disk.instance_id == id) {
+    cloud
+        .disks
+        .retain(|_, disk| !(disk.instance_id == id && disk.delete_with_instance));
+    for disk in cloud
+        .disks
+        .values_mut()
+        .filter(|disk| disk.instance_id == id)
+    {
         disk.instance_id.clear();
         disk.device.clear();
         disk.status = "Available".into();
@@ -270,11 +249,17 @@ fn remove_instance(cloud: &mut Cloud, id: &str) {
         eip.status = "Available".into();
     }
     for balancer in cloud.load_balancers.values_mut() {
-        balancer.backend_servers.retain(|server| server.server_id != id);
+        balancer
+            .backend_servers
+            .retain(|server| server.server_id != id);
     }
 }
 
-pub fn delete_instance(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn delete_instance(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let id = request.require("InstanceId")?.to_string();
     check_deletable(cloud, &id, request.bool("Force")?.unwrap_or(false))?;
     check_dry_run(request)?;
@@ -282,32 +267,59 @@ pub fn delete_instance(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> R
     Ok(json!({}))
 }
 
-pub fn delete_instances(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn delete_instances(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let ids = request.repeated("InstanceId");
     if ids.is_empty() {
         return Err(AcsError::missing_parameter("InstanceId.1"));
     }
     let force = request.bool("Force")?.unwrap_or(false);
-    ids.iter().try_for_each(|id| check_deletable(cloud, id, force))?;
+    ids.iter()
+        .try_for_each(|id| check_deletable(cloud, id, force))?;
     check_dry_run(request)?;
     ids.iter().for_each(|id| remove_instance(cloud, id));
     Ok(json!({}))
 }
 
-fn spec_from(cloud: &Cloud, request: &RpcRequest, ctx: &Ctx, status: &str) -> Result<InstanceSpec, AcsError> {
+fn spec_from(
+    cloud: &Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+    status: &str,
+) -> Result<InstanceSpec, AcsError> {
     let region_id = ctx.region(cloud, request)?;
     let image_id = request.require("ImageId")?.to_string();
     if super::images::image_key(cloud, &region_id, &image_id).is_none() {
-        return Err(crate::errors::not_found(crate::errors::INVALID_IMAGE_ID_NOT_FOUND, "ImageId", &image_id));
+        return Err(crate::errors::not_found(
+            crate::errors::INVALID_IMAGE_ID_NOT_FOUND,
+            "ImageId",
+            &image_id,
+        ));
     }
-    let security_group_id = request.get("SecurityGroupId").unwrap_or_default().to_string();
+    let security_group_id = request
+        .get("SecurityGroupId")
+        .unwrap_or_default()
+        .to_string();
     if !security_group_id.is_empty() && !cloud.security_groups.contains_key(&security_group_id) {
-        return Err(crate::errors::not_found(crate::errors::INVALID_SECURITY_GROUP_ID_NOT_FOUND, "SecurityGroupId", &security_group_id));
+        return Err(crate::errors::not_found(
+            crate::errors::INVALID_SECURITY_GROUP_ID_NOT_FOUND,
+            "SecurityGroupId",
+            &security_group_id,
+        ));
     }
     let data_disk_sizes = request
         .repeated_records("DataDisk")
         .iter()
-        .map(|record| record.iter().find(|(field, _)| field == "Size").and_then(|(_, size)| size.parse().ok()).unwrap_or(40))
+        .map(|record| {
+            record
+                .iter()
+                .find(|(field, _)| field == "Size")
+                .and_then(|(_, size)| size.parse().ok())
+                .unwrap_or(40)
+        })
         .collect();
     let text = |name: &str| request.get(name).unwrap_or_default().to_string();
     Ok(InstanceSpec {
@@ -331,37 +343,65 @@ fn spec_from(cloud: &Cloud, request: &RpcRequest, ctx: &Ctx, status: &str) -> Re
 }
 
 /// RunInstances: `Amount` instances, Pending → Starting → Running.
-pub fn run_instances(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn run_instances(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let spec = spec_from(cloud, request, ctx, status::PENDING)?;
     let amount = request.int("Amount")?.unwrap_or(1);
     if !(1..=100).contains(&amount) {
-        return Err(AcsError::invalid_parameter("Amount", "must be between 1 and 100"));
+        return Err(AcsError::invalid_parameter(
+            "Amount",
+            "must be between 1 and 100",
+        ));
     }
     check_dry_run(request)?;
     let mut ids = Vec::new();
     for index in 1..=amount {
         let mut one = spec.clone();
-        if amount > 1 && !one.instance_name.is_empty() && request.bool("UniqueSuffix")?.unwrap_or(false) {
+        if amount > 1
+            && !one.instance_name.is_empty()
+            && request.bool("UniqueSuffix")?.unwrap_or(false)
+        {
             one.instance_name = format!("{}{index:03}", one.instance_name);
         }
         let id = create_instance(cloud, one, ctx.now);
-        cloud.schedule_instance(&id, &[status::PENDING, status::STARTING, status::RUNNING], ctx.now, ctx.delay_ms);
+        cloud.schedule_instance(
+            &id,
+            &[status::PENDING, status::STARTING, status::RUNNING],
+            ctx.now,
+            ctx.delay_ms,
+        );
         ids.push(id);
     }
     Ok(json!({"InstanceIdSets": {"InstanceIdSet": ids}, "OrderId": "", "TradePrice": 0.0}))
 }
 
 /// CreateInstance: one instance, left `Stopped` (after Pending).
-pub fn create_instance_action(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn create_instance_action(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let spec = spec_from(cloud, request, ctx, status::PENDING)?;
     check_dry_run(request)?;
     let id = create_instance(cloud, spec, ctx.now);
-    cloud.schedule_instance(&id, &[status::PENDING, status::STOPPED], ctx.now, ctx.delay_ms);
+    cloud.schedule_instance(
+        &id,
+        &[status::PENDING, status::STOPPED],
+        ctx.now,
+        ctx.delay_ms,
+    );
     Ok(json!({"InstanceId": id, "OrderId": "", "TradePrice": 0.0}))
 }
 
 /// ModifyInstanceAttribute: name, description, host name, deletion protection.
-pub fn modify_instance_attribute(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn modify_instance_attribute(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let id = request.require("InstanceId")?.to_string();
     instance(cloud, &id)?;
     let protection = request.bool("DeletionProtection")?;

@@ -3,6 +3,7 @@
 mod images;
 mod instances;
 mod params;
+mod power;
 mod regions;
 mod security_groups;
 mod slb;
@@ -31,6 +32,7 @@ pub type Handler = fn(&mut Cloud, &RpcRequest, &Ctx) -> Result<Value, AcsError>;
 fn ecs_handler(action: &str) -> Option<Handler> {
     use images::*;
     use instances::*;
+    use power::*;
     use regions::*;
     use security_groups::*;
     use storage::*;

@@ -20,9 +20,15 @@ pub struct Ctx {
 impl Ctx {
     /// `RegionId` of the request, else the default; must be a served region.
     pub fn region(&self, cloud: &Cloud, request: &RpcRequest) -> Result<String, AcsError> {
-        let region = request.get("RegionId").unwrap_or(&self.default_region).to_string();
+        let region = request
+            .get("RegionId")
+            .unwrap_or(&self.default_region)
+            .to_string();
         if cloud.region(&region).is_none() {
-            return Err(AcsError::new(INVALID_REGION_ID_NOT_FOUND, format!("The specified RegionId does not exist: {region}.")));
+            return Err(AcsError::new(
+                INVALID_REGION_ID_NOT_FOUND,
+                format!("The specified RegionId does not exist: {region}."),
+            ));
         }
         Ok(region)
     }
@@ -30,18 +36,38 @@ impl Ctx {
 
 /// Fails with `DryRunOperation` when `DryRun=true` (after the caller validated the request).
 pub fn check_dry_run(request: &RpcRequest) -> Result<(), AcsError> {
-    if request.bool("DryRun")?.unwrap_or(false) { Err(dry_run()) } else { Ok(()) }
+    if request.bool("DryRun")?.unwrap_or(false) {
+        Err(dry_run())
+    } else {
+        Ok(())
+    }
 }
 
 /// A list of ids sent as a JSON array string (`InstanceIds=["i-1"]`), as `Singular.N`
 /// repeats, or as `Plural.N` repeats. `None` when the request has none of them.
-pub fn id_list(request: &RpcRequest, plural: &str, singular: &str) -> Result<Option<Vec<String>>, AcsError> {
+pub fn id_list(
+    request: &RpcRequest,
+    plural: &str,
+    singular: &str,
+) -> Result<Option<Vec<String>>, AcsError> {
     if let Some(raw) = request.get(plural) {
-        let parsed: Value = serde_json::from_str(raw).map_err(|error| AcsError::invalid_parameter(plural, error))?;
+        let parsed: Value = serde_json::from_str(raw)
+            .map_err(|error| AcsError::invalid_parameter(plural, error))?;
         return match parsed {
-            Value::Array(items) => Ok(Some(items.iter().map(|item| item.as_str().map_or_else(|| item.to_string(), str::to_string)).collect())),
+            Value::Array(items) => Ok(Some(
+                items
+                    .iter()
+                    .map(|item| {
+                        item.as_str()
+                            .map_or_else(|| item.to_string(), str::to_string)
+                    })
+                    .collect(),
+            )),
             Value::String(single) => Ok(Some(vec![single])),
-            _ => Err(AcsError::invalid_parameter(plural, "expected a JSON array of ids")),
+            _ => Err(AcsError::invalid_parameter(
+                plural,
+                "expected a JSON array of ids",
+            )),
         };
     }
     let repeated = [request.repeated(singular), request.repeated(plural)].concat();
@@ -53,19 +79,43 @@ pub fn id_list(request: &RpcRequest, plural: &str, singular: &str) -> Result<Opt
 pub fn tag_list(request: &RpcRequest) -> Result<Vec<(String, String)>, AcsError> {
     let mut tags = request.tags("Tag");
     tags.extend(request.tags("Tags"));
-    if let Some(raw) = request.get("Tags").filter(|raw| raw.trim_start().starts_with(['{', '['])) {
-        let parsed: Value = serde_json::from_str(raw).map_err(|error| AcsError::invalid_parameter("Tags", error))?;
-        let text = |value: &Value| value.as_str().map_or_else(|| value.to_string(), str::to_string);
+    if let Some(raw) = request
+        .get("Tags")
+        .filter(|raw| raw.trim_start().starts_with(['{', '[']))
+    {
+        let parsed: Value = serde_json::from_str(raw)
+            .map_err(|error| AcsError::invalid_parameter("Tags", error))?;
+        let text = |value: &Value| {
+            value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string)
+        };
         match parsed {
-            Value::Object(map) => tags.extend(map.iter().map(|(key, value)| (key.clone(), text(value)))),
+            Value::Object(map) => {
+                tags.extend(map.iter().map(|(key, value)| (key.clone(), text(value))))
+            }
             Value::Array(items) => {
                 for item in items {
                     let key = item.get("Key").or_else(|| item.get("TagKey")).map(text);
-                    let value = item.get("Value").or_else(|| item.get("TagValue")).map(text).unwrap_or_default();
-                    tags.push((key.ok_or_else(|| AcsError::invalid_parameter("Tags", "an item has no Key"))?, value));
+                    let value = item
+                        .get("Value")
+                        .or_else(|| item.get("TagValue"))
+                        .map(text)
+                        .unwrap_or_default();
+                    tags.push((
+                        key.ok_or_else(|| {
+                            AcsError::invalid_parameter("Tags", "an item has no Key")
+                        })?,
+                        value,
+                    ));
                 }
             }
-            _ => return Err(AcsError::invalid_parameter("Tags", "expected an object or an array")),
+            _ => {
+                return Err(AcsError::invalid_parameter(
+                    "Tags",
+                    "expected an object or an array",
+                ));
+            }
         }
     }
     Ok(tags)
@@ -73,7 +123,10 @@ pub fn tag_list(request: &RpcRequest) -> Result<Vec<(String, String)>, AcsError>
 
 /// True when `tags` holds every `(key, value)` filter (an empty value matches any value).
 pub fn matches_tags(tags: &crate::model::Tags, filters: &[(String, String)]) -> bool {
-    filters.iter().all(|(key, value)| tags.get(key).is_some_and(|actual| value.is_empty() || actual == value))
+    filters.iter().all(|(key, value)| {
+        tags.get(key)
+            .is_some_and(|actual| value.is_empty() || actual == value)
+    })
 }
 
 /// `{"Tag": [{"TagKey","TagValue"}]}`.
@@ -92,17 +145,24 @@ pub struct PageLimits {
 
 /// Cuts `items` to the requested page and returns the paging fields to merge into the body
 /// (`TotalCount`, `PageNumber`, `PageSize`, and `NextToken` when the action has it).
-pub fn paginate<T>(request: &RpcRequest, items: Vec<T>, limits: PageLimits) -> Result<(Vec<T>, Map<String, Value>), AcsError> {
+pub fn paginate<T>(
+    request: &RpcRequest,
+    items: Vec<T>,
+    limits: PageLimits,
+) -> Result<(Vec<T>, Map<String, Value>), AcsError> {
     let total = items.len();
     let mut fields = Map::new();
-    let token_mode = limits.token_paging && (request.get("NextToken").is_some() || request.get("MaxResults").is_some());
+    let token_mode = limits.token_paging
+        && (request.get("NextToken").is_some() || request.get("MaxResults").is_some());
     let (start, size) = if token_mode {
         let size = bounded(request, "MaxResults", limits)?;
         let start = match request.get("NextToken") {
             Some(token) => token
                 .strip_prefix("nt-")
                 .and_then(|offset| offset.parse::<usize>().ok())
-                .ok_or_else(|| AcsError::invalid_parameter("NextToken", "not a token from a previous page"))?,
+                .ok_or_else(|| {
+                    AcsError::invalid_parameter("NextToken", "not a token from a previous page")
+                })?,
             None => 0,
         };
         (start, size)
@@ -110,7 +170,10 @@ pub fn paginate<T>(request: &RpcRequest, items: Vec<T>, limits: PageLimits) -> R
         let size = bounded(request, "PageSize", limits)?;
         let number = request.int("PageNumber")?.unwrap_or(1);
         if number < 1 {
-            return Err(AcsError::invalid_parameter("PageNumber", "must be at least 1"));
+            return Err(AcsError::invalid_parameter(
+                "PageNumber",
+                "must be at least 1",
+            ));
         }
         fields.insert("PageNumber".into(), json!(number));
         fields.insert("PageSize".into(), json!(size));
@@ -122,7 +185,11 @@ pub fn paginate<T>(request: &RpcRequest, items: Vec<T>, limits: PageLimits) -> R
         fields.insert("MaxResults".into(), json!(size));
     }
     if limits.token_paging {
-        let next = if start + page.len() < total { format!("nt-{}", start + page.len()) } else { String::new() };
+        let next = if start + page.len() < total {
+            format!("nt-{}", start + page.len())
+        } else {
+            String::new()
+        };
         fields.insert("NextToken".into(), json!(next));
     }
     Ok((page, fields))
@@ -131,30 +198,49 @@ pub fn paginate<T>(request: &RpcRequest, items: Vec<T>, limits: PageLimits) -> R
 fn bounded(request: &RpcRequest, name: &str, limits: PageLimits) -> Result<usize, AcsError> {
     let size = request.int(name)?.unwrap_or(limits.default_size);
     if !(1..=limits.max_size).contains(&size) {
-        return Err(AcsError::invalid_parameter(name, format!("must be between 1 and {}", limits.max_size)));
+        return Err(AcsError::invalid_parameter(
+            name,
+            format!("must be between 1 and {}", limits.max_size),
+        ));
     }
     Ok(size as usize)
 }
 
 /// Merges paging fields and a list wrapper into one response body.
-pub fn list_body(wrapper: &str, item: &str, items: Vec<Value>, paging: Map<String, Value>) -> Value {
+pub fn list_body(
+    wrapper: &str,
+    item: &str,
+    items: Vec<Value>,
+    paging: Map<String, Value>,
+) -> Value {
     let mut body = paging;
     body.insert(wrapper.into(), json!({ item: items }));
     Value::Object(body)
 }
 
+/// Reads one text field of a resource.
+pub type FieldGetter<T> = fn(&T) -> &str;
+
 /// A text field of a resource that a Describe action filters on by equality.
-pub type Field<T> = (&'static str, fn(&T) -> &str);
+pub type Field<T> = (&'static str, FieldGetter<T>);
 
 /// The equality filters a request sets, looked up once per request (`all` matches anything).
 pub struct FieldFilters<'a, T> {
-    active: Vec<(&'a str, fn(&T) -> &str)>,
+    active: Vec<(&'a str, FieldGetter<T>)>,
 }
 
 impl<'a, T> FieldFilters<'a, T> {
     /// The filters among `fields` that `request` sets.
     pub fn new(request: &'a RpcRequest, fields: &[Field<T>]) -> Self {
-        let active = fields.iter().filter_map(|(name, get)| request.get(name).filter(|wanted| *wanted != "all").map(|wanted| (wanted, *get))).collect();
+        let active = fields
+            .iter()
+            .filter_map(|(name, get)| {
+                request
+                    .get(name)
+                    .filter(|wanted| *wanted != "all")
+                    .map(|wanted| (wanted, *get))
+            })
+            .collect();
         Self { active }
     }
 

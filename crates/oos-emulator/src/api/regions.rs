@@ -6,7 +6,11 @@ use serde_json::{Value, json};
 use super::params::Ctx;
 use crate::state::Cloud;
 
-pub fn describe_regions(cloud: &mut Cloud, _request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_regions(
+    cloud: &mut Cloud,
+    _request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let regions: Vec<Value> = cloud
         .regions
         .iter()
@@ -18,7 +22,11 @@ pub fn describe_regions(cloud: &mut Cloud, _request: &RpcRequest, _ctx: &Ctx) ->
     Ok(json!({"Regions": {"Region": regions}}))
 }
 
-pub fn describe_zones(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_zones(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region_id = ctx.region(cloud, request)?;
     let region = cloud.region(&region_id).expect("validated by Ctx::region");
     let zones: Vec<Value> = region

@@ -23,7 +23,10 @@ struct BackendServerParam {
 }
 
 fn balancer_mut<'a>(cloud: &'a mut Cloud, id: &str) -> Result<&'a mut LoadBalancer, AcsError> {
-    cloud.load_balancers.get_mut(id).ok_or_else(|| not_found(INVALID_LOAD_BALANCER_ID_NOT_FOUND, "LoadBalancerId", id))
+    cloud
+        .load_balancers
+        .get_mut(id)
+        .ok_or_else(|| not_found(INVALID_LOAD_BALANCER_ID_NOT_FOUND, "LoadBalancerId", id))
 }
 
 fn servers_json(servers: &[BackendServer]) -> Value {
@@ -31,7 +34,9 @@ fn servers_json(servers: &[BackendServer]) -> Value {
 }
 
 fn requested_servers(cloud: &Cloud, request: &RpcRequest) -> Result<Vec<BackendServer>, AcsError> {
-    let items: Vec<BackendServerParam> = request.json("BackendServers")?.ok_or_else(|| AcsError::missing_parameter("BackendServers"))?;
+    let items: Vec<BackendServerParam> = request
+        .json("BackendServers")?
+        .ok_or_else(|| AcsError::missing_parameter("BackendServers"))?;
     items
         .into_iter()
         .map(|item| {
@@ -39,10 +44,21 @@ fn requested_servers(cloud: &Cloud, request: &RpcRequest) -> Result<Vec<BackendS
             let weight = match item.weight {
                 None => 100,
                 Some(Value::Number(number)) => number.as_i64().unwrap_or(100),
-                Some(Value::String(text)) => text.parse().map_err(|_| AcsError::invalid_parameter("BackendServers", "Weight must be a number"))?,
-                Some(_) => return Err(AcsError::invalid_parameter("BackendServers", "Weight must be a number")),
+                Some(Value::String(text)) => text.parse().map_err(|_| {
+                    AcsError::invalid_parameter("BackendServers", "Weight must be a number")
+                })?,
+                Some(_) => {
+                    return Err(AcsError::invalid_parameter(
+                        "BackendServers",
+                        "Weight must be a number",
+                    ));
+                }
             };
-            Ok(BackendServer { server_id: item.server_id, weight, server_type: item.server_type.unwrap_or_else(|| "ecs".into()) })
+            Ok(BackendServer {
+                server_id: item.server_id,
+                weight,
+                server_type: item.server_type.unwrap_or_else(|| "ecs".into()),
+            })
         })
         .collect()
 }
@@ -52,9 +68,15 @@ fn respond(balancer: &LoadBalancer) -> Value {
 }
 
 /// DescribeLoadBalancers.
-pub fn describe_load_balancers(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_load_balancers(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
-    let ids: Option<Vec<&str>> = request.get("LoadBalancerId").map(|ids| ids.split(',').map(str::trim).collect());
+    let ids: Option<Vec<&str>> = request
+        .get("LoadBalancerId")
+        .map(|ids| ids.split(',').map(str::trim).collect());
     let selected: Vec<Value> = cloud
         .load_balancers
         .values()
@@ -67,12 +89,24 @@ pub fn describe_load_balancers(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ct
                    "AddressType": "intranet", "NetworkType": "vpc"})
         })
         .collect();
-    let (page, paging) = paginate(request, selected, PageLimits { default_size: 10, max_size: 100, token_paging: false })?;
+    let (page, paging) = paginate(
+        request,
+        selected,
+        PageLimits {
+            default_size: 10,
+            max_size: 100,
+            token_paging: false,
+        },
+    )?;
     Ok(list_body("LoadBalancers", "LoadBalancer", page, paging))
 }
 
 /// DescribeLoadBalancerAttribute, with the default server group's backends.
-pub fn describe_load_balancer_attribute(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_load_balancer_attribute(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let balancer = balancer_mut(cloud, request.require("LoadBalancerId")?)?;
     Ok(json!({
         "LoadBalancerId": balancer.load_balancer_id,
@@ -86,33 +120,62 @@ pub fn describe_load_balancer_attribute(cloud: &mut Cloud, request: &RpcRequest,
 }
 
 /// AddBackendServers: adds (or re-weights) servers.
-pub fn add_backend_servers(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn add_backend_servers(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let servers = requested_servers(cloud, request)?;
     let balancer = balancer_mut(cloud, request.require("LoadBalancerId")?)?;
     for server in servers {
-        balancer.backend_servers.retain(|existing| existing.server_id != server.server_id);
+        balancer
+            .backend_servers
+            .retain(|existing| existing.server_id != server.server_id);
         balancer.backend_servers.push(server);
     }
     Ok(respond(balancer))
 }
 
 /// SetBackendServers: changes the weights of servers already attached.
-pub fn set_backend_servers(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn set_backend_servers(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let servers = requested_servers(cloud, request)?;
     let balancer = balancer_mut(cloud, request.require("LoadBalancerId")?)?;
     for server in servers {
-        let existing = balancer.backend_servers.iter_mut().find(|existing| existing.server_id == server.server_id).ok_or_else(|| {
-            AcsError::with_code("BackendServer.NotExist", 400, format!("The server {} is not a backend of this load balancer.", server.server_id))
-        })?;
+        let existing = balancer
+            .backend_servers
+            .iter_mut()
+            .find(|existing| existing.server_id == server.server_id)
+            .ok_or_else(|| {
+                AcsError::with_code(
+                    "BackendServer.NotExist",
+                    400,
+                    format!(
+                        "The server {} is not a backend of this load balancer.",
+                        server.server_id
+                    ),
+                )
+            })?;
         existing.weight = server.weight;
     }
     Ok(respond(balancer))
 }
 
 /// RemoveBackendServers.
-pub fn remove_backend_servers(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn remove_backend_servers(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let servers = requested_servers(cloud, request)?;
     let balancer = balancer_mut(cloud, request.require("LoadBalancerId")?)?;
-    balancer.backend_servers.retain(|existing| !servers.iter().any(|server| server.server_id == existing.server_id));
+    balancer.backend_servers.retain(|existing| {
+        !servers
+            .iter()
+            .any(|server| server.server_id == existing.server_id)
+    });
     Ok(respond(balancer))
 }

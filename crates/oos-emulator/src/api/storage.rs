@@ -4,12 +4,21 @@ use oos_acs::{AcsError, ErrorCode, RpcRequest};
 use serde_json::{Value, json};
 
 use super::instances::require_instance;
-use super::params::{Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body, matches_tags, paginate, tag_list, tags_json};
-use crate::errors::{INCORRECT_DISK_STATUS, INVALID_SNAPSHOT_ID_NOT_FOUND, incorrect_instance_status, not_found};
+use super::params::{
+    Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body, matches_tags,
+    paginate, tag_list, tags_json,
+};
+use crate::errors::{
+    INCORRECT_DISK_STATUS, INVALID_SNAPSHOT_ID_NOT_FOUND, incorrect_instance_status, not_found,
+};
 use crate::model::{Disk, Snapshot, Tags, instance_status};
 use crate::state::{Cloud, new_id, utc_time};
 
-const LIMITS: PageLimits = PageLimits { default_size: 10, max_size: 100, token_paging: true };
+const LIMITS: PageLimits = PageLimits {
+    default_size: 10,
+    max_size: 100,
+    token_paging: true,
+};
 
 fn disk_json(disk: &Disk) -> Value {
     let attached = !disk.instance_id.is_empty();
@@ -50,7 +59,10 @@ fn disk_json(disk: &Disk) -> Value {
 }
 
 fn disk<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Disk, AcsError> {
-    cloud.disks.get(id).ok_or_else(|| not_found(ErrorCode::INVALID_DISK_ID_NOT_FOUND, "DiskId", id))
+    cloud
+        .disks
+        .get(id)
+        .ok_or_else(|| not_found(ErrorCode::INVALID_DISK_ID_NOT_FOUND, "DiskId", id))
 }
 
 const DISK_FIELDS: [Field<Disk>; 7] = [
@@ -70,7 +82,11 @@ const SNAPSHOT_FIELDS: [Field<Snapshot>; 3] = [
 ];
 
 /// DescribeDisks: DiskIds, InstanceId, DiskType, Category, Status, ZoneId, Tag.N, paging.
-pub fn describe_disks(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_disks(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let ids = id_list(request, "DiskIds", "DiskId")?;
     let tags = tag_list(request)?;
@@ -93,7 +109,11 @@ pub fn describe_disks(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Res
 pub fn create_disk(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let snapshot_id = request.get("SnapshotId").unwrap_or_default().to_string();
-    let snapshot_size = if snapshot_id.is_empty() { None } else { Some(snapshot(cloud, &snapshot_id)?.source_disk_size) };
+    let snapshot_size = if snapshot_id.is_empty() {
+        None
+    } else {
+        Some(snapshot(cloud, &snapshot_id)?.source_disk_size)
+    };
     let size = match (request.int("Size")?, snapshot_size) {
         (Some(size), _) => size,
         (None, Some(size)) => size,
@@ -101,34 +121,43 @@ pub fn create_disk(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result
     };
     let zone = match request.get("ZoneId") {
         Some(zone) => zone.to_string(),
-        None => cloud.region(&region).and_then(|found| found.zones.first().cloned()).unwrap_or_default(),
+        None => cloud
+            .region(&region)
+            .and_then(|found| found.zones.first().cloned())
+            .unwrap_or_default(),
     };
     check_dry_run(request)?;
     let id = new_id("d");
     let text = |name: &str| request.get(name).unwrap_or_default().to_string();
-    cloud.disks.insert(id.clone(), Disk {
-        disk_id: id.clone(),
-        disk_name: text("DiskName"),
-        description: text("Description"),
-        region_id: region,
-        zone_id: zone,
-        disk_type: "data".into(),
-        category: request.get("DiskCategory").unwrap_or("cloud_essd").to_string(),
-        size,
-        status: "Creating".into(),
-        instance_id: String::new(),
-        device: String::new(),
-        image_id: String::new(),
-        source_snapshot_id: snapshot_id,
-        delete_with_instance: false,
-        portable: true,
-        encrypted: request.bool("Encrypted")?.unwrap_or(false),
-        creation_time: utc_time(ctx.now),
-        attached_time: String::new(),
-        resource_group_id: text("ResourceGroupId"),
-        tags: tag_list(request)?.into_iter().collect(),
-        pending: Vec::new(),
-    });
+    cloud.disks.insert(
+        id.clone(),
+        Disk {
+            disk_id: id.clone(),
+            disk_name: text("DiskName"),
+            description: text("Description"),
+            region_id: region,
+            zone_id: zone,
+            disk_type: "data".into(),
+            category: request
+                .get("DiskCategory")
+                .unwrap_or("cloud_essd")
+                .to_string(),
+            size,
+            status: "Creating".into(),
+            instance_id: String::new(),
+            device: String::new(),
+            image_id: String::new(),
+            source_snapshot_id: snapshot_id,
+            delete_with_instance: false,
+            portable: true,
+            encrypted: request.bool("Encrypted")?.unwrap_or(false),
+            creation_time: utc_time(ctx.now),
+            attached_time: String::new(),
+            resource_group_id: text("ResourceGroupId"),
+            tags: tag_list(request)?.into_iter().collect(),
+            pending: Vec::new(),
+        },
+    );
     cloud.schedule_disk(&id, &["Creating", "Available"], ctx.now, ctx.delay_ms);
     Ok(json!({"DiskId": id, "OrderId": ""}))
 }
@@ -140,14 +169,30 @@ pub fn attach_disk(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result
     require_instance(cloud, &instance_id)?;
     let instance = &cloud.instances[&instance_id];
     if ![instance_status::RUNNING, instance_status::STOPPED].contains(&instance.status.as_str()) {
-        return Err(incorrect_instance_status(&instance_id, &instance.status, "AttachDisk"));
+        return Err(incorrect_instance_status(
+            &instance_id,
+            &instance.status,
+            "AttachDisk",
+        ));
     }
     let found = disk(cloud, &disk_id)?;
     if found.status != "Available" {
-        return Err(AcsError::new(INCORRECT_DISK_STATUS, format!("The disk {disk_id} is {} and cannot be attached.", found.status)));
+        return Err(AcsError::new(
+            INCORRECT_DISK_STATUS,
+            format!(
+                "The disk {disk_id} is {} and cannot be attached.",
+                found.status
+            ),
+        ));
     }
     check_dry_run(request)?;
-    let device = crate::provision::device_name(cloud.disks.values().filter(|disk| disk.instance_id == instance_id).count());
+    let device = crate::provision::device_name(
+        cloud
+            .disks
+            .values()
+            .filter(|disk| disk.instance_id == instance_id)
+            .count(),
+    );
     let disk = cloud.disks.get_mut(&disk_id).expect("checked above");
     disk.instance_id = instance_id;
     disk.device = device;
@@ -166,11 +211,18 @@ pub fn detach_disk(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result
     require_instance(cloud, &instance_id)?;
     let found = disk(cloud, &disk_id)?;
     if found.instance_id != instance_id || found.status != "In_use" {
-        return Err(AcsError::new(INCORRECT_DISK_STATUS, format!("The disk {disk_id} is not in use by {instance_id}.")));
+        return Err(AcsError::new(
+            INCORRECT_DISK_STATUS,
+            format!("The disk {disk_id} is not in use by {instance_id}."),
+        ));
     }
     let instance = &cloud.instances[&instance_id];
     if found.disk_type == "system" && instance.status != instance_status::STOPPED {
-        return Err(incorrect_instance_status(&instance_id, &instance.status, "DetachDisk (system disk)"));
+        return Err(incorrect_instance_status(
+            &instance_id,
+            &instance.status,
+            "DetachDisk (system disk)",
+        ));
     }
     check_dry_run(request)?;
     let disk = cloud.disks.get_mut(&disk_id).expect("checked above");
@@ -183,9 +235,14 @@ pub fn detach_disk(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result
 /// ResizeDisk: grow only.
 pub fn resize_disk(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
     let disk_id = request.require("DiskId")?.to_string();
-    let new_size = request.int("NewSize")?.ok_or_else(|| AcsError::missing_parameter("NewSize"))?;
+    let new_size = request
+        .int("NewSize")?
+        .ok_or_else(|| AcsError::missing_parameter("NewSize"))?;
     if new_size <= disk(cloud, &disk_id)?.size {
-        return Err(AcsError::invalid_parameter("NewSize", "must be larger than the current size"));
+        return Err(AcsError::invalid_parameter(
+            "NewSize",
+            "must be larger than the current size",
+        ));
     }
     check_dry_run(request)?;
     cloud.disks.get_mut(&disk_id).expect("checked above").size = new_size;
@@ -197,7 +254,13 @@ pub fn delete_disk(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Resul
     let disk_id = request.require("DiskId")?.to_string();
     let found = disk(cloud, &disk_id)?;
     if found.status != "Available" {
-        return Err(AcsError::new(INCORRECT_DISK_STATUS, format!("The disk {disk_id} is {} and cannot be deleted.", found.status)));
+        return Err(AcsError::new(
+            INCORRECT_DISK_STATUS,
+            format!(
+                "The disk {disk_id} is {} and cannot be deleted.",
+                found.status
+            ),
+        ));
     }
     check_dry_run(request)?;
     cloud.disks.shift_remove(&disk_id);
@@ -205,11 +268,20 @@ pub fn delete_disk(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Resul
 }
 
 fn snapshot<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Snapshot, AcsError> {
-    cloud.snapshots.get(id).ok_or_else(|| not_found(INVALID_SNAPSHOT_ID_NOT_FOUND, "SnapshotId", id))
+    cloud
+        .snapshots
+        .get(id)
+        .ok_or_else(|| not_found(INVALID_SNAPSHOT_ID_NOT_FOUND, "SnapshotId", id))
 }
 
 /// Creates a snapshot record of `disk_id` (shared with CreateImage).
-pub fn take_snapshot(cloud: &mut Cloud, disk_id: &str, name: &str, tags: Tags, ctx: &Ctx) -> String {
+pub fn take_snapshot(
+    cloud: &mut Cloud,
+    disk_id: &str,
+    name: &str,
+    tags: Tags,
+    ctx: &Ctx,
+) -> String {
     let source = &cloud.disks[disk_id];
     let id = new_id("s");
     let snapshot = Snapshot {
@@ -233,16 +305,32 @@ pub fn take_snapshot(cloud: &mut Cloud, disk_id: &str, name: &str, tags: Tags, c
 }
 
 /// CreateSnapshot: `DiskId` (no RegionId), progressing → accomplished.
-pub fn create_snapshot(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn create_snapshot(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let disk_id = request.require("DiskId")?.to_string();
     let found = disk(cloud, &disk_id)?;
     if !["In_use", "Available"].contains(&found.status.as_str()) {
-        return Err(AcsError::new(INCORRECT_DISK_STATUS, format!("The disk {disk_id} is {} and cannot be snapshotted.", found.status)));
+        return Err(AcsError::new(
+            INCORRECT_DISK_STATUS,
+            format!(
+                "The disk {disk_id} is {} and cannot be snapshotted.",
+                found.status
+            ),
+        ));
     }
     let retention_days = request.int("RetentionDays")?;
     let tags = tag_list(request)?.into_iter().collect();
     check_dry_run(request)?;
-    let id = take_snapshot(cloud, &disk_id, request.get("SnapshotName").unwrap_or_default(), tags, ctx);
+    let id = take_snapshot(
+        cloud,
+        &disk_id,
+        request.get("SnapshotName").unwrap_or_default(),
+        tags,
+        ctx,
+    );
     let created = cloud.snapshots.get_mut(&id).expect("just created");
     created.description = request.get("Description").unwrap_or_default().to_string();
     created.retention_days = retention_days;
@@ -273,7 +361,11 @@ fn snapshot_json(snapshot: &Snapshot) -> Value {
 }
 
 /// DescribeSnapshots: SnapshotIds, DiskId, Status, SnapshotName, Tag.N, paging.
-pub fn describe_snapshots(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_snapshots(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let ids = id_list(request, "SnapshotIds", "SnapshotId")?;
     let tags = tag_list(request)?;
@@ -282,7 +374,10 @@ pub fn describe_snapshots(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) ->
         .snapshots
         .values()
         .filter(|snapshot| snapshot.region_id == region)
-        .filter(|snapshot| ids.as_ref().is_none_or(|ids| ids.contains(&snapshot.snapshot_id)))
+        .filter(|snapshot| {
+            ids.as_ref()
+                .is_none_or(|ids| ids.contains(&snapshot.snapshot_id))
+        })
         .filter(|snapshot| matches_tags(&snapshot.tags, &tags))
         .filter(|snapshot| fields.matches(snapshot))
         .map(snapshot_json)
@@ -292,14 +387,26 @@ pub fn describe_snapshots(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) ->
 }
 
 /// DeleteSnapshot.
-pub fn delete_snapshot(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn delete_snapshot(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let id = request.require("SnapshotId")?.to_string();
     snapshot(cloud, &id)?;
-    let used_by = cloud.images.values().find(|image| image.snapshot_ids.contains(&id)).map(|image| image.image_id.clone());
+    let used_by = cloud
+        .images
+        .values()
+        .find(|image| image.snapshot_ids.contains(&id))
+        .map(|image| image.image_id.clone());
     if let Some(image) = used_by
         && !request.bool("Force")?.unwrap_or(false)
     {
-        return Err(AcsError::with_code("SnapshotCreatedImage", 403, format!("The snapshot {id} was used to create image {image}.")));
+        return Err(AcsError::with_code(
+            "SnapshotCreatedImage",
+            403,
+            format!("The snapshot {id} was used to create image {image}."),
+        ));
     }
     cloud.snapshots.shift_remove(&id);
     Ok(json!({}))

@@ -9,14 +9,27 @@ use crate::model::Tags;
 use crate::state::Cloud;
 
 /// Resource types as ECS names them (lower-case) and VPC's `EIP`.
-const RESOURCE_TYPES: [&str; 6] = ["instance", "disk", "snapshot", "image", "securitygroup", "eip"];
+const RESOURCE_TYPES: [&str; 6] = [
+    "instance",
+    "disk",
+    "snapshot",
+    "image",
+    "securitygroup",
+    "eip",
+];
 
 const MAX_TAGS: usize = 20;
 
 fn resource_type(request: &RpcRequest) -> Result<String, AcsError> {
     let kind = request.require("ResourceType")?.to_ascii_lowercase();
     if !RESOURCE_TYPES.contains(&kind.as_str()) {
-        return Err(AcsError::new(INVALID_RESOURCE_TYPE_NOT_FOUND, format!("The ResourceType {kind} is not supported: use one of {}.", RESOURCE_TYPES.join(", "))));
+        return Err(AcsError::new(
+            INVALID_RESOURCE_TYPE_NOT_FOUND,
+            format!(
+                "The ResourceType {kind} is not supported: use one of {}.",
+                RESOURCE_TYPES.join(", ")
+            ),
+        ));
     }
     Ok(kind)
 }
@@ -33,15 +46,25 @@ fn tags_of<'a>(cloud: &'a mut Cloud, kind: &str, id: &str) -> Option<&'a mut Tag
 }
 
 fn resource_ids(request: &RpcRequest) -> Result<Vec<String>, AcsError> {
-    id_list(request, "ResourceIds", "ResourceId")?.filter(|ids| !ids.is_empty()).ok_or_else(|| AcsError::missing_parameter("ResourceId.1"))
+    id_list(request, "ResourceIds", "ResourceId")?
+        .filter(|ids| !ids.is_empty())
+        .ok_or_else(|| AcsError::missing_parameter("ResourceId.1"))
 }
 
 fn missing_resource(kind: &str, id: &str) -> AcsError {
-    not_found(oos_acs::ErrorCode::new("InvalidResourceId.NotFound", 404), &format!("{kind} resource"), id)
+    not_found(
+        oos_acs::ErrorCode::new("InvalidResourceId.NotFound", 404),
+        &format!("{kind} resource"),
+        id,
+    )
 }
 
 /// TagResources: adds or overwrites tags (at most 20 per resource).
-pub fn tag_resources(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn tag_resources(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let kind = resource_type(request)?;
     let ids = resource_ids(request)?;
     let tags = tag_list(request)?;
@@ -50,9 +73,16 @@ pub fn tag_resources(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Res
     }
     for id in &ids {
         let current = tags_of(cloud, &kind, id).ok_or_else(|| missing_resource(&kind, id))?;
-        let added = tags.iter().filter(|(key, _)| !current.contains_key(key)).count();
+        let added = tags
+            .iter()
+            .filter(|(key, _)| !current.contains_key(key))
+            .count();
         if current.len() + added > MAX_TAGS {
-            return Err(AcsError::with_code("InvalidTagCount", 400, format!("A resource can hold at most {MAX_TAGS} tags: {id}.")));
+            return Err(AcsError::with_code(
+                "InvalidTagCount",
+                400,
+                format!("A resource can hold at most {MAX_TAGS} tags: {id}."),
+            ));
         }
     }
     for id in &ids {
@@ -63,7 +93,11 @@ pub fn tag_resources(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Res
 }
 
 /// UntagResources: `TagKey.N`, or `All=true`.
-pub fn untag_resources(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn untag_resources(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let kind = resource_type(request)?;
     let ids = resource_ids(request)?;
     let keys = id_list(request, "TagKeys", "TagKey")?.unwrap_or_default();
@@ -79,18 +113,52 @@ pub fn untag_resources(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> R
 }
 
 /// ListTagResources: one row per (resource, tag), filtered by ResourceId.N and Tag.N.
-pub fn list_tag_resources(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn list_tag_resources(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let kind = resource_type(request)?;
     let ids = id_list(request, "ResourceIds", "ResourceId")?;
     let filters = tag_list(request)?;
     let resources: Vec<(String, Tags)> = match kind.as_str() {
-        "instance" => cloud.instances.values().filter(|item| item.region_id == region).map(|item| (item.instance_id.clone(), item.tags.clone())).collect(),
-        "disk" => cloud.disks.values().filter(|item| item.region_id == region).map(|item| (item.disk_id.clone(), item.tags.clone())).collect(),
-        "snapshot" => cloud.snapshots.values().filter(|item| item.region_id == region).map(|item| (item.snapshot_id.clone(), item.tags.clone())).collect(),
-        "image" => cloud.images.values().filter(|item| item.region_id == region).map(|item| (item.image_id.clone(), item.tags.clone())).collect(),
-        "securitygroup" => cloud.security_groups.values().filter(|item| item.region_id == region).map(|item| (item.security_group_id.clone(), item.tags.clone())).collect(),
-        _ => cloud.eips.values().filter(|item| item.region_id == region).map(|item| (item.allocation_id.clone(), item.tags.clone())).collect(),
+        "instance" => cloud
+            .instances
+            .values()
+            .filter(|item| item.region_id == region)
+            .map(|item| (item.instance_id.clone(), item.tags.clone()))
+            .collect(),
+        "disk" => cloud
+            .disks
+            .values()
+            .filter(|item| item.region_id == region)
+            .map(|item| (item.disk_id.clone(), item.tags.clone()))
+            .collect(),
+        "snapshot" => cloud
+            .snapshots
+            .values()
+            .filter(|item| item.region_id == region)
+            .map(|item| (item.snapshot_id.clone(), item.tags.clone()))
+            .collect(),
+        "image" => cloud
+            .images
+            .values()
+            .filter(|item| item.region_id == region)
+            .map(|item| (item.image_id.clone(), item.tags.clone()))
+            .collect(),
+        "securitygroup" => cloud
+            .security_groups
+            .values()
+            .filter(|item| item.region_id == region)
+            .map(|item| (item.security_group_id.clone(), item.tags.clone()))
+            .collect(),
+        _ => cloud
+            .eips
+            .values()
+            .filter(|item| item.region_id == region)
+            .map(|item| (item.allocation_id.clone(), item.tags.clone()))
+            .collect(),
     };
     let rows: Vec<Value> = resources
         .iter()
@@ -101,8 +169,18 @@ pub fn list_tag_resources(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) ->
             tags.iter().map(move |(key, value)| json!({"ResourceId": id, "ResourceType": kind, "TagKey": key, "TagValue": value}))
         })
         .collect();
-    let (page, paging) = paginate(&with_max_results(request), rows, PageLimits { default_size: 50, max_size: 1000, token_paging: true })?;
-    Ok(json!({"TagResources": {"TagResource": page}, "NextToken": paging.get("NextToken").cloned().unwrap_or_default()}))
+    let (page, paging) = paginate(
+        &with_max_results(request),
+        rows,
+        PageLimits {
+            default_size: 50,
+            max_size: 1000,
+            token_paging: true,
+        },
+    )?;
+    Ok(
+        json!({"TagResources": {"TagResource": page}, "NextToken": paging.get("NextToken").cloned().unwrap_or_default()}),
+    )
 }
 
 /// ListTagResources pages only by token: default `MaxResults` when absent.

@@ -12,37 +12,62 @@ use crate::model::{Eip, Tags};
 use crate::state::{Cloud, new_id, utc_time};
 
 fn eip<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Eip, AcsError> {
-    cloud.eips.get(id).ok_or_else(|| not_found(INVALID_ALLOCATION_ID_NOT_FOUND, "AllocationId", id))
+    cloud
+        .eips
+        .get(id)
+        .ok_or_else(|| not_found(INVALID_ALLOCATION_ID_NOT_FOUND, "AllocationId", id))
 }
 
 fn wrong_status(id: &str, status: &str, operation: &str) -> AcsError {
-    AcsError::new(INCORRECT_EIP_STATUS, format!("The EIP {id} is {status}; {operation} is not allowed."))
+    AcsError::new(
+        INCORRECT_EIP_STATUS,
+        format!("The EIP {id} is {status}; {operation} is not allowed."),
+    )
 }
 
 /// AllocateEipAddress.
-pub fn allocate_eip_address(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn allocate_eip_address(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let id = new_id("eip");
     let mut rng = rand::rng();
-    let ip = format!("47.{}.{}.{}", rng.random_range(1..255), rng.random_range(0..255), rng.random_range(1..255));
-    cloud.eips.insert(id.clone(), Eip {
-        allocation_id: id.clone(),
-        ip_address: ip.clone(),
-        name: request.get("Name").unwrap_or_default().to_string(),
-        region_id: region,
-        status: "Available".into(),
-        instance_id: String::new(),
-        instance_type: String::new(),
-        bandwidth: request.get("Bandwidth").unwrap_or("5").to_string(),
-        internet_charge_type: request.get("InternetChargeType").unwrap_or("PayByTraffic").to_string(),
-        allocation_time: utc_time(ctx.now),
-        tags: Tags::new(),
-    });
+    let ip = format!(
+        "47.{}.{}.{}",
+        rng.random_range(1..255),
+        rng.random_range(0..255),
+        rng.random_range(1..255)
+    );
+    cloud.eips.insert(
+        id.clone(),
+        Eip {
+            allocation_id: id.clone(),
+            ip_address: ip.clone(),
+            name: request.get("Name").unwrap_or_default().to_string(),
+            region_id: region,
+            status: "Available".into(),
+            instance_id: String::new(),
+            instance_type: String::new(),
+            bandwidth: request.get("Bandwidth").unwrap_or("5").to_string(),
+            internet_charge_type: request
+                .get("InternetChargeType")
+                .unwrap_or("PayByTraffic")
+                .to_string(),
+            allocation_time: utc_time(ctx.now),
+            tags: Tags::new(),
+        },
+    );
     Ok(json!({"AllocationId": id, "EipAddress": ip, "ResourceGroupId": "", "OrderId": ""}))
 }
 
 /// AssociateEipAddress with an ECS instance.
-pub fn associate_eip_address(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn associate_eip_address(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let id = request.require("AllocationId")?.to_string();
     let instance_id = request.require("InstanceId")?.to_string();
     let found = eip(cloud, &id)?;
@@ -51,19 +76,34 @@ pub fn associate_eip_address(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx
     }
     require_instance(cloud, &instance_id)?;
     if let Some(other) = &cloud.instances[&instance_id].eip_allocation_id {
-        return Err(AcsError::with_code("InvalidAssociation.Duplicated", 400, format!("The instance {instance_id} already has EIP {other}.")));
+        return Err(AcsError::with_code(
+            "InvalidAssociation.Duplicated",
+            400,
+            format!("The instance {instance_id} already has EIP {other}."),
+        ));
     }
     check_dry_run(request)?;
     let address = cloud.eips.get_mut(&id).expect("checked above");
     address.status = "InUse".into();
     address.instance_id = instance_id.clone();
-    address.instance_type = request.get("InstanceType").unwrap_or("EcsInstance").to_string();
-    cloud.instances.get_mut(&instance_id).expect("checked above").eip_allocation_id = Some(id);
+    address.instance_type = request
+        .get("InstanceType")
+        .unwrap_or("EcsInstance")
+        .to_string();
+    cloud
+        .instances
+        .get_mut(&instance_id)
+        .expect("checked above")
+        .eip_allocation_id = Some(id);
     Ok(json!({}))
 }
 
 /// UnassociateEipAddress.
-pub fn unassociate_eip_address(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn unassociate_eip_address(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let id = request.require("AllocationId")?.to_string();
     let found = eip(cloud, &id)?;
     if found.status != "InUse" {
@@ -81,7 +121,11 @@ pub fn unassociate_eip_address(cloud: &mut Cloud, request: &RpcRequest, _ctx: &C
 }
 
 /// ReleaseEipAddress: only an Available EIP.
-pub fn release_eip_address(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn release_eip_address(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let id = request.require("AllocationId")?.to_string();
     let found = eip(cloud, &id)?;
     if found.status != "Available" {
@@ -93,17 +137,38 @@ pub fn release_eip_address(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) 
 
 /// DescribeEipAddresses: AllocationId (comma-separated), EipAddress, Status,
 /// AssociatedInstanceId, paging up to 100.
-pub fn describe_eip_addresses(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_eip_addresses(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
-    let ids: Option<Vec<&str>> = request.get("AllocationId").map(|ids| ids.split(',').map(str::trim).collect());
+    let ids: Option<Vec<&str>> = request
+        .get("AllocationId")
+        .map(|ids| ids.split(',').map(str::trim).collect());
     let selected: Vec<Value> = cloud
         .eips
         .values()
         .filter(|address| address.region_id == region)
-        .filter(|address| ids.as_ref().is_none_or(|ids| ids.contains(&address.allocation_id.as_str())))
-        .filter(|address| request.get("EipAddress").is_none_or(|ip| ip.split(',').any(|ip| ip.trim() == address.ip_address)))
-        .filter(|address| request.get("Status").is_none_or(|status| status == address.status))
-        .filter(|address| request.get("AssociatedInstanceId").is_none_or(|instance| instance == address.instance_id))
+        .filter(|address| {
+            ids.as_ref()
+                .is_none_or(|ids| ids.contains(&address.allocation_id.as_str()))
+        })
+        .filter(|address| {
+            request
+                .get("EipAddress")
+                .is_none_or(|ip| ip.split(',').any(|ip| ip.trim() == address.ip_address))
+        })
+        .filter(|address| {
+            request
+                .get("Status")
+                .is_none_or(|status| status == address.status)
+        })
+        .filter(|address| {
+            request
+                .get("AssociatedInstanceId")
+                .is_none_or(|instance| instance == address.instance_id)
+        })
         .map(|address| {
             json!({
                 "AllocationId": address.allocation_id,
@@ -122,6 +187,14 @@ pub fn describe_eip_addresses(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx
             })
         })
         .collect();
-    let (page, paging) = paginate(request, selected, PageLimits { default_size: 10, max_size: 100, token_paging: false })?;
+    let (page, paging) = paginate(
+        request,
+        selected,
+        PageLimits {
+            default_size: 10,
+            max_size: 100,
+            token_paging: false,
+        },
+    )?;
     Ok(list_body("EipAddresses", "EipAddress", page, paging))
 }

@@ -26,20 +26,28 @@ impl ManualClock {
 
     pub fn install(&self, builder: EmulatorBuilder) -> EmulatorBuilder {
         let millis = Arc::clone(&self.0);
-        builder.clock(move || Timestamp::from_millisecond(millis.load(Ordering::SeqCst)).expect("valid time"))
+        builder.clock(move || {
+            Timestamp::from_millisecond(millis.load(Ordering::SeqCst)).expect("valid time")
+        })
     }
 }
 
 /// An emulator with a manual clock and `delay` per transition step.
 pub fn emulator_with_clock(delay: Duration) -> (Emulator, ManualClock) {
     let clock = ManualClock::new();
-    let emulator = clock.install(Emulator::builder().transition_delay(delay)).build().expect("emulator builds");
+    let emulator = clock
+        .install(Emulator::builder().transition_delay(delay))
+        .build()
+        .expect("emulator builds");
     (emulator, clock)
 }
 
 /// Calls an ECS action in-process.
 pub fn ecs(emulator: &Emulator, action: &str, params: &[(&str, &str)]) -> Result<Value, AcsError> {
-    let params = params.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect();
+    let params = params
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect();
     emulator.call(&RpcRequest::new(action, ECS_VERSION, params))
 }
 

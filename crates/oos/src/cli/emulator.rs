@@ -38,11 +38,13 @@ pub struct EmulatorArgs {
     replay_protection: bool,
 }
 
-fn parse_delay(text: &str) -> Result<Duration, String> {
+pub(super) fn parse_delay(text: &str) -> Result<Duration, String> {
     if text.trim() == "0" {
         return Ok(Duration::ZERO);
     }
-    let signed: jiff::SignedDuration = text.parse().map_err(|error| format!("{text:?} is not a duration like 2s or 500ms: {error}"))?;
+    let signed: jiff::SignedDuration = text
+        .parse()
+        .map_err(|error| format!("{text:?} is not a duration like 2s or 500ms: {error}"))?;
     Duration::try_from(signed).map_err(|_| format!("{text:?} must not be negative"))
 }
 
@@ -53,7 +55,10 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
         .default_region(&args.default_region)
         .replay_protection(args.replay_protection);
     for pair in &args.access_keys {
-        let Some((id, secret)) = pair.split_once(':').filter(|(id, secret)| !id.is_empty() && !secret.is_empty()) else {
+        let Some((id, secret)) = pair
+            .split_once(':')
+            .filter(|(id, secret)| !id.is_empty() && !secret.is_empty())
+        else {
             bail!("--access-key must look like AK:SK");
         };
         builder = builder.access_key(id, secret);
@@ -95,13 +100,14 @@ async fn wait_for_stop_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
-            }
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}
