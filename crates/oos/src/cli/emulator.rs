@@ -38,6 +38,7 @@ pub struct EmulatorArgs {
     replay_protection: bool,
 }
 
+/// Parses `2s`, `500ms`, `1m` (jiff's friendly format) or `0` into a duration.
 pub(super) fn parse_delay(text: &str) -> Result<Duration, String> {
     if text.trim() == "0" {
         return Ok(Duration::ZERO);
