@@ -454,3 +454,43 @@ fn load_balancer_backends_follow_instances() {
     .unwrap_err();
     assert_eq!(missing.code, "InvalidLoadBalancerId.NotFound");
 }
+
+#[test]
+fn images_filter_by_creation_time_window() {
+    let emulator = fleet(
+        "images:\n  - count: 2\n    name: old-{index}\n    creation_time: \"2020-01-01T00:00:00Z\"\n  - name: new\n    creation_time: \"2025-06-01T00:00:00Z\"\n",
+    );
+    let names = |params: &[(&str, &str)]| -> Vec<String> {
+        let body = ecs(&emulator, "DescribeImages", params).unwrap();
+        body["Images"]["Image"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|image| image["ImageName"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let expired = names(&[
+        ("ImageOwnerAlias", "self"),
+        ("Filter.1.Key", "CreationEndTime"),
+        ("Filter.1.Value", "2024-01-01T00:00Z"),
+    ]);
+    assert_eq!(expired, ["old-1", "old-2"]);
+    let recent = names(&[
+        ("ImageOwnerAlias", "self"),
+        ("Filter.1.Key", "CreationStartTime"),
+        ("Filter.1.Value", "2024-01-01T00:00Z"),
+    ]);
+    assert_eq!(recent, ["new"]);
+    let public = names(&[("ImageOwnerAlias", "system")]);
+    assert_eq!(public.len(), 2);
+    let bad = ecs(
+        &emulator,
+        "DescribeImages",
+        &[
+            ("Filter.1.Key", "CreationEndTime"),
+            ("Filter.1.Value", "soon"),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(bad.code, "InvalidParameter.Filter.CreationEndTime");
+}

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use super::instances::require_instance;
 use super::params::{
-    Ctx, PageLimits, check_dry_run, list_body, matches_tags, paginate, tag_list, tags_json,
+    CreationWindow, Ctx, PageLimits, check_dry_run, list_body, matches_tags, paginate, tag_list,
+    tags_json,
 };
 use super::storage::take_snapshot;
 use crate::errors::{
@@ -146,6 +147,7 @@ pub fn describe_images(
         .map(str::trim)
         .collect();
     let tags = tag_list(request)?;
+    let created = CreationWindow::from_request(request)?;
     let selected: Vec<Value> = cloud
         .images
         .values()
@@ -155,6 +157,7 @@ pub fn describe_images(
                 .is_none_or(|ids| ids.contains(&image.image_id.as_str()))
         })
         .filter(|image| statuses.contains(&image.status.as_str()))
+        .filter(|image| created.contains(&image.creation_time))
         .filter(|image| {
             request
                 .get("ImageOwnerAlias")

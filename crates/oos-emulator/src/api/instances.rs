@@ -5,8 +5,8 @@ use oos_acs::{AcsError, RpcRequest};
 use serde_json::{Value, json};
 
 use super::params::{
-    Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body, matches_tags,
-    paginate, tag_list, tags_json,
+    CreationWindow, Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body,
+    matches_tags, paginate, tag_list, tags_json,
 };
 use crate::errors::{
     OPERATION_DENIED_DELETION_PROTECTION, incorrect_instance_status, instance_not_found,
@@ -113,6 +113,7 @@ pub fn describe_instances(
         .map(|name| name.replace('*', ""));
     let fields = FieldFilters::new(request, &INSTANCE_FIELDS);
     let security_group = request.get("SecurityGroupId");
+    let created = CreationWindow::from_request(request)?;
     let selected: Vec<&Instance> = cloud
         .instances
         .values()
@@ -122,6 +123,7 @@ pub fn describe_instances(
                 .is_none_or(|ids| ids.contains(&instance.instance_id))
         })
         .filter(|instance| matches_tags(&instance.tags, &tags))
+        .filter(|instance| created.contains(&instance.creation_time))
         .filter(|instance| {
             name_pattern
                 .as_ref()

@@ -249,3 +249,51 @@ impl<'a, T> FieldFilters<'a, T> {
         self.active.iter().all(|(wanted, get)| get(item) == *wanted)
     }
 }
+
+/// Parses Alibaba times with or without seconds (`2024-01-01T00:00Z`, `…T00:00:00Z`).
+fn parse_time(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    text.parse().ok().or_else(|| {
+        text.strip_suffix('Z')
+            .and_then(|minutes| format!("{minutes}:00Z").parse().ok())
+    })
+}
+
+/// The creation-time window of `Filter.N.Key=CreationStartTime|CreationEndTime`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CreationWindow {
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+}
+
+impl CreationWindow {
+    /// Reads the window from the `Filter.N.{Key,Value}` records.
+    pub fn from_request(request: &RpcRequest) -> Result<Self, AcsError> {
+        let mut window = Self::default();
+        for (key, value) in request.tags("Filter") {
+            let slot = match key.as_str() {
+                "CreationStartTime" => &mut window.start,
+                "CreationEndTime" => &mut window.end,
+                _ => continue,
+            };
+            *slot = Some(parse_time(&value).ok_or_else(|| {
+                AcsError::invalid_parameter(
+                    &format!("Filter.{key}"),
+                    format!("{value:?} is not a time like 2024-01-01T00:00Z"),
+                )
+            })?);
+        }
+        Ok(window)
+    }
+
+    /// True when `creation_time` lies inside the window (unparsable times are outside any
+    /// bounded window).
+    pub fn contains(&self, creation_time: &str) -> bool {
+        if self.start.is_none() && self.end.is_none() {
+            return true;
+        }
+        parse_time(creation_time).is_some_and(|time| {
+            self.start.is_none_or(|start| time >= start) && self.end.is_none_or(|end| time <= end)
+        })
+    }
+}

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use super::instances::require_instance;
 use super::params::{
-    Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body, matches_tags,
-    paginate, tag_list, tags_json,
+    CreationWindow, Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body,
+    matches_tags, paginate, tag_list, tags_json,
 };
 use crate::errors::{
     INCORRECT_DISK_STATUS, INVALID_SNAPSHOT_ID_NOT_FOUND, incorrect_instance_status, not_found,
@@ -370,6 +370,7 @@ pub fn describe_snapshots(
     let ids = id_list(request, "SnapshotIds", "SnapshotId")?;
     let tags = tag_list(request)?;
     let fields = FieldFilters::new(request, &SNAPSHOT_FIELDS);
+    let created = CreationWindow::from_request(request)?;
     let selected: Vec<Value> = cloud
         .snapshots
         .values()
@@ -380,6 +381,7 @@ pub fn describe_snapshots(
         })
         .filter(|snapshot| matches_tags(&snapshot.tags, &tags))
         .filter(|snapshot| fields.matches(snapshot))
+        .filter(|snapshot| created.contains(&snapshot.creation_time))
         .map(snapshot_json)
         .collect();
     let (page, paging) = paginate(request, selected, LIMITS)?;
