@@ -14,6 +14,7 @@ mod lower;
 pub mod model;
 mod parameters;
 mod path;
+pub mod properties;
 pub mod rate_control;
 mod source;
 mod source_map;

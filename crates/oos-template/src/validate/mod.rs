@@ -12,6 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::library::TemplateLibrary;
 use crate::model::Template;
 use crate::path::KeyPath;
+pub(crate) use crate::properties::get_ci;
 use crate::source::ParseOptions;
 
 /// What validation may consult.
@@ -109,11 +110,6 @@ pub(crate) fn walk(value: &Value, path: &KeyPath, visit: &mut impl FnMut(&Value,
         }
         _ => {}
     }
-}
-
-/// A map entry found by key, case-insensitively (property names are not case-sensitive in OOS).
-pub(crate) fn get_ci<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<(&'v String, &'v Value)> {
-    map.get_key_value(key).or_else(|| map.iter().find(|(name, _)| name.eq_ignore_ascii_case(key)))
 }
 
 /// Appends an `oos-expr` path (inside a value) to a template key path.
