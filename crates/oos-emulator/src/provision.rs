@@ -76,6 +76,11 @@ pub fn default_security_group(cloud: &mut Cloud, region_id: &str, now: Timestamp
     id
 }
 
+/// The emulator's one vSwitch per zone (a stable id derived from the zone).
+pub fn vswitch_of(zone_id: &str) -> String {
+    format!("vsw-{}", zone_id.replace('-', ""))
+}
+
 /// The emulator's one VPC per region (a stable id derived from the region).
 pub fn vpc_of(region_id: &str) -> String {
     format!("vpc-{}", region_id.replace('-', ""))
@@ -169,7 +174,6 @@ pub fn create_instance(cloud: &mut Cloud, spec: InstanceSpec, now: Timestamp) ->
         instance_name: name,
         description: spec.description,
         region_id: spec.region_id.clone(),
-        zone_id,
         instance_type,
         cpu,
         memory,
@@ -191,9 +195,8 @@ pub fn create_instance(cloud: &mut Cloud, spec: InstanceSpec, now: Timestamp) ->
         start_time: created,
         security_group_ids: vec![security_group],
         vpc_id: vpc_of(&spec.region_id),
-        vswitch_id: or(&spec.vswitch_id, || {
-            format!("vsw-{}", spec.region_id.replace('-', ""))
-        }),
+        vswitch_id: or(&spec.vswitch_id, || vswitch_of(&zone_id)),
+        zone_id,
         private_ip: format!("172.16.{}.{}", (ordinal / 250) % 256, ordinal % 250 + 2),
         public_ips: Vec::new(),
         eip_allocation_id: None,

@@ -494,3 +494,24 @@ fn images_filter_by_creation_time_window() {
     .unwrap_err();
     assert_eq!(bad.code, "InvalidParameter.Filter.CreationEndTime");
 }
+
+#[test]
+fn instances_sit_in_the_region_vpc_and_their_zone_vswitch() {
+    let (emulator, _) = emulator_with_clock(Duration::ZERO);
+    let instance = emulator.instances()[0].clone();
+    let vpcs = vpc(&emulator, "DescribeVpcs", &[]).unwrap();
+    assert_eq!(vpcs["Vpcs"]["Vpc"][0]["VpcId"], instance.vpc_id.as_str());
+    let switches = vpc(
+        &emulator,
+        "DescribeVSwitches",
+        &[("ZoneId", &instance.zone_id)],
+    )
+    .unwrap();
+    assert_eq!(switches["TotalCount"], 1);
+    assert_eq!(
+        switches["VSwitches"]["VSwitch"][0]["VSwitchId"],
+        instance.vswitch_id.as_str()
+    );
+    let elsewhere = vpc(&emulator, "DescribeVSwitches", &[("VpcId", "vpc-other")]).unwrap();
+    assert_eq!(elsewhere["TotalCount"], 0);
+}

@@ -2,6 +2,7 @@
 
 mod images;
 mod instances;
+mod network;
 mod params;
 mod power;
 mod regions;
@@ -91,6 +92,8 @@ fn vpc_handler(action: &str) -> Option<Handler> {
         "UnassociateEipAddress" => unassociate_eip_address,
         "ReleaseEipAddress" => release_eip_address,
         "DescribeEipAddresses" => describe_eip_addresses,
+        "DescribeVpcs" => network::describe_vpcs,
+        "DescribeVSwitches" => network::describe_vswitches,
         "TagResources" => tags::tag_resources,
         "UntagResources" => tags::untag_resources,
         "ListTagResources" => tags::list_tag_resources,
