@@ -97,18 +97,11 @@ async fn upsert_execution(
 }
 
 async fn upsert_tasks(tx: &mut Transaction<'static, Sqlite>, tasks: &[TaskRecord]) -> Result<()> {
+    // Anonymous `?` placeholders: SQLite resolves numbered ones (`?NNN`) by a linear search per
+    // parameter, which made large multi-row statements quadratic.
+    let row = format!("({})", vec!["?"; TASK_COLUMN_COUNT].join(","));
     let mut sql = format!("INSERT INTO task_executions ({TASK_COLUMNS}) VALUES ");
-    for row in 0..tasks.len() {
-        let first = row * TASK_COLUMN_COUNT + 1;
-        let placeholders: Vec<String> =
-            (first..first + TASK_COLUMN_COUNT).map(|n| format!("?{n}")).collect();
-        if row > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        sql.push_str(&placeholders.join(","));
-        sql.push(')');
-    }
+    sql.push_str(&vec![row; tasks.len()].join(","));
     sql.push_str(
         " ON CONFLICT(id) DO UPDATE SET status = excluded.status, status_message = excluded.status_message, \
          properties = excluded.properties, outputs = excluded.outputs, \
