@@ -141,6 +141,6 @@ async fn library_versions_increment_per_name() {
     assert_eq!(LibraryStore::put_template(&store, "A", "v2", 2).await.unwrap(), 2);
     assert_eq!(LibraryStore::put_template(&store, "B", "b", 3).await.unwrap(), 1);
     assert_eq!(LibraryStore::template(&store, "A", None).await.unwrap(), Some((2, "v2".into())));
-    assert_eq!(store.template("A", Some(1)).await.unwrap(), Some((1, "v1".into())));
+    assert_eq!(LibraryStore::template(&store, "A", Some(1)).await.unwrap(), Some((1, "v1".into())));
     assert_eq!(LibraryStore::template(&store, "C", None).await.unwrap(), None);
 }
