@@ -11,6 +11,18 @@ const RUN_FOR: Duration = Duration::from_secs(3);
 const SEED: &str =
     "instances:\n  - count: 1000\n    name: \"bench-{index:04}\"\n    tags: {team: [a, b, c, d]}\n";
 
+/// DescribeInstances by tag: 250 of the 1,000 instances match, a page of 10 is returned.
+fn describe_params() -> Vec<(String, String)> {
+    [
+        ("PageSize", "10"),
+        ("Tag.1.Key", "team"),
+        ("Tag.1.Value", "b"),
+    ]
+    .iter()
+    .map(|(key, value)| (key.to_string(), value.to_string()))
+    .collect()
+}
+
 async fn signed_call(
     client: &reqwest::Client,
     url: &str,
@@ -63,11 +75,7 @@ async fn measure(
             while started.elapsed() < RUN_FOR {
                 let nonce = format!("{client_index}-{iteration}");
                 let status = if workload == "DescribeInstances" {
-                    let params = vec![
-                        ("PageSize".to_string(), "10".to_string()),
-                        ("Tag.1.Key".to_string(), "team".to_string()),
-                        ("Tag.1.Value".to_string(), "b".to_string()),
-                    ];
+                    let params = describe_params();
                     signed_call(
                         &client,
                         &url,
@@ -139,6 +147,17 @@ fn main() {
                 println!("| {workload} | {clients} | {requests} | {rate:.0} |");
             }
         }
+        let request = oos_acs::RpcRequest::new("DescribeInstances", ECS_VERSION, describe_params());
+        let started = Instant::now();
+        let mut calls = 0u64;
+        while started.elapsed() < RUN_FOR {
+            emulator.call(&request).expect("DescribeInstances");
+            calls += 1;
+        }
+        println!(
+            "\nin-process DescribeInstances (no HTTP, no signature): {calls} calls, {:.0} calls/s",
+            calls as f64 / started.elapsed().as_secs_f64()
+        );
         handle.shutdown().await.expect("shutdown");
     });
 }
