@@ -97,7 +97,7 @@ pub struct StartRequest {
 }
 
 /// Called after each commit with every execution that changed in it.
-pub type Observer = Box<dyn FnMut(&Execution) + Send>;
+pub type Observer = Box<dyn FnMut(&Execution) + Send + Sync>;
 
 type Queued = (String, Event, Option<i64>);
 

@@ -168,8 +168,13 @@ async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs)
     store.push(NewInboxEvent { execution_id: id.to_owned(), payload, created_ms: now }).await?;
     match take_over(store).await {
         Ok(_lock) => {
+            let cancel = matches!(event, Event::Cancel);
             let mut worker = worker(store, args);
             let status = worker.settle(id).await?;
+            if cancel && status == ExecutionStatus::Cancelled {
+                println!("ExecutionId: {id} Cancelled");
+                return Ok(ExitCode::SUCCESS);
+            }
             report(store, id, status).await
         }
         Err(error) if matches!(error.downcast_ref::<StoreError>(), Some(StoreError::Busy(_))) => {
