@@ -154,3 +154,25 @@ Tasks:
     let validation = validate(text, &ValidateOptions::default());
     assert!(validation.diagnostics.is_empty(), "{:#?}", validation.diagnostics);
 }
+
+#[test]
+fn yaml_one_one_booleans_and_aliases_read_like_pyyaml() {
+    let text = r#"FormatVersion: OOS-2019-06-01
+Parameters:
+  dryRun:
+    Type: Boolean
+    Default: yes
+  region: &region cn-hangzhou
+Tasks:
+  - Name: a
+    Action: ACS::Sleep
+    Properties:
+      Duration: PT1S
+"#;
+    let validation = validate(text, &ValidateOptions::default());
+    let template = validation.template.expect("model");
+    assert_eq!(template.parameters["dryRun"].default, Some(json!(true)));
+    // `region: cn-hangzhou` is not a mapping: a located shape error, not a panic.
+    let errors: Vec<(&str, Option<u32>)> = validation.diagnostics.iter().filter(|d| d.is_error()).map(|d| (d.code, d.line)).collect();
+    assert_eq!(errors, [(codes::WRONG_TYPE, Some(6))]);
+}
