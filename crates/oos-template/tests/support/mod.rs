@@ -25,11 +25,17 @@ pub struct CorpusFile {
 
 /// Every `.json`/`.yml`/`.yaml` automation template (FormatVersion OOS-2019-06-01, not `-State`).
 pub fn corpus_templates() -> Vec<CorpusFile> {
+    corpus_listing().0
+}
+
+/// The automation templates, and the template files skipped with the reason.
+pub fn corpus_listing() -> (Vec<CorpusFile>, Vec<(String, &'static str)>) {
     let root = corpus_dir();
     let mut files = Vec::new();
-    collect(&root, &root, &mut files);
+    let mut skipped = Vec::new();
+    collect(&root, &root, &mut files, &mut skipped);
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
-    files
+    (files, skipped)
 }
 
 /// The reason a corpus file is not an automation template, if it is not one.
@@ -43,19 +49,23 @@ pub fn skip_reason(text: &str) -> Option<&'static str> {
     }
 }
 
-fn collect(root: &Path, dir: &Path, files: &mut Vec<CorpusFile>) {
+fn collect(root: &Path, dir: &Path, files: &mut Vec<CorpusFile>, skipped: &mut Vec<(String, &'static str)>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            collect(root, &path, files);
+            collect(root, &path, files, skipped);
             continue;
         }
         let is_template = matches!(path.extension().and_then(|e| e.to_str()), Some("json" | "yml" | "yaml"));
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        if is_template && skip_reason(&text).is_none() {
-            let relative = path.strip_prefix(root).unwrap_or(&path).display().to_string();
-            files.push(CorpusFile { relative, text });
+        if !is_template {
+            continue;
+        }
+        let relative = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        match skip_reason(&text) {
+            None => files.push(CorpusFile { relative, text }),
+            Some(reason) => skipped.push((relative, reason)),
         }
     }
 }
