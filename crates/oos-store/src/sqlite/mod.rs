@@ -59,6 +59,9 @@ impl SqliteStore {
                 Durability::Full => SqliteSynchronous::Full,
             })
             .busy_timeout(Duration::from_secs(10))
+            // Statement journals of multi-row upserts in memory, and room for a large loop's pages.
+            .pragma("temp_store", "MEMORY")
+            .pragma("cache_size", "-16000")
             .foreign_keys(false);
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
