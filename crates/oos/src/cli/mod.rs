@@ -5,6 +5,7 @@ mod emulator;
 mod execution;
 mod iam;
 mod run;
+mod sandbox;
 mod template;
 
 use std::process::ExitCode;

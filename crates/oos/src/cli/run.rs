@@ -40,6 +40,9 @@ pub struct WorkerArgs {
     /// Largest Loop.Items list accepted.
     #[arg(long, default_value_t = 1000)]
     pub max_loop_items: usize,
+    /// Credentials that take precedence over the environment (set by `--sandbox`).
+    #[arg(skip)]
+    pub credentials: Option<oos_cloud::Credentials>,
 }
 
 /// Run a template in-process and print its outputs.
@@ -57,6 +60,8 @@ pub struct RunArgs {
     data: DataDirArgs,
     #[command(flatten)]
     worker: WorkerArgs,
+    #[command(flatten)]
+    sandbox: super::sandbox::SandboxArgs,
 }
 
 /// The store of a data directory, opened for reading and writing.
@@ -94,7 +99,7 @@ pub fn worker(store: &SqliteStore, args: &WorkerArgs) -> Worker {
     if let Some(endpoint) = &args.endpoint {
         config = config.with_sandbox(endpoint.clone());
     }
-    let cloud: Arc<dyn CloudApi> = match CloudClient::from_chain(config, &CredentialChain::from_process(None)) {
+    let cloud: Arc<dyn CloudApi> = match CloudClient::from_chain(config, &CredentialChain::from_process(args.credentials.clone())) {
         Ok(client) => Arc::new(client),
         Err(error) => Arc::new(NoCloud(error.to_string())),
     };
@@ -130,8 +135,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let name = template_name(&args.template);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
+        let mut args = args;
         let store = open_store(&args.data).await?;
         let _lock = take_over(&store).await?;
+        let sandbox = super::sandbox::Sandbox::start(&args.sandbox, &mut args.worker).await?;
         let mut worker = worker(&store, &args.worker);
         let mut display = Display::new();
         worker.set_observer(Box::new(move |exec| display.update(exec)));
@@ -146,7 +153,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         };
         let id = worker.start(request).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let status = worker.settle(&id).await?;
-        let code = report(&store, &id, status).await?;
+        let code = report(&store, &id, status).await;
+        if let Some(sandbox) = sandbox {
+            sandbox.finish().await?;
+        }
+        let code = code?;
         store.close().await;
         Ok(code)
     })

@@ -1,0 +1,141 @@
+//! `oos run --sandbox`: starts the ECS emulator in-process (a default small fleet or a seed file),
+//! points every cloud call of the run at it with the emulator's own keys, and afterwards shows
+//! what the run changed on the emulated cloud.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use oos_cloud::Credentials;
+use oos_emulator::{Cloud, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, FleetSeed};
+
+use super::emulator::parse_delay;
+use super::run::WorkerArgs;
+
+/// Options of the local emulated cloud a run can use instead of Alibaba Cloud.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// Run against a local ECS emulator started in-process; no real cloud is touched.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Fleet seed of the sandbox (YAML, see docs/emulator.md); default: three Running instances.
+    #[arg(long, requires = "sandbox", value_name = "FILE")]
+    pub fleet: Option<PathBuf>,
+    /// Duration of each step of the sandbox's asynchronous transitions (`0` = instant, `2s`).
+    #[arg(long, requires = "sandbox", default_value = "0", value_parser = parse_delay)]
+    pub transition_delay: Duration,
+    /// Answer Throttling.User beyond this many requests per second.
+    #[arg(long, requires = "sandbox")]
+    pub throttle_rps: Option<f64>,
+    /// Keep the sandbox's cloud in this JSON file: loaded when present, saved at the end.
+    #[arg(long, requires = "sandbox", value_name = "FILE")]
+    pub sandbox_state: Option<PathBuf>,
+}
+
+/// A running in-process emulator that a run's cloud calls go to.
+pub struct Sandbox {
+    handle: EmulatorHandle,
+    before: CloudSummary,
+}
+
+impl Sandbox {
+    /// Starts the emulator when `--sandbox` is given and redirects `worker`'s cloud calls to it.
+    pub async fn start(args: &SandboxArgs, worker: &mut WorkerArgs) -> anyhow::Result<Option<Self>> {
+        if !args.sandbox {
+            return Ok(None);
+        }
+        if worker.endpoint.is_some() {
+            bail!("--sandbox and --endpoint exclude each other: the sandbox is the endpoint");
+        }
+        let mut builder = Emulator::builder().transition_delay(args.transition_delay).default_region(&worker.region);
+        if let Some(rate) = args.throttle_rps {
+            if !(rate > 0.0) {
+                bail!("--throttle-rps must be positive");
+            }
+            builder = builder.throttle_rps(rate);
+        }
+        if let Some(path) = &args.fleet {
+            builder = builder.seed(FleetSeed::from_file(path)?);
+        }
+        if let Some(path) = &args.sandbox_state {
+            builder = builder.state_file(path);
+        }
+        let emulator = builder.build()?;
+        let handle = emulator.spawn(([127, 0, 0, 1], 0).into()).await?;
+        worker.endpoint = Some(handle.url());
+        worker.credentials = Some(Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET));
+        let before = emulator.with_cloud(|cloud| CloudSummary::of(cloud));
+        eprintln!(
+            "sandbox: ECS emulator at {} (region {}, transitions {:?}), {}",
+            handle.url(),
+            worker.region,
+            args.transition_delay,
+            before.describe()
+        );
+        eprintln!("sandbox: instances {}", sample_instance_ids(&emulator));
+        Ok(Some(Self { handle, before }))
+    }
+
+    /// Prints what changed on the emulated cloud, then stops the emulator (saving its state file).
+    pub async fn finish(self) -> anyhow::Result<()> {
+        let after = self.handle.emulator().with_cloud(|cloud| CloudSummary::of(cloud));
+        if after == self.before {
+            eprintln!("sandbox: the emulated cloud is unchanged: {}", after.describe());
+        } else {
+            eprintln!("sandbox: before: {}", self.before.describe());
+            eprintln!("sandbox: after:  {}", after.describe());
+        }
+        self.handle.shutdown().await.context("stopping the sandbox")
+    }
+}
+
+/// A few instance ids to use as parameters (all of them when there are up to five).
+fn sample_instance_ids(emulator: &Emulator) -> String {
+    const SHOWN: usize = 5;
+    let instances = emulator.instances();
+    let mut text = instances.iter().take(SHOWN).map(|i| format!("{} ({}, {})", i.instance_id, i.region_id, i.status)).collect::<Vec<_>>().join(", ");
+    if instances.len() > SHOWN {
+        let _ = write!(text, " and {} more", instances.len() - SHOWN);
+    }
+    text
+}
+
+/// Resource counts of the emulated cloud, with instances by status.
+#[derive(Debug, PartialEq, Eq)]
+struct CloudSummary {
+    instances_by_status: BTreeMap<String, usize>,
+    counts: [(&'static str, usize); 5],
+}
+
+impl CloudSummary {
+    fn of(cloud: &Cloud) -> Self {
+        let mut instances_by_status = BTreeMap::new();
+        for instance in cloud.instances.values() {
+            *instances_by_status.entry(instance.status.clone()).or_insert(0) += 1;
+        }
+        let rules = cloud.security_groups.values().map(|group| group.rules.len()).sum();
+        let tags = cloud.instances.values().map(|instance| instance.tags.len()).sum();
+        Self {
+            instances_by_status,
+            counts: [
+                ("snapshots", cloud.snapshots.len()),
+                ("images", cloud.images.len()),
+                ("disks", cloud.disks.len()),
+                ("security group rules", rules),
+                ("instance tags", tags),
+            ],
+        }
+    }
+
+    fn describe(&self) -> String {
+        let statuses = self.instances_by_status.iter().map(|(status, n)| format!("{n} {status}")).collect::<Vec<_>>();
+        let total: usize = self.instances_by_status.values().sum();
+        let mut text = format!("{total} instances ({})", statuses.join(", "));
+        for (what, n) in self.counts {
+            let _ = write!(text, ", {n} {what}");
+        }
+        text
+    }
+}

@@ -1,0 +1,114 @@
+//! The tutorial's lab template (`examples/lab-stop-start.json`, verbatim) under `oos run
+//! --sandbox`: describe-only, stop/start with instant transitions, and with realistic delays
+//! (verbatim fails on StartInstance with IncorrectInstanceStatus; a WaitFor in between fixes it).
+
+mod sandbox_support;
+
+use std::path::PathBuf;
+
+use sandbox_support::{SandboxDir, example};
+use serde_json::Value;
+
+const ONE_INSTANCE: &str = "
+regions: [cn-hangzhou]
+instances:
+  - ids: [i-lab]
+    name: lab
+    region: cn-hangzhou
+";
+
+fn lab_parameters(do_stop_start: bool) -> [String; 3] {
+    ["RegionId=cn-hangzhou".into(), "InstanceId=i-lab".into(), format!("DoStopStart={do_stop_start}")]
+}
+
+fn run_lab(sandbox: &SandboxDir, template: PathBuf, do_stop_start: bool, delay: &str) -> sandbox_support::RunOutcome {
+    let parameters = lab_parameters(do_stop_start);
+    let parameters: Vec<&str> = parameters.iter().map(String::as_str).collect();
+    sandbox.run(&template, &parameters, &["--transition-delay", delay])
+}
+
+/// The status of the one instance in a DescribeInstances answer kept as an output.
+fn described_status(output: &Value) -> String {
+    let answer: Value = match output {
+        Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone())),
+        other => other.clone(),
+    };
+    let instances = answer.pointer("/Instances/Instance").and_then(Value::as_array).unwrap_or_else(|| panic!("no Instances.Instance in {answer}"));
+    assert_eq!(instances.len(), 1, "one instance described: {answer}");
+    instances[0]["Status"].as_str().expect("a Status").to_owned()
+}
+
+fn statuses_by_task(outcome: &sandbox_support::RunOutcome) -> Vec<(String, String)> {
+    outcome.tasks().iter().map(|t| (t["TaskName"].as_str().unwrap_or_default().to_owned(), t["Status"].as_str().unwrap_or_default().to_owned())).collect()
+}
+
+#[test]
+fn describe_only_skips_stop_and_start_and_leaves_the_instance_alone() {
+    let sandbox = SandboxDir::new(ONE_INSTANCE);
+    let outcome = run_lab(&sandbox, example("lab-stop-start.json"), false, "0");
+    outcome.assert_success();
+    let mut tasks = statuses_by_task(&outcome);
+    tasks.sort();
+    assert_eq!(
+        tasks,
+        [("DescribeAfter", "Success"), ("DescribeBefore", "Success"), ("StartInstance", "Skipped"), ("StopInstance", "Skipped")]
+            .map(|(n, s)| (n.to_owned(), s.to_owned()))
+    );
+    let outputs = outcome.outputs();
+    assert_eq!(described_status(&outputs["Before"]), "Running");
+    assert_eq!(described_status(&outputs["After"]), "Running");
+    assert_eq!(sandbox.statuses(), ["Running"]);
+    assert!(outcome.stderr.contains("the emulated cloud is unchanged"), "{}", outcome.stderr);
+}
+
+#[test]
+fn stop_start_with_instant_transitions_stops_then_starts_the_instance() {
+    let sandbox = SandboxDir::new(ONE_INSTANCE);
+    let before = sandbox_start_time(&sandbox, "0");
+    let outcome = run_lab(&sandbox, example("lab-stop-start.json"), true, "0");
+    outcome.assert_success();
+    let tasks = statuses_by_task(&outcome);
+    let expected = ["DescribeBefore", "StopInstance", "StartInstance", "DescribeAfter"].map(|n| (n.to_owned(), "Success".to_owned()));
+    assert_eq!(tasks, expected, "the four tasks ran in order");
+    let outputs = outcome.outputs();
+    assert_eq!(described_status(&outputs["Before"]), "Running");
+    assert_eq!(described_status(&outputs["After"]), "Running");
+    // StartInstance only succeeds on a Stopped instance, and a start sets a new StartTime.
+    assert_eq!(sandbox.statuses(), ["Running"]);
+    assert_ne!(sandbox.instances()[0]["start_time"], before, "the instance was restarted");
+}
+
+/// Runs the describe-only lab once so the state file exists, then backdates the instance's
+/// StartTime (ECS keeps minutes only) so that a restart is visible; returns that StartTime.
+fn sandbox_start_time(sandbox: &SandboxDir, delay: &str) -> Value {
+    run_lab(sandbox, example("lab-stop-start.json"), false, delay).assert_success();
+    let backdated = Value::String("2020-01-01T00:00Z".into());
+    sandbox.rewrite_cloud(|cloud| cloud["instances"]["i-lab"]["start_time"] = backdated.clone());
+    backdated
+}
+
+#[test]
+fn verbatim_lab_with_realistic_delays_fails_on_start_with_incorrect_instance_status() {
+    let sandbox = SandboxDir::new(ONE_INSTANCE);
+    let outcome = run_lab(&sandbox, example("lab-stop-start.json"), true, "1s");
+    assert!(!outcome.success, "the verbatim lab must fail while the instance is still stopping:\n{}", outcome.stdout);
+    let start = outcome.task("StartInstance");
+    assert_eq!(start["Status"], "Failed", "{start}");
+    let message = start["StatusMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("IncorrectInstanceStatus"), "the task shows the cloud's error code: {message}");
+    assert!(outcome.stderr.contains("IncorrectInstanceStatus"), "and so does the run's error: {}", outcome.stderr);
+    assert_eq!(outcome.task("StopInstance")["Status"], "Success");
+    assert_ne!(sandbox.statuses(), ["Running"], "the instance was stopped and not started again");
+}
+
+#[test]
+fn lab_with_a_wait_for_between_stop_and_start_succeeds_with_realistic_delays() {
+    let sandbox = SandboxDir::new(ONE_INSTANCE);
+    let outcome = run_lab(&sandbox, example("lab-stop-wait-start.json"), true, "1s");
+    outcome.assert_success();
+    let tasks = statuses_by_task(&outcome);
+    let names: Vec<&str> = tasks.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["DescribeBefore", "StopInstance", "WaitStopped", "StartInstance", "DescribeAfter"]);
+    assert!(tasks.iter().all(|(_, status)| status == "Success"), "{tasks:?}");
+    assert!(["Starting", "Running"].contains(&described_status(&outcome.outputs()["After"]).as_str()));
+}
