@@ -65,3 +65,56 @@ pub fn api_call(request: &ActionRequest) -> Result<ApiCall, ActionError> {
         ram_role: request.ram_role.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn request(kind: CallKind, properties: Value) -> ActionRequest {
+        ActionRequest {
+            kind,
+            properties,
+            client_token: "oos-token".into(),
+            execution_id: "exec-1".into(),
+            task_name: "describe".into(),
+            region_id: "cn-beijing".into(),
+            ram_role: Some("OOSServiceRole".into()),
+        }
+    }
+
+    #[test]
+    fn execute_api_properties_become_a_call() {
+        let properties = json!({"Service": "ECS", "API": "StopInstance", "Parameters": {"InstanceId": "i-1"}, "AutoPaging": false});
+        let call = api_call(&request(CallKind::CloudApi, properties)).unwrap();
+        assert_eq!((call.service.as_str(), call.api.as_str()), ("ECS", "StopInstance"));
+        assert_eq!(call.parameters["InstanceId"], json!("i-1"));
+        assert_eq!(call.region_id.as_deref(), Some("cn-beijing"));
+        assert_eq!(call.client_token, "oos-token");
+        assert!(!call.auto_paging);
+        assert!(call.roa.is_none());
+    }
+
+    #[test]
+    fn roa_fields_region_parameter_and_select_targets() {
+        let properties = json!({"Service": "CS", "API": "DescribeClusterNodes", "Method": "GET", "URI": "/clusters/c1/nodes",
+            "Parameters": {"RegionId": "cn-shanghai"}});
+        let call = api_call(&request(CallKind::CloudApi, properties)).unwrap();
+        assert_eq!(call.roa.unwrap().uri, "/clusters/c1/nodes");
+        assert_eq!(call.region_id.as_deref(), Some("cn-shanghai"));
+        assert!(call.auto_paging);
+
+        let select = json!({"ResourceType": "ALIYUN::ECS::Instance", "Filters": [{"Type": "ResourceIds", "ResourceIds": ["i-1"]}]});
+        let call = api_call(&request(CallKind::SelectTargets, select)).unwrap();
+        assert_eq!((call.service.as_str(), call.api.as_str()), ("ACS", "SelectTargets"));
+        assert_eq!(call.parameters["ResourceType"], json!("ALIYUN::ECS::Instance"));
+    }
+
+    #[test]
+    fn missing_api_names_the_task() {
+        let error = api_call(&request(CallKind::CloudApi, json!({"Service": "ECS"}))).unwrap_err();
+        assert_eq!(error.code, "InvalidTemplate.MissingProperty");
+        assert!(error.message.contains("task describe"), "{}", error.message);
+    }
+}
