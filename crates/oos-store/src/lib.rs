@@ -11,6 +11,7 @@ pub use records::{
     ExecutionFilter, ExecutionRecord, InboxEvent, LogRecord, NewInboxEvent, StepWrite, TaskRecord,
 };
 pub use sqlite::SqliteStore;
+pub use sqlite::{api_executions::*, api_templates::*};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]

@@ -6,6 +6,8 @@
 //! at checkpoints). `synchronous=FULL` (fsync per commit) closes that window at a large cost per
 //! step; it is one option away ([`Durability::Full`]).
 
+pub mod api_executions;
+pub mod api_templates;
 mod lease;
 mod read;
 mod write;

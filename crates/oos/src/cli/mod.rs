@@ -5,6 +5,7 @@ mod emulator;
 mod execution;
 mod iam;
 mod run;
+mod server;
 mod sandbox;
 mod template;
 
@@ -34,6 +35,8 @@ enum Command {
     Run(run::RunArgs),
     /// Inspect and steer executions: `oos execution list|show|tasks|logs|cancel|notify`.
     Execution(execution::ExecutionArgs),
+    /// Serve the OOS-compatible API with the engine in-process: `oos server [--listen ADDR] [--data-dir DIR] [--sandbox]`.
+    Server(server::ServerArgs),
     /// Work with template files: `oos template validate FILE...`.
     Template(template::TemplateArgs),
 }
@@ -58,6 +61,10 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }),
         Command::Execution(args) => execution::run(args).unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }),
+        Command::Server(args) => server::run(args).unwrap_or_else(|error| {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }),

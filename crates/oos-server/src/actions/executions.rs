@@ -1,0 +1,246 @@
+//! Execution actions: StartExecution (with ClientToken idempotency), ListExecutions,
+//! GetExecutionTemplate, CancelExecution, NotifyExecution, DeleteExecutions.
+
+use oos_acs::{AcsError, RpcRequest};
+use oos_engine::runtime::{RuntimeError, StartRequest};
+use oos_engine::{Event, ExecutionStatus, Mode, Notify, NotifyType};
+use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ExecutionStore, InboxStore, NewInboxEvent};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::templates::{fetch, fetch_requested};
+use super::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
+use crate::auth::Caller;
+use crate::engine::StartError;
+use crate::error::{self, EXECUTION_NOT_FOUND, INCORRECT_EXECUTION_STATUS};
+use crate::pipeline::{Api, Fields};
+
+/// The template an execution runs: name, version, content and catalogue id.
+struct Source {
+    name: String,
+    version: Option<String>,
+    content: String,
+    template_id: String,
+}
+
+async fn source(api: &Api, rpc: &RpcRequest) -> Result<Source, AcsError> {
+    if let Some(content) = rpc.get("TemplateContent") {
+        let name = rpc.get("TemplateName").unwrap_or("Inline").to_string();
+        return Ok(Source { name, version: None, content: content.to_string(), template_id: String::new() });
+    }
+    let row = fetch_requested(api, rpc).await?;
+    Ok(Source { version: Some(format!("v{}", row.version)), name: row.name, content: row.content, template_id: row.template_id })
+}
+
+fn start_error(error: StartError) -> AcsError {
+    match error {
+        StartError::Runtime(RuntimeError::Template(template)) => error::invalid_template(&template),
+        StartError::Runtime(RuntimeError::Create(create)) => AcsError::with_code(create.code, 400, create.message),
+        other => error::internal(other),
+    }
+}
+
+pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+    let client_token = rpc.get("ClientToken");
+    if let Some(token) = client_token
+        && let Some(id) = api.store.execution_by_client_token(token).await.map_err(error::store)?
+    {
+        return execution_answer(api, &id).await;
+    }
+    let source = source(api, rpc).await?;
+    let parameters = rpc.json::<Map<String, Value>>("Parameters")?.unwrap_or_default();
+    let mode_text = rpc.get("Mode").unwrap_or("Automatic");
+    let mode = Mode::parse(mode_text).ok_or_else(|| AcsError::invalid_parameter("Mode", format!("{mode_text:?} is not Automatic, FailurePause or Debug")))?;
+    if let Some(loop_mode) = rpc.get("LoopMode").filter(|mode| *mode != "Automatic") {
+        return Err(AcsError::invalid_parameter("LoopMode", format!("{loop_mode:?} is not supported yet; use Automatic")));
+    }
+    let tags = tags_param(rpc)?.unwrap_or_else(|| "{}".into());
+    let request = StartRequest {
+        template_name: source.name,
+        template_version: source.version,
+        template_content: source.content,
+        parameters,
+        mode,
+        description: rpc.get("Description").unwrap_or_default().to_string(),
+        region_id: Some(api.region_of(rpc).to_string()),
+    };
+    let id = api.engine.start(request).await.map_err(start_error)?;
+    let meta = ExecutionMeta {
+        execution_id: id.clone(),
+        executed_by: caller.arn.clone(),
+        tags,
+        resource_group_id: rpc.get("ResourceGroupId").unwrap_or_default().to_string(),
+        template_id: source.template_id,
+        client_token: client_token.map(str::to_string),
+    };
+    api.store.put_execution_meta(&meta).await.map_err(error::store)?;
+    execution_answer(api, &id).await
+}
+
+/// The StartExecution answer for an existing execution (`Parameters` as a JSON string).
+async fn execution_answer(api: &Api, id: &str) -> Result<Fields, AcsError> {
+    let record = existing(api, id).await?;
+    let meta = api.store.execution_meta(id).await.map_err(error::store)?.unwrap_or_default();
+    let mut execution = execution_json(&record, &meta);
+    execution["Parameters"] = Value::String(record.parameters.clone());
+    let mut fields = Map::new();
+    fields.insert("Execution".into(), execution);
+    Ok(fields)
+}
+
+async fn existing(api: &Api, id: &str) -> Result<ExecutionRecord, AcsError> {
+    api.store.execution(id).await.map_err(error::store)?.ok_or_else(|| AcsError::new(EXECUTION_NOT_FOUND, format!("The execution {id} does not exist.")))
+}
+
+/// An execution as ListExecutions shows it (`Parameters` as an object, `Outputs` as a JSON string).
+fn execution_json(record: &ExecutionRecord, meta: &ExecutionMeta) -> Value {
+    let mut execution = json!({
+        "ExecutionId": record.id,
+        "TemplateName": record.template_name,
+        "TemplateVersion": record.template_version.clone().unwrap_or_default(),
+        "TemplateId": meta.template_id,
+        "Mode": record.mode,
+        "LoopMode": "Automatic",
+        "Status": record.status,
+        "StatusMessage": record.status_message,
+        "Parameters": json_object(Some(&record.parameters)),
+        "Outputs": record.outputs.clone().unwrap_or_else(|| "{}".into()),
+        "Description": record.description,
+        "ExecutedBy": meta.executed_by,
+        "ParentExecutionId": record.parent_execution_id.clone().unwrap_or_default(),
+        "Tags": json_object(Some(&meta.tags)),
+        "ResourceGroupId": meta.resource_group_id,
+        "RamRole": "",
+        "SafetyCheck": "ConfirmEveryHighRiskAction",
+        "Category": "Other",
+        "CreateDate": date(record.created_ms),
+        "UpdateDate": date(record.updated_ms),
+    });
+    if let Some(start) = record.start_ms {
+        execution["StartDate"] = Value::String(date(start));
+    }
+    if let Some(end) = record.end_ms {
+        execution["EndDate"] = Value::String(date(end));
+    }
+    execution
+}
+
+pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+    let page = Page::from_request(rpc)?;
+    let sort = match rpc.get("SortField") {
+        None | Some("StartDate") => ExecutionSort::StartDate,
+        Some("EndDate") => ExecutionSort::EndDate,
+        Some("Status") => ExecutionSort::Status,
+        Some(other) => return Err(AcsError::invalid_parameter("SortField", format!("{other:?} is not StartDate, EndDate or Status"))),
+    };
+    let text = |name: &str| rpc.get(name).map(str::to_string);
+    let query = ExecutionQuery {
+        execution_id: text("ExecutionId"),
+        template_name: text("TemplateName"),
+        status: text("Status"),
+        mode: text("Mode"),
+        parent_execution_id: text("ParentExecutionId"),
+        include_children: rpc.bool("IncludeChildExecution")?.unwrap_or(false),
+        executed_by: text("ExecutedBy"),
+        description: text("Description"),
+        start_after_ms: date_param(rpc, "StartDateAfter")?,
+        start_before_ms: date_param(rpc, "StartDateBefore")?,
+        end_after_ms: date_param(rpc, "EndDateAfter")?,
+        end_before_ms: date_param(rpc, "EndDateBefore")?,
+        tags: tag_filter(rpc)?,
+        sort,
+        ascending: ascending(rpc)?,
+        offset: page.offset,
+        limit: page.limit,
+    };
+    let (ids, total) = api.store.list_execution_ids(&query).await.map_err(error::store)?;
+    let mut executions = Vec::with_capacity(ids.len());
+    for id in &ids {
+        if let Some(record) = api.store.execution(id).await.map_err(error::store)? {
+            let meta = api.store.execution_meta(id).await.map_err(error::store)?.unwrap_or_default();
+            executions.push(execution_json(&record, &meta));
+        }
+    }
+    let mut fields = Map::new();
+    fields.insert("Executions".into(), Value::Array(executions));
+    fields.insert("TotalCount".into(), Value::from(total));
+    page.finish(&mut fields, ids.len(), page.offset + (ids.len() as i64) < total);
+    Ok(fields)
+}
+
+pub async fn template(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+    let record = existing(api, rpc.require("ExecutionId")?).await?;
+    let version = record.template_version.as_deref().and_then(|v| v.strip_prefix('v')).and_then(|n| n.parse().ok());
+    let catalogued = match version {
+        Some(number) => fetch(api, &record.template_name, Some(number)).await.ok().filter(|row| row.content == record.template_content),
+        None => None,
+    };
+    let format = oos_template::parse(&record.template_content).map(|t| t.format.as_str()).unwrap_or("YAML");
+    let mut template = json!({
+        "TemplateName": record.template_name,
+        "TemplateVersion": record.template_version.clone().unwrap_or_default(),
+        "TemplateFormat": format,
+        "Hash": hex::encode(Sha256::digest(record.template_content.as_bytes())),
+        "ShareType": "Private",
+    });
+    if let Some(row) = catalogued {
+        template["TemplateId"] = Value::String(row.template_id);
+        template["Description"] = Value::String(row.description);
+        template["CreatedBy"] = Value::String(row.created_by);
+        template["CreatedDate"] = Value::String(date(row.created_ms));
+        template["UpdatedBy"] = Value::String(row.updated_by);
+        template["UpdatedDate"] = Value::String(date(row.updated_ms));
+        template["Tags"] = json_object(Some(&row.tags));
+    }
+    let mut fields = Map::new();
+    fields.insert("Content".into(), Value::String(record.template_content));
+    fields.insert("Template".into(), template);
+    Ok(fields)
+}
+
+/// Puts `event` into the inbox of a running execution; the worker applies it in its next turn.
+async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> {
+    let record = existing(api, id).await?;
+    if ExecutionStatus::parse(&record.status).is_some_and(ExecutionStatus::is_final) {
+        return Err(AcsError::new(INCORRECT_EXECUTION_STATUS, format!("The execution {id} has already finished ({}).", record.status)));
+    }
+    let payload = serde_json::to_string(&event).map_err(error::internal)?;
+    let inbox = NewInboxEvent { execution_id: id.to_string(), payload, created_ms: jiff::Timestamp::now().as_millisecond() };
+    api.store.push(inbox).await.map_err(error::store)?;
+    Ok(Map::new())
+}
+
+pub async fn cancel(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+    deliver(api, rpc.require("ExecutionId")?, Event::Cancel).await
+}
+
+pub async fn notify(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+    let kind = rpc.require("NotifyType")?;
+    let notify_type = NotifyType::parse(kind).ok_or_else(|| AcsError::invalid_parameter("NotifyType", format!("{kind:?} is not a NotifyType")))?;
+    let execution_status = rpc
+        .get("ExecutionStatus")
+        .map(|status| ExecutionStatus::parse(status).ok_or_else(|| AcsError::invalid_parameter("ExecutionStatus", format!("{status:?} is not an execution status"))))
+        .transpose()?;
+    let notify = Notify {
+        notify_type,
+        task_name: rpc.get("TaskName").map(str::to_string),
+        task_execution_id: rpc.get("TaskExecutionId").map(str::to_string),
+        execution_status,
+        note: rpc.get("NotifyNote").map(str::to_string),
+    };
+    deliver(api, rpc.require("ExecutionId")?, Event::Notify(notify)).await
+}
+
+pub async fn delete(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+    let ids = rpc.json::<Vec<String>>("ExecutionIds")?.ok_or_else(|| AcsError::missing_parameter("ExecutionIds"))?;
+    let force = rpc.bool("Force")?.unwrap_or(false);
+    for id in &ids {
+        let record = existing(api, id).await?;
+        let finished = ExecutionStatus::parse(&record.status).is_some_and(ExecutionStatus::is_final);
+        if !finished && !force {
+            return Err(AcsError::new(INCORRECT_EXECUTION_STATUS, format!("The execution {id} is still {}; cancel it first or set Force.", record.status)));
+        }
+    }
+    api.store.delete_executions(&ids).await.map_err(error::store)?;
+    Ok(Map::new())
+}

@@ -1,0 +1,54 @@
+//! The in-process engine: one `oos-engine` worker on its own task, moving executions forward, and
+//! a channel through which API handlers start new executions between the worker's turns.
+
+use oos_engine::runtime::{RuntimeError, StartRequest, Worker};
+use tokio::sync::{mpsc, oneshot};
+
+type StartReply = oneshot::Sender<Result<String, RuntimeError>>;
+
+/// Starts executions on the server's worker.
+#[derive(Debug, Clone)]
+pub struct EngineHandle {
+    starts: mpsc::UnboundedSender<(StartRequest, StartReply)>,
+}
+
+impl EngineHandle {
+    /// Runs `worker` on a new task until the handle and its clones are dropped.
+    pub fn spawn(mut worker: Worker) -> Self {
+        let (starts, mut queue) = mpsc::unbounded_channel::<(StartRequest, StartReply)>();
+        tokio::spawn(async move {
+            loop {
+                loop {
+                    match queue.try_recv() {
+                        Ok((request, reply)) => {
+                            let _ = reply.send(worker.start(request).await);
+                        }
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => return,
+                    }
+                }
+                if let Err(error) = worker.turn().await {
+                    tracing::error!(%error, "engine turn failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+            }
+        });
+        Self { starts }
+    }
+
+    /// Validates and durably records a new execution; returns its id.
+    pub async fn start(&self, request: StartRequest) -> Result<String, StartError> {
+        let (reply, answer) = oneshot::channel();
+        self.starts.send((request, reply)).map_err(|_| StartError::Stopped)?;
+        answer.await.map_err(|_| StartError::Stopped)?.map_err(StartError::Runtime)
+    }
+}
+
+/// Why an execution could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Runtime(RuntimeError),
+    #[error("the engine worker has stopped")]
+    Stopped,
+}

@@ -1,0 +1,94 @@
+//! oos-server: the OOS 2019-06-01 compatible RPC API of OpenOOS, in one process with the engine.
+//!
+//! [`Server::start`] opens nothing itself: it takes the data directory's store and a ready engine
+//! worker, sets up the account (root AccessKey on first start, see [`bootstrap`]), and serves
+//! `POST /` and `GET /` on its own HTTP/1.1 loop ([`http`]) through the request pipeline
+//! ([`pipeline`]): parse → authenticate → authorize → action → JSON reply.
+
+pub mod actions;
+mod auth;
+pub mod bootstrap;
+mod engine;
+pub mod error;
+pub mod http;
+mod identity;
+pub mod pipeline;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use oos_engine::runtime::Worker;
+use oos_store::SqliteStore;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use auth::Caller;
+pub use engine::{EngineHandle, StartError};
+pub use identity::SqliteIdentityStore;
+pub use pipeline::{Api, OOS_VERSION, Reply};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("setting up the data directory: {0}")]
+    Setup(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// Where and how to serve.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Region of requests without `RegionId`.
+    pub region: String,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    root_credentials: PathBuf,
+    created_root_key: bool,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// Sets up the account of `data_dir` (on `store`), starts `worker` and serves the API.
+    pub async fn start(config: ServerConfig, store: SqliteStore, data_dir: &Path, worker: Worker) -> Result<Self, ServerError> {
+        let identity = bootstrap::open_identity(&store, data_dir).await?;
+        let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
+        let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
+        let api = Arc::new(Api {
+            store,
+            iam: identity.iam,
+            engine: EngineHandle::spawn(worker),
+            host_id: format!("oos.{}.openoos.local", config.region),
+            region: config.region,
+            authenticator: auth::Authenticator::new(),
+        });
+        let task = tokio::spawn(http::serve(listener, api));
+        Ok(Self { addr, root_credentials: identity.root_credentials, created_root_key: identity.created_root_key, task })
+    }
+
+    /// The address the API listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The file holding the root AccessKey pair.
+    pub fn root_credentials(&self) -> &Path {
+        &self.root_credentials
+    }
+
+    /// Whether this start created the root AccessKey (first start of the data directory).
+    pub fn created_root_key(&self) -> bool {
+        self.created_root_key
+    }
+
+    /// Stops accepting connections.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,104 @@
+//! One API request, end to end: parse → authenticate (signature, replay) → authorize (IAM, every
+//! action as `oos:<Action>` on its resources) → action handler → JSON reply with `RequestId`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use oos_acs::{AcsError, ErrorBody, IncomingRequest, RpcRequest, new_request_id, unknown_action, unsupported_version};
+use oos_iam::oos_actions::oos_action_authz;
+use oos_iam::{ArnScope, AuthzRequest, Context, Iam, IamError};
+use oos_store::SqliteStore;
+use serde_json::{Map, Value};
+
+use crate::actions;
+use crate::auth::{Authenticator, Caller};
+use crate::engine::EngineHandle;
+use crate::error;
+use crate::identity::SqliteIdentityStore;
+
+/// The API version served.
+pub const OOS_VERSION: &str = "2019-06-01";
+
+/// An HTTP answer: status, JSON body and the request id it carries.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub request_id: String,
+}
+
+/// A successful action's fields (the pipeline adds `RequestId`).
+pub type Fields = Map<String, Value>;
+
+/// Everything a request handler may use.
+#[derive(Debug)]
+pub struct Api {
+    pub store: SqliteStore,
+    pub iam: Iam<SqliteIdentityStore>,
+    pub engine: EngineHandle,
+    /// Region of requests without `RegionId`.
+    pub region: String,
+    /// `HostId` of error bodies.
+    pub host_id: String,
+    pub(crate) authenticator: Authenticator,
+}
+
+impl Api {
+    /// Serves one request; never fails (every error becomes a JSON error reply).
+    pub async fn handle(&self, request: IncomingRequest, peer: SocketAddr) -> Reply {
+        let request_id = new_request_id();
+        match self.process(&request, peer).await {
+            Ok(fields) => {
+                let mut body = Map::with_capacity(fields.len() + 1);
+                body.insert("RequestId".into(), Value::String(request_id.clone()));
+                body.extend(fields);
+                Reply { status: 200, body: serde_json::to_vec(&body).unwrap_or_default(), request_id }
+            }
+            Err(error) => self.error_reply(&error, request_id),
+        }
+    }
+
+    /// The reply for a request refused before it could be parsed (oversized, malformed).
+    pub fn refuse(&self, error: &AcsError) -> Reply {
+        self.error_reply(error, new_request_id())
+    }
+
+    fn error_reply(&self, error: &AcsError, request_id: String) -> Reply {
+        let body = ErrorBody::new(error, request_id.clone(), &self.host_id);
+        Reply { status: error.status, body: serde_json::to_vec(&body).unwrap_or_default(), request_id }
+    }
+
+    async fn process(&self, request: &IncomingRequest, peer: SocketAddr) -> Result<Fields, AcsError> {
+        let rpc = RpcRequest::parse(request)?;
+        if rpc.version != OOS_VERSION {
+            return Err(unsupported_version(&rpc.version));
+        }
+        let caller = self.authenticator.authenticate(&self.iam, request).await?;
+        self.authorize(&caller, &rpc, peer).await?;
+        actions::dispatch(self, &caller, &rpc).await
+    }
+
+    /// `oos:<Action>` on the resources the request names, for the caller's policies.
+    ///
+    /// The authorization question is built before any await (`Iam::require_api_action` holds a
+    /// non-`Sync` `&dyn RequestParams` across its await, which a multi-threaded server cannot).
+    async fn authorize(&self, caller: &Caller, rpc: &RpcRequest, peer: SocketAddr) -> Result<(), AcsError> {
+        let request = {
+            let params: BTreeMap<String, String> = rpc.params().iter().cloned().collect();
+            let scope = ArnScope::new(self.region_of(rpc), self.iam.account().to_string());
+            let authz = match oos_action_authz(&rpc.action, &params, &scope) {
+                Ok(authz) => authz,
+                Err(IamError::UnknownAction(action)) => return Err(unknown_action(&action)),
+                Err(other) => return Err(error::iam(other)),
+            };
+            let context = authz.extend_context(Context::for_request(peer.ip(), jiff::Timestamp::now(), false, false));
+            AuthzRequest { action: authz.action, resources: authz.resources, context }
+        };
+        self.iam.require(&caller.principal, &request).await.map(|_| ()).map_err(error::iam)
+    }
+
+    /// The request's `RegionId`, else the server's region.
+    pub fn region_of<'a>(&'a self, rpc: &'a RpcRequest) -> &'a str {
+        rpc.get("RegionId").unwrap_or(&self.region)
+    }
+}
