@@ -32,8 +32,13 @@ impl<'a> EvalContext<'a> {
 }
 
 impl oos_expr::Context for EvalContext<'_> {
+    /// Exact name first, then ignoring case: published templates write `{{ RegionID }}` for `regionId`.
     fn parameter(&self, name: &str) -> Option<Value> {
-        self.execution.parameters.get(name).cloned()
+        let parameters = &self.execution.parameters;
+        parameters
+            .get(name)
+            .or_else(|| parameters.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+            .cloned()
     }
 
     fn task_output(&self, task: &str, output: &str) -> Option<Value> {

@@ -69,29 +69,10 @@ pub fn create(request: NewExecution, now_ms: i64, config: &EngineConfig) -> Resu
         latest: HashMap::new(),
         changes: Changes { execution: true, ..Changes::default() },
     };
-    let given = request.parameters;
-    if let Some(unknown) = given.keys().find(|name| !request.template.parameters.contains_key(*name)) {
-        return Err(invalid(format!("parameter {unknown} is not defined in the template")));
-    }
-    for (name, definition) in &request.template.parameters {
-        let value = match (given.get(name), &definition.default) {
-            (Some(value), _) => value.clone(),
-            (None, Some(default)) => {
-                let ctx = EvalContext::new(&exec, now_ms);
-                oos_expr::evaluate(default, &ctx)
-                    .map_err(|e| invalid(format!("default of parameter {name}: {e}")))?
-                    .unwrap_or(Value::Null)
-            }
-            (None, None) => {
-                return Err(CreateError {
-                    code: "MissingParameter",
-                    message: format!("parameter {name} is required"),
-                });
-            }
-        };
-        let value = oos_expr::coerce(&value, definition.ty).map_err(|e| invalid(format!("parameter {name}: {e}")))?;
-        exec.parameters.insert(name.clone(), value);
-    }
+    let ctx = EvalContext::new(&exec, now_ms);
+    let parameters = oos_template::check_parameters(&request.template, &request.parameters, &ctx)
+        .map_err(|e| CreateError { code: e.code, message: format!("parameter {}: {}", e.parameter, e.message) })?;
+    exec.parameters = parameters;
     if let Some(role) = &request.template.ram_role {
         let ctx = EvalContext::new(&exec, now_ms);
         let role = oos_expr::evaluate(role, &ctx).map_err(|e| invalid(format!("RamRole: {e}")))?;

@@ -44,8 +44,10 @@ impl Step<'_> {
                     "UnsupportedAction: {} is not supported by this engine yet",
                     action.name()
                 ))),
-                AtomicAction::Choice => unreachable!("handled above"),
-                other => self.call(pos, call_kind(other).expect("every other atomic action is a call")),
+                other => match call_kind(other) {
+                    Some(kind) => self.call(pos, kind),
+                    None => Some(Outcome::Failure(format!("UnsupportedAction: {} is not supported here", other.name()))),
+                },
             },
             ActionKind::Product => self.start_child(pos),
             ActionKind::Unknown => Some(Outcome::Failure(format!(
