@@ -184,6 +184,11 @@ impl RunOutcome {
         self.execution_json(&["tasks", &self.execution_id])
     }
 
+    /// The task executions of execution `id` (e.g. a child execution), if the store has it.
+    pub fn tasks_of(&self, id: &str) -> Option<Vec<Value>> {
+        self.try_execution_json(&["tasks", id]).ok()
+    }
+
     /// The execution record, from `oos execution show ID --output json`.
     pub fn execution(&self) -> Value {
         self.execution_json(&["show", &self.execution_id]).into_iter().next().unwrap_or_default()
@@ -196,6 +201,10 @@ impl RunOutcome {
 
     /// `oos execution ARGS --output json` on this run's data directory, as a list.
     fn execution_json(&self, args: &[&str]) -> Vec<Value> {
+        self.try_execution_json(args).unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    fn try_execution_json(&self, args: &[&str]) -> Result<Vec<Value>, String> {
         let output = Command::new(env!("CARGO_BIN_EXE_oos"))
             .arg("execution")
             .args(args)
@@ -203,10 +212,12 @@ impl RunOutcome {
             .arg(&self.data_dir)
             .output()
             .expect("oos execution runs");
-        assert!(output.status.success(), "oos execution {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        if !output.status.success() {
+            return Err(format!("oos execution {args:?}: {}", String::from_utf8_lossy(&output.stderr)));
+        }
         match serde_json::from_slice(&output.stdout).expect("JSON from oos execution") {
-            Value::Array(items) => items,
-            one => vec![one],
+            Value::Array(items) => Ok(items),
+            one => Ok(vec![one]),
         }
     }
 

@@ -1,0 +1,353 @@
+//! "Go further" of issue #5 (ignored in CI: it takes minutes): runs every ECS public template of
+//! the corpus (`PublicTemplates/YAML/ACS-ECS-*`) under `oos run --sandbox` with plausible
+//! generated parameters and writes `docs/sandbox-coverage.md`: how many run to Success and, for
+//! each other one, why (missing emulator API, RunCommand needing an agent, a trigger waiting…).
+//!
+//! `cargo test -p oos --test sandbox_coverage -- --ignored --nocapture`
+
+mod sandbox_support;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sandbox_support::{RunOutcome, SandboxDir, corpus, example};
+use serde_json::{Value, json};
+
+const REGION: &str = "cn-hangzhou";
+const TIME_LIMIT: Duration = Duration::from_secs(20);
+const PARALLEL_RUNS: usize = 3;
+
+const FLEET: &str = "
+regions: [cn-hangzhou]
+security_groups:
+  - name: cov
+    id: sg-cov
+    region: cn-hangzhou
+instances:
+  - ids: [i-cov-1, i-cov-2, i-cov-3]
+    name: 'cov-{index}'
+    region: cn-hangzhou
+    security_group: sg-cov
+    data_disks: [40]
+    tags: {env: cov}
+images:
+  - ids: [m-cov-1]
+    name: cov-image
+    region: cn-hangzhou
+load_balancers:
+  - name: cov-lb
+    id: lb-cov
+    region: cn-hangzhou
+    backends: 2
+";
+
+/// Ids of the seeded cloud that generated parameters refer to.
+struct Ids {
+    instances: Vec<String>,
+    data_disk: String,
+    vswitch: String,
+    vpc: String,
+    zone: String,
+}
+
+impl Ids {
+    fn of(cloud: &Value) -> Self {
+        let instance = cloud["instances"].as_object().and_then(|m| m.values().next()).cloned().unwrap_or_default();
+        let data_disk = cloud["disks"]
+            .as_object()
+            .and_then(|disks| disks.values().find(|d| d["disk_type"] == "data"))
+            .and_then(|d| d["disk_id"].as_str())
+            .unwrap_or("d-none")
+            .to_owned();
+        let text = |key: &str| instance[key].as_str().unwrap_or_default().to_owned();
+        Self {
+            instances: cloud["instances"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default(),
+            data_disk,
+            vswitch: text("vswitch_id"),
+            vpc: text("vpc_id"),
+            zone: text("zone_id"),
+        }
+    }
+}
+
+/// A plausible value for a parameter without a default, from its name, type and
+/// AssociationProperty.
+fn generated(name: &str, spec: &Value, ids: &Ids) -> Value {
+    let kind = spec["Type"].as_str().unwrap_or("String");
+    if let Some(first) = spec["AllowedValues"].as_array().and_then(|values| values.first()) {
+        return first.clone();
+    }
+    let association = spec["AssociationProperty"].as_str().unwrap_or_default().to_ascii_lowercase();
+    let lower = name.to_ascii_lowercase();
+    let has = |needle: &str| lower.contains(needle) || association.contains(needle);
+    let list_or_one = |values: Vec<String>| if kind == "List" { json!(values) } else { json!(values[0]) };
+    let value = if association == "targets" || lower == "targets" {
+        json!({"Type": "ResourceIds", "RegionId": REGION, "ResourceIds": ids.instances})
+    } else if has("regionid") {
+        json!(REGION)
+    } else if has("instanceid") {
+        list_or_one(ids.instances.clone())
+    } else if has("diskid") {
+        list_or_one(vec![ids.data_disk.clone()])
+    } else if has("imageid") {
+        list_or_one(vec!["m-cov-1".into()])
+    } else if has("securitygroupid") {
+        list_or_one(vec!["sg-cov".into()])
+    } else if has("vswitchid") {
+        list_or_one(vec![ids.vswitch.clone()])
+    } else if has("vpcid") {
+        list_or_one(vec![ids.vpc.clone()])
+    } else if has("zoneid") {
+        list_or_one(vec![ids.zone.clone()])
+    } else if has("instancetype") {
+        list_or_one(vec!["ecs.g7.large".into()])
+    } else if has("loadbalancerid") {
+        list_or_one(vec!["lb-cov".into()])
+    } else if has("webhook") || has("url") {
+        json!("http://127.0.0.1:9/sandbox-webhook")
+    } else if has("password") {
+        json!("Sandbox-Passw0rd")
+    } else if has("timertrigger") {
+        json!({"type": "rate", "expression": "1 hour", "endDate": "2027-01-01T00:00:00Z", "timeZone": "Asia/Shanghai"})
+    } else if association == "datetime" || has("time") {
+        json!("2026-01-01T08:00:00Z")
+    } else if has("tags") && kind == "Json" {
+        json!([{"Key": "owner", "Value": "sandbox"}])
+    } else if let Some(minimum) = spec.get("MinValue").filter(|_| kind == "Number") {
+        minimum.clone()
+    } else if has("cidr") {
+        json!("10.0.0.0/8")
+    } else if has("portrange") {
+        json!("22/22")
+    } else {
+        match kind {
+            "Boolean" => json!(false),
+            "Number" => json!(1),
+            "List" => json!(["sandbox"]),
+            "Json" => json!({}),
+            _ => json!("sandbox"),
+        }
+    };
+    if kind == "String" && !value.is_string() { Value::String(value.to_string()) } else { value }
+}
+
+/// `-p Key=Value` arguments for every parameter without a default.
+fn parameters(template: &Value, ids: &Ids) -> Vec<String> {
+    let Some(parameters) = template["Parameters"].as_object() else { return Vec::new() };
+    parameters
+        .iter()
+        .filter(|(_, spec)| spec.get("Default").is_none())
+        .map(|(name, spec)| {
+            let value = generated(name, spec, ids);
+            let text = match &value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            format!("{name}={text}")
+        })
+        .collect()
+}
+
+/// Why a run did not succeed: `family: specifics` and the detail.
+fn diagnose(outcome: &RunOutcome) -> (String, String) {
+    if outcome.execution_id.is_empty() {
+        let reason = outcome.stderr.lines().last().unwrap_or_default().trim_start_matches("error: ").to_owned();
+        let code = reason.split(':').next().unwrap_or_default().to_owned();
+        return (format!("rejected before it started: {code}"), first_line(&reason));
+    }
+    let status = outcome.execution()["Status"].as_str().unwrap_or_default().to_owned();
+    if outcome.timed_out || status == "Waiting" {
+        let tasks = outcome.tasks();
+        let stuck = tasks.iter().find(|t| matches!(t["Status"].as_str(), Some("Running" | "Waiting")));
+        let field = |key: &str| stuck.and_then(|t| t[key].as_str()).unwrap_or_default().to_owned();
+        let (task, action) = (field("TaskName"), field("TaskAction"));
+        let category = match action.as_str() {
+            "ACS::Approve" => "waits for an approval".to_owned(),
+            a if a.contains("RunCommand") || a.contains("InvokeCommand") => "needs an agent (RunCommand)".to_owned(),
+            _ => format!("still {} after {} s: {action}", if outcome.timed_out { "Running" } else { &status }, TIME_LIMIT.as_secs()),
+        };
+        return (category, format!("task `{task}` ({action})"));
+    }
+    let Some(failed) = root_failure(outcome, &outcome.execution_id) else {
+        let message = outcome.execution()["StatusMessage"].as_str().unwrap_or_default().to_owned();
+        return (format!("failed: {}", error_code(&message)), first_line(&message));
+    };
+    let message = failed["StatusMessage"].as_str().unwrap_or_default();
+    let action = failed["TaskAction"].as_str().unwrap_or_default();
+    let (service, api) = called(&failed);
+    let category = if action.contains("RunCommand") || action.contains("InvokeCommand") || api.contains("Command") || api.contains("Invocation") {
+        "needs an agent (RunCommand)".into()
+    } else if message.contains("InvalidAction.NotFound") {
+        format!("emulator lacks API: {service}.{api}")
+    } else if message.contains("InvalidVersion") || message.contains("InvalidService") {
+        format!("product not served by the sandbox: {service}")
+    } else if message.contains("UnsupportedAction") && action.ends_with("Trigger") {
+        format!("trigger not supported by the engine yet: {action}")
+    } else if message.contains("Http.") {
+        "calls an external webhook/URL".into()
+    } else {
+        format!("failed: {}", error_code(message))
+    };
+    let task = failed["TaskName"].as_str().unwrap_or_default();
+    (category, format!("task `{task}` ({action}): {}", first_line(message)))
+}
+
+/// The deepest failed task: a failed loop iteration before its parent, and inside a failed
+/// product action or child template, the child execution's own failure.
+fn root_failure(outcome: &RunOutcome, execution_id: &str) -> Option<Value> {
+    let tasks = outcome.tasks_of(execution_id)?;
+    let mut failed: Vec<&Value> = tasks.iter().filter(|t| t["Status"] == "Failed").collect();
+    failed.sort_by_key(|t| t["LoopItem"].is_null());
+    for task in &failed {
+        if let Some(child) = task["ChildExecutionId"].as_str().filter(|id| !id.is_empty()) {
+            if let Some(deeper) = root_failure(outcome, child) {
+                return Some(deeper);
+            }
+        }
+    }
+    failed.first().map(|task| (*task).clone())
+}
+
+/// The `Service` and `API` of a task's properties (stored as a JSON object or JSON text).
+fn called(task: &Value) -> (String, String) {
+    let properties = match &task["Properties"] {
+        Value::String(text) => serde_json::from_str(text).unwrap_or_default(),
+        other => other.clone(),
+    };
+    let text = |key: &str| properties[key].as_str().unwrap_or("?").to_owned();
+    (text("Service"), text("API"))
+}
+
+/// The OOS-style code at the start of a message (`InvalidParameter.X: …`), else `other`.
+fn error_code(message: &str) -> String {
+    message
+        .split([':', ' '])
+        .find(|word| word.contains('.') && word.chars().next().is_some_and(char::is_uppercase))
+        .unwrap_or("other")
+        .to_owned()
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().replace('|', "\\|");
+    if line.chars().count() > 160 { format!("{}…", line.chars().take(160).collect::<String>()) } else { line }
+}
+
+struct Row {
+    template: String,
+    success: bool,
+    category: String,
+    detail: String,
+}
+
+fn run_one(template: &Path, seeded_state: &str, ids: &Ids) -> Row {
+    let name = template.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+    let parsed = json_twin(template);
+    let sandbox = SandboxDir::new(FLEET);
+    std::fs::write(sandbox.path().join("cloud.json"), seeded_state).expect("copying the seeded state");
+    let library = corpus().join("CloudProductActions");
+    let options = ["--library", library.to_str().expect("UTF-8"), "--region", REGION];
+    let parameters = parameters(&parsed, ids);
+    let parameters: Vec<&str> = parameters.iter().map(String::as_str).collect();
+    let outcome = sandbox.run_within(template, &parameters, &options, TIME_LIMIT);
+    if outcome.success && !outcome.timed_out && outcome.execution()["Status"] == "Success" {
+        return Row { template: name, success: true, category: "Success".into(), detail: String::new() };
+    }
+    let (category, detail) = diagnose(&outcome);
+    Row { template: name, success: false, category, detail }
+}
+
+/// The template as JSON, from its twin under `PublicTemplates/JSON` (the corpus keeps both).
+fn json_twin(yaml: &Path) -> Value {
+    let twin = yaml.parent().and_then(Path::parent).expect("PublicTemplates").join("JSON").join(yaml.with_extension("json").file_name().expect("a name"));
+    std::fs::read_to_string(&twin).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
+}
+
+fn ecs_public_templates() -> Vec<PathBuf> {
+    let dir = corpus().join("PublicTemplates/YAML");
+    let mut templates: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("the corpus is beside the repository")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("ACS-ECS-") && n.ends_with(".yml")))
+        .collect();
+    templates.sort();
+    templates
+}
+
+fn report(rows: &[Row]) -> String {
+    let succeeded = rows.iter().filter(|row| row.success).count();
+    let mut by_category: BTreeMap<&str, usize> = BTreeMap::new();
+    for row in rows.iter().filter(|row| !row.success) {
+        *by_category.entry(category_family(&row.category)).or_default() += 1;
+    }
+    let mut text = String::from("# Sandbox coverage of the ECS public templates\n\n");
+    let _ = writeln!(
+        text,
+        "Every `PublicTemplates/YAML/ACS-ECS-*` template of the corpus, unmodified, run with `oos run --sandbox` \
+         (in-process ECS emulator, instant transitions, a 3-instance fleet with a data disk, a custom image, a \
+         security group and an SLB; the corpus's `CloudProductActions` as library) with generated parameters for \
+         those without a default, {}s per run at most. Generated by \
+         `cargo test -p oos --test sandbox_coverage -- --ignored`.\n",
+        TIME_LIMIT.as_secs()
+    );
+    let _ = writeln!(text, "**{succeeded} of {} run to Success.**\n", rows.len());
+    let _ = writeln!(text, "| why the others do not | templates |\n| --- | --- |");
+    let mut families: Vec<_> = by_category.into_iter().collect();
+    families.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    for (family, count) in families {
+        let _ = writeln!(text, "| {family} | {count} |");
+    }
+    let mut missing: BTreeMap<&str, usize> = BTreeMap::new();
+    for row in rows {
+        if let Some(api) = row.category.strip_prefix("emulator lacks API: ") {
+            *missing.entry(api).or_default() += 1;
+        }
+    }
+    let mut missing: Vec<_> = missing.into_iter().collect();
+    missing.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let listed: Vec<String> = missing.iter().map(|(api, n)| format!("{api} ({n})")).collect();
+    let _ = writeln!(text, "\nMissing emulator APIs, by the number of templates they stop: {}.", listed.join(", "));
+    let _ = writeln!(text, "\n## Per template\n\n| template | result | detail |\n| --- | --- | --- |");
+    for row in rows {
+        let _ = writeln!(text, "| {} | {} | {} |", row.template, row.category, row.detail);
+    }
+    text
+}
+
+/// The category without its specifics (`emulator lacks API: ECS.X` → `emulator lacks API`).
+fn category_family(category: &str) -> &str {
+    category.split(':').next().unwrap_or(category)
+}
+
+#[test]
+#[ignore = "runs ~120 templates (minutes); writes docs/sandbox-coverage.md"]
+fn ecs_public_templates_in_the_sandbox() {
+    let primer = SandboxDir::new(FLEET);
+    primer.run(&example("lab-stop-start.json"), &["RegionId=cn-hangzhou", "InstanceId=i-cov-1"], &[]).assert_success();
+    let seeded_state = std::fs::read_to_string(primer.path().join("cloud.json")).expect("the primed state");
+    let ids = Ids::of(&primer.cloud());
+    let templates = ecs_public_templates();
+    assert!(templates.len() > 100, "the corpus has the ECS public templates");
+    let queue = Mutex::new(templates.into_iter());
+    let rows = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..PARALLEL_RUNS {
+            scope.spawn(|| {
+                loop {
+                    let Some(template) = queue.lock().expect("queue").next() else { break };
+                    let row = run_one(&template, &seeded_state, &ids);
+                    eprintln!("{}: {} {}", row.template, row.category, row.detail);
+                    rows.lock().expect("rows").push(row);
+                }
+            });
+        }
+    });
+    let mut rows = rows.into_inner().expect("rows");
+    rows.sort_by(|a, b| a.template.cmp(&b.template));
+    let succeeded = rows.iter().filter(|row| row.success).count();
+    assert!(succeeded > 0, "some ECS public templates run in the sandbox");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sandbox-coverage.md");
+    std::fs::write(&path, report(&rows)).expect("writing docs/sandbox-coverage.md");
+}
