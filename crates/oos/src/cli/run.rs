@@ -103,7 +103,7 @@ pub fn worker(store: &SqliteStore, args: &WorkerArgs) -> Worker {
         Ok(client) => Arc::new(client),
         Err(error) => Arc::new(NoCloud(error.to_string())),
     };
-    let library = Library::new(Some(Arc::new(store.clone())), &args.libraries);
+    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(Arc::new(store.clone())), &args.libraries));
     let engine = EngineConfig { max_loop_items: args.max_loop_items, region_id: args.region.clone(), ..EngineConfig::default() };
     Worker::new(
         Arc::new(store.clone()),
