@@ -23,7 +23,6 @@ fn start_server(data_dir: &Path) -> (OosProcess, String, String) {
     assert_eq!(mode, 0o600, "root-credentials.json must be readable by its owner only");
     let credentials: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let key = |name: &str| credentials[name].as_str().unwrap_or_else(|| panic!("{name} in {credentials}")).to_string();
-    assert!(server.output().contains("root-credentials.json"), "the path is printed:\n{}", server.output());
     (server, key("AccessKeyId"), key("AccessKeySecret"))
 }
 
@@ -60,6 +59,6 @@ fn a_restarted_server_keeps_its_root_key_and_does_not_rewrite_it() {
     server.stop().unwrap();
     let again = OosProcess::spawn(env!("CARGO_BIN_EXE_oos"), &["server", "--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap()]).unwrap();
     assert_eq!(std::fs::read(dir.path().join("root-credentials.json")).unwrap(), first);
-    assert!(!again.output().contains("created the root AccessKey"), "{}", again.output());
     assert!(String::from_utf8_lossy(&first).contains(&ak));
+    again.stop().unwrap();
 }

@@ -41,20 +41,23 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
         let (worker, emulator) = if args.sandbox {
             let emulator = Emulator::builder().default_region(&args.worker.region).build()?;
             let handle = emulator.spawn("127.0.0.1:0".parse()?).await?;
-            println!("sandbox: ECS emulator at {} (access key {DEFAULT_ACCESS_KEY_ID})", handle.endpoint());
             (sandbox_worker(&store, &args.worker, &handle.url())?, Some(handle))
         } else {
             (worker(&store, &args.worker), None)
         };
         let config = ServerConfig { listen: args.listen, region: args.worker.region.clone() };
         let server = Server::start(config, store.clone(), &args.data.data_dir, worker).await?;
+        // The address line comes first: tools (and oos-testkit) read it from the first line.
+        println!("OOS API listening on http://{} (SDK endpoint {}, protocol http)", server.addr(), server.addr());
         let credentials = server.root_credentials().display();
         if server.created_root_key() {
             println!("created the root AccessKey; its only copy is in {credentials} (mode 0600)");
         } else {
             println!("root AccessKey: {credentials}");
         }
-        println!("OOS API listening on http://{} (SDK endpoint {}, protocol http)", server.addr(), server.addr());
+        if let Some(handle) = &emulator {
+            println!("sandbox: ECS emulator at {} (access key {DEFAULT_ACCESS_KEY_ID})", handle.endpoint());
+        }
         let _ = tokio::signal::ctrl_c().await;
         server.stop();
         if let Some(handle) = emulator {
