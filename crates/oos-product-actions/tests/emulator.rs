@@ -99,6 +99,12 @@ async fn images(delay: Duration) {
     let copy = harness.emulator().with_cloud(|cloud| cloud.images.get(&copy_id).cloned()).expect("copy exists");
     assert_eq!((copy.status.as_str(), copy.region_id.as_str(), copy.image_name.as_str()), ("Available", "cn-shanghai", "golden-copy"));
 
+    let same_region = json!({"imageId": image_id, "regionId": "cn-hangzhou", "targetRegionId": "cn-hangzhou"});
+    let images_before = harness.emulator().with_cloud(|cloud| cloud.images.len());
+    let skipped = harness.run("CopyImage", same_region, &[("imageId", "String")]).await.succeeded();
+    assert_eq!(skipped.outputs["imageId"], json!(image_id), "the source image stands for its copy");
+    assert_eq!(harness.emulator().with_cloud(|cloud| cloud.images.len()), images_before, "nothing copied onto its own region");
+
     harness.run("DeleteImage", json!({"imageId": copy_id, "regionId": "cn-shanghai", "force": true}), &[]).await.succeeded();
     assert!(harness.emulator().with_cloud(|cloud| !cloud.images.contains_key(&copy_id)), "copy deleted");
     harness.run("DeleteImage", json!({"imageId": image_id}), &[]).await.succeeded();
