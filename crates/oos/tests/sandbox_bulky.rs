@@ -1,7 +1,7 @@
 //! The corpus's public Bulky ECS templates, unmodified, under `oos run --sandbox` against a
 //! 100-instance emulated fleet: each runs to Success and the emulated cloud shows the effect,
 //! once with the corpus's product actions (`--library CloudProductActions/ECS/YAML`) and once
-//! with our own embedded ones (no library).
+//! with our own embedded ones (`oos-product-actions`, no library).
 
 mod sandbox_support;
 
@@ -173,7 +173,6 @@ macro_rules! with_both_product_actions {
         }
         mod with_our_product_actions {
             $(#[test]
-            #[ignore = "needs oos-product-actions wired into oos run (WithBuiltins)"]
             fn $scenario() {
                 super::$scenario(super::ProductActions::Ours);
             })*
