@@ -242,7 +242,9 @@ fn drain(
                 .and_then(|rest| rest.split_whitespace().next())
                 .and_then(|text| text.parse().ok());
             lock(&output).push_str(&format!("{line}\n"));
-            if let (Some(addr), Some(sender)) = (addr, found.take()) {
+            if let Some(addr) = addr
+                && let Some(sender) = found.take()
+            {
                 let _ = sender.send(addr);
             }
         }
