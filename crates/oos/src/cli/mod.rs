@@ -43,38 +43,21 @@ enum Command {
 
 /// Runs one parsed command line and turns its outcome into the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {
-        Command::Api(args) => api::run(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }),
-        Command::Emulator(args) => emulator::run(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }),
-        Command::Iam(args) => iam::run(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }),
-        Command::Run(args) => run::run(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }),
-        Command::Execution(args) => execution::run(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }),
-        Command::Server(args) => server::run(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }),
-        Command::Template(args) => template::run(args).unwrap_or_else(|error| {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }),
+    let outcome = match cli.command {
+        Command::Api(args) => api::run(args),
+        Command::Emulator(args) => emulator::run(args),
+        Command::Iam(args) => iam::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Execution(args) => execution::run(args),
+        Command::Server(args) => server::run(args),
+        Command::Template(args) => template::run(args),
         Command::Version => {
             println!("oos {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
-    }
+    };
+    outcome.unwrap_or_else(|error| {
+        eprintln!("error: {error:#}");
+        ExitCode::FAILURE
+    })
 }
