@@ -55,7 +55,11 @@ struct Ids {
 
 impl Ids {
     fn of(cloud: &Value) -> Self {
-        let instance = cloud["instances"].as_object().and_then(|m| m.values().next()).cloned().unwrap_or_default();
+        let instance = cloud["instances"]
+            .as_object()
+            .and_then(|m| m.values().next())
+            .cloned()
+            .unwrap_or_default();
         let data_disk = cloud["disks"]
             .as_object()
             .and_then(|disks| disks.values().find(|d| d["disk_type"] == "data"))
@@ -64,7 +68,10 @@ impl Ids {
             .to_owned();
         let text = |key: &str| instance[key].as_str().unwrap_or_default().to_owned();
         Self {
-            instances: cloud["instances"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default(),
+            instances: cloud["instances"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default(),
             data_disk,
             vswitch: text("vswitch_id"),
             vpc: text("vpc_id"),
@@ -77,13 +84,25 @@ impl Ids {
 /// AssociationProperty.
 fn generated(name: &str, spec: &Value, ids: &Ids) -> Value {
     let kind = spec["Type"].as_str().unwrap_or("String");
-    if let Some(first) = spec["AllowedValues"].as_array().and_then(|values| values.first()) {
+    if let Some(first) = spec["AllowedValues"]
+        .as_array()
+        .and_then(|values| values.first())
+    {
         return first.clone();
     }
-    let association = spec["AssociationProperty"].as_str().unwrap_or_default().to_ascii_lowercase();
+    let association = spec["AssociationProperty"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let lower = name.to_ascii_lowercase();
     let has = |needle: &str| lower.contains(needle) || association.contains(needle);
-    let list_or_one = |values: Vec<String>| if kind == "List" { json!(values) } else { json!(values[0]) };
+    let list_or_one = |values: Vec<String>| {
+        if kind == "List" {
+            json!(values)
+        } else {
+            json!(values[0])
+        }
+    };
     let value = if association == "targets" || lower == "targets" {
         json!({"Type": "ResourceIds", "RegionId": REGION, "ResourceIds": ids.instances})
     } else if has("regionid") {
@@ -131,12 +150,18 @@ fn generated(name: &str, spec: &Value, ids: &Ids) -> Value {
             _ => json!("sandbox"),
         }
     };
-    if kind == "String" && !value.is_string() { Value::String(value.to_string()) } else { value }
+    if kind == "String" && !value.is_string() {
+        Value::String(value.to_string())
+    } else {
+        value
+    }
 }
 
 /// `-p Key=Value` arguments for every parameter without a default.
 fn parameters(template: &Value, ids: &Ids) -> Vec<String> {
-    let Some(parameters) = template["Parameters"].as_object() else { return Vec::new() };
+    let Some(parameters) = template["Parameters"].as_object() else {
+        return Vec::new();
+    };
     parameters
         .iter()
         .filter(|(_, spec)| spec.get("Default").is_none())
@@ -154,31 +179,70 @@ fn parameters(template: &Value, ids: &Ids) -> Vec<String> {
 /// Why a run did not succeed: `family: specifics` and the detail.
 fn diagnose(outcome: &RunOutcome) -> (String, String) {
     if outcome.execution_id.is_empty() {
-        let reason = outcome.stderr.lines().last().unwrap_or_default().trim_start_matches("error: ").to_owned();
+        let reason = outcome
+            .stderr
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_owned();
         let code = reason.split(':').next().unwrap_or_default().to_owned();
-        return (format!("rejected before it started: {code}"), first_line(&reason));
+        return (
+            format!("rejected before it started: {code}"),
+            first_line(&reason),
+        );
     }
-    let status = outcome.execution()["Status"].as_str().unwrap_or_default().to_owned();
+    let status = outcome.execution()["Status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     if outcome.timed_out || status == "Waiting" {
         let tasks = outcome.tasks();
-        let stuck = tasks.iter().find(|t| matches!(t["Status"].as_str(), Some("Running" | "Waiting")));
-        let field = |key: &str| stuck.and_then(|t| t[key].as_str()).unwrap_or_default().to_owned();
+        let stuck = tasks
+            .iter()
+            .find(|t| matches!(t["Status"].as_str(), Some("Running" | "Waiting")));
+        let field = |key: &str| {
+            stuck
+                .and_then(|t| t[key].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
         let (task, action) = (field("TaskName"), field("TaskAction"));
         let category = match action.as_str() {
             "ACS::Approve" => "waits for an approval".to_owned(),
-            a if a.contains("RunCommand") || a.contains("InvokeCommand") => "needs an agent (RunCommand)".to_owned(),
-            _ => format!("still {} after {} s: {action}", if outcome.timed_out { "Running" } else { &status }, TIME_LIMIT.as_secs()),
+            a if a.contains("RunCommand") || a.contains("InvokeCommand") => {
+                "needs an agent (RunCommand)".to_owned()
+            }
+            _ => format!(
+                "still {} after {} s: {action}",
+                if outcome.timed_out {
+                    "Running"
+                } else {
+                    &status
+                },
+                TIME_LIMIT.as_secs()
+            ),
         };
         return (category, format!("task `{task}` ({action})"));
     }
     let Some(failed) = root_failure(outcome, &outcome.execution_id) else {
-        let message = outcome.execution()["StatusMessage"].as_str().unwrap_or_default().to_owned();
-        return (format!("failed: {}", error_code(&message)), first_line(&message));
+        let message = outcome.execution()["StatusMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        return (
+            format!("failed: {}", error_code(&message)),
+            first_line(&message),
+        );
     };
     let message = failed["StatusMessage"].as_str().unwrap_or_default();
     let action = failed["TaskAction"].as_str().unwrap_or_default();
     let (service, api) = called(&failed);
-    let category = if action.contains("RunCommand") || action.contains("InvokeCommand") || api.contains("Command") || api.contains("Invocation") {
+    let category = if action.contains("RunCommand")
+        || action.contains("InvokeCommand")
+        || api.contains("Command")
+        || api.contains("Invocation")
+    {
         "needs an agent (RunCommand)".into()
     } else if message.contains("InvalidAction.NotFound") {
         format!("emulator lacks API: {service}.{api}")
@@ -192,7 +256,10 @@ fn diagnose(outcome: &RunOutcome) -> (String, String) {
         format!("failed: {}", error_code(message))
     };
     let task = failed["TaskName"].as_str().unwrap_or_default();
-    (category, format!("task `{task}` ({action}): {}", first_line(message)))
+    (
+        category,
+        format!("task `{task}` ({action}): {}", first_line(message)),
+    )
 }
 
 /// The deepest failed task: a failed loop iteration before its parent, and inside a failed
@@ -202,10 +269,12 @@ fn root_failure(outcome: &RunOutcome, execution_id: &str) -> Option<Value> {
     let mut failed: Vec<&Value> = tasks.iter().filter(|t| t["Status"] == "Failed").collect();
     failed.sort_by_key(|t| t["LoopItem"].is_null());
     for task in &failed {
-        if let Some(child) = task["ChildExecutionId"].as_str().filter(|id| !id.is_empty()) {
-            if let Some(deeper) = root_failure(outcome, child) {
-                return Some(deeper);
-            }
+        if let Some(child) = task["ChildExecutionId"]
+            .as_str()
+            .filter(|id| !id.is_empty())
+            && let Some(deeper) = root_failure(outcome, child)
+        {
+            return Some(deeper);
         }
     }
     failed.first().map(|task| (*task).clone())
@@ -232,7 +301,11 @@ fn error_code(message: &str) -> String {
 
 fn first_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or_default().replace('|', "\\|");
-    if line.chars().count() > 160 { format!("{}…", line.chars().take(160).collect::<String>()) } else { line }
+    if line.chars().count() > 160 {
+        format!("{}…", line.chars().take(160).collect::<String>())
+    } else {
+        line
+    }
 }
 
 struct Row {
@@ -243,26 +316,54 @@ struct Row {
 }
 
 fn run_one(template: &Path, seeded_state: &str, ids: &Ids) -> Row {
-    let name = template.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+    let name = template
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_owned();
     let parsed = json_twin(template);
     let sandbox = SandboxDir::new(FLEET);
-    std::fs::write(sandbox.path().join("cloud.json"), seeded_state).expect("copying the seeded state");
+    std::fs::write(sandbox.path().join("cloud.json"), seeded_state)
+        .expect("copying the seeded state");
     let library = corpus().join("CloudProductActions");
-    let options = ["--library", library.to_str().expect("UTF-8"), "--region", REGION];
+    let options = [
+        "--library",
+        library.to_str().expect("UTF-8"),
+        "--region",
+        REGION,
+    ];
     let parameters = parameters(&parsed, ids);
     let parameters: Vec<&str> = parameters.iter().map(String::as_str).collect();
     let outcome = sandbox.run_within(template, &parameters, &options, TIME_LIMIT);
     if outcome.success && !outcome.timed_out && outcome.execution()["Status"] == "Success" {
-        return Row { template: name, success: true, category: "Success".into(), detail: String::new() };
+        return Row {
+            template: name,
+            success: true,
+            category: "Success".into(),
+            detail: String::new(),
+        };
     }
     let (category, detail) = diagnose(&outcome);
-    Row { template: name, success: false, category, detail }
+    Row {
+        template: name,
+        success: false,
+        category,
+        detail,
+    }
 }
 
 /// The template as JSON, from its twin under `PublicTemplates/JSON` (the corpus keeps both).
 fn json_twin(yaml: &Path) -> Value {
-    let twin = yaml.parent().and_then(Path::parent).expect("PublicTemplates").join("JSON").join(yaml.with_extension("json").file_name().expect("a name"));
-    std::fs::read_to_string(&twin).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
+    let twin = yaml
+        .parent()
+        .and_then(Path::parent)
+        .expect("PublicTemplates")
+        .join("JSON")
+        .join(yaml.with_extension("json").file_name().expect("a name"));
+    std::fs::read_to_string(&twin)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
 }
 
 fn ecs_public_templates() -> Vec<PathBuf> {
@@ -270,7 +371,11 @@ fn ecs_public_templates() -> Vec<PathBuf> {
     let mut templates: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("the corpus is beside the repository")
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("ACS-ECS-") && n.ends_with(".yml")))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("ACS-ECS-") && n.ends_with(".yml"))
+        })
         .collect();
     templates.sort();
     templates
@@ -280,7 +385,9 @@ fn report(rows: &[Row]) -> String {
     let succeeded = rows.iter().filter(|row| row.success).count();
     let mut by_category: BTreeMap<&str, usize> = BTreeMap::new();
     for row in rows.iter().filter(|row| !row.success) {
-        *by_category.entry(category_family(&row.category)).or_default() += 1;
+        *by_category
+            .entry(category_family(&row.category))
+            .or_default() += 1;
     }
     let mut text = String::from("# Sandbox coverage of the ECS public templates\n\n");
     let _ = writeln!(
@@ -307,11 +414,25 @@ fn report(rows: &[Row]) -> String {
     }
     let mut missing: Vec<_> = missing.into_iter().collect();
     missing.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let listed: Vec<String> = missing.iter().map(|(api, n)| format!("{api} ({n})")).collect();
-    let _ = writeln!(text, "\nMissing emulator APIs, by the number of templates they stop: {}.", listed.join(", "));
-    let _ = writeln!(text, "\n## Per template\n\n| template | result | detail |\n| --- | --- | --- |");
+    let listed: Vec<String> = missing
+        .iter()
+        .map(|(api, n)| format!("{api} ({n})"))
+        .collect();
+    let _ = writeln!(
+        text,
+        "\nMissing emulator APIs, by the number of templates they stop: {}.",
+        listed.join(", ")
+    );
+    let _ = writeln!(
+        text,
+        "\n## Per template\n\n| template | result | detail |\n| --- | --- | --- |"
+    );
     for row in rows {
-        let _ = writeln!(text, "| {} | {} | {} |", row.template, row.category, row.detail);
+        let _ = writeln!(
+            text,
+            "| {} | {} | {} |",
+            row.template, row.category, row.detail
+        );
     }
     text
 }
@@ -325,18 +446,30 @@ fn category_family(category: &str) -> &str {
 #[ignore = "runs ~120 templates (minutes); writes docs/sandbox-coverage.md"]
 fn ecs_public_templates_in_the_sandbox() {
     let primer = SandboxDir::new(FLEET);
-    primer.run(&example("lab-stop-start.json"), &["RegionId=cn-hangzhou", "InstanceId=i-cov-1"], &[]).assert_success();
-    let seeded_state = std::fs::read_to_string(primer.path().join("cloud.json")).expect("the primed state");
+    primer
+        .run(
+            &example("lab-stop-start.json"),
+            &["RegionId=cn-hangzhou", "InstanceId=i-cov-1"],
+            &[],
+        )
+        .assert_success();
+    let seeded_state =
+        std::fs::read_to_string(primer.path().join("cloud.json")).expect("the primed state");
     let ids = Ids::of(&primer.cloud());
     let templates = ecs_public_templates();
-    assert!(templates.len() > 100, "the corpus has the ECS public templates");
+    assert!(
+        templates.len() > 100,
+        "the corpus has the ECS public templates"
+    );
     let queue = Mutex::new(templates.into_iter());
     let rows = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..PARALLEL_RUNS {
             scope.spawn(|| {
                 loop {
-                    let Some(template) = queue.lock().expect("queue").next() else { break };
+                    let Some(template) = queue.lock().expect("queue").next() else {
+                        break;
+                    };
                     let row = run_one(&template, &seeded_state, &ids);
                     eprintln!("{}: {} {}", row.template, row.category, row.detail);
                     rows.lock().expect("rows").push(row);
@@ -347,7 +480,10 @@ fn ecs_public_templates_in_the_sandbox() {
     let mut rows = rows.into_inner().expect("rows");
     rows.sort_by(|a, b| a.template.cmp(&b.template));
     let succeeded = rows.iter().filter(|row| row.success).count();
-    assert!(succeeded > 0, "some ECS public templates run in the sandbox");
+    assert!(
+        succeeded > 0,
+        "some ECS public templates run in the sandbox"
+    );
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sandbox-coverage.md");
     std::fs::write(&path, report(&rows)).expect("writing docs/sandbox-coverage.md");
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use oos_cloud::Credentials;
-use oos_emulator::{Cloud, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, FleetSeed};
+use oos_emulator::{
+    Cloud, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, FleetSeed,
+};
 
 use super::emulator::parse_delay;
 use super::run::WorkerArgs;
@@ -42,16 +44,21 @@ pub struct Sandbox {
 
 impl Sandbox {
     /// Starts the emulator when `--sandbox` is given and redirects `worker`'s cloud calls to it.
-    pub async fn start(args: &SandboxArgs, worker: &mut WorkerArgs) -> anyhow::Result<Option<Self>> {
+    pub async fn start(
+        args: &SandboxArgs,
+        worker: &mut WorkerArgs,
+    ) -> anyhow::Result<Option<Self>> {
         if !args.sandbox {
             return Ok(None);
         }
         if worker.endpoint.is_some() {
             bail!("--sandbox and --endpoint exclude each other: the sandbox is the endpoint");
         }
-        let mut builder = Emulator::builder().transition_delay(args.transition_delay).default_region(&worker.region);
+        let mut builder = Emulator::builder()
+            .transition_delay(args.transition_delay)
+            .default_region(&worker.region);
         if let Some(rate) = args.throttle_rps {
-            if !(rate > 0.0) {
+            if rate.is_nan() || rate <= 0.0 {
                 bail!("--throttle-rps must be positive");
             }
             builder = builder.throttle_rps(rate);
@@ -65,7 +72,10 @@ impl Sandbox {
         let emulator = builder.build()?;
         let handle = emulator.spawn(([127, 0, 0, 1], 0).into()).await?;
         worker.endpoint = Some(handle.url());
-        worker.credentials = Some(Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET));
+        worker.credentials = Some(Credentials::new(
+            DEFAULT_ACCESS_KEY_ID,
+            DEFAULT_ACCESS_KEY_SECRET,
+        ));
         let before = emulator.with_cloud(|cloud| CloudSummary::of(cloud));
         eprintln!(
             "sandbox: ECS emulator at {} (region {}, transitions {:?}), {}",
@@ -80,9 +90,15 @@ impl Sandbox {
 
     /// Prints what changed on the emulated cloud, then stops the emulator (saving its state file).
     pub async fn finish(self) -> anyhow::Result<()> {
-        let after = self.handle.emulator().with_cloud(|cloud| CloudSummary::of(cloud));
+        let after = self
+            .handle
+            .emulator()
+            .with_cloud(|cloud| CloudSummary::of(cloud));
         if after == self.before {
-            eprintln!("sandbox: the emulated cloud is unchanged: {}", after.describe());
+            eprintln!(
+                "sandbox: the emulated cloud is unchanged: {}",
+                after.describe()
+            );
         } else {
             eprintln!("sandbox: before: {}", self.before.describe());
             eprintln!("sandbox: after:  {}", after.describe());
@@ -95,7 +111,12 @@ impl Sandbox {
 fn sample_instance_ids(emulator: &Emulator) -> String {
     const SHOWN: usize = 5;
     let instances = emulator.instances();
-    let mut text = instances.iter().take(SHOWN).map(|i| format!("{} ({}, {})", i.instance_id, i.region_id, i.status)).collect::<Vec<_>>().join(", ");
+    let mut text = instances
+        .iter()
+        .take(SHOWN)
+        .map(|i| format!("{} ({}, {})", i.instance_id, i.region_id, i.status))
+        .collect::<Vec<_>>()
+        .join(", ");
     if instances.len() > SHOWN {
         let _ = write!(text, " and {} more", instances.len() - SHOWN);
     }
@@ -113,10 +134,20 @@ impl CloudSummary {
     fn of(cloud: &Cloud) -> Self {
         let mut instances_by_status = BTreeMap::new();
         for instance in cloud.instances.values() {
-            *instances_by_status.entry(instance.status.clone()).or_insert(0) += 1;
+            *instances_by_status
+                .entry(instance.status.clone())
+                .or_insert(0) += 1;
         }
-        let rules = cloud.security_groups.values().map(|group| group.rules.len()).sum();
-        let tags = cloud.instances.values().map(|instance| instance.tags.len()).sum();
+        let rules = cloud
+            .security_groups
+            .values()
+            .map(|group| group.rules.len())
+            .sum();
+        let tags = cloud
+            .instances
+            .values()
+            .map(|instance| instance.tags.len())
+            .sum();
         Self {
             instances_by_status,
             counts: [
@@ -130,7 +161,11 @@ impl CloudSummary {
     }
 
     fn describe(&self) -> String {
-        let statuses = self.instances_by_status.iter().map(|(status, n)| format!("{n} {status}")).collect::<Vec<_>>();
+        let statuses = self
+            .instances_by_status
+            .iter()
+            .map(|(status, n)| format!("{n} {status}"))
+            .collect::<Vec<_>>();
         let total: usize = self.instances_by_status.values().sum();
         let mut text = format!("{total} instances ({})", statuses.join(", "));
         for (what, n) in self.counts {
