@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 
 use crate::api::{self, Ctx};
 use crate::fleet::FleetSeed;
+use crate::idempotency::Tokened;
 use crate::model::Instance;
 use crate::state::Cloud;
 use crate::throttle::Throttle;
@@ -229,8 +230,24 @@ impl Emulator {
             delay_ms: self.inner.delay_ms,
             default_region: self.inner.default_region.clone(),
         };
-        let result = handler(&mut self.lock(), request, &ctx);
-        if result.is_ok() && !api::is_read_only(&request.action) {
+        let read_only = api::is_read_only(&request.action);
+        let tokened = if read_only {
+            None
+        } else {
+            Tokened::of(request)
+        };
+        let mut cloud = self.lock();
+        if let Some(call) = &tokened
+            && let Some(first) = cloud.answered.replay(call)?
+        {
+            return Ok(first);
+        }
+        let result = handler(&mut cloud, request, &ctx);
+        if let (Ok(body), Some(call)) = (&result, tokened) {
+            cloud.answered.record(call, body);
+        }
+        drop(cloud);
+        if result.is_ok() && !read_only {
             self.inner.changed.notify_one();
         }
         result

@@ -49,3 +49,5 @@ pub fn dry_run() -> AcsError {
         "Request validation has been passed with DryRun flag set.",
     )
 }
+pub const IDEMPOTENT_PARAMETER_MISMATCH: ErrorCode =
+    ErrorCode::new("IdempotentParameterMismatch", 400);

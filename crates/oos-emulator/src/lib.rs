@@ -18,6 +18,7 @@ mod api;
 mod emulator;
 mod errors;
 mod fleet;
+mod idempotency;
 mod model;
 mod persist;
 mod provision;

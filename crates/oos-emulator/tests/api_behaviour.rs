@@ -515,3 +515,38 @@ fn instances_sit_in_the_region_vpc_and_their_zone_vswitch() {
     let elsewhere = vpc(&emulator, "DescribeVSwitches", &[("VpcId", "vpc-other")]).unwrap();
     assert_eq!(elsewhere["TotalCount"], 0);
 }
+
+#[test]
+fn a_repeated_client_token_returns_the_first_answer_and_acts_once() {
+    let (emulator, _) = emulator_with_clock(Duration::ZERO);
+    let disk = emulator
+        .with_cloud(|cloud| cloud.disks.keys().next().cloned())
+        .expect("a seeded disk");
+    let snapshots = || emulator.with_cloud(|cloud| cloud.snapshots.len());
+    let call = |token: &str, name: &str| {
+        ecs(
+            &emulator,
+            "CreateSnapshot",
+            &[
+                ("DiskId", disk.as_str()),
+                ("SnapshotName", name),
+                ("ClientToken", token),
+            ],
+        )
+    };
+    let first = call("tok-1", "nightly").unwrap();
+    let replay = call("tok-1", "nightly").unwrap();
+    assert_eq!(first["SnapshotId"], replay["SnapshotId"]);
+    assert_eq!(
+        snapshots(),
+        1,
+        "the replay must not create a second snapshot"
+    );
+
+    let mismatch = call("tok-1", "other-name").unwrap_err();
+    assert_eq!(mismatch.code, "IdempotentParameterMismatch");
+    assert_eq!(snapshots(), 1);
+
+    call("tok-2", "nightly").unwrap();
+    assert_eq!(snapshots(), 2, "a new token acts again");
+}
