@@ -122,43 +122,15 @@ pub fn list_tag_resources(
     let kind = resource_type(request)?;
     let ids = id_list(request, "ResourceIds", "ResourceId")?;
     let filters = tag_list(request)?;
-    let resources: Vec<(String, Tags)> = match kind.as_str() {
-        "instance" => cloud
-            .instances
-            .values()
-            .filter(|item| item.region_id == region)
-            .map(|item| (item.instance_id.clone(), item.tags.clone()))
-            .collect(),
-        "disk" => cloud
-            .disks
-            .values()
-            .filter(|item| item.region_id == region)
-            .map(|item| (item.disk_id.clone(), item.tags.clone()))
-            .collect(),
-        "snapshot" => cloud
-            .snapshots
-            .values()
-            .filter(|item| item.region_id == region)
-            .map(|item| (item.snapshot_id.clone(), item.tags.clone()))
-            .collect(),
-        "image" => cloud
-            .images
-            .values()
-            .filter(|item| item.region_id == region)
-            .map(|item| (item.image_id.clone(), item.tags.clone()))
-            .collect(),
-        "securitygroup" => cloud
-            .security_groups
-            .values()
-            .filter(|item| item.region_id == region)
-            .map(|item| (item.security_group_id.clone(), item.tags.clone()))
-            .collect(),
-        _ => cloud
-            .eips
-            .values()
-            .filter(|item| item.region_id == region)
-            .map(|item| (item.allocation_id.clone(), item.tags.clone()))
-            .collect(),
+    let resources = match kind.as_str() {
+        "instance" => in_region(cloud.instances.values(), &region, |i| (&i.region_id, &i.instance_id, &i.tags)),
+        "disk" => in_region(cloud.disks.values(), &region, |d| (&d.region_id, &d.disk_id, &d.tags)),
+        "snapshot" => in_region(cloud.snapshots.values(), &region, |s| (&s.region_id, &s.snapshot_id, &s.tags)),
+        "image" => in_region(cloud.images.values(), &region, |i| (&i.region_id, &i.image_id, &i.tags)),
+        "securitygroup" => in_region(cloud.security_groups.values(), &region, |g| {
+            (&g.region_id, &g.security_group_id, &g.tags)
+        }),
+        _ => in_region(cloud.eips.values(), &region, |e| (&e.region_id, &e.allocation_id, &e.tags)),
     };
     let rows: Vec<Value> = resources
         .iter()
@@ -190,4 +162,17 @@ fn with_max_results(request: &RpcRequest) -> RpcRequest {
         params.push(("MaxResults".into(), "50".into()));
     }
     RpcRequest::new(&request.action, &request.version, params)
+}
+
+/// `(id, tags)` of the resources in `region`; `fields` gives a resource's region, id and tags.
+fn in_region<'a, T: 'a>(
+    resources: impl Iterator<Item = &'a T>,
+    region: &str,
+    fields: impl Fn(&'a T) -> (&'a String, &'a String, &'a Tags),
+) -> Vec<(String, Tags)> {
+    resources
+        .map(fields)
+        .filter(|(resource_region, _, _)| resource_region.as_str() == region)
+        .map(|(_, id, tags)| (id.clone(), tags.clone()))
+        .collect()
 }
