@@ -1,9 +1,11 @@
 //! Command-line surface of `oos`: one module per subcommand family.
 
 mod api;
+mod client;
 mod emulator;
 mod execution;
 mod iam;
+mod login;
 mod run;
 mod server;
 mod sandbox;
@@ -25,6 +27,10 @@ pub struct Cli {
 enum Command {
     /// Print the version and exit.
     Version,
+    /// Store a server endpoint and AccessKey (flags or environment) in a profile of ~/.oos/config.json.
+    Configure(login::ConfigureArgs),
+    /// Check a credentials file against a server and store it as a profile: `oos login --endpoint URL --credentials-file FILE`.
+    Login(login::LoginArgs),
     /// Call one Alibaba Cloud OpenAPI (or the emulator) and print the JSON answer.
     Api(api::ApiArgs),
     /// Serve a local ECS-compatible cloud (instances, disks, snapshots, images, security groups, EIPs).
@@ -45,6 +51,8 @@ enum Command {
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
         Command::Api(args) => api::run(args),
+        Command::Configure(args) => login::configure(args),
+        Command::Login(args) => login::login(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Iam(args) => iam::run(args),
         Command::Run(args) => run::run(args),
