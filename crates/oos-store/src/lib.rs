@@ -4,6 +4,7 @@
 //! columns and decides what is runnable. Every state change of a step is written by one
 //! [`StepStore::commit`] call, which is one database transaction fenced by the writer's lease.
 
+pub mod audit;
 mod records;
 pub mod sqlite;
 

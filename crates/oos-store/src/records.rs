@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::audit::NewAudit;
+
 /// One execution row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionRecord {
@@ -97,6 +99,9 @@ pub struct StepWrite {
     pub inbox: Vec<NewInboxEvent>,
     /// Lease expiry to set on the written executions.
     pub lease_expires_ms: i64,
+    /// Audit records of what this commit records (cloud calls whose results it holds, the API request
+    /// that started an execution), appended in the same transaction.
+    pub audit: Vec<NewAudit>,
 }
 
 impl StepWrite {
@@ -106,6 +111,7 @@ impl StepWrite {
             && self.logs.is_empty()
             && self.consumed_inbox.is_empty()
             && self.inbox.is_empty()
+            && self.audit.is_empty()
     }
 }
 

@@ -5,6 +5,7 @@
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteStore;
+use super::audit::commit_audited;
 use crate::Result;
 
 /// What the API knows about an execution beyond the engine's row.
@@ -122,24 +123,28 @@ impl SqliteStore {
                 deleted.push(id);
             }
         }
-        tx.commit().await?;
+        commit_audited(tx).await?;
         Ok(deleted)
     }
 
     /// Inserts an IAM record; false when `(kind, key)` exists.
     pub async fn insert_iam_record(&self, kind: &str, key: &str, body: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("INSERT OR IGNORE INTO iam_records (kind, key, body) VALUES (?1, ?2, ?3)")
             .bind(kind)
             .bind(key)
             .bind(body)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        commit_audited(tx).await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// Replaces an IAM record; false when it does not exist.
     pub async fn update_iam_record(&self, kind: &str, key: &str, body: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE iam_records SET body = ?3 WHERE kind = ?1 AND key = ?2").bind(kind).bind(key).bind(body).execute(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE iam_records SET body = ?3 WHERE kind = ?1 AND key = ?2").bind(kind).bind(key).bind(body).execute(&mut *tx).await?;
+        commit_audited(tx).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -157,7 +162,9 @@ impl SqliteStore {
 
     /// Deletes one IAM record; false when it did not exist.
     pub async fn delete_iam_record(&self, kind: &str, key: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM iam_records WHERE kind = ?1 AND key = ?2").bind(kind).bind(key).execute(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM iam_records WHERE kind = ?1 AND key = ?2").bind(kind).bind(key).execute(&mut *tx).await?;
+        commit_audited(tx).await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -7,6 +7,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use sqlx::sqlite::SqliteRow;
 
 use super::SqliteStore;
+use super::audit::commit_audited;
 use crate::Result;
 
 /// One version of a catalogued template (content empty in list results).
@@ -127,7 +128,7 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await?;
         insert_version(&mut tx, new, 1).await?;
-        tx.commit().await?;
+        commit_audited(tx).await?;
         self.template(&new.name, None).await
     }
 
@@ -152,7 +153,7 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await?;
         insert_version(&mut tx, new, version).await?;
-        tx.commit().await?;
+        commit_audited(tx).await?;
         self.template(&new.name, None).await
     }
 
@@ -220,7 +221,7 @@ impl SqliteStore {
         let deleted = sqlx::query("DELETE FROM api_templates WHERE name = ?1").bind(name).execute(&mut *tx).await?.rows_affected();
         sqlx::query("DELETE FROM api_template_versions WHERE name = ?1").bind(name).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM library_templates WHERE name = ?1").bind(name).execute(&mut *tx).await?;
-        tx.commit().await?;
+        commit_audited(tx).await?;
         Ok(deleted > 0)
     }
 }

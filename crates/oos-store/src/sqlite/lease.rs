@@ -63,13 +63,14 @@ impl LeaseStore for SqliteStore {
 #[async_trait::async_trait]
 impl InboxStore for SqliteStore {
     async fn push(&self, event: NewInboxEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO inbox (execution_id, payload, created_ms) VALUES (?1, ?2, ?3)")
             .bind(&event.execution_id)
             .bind(&event.payload)
             .bind(event.created_ms)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        super::audit::commit_audited(tx).await
     }
 
     async fn pending(&self, execution_ids: &[String]) -> Result<Vec<InboxEvent>> {

@@ -8,6 +8,7 @@
 
 pub mod api_executions;
 pub mod api_templates;
+mod audit;
 mod lease;
 mod read;
 mod write;

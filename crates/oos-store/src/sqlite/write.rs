@@ -47,6 +47,7 @@ impl StepStore for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        super::audit::append(&mut tx, &write.audit).await?;
         tx.commit().await?;
         Ok(())
     }

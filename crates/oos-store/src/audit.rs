@@ -1,0 +1,199 @@
+//! Audit trail records: the entries an API request or an execution's cloud call appends to the
+//! hash-chained log, how a record is hashed, secret redaction, and the request-scoped pending entry
+//! that a store write commits in its own transaction (see [`scope`]).
+//!
+//! Chain: `hash = SHA-256(prev_hash || seq "\n" time_ms "\n" kind "\n" body)` in lower-case hex,
+//! `prev_hash` of record 1 is [`GENESIS`], and `seq` is dense from 1.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// `prev_hash` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Shown instead of a redacted value.
+pub const REDACTED: &str = "******";
+
+/// What a record describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditKind {
+    /// A request to the API (success or error).
+    ApiCall,
+    /// An outbound cloud API call made by an execution (or refused before it left).
+    CloudCall,
+}
+
+impl AuditKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::ApiCall => "ApiCall",
+            AuditKind::CloudCall => "CloudCall",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "ApiCall" => Some(AuditKind::ApiCall),
+            "CloudCall" => Some(AuditKind::CloudCall),
+            _ => None,
+        }
+    }
+}
+
+/// A record to append; `seq` and the hashes are assigned inside the write transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAudit {
+    pub time_ms: i64,
+    pub kind: AuditKind,
+    /// The record's fields (already redacted); `Principal`, `User`, `Action`, `ExecutionId` are the
+    /// ones queries filter on.
+    pub body: Map<String, Value>,
+}
+
+/// One stored record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub time_ms: i64,
+    pub kind: String,
+    /// The JSON body exactly as hashed.
+    pub body: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Filters and paging of `SqliteStore::audit_records`; every given field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// Matches the record's `Principal` (ARN or role) or its `User`.
+    pub principal: Option<String>,
+    pub action: Option<String>,
+    pub execution_id: Option<String>,
+    pub kind: Option<AuditKind>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Why the chain is broken at a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Tamper {
+    /// The record's content no longer matches its hash.
+    Modified,
+    /// A record is missing (a gap in `seq`, or a link to a record that is gone).
+    Deleted,
+    /// The record links to a record that is elsewhere in the chain.
+    Reordered,
+}
+
+impl Tamper {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tamper::Modified => "modified",
+            Tamper::Deleted => "deleted",
+            Tamper::Reordered => "reordered",
+        }
+    }
+}
+
+/// The first place the chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChainBreak {
+    pub seq: i64,
+    pub reason: Tamper,
+    pub detail: String,
+}
+
+/// The outcome of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Verification {
+    /// Records checked.
+    pub records: i64,
+    /// `seq` and `hash` of the last record (compare with a copy kept elsewhere to detect a cut tail).
+    pub head_seq: i64,
+    pub head_hash: String,
+    pub broken: Option<ChainBreak>,
+}
+
+/// The hash of a record.
+pub fn chain_hash(prev_hash: &str, seq: i64, time_ms: i64, kind: &str, body: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    hasher.update(format!("{seq}\n{time_ms}\n{kind}\n").as_bytes());
+    hasher.update(body.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// Whether a parameter of this name carries a secret by its name (`AccessKeySecret`, `Signature`,
+/// `SecurityToken`, `…Password`, `…Secret`).
+pub fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(lower.as_str(), "signature" | "securitytoken" | "accesskeysecret") || lower.ends_with("secret") || lower.ends_with("password")
+}
+
+/// Replaces, at any depth, the values of secret-named keys and every string containing one of
+/// `secrets` (non-empty values only) with [`REDACTED`].
+pub fn redact(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if is_secret_name(key) {
+                    *item = Value::String(REDACTED.into());
+                } else {
+                    redact(item, secrets);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| redact(item, secrets)),
+        Value::String(text) if secrets.iter().any(|secret| !secret.is_empty() && text.contains(secret.as_str())) => {
+            *text = REDACTED.into();
+        }
+        _ => {}
+    }
+}
+
+/// The request-scoped audit entry: set by the API pipeline around an action, committed by the first
+/// store write transaction of that action (in the same transaction), and marked as committed.
+#[derive(Debug, Default)]
+struct Pending {
+    entry: Option<NewAudit>,
+    committed: bool,
+}
+
+tokio::task_local! {
+    static PENDING: RefCell<Pending>;
+}
+
+/// Runs `action` with `entry` pending; returns its output and whether a write committed the entry.
+pub async fn scope<F: Future>(entry: NewAudit, action: F) -> (F::Output, bool) {
+    PENDING
+        .scope(RefCell::new(Pending { entry: Some(entry), committed: false }), async move {
+            let output = action.await;
+            let committed = PENDING.with(|pending| pending.borrow().committed);
+            (output, committed)
+        })
+        .await
+}
+
+/// The pending entry of the current request, if it is not committed yet.
+pub fn pending() -> Option<NewAudit> {
+    PENDING.try_with(|pending| {
+        let pending = pending.borrow();
+        if pending.committed { None } else { pending.entry.clone() }
+    })
+    .ok()
+    .flatten()
+}
+
+/// Marks the pending entry as committed (by the transaction that wrote it).
+pub fn mark_committed() {
+    let _ = PENDING.try_with(|pending| pending.borrow_mut().committed = true);
+}
