@@ -12,6 +12,7 @@ pub mod execution_policy;
 pub mod identity;
 pub mod oos_actions;
 pub mod policy;
+pub mod ram_actions;
 pub mod secret;
 pub mod service;
 pub mod system_policies;

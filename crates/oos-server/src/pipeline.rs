@@ -1,11 +1,12 @@
 //! One API request, end to end: parse → authenticate (signature, replay) → authorize (IAM, every
-//! action as `oos:<Action>` on its resources) → action handler → JSON reply with `RequestId`.
+//! action as `oos:<Action>` on its resources, RAM management actions as `ram:<Action>`) → action handler → JSON reply with `RequestId`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use oos_acs::{AcsError, ErrorBody, IncomingRequest, RpcRequest, new_request_id, unknown_action, unsupported_version};
 use oos_iam::oos_actions::oos_action_authz;
+use oos_iam::ram_actions::{RAM_VERSION, ram_action_authz};
 use oos_iam::{ArnScope, AuthzRequest, Context, Iam, IamError};
 use oos_store::SqliteStore;
 use serde_json::{Map, Value};
@@ -18,6 +19,25 @@ use crate::identity::SqliteIdentityStore;
 
 /// The API version served.
 pub const OOS_VERSION: &str = "2019-06-01";
+
+/// The APIs served on the one endpoint, told apart by the request's `Version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    /// OOS 2019-06-01: templates, executions.
+    Oos,
+    /// RAM 2015-05-01: users, groups, roles, policies, AccessKeys.
+    Ram,
+}
+
+impl Version {
+    fn of(rpc: &RpcRequest) -> Result<Self, AcsError> {
+        match rpc.version.as_str() {
+            OOS_VERSION => Ok(Self::Oos),
+            RAM_VERSION => Ok(Self::Ram),
+            other => Err(unsupported_version(other)),
+        }
+    }
+}
 
 /// An HTTP answer: status, JSON body and the request id it carries.
 #[derive(Debug, Clone)]
@@ -70,23 +90,28 @@ impl Api {
 
     async fn process(&self, request: &IncomingRequest, peer: SocketAddr) -> Result<Fields, AcsError> {
         let rpc = RpcRequest::parse(request)?;
-        if rpc.version != OOS_VERSION {
-            return Err(unsupported_version(&rpc.version));
-        }
+        let api = Version::of(&rpc)?;
         let caller = self.authenticator.authenticate(&self.iam, request).await?;
-        self.authorize(&caller, &rpc, peer).await?;
-        actions::dispatch(self, &caller, &rpc).await
+        self.authorize(&caller, &rpc, api, peer).await?;
+        match api {
+            Version::Oos => actions::dispatch(self, &caller, &rpc).await,
+            Version::Ram => actions::ram::dispatch(self, &caller, &rpc).await,
+        }
     }
 
     /// `oos:<Action>` on the resources the request names, for the caller's policies.
     ///
     /// The authorization question is built before any await (`Iam::require_api_action` holds a
     /// non-`Sync` `&dyn RequestParams` across its await, which a multi-threaded server cannot).
-    async fn authorize(&self, caller: &Caller, rpc: &RpcRequest, peer: SocketAddr) -> Result<(), AcsError> {
+    async fn authorize(&self, caller: &Caller, rpc: &RpcRequest, api: Version, peer: SocketAddr) -> Result<(), AcsError> {
         let request = {
             let params: BTreeMap<String, String> = rpc.params().iter().cloned().collect();
             let scope = ArnScope::new(self.region_of(rpc), self.iam.account().to_string());
-            let authz = match oos_action_authz(&rpc.action, &params, &scope) {
+            let authz = match api {
+                Version::Oos => oos_action_authz(&rpc.action, &params, &scope),
+                Version::Ram => ram_action_authz(&rpc.action, &params, self.iam.account()),
+            };
+            let authz = match authz {
                 Ok(authz) => authz,
                 Err(IamError::UnknownAction(action)) => return Err(unknown_action(&action)),
                 Err(other) => return Err(error::iam(other)),

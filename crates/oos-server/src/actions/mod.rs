@@ -2,6 +2,7 @@
 
 mod executions;
 mod logs;
+pub mod ram;
 mod templates;
 
 use oos_acs::{AcsError, RpcRequest, unknown_action};
@@ -9,6 +10,33 @@ use serde_json::{Map, Value};
 
 use crate::auth::Caller;
 use crate::pipeline::{Api, Fields};
+
+/// The OOS actions [`dispatch`] serves (the authorization matrix test checks this list against the
+/// server's answers: a new action must be listed here).
+pub const SERVED_ACTIONS: &[&str] = &[
+    "CreateTemplate",
+    "UpdateTemplate",
+    "GetTemplate",
+    "ListTemplates",
+    "ListTemplateVersions",
+    "DeleteTemplate",
+    "ValidateTemplateContent",
+    "StartExecution",
+    "ListExecutions",
+    "GetExecutionTemplate",
+    "CancelExecution",
+    "NotifyExecution",
+    "DeleteExecutions",
+    "ListTaskExecutions",
+    "ListExecutionLogs",
+];
+
+/// Every `(Version, Action)` the server serves: the OOS actions, then the RAM management actions.
+pub fn served_actions() -> Vec<(&'static str, &'static str)> {
+    let oos = SERVED_ACTIONS.iter().map(|action| (crate::pipeline::OOS_VERSION, *action));
+    let ram = oos_iam::ram_actions::RAM_ACTIONS.iter().map(|(action, _)| (oos_iam::ram_actions::RAM_VERSION, *action));
+    oos.chain(ram).collect()
+}
 
 /// Routes an authorized request to its action.
 pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {

@@ -1,0 +1,97 @@
+//! What each RAM management action (API version 2015-05-01) is authorized as: `ram:<Action>` on the RAM
+//! entity its request names, `acs:ram::<account>:user/<name>`, `group/<name>`, `role/<name>` or `policy/<name>`.
+
+use crate::arn;
+use crate::error::IamError;
+use crate::oos_actions::{ActionAuthz, RequestParams};
+
+/// The RAM API version the server answers management actions under.
+pub const RAM_VERSION: &str = "2015-05-01";
+
+/// The entity an action acts on: its ARN type and the parameter naming it (`<type>/*` when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RamResource {
+    pub resource_type: &'static str,
+    /// `None` for list actions over the whole collection.
+    pub parameter: Option<&'static str>,
+}
+
+const fn one(resource_type: &'static str, parameter: &'static str) -> RamResource {
+    RamResource { resource_type, parameter: Some(parameter) }
+}
+
+const fn all(resource_type: &'static str) -> RamResource {
+    RamResource { resource_type, parameter: None }
+}
+
+/// Every RAM action the server serves, with the entity it is authorized on. AccessKey actions are
+/// authorized on their user (`user/*` when `UserName` is absent: the caller's own keys).
+pub const RAM_ACTIONS: &[(&str, RamResource)] = &[
+    ("CreateUser", one("user", "UserName")),
+    ("GetUser", one("user", "UserName")),
+    ("ListUsers", all("user")),
+    ("DeleteUser", one("user", "UserName")),
+    ("CreateGroup", one("group", "GroupName")),
+    ("GetGroup", one("group", "GroupName")),
+    ("ListGroups", all("group")),
+    ("DeleteGroup", one("group", "GroupName")),
+    ("AddUserToGroup", one("group", "GroupName")),
+    ("RemoveUserFromGroup", one("group", "GroupName")),
+    ("ListGroupsForUser", one("user", "UserName")),
+    ("ListUsersForGroup", one("group", "GroupName")),
+    ("CreateRole", one("role", "RoleName")),
+    ("GetRole", one("role", "RoleName")),
+    ("ListRoles", all("role")),
+    ("DeleteRole", one("role", "RoleName")),
+    ("CreatePolicy", one("policy", "PolicyName")),
+    ("GetPolicy", one("policy", "PolicyName")),
+    ("ListPolicies", all("policy")),
+    ("DeletePolicy", one("policy", "PolicyName")),
+    ("AttachPolicyToUser", one("user", "UserName")),
+    ("AttachPolicyToGroup", one("group", "GroupName")),
+    ("AttachPolicyToRole", one("role", "RoleName")),
+    ("DetachPolicyFromUser", one("user", "UserName")),
+    ("DetachPolicyFromGroup", one("group", "GroupName")),
+    ("DetachPolicyFromRole", one("role", "RoleName")),
+    ("ListPoliciesForUser", one("user", "UserName")),
+    ("ListPoliciesForGroup", one("group", "GroupName")),
+    ("ListPoliciesForRole", one("role", "RoleName")),
+    ("CreateAccessKey", one("user", "UserName")),
+    ("ListAccessKeys", one("user", "UserName")),
+    ("UpdateAccessKey", one("user", "UserName")),
+    ("DeleteAccessKey", one("user", "UserName")),
+];
+
+/// Maps a RAM action and its parameters to what must be authorized; unknown actions are `InvalidAction.NotFound`.
+pub fn ram_action_authz(action: &str, params: &dyn RequestParams, account: &str) -> Result<ActionAuthz, IamError> {
+    let (name, resource) = RAM_ACTIONS.iter().find(|(name, _)| *name == action).ok_or_else(|| IamError::UnknownAction(action.to_string()))?;
+    let named = resource.parameter.and_then(|p| params.param(p)).map(str::trim).filter(|v| !v.is_empty());
+    Ok(ActionAuthz {
+        action: format!("ram:{name}"),
+        resources: vec![arn::ram(account, resource.resource_type, named.unwrap_or("*"))],
+        request_context: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn an_action_is_authorized_on_the_entity_it_names() {
+        let params = BTreeMap::from([("UserName".to_string(), "alice".to_string())]);
+        let authz = ram_action_authz("CreateAccessKey", &params, "123").unwrap();
+        assert_eq!(authz.action, "ram:CreateAccessKey");
+        assert_eq!(authz.resources, vec!["acs:ram::123:user/alice"]);
+        let authz = ram_action_authz("ListRoles", &params, "123").unwrap();
+        assert_eq!(authz.resources, vec!["acs:ram::123:role/*"]);
+    }
+
+    #[test]
+    fn unknown_actions_are_refused() {
+        let error = ram_action_authz("CreateLoginProfile", &BTreeMap::new(), "123").unwrap_err();
+        assert_eq!(error.code(), "InvalidAction.NotFound");
+    }
+}
