@@ -1,0 +1,132 @@
+//! The authorization matrix through the signed API: for every action the server serves (OOS and RAM), a
+//! non-root user whose key was created through the RAM API is allowed by a policy naming the action,
+//! refused by default without a policy, refused by an explicit Deny beside `Allow *`, and refused when
+//! the allowing statement's condition (`acs:SourceIp`) does not hold — each refusal `Forbidden.RAM`, HTTP 403.
+
+use std::sync::Arc;
+
+use oos_actions::{CloudError, Executors};
+use oos_cloud::{CloudClient, CloudConfig, Credentials, RetryPolicy, simple_call};
+use oos_engine::runtime::{Library, RuntimeConfig, Worker};
+use oos_iam::oos_actions::OOS_ACTIONS;
+use oos_server::actions::{SERVED_ACTIONS, served_actions};
+use oos_server::{OOS_VERSION, Server, ServerConfig};
+use oos_store::SqliteStore;
+use oos_store::sqlite::Durability;
+use serde_json::{Map, Value, json};
+
+/// A client of the server at `url` that never retries (each case is one request).
+fn client(url: &str, credentials: Credentials) -> CloudClient {
+    let config = CloudConfig { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, ..CloudConfig::default() }.with_sandbox(url);
+    CloudClient::new(config, credentials).unwrap()
+}
+
+async fn call(client: &CloudClient, version: &str, action: &str, params: &[(&str, &str)]) -> Result<Value, CloudError> {
+    let service = if version == OOS_VERSION { "OOS" } else { "RAM" };
+    let params: Map<String, Value> = params.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect();
+    let mut request = simple_call(service, action, params);
+    request.auto_paging = false;
+    client.execute(&request).await
+}
+
+async fn ram(root: &CloudClient, action: &str, params: &[(&str, &str)]) -> Value {
+    call(root, "2015-05-01", action, params).await.unwrap_or_else(|error| panic!("{action} {params:?}: {error:?}"))
+}
+
+/// A user with a key created through the API, and its client.
+async fn user(root: &CloudClient, url: &str, name: &str) -> CloudClient {
+    ram(root, "CreateUser", &[("UserName", name)]).await;
+    let key = ram(root, "CreateAccessKey", &[("UserName", name)]).await;
+    let id = key["AccessKey"]["AccessKeyId"].as_str().unwrap();
+    let secret = key["AccessKey"]["AccessKeySecret"].as_str().unwrap();
+    client(url, Credentials::new(id, secret))
+}
+
+fn document(effect: &str, action: &str, condition: Option<Value>) -> String {
+    let mut statement = json!({"Effect": effect, "Action": action, "Resource": "*"});
+    if let Some(condition) = condition {
+        statement["Condition"] = condition;
+    }
+    json!({"Version": "1", "Statement": [statement]}).to_string()
+}
+
+async fn start() -> (Server, CloudClient, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
+    let library = Library::new(Some(Arc::new(store.clone())), &[]);
+    // Executions of this test make no cloud calls; a client of a closed port would refuse them.
+    let cloud = client("http://127.0.0.1:9", Credentials::new("unused", "unused"));
+    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(cloud))), Arc::new(library), RuntimeConfig::default());
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into() };
+    let server = Server::start(config, store, dir.path(), worker).await.unwrap();
+    let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
+    let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
+    let root = client(&format!("http://{}", server.addr()), root);
+    (server, root, dir)
+}
+
+fn forbidden(outcome: &Result<Value, CloudError>) -> bool {
+    matches!(outcome, Err(error) if error.code == "Forbidden.RAM" && error.http_status == Some(403))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_served_action_is_allowed_denied_by_default_denied_explicitly_and_denied_by_condition() {
+    let (server, root, _dir) = start().await;
+    let url = format!("http://{}", server.addr());
+    let allowed = user(&root, &url, "allowed").await;
+    let nobody = user(&root, &url, "nobody").await;
+    let denied = user(&root, &url, "denied").await;
+    let conditioned = user(&root, &url, "conditioned").await;
+    ram(&root, "CreatePolicy", &[("PolicyName", "allow-all"), ("PolicyDocument", &document("Allow", "*", None))]).await;
+    ram(&root, "AttachPolicyToUser", &[("UserName", "denied"), ("PolicyName", "allow-all"), ("PolicyType", "Custom")]).await;
+    let elsewhere = json!({"IpAddress": {"acs:SourceIp": "192.0.2.0/24"}});
+
+    let actions = served_actions();
+    assert!(actions.len() >= SERVED_ACTIONS.len() + 30, "RAM actions are served too: {actions:?}");
+    let mut failures = Vec::new();
+    for (version, action) in &actions {
+        let prefix = if *version == OOS_VERSION { "oos" } else { "ram" };
+        let qualified = format!("{prefix}:{action}");
+        let grants = [
+            ("allowed", format!("allow-{action}"), document("Allow", &qualified, None)),
+            ("denied", format!("deny-{action}"), document("Deny", &qualified, None)),
+            ("conditioned", format!("cond-{action}"), document("Allow", &qualified, Some(elsewhere.clone()))),
+        ];
+        for (user, policy, text) in &grants {
+            ram(&root, "CreatePolicy", &[("PolicyName", policy), ("PolicyDocument", text)]).await;
+            ram(&root, "AttachPolicyToUser", &[("UserName", user), ("PolicyName", policy), ("PolicyType", "Custom")]).await;
+        }
+        let outcomes = [
+            ("allowed", call(&allowed, version, action, &[]).await, false),
+            ("denied by default", call(&nobody, version, action, &[]).await, true),
+            ("denied explicitly", call(&denied, version, action, &[]).await, true),
+            ("denied by condition", call(&conditioned, version, action, &[]).await, true),
+        ];
+        for (case, outcome, refused) in &outcomes {
+            if forbidden(outcome) != *refused {
+                failures.push(format!("{qualified} {case}: {outcome:?}"));
+            }
+        }
+        for (user, policy, _) in &grants {
+            ram(&root, "DetachPolicyFromUser", &[("UserName", user), ("PolicyName", policy), ("PolicyType", "Custom")]).await;
+            ram(&root, "DeletePolicy", &[("PolicyName", policy)]).await;
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases wrong:\n{}", failures.len(), actions.len() * 4, failures.join("\n"));
+    server.stop();
+}
+
+/// `SERVED_ACTIONS` is what the server answers: every OOS action the IAM mapping knows is either listed
+/// (and served) or unknown to the server, so a newly served action cannot miss its matrix row.
+#[tokio::test]
+async fn served_actions_are_exactly_the_actions_the_server_answers() {
+    let (server, root, _dir) = start().await;
+    for (action, _) in OOS_ACTIONS {
+        let outcome = call(&root, OOS_VERSION, action, &[]).await;
+        let unknown = matches!(&outcome, Err(error) if error.code == "InvalidAction.NotFound");
+        assert_eq!(!unknown, SERVED_ACTIONS.contains(action), "{action}: listed in SERVED_ACTIONS? answer {outcome:?}");
+    }
+    let outcome = call(&root, "2015-05-01", "CreateLoginProfile", &[]).await;
+    assert!(matches!(&outcome, Err(error) if error.code == "InvalidAction.NotFound"), "{outcome:?}");
+    server.stop();
+}
