@@ -1,7 +1,8 @@
 //! The in-process engine: one `oos-engine` worker on its own task, moving executions forward, and
-//! a channel through which API handlers start new executions between the worker's turns.
+//! a channel through which API handlers start new executions between the worker's turns. A start
+//! wakes the worker, so the execution is committed and begins at once, not after a poll interval.
 
-use oos_engine::runtime::{RuntimeError, StartRequest, Worker};
+use oos_engine::runtime::{RuntimeError, StartRequest, Waker, Worker};
 use tokio::sync::{mpsc, oneshot};
 
 type StartReply = oneshot::Sender<Result<String, RuntimeError>>;
@@ -10,12 +11,14 @@ type StartReply = oneshot::Sender<Result<String, RuntimeError>>;
 #[derive(Debug, Clone)]
 pub struct EngineHandle {
     starts: mpsc::UnboundedSender<(StartRequest, StartReply)>,
+    waker: Waker,
 }
 
 impl EngineHandle {
     /// Runs `worker` on a new task until the handle and its clones are dropped.
     pub fn spawn(mut worker: Worker) -> Self {
         let (starts, mut queue) = mpsc::unbounded_channel::<(StartRequest, StartReply)>();
+        let waker = worker.waker();
         tokio::spawn(async move {
             loop {
                 loop {
@@ -33,13 +36,14 @@ impl EngineHandle {
                 }
             }
         });
-        Self { starts }
+        Self { starts, waker }
     }
 
     /// Validates and durably records a new execution; returns its id.
     pub async fn start(&self, request: StartRequest) -> Result<String, StartError> {
         let (reply, answer) = oneshot::channel();
         self.starts.send((request, reply)).map_err(|_| StartError::Stopped)?;
+        self.waker.wake();
         answer.await.map_err(|_| StartError::Stopped)?.map_err(StartError::Runtime)
     }
 }

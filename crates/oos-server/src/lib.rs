@@ -8,6 +8,7 @@
 pub mod actions;
 mod auth;
 pub mod bootstrap;
+mod client_tokens;
 mod engine;
 pub mod error;
 pub mod http;
@@ -67,6 +68,7 @@ impl Server {
             host_id: format!("oos.{}.openoos.local", config.region),
             region: config.region,
             authenticator: auth::Authenticator::new(),
+            client_tokens: client_tokens::ClientTokens::default(),
         });
         let task = tokio::spawn(http::serve(listener, api));
         Ok(Self { addr, root_credentials: identity.root_credentials, created_root_key: identity.created_root_key, task })

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::actions;
 use crate::auth::{Authenticator, Caller};
+use crate::client_tokens::ClientTokens;
 use crate::engine::EngineHandle;
 use crate::error;
 use crate::identity::SqliteIdentityStore;
@@ -61,6 +62,8 @@ pub struct Api {
     /// `HostId` of error bodies.
     pub host_id: String,
     pub(crate) authenticator: Authenticator,
+    /// StartExecution requests holding a ClientToken.
+    pub(crate) client_tokens: ClientTokens,
 }
 
 impl Api {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use oos_actions::{ActionRequest, Actions};
 use oos_store::{NewInboxEvent, Store, StoreError, StepWrite};
 use serde_json::{Map, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify as WakeSignal, mpsc};
 
 pub use library::{FoundTemplate, Library, TemplateSource};
 pub use persist::{MASK, load, visible_parameters};
@@ -96,6 +96,17 @@ pub struct StartRequest {
     pub region_id: Option<String>,
 }
 
+/// Interrupts a worker's wait for events, so that its owner can hand it work (a start) at once
+/// instead of after the poll interval. A wake before the wait is kept, never lost.
+#[derive(Debug, Clone)]
+pub struct Waker(Arc<WakeSignal>);
+
+impl Waker {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
 /// Called after each commit with every execution that changed in it.
 pub type Observer = Box<dyn FnMut(&Execution) + Send + Sync>;
 
@@ -115,6 +126,7 @@ pub struct Worker {
     rx: mpsc::UnboundedReceiver<(String, Event)>,
     last_poll: Option<Instant>,
     poll_now: bool,
+    wake: Arc<WakeSignal>,
     observer: Option<Observer>,
 }
 
@@ -134,6 +146,7 @@ impl Worker {
             rx,
             last_poll: None,
             poll_now: true,
+            wake: Arc::new(WakeSignal::new()),
             observer: None,
         }
     }
@@ -150,6 +163,11 @@ impl Worker {
 
     pub fn set_observer(&mut self, observer: Observer) {
         self.observer = Some(observer);
+    }
+
+    /// A handle that ends this worker's current wait for events (see [`Waker`]).
+    pub fn waker(&self) -> Waker {
+        Waker(self.wake.clone())
     }
 
     /// An execution this worker holds in memory (unfinished).
@@ -280,12 +298,19 @@ impl Worker {
         }
     }
 
-    /// Waits for at least one event (or the poll interval), then drains what is ready.
+    /// Waits for at least one event (or the poll interval, or a [`Waker::wake`]), then drains what is ready.
     async fn gather(&mut self) -> Result<(), RuntimeError> {
         let due = self.last_poll.is_none_or(|at| at.elapsed() >= self.config.poll_interval);
         if self.queue.is_empty() && self.children.is_empty() && !self.poll_now && !due {
             let wait = self.config.poll_interval.saturating_sub(self.last_poll.map_or(Duration::ZERO, |at| at.elapsed()));
-            if let Ok(Some((id, event))) = tokio::time::timeout(wait, self.rx.recv()).await {
+            let woken = self.wake.clone();
+            let event = tokio::time::timeout(wait, async {
+                tokio::select! {
+                    event = self.rx.recv() => event,
+                    () = woken.notified() => None,
+                }
+            });
+            if let Ok(Some((id, event))) = event.await {
                 self.queue.push_back((id, event, None));
             }
         }

@@ -4,7 +4,7 @@
 use oos_acs::{AcsError, RpcRequest};
 use oos_engine::runtime::{RuntimeError, StartRequest};
 use oos_engine::{Event, ExecutionStatus, Mode, Notify, NotifyType};
-use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ExecutionStore, InboxStore, NewInboxEvent};
+use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ExecutionStore, InboxStore, ListedExecution, NewInboxEvent};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -42,6 +42,10 @@ fn start_error(error: StartError) -> AcsError {
 
 pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let client_token = rpc.get("ClientToken");
+    let _token_held = match client_token {
+        Some(token) => Some(api.client_tokens.lock(token).await),
+        None => None,
+    };
     if let Some(token) = client_token
         && let Some(id) = api.store.execution_by_client_token(token).await.map_err(error::store)?
     {
@@ -73,53 +77,70 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         template_id: source.template_id,
         client_token: client_token.map(str::to_string),
     };
-    api.store.put_execution_meta(&meta).await.map_err(error::store)?;
+    if let Some(first) = api.store.put_execution_meta(&meta).await.map_err(error::store)? {
+        // Another process started this ClientToken's execution meanwhile: stop ours, answer with theirs.
+        deliver(api, &id, Event::Cancel).await?;
+        return execution_answer(api, &first).await;
+    }
     execution_answer(api, &id).await
 }
 
 /// The StartExecution answer for an existing execution (`Parameters` as a JSON string).
 async fn execution_answer(api: &Api, id: &str) -> Result<Fields, AcsError> {
-    let record = existing(api, id).await?;
-    let meta = api.store.execution_meta(id).await.map_err(error::store)?.unwrap_or_default();
-    let mut execution = execution_json(&record, &meta);
-    execution["Parameters"] = Value::String(record.parameters.clone());
+    let listed = api.store.listed_execution(id).await.map_err(error::store)?.ok_or_else(|| not_found(id))?;
+    let mut execution = execution_json(&listed);
+    execution["Parameters"] = Value::String(listed.parameters);
     let mut fields = Map::new();
     fields.insert("Execution".into(), execution);
     Ok(fields)
 }
 
+fn not_found(id: &str) -> AcsError {
+    AcsError::new(EXECUTION_NOT_FOUND, format!("The execution {id} does not exist."))
+}
+
 async fn existing(api: &Api, id: &str) -> Result<ExecutionRecord, AcsError> {
-    api.store.execution(id).await.map_err(error::store)?.ok_or_else(|| AcsError::new(EXECUTION_NOT_FOUND, format!("The execution {id} does not exist.")))
+    api.store.execution(id).await.map_err(error::store)?.ok_or_else(|| not_found(id))
 }
 
 /// An execution as ListExecutions shows it (`Parameters` as an object, `Outputs` as a JSON string).
-fn execution_json(record: &ExecutionRecord, meta: &ExecutionMeta) -> Value {
+fn execution_json(listed: &ListedExecution) -> Value {
+    let meta = &listed.meta;
+    let mut counters: Map<String, Value> = listed.task_counts.iter().map(|(status, count)| (status.clone(), Value::from(*count))).collect();
+    counters.insert("Total".into(), Value::from(listed.task_counts.values().sum::<i64>()));
+    let current_tasks: Vec<Value> = listed
+        .current_tasks
+        .iter()
+        .map(|task| json!({"TaskName": task.task_name, "TaskAction": task.task_action, "TaskExecutionId": task.task_execution_id}))
+        .collect();
     let mut execution = json!({
-        "ExecutionId": record.id,
-        "TemplateName": record.template_name,
-        "TemplateVersion": record.template_version.clone().unwrap_or_default(),
+        "ExecutionId": listed.id,
+        "TemplateName": listed.template_name,
+        "TemplateVersion": listed.template_version.clone().unwrap_or_default(),
         "TemplateId": meta.template_id,
-        "Mode": record.mode,
+        "Mode": listed.mode,
         "LoopMode": "Automatic",
-        "Status": record.status,
-        "StatusMessage": record.status_message,
-        "Parameters": json_object(Some(&record.parameters)),
-        "Outputs": record.outputs.clone().unwrap_or_else(|| "{}".into()),
-        "Description": record.description,
+        "Status": listed.status,
+        "StatusMessage": listed.status_message,
+        "Parameters": json_object(Some(&listed.parameters)),
+        "Outputs": listed.outputs.clone().unwrap_or_else(|| "{}".into()),
+        "Description": listed.description,
         "ExecutedBy": meta.executed_by,
-        "ParentExecutionId": record.parent_execution_id.clone().unwrap_or_default(),
+        "ParentExecutionId": listed.parent_execution_id.clone().unwrap_or_default(),
         "Tags": json_object(Some(&meta.tags)),
         "ResourceGroupId": meta.resource_group_id,
         "RamRole": "",
         "SafetyCheck": "ConfirmEveryHighRiskAction",
         "Category": "Other",
-        "CreateDate": date(record.created_ms),
-        "UpdateDate": date(record.updated_ms),
+        "Counters": counters,
+        "CurrentTasks": current_tasks,
+        "CreateDate": date(listed.created_ms),
+        "UpdateDate": date(listed.updated_ms),
     });
-    if let Some(start) = record.start_ms {
+    if let Some(start) = listed.start_ms {
         execution["StartDate"] = Value::String(date(start));
     }
-    if let Some(end) = record.end_ms {
+    if let Some(end) = listed.end_ms {
         execution["EndDate"] = Value::String(date(end));
     }
     execution
@@ -153,18 +174,12 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         offset: page.offset,
         limit: page.limit,
     };
-    let (ids, total) = api.store.list_execution_ids(&query).await.map_err(error::store)?;
-    let mut executions = Vec::with_capacity(ids.len());
-    for id in &ids {
-        if let Some(record) = api.store.execution(id).await.map_err(error::store)? {
-            let meta = api.store.execution_meta(id).await.map_err(error::store)?.unwrap_or_default();
-            executions.push(execution_json(&record, &meta));
-        }
-    }
+    let (listed, total) = api.store.list_executions(&query).await.map_err(error::store)?;
+    let rows = listed.len();
     let mut fields = Map::new();
-    fields.insert("Executions".into(), Value::Array(executions));
+    fields.insert("Executions".into(), Value::Array(listed.iter().map(execution_json).collect()));
     fields.insert("TotalCount".into(), Value::from(total));
-    page.finish(&mut fields, ids.len(), page.offset + (ids.len() as i64) < total);
+    page.finish(&mut fields, rows, page.offset + (rows as i64) < total);
     Ok(fields)
 }
 

@@ -1,8 +1,7 @@
-//! The API server's per-execution metadata (`api_executions`: caller, tags, ClientToken), the
-//! ListExecutions query over the engine's `executions` table, DeleteExecutions, and the generic
-//! `iam_records` table the IAM identity store is kept in.
+//! The API server's per-execution metadata (`api_executions`: caller, tags, ClientToken),
+//! DeleteExecutions, and the generic `iam_records` table the IAM identity store is kept in.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
 use super::SqliteStore;
 use super::audit::commit_audited;
@@ -21,44 +20,13 @@ pub struct ExecutionMeta {
     pub client_token: Option<String>,
 }
 
-/// How `list_execution_ids` orders its rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ExecutionSort {
-    #[default]
-    StartDate,
-    EndDate,
-    Status,
-}
-
-/// Filters and paging of ListExecutions; every given field narrows the result.
-#[derive(Debug, Clone, Default)]
-pub struct ExecutionQuery {
-    pub execution_id: Option<String>,
-    /// Substring of the template name.
-    pub template_name: Option<String>,
-    pub status: Option<String>,
-    pub mode: Option<String>,
-    pub parent_execution_id: Option<String>,
-    pub include_children: bool,
-    pub executed_by: Option<String>,
-    pub description: Option<String>,
-    pub start_after_ms: Option<i64>,
-    pub start_before_ms: Option<i64>,
-    pub end_after_ms: Option<i64>,
-    pub end_before_ms: Option<i64>,
-    pub tags: Vec<(String, String)>,
-    pub sort: ExecutionSort,
-    pub ascending: bool,
-    pub offset: i64,
-    pub limit: i64,
-}
-
 impl SqliteStore {
-    /// Records the API metadata of a new execution.
-    pub async fn put_execution_meta(&self, meta: &ExecutionMeta) -> Result<()> {
-        sqlx::query(
-            "INSERT OR REPLACE INTO api_executions (execution_id, executed_by, tags, resource_group_id, template_id, client_token) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /// Records the API metadata of a new execution. When its ClientToken already belongs to another
+    /// execution nothing is written and that execution's id is returned (the token's first user wins).
+    pub async fn put_execution_meta(&self, meta: &ExecutionMeta) -> Result<Option<String>> {
+        let done = sqlx::query(
+            "INSERT INTO api_executions (execution_id, executed_by, tags, resource_group_id, template_id, client_token) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (client_token) DO NOTHING",
         )
         .bind(&meta.execution_id)
         .bind(&meta.executed_by)
@@ -68,7 +36,10 @@ impl SqliteStore {
         .bind(&meta.client_token)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        match &meta.client_token {
+            Some(token) if done.rows_affected() == 0 => self.execution_by_client_token(token).await,
+            _ => Ok(None),
+        }
     }
 
     /// The API metadata of one execution.
@@ -81,26 +52,6 @@ impl SqliteStore {
     pub async fn execution_by_client_token(&self, client_token: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT execution_id FROM api_executions WHERE client_token = ?1").bind(client_token).fetch_optional(&self.pool).await?;
         Ok(row.map(|row| row.try_get("execution_id")).transpose()?)
-    }
-
-    /// Ids of one page of executions matching `query`, and the number of matches in all pages.
-    pub async fn list_execution_ids(&self, query: &ExecutionQuery) -> Result<(Vec<String>, i64)> {
-        let mut count: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT COUNT(*) AS n");
-        push_execution_filter(&mut count, query);
-        let total: i64 = count.build().fetch_one(&self.pool).await?.try_get("n")?;
-        let mut page: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT e.id");
-        push_execution_filter(&mut page, query);
-        let column = match query.sort {
-            ExecutionSort::StartDate => "e.created_ms",
-            ExecutionSort::EndDate => "e.end_ms",
-            ExecutionSort::Status => "e.status",
-        };
-        let direction = if query.ascending { "ASC" } else { "DESC" };
-        page.push(format!(" ORDER BY {column} {direction}, e.id {direction} LIMIT "));
-        page.push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
-        let rows = page.build().fetch_all(&self.pool).await?;
-        let ids = rows.iter().map(|row| row.try_get("id")).collect::<Result<Vec<String>, _>>()?;
-        Ok((ids, total))
     }
 
     /// Deletes executions (with their children, tasks, logs, inbox and API metadata); returns the
@@ -178,49 +129,4 @@ fn meta_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ExecutionMeta> {
         template_id: row.try_get("template_id")?,
         client_token: row.try_get("client_token")?,
     })
-}
-
-fn push_execution_filter(sql: &mut QueryBuilder<Sqlite>, query: &ExecutionQuery) {
-    sql.push(" FROM executions e LEFT JOIN api_executions m ON m.execution_id = e.id WHERE 1 = 1");
-    if let Some(id) = &query.execution_id {
-        sql.push(" AND e.id = ").push_bind(id.clone());
-    }
-    if let Some(name) = &query.template_name {
-        sql.push(" AND instr(e.template_name, ").push_bind(name.clone()).push(") > 0");
-    }
-    if let Some(status) = &query.status {
-        sql.push(" AND e.status = ").push_bind(status.clone());
-    }
-    if let Some(mode) = &query.mode {
-        sql.push(" AND e.mode = ").push_bind(mode.clone());
-    }
-    match &query.parent_execution_id {
-        Some(parent) => {
-            sql.push(" AND e.parent_execution_id = ").push_bind(parent.clone());
-        }
-        None if !query.include_children && query.execution_id.is_none() => {
-            sql.push(" AND e.parent_execution_id IS NULL");
-        }
-        None => {}
-    }
-    if let Some(caller) = &query.executed_by {
-        sql.push(" AND m.executed_by = ").push_bind(caller.clone());
-    }
-    if let Some(text) = &query.description {
-        sql.push(" AND instr(e.description, ").push_bind(text.clone()).push(") > 0");
-    }
-    let ranges = [
-        ("e.created_ms >= ", query.start_after_ms),
-        ("e.created_ms <= ", query.start_before_ms),
-        ("e.end_ms >= ", query.end_after_ms),
-        ("e.end_ms <= ", query.end_before_ms),
-    ];
-    for (condition, value) in ranges {
-        if let Some(value) = value {
-            sql.push(" AND ").push(condition).push_bind(value);
-        }
-    }
-    for (key, value) in &query.tags {
-        sql.push(" AND json_extract(m.tags, ").push_bind(format!("$.\"{}\"", key.replace('"', ""))).push(") = ").push_bind(value.clone());
-    }
 }

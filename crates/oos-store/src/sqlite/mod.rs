@@ -8,6 +8,7 @@
 
 pub mod api_executions;
 pub mod api_templates;
+pub mod execution_list;
 mod audit;
 mod lease;
 mod read;
