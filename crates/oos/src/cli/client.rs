@@ -192,7 +192,6 @@ impl Service {
 pub struct Connection {
     client: CloudClient,
     runtime: tokio::runtime::Runtime,
-    endpoint: String,
 }
 
 impl Connection {
@@ -206,14 +205,10 @@ impl Connection {
                 "InvalidCredentials.NotFound: no AccessKey for {endpoint}; pass --access-key-id/--access-key-secret, set OOS_ACCESS_KEY_ID/OOS_ACCESS_KEY_SECRET, or run `oos login`"
             );
         };
-        let config = CloudConfig { default_region: None, ..CloudConfig::default() }.with_sandbox(endpoint.clone());
+        let config = CloudConfig::default().with_sandbox(endpoint);
         let client = CloudClient::new(config, Credentials::new(id.clone(), secret.clone())).map_err(|error| anyhow::anyhow!("{}: {}", error.code, error.message))?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
-        Ok(Self { client, runtime, endpoint })
-    }
-
-    pub fn endpoint(&self) -> &str {
-        &self.endpoint
+        Ok(Self { client, runtime })
     }
 
     /// One OOS API action (every page of a list action); an [`ApiError`] when the server refuses.
@@ -221,9 +216,19 @@ impl Connection {
         self.call_service(Service::Oos, action, params)
     }
 
-    /// One action of `service`.
+    /// One action of `service`, every page.
     pub fn call_service(&self, service: Service, action: &str, params: Map<String, Value>) -> anyhow::Result<Value> {
-        let call = simple_call(service.code(), action, params);
+        self.send(service, action, params, true)
+    }
+
+    /// The first page of an OOS list action only (the caller sets `MaxResults`).
+    pub fn first_page(&self, action: &str, params: Map<String, Value>) -> anyhow::Result<Value> {
+        self.send(Service::Oos, action, params, false)
+    }
+
+    fn send(&self, service: Service, action: &str, params: Map<String, Value>, auto_paging: bool) -> anyhow::Result<Value> {
+        let mut call = simple_call(service.code(), action, params);
+        call.auto_paging = auto_paging;
         self.runtime.block_on(self.client.execute(&call)).map_err(|error| {
             anyhow::Error::new(ApiError { code: error.code, message: error.message, http_status: error.http_status, request_id: error.request_id })
         })
@@ -283,4 +288,9 @@ pub fn cell(value: &Value) -> String {
 /// The array at `path` of an answer (`["Users", "User"]`), empty when absent.
 pub fn items(answer: &Value, path: &[&str]) -> Vec<Value> {
     path.iter().try_fold(answer, |value, key| value.get(*key)).and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+/// A file's text, the error naming the file.
+pub fn read_text(file: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
 }

@@ -1,37 +1,46 @@
-//! `oos execution list|show|tasks|logs|cancel|notify` against the store of a data directory.
-//! Cancel and notify write the event to the execution's inbox; when no other `oos` process works on
-//! the directory, this command applies it itself and runs the execution until it settles.
+//! `oos execution start|list|show|tasks|logs|cancel|notify|delete`: against a server when one is configured
+//! (`--endpoint`, `OOS_ENDPOINT` or a profile, see [`super::client`]), else against the store of a data
+//! directory. Locally, cancel and notify write the event to the execution's inbox; when no other `oos`
+//! process works on the directory, this command applies it itself and runs the execution until it settles.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use comfy_table::Table;
+use clap::Parser as _;
 use oos_engine::{Event, ExecutionStatus, Notify, NotifyType};
 use oos_store::{ExecutionFilter, ExecutionRecord, ExecutionStore, InboxStore, LogStore, NewInboxEvent, SqliteStore, StoreError, TaskStore};
 use serde_json::{Value, json};
 
+use super::client::{ClientArgs, Output, print_list, print_object};
 use super::run::{DataDirArgs, WorkerArgs, open_store, report, take_over, worker};
 
-/// Inspect and steer executions of the embedded store.
+/// Inspect and steer executions, on a server or in the embedded store.
 #[derive(Debug, clap::Args)]
 pub struct ExecutionArgs {
     #[command(subcommand)]
     command: ExecutionCommand,
     #[command(flatten)]
     data: DataDirArgs,
-    /// Output format: table or json.
-    #[arg(long, default_value = "table", global = true)]
-    output: Output,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Output {
-    Table,
-    Json,
+    #[command(flatten)]
+    client: ClientArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
-enum ExecutionCommand {
+pub(super) enum ExecutionCommand {
+    /// Start an execution of a template on the server (locally: `oos run`).
+    Start {
+        template: String,
+        /// Parameter as Key=Value (values starting with `[`, `{` are JSON); repeatable.
+        #[arg(short = 'p', long = "parameter")]
+        parameters: Vec<String>,
+        /// Automatic, FailurePause or Debug.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Template version (`v2`); default: the latest.
+        #[arg(long)]
+        template_version: Option<String>,
+    },
     /// List executions, newest first.
     List {
         #[arg(long)]
@@ -57,8 +66,9 @@ enum ExecutionCommand {
     /// Cancel an execution.
     Cancel {
         id: String,
-        #[command(flatten)]
-        worker: WorkerArgs,
+        /// Template directories for a local run that continues (cloud endpoint and region: OOS_CLOUD_ENDPOINT, OOS_REGION_ID).
+        #[arg(long = "library")]
+        libraries: Vec<PathBuf>,
     },
     /// NotifyExecution: Approve, Reject, RetryTask, SkipTask, ExecuteTask, CancelTask, CompleteExecution, Resume.
     Notify {
@@ -72,16 +82,45 @@ enum ExecutionCommand {
         status: Option<String>,
         #[arg(long)]
         note: Option<String>,
-        #[command(flatten)]
-        worker: WorkerArgs,
+        /// Template directories for a local run that continues (cloud endpoint and region: OOS_CLOUD_ENDPOINT, OOS_REGION_ID).
+        #[arg(long = "library")]
+        libraries: Vec<PathBuf>,
+    },
+    /// Delete finished executions on the server.
+    Delete {
+        #[arg(required = true)]
+        ids: Vec<String>,
     },
 }
 
+/// The columns of execution lists.
+pub(super) const EXECUTION_COLUMNS: &[&str] = &["ExecutionId", "TemplateName", "Status", "Mode", "CreateDate", "EndDate"];
+/// The columns of task lists.
+pub(super) const TASK_COLUMNS: &[&str] = &["TaskExecutionId", "TaskName", "TaskAction", "Status", "LoopItem", "StatusMessage"];
+/// The columns of logs.
+pub(super) const LOG_COLUMNS: &[&str] = &["Timestamp", "TaskExecutionId", "Message"];
+
+/// The worker of a local cancel or notify: cloud endpoint and region from the environment, as `oos run` reads them.
+#[derive(Debug, clap::Parser)]
+struct LocalWorker {
+    #[command(flatten)]
+    worker: WorkerArgs,
+}
+
+fn local_worker(libraries: Vec<PathBuf>) -> WorkerArgs {
+    let mut worker = LocalWorker::parse_from(["oos"]).worker;
+    worker.libraries = libraries;
+    worker
+}
+
 pub fn run(args: ExecutionArgs) -> anyhow::Result<ExitCode> {
+    if args.client.configured_endpoint()?.is_some() {
+        return super::execution_client::run(&args.client.connect()?, args.command, args.client.output);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
         let store = open_store(&args.data).await?;
-        let code = command(&store, args.command, args.output).await;
+        let code = command(&store, args.command, args.client.output).await;
         store.close().await;
         code
     })
@@ -92,30 +131,16 @@ async fn command(store: &SqliteStore, command: ExecutionCommand, output: Output)
         ExecutionCommand::List { status, template, all, limit } => {
             let filter = ExecutionFilter { status, template_name: template, include_children: all, limit: Some(limit), ..Default::default() };
             let records = store.executions(&filter).await?;
-            let rows: Vec<Vec<String>> = records
-                .iter()
-                .map(|r| vec![r.id.clone(), r.template_name.clone(), r.status.clone(), r.mode.clone(), time(Some(r.created_ms)), time(r.end_ms)])
-                .collect();
-            let json = records.iter().map(execution_json).collect();
-            print(output, &["ExecutionId", "TemplateName", "Status", "Mode", "CreateDate", "EndDate"], rows, json);
+            print_list(output, &records.iter().map(execution_json).collect::<Vec<_>>(), EXECUTION_COLUMNS);
         }
         ExecutionCommand::Show { id } => {
             let record = existing(store, &id).await?;
-            let value = execution_json(&record);
-            let rows = value.as_object().into_iter().flatten().map(|(k, v)| vec![k.clone(), text(v)]).collect();
-            print(output, &["Field", "Value"], rows, vec![value]);
+            print_object(output, &execution_json(&record));
         }
         ExecutionCommand::Tasks { id } => {
             existing(store, &id).await?;
             let tasks = store.tasks(&id).await?;
-            let rows = tasks
-                .iter()
-                .map(|t| {
-                    let item = t.loop_item.clone().unwrap_or_default();
-                    vec![t.id.clone(), t.task_name.clone(), t.task_action.clone(), t.status.clone(), item, t.status_message.clone()]
-                })
-                .collect();
-            let json = tasks
+            let json: Vec<Value> = tasks
                 .iter()
                 .map(|t| {
                     json!({
@@ -127,28 +152,29 @@ async fn command(store: &SqliteStore, command: ExecutionCommand, output: Output)
                     })
                 })
                 .collect();
-            print(output, &["TaskExecutionId", "TaskName", "TaskAction", "Status", "LoopItem", "StatusMessage"], rows, json);
+            print_list(output, &json, TASK_COLUMNS);
         }
         ExecutionCommand::Logs { id, task_execution_id } => {
             existing(store, &id).await?;
             let logs = store.logs(&id, task_execution_id.as_deref()).await?;
-            let rows = logs.iter().map(|l| vec![time(Some(l.ts_ms)), l.task_execution_id.clone().unwrap_or_default(), l.message.clone()]).collect();
-            let json = logs
+            let json: Vec<Value> = logs
                 .iter()
                 .map(|l| json!({"Timestamp": time(Some(l.ts_ms)), "TaskExecutionId": l.task_execution_id, "LogType": l.log_type, "Message": l.message}))
                 .collect();
-            print(output, &["Timestamp", "TaskExecutionId", "Message"], rows, json);
+            print_list(output, &json, LOG_COLUMNS);
         }
-        ExecutionCommand::Cancel { id, worker } => return deliver(store, &id, Event::Cancel, &worker).await,
-        ExecutionCommand::Notify { id, notify_type, task, status, note, worker } => {
+        ExecutionCommand::Cancel { id, libraries } => return deliver(store, &id, Event::Cancel, &local_worker(libraries)).await,
+        ExecutionCommand::Notify { id, notify_type, task, status, note, libraries } => {
             let kind = NotifyType::parse(&notify_type).with_context(|| format!("unknown NotifyType {notify_type}"))?;
             let execution_status = match status {
                 Some(s) => Some(ExecutionStatus::parse(&s).with_context(|| format!("unknown ExecutionStatus {s}"))?),
                 None => None,
             };
             let notify = Notify { notify_type: kind, task_name: task, task_execution_id: None, execution_status, note };
-            return deliver(store, &id, Event::Notify(notify), &worker).await;
+            return deliver(store, &id, Event::Notify(notify), &local_worker(libraries)).await;
         }
+        ExecutionCommand::Start { .. } => bail!("InvalidConfiguration.Endpoint: `oos execution start` needs a server (--endpoint, OOS_ENDPOINT or `oos login`); run a template locally with `oos run`"),
+        ExecutionCommand::Delete { .. } => bail!("InvalidConfiguration.Endpoint: `oos execution delete` needs a server (--endpoint, OOS_ENDPOINT or `oos login`)"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -198,29 +224,4 @@ fn execution_json(r: &ExecutionRecord) -> Value {
 /// OOS date format: `2019-05-16T10:26:14Z`.
 fn time(ms: Option<i64>) -> String {
     ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
-}
-
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn print(output: Output, header: &[&str], rows: Vec<Vec<String>>, json: Vec<Value>) {
-    match output {
-        Output::Json => {
-            let value = if json.len() == 1 && header == ["Field", "Value"] { json[0].clone() } else { Value::Array(json) };
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
-        }
-        Output::Table => {
-            let mut table = Table::new();
-            table.set_header(header.to_vec());
-            for row in rows {
-                table.add_row(row);
-            }
-            println!("{table}");
-        }
-    }
 }

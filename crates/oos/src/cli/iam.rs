@@ -1,5 +1,6 @@
-//! `oos iam …`: offline work with RAM-style policies: validate documents, simulate a request against
-//! policies, show what an API action is authorized as, and generate an execution policy.
+//! `oos iam …`: offline work with RAM-style policies (validate documents, simulate a request against
+//! policies, show what an API action is authorized as, generate an execution policy), and management of a
+//! server's users, groups, roles, policies and AccessKeys through its RAM API ([`super::iam_client`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,15 +12,32 @@ use oos_iam::execution_policy::{RequiredApi, generate_execution_policy};
 use oos_iam::oos_actions::oos_action_authz;
 use oos_iam::{ArnScope, AuthzRequest, Context, Policy, PolicyType, evaluate};
 
+use super::client::ClientArgs;
+use super::iam_client::{self, AccessKeyCommand, GroupCommand, RoleCommand, ServerPolicyCommand, UserCommand};
+
 #[derive(Debug, Args)]
 pub struct IamArgs {
     #[command(subcommand)]
     command: IamCommand,
+    #[command(flatten)]
+    client: ClientArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum IamCommand {
-    /// Work with policy documents.
+    /// RAM users of the server.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// RAM groups of the server.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// RAM roles of the server (what executions act as).
+    #[command(subcommand)]
+    Role(RoleCommand),
+    /// AccessKeys of the server's users.
+    #[command(subcommand, name = "accesskey")]
+    AccessKey(AccessKeyCommand),
+    /// Policy documents offline (validate, simulate, generate) and the server's policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Show what an OOS API action is authorized as: `oos:<Action>` and the resource ARNs.
@@ -28,6 +46,15 @@ enum IamCommand {
 
 #[derive(Debug, Subcommand)]
 enum PolicyCommand {
+    #[command(flatten)]
+    Offline(OfflinePolicyCommand),
+    #[command(flatten)]
+    Server(ServerPolicyCommand),
+}
+
+/// The policy tools that need no server.
+#[derive(Debug, Subcommand)]
+enum OfflinePolicyCommand {
     /// Check policy documents (RAM JSON format); exit 1 on the first invalid one.
     Validate {
         #[arg(required = true)]
@@ -79,16 +106,29 @@ fn key_value(text: &str) -> Result<(String, String), String> {
 }
 
 pub fn run(args: IamArgs) -> anyhow::Result<ExitCode> {
-    match args.command {
-        IamCommand::Policy(PolicyCommand::Validate { files }) => {
+    let request = match args.command {
+        IamCommand::User(command) => iam_client::user(command)?,
+        IamCommand::Group(command) => iam_client::group(command)?,
+        IamCommand::Role(command) => iam_client::role(command)?,
+        IamCommand::AccessKey(command) => iam_client::access_key(command)?,
+        IamCommand::Policy(PolicyCommand::Server(command)) => iam_client::policy(command)?,
+        IamCommand::Policy(PolicyCommand::Offline(command)) => return run_policy(command),
+        IamCommand::Action(args) => return show_action(args),
+    };
+    iam_client::run(&args.client.connect()?, request, args.client.output)
+}
+
+fn run_policy(command: OfflinePolicyCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        OfflinePolicyCommand::Validate { files } => {
             for file in &files {
                 load_policy(file)?;
                 println!("{}: valid", file.display());
             }
             Ok(ExitCode::SUCCESS)
         }
-        IamCommand::Policy(PolicyCommand::Simulate(args)) => simulate(args),
-        IamCommand::Policy(PolicyCommand::Generate { apis }) => {
+        OfflinePolicyCommand::Simulate(args) => simulate(args),
+        OfflinePolicyCommand::Generate { apis } => {
             let apis = apis
                 .iter()
                 .map(|pair| match pair.split_once(':') {
@@ -99,15 +139,16 @@ pub fn run(args: IamArgs) -> anyhow::Result<ExitCode> {
             println!("{}", generate_execution_policy(&apis));
             Ok(ExitCode::SUCCESS)
         }
-        IamCommand::Action(args) => {
-            let params: BTreeMap<String, String> = args.params.into_iter().collect();
-            let authz = oos_action_authz(&args.action, &params, &ArnScope::new(args.region, args.account))?;
-            let context: BTreeMap<_, _> = authz.request_context.into_iter().collect();
-            let shown = serde_json::json!({"Action": authz.action, "Resources": authz.resources, "Context": context});
-            println!("{}", serde_json::to_string_pretty(&shown)?);
-            Ok(ExitCode::SUCCESS)
-        }
     }
+}
+
+fn show_action(args: ActionArgs) -> anyhow::Result<ExitCode> {
+    let params: BTreeMap<String, String> = args.params.into_iter().collect();
+    let authz = oos_action_authz(&args.action, &params, &ArnScope::new(args.region, args.account))?;
+    let context: BTreeMap<_, _> = authz.request_context.into_iter().collect();
+    let shown = serde_json::json!({"Action": authz.action, "Resources": authz.resources, "Context": context});
+    println!("{}", serde_json::to_string_pretty(&shown)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load_policy(file: &PathBuf) -> anyhow::Result<Policy> {

@@ -4,12 +4,15 @@ mod api;
 mod client;
 mod emulator;
 mod execution;
+mod execution_client;
 mod iam;
+mod iam_client;
 mod login;
 mod run;
 mod server;
 mod sandbox;
 mod template;
+mod template_client;
 
 use std::process::ExitCode;
 
@@ -35,15 +38,15 @@ enum Command {
     Api(api::ApiArgs),
     /// Serve a local ECS-compatible cloud (instances, disks, snapshots, images, security groups, EIPs).
     Emulator(emulator::EmulatorArgs),
-    /// Offline RAM-style policy tools: `oos iam policy validate|simulate|generate`, `oos iam action`.
+    /// RAM on a server: `oos iam user|group|role|policy|accesskey …`; offline: `oos iam policy validate|simulate|generate`, `oos iam action`.
     Iam(iam::IamArgs),
     /// Run a template in-process on the embedded store: `oos run TEMPLATE -p Key=Value …`.
     Run(run::RunArgs),
-    /// Inspect and steer executions: `oos execution list|show|tasks|logs|cancel|notify`.
+    /// Executions on a server, or in the local data directory when no server is configured: `oos execution start|list|show|tasks|logs|cancel|notify|delete`.
     Execution(execution::ExecutionArgs),
     /// Serve the OOS-compatible API with the engine in-process: `oos server [--listen ADDR] [--data-dir DIR] [--sandbox]`.
     Server(server::ServerArgs),
-    /// Work with template files: `oos template validate FILE...`.
+    /// Templates: `oos template validate FILE...` offline; `create|update|get|list|versions|delete` on a server.
     Template(template::TemplateArgs),
 }
 

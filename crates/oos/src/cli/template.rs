@@ -1,30 +1,32 @@
-//! `oos template …`: offline work on template files (validation with located diagnostics).
+//! `oos template …`: `validate` checks template files offline (located diagnostics); create, update, get,
+//! list, versions and delete work on a server's templates (see [`super::template_client`]).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use oos_template::{DirectoryLibrary, ParseOptions, TemplateLibrary, ValidateOptions, Validation, validate};
+
+use super::client::{ClientArgs, Output};
+use super::template_client::ServerTemplateCommand;
 
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
     #[command(subcommand)]
     command: TemplateCommand,
+    #[command(flatten)]
+    client: ClientArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum TemplateCommand {
     /// Validate template files (JSON or YAML) like ValidateTemplateContent; exit 1 on any error.
+    /// `--output table` (or `text`): `file:line:col: error[Code]: message (at Key.Path)`; `--output json`:
+    /// per file its diagnostics, Parameters, Outputs and RamRole.
     Validate(ValidateArgs),
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum OutputFormat {
-    /// `file:line:col: error[Code]: message (at Key.Path)`
-    Text,
-    /// One JSON document: per file its diagnostics, Parameters, Outputs and RamRole.
-    Json,
+    #[command(flatten)]
+    Server(ServerTemplateCommand),
 }
 
 #[derive(Debug, Args)]
@@ -32,8 +34,6 @@ struct ValidateArgs {
     /// Template files to validate.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    #[arg(long, short, value_enum, default_value_t = OutputFormat::Text)]
-    output: OutputFormat,
     /// Directory of product-action templates (`ACS::<Product>::<Name>.yml`) to check product actions against.
     #[arg(long, env = "OOS_TEMPLATE_LIBRARY")]
     library: Option<PathBuf>,
@@ -44,11 +44,12 @@ struct ValidateArgs {
 
 pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        TemplateCommand::Validate(args) => run_validate(&args),
+        TemplateCommand::Validate(validate) => run_validate(&validate, args.client.output),
+        TemplateCommand::Server(command) => super::template_client::run(&args.client.connect()?, command, args.client.output),
     }
 }
 
-fn run_validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+fn run_validate(args: &ValidateArgs, output: Output) -> anyhow::Result<ExitCode> {
     let library = args
         .library
         .as_deref()
@@ -64,12 +65,12 @@ fn run_validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let validation = validate(&text, &options);
         failed |= validation.has_errors();
-        match args.output {
-            OutputFormat::Text => print_text(file, &validation),
-            OutputFormat::Json => reports.push(json_report(file, &validation)),
+        match output {
+            Output::Table => print_text(file, &validation),
+            Output::Json => reports.push(json_report(file, &validation)),
         }
     }
-    if let OutputFormat::Json = args.output {
+    if output == Output::Json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
