@@ -12,7 +12,7 @@ pub use records::{
     ExecutionFilter, ExecutionRecord, InboxEvent, LogRecord, NewInboxEvent, StepWrite, TaskRecord,
 };
 pub use sqlite::SqliteStore;
-pub use sqlite::{api_executions::*, api_templates::*, execution_list::*};
+pub use sqlite::{api_executions::*, api_parameters::*, api_tags::*, api_templates::*, execution_list::*};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]

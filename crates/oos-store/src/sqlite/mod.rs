@@ -7,6 +7,8 @@
 //! step; it is one option away ([`Durability::Full`]).
 
 pub mod api_executions;
+pub mod api_parameters;
+pub mod api_tags;
 pub mod api_templates;
 pub mod execution_list;
 mod audit;
