@@ -35,6 +35,16 @@ fn decode_component(component: &str) -> String {
         .into_owned()
 }
 
+/// Whether `raw` is well-formed form encoding: every `%` starts a two-hex-digit escape and the
+/// decoded bytes are UTF-8. [`decode_form`] is lenient; a server refuses what this rejects.
+pub fn is_well_formed_form(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let escapes_ok = bytes.iter().enumerate().filter(|(_, byte)| **byte == b'%').all(|(at, _)| {
+        bytes.get(at + 1..at + 3).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    escapes_ok && percent_decode(bytes).decode_utf8().is_ok()
+}
+
 /// Encodes `(key, value)` pairs as a query string or form body with the RFC 3986 escaping
 /// (space as `%20`; any form decoder reads it back unchanged).
 pub fn encode_form(pairs: &[(String, String)]) -> String {
@@ -71,6 +81,14 @@ mod tests {
             "a%20b%2Ac~d%2Be%2F%C3%A9%3A"
         );
         assert_eq!(percent_encode("AZaz09-_.~"), "AZaz09-_.~");
+    }
+
+    #[test]
+    fn well_formed_forms_have_complete_escapes_and_utf8() {
+        assert!(is_well_formed_form("a=x+y%2Bz&c=%C3%A9&flag"));
+        for bad in ["a=%ZZ", "a=%4", "a=%", "a=%FF", "a=%C3"] {
+            assert!(!is_well_formed_form(bad), "{bad}");
+        }
     }
 
     #[test]

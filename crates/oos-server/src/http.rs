@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use oos_acs::encode::is_well_formed_form;
 use oos_acs::{AcsError, ErrorCode, IncomingRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -66,6 +67,9 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> std::io::
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Request::new(&mut headers);
         match parsed.parse(buffer) {
+            Ok(httparse::Status::Complete(head_len)) if head_len > MAX_HEAD_BYTES => {
+                return Ok(Read::Refused(head_too_large(&format!("The request line and headers exceed {MAX_HEAD_BYTES} bytes."))));
+            }
             Ok(httparse::Status::Complete(head_len)) => {
                 let method = parsed.method.unwrap_or("").to_string();
                 let target = parsed.path.unwrap_or("/").to_string();
@@ -78,10 +82,11 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> std::io::
                 return finish_request(stream, buffer, head_len, method, &target, headers, http10).await;
             }
             Ok(httparse::Status::Partial) if buffer.len() > MAX_HEAD_BYTES => {
-                return Ok(Read::Refused(AcsError::with_code("RequestHeaderTooLarge", 431, format!("The request line and headers exceed {MAX_HEAD_BYTES} bytes."))));
+                return Ok(Read::Refused(head_too_large(&format!("The request line and headers exceed {MAX_HEAD_BYTES} bytes."))));
             }
             Ok(httparse::Status::Partial) => {}
-            Err(error) => return Ok(Read::Refused(AcsError::with_code("MalformedRequest", 400, format!("The HTTP request is malformed: {error}.")))),
+            Err(httparse::Error::TooManyHeaders) => return Ok(Read::Refused(head_too_large(&format!("The request has more than {MAX_HEADERS} headers.")))),
+            Err(error) => return Ok(Read::Refused(malformed(&format!("The HTTP request is malformed: {error}.")))),
         }
         if stream.read_buf(buffer).await? == 0 {
             return if buffer.is_empty() { Ok(Read::Closed) } else { Err(std::io::ErrorKind::UnexpectedEof.into()) };
@@ -115,12 +120,25 @@ async fn finish_request(
     }
     let body = buffer[head_len..head_len + body_len].to_vec();
     buffer.drain(..head_len + body_len);
+    let query = target.split_once('?').map_or("", |(_, query)| query);
+    let form = header("content-type").is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if !is_well_formed_form(query) || (form && !std::str::from_utf8(&body).is_ok_and(is_well_formed_form)) {
+        return Ok(Read::Refused(malformed("The query string or form body is not valid percent-encoded UTF-8.")));
+    }
     let keep_alive = match header("connection").as_deref() {
         Some("close") => false,
         Some("keep-alive") => true,
         _ => !http10,
     };
     Ok(Read::Request(IncomingRequest::from_target(&method, target, headers, body), keep_alive))
+}
+
+fn head_too_large(message: &str) -> AcsError {
+    AcsError::with_code("RequestHeaderTooLarge", 431, message)
+}
+
+fn malformed(message: &str) -> AcsError {
+    AcsError::with_code("MalformedRequest", 400, message)
 }
 
 async fn write_reply(stream: &mut TcpStream, reply: &Reply, keep_alive: bool) -> std::io::Result<()> {

@@ -1,67 +1,10 @@
 //! The transport and the authentication pipeline over real TCP: long request targets, malformed and
 //! oversized requests, unsigned, replayed and stale requests, each with its JSON error code.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod support;
 
-use oos_acs::{Credentials, acs3, encode};
-use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
-use oos_engine::runtime::{Library, RuntimeConfig, Worker};
-use oos_server::{Server, ServerConfig};
-use oos_store::SqliteStore;
-use oos_store::sqlite::Durability;
-use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// These tests run no cloud calls; a call would be a test bug and fails loudly.
-struct NoCloud;
-
-#[async_trait::async_trait]
-impl CloudApi for NoCloud {
-    async fn call(&self, call: &ApiCall) -> Result<Value, CloudError> {
-        Err(CloudError { code: "NoCloudInTest".into(), message: format!("{}.{}", call.service, call.api), http_status: None, request_id: None })
-    }
-}
-
-async fn start() -> (Server, Credentials, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
-    let library = Library::new(Some(Arc::new(store.clone())), &[]);
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(NoCloud))), Arc::new(library), RuntimeConfig::default());
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into() };
-    let server = Server::start(config, store, dir.path(), worker).await.unwrap();
-    let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
-    let credentials = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
-    (server, credentials, dir)
-}
-
-/// Sends raw bytes on a new connection and reads the answer until the server closes it.
-async fn exchange(addr: SocketAddr, request: &[u8]) -> (u16, Value) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    let text = String::from_utf8_lossy(&answer);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
-    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("bad status line: {head}"));
-    (status, serde_json::from_str(body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {body:?}")))
-}
-
-/// An ACS3-signed `POST /?query` request with `Connection: close`.
-fn signed(addr: SocketAddr, credentials: &Credentials, action: &str, query: &[(String, String)], date: &str, nonce: &str) -> Vec<u8> {
-    let headers = acs3::rpc_headers(&addr.to_string(), action, "2019-06-01", date, nonce, b"", credentials);
-    let authorization = acs3::sign(credentials, "POST", "/", query, &headers, b"");
-    let mut request = format!("POST /?{} HTTP/1.1\r\n", encode::encode_form(query));
-    for (name, value) in &headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!("Authorization: {authorization}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
-    request.into_bytes()
-}
-
-fn now() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+use oos_acs::Credentials;
+use support::{exchange, now, signed, start};
 
 #[tokio::test]
 async fn signed_requests_pass_and_replays_are_refused() {
