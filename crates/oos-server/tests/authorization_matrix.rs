@@ -3,44 +3,14 @@
 //! refused by default without a policy, refused by an explicit Deny beside `Allow *`, and refused when
 //! the allowing statement's condition (`acs:SourceIp`) does not hold — each refusal `Forbidden.RAM`, HTTP 403.
 
-use std::sync::Arc;
+mod api_client;
 
-use oos_actions::{CloudError, Executors};
-use oos_cloud::{CloudClient, CloudConfig, Credentials, RetryPolicy, simple_call};
-use oos_engine::runtime::{Library, RuntimeConfig, Worker};
+use oos_actions::CloudError;
 use oos_iam::oos_actions::OOS_ACTIONS;
+use oos_server::OOS_VERSION;
 use oos_server::actions::{SERVED_ACTIONS, served_actions};
-use oos_server::{OOS_VERSION, Server, ServerConfig};
-use oos_store::SqliteStore;
-use oos_store::sqlite::Durability;
-use serde_json::{Map, Value, json};
-
-/// A client of the server at `url` that never retries (each case is one request).
-fn client(url: &str, credentials: Credentials) -> CloudClient {
-    let config = CloudConfig { retry: RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }, ..CloudConfig::default() }.with_sandbox(url);
-    CloudClient::new(config, credentials).unwrap()
-}
-
-async fn call(client: &CloudClient, version: &str, action: &str, params: &[(&str, &str)]) -> Result<Value, CloudError> {
-    let service = if version == OOS_VERSION { "OOS" } else { "RAM" };
-    let params: Map<String, Value> = params.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect();
-    let mut request = simple_call(service, action, params);
-    request.auto_paging = false;
-    client.execute(&request).await
-}
-
-async fn ram(root: &CloudClient, action: &str, params: &[(&str, &str)]) -> Value {
-    call(root, "2015-05-01", action, params).await.unwrap_or_else(|error| panic!("{action} {params:?}: {error:?}"))
-}
-
-/// A user with a key created through the API, and its client.
-async fn user(root: &CloudClient, url: &str, name: &str) -> CloudClient {
-    ram(root, "CreateUser", &[("UserName", name)]).await;
-    let key = ram(root, "CreateAccessKey", &[("UserName", name)]).await;
-    let id = key["AccessKey"]["AccessKeyId"].as_str().unwrap();
-    let secret = key["AccessKey"]["AccessKeySecret"].as_str().unwrap();
-    client(url, Credentials::new(id, secret))
-}
+use serde_json::{Value, json};
+use api_client::{call, ram, start, user};
 
 fn document(effect: &str, action: &str, condition: Option<Value>) -> String {
     let mut statement = json!({"Effect": effect, "Action": action, "Resource": "*"});
@@ -48,21 +18,6 @@ fn document(effect: &str, action: &str, condition: Option<Value>) -> String {
         statement["Condition"] = condition;
     }
     json!({"Version": "1", "Statement": [statement]}).to_string()
-}
-
-async fn start() -> (Server, CloudClient, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
-    let library = Library::new(Some(Arc::new(store.clone())), &[]);
-    // Executions of this test make no cloud calls; a client of a closed port would refuse them.
-    let cloud = client("http://127.0.0.1:9", Credentials::new("unused", "unused"));
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(cloud))), Arc::new(library), RuntimeConfig::default());
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into() };
-    let server = Server::start(config, store, dir.path(), worker).await.unwrap();
-    let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
-    let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
-    let root = client(&format!("http://{}", server.addr()), root);
-    (server, root, dir)
 }
 
 fn forbidden(outcome: &Result<Value, CloudError>) -> bool {

@@ -294,3 +294,45 @@ pub fn items(answer: &Value, path: &[&str]) -> Vec<Value> {
 pub fn read_text(file: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    fn profile(endpoint: &str, id: &str) -> Profile {
+        Profile { endpoint: Some(endpoint.into()), access_key_id: Some(id.into()), access_key_secret: Some("secret".into()) }
+    }
+
+    #[test]
+    fn flags_win_over_the_stored_profile_field_by_field() {
+        let flags = ClientArgs { endpoint: Some("http://flag:1".into()), ..ClientArgs::default() };
+        let resolved = flags.overlay(profile("http://stored:2", "stored-id"));
+        assert_eq!(resolved.endpoint.as_deref(), Some("http://flag:1"));
+        assert_eq!(resolved.access_key_id.as_deref(), Some("stored-id"));
+    }
+
+    #[test]
+    fn the_profile_file_is_private_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("config.json");
+        let mut file = ProfileFile { current: Some("ops".into()), ..ProfileFile::default() };
+        file.profiles.insert("ops".into(), profile("http://127.0.0.1:8080", "LTAI-ops"));
+        file.save(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+        let read = ProfileFile::load(&path).unwrap();
+        assert_eq!(read.profile(Some("ops")), file.profile(Some("ops")));
+        assert!(read.profile(Some("missing")).is_none());
+        assert_eq!(ProfileFile::load(&dir.path().join("absent.json")).unwrap().profiles.len(), 0);
+    }
+
+    #[test]
+    fn a_connection_without_endpoint_or_key_names_what_is_missing() {
+        let error = Connection::open(&Profile::default()).unwrap_err().to_string();
+        assert!(error.starts_with("InvalidConfiguration.Endpoint"), "{error}");
+        let error = Connection::open(&Profile { endpoint: Some("http://127.0.0.1:1".into()), ..Profile::default() }).unwrap_err().to_string();
+        assert!(error.starts_with("InvalidCredentials.NotFound"), "{error}");
+    }
+}
