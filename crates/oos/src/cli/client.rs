@@ -12,8 +12,8 @@ use oos_cloud::{CloudClient, CloudConfig, Credentials, simple_call};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Where the server is and who calls it; flattened into every client command.
-#[derive(Debug, Clone, Default, clap::Args)]
+/// Where the server is and who calls it; flattened into every client command (`Debug` hides the secret).
+#[derive(Clone, Default, clap::Args)]
 pub struct ClientArgs {
     /// URL of the OOS server, e.g. http://127.0.0.1:8080 [env: OOS_ENDPOINT]
     #[arg(long, global = true)]
@@ -43,8 +43,8 @@ pub enum Output {
     Json,
 }
 
-/// One named connection of the profile file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// One named connection of the profile file (`Debug` hides the secret).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Profile {
     pub endpoint: Option<String>,
@@ -53,11 +53,38 @@ pub struct Profile {
 }
 
 /// `~/.oos/config.json`: profiles by name and the one used by default.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ProfileFile {
     pub current: Option<String>,
     pub profiles: std::collections::BTreeMap<String, Profile>,
+}
+
+/// `<redacted>` for a present secret.
+fn redacted(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "<redacted>")
+}
+
+impl std::fmt::Debug for ClientArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientArgs")
+            .field("endpoint", &self.endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &redacted(&self.access_key_secret))
+            .field("profile", &self.profile)
+            .field("output", &self.output)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("endpoint", &self.endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &redacted(&self.access_key_secret))
+            .finish()
+    }
 }
 
 /// The profile used when neither `--profile`, `OOS_PROFILE` nor the file names one.
@@ -311,6 +338,13 @@ mod tests {
         let resolved = flags.overlay(profile("http://stored:2", "stored-id"));
         assert_eq!(resolved.endpoint.as_deref(), Some("http://flag:1"));
         assert_eq!(resolved.access_key_id.as_deref(), Some("stored-id"));
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let args = ClientArgs { access_key_secret: Some("s3cr3t-value".into()), ..ClientArgs::default() };
+        let shown = format!("{args:?} {:?} {:?}", profile("http://x", "id"), ProfileFile { profiles: [("p".into(), profile("http://x", "id"))].into(), current: None });
+        assert!(!shown.contains("s3cr3t-value") && !shown.contains("\"secret\"") && shown.contains("<redacted>"), "{shown}");
     }
 
     #[test]
