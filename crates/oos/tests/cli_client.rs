@@ -68,6 +68,8 @@ fn login_then_users_keys_policies_templates_and_executions_through_the_api() {
     let template = json(home, &["template", "create", "lab", "--file", &example("lab-stop-start.json")]);
     assert_eq!((text(&template["TemplateName"]), text(&template["TemplateVersion"])), ("lab", "v1"));
     assert_eq!(json(home, &["template", "list"]).as_array().map(Vec::len), Some(1));
+    let validated = json(home, &["template", "validate-remote", &example("lab-stop-start.json")]);
+    assert!(validated["Tasks"].as_array().is_some_and(|tasks| tasks.iter().any(|t| t["Name"] == "DescribeBefore")), "{validated}");
 
     let as_operator = ["--access-key-id", id.as_str(), "--access-key-secret", secret.as_str()];
     let start = |home: &Path| oos(home, &[&["execution", "start", "lab", "-p", "RegionId=cn-hangzhou", "-p", "InstanceId=i-quickstart-web1"][..], &as_operator, &["-o", "json"]].concat());

@@ -289,6 +289,14 @@ pub fn print_object(output: Output, value: &Value) {
     }
 }
 
+/// Prints a whole API answer, without its `RequestId`, as one object.
+pub fn print_answer(output: Output, mut answer: Value) {
+    if let Some(fields) = answer.as_object_mut() {
+        fields.remove("RequestId");
+    }
+    print_object(output, &answer);
+}
+
 pub fn print_json(value: &Value) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 
-use super::client::{Connection, Output, Service, items, params, print_list, print_object, read_text};
+use super::client::{Connection, Output, Service, items, params, print_answer, print_list, print_object, read_text};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -294,15 +294,10 @@ pub fn access_key(command: AccessKeyCommand) -> anyhow::Result<Request> {
 
 /// Sends `request` and prints the answer.
 pub fn run(connection: &Connection, request: Request, output: Output) -> anyhow::Result<ExitCode> {
-    let mut answer = connection.call_service(Service::Ram, request.action, request.params)?;
+    let answer = connection.call_service(Service::Ram, request.action, request.params)?;
     match request.shape {
         Shape::Object(key) => print_object(output, &answer[key]),
-        Shape::Whole => {
-            if let Some(fields) = answer.as_object_mut() {
-                fields.remove("RequestId");
-            }
-            print_object(output, &answer);
-        }
+        Shape::Whole => print_answer(output, answer),
         Shape::List(plural, singular, columns) => print_list(output, &items(&answer, &[plural, singular]), columns),
         Shape::Done(line) => println!("{line}"),
     }

@@ -1,5 +1,5 @@
-//! `oos template create|update|get|list|versions|delete` against a server: CreateTemplate, UpdateTemplate,
-//! GetTemplate, ListTemplates, ListTemplateVersions, DeleteTemplate.
+//! `oos template create|update|get|list|versions|delete|validate-remote` against a server: CreateTemplate, UpdateTemplate,
+//! GetTemplate, ListTemplates, ListTemplateVersions, DeleteTemplate, ValidateTemplateContent.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use serde_json::Value;
 
-use super::client::{Connection, Output, items, params, print_list, print_object, read_text};
+use super::client::{Connection, Output, items, params, print_answer, print_list, print_object, read_text};
 
 /// The template commands that need a server.
 #[derive(Debug, Subcommand)]
@@ -51,6 +51,8 @@ pub enum ServerTemplateCommand {
     Versions { name: String },
     /// DeleteTemplate.
     Delete { name: String },
+    /// ValidateTemplateContent on the server: its tasks, parameters, outputs and RamRole.
+    ValidateRemote { file: PathBuf },
 }
 
 const TEMPLATE_COLUMNS: &[&str] = &["TemplateName", "TemplateVersion", "Description", "CreatedBy", "UpdatedDate"];
@@ -88,6 +90,9 @@ pub fn run(connection: &Connection, command: ServerTemplateCommand, output: Outp
         ServerTemplateCommand::Delete { name: template } => {
             connection.call("DeleteTemplate", params([name(template.clone())]))?;
             println!("deleted template {template}");
+        }
+        ServerTemplateCommand::ValidateRemote { file } => {
+            print_answer(output, connection.call("ValidateTemplateContent", params([("Content", text(Some(read_text(&file)?)))]))?);
         }
     }
     Ok(ExitCode::SUCCESS)
