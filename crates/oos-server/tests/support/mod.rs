@@ -37,23 +37,33 @@ pub async fn start() -> (Server, Credentials, tempfile::TempDir) {
     (server, credentials, dir)
 }
 
-/// Sends raw bytes on a new connection, closes the sending side, and reads the answer until the server
-/// closes the connection; `None` when there is no HTTP answer with a JSON body (or none within a minute).
+/// How long the server may take to answer or close; longer counts as a hang.
+pub const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Sends raw bytes on a new connection, ends the sending side, and reads until the server closes it.
+/// Returns the status and JSON body, or `None` when the server closed without answering.
+/// Panics when the server neither answers nor closes within [`ANSWER_WITHIN`] (a hang), or answers
+/// with anything but an HTTP status line and a JSON body.
 pub async fn try_exchange(addr: SocketAddr, request: &[u8]) -> Option<(u16, Value)> {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // The server may refuse and close before reading everything; a failed write is not a failure.
     let _ = stream.write_all(request).await;
     let _ = stream.shutdown().await;
     let mut answer = Vec::new();
-    tokio::time::timeout(std::time::Duration::from_secs(60), stream.read_to_end(&mut answer)).await.ok()?.ok()?;
+    let read = tokio::time::timeout(ANSWER_WITHIN, stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the server hung on {:?}", String::from_utf8_lossy(&request[..request.len().min(300)]));
+    if answer.is_empty() {
+        return None;
+    }
     let text = String::from_utf8_lossy(&answer);
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok())?;
-    Some((status, serde_json::from_str(body).ok()?))
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
+    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or_else(|| panic!("bad status line: {head}"));
+    Some((status, serde_json::from_str(body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {body:?}"))))
 }
 
-/// [`try_exchange`] for a request that must get a JSON answer.
+/// [`try_exchange`] for a request the server must answer.
 pub async fn exchange(addr: SocketAddr, request: &[u8]) -> (u16, Value) {
-    try_exchange(addr, request).await.unwrap_or_else(|| panic!("no JSON HTTP answer to {:?}", String::from_utf8_lossy(request)))
+    try_exchange(addr, request).await.unwrap_or_else(|| panic!("no answer to {:?}", String::from_utf8_lossy(&request[..request.len().min(300)])))
 }
 
 /// An ACS3-signed `POST /?query` request with `Connection: close`.
