@@ -1,4 +1,5 @@
-//! What expressions of an execution can see: parameters, task outputs and results, `ACS::` built-ins.
+//! What expressions of an execution can see: parameters, task outputs and results, `ACS::` built-ins,
+//! the parameter-store snapshot.
 
 use jiff::Timestamp;
 use serde_json::Value;
@@ -72,7 +73,11 @@ impl oos_expr::Context for EvalContext<'_> {
         Some(Value::String(text))
     }
 
-    fn store_parameter(&self, _name: &str, _secret: bool) -> Option<Value> {
-        None
+    /// `{{ oos:Name }}` from the snapshot taken at creation; `{{ oos-secret:Name }}` is not resolved.
+    fn store_parameter(&self, name: &str, secret: bool) -> Option<Value> {
+        if secret {
+            return None;
+        }
+        self.execution.flow.store_parameters.get(name).cloned()
     }
 }

@@ -1,9 +1,10 @@
 //! Creating an execution: parameter values checked against the template (required, types, defaults
 //! evaluated with the `ACS::` built-ins), RamRole evaluated, the initial state.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use oos_expr::Reference;
 use oos_template::Template;
 use serde_json::{Map, Value};
 
@@ -25,6 +26,8 @@ pub struct NewExecution {
     pub description: String,
     /// `ACS::RegionId` of this execution (None: the engine's default region).
     pub region_id: Option<String>,
+    /// Snapshot of the parameter-store values the template references (see [`store_parameter_names`]).
+    pub store_parameters: BTreeMap<String, Value>,
 }
 
 /// Why an execution could not be created.
@@ -62,6 +65,7 @@ pub fn create(request: NewExecution, now_ms: i64, config: &EngineConfig) -> Resu
             region_id: request.region_id.unwrap_or_else(|| config.region_id.clone()),
             account_id: config.account_id.clone(),
             execute_user: config.execute_user.clone(),
+            store_parameters: request.store_parameters,
             ..Flow::default()
         },
         tasks: Vec::new(),
@@ -79,4 +83,16 @@ pub fn create(request: NewExecution, now_ms: i64, config: &EngineConfig) -> Resu
         exec.flow.ram_role = role.and_then(|v| v.as_str().map(str::to_owned)).filter(|r| !r.is_empty());
     }
     Ok(exec)
+}
+
+/// The common parameters (`{{ oos:Name }}`) a template references anywhere, to snapshot before
+/// [`create`]; `{{ oos-secret:Name }}` references are not included.
+pub fn store_parameter_names(template: &Template) -> BTreeSet<String> {
+    oos_expr::references(&template.document)
+        .into_iter()
+        .filter_map(|located| match located.value {
+            Reference::StoreParameter { name, secret: false } => Some(name),
+            _ => None,
+        })
+        .collect()
 }

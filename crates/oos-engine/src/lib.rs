@@ -25,7 +25,7 @@ mod state;
 mod status;
 mod step;
 
-pub use create::{CreateError, NewExecution, create};
+pub use create::{CreateError, NewExecution, create, store_parameter_names};
 pub use event::{ActionError, Call, CallKind, ChildStart, Effect, Event, Notify, NotifyType};
 pub use state::{BatchPause, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, Waiting};
 pub use status::{ExecutionStatus, Mode, TaskStatus};

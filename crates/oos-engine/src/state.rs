@@ -1,7 +1,7 @@
 //! The persisted state of one execution: the execution itself, its task executions and the
 //! engine's flow cursor, plus the record of what a step changed (written by the runtime).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use oos_template::Template;
@@ -63,6 +63,10 @@ pub struct Flow {
     pub account_id: String,
     pub execute_user: String,
     pub ram_role: Option<String>,
+    /// Values of the `{{ oos:Name }}` parameters the template references, read once when the execution
+    /// was created: later changes in the parameter store do not reach a running execution.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub store_parameters: BTreeMap<String, Value>,
 }
 
 /// Rate control of one loop, fixed when the loop starts.

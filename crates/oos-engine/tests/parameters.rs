@@ -44,6 +44,7 @@ fn try_create(parameters: Value) -> Result<serde_json::Map<String, Value>, (Stri
         parent_task_execution_id: None,
         description: String::new(),
         region_id: Some("cn-beijing".into()),
+        store_parameters: Default::default(),
     };
     create(request, 0, &EngineConfig::default())
         .map(|execution| execution.parameters)

@@ -7,6 +7,7 @@
 //! iterations. After a crash, [`crate::resume`] re-derives in-flight work from the committed rows.
 
 mod library;
+mod parameters;
 mod persist;
 
 use std::collections::{HashMap, VecDeque};
@@ -19,6 +20,7 @@ use serde_json::{Map, Value};
 use tokio::sync::{Notify as WakeSignal, mpsc};
 
 pub use library::{FoundTemplate, Library, TemplateSource};
+pub use parameters::ParameterSource;
 pub use persist::{MASK, load, visible_parameters};
 
 use crate::create::{NewExecution, create};
@@ -117,6 +119,7 @@ pub struct Worker {
     store: Arc<dyn Store>,
     actions: Arc<dyn Actions>,
     library: Arc<dyn TemplateSource>,
+    parameters: Option<Arc<dyn ParameterSource>>,
     clock: Arc<dyn Clock>,
     config: RuntimeConfig,
     live: HashMap<String, Execution>,
@@ -137,6 +140,7 @@ impl Worker {
             store,
             actions,
             library,
+            parameters: None,
             clock: Arc::new(SystemClock),
             config,
             live: HashMap::new(),
@@ -149,6 +153,12 @@ impl Worker {
             wake: Arc::new(WakeSignal::new()),
             observer: None,
         }
+    }
+
+    /// Where `{{ oos:Name }}` values are read when an execution is created (none: such templates fail).
+    pub fn with_parameters(mut self, source: Arc<dyn ParameterSource>) -> Self {
+        self.parameters = Some(source);
+        self
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -178,6 +188,7 @@ impl Worker {
     /// Validates and durably records a new execution, then queues its start. Returns its id.
     pub async fn start(&mut self, request: StartRequest) -> Result<String, RuntimeError> {
         let template = oos_template::parse(&request.template_content)?;
+        let store_parameters = parameters::snapshot(self.parameters.as_deref(), &template).await?;
         let now = self.clock.now_ms();
         let id = ids::execution_id(rand::random());
         let mut exec = create(
@@ -192,6 +203,7 @@ impl Worker {
                 parent_task_execution_id: None,
                 description: request.description,
                 region_id: request.region_id,
+                store_parameters,
             },
             now,
             &self.config.engine,
@@ -413,6 +425,7 @@ impl Worker {
             (None, None) => return Err(("InvalidTemplate".into(), "no template given".into())),
         };
         let template = oos_template::parse(&content).map_err(|e| (e.code().to_owned(), format!("template {name}: {e}")))?;
+        let store_parameters = parameters::snapshot(self.parameters.as_deref(), &template).await.map_err(|e| (e.code.to_owned(), e.message))?;
         create(
             NewExecution {
                 id: start.child_execution_id.clone(),
@@ -425,6 +438,7 @@ impl Worker {
                 parent_task_execution_id: Some(start.parent_task_execution_id.clone()),
                 description: String::new(),
                 region_id: Some(start.region_id.clone()),
+                store_parameters,
             },
             now,
             &self.config.engine,

@@ -77,6 +77,7 @@ impl Harness {
             parent_task_execution_id: None,
             description: String::new(),
             region_id: None,
+            store_parameters: Default::default(),
         })
         .expect("execution created");
         self.run();
@@ -155,6 +156,7 @@ impl Harness {
                     parent_task_execution_id: Some(start.parent_task_execution_id.clone()),
                     description: String::new(),
                     region_id: Some(start.region_id),
+                    store_parameters: Default::default(),
                 };
                 if let Err(error) = self.start_with(request) {
                     self.queue.push_back((

@@ -1,0 +1,93 @@
+//! `{{ oos:Name }}` in templates: values come from the worker's `ParameterSource`, are read once when
+//! an execution (or a child) is created, and a later change in the store does not reach it.
+
+#[allow(dead_code, reason = "shared with the other runtime tests, which use the rest")]
+mod bench_api;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bench_api::{Bench, request, worker};
+use oos_engine::ExecutionStatus;
+use oos_engine::runtime::{ParameterSource, RuntimeError};
+use oos_store::{ExecutionStore, LibraryStore};
+use serde_json::{Map, Value, json};
+
+/// A parameter store whose values the test changes while executions run.
+#[derive(Default)]
+struct Values(Mutex<HashMap<String, Value>>);
+
+impl Values {
+    fn set(&self, name: &str, value: &str) {
+        self.0.lock().unwrap().insert(name.into(), json!(value));
+    }
+}
+
+#[async_trait::async_trait]
+impl ParameterSource for Values {
+    async fn value(&self, name: &str) -> Result<Option<Value>, String> {
+        Ok(self.0.lock().unwrap().get(name).cloned())
+    }
+}
+
+const TEMPLATE: &str = r"
+FormatVersion: OOS-2019-06-01
+Parameters: {greeting: {Type: String, Default: 'hi {{ oos:app/name }}'}}
+Tasks:
+- {Name: slow, Action: ACS::ExecuteAPI, Properties: {Service: Bench, API: Echo, Parameters: {V: '{{ oos:MyParam }}', DelayMs: 200}}, Outputs: {v: {Type: String, ValueSelector: .V}}}
+- {Name: child, Action: ACS::Template, Properties: {TemplateName: Child}, Outputs: {seen: {Type: String, ValueSelector: .seen}}}
+Outputs:
+  task: {Type: String, Value: '{{ slow.v }}'}
+  direct: {Type: String, Value: '{{ oos:MyParam }}'}
+  greeting: {Type: String, Value: '{{ greeting }}'}
+  child: {Type: String, Value: '{{ child.seen }}'}
+";
+
+const CHILD: &str = r"
+FormatVersion: OOS-2019-06-01
+Tasks:
+- {Name: noop, Action: ACS::ExecuteAPI, Properties: {Service: Bench, API: Echo, Parameters: {}}}
+Outputs: {seen: {Type: String, Value: '{{ oos:MyParam }}'}}
+";
+
+fn outputs(record: &oos_store::ExecutionRecord) -> Map<String, Value> {
+    serde_json::from_str(record.outputs.as_deref().unwrap_or("{}")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_are_snapshot_when_an_execution_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let (worker, store) = worker(dir.path(), Arc::new(Bench::default())).await;
+    let values = Arc::new(Values::default());
+    values.set("MyParam", "v1");
+    values.set("app/name", "shop");
+    let mut worker = worker.with_parameters(values.clone());
+    store.put_template("Child", CHILD, 0).await.unwrap();
+
+    let id = worker.start(request(TEMPLATE, json!({}))).await.unwrap();
+    // Changed while the execution runs (its first task is still in flight): it keeps v1.
+    values.set("MyParam", "v2");
+    assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Success);
+    let out = outputs(&store.execution(&id).await.unwrap().unwrap());
+    assert_eq!(out["task"], json!("v1"));
+    assert_eq!(out["direct"], json!("v1"));
+    assert_eq!(out["greeting"], json!("hi shop"));
+    // The child was created after the change and took its own snapshot then.
+    assert_eq!(out["child"], json!("v2"));
+
+    let next = worker.start(request(TEMPLATE, json!({}))).await.unwrap();
+    assert_eq!(worker.settle(&next).await.unwrap(), ExecutionStatus::Success);
+    assert_eq!(outputs(&store.execution(&next).await.unwrap().unwrap())["task"], json!("v2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_parameter_fails_the_start_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (worker, _store) = worker(dir.path(), Arc::new(Bench::default())).await;
+    let values = Arc::new(Values::default());
+    values.set("MyParam", "v1");
+    let mut worker = worker.with_parameters(values);
+    let Err(RuntimeError::Create(error)) = worker.start(request(TEMPLATE, json!({}))).await else { panic!("start must fail") };
+    assert_eq!(error.code, "EntityNotExists.Parameter");
+    assert!(error.message.contains("app/name"), "{}", error.message);
+}
