@@ -93,6 +93,9 @@ pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     ("ListTagKeys", Global),
     ("ListTagValues", Global),
     ("ChangeResourceGroup", TaggedResource),
+    // audit trail (OpenOOS extensions)
+    ("ListAuditEvents", Collection("audit")),
+    ("VerifyAuditTrail", Collection("audit")),
     // service
     ("DescribeRegions", Global),
     ("GetServiceSettings", Global),

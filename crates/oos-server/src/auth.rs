@@ -76,7 +76,7 @@ impl Default for Authenticator {
 
 /// The AccessKeyId the request claims: `Credential=` of an ACS3 `Authorization`, else the v1
 /// `AccessKeyId` parameter.
-fn claimed_key_id(request: &IncomingRequest) -> Result<Option<String>, AcsError> {
+pub(crate) fn claimed_key_id(request: &IncomingRequest) -> Result<Option<String>, AcsError> {
     if let Some(authorization) = request.header("authorization") {
         return Ok(Some(acs3::Authorization::parse(authorization)?.access_key_id));
     }

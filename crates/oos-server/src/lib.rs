@@ -6,6 +6,7 @@
 //! ([`pipeline`]): parse → authenticate → authorize → action → JSON reply.
 
 pub mod actions;
+mod audit;
 mod auth;
 pub mod bootstrap;
 mod client_tokens;

@@ -12,6 +12,7 @@ use oos_store::SqliteStore;
 use serde_json::{Map, Value};
 
 use crate::actions;
+use crate::audit::RequestAudit;
 use crate::auth::{Authenticator, Caller};
 use crate::client_tokens::ClientTokens;
 use crate::engine::EngineHandle;
@@ -70,15 +71,18 @@ impl Api {
     /// Serves one request; never fails (every error becomes a JSON error reply).
     pub async fn handle(&self, request: IncomingRequest, peer: SocketAddr) -> Reply {
         let request_id = new_request_id();
-        match self.process(&request, peer).await {
+        let mut audit = RequestAudit::new(peer, &request_id);
+        let (reply, result_code) = match self.process(&request, peer, &mut audit).await {
             Ok(fields) => {
                 let mut body = Map::with_capacity(fields.len() + 1);
                 body.insert("RequestId".into(), Value::String(request_id.clone()));
                 body.extend(fields);
-                Reply { status: 200, body: serde_json::to_vec(&body).unwrap_or_default(), request_id }
+                (Reply { status: 200, body: serde_json::to_vec(&body).unwrap_or_default(), request_id }, "Success".into())
             }
-            Err(error) => self.error_reply(&error, request_id),
-        }
+            Err(error) => (self.error_reply(&error, request_id), error.code),
+        };
+        audit.finish(self, &result_code, reply.status).await;
+        reply
     }
 
     /// The reply for a request refused before it could be parsed (oversized, malformed).
@@ -91,15 +95,25 @@ impl Api {
         Reply { status: error.status, body: serde_json::to_vec(&body).unwrap_or_default(), request_id }
     }
 
-    async fn process(&self, request: &IncomingRequest, peer: SocketAddr) -> Result<Fields, AcsError> {
+    /// Parse, authenticate, authorize and run the action; `audit` learns each fact as it is known, and
+    /// the action runs with its record pending so that its write commits the record too.
+    async fn process(&self, request: &IncomingRequest, peer: SocketAddr, audit: &mut RequestAudit) -> Result<Fields, AcsError> {
+        audit.claim(request);
         let rpc = RpcRequest::parse(request)?;
+        audit.describe(self, &rpc).await;
         let api = Version::of(&rpc)?;
         let caller = self.authenticator.authenticate(&self.iam, request).await?;
+        audit.identify(&caller);
         self.authorize(&caller, &rpc, api, peer).await?;
-        match api {
-            Version::Oos => actions::dispatch(self, &caller, &rpc).await,
-            Version::Ram => actions::ram::dispatch(self, &caller, &rpc).await,
-        }
+        let action = async {
+            match api {
+                Version::Oos => actions::dispatch(self, &caller, &rpc).await,
+                Version::Ram => actions::ram::dispatch(self, &caller, &rpc).await,
+            }
+        };
+        let (outcome, committed) = oos_store::audit::scope(audit.entry("Success", 200), action).await;
+        audit.committed = committed;
+        outcome
     }
 
     /// `oos:<Action>` on the resources the request names, for the caller's policies.

@@ -75,6 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         mode: Mode::Automatic,
         description: String::new(),
         region_id: Some("cn-hangzhou".into()),
+        audit: Vec::new(),
     };
     let started = Instant::now();
     let id = worker.start(request).await?;

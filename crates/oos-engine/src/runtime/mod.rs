@@ -6,6 +6,7 @@
 //! timers). Many events per turn is what makes large loops fast: one commit covers a whole wave of
 //! iterations. After a crash, [`crate::resume`] re-derives in-flight work from the committed rows.
 
+mod audit;
 mod library;
 mod parameters;
 mod persist;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oos_actions::{ActionRequest, Actions};
+use oos_store::audit::NewAudit;
 use oos_store::{NewInboxEvent, Store, StoreError, StepWrite};
 use serde_json::{Map, Value};
 use tokio::sync::{Notify as WakeSignal, mpsc};
@@ -96,6 +98,8 @@ pub struct StartRequest {
     pub mode: Mode,
     pub description: String,
     pub region_id: Option<String>,
+    /// Audit records of the request that starts it (committed with the new execution).
+    pub audit: Vec<NewAudit>,
 }
 
 /// Interrupts a worker's wait for events, so that its owner can hand it work (a start) at once
@@ -114,6 +118,9 @@ pub type Observer = Box<dyn FnMut(&Execution) + Send + Sync>;
 
 type Queued = (String, Event, Option<i64>);
 
+/// An event for an execution from a finished effect, with the audit record of the cloud call it made.
+type Delivery = (String, Event, Option<NewAudit>);
+
 /// A worker: holds leased executions in memory and moves them forward.
 pub struct Worker {
     store: Arc<dyn Store>,
@@ -125,8 +132,10 @@ pub struct Worker {
     live: HashMap<String, Execution>,
     queue: VecDeque<Queued>,
     children: Vec<(ChildStart, bool)>,
-    tx: mpsc::UnboundedSender<(String, Event)>,
-    rx: mpsc::UnboundedReceiver<(String, Event)>,
+    tx: mpsc::UnboundedSender<Delivery>,
+    rx: mpsc::UnboundedReceiver<Delivery>,
+    /// Audit records of received deliveries, for the commit that applies their events.
+    audit: Vec<NewAudit>,
     last_poll: Option<Instant>,
     poll_now: bool,
     wake: Arc<WakeSignal>,
@@ -148,6 +157,7 @@ impl Worker {
             children: Vec::new(),
             tx,
             rx,
+            audit: Vec::new(),
             last_poll: None,
             poll_now: true,
             wake: Arc::new(WakeSignal::new()),
@@ -208,7 +218,8 @@ impl Worker {
             now,
             &self.config.engine,
         )?;
-        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), ..StepWrite::default() };
+        let audit = audit::started(request.audit, &id);
+        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, ..StepWrite::default() };
         let changes = exec.take_changes();
         persist::add_changes(&mut write, &exec, changes);
         self.store.commit(&self.config.worker_id, &write).await?;
@@ -259,7 +270,8 @@ impl Worker {
     pub async fn turn(&mut self) -> Result<(), RuntimeError> {
         self.gather().await?;
         let now = self.clock.now_ms();
-        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), ..StepWrite::default() };
+        let audit = std::mem::take(&mut self.audit);
+        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, ..StepWrite::default() };
         let mut launches = Vec::new();
         while let Some((id, event, inbox_id)) = self.queue.pop_front() {
             write.consumed_inbox.extend(inbox_id);
@@ -322,13 +334,17 @@ impl Worker {
                     () = woken.notified() => None,
                 }
             });
-            if let Ok(Some((id, event))) = event.await {
+            if let Ok(Some((id, event, audit))) = event.await {
                 self.queue.push_back((id, event, None));
+                self.audit.extend(audit);
             }
         }
         while self.queue.len() < self.config.max_batch {
             match self.rx.try_recv() {
-                Ok((id, event)) => self.queue.push_back((id, event, None)),
+                Ok((id, event, audit)) => {
+                    self.queue.push_back((id, event, None));
+                    self.audit.extend(audit);
+                }
                 Err(_) => break,
             }
         }
@@ -452,6 +468,8 @@ impl Worker {
         match effect {
             Effect::Call(call) => {
                 let actions = self.actions.clone();
+                let clock = self.clock.clone();
+                let context = self.live.get(&call.execution_id).map(audit::CallContext::of).unwrap_or_default();
                 tokio::spawn(async move {
                     let request = ActionRequest {
                         kind: call.kind,
@@ -463,15 +481,16 @@ impl Worker {
                         ram_role: call.ram_role,
                     };
                     let outcome = actions.run(&request).await;
+                    let record = audit::cloud_call(&request, &call.task_execution_id, &outcome, &context, clock.now_ms());
                     let event = Event::ActionDone { task_execution_id: call.task_execution_id, attempt: call.attempt, outcome };
-                    let _ = tx.send((call.execution_id, event));
+                    let _ = tx.send((call.execution_id, event, record));
                 });
             }
             Effect::Timer { execution_id, task_execution_id, attempt, at_ms } => {
                 let delay = u64::try_from(at_ms - self.clock.now_ms()).unwrap_or(0);
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(delay)).await;
-                    let _ = tx.send((execution_id, Event::TimerFired { task_execution_id, attempt }));
+                    let _ = tx.send((execution_id, Event::TimerFired { task_execution_id, attempt }, None));
                 });
             }
             Effect::StartChild(_) | Effect::ToExecution { .. } => {}

@@ -36,6 +36,17 @@ pub fn visible_parameters(exec: &Execution) -> Map<String, Value> {
     shown
 }
 
+/// The values of the execution's `NoEcho` parameters (as text), which no audit record may show.
+pub(crate) fn secret_values(exec: &Execution) -> Vec<String> {
+    exec.template
+        .parameters
+        .iter()
+        .filter(|(_, definition)| definition.no_echo)
+        .filter_map(|(name, _)| exec.parameters.get(name))
+        .map(|value| value.as_str().map_or_else(|| value.to_string(), str::to_string))
+        .collect()
+}
+
 pub(crate) fn execution_record(exec: &Execution) -> ExecutionRecord {
     ExecutionRecord {
         id: exec.id.clone(),

@@ -100,5 +100,6 @@ pub fn request(template: &str, parameters: Value) -> StartRequest {
         mode: Mode::Automatic,
         description: String::new(),
         region_id: None,
+        audit: Vec::new(),
     }
 }

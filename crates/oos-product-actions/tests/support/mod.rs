@@ -96,6 +96,7 @@ impl Harness {
             mode: Mode::Automatic,
             description: String::new(),
             region_id: None,
+            audit: Vec::new(),
         };
         let id = self.worker.start(request).await.expect("execution starts");
         let status = self.worker.settle(&id).await.expect("execution settles");

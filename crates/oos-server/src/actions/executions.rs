@@ -67,8 +67,10 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         mode,
         description: rpc.get("Description").unwrap_or_default().to_string(),
         region_id: Some(api.region_of(rpc).to_string()),
+        audit: oos_store::audit::pending().into_iter().collect(),
     };
     let id = api.engine.start(request).await.map_err(start_error)?;
+    oos_store::audit::mark_committed();
     let meta = ExecutionMeta {
         execution_id: id.clone(),
         executed_by: caller.arn.clone(),

@@ -1,5 +1,6 @@
 //! The OOS actions this server implements, and what they share: paging, dates, JSON parameters.
 
+mod audit;
 mod executions;
 mod logs;
 pub mod ram;
@@ -29,6 +30,8 @@ pub const SERVED_ACTIONS: &[&str] = &[
     "DeleteExecutions",
     "ListTaskExecutions",
     "ListExecutionLogs",
+    "ListAuditEvents",
+    "VerifyAuditTrail",
 ];
 
 /// Every `(Version, Action)` the server serves: the OOS actions, then the RAM management actions.
@@ -56,6 +59,8 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "DeleteExecutions" => executions::delete(api, rpc).await,
         "ListTaskExecutions" => logs::task_executions(api, rpc).await,
         "ListExecutionLogs" => logs::execution_logs(api, rpc).await,
+        "ListAuditEvents" => audit::list(api, rpc).await,
+        "VerifyAuditTrail" => audit::verify(api).await,
         other => Err(unknown_action(other)),
     }
 }

@@ -1,6 +1,7 @@
 //! Command-line surface of `oos`: one module per subcommand family.
 
 mod api;
+mod audit;
 mod client;
 mod emulator;
 mod execution;
@@ -48,6 +49,8 @@ enum Command {
     Server(server::ServerArgs),
     /// Templates: `oos template validate FILE...` offline; `create|update|get|list|versions|delete` on a server.
     Template(template::TemplateArgs),
+    /// The hash-chained audit trail: `oos audit query [--since --until --user --action --execution --kind]`, `oos audit verify`.
+    Audit(audit::AuditArgs),
 }
 
 /// Runs one parsed command line and turns its outcome into the process exit code.
@@ -62,6 +65,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Execution(args) => execution::run(args),
         Command::Server(args) => server::run(args),
         Command::Template(args) => template::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Version => {
             println!("oos {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)

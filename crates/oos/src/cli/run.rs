@@ -150,6 +150,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             mode,
             description: String::new(),
             region_id: Some(args.worker.region.clone()),
+            audit: Vec::new(),
         };
         let id = worker.start(request).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let status = worker.settle(&id).await?;

@@ -1,0 +1,105 @@
+//! Audit records of an execution's outbound cloud calls (kind `CloudCall`): one per ExecuteAPI /
+//! WaitFor / CheckFor / SelectTargets attempt, including calls refused before they left, with the
+//! execution's NoEcho parameter values redacted. They commit with the `ActionDone` they produced.
+
+use oos_actions::{ActionError, ActionRequest, CallKind, api_call};
+use oos_store::audit::{AuditKind, NewAudit, redact};
+use serde_json::{Value, json};
+
+use super::persist::secret_values;
+use crate::state::Execution;
+
+/// Who a call is made as, and what must not appear in its record.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallContext {
+    /// The user who started the execution, when known.
+    pub user: Option<String>,
+    /// NoEcho parameter values of the execution.
+    pub secrets: Vec<String>,
+}
+
+impl CallContext {
+    /// The context of `exec`'s calls: its starter (`ACS::ExecuteUser`) and NoEcho values.
+    pub(crate) fn of(exec: &Execution) -> Self {
+        Self { user: Some(exec.flow.execute_user.clone()), secrets: secret_values(exec) }
+    }
+}
+
+/// The record of one cloud call attempt; `None` for actions that are not cloud calls.
+pub(crate) fn cloud_call(request: &ActionRequest, task_execution_id: &str, outcome: &Result<Value, ActionError>, context: &CallContext, now_ms: i64) -> Option<NewAudit> {
+    if !matches!(request.kind, CallKind::CloudApi | CallKind::SelectTargets) {
+        return None;
+    }
+    let call = api_call(request).ok()?;
+    let mut parameters = Value::Object(call.parameters);
+    redact(&mut parameters, &context.secrets);
+    let (code, mut message, request_id) = match outcome {
+        Ok(body) => ("Success".to_string(), Value::String(String::new()), body.get("RequestId").cloned().unwrap_or_default()),
+        Err(error) => (error.code.clone(), Value::String(error.message.clone()), Value::String(String::new())),
+    };
+    redact(&mut message, &context.secrets);
+    let principal = call.ram_role.clone().or_else(|| context.user.clone());
+    let body = json!({
+        "Principal": principal,
+        "Role": call.ram_role,
+        "User": context.user,
+        "ExecutionId": call.execution_id,
+        "TaskName": call.task_name,
+        "TaskExecutionId": task_execution_id,
+        "Service": call.service,
+        "Action": call.api,
+        "RegionId": call.region_id,
+        "Parameters": parameters,
+        "ResultCode": code,
+        "ResultMessage": message,
+        "RequestId": request_id,
+    });
+    let Value::Object(body) = body else { return None };
+    Some(NewAudit { time_ms: now_ms, kind: AuditKind::CloudCall, body })
+}
+
+/// Sets the id of the execution a StartExecution record started.
+pub(crate) fn started(mut records: Vec<NewAudit>, execution_id: &str) -> Vec<NewAudit> {
+    for record in &mut records {
+        record.body.insert("ExecutionId".into(), Value::String(execution_id.to_string()));
+    }
+    records
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(kind: CallKind, properties: Value) -> ActionRequest {
+        ActionRequest {
+            kind,
+            properties,
+            client_token: "t".into(),
+            execution_id: "exec-1".into(),
+            task_name: "stop".into(),
+            region_id: "cn-hangzhou".into(),
+            ram_role: Some("OOSServiceRole".into()),
+            executed_by: "oos".into(),
+        }
+    }
+
+    #[test]
+    fn a_cloud_call_is_recorded_with_role_result_and_redacted_parameters() {
+        let properties = json!({"Service": "ECS", "API": "StopInstance", "Parameters": {"InstanceId": "i-1", "Password": "p", "Note": "pw=hunter2"}});
+        let context = CallContext { user: Some("acs:ram::1:user/alice".into()), secrets: vec!["hunter2".into()] };
+        let outcome = Ok(json!({"RequestId": "r-1"}));
+        let record = cloud_call(&request(CallKind::CloudApi, properties.clone()), "exec-1-t1", &outcome, &context, 7).unwrap();
+        let body = Value::Object(record.body);
+        assert_eq!(body["Principal"], "OOSServiceRole");
+        assert_eq!(body["User"], "acs:ram::1:user/alice");
+        assert_eq!((body["Service"].as_str(), body["Action"].as_str(), body["ResultCode"].as_str()), (Some("ECS"), Some("StopInstance"), Some("Success")));
+        assert_eq!(body["RequestId"], "r-1");
+        assert_eq!(body["Parameters"], json!({"InstanceId": "i-1", "Password": "******", "Note": "******"}));
+        assert!(!body.to_string().contains("hunter2"));
+
+        let denied = Err(ActionError::new("Forbidden.RAM", "ecs:StopInstance on i-1 denied for role OOSServiceRole"));
+        let record = cloud_call(&request(CallKind::CloudApi, properties), "exec-1-t1", &denied, &context, 8).unwrap();
+        assert_eq!(record.body["ResultCode"], "Forbidden.RAM");
+        assert!(cloud_call(&request(CallKind::Webhook, json!({})), "x", &Ok(json!({})), &context, 9).is_none());
+    }
+}

@@ -1,0 +1,150 @@
+//! The `ApiCall` audit record of every API request: who (principal, AccessKeyId, source IP), what
+//! (action, parameters with secrets redacted) and the outcome (result code, HTTP status, request id).
+//!
+//! The pipeline runs the action inside [`oos_store::audit::scope`], so the first write transaction of
+//! a mutating action commits the record with its change; a request that changed nothing (reads,
+//! refusals, failures) gets its record appended afterwards, and so does the error of an action that
+//! failed after its write.
+
+use std::net::SocketAddr;
+
+use oos_acs::{IncomingRequest, RpcRequest};
+use oos_iam::Principal;
+use oos_store::audit::{AuditKind, NewAudit, REDACTED, redact};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::auth::Caller;
+use crate::pipeline::Api;
+
+/// Who a request without a verified signature is recorded as.
+pub const ANONYMOUS: &str = "anonymous";
+
+/// Parameters recorded as a digest instead of their (large) text.
+const DIGESTED: [&str; 2] = ["Content", "TemplateContent"];
+
+/// What is known about one request so far.
+#[derive(Debug, Clone)]
+pub struct RequestAudit {
+    time_ms: i64,
+    request_id: String,
+    source_ip: String,
+    access_key_id: Option<String>,
+    principal: String,
+    user: String,
+    action: String,
+    execution_id: Option<String>,
+    parameters: Value,
+    /// Whether a write of the action committed the record.
+    pub committed: bool,
+}
+
+impl RequestAudit {
+    /// A request from `peer`, before anything about it is known.
+    pub fn new(peer: SocketAddr, request_id: &str) -> Self {
+        Self {
+            time_ms: jiff::Timestamp::now().as_millisecond(),
+            request_id: request_id.to_string(),
+            source_ip: peer.ip().to_string(),
+            access_key_id: None,
+            principal: ANONYMOUS.into(),
+            user: ANONYMOUS.into(),
+            action: String::new(),
+            execution_id: None,
+            parameters: Value::Object(Map::new()),
+            committed: false,
+        }
+    }
+
+    /// The AccessKeyId the request claims (before it is verified).
+    pub fn claim(&mut self, request: &IncomingRequest) {
+        self.access_key_id = crate::auth::claimed_key_id(request).ok().flatten();
+    }
+
+    /// The verified caller.
+    pub fn identify(&mut self, caller: &Caller) {
+        self.access_key_id = Some(caller.access_key_id.clone());
+        self.principal = caller.arn.clone();
+        self.user = match &caller.principal {
+            Principal::Root => "root".into(),
+            Principal::User(name) | Principal::Role(name) => name.clone(),
+        };
+    }
+
+    /// The action and its parameters, redacted (`Signature`, secret-named keys, secret parameter
+    /// values, NoEcho values of `Parameters`, template text as a digest).
+    pub async fn describe(&mut self, api: &Api, rpc: &RpcRequest) {
+        self.action = rpc.action.clone();
+        self.execution_id = rpc.get("ExecutionId").map(str::to_string);
+        let mut parameters = Map::new();
+        for (name, value) in rpc.params() {
+            let shown = if DIGESTED.contains(&name.as_str()) {
+                Value::String(format!("sha256:{} ({} bytes)", hex::encode(Sha256::digest(value.as_bytes())), value.len()))
+            } else if name == "Value" && rpc.action.contains("SecretParameter") {
+                Value::String(REDACTED.into())
+            } else if name == "Parameters" {
+                execution_parameters(api, rpc, value).await
+            } else {
+                Value::String(value.clone())
+            };
+            parameters.insert(name.clone(), shown);
+        }
+        let mut parameters = Value::Object(parameters);
+        redact(&mut parameters, &[]);
+        self.parameters = parameters;
+    }
+
+    /// The record with this outcome (`Success` or an error code).
+    pub fn entry(&self, result_code: &str, http_status: u16) -> NewAudit {
+        let mut body = Map::new();
+        body.insert("Principal".into(), Value::String(self.principal.clone()));
+        body.insert("User".into(), Value::String(self.user.clone()));
+        body.insert("AccessKeyId".into(), self.access_key_id.clone().map_or(Value::Null, Value::String));
+        body.insert("SourceIp".into(), Value::String(self.source_ip.clone()));
+        body.insert("Action".into(), Value::String(self.action.clone()));
+        body.insert("ExecutionId".into(), self.execution_id.clone().map_or(Value::Null, Value::String));
+        body.insert("Parameters".into(), self.parameters.clone());
+        body.insert("ResultCode".into(), Value::String(result_code.to_string()));
+        body.insert("HttpStatus".into(), Value::from(http_status));
+        body.insert("RequestId".into(), Value::String(self.request_id.clone()));
+        NewAudit { time_ms: self.time_ms, kind: AuditKind::ApiCall, body }
+    }
+
+    /// Appends the record of a request whose outcome no write committed.
+    pub async fn finish(&self, api: &Api, result_code: &str, http_status: u16) {
+        if self.committed && http_status == 200 {
+            return;
+        }
+        if let Err(error) = api.store.append_audit(&[self.entry(result_code, http_status)]).await {
+            tracing::error!(%error, request_id = %self.request_id, "audit record not written");
+        }
+    }
+}
+
+/// `Parameters` of StartExecution-like requests with the values of the template's NoEcho parameters
+/// redacted; every value is redacted when the template cannot be read (or the text is not JSON).
+async fn execution_parameters(api: &Api, rpc: &RpcRequest, text: &str) -> Value {
+    let Ok(Value::Object(mut values)) = serde_json::from_str::<Value>(text) else {
+        return Value::String(REDACTED.into());
+    };
+    let no_echo = no_echo_parameters(api, rpc).await;
+    for (name, value) in values.iter_mut() {
+        if no_echo.as_ref().is_none_or(|names| names.iter().any(|secret| secret.eq_ignore_ascii_case(name))) {
+            *value = Value::String(REDACTED.into());
+        }
+    }
+    Value::Object(values)
+}
+
+/// Names of the NoEcho parameters of the template the request names (inline or stored).
+async fn no_echo_parameters(api: &Api, rpc: &RpcRequest) -> Option<Vec<String>> {
+    let content = match rpc.get("TemplateContent") {
+        Some(content) => content.to_string(),
+        None => {
+            let version = rpc.get("TemplateVersion").and_then(|v| v.strip_prefix('v')).and_then(|n| n.parse().ok());
+            api.store.template(rpc.get("TemplateName")?, version).await.ok()??.content
+        }
+    };
+    let template = oos_template::parse(&content).ok()?;
+    Some(template.parameters.iter().filter(|(_, definition)| definition.no_echo).map(|(name, _)| name.clone()).collect())
+}

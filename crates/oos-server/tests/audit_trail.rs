@@ -1,0 +1,154 @@
+//! The audit trail end to end: API requests (success, failed mutation, refused signatures) and the
+//! engine's cloud calls against the in-process ECS emulator appear as hash-chained records with the
+//! caller, role or user, and no secret (AccessKeySecret, NoEcho value) appears anywhere in the table.
+
+mod api_client;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use api_client::{call, client, ram, start, user};
+use oos_actions::Executors;
+use oos_cloud::{CloudClient, Credentials};
+use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle};
+use oos_engine::runtime::{Library, RuntimeConfig, Worker};
+use oos_server::{OOS_VERSION, Server, ServerConfig};
+use oos_store::SqliteStore;
+use oos_store::sqlite::Durability;
+use serde_json::Value;
+use sqlx::Connection;
+
+const TEMPLATE: &str = r#"{
+  "FormatVersion": "OOS-2019-06-01",
+  "Parameters": {
+    "DbPassword": {"Type": "String", "NoEcho": true},
+    "Note": {"Type": "String"}
+  },
+  "Tasks": [{
+    "Name": "describe",
+    "Action": "ACS::ExecuteAPI",
+    "Properties": {"Service": "ECS", "API": "DescribeInstances", "Parameters": {"InstanceName": "{{ DbPassword }}", "Description": "{{ Note }}"}}
+  }]
+}"#;
+
+const SECRET: &str = "hunter2-noecho-value";
+
+/// A server whose executions call the in-process emulator.
+async fn start_with_emulator() -> (Server, CloudClient, Credentials, EmulatorHandle, tempfile::TempDir) {
+    let emulator = Emulator::builder().default_region("cn-hangzhou").build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
+    let library = Library::new(Some(Arc::new(store.clone())), &[]);
+    let cloud = client(&emulator.url(), Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET));
+    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(cloud))), Arc::new(library), RuntimeConfig::default());
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into() };
+    let server = Server::start(config, store, dir.path(), worker).await.unwrap();
+    let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
+    let credentials = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
+    let root = client(&format!("http://{}", server.addr()), credentials.clone());
+    (server, root, credentials, emulator, dir)
+}
+
+async fn oos(client: &CloudClient, action: &str, params: &[(&str, &str)]) -> Value {
+    call(client, OOS_VERSION, action, params).await.unwrap_or_else(|error| panic!("{action}: {error:?}"))
+}
+
+/// The events of one ListAuditEvents page with these filters.
+async fn events(client: &CloudClient, filters: &[(&str, &str)]) -> Vec<Value> {
+    let mut params = vec![("MaxResults", "100")];
+    params.extend_from_slice(filters);
+    oos(client, "ListAuditEvents", &params).await["AuditEvents"].as_array().cloned().unwrap_or_default()
+}
+
+/// Every text column of the audit table, as a person reading the database file would see it.
+async fn audit_table_text(dir: &tempfile::TempDir) -> String {
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str("sqlite:").unwrap().filename(dir.path().join("oos.db"));
+    let mut connection = sqlx::sqlite::SqliteConnection::connect_with(&options).await.unwrap();
+    let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT body, prev_hash, hash FROM audit_log").fetch_all(&mut connection).await.unwrap();
+    rows.into_iter().map(|(body, prev, hash)| format!("{body}\n{prev}\n{hash}\n")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted() {
+    let (server, root, credentials, _emulator, dir) = start_with_emulator().await;
+    oos(&root, "CreateTemplate", &[("TemplateName", "audit-lab"), ("Content", TEMPLATE)]).await;
+    let failed = call(&root, OOS_VERSION, "CreateTemplate", &[("TemplateName", "audit-lab"), ("Content", TEMPLATE)]).await.unwrap_err();
+    assert_eq!(failed.code, "EntityAlreadyExists.Template");
+    let parameters = format!(r#"{{"DbPassword": "{SECRET}", "Note": "visible-note"}}"#);
+    let started = oos(&root, "StartExecution", &[("TemplateName", "audit-lab"), ("Parameters", &parameters)]).await;
+    let id = started["Execution"]["ExecutionId"].as_str().unwrap().to_string();
+    let mut status = String::new();
+    for _ in 0..200 {
+        let listed = oos(&root, "ListExecutions", &[("ExecutionId", &id)]).await;
+        status = listed["Executions"][0]["Status"].as_str().unwrap_or_default().to_string();
+        if status == "Success" || status == "Failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "Success");
+
+    let creates = events(&root, &[("EventAction", "CreateTemplate")]).await;
+    assert_eq!(creates.len(), 2, "one record per request, committed once: {creates:?}");
+    let (ok, refused) = (&creates[0]["Event"], &creates[1]["Event"]);
+    assert_eq!((ok["ResultCode"].as_str(), ok["HttpStatus"].as_u64()), (Some("Success"), Some(200)));
+    assert_eq!((refused["ResultCode"].as_str(), refused["HttpStatus"].as_u64()), (Some("EntityAlreadyExists.Template"), Some(409)));
+    assert!(ok["Principal"].as_str().unwrap().ends_with(":root") && ok["User"] == "root", "{ok}");
+    assert_eq!(ok["AccessKeyId"].as_str(), Some(credentials.access_key_id.as_str()));
+    assert_eq!(ok["SourceIp"], "127.0.0.1");
+    assert!(ok["Parameters"]["Content"].as_str().unwrap().starts_with("sha256:"), "{ok}");
+    assert!(ok["RequestId"].as_str().is_some_and(|id| !id.is_empty()));
+
+    let trail = events(&root, &[("ExecutionId", &id)]).await;
+    let start = trail.iter().find(|e| e["Event"]["Action"] == "StartExecution").expect("StartExecution is in the execution's trail");
+    assert_eq!(start["Event"]["Parameters"]["Parameters"]["DbPassword"], "******");
+    assert_eq!(start["Event"]["Parameters"]["Parameters"]["Note"], "visible-note");
+    let cloud: Vec<&Value> = trail.iter().filter(|e| e["Kind"] == "CloudCall").collect();
+    assert_eq!(cloud.len(), 1, "{trail:?}");
+    let call_event = &cloud[0]["Event"];
+    assert_eq!((call_event["Service"].as_str(), call_event["Action"].as_str(), call_event["ResultCode"].as_str()), (Some("ECS"), Some("DescribeInstances"), Some("Success")));
+    assert_eq!(call_event["User"], ok["Principal"], "no RamRole: the call is made as the user who started the execution");
+    assert_eq!(call_event["Principal"], ok["Principal"]);
+    assert_eq!(call_event["TaskName"], "describe");
+    assert_eq!(call_event["Parameters"]["InstanceName"], "******");
+    assert_eq!(call_event["Parameters"]["Description"], "visible-note");
+    assert!(call_event["RequestId"].as_str().is_some_and(|id| !id.is_empty()), "{call_event}");
+    assert_eq!(events(&root, &[("Kind", "CloudCall")]).await.len(), 1);
+
+    let verified = oos(&root, "VerifyAuditTrail", &[]).await;
+    assert_eq!(verified["Valid"], true, "{verified}");
+    assert!(verified["RecordCount"].as_i64().unwrap() >= 6, "{verified}");
+    let table = audit_table_text(&dir).await;
+    assert!(table.contains("DescribeInstances") && table.contains("visible-note"));
+    assert!(!table.contains(SECRET), "a NoEcho value reached the audit table");
+    assert!(!table.contains(&credentials.access_key_secret), "the root AccessKeySecret reached the audit table");
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_requests_are_recorded_and_new_key_secrets_never_are() {
+    let (server, root, dir) = start().await;
+    let url = format!("http://{}", server.addr());
+    let alice = user(&root, &url, "alice").await;
+    let answer = call(&alice, OOS_VERSION, "ListTemplates", &[]).await.unwrap_err();
+    assert_eq!(answer.code, "Forbidden.RAM");
+    let stranger = client(&url, Credentials::new("LTAIunknownunknownunk", "stranger-secret"));
+    assert_eq!(call(&stranger, OOS_VERSION, "ListTemplates", &[]).await.unwrap_err().code, "InvalidAccessKeyId.NotFound");
+
+    let listed = events(&root, &[("EventAction", "ListTemplates")]).await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!((listed[0]["Event"]["User"].as_str(), listed[0]["Event"]["ResultCode"].as_str()), (Some("alice"), Some("Forbidden.RAM")));
+    assert_eq!((listed[1]["Event"]["Principal"].as_str(), listed[1]["Event"]["AccessKeyId"].as_str()), (Some("anonymous"), Some("LTAIunknownunknownunk")));
+    assert_eq!(events(&root, &[("Principal", "alice")]).await.len(), 1);
+    ram(&root, "CreateUser", &[("UserName", "bob")]).await;
+    let key = ram(&root, "CreateAccessKey", &[("UserName", "bob")]).await;
+    let bob_secret = key["AccessKey"]["AccessKeySecret"].as_str().unwrap().to_string();
+    let keys = events(&root, &[("EventAction", "CreateAccessKey")]).await;
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.iter().all(|e| e["Event"]["ResultCode"] == "Success"));
+
+    let table = audit_table_text(&dir).await;
+    assert!(!table.contains("stranger-secret") && !table.contains(&bob_secret), "a secret reached the audit table");
+    server.stop();
+}
