@@ -54,6 +54,20 @@ async fn oos(client: &CloudClient, action: &str, params: &[(&str, &str)]) -> Val
     call(client, OOS_VERSION, action, params).await.unwrap_or_else(|error| panic!("{action}: {error:?}"))
 }
 
+/// The status of execution `id` once it is Success or Failed (or after ten seconds).
+async fn settle(client: &CloudClient, id: &str) -> String {
+    let mut status = String::new();
+    for _ in 0..200 {
+        let listed = oos(client, "ListExecutions", &[("ExecutionId", id)]).await;
+        status = listed["Executions"][0]["Status"].as_str().unwrap_or_default().to_string();
+        if status == "Success" || status == "Failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    status
+}
+
 /// The events of one ListAuditEvents page with these filters.
 async fn events(client: &CloudClient, filters: &[(&str, &str)]) -> Vec<Value> {
     let mut params = vec![("MaxResults", "100")];
@@ -78,16 +92,7 @@ async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted() {
     let parameters = format!(r#"{{"DbPassword": "{SECRET}", "Note": "visible-note"}}"#);
     let started = oos(&root, "StartExecution", &[("TemplateName", "audit-lab"), ("Parameters", &parameters)]).await;
     let id = started["Execution"]["ExecutionId"].as_str().unwrap().to_string();
-    let mut status = String::new();
-    for _ in 0..200 {
-        let listed = oos(&root, "ListExecutions", &[("ExecutionId", &id)]).await;
-        status = listed["Executions"][0]["Status"].as_str().unwrap_or_default().to_string();
-        if status == "Success" || status == "Failed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, "Success");
+    assert_eq!(settle(&root, &id).await, "Success");
 
     let creates = events(&root, &[("EventAction", "CreateTemplate")]).await;
     assert_eq!(creates.len(), 2, "one record per request, committed once: {creates:?}");
@@ -114,7 +119,23 @@ async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted() {
     assert_eq!(call_event["Parameters"]["InstanceName"], "******");
     assert_eq!(call_event["Parameters"]["Description"], "visible-note");
     assert!(call_event["RequestId"].as_str().is_some_and(|id| !id.is_empty()), "{call_event}");
-    assert_eq!(events(&root, &[("Kind", "CloudCall")]).await.len(), 1);
+
+    // A call its role may not make is refused before it leaves, and recorded with the role and the code.
+    let trust = r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": ["oos.aliyuncs.com"]}}]}"#;
+    ram(&root, "CreateRole", &[("RoleName", "AuditStopper"), ("AssumeRolePolicyDocument", trust)]).await;
+    let stop_only = r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["ecs:StopInstance"], "Resource": "*"}]}"#;
+    ram(&root, "CreatePolicy", &[("PolicyName", "StopOnly"), ("PolicyDocument", stop_only)]).await;
+    ram(&root, "AttachPolicyToRole", &[("PolicyType", "Custom"), ("PolicyName", "StopOnly"), ("RoleName", "AuditStopper")]).await;
+    let with_role = TEMPLATE.replacen(r#""Parameters": {"#, r#""RamRole": "AuditStopper", "Parameters": {"#, 1);
+    let started = oos(&root, "StartExecution", &[("TemplateContent", &with_role), ("Parameters", &parameters)]).await;
+    let role_id = started["Execution"]["ExecutionId"].as_str().unwrap().to_string();
+    assert_eq!(settle(&root, &role_id).await, "Failed");
+    let denied = events(&root, &[("ExecutionId", &role_id), ("Kind", "CloudCall")]).await;
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    let denied = &denied[0]["Event"];
+    assert_eq!((denied["Role"].as_str(), denied["Principal"].as_str(), denied["ResultCode"].as_str()), (Some("AuditStopper"), Some("AuditStopper"), Some("Forbidden.RAM")), "{denied}");
+    assert_eq!(denied["User"], ok["Principal"]);
+    assert_eq!(events(&root, &[("Principal", "AuditStopper")]).await.len(), 1);
 
     let verified = oos(&root, "VerifyAuditTrail", &[]).await;
     assert_eq!(verified["Valid"], true, "{verified}");
