@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::client::{ClientArgs, Connection, Profile, ProfileFile};
 
-/// `oos configure`: store the endpoint and key given by flags or environment in a profile.
+/// `oos configure`: store the endpoint and key given by flags or environment in a profile (complete, not checked against the server).
 #[derive(Debug, clap::Args)]
 pub struct ConfigureArgs {
     #[command(flatten)]
@@ -29,6 +29,7 @@ pub struct LoginArgs {
 pub fn configure(args: ConfigureArgs) -> anyhow::Result<ExitCode> {
     let (path, file, name) = open_profile(&args.client)?;
     let profile = args.client.overlay(file.profiles.get(&name).cloned().unwrap_or_default());
+    Connection::open(&profile)?;
     store(&path, file, &name, profile)
 }
 
