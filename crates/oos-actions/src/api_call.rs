@@ -81,6 +81,7 @@ mod tests {
             task_name: "describe".into(),
             region_id: "cn-beijing".into(),
             ram_role: Some("OOSServiceRole".into()),
+            executed_by: "oos".into(),
         }
     }
 

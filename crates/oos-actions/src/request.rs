@@ -26,7 +26,10 @@ pub struct ActionRequest {
     pub execution_id: String,
     pub task_name: String,
     pub region_id: String,
+    /// The RAM role the execution acts as; None: it acts as `executed_by`.
     pub ram_role: Option<String>,
+    /// Who started the execution: the caller's ARN on a server (`acs:ram::<account>:user/<name>`), `oos` locally.
+    pub executed_by: String,
 }
 
 /// A failed action, with a stable code.

@@ -28,6 +28,8 @@ pub struct NewExecution {
     pub region_id: Option<String>,
     /// Snapshot of the parameter-store values the template references (see [`store_parameter_names`]).
     pub store_parameters: BTreeMap<String, Value>,
+    /// Who starts it (`ACS::ExecuteUser`; a server puts the caller's ARN); None: the engine's configured user.
+    pub execute_user: Option<String>,
 }
 
 /// Why an execution could not be created.
@@ -64,7 +66,7 @@ pub fn create(request: NewExecution, now_ms: i64, config: &EngineConfig) -> Resu
         flow: Flow {
             region_id: request.region_id.unwrap_or_else(|| config.region_id.clone()),
             account_id: config.account_id.clone(),
-            execute_user: config.execute_user.clone(),
+            execute_user: request.execute_user.unwrap_or_else(|| config.execute_user.clone()),
             store_parameters: request.store_parameters,
             ..Flow::default()
         },

@@ -178,6 +178,7 @@ pub(crate) fn call_for(exec: &Execution, pos: usize, kind: CallKind) -> Call {
         properties: run.properties.clone().unwrap_or_else(|| json!({})),
         client_token: ids::client_token(&exec.id, &run.id, run.state.attempt),
         ram_role: exec.flow.ram_role.clone(),
+        executed_by: exec.flow.execute_user.clone(),
         region_id: exec.flow.region_id.clone(),
     }
 }
@@ -219,6 +220,8 @@ pub(crate) fn child_start(exec: &Execution, pos: usize) -> Result<ChildStart, St
         template_content,
         parameters,
         region_id: exec.flow.region_id.clone(),
+        executed_by: exec.flow.execute_user.clone(),
+        ram_role: exec.flow.ram_role.clone(),
     })
 }
 

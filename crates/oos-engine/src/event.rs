@@ -112,6 +112,8 @@ pub struct Call {
     pub client_token: String,
     /// The execution's evaluated RamRole, if any.
     pub ram_role: Option<String>,
+    /// Who started the execution (`ACS::ExecuteUser`): the calls act as this user when `ram_role` is None.
+    pub executed_by: String,
     pub region_id: String,
 }
 
@@ -128,4 +130,7 @@ pub struct ChildStart {
     pub template_content: Option<String>,
     pub parameters: Map<String, Value>,
     pub region_id: String,
+    /// The parent's starter and role: a child acts as its parent, whatever its own template's RamRole says.
+    pub executed_by: String,
+    pub ram_role: Option<String>,
 }

@@ -70,7 +70,8 @@ impl Step<'_> {
         let debug = self.exec.mode == Mode::Debug;
         let mode = rate.get("Mode").and_then(Value::as_str).unwrap_or("Concurrency");
         let (batches, pause) = if mode.eq_ignore_ascii_case("Batch") {
-            batches(&rate, total, debug)?
+            let (batches, pause) = batches(&rate, total, debug)?;
+            (batches, self.exec.flow.loop_mode.unwrap_or(pause))
         } else {
             let concurrency = match concurrency {
                 Some(value) => count_of(&value, total, true).ok_or(format!("Loop Concurrency {value} is not a number or percentage"))?,
@@ -249,10 +250,6 @@ fn batches(rate: &Value, total: usize, debug: bool) -> Result<(Vec<(usize, usize
     if result.is_empty() {
         result.push((0, 1));
     }
-    let pause = match rate.get("BatchPauseOption").and_then(Value::as_str) {
-        Some(text) if text.eq_ignore_ascii_case("FirstBatchPause") => BatchPause::FirstBatchPause,
-        Some(text) if text.eq_ignore_ascii_case("EveryBatchPause") => BatchPause::EveryBatchPause,
-        _ => BatchPause::Automatic,
-    };
+    let pause = rate.get("BatchPauseOption").and_then(Value::as_str).and_then(BatchPause::parse).unwrap_or(BatchPause::Automatic);
     Ok((result, pause))
 }

@@ -63,6 +63,9 @@ pub struct Flow {
     pub account_id: String,
     pub execute_user: String,
     pub ram_role: Option<String>,
+    /// StartExecution's `LoopMode`: replaces the `BatchPauseOption` of every batch loop (None: each loop's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_mode: Option<BatchPause>,
     /// Values of the `{{ oos:Name }}` parameters the template references, read once when the execution
     /// was created: later changes in the parameter store do not reach a running execution.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -86,6 +89,15 @@ pub enum BatchPause {
     Automatic,
     FirstBatchPause,
     EveryBatchPause,
+}
+
+impl BatchPause {
+    /// `Automatic`, `FirstBatchPause` or `EveryBatchPause` (any case).
+    pub fn parse(text: &str) -> Option<BatchPause> {
+        [BatchPause::Automatic, BatchPause::FirstBatchPause, BatchPause::EveryBatchPause]
+            .into_iter()
+            .find(|pause| format!("{pause:?}").eq_ignore_ascii_case(text.trim()))
+    }
 }
 
 /// Counters of a running loop; rebuilt from the iteration rows when an execution is loaded.

@@ -3,9 +3,11 @@
 //! [`Server::start`] opens nothing itself: it takes the data directory's store and a ready engine
 //! worker, sets up the account (root AccessKey on first start, see [`bootstrap`]), and serves
 //! `POST /` and `GET /` on its own HTTP/1.1 loop ([`http`]) through the request pipeline
-//! ([`pipeline`]): parse → authenticate → authorize → action → JSON reply.
+//! ([`pipeline`]): parse → authenticate → authorize → action → JSON reply. The worker's actions are
+//! wrapped in [`AuthorizedActions`], so every cloud call of an execution is checked against RAM first.
 
 pub mod actions;
+pub mod authorized_actions;
 mod audit;
 mod auth;
 pub mod bootstrap;
@@ -26,6 +28,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use auth::Caller;
+pub use authorized_actions::AuthorizedActions;
 pub use engine::{EngineHandle, StartError};
 pub use identity::SqliteIdentityStore;
 pub use pipeline::{Api, OOS_VERSION, Reply};
@@ -60,11 +63,13 @@ impl Server {
     /// Sets up the account of `data_dir` (on `store`), starts `worker` and serves the API.
     pub async fn start(config: ServerConfig, store: SqliteStore, data_dir: &Path, worker: Worker) -> Result<Self, ServerError> {
         let identity = bootstrap::open_identity(&store, data_dir).await?;
+        let iam = Arc::new(identity.iam);
+        let worker = worker.wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, iam.clone())));
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let api = Arc::new(Api {
             store,
-            iam: identity.iam,
+            iam,
             engine: EngineHandle::spawn(worker),
             host_id: format!("oos.{}.openoos.local", config.region),
             region: config.region,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use oos_acs::{AcsError, ErrorBody, IncomingRequest, RpcRequest, new_request_id, unknown_action, unsupported_version};
 use oos_iam::oos_actions::oos_action_authz;
@@ -56,7 +57,8 @@ pub type Fields = Map<String, Value>;
 #[derive(Debug)]
 pub struct Api {
     pub store: SqliteStore,
-    pub iam: Iam<SqliteIdentityStore>,
+    /// Shared with the engine's [`crate::authorized_actions::AuthorizedActions`].
+    pub iam: Arc<Iam<SqliteIdentityStore>>,
     pub engine: EngineHandle,
     /// Region of requests without `RegionId`.
     pub region: String,

@@ -76,6 +76,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         description: String::new(),
         region_id: Some("cn-hangzhou".into()),
         audit: Vec::new(),
+        executed_by: None,
+        loop_mode: None,
     };
     let started = Instant::now();
     let id = worker.start(request).await?;

@@ -28,7 +28,7 @@ pub use persist::{MASK, load, visible_parameters};
 use crate::create::{NewExecution, create};
 use crate::event::{ChildStart, Effect, Event};
 use crate::ids;
-use crate::state::{EngineConfig, Execution};
+use crate::state::{BatchPause, EngineConfig, Execution};
 use crate::status::{ExecutionStatus, Mode};
 
 /// A runtime failure.
@@ -98,6 +98,10 @@ pub struct StartRequest {
     pub mode: Mode,
     pub description: String,
     pub region_id: Option<String>,
+    /// Who starts it (a server puts the caller's ARN; child executions inherit it); None: the configured user.
+    pub executed_by: Option<String>,
+    /// `LoopMode`: overrides the `BatchPauseOption` of the execution's batch loops (None: their own).
+    pub loop_mode: Option<BatchPause>,
     /// Audit records of the request that starts it (committed with the new execution).
     pub audit: Vec<NewAudit>,
 }
@@ -171,6 +175,12 @@ impl Worker {
         self
     }
 
+    /// Puts a decorator around the worker's actions (a server checks every call against RAM policies first).
+    pub fn wrap_actions(mut self, wrap: impl FnOnce(Arc<dyn Actions>) -> Arc<dyn Actions>) -> Self {
+        self.actions = wrap(self.actions);
+        self
+    }
+
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -214,10 +224,12 @@ impl Worker {
                 description: request.description,
                 region_id: request.region_id,
                 store_parameters,
+                execute_user: request.executed_by,
             },
             now,
             &self.config.engine,
         )?;
+        exec.flow.loop_mode = request.loop_mode;
         let audit = audit::started(request.audit, &id);
         let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, ..StepWrite::default() };
         let changes = exec.take_changes();
@@ -455,10 +467,15 @@ impl Worker {
                 description: String::new(),
                 region_id: Some(start.region_id.clone()),
                 store_parameters,
+                execute_user: Some(start.executed_by.clone()),
             },
             now,
             &self.config.engine,
         )
+        .map(|mut child| {
+            child.flow.ram_role = start.ram_role.clone();
+            child
+        })
         .map_err(|e| (e.code.to_owned(), e.message))
     }
 
@@ -479,6 +496,7 @@ impl Worker {
                         task_name: call.task_name,
                         region_id: call.region_id,
                         ram_role: call.ram_role,
+                        executed_by: call.executed_by,
                     };
                     let outcome = actions.run(&request).await;
                     let record = audit::cloud_call(&request, &call.task_execution_id, &outcome, &context, clock.now_ms());

@@ -101,5 +101,7 @@ pub fn request(template: &str, parameters: Value) -> StartRequest {
         description: String::new(),
         region_id: None,
         audit: Vec::new(),
+        executed_by: None,
+        loop_mode: None,
     }
 }

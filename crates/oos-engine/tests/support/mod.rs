@@ -78,6 +78,7 @@ impl Harness {
             description: String::new(),
             region_id: None,
             store_parameters: Default::default(),
+            execute_user: None,
         })
         .expect("execution created");
         self.run();
@@ -157,6 +158,7 @@ impl Harness {
                     description: String::new(),
                     region_id: Some(start.region_id),
                     store_parameters: Default::default(),
+                    execute_user: None,
                 };
                 if let Err(error) = self.start_with(request) {
                     self.queue.push_back((

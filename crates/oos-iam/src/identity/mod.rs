@@ -35,6 +35,17 @@ impl Principal {
             Principal::Role(name) => crate::arn::ram(account, "role", name),
         }
     }
+
+    /// The principal an ARN of `account` names (the inverse of [`Principal::arn`]); None for anything else.
+    pub fn from_arn(arn: &str, account: &str) -> Option<Principal> {
+        let rest = arn.strip_prefix("acs:ram::")?.strip_prefix(account)?.strip_prefix(':')?;
+        match rest.split_once('/') {
+            None if rest == "root" => Some(Principal::Root),
+            Some(("user", name)) if !name.is_empty() => Some(Principal::User(name.to_string())),
+            Some(("role", name)) if !name.is_empty() => Some(Principal::Role(name.to_string())),
+            _ => None,
+        }
+    }
 }
 
 /// A reference to an attached policy.

@@ -97,6 +97,8 @@ impl Harness {
             description: String::new(),
             region_id: None,
             audit: Vec::new(),
+            executed_by: None,
+            loop_mode: None,
         };
         let id = self.worker.start(request).await.expect("execution starts");
         let status = self.worker.settle(&id).await.expect("execution settles");

@@ -3,12 +3,13 @@
 
 use oos_acs::{AcsError, RpcRequest};
 use oos_engine::runtime::{RuntimeError, StartRequest};
-use oos_engine::{Event, ExecutionStatus, Mode, Notify, NotifyType};
+use oos_engine::{BatchPause, Event, ExecutionStatus, Mode, Notify, NotifyType};
 use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ExecutionStore, InboxStore, ListedExecution, NewInboxEvent};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::templates::{fetch, fetch_requested};
+use super::{execution_role, template_url};
 use super::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
 use crate::engine::StartError;
@@ -27,6 +28,10 @@ async fn source(api: &Api, rpc: &RpcRequest) -> Result<Source, AcsError> {
     if let Some(content) = rpc.get("TemplateContent") {
         let name = rpc.get("TemplateName").unwrap_or("Inline").to_string();
         return Ok(Source { name, version: None, content: content.to_string(), template_id: String::new() });
+    }
+    if let Some(url) = rpc.get("TemplateURL") {
+        let name = rpc.get("TemplateName").map_or_else(|| template_url::name_of(url), str::to_string);
+        return Ok(Source { name, version: None, content: template_url::fetch(url).await?, template_id: String::new() });
     }
     let row = fetch_requested(api, rpc).await?;
     Ok(Source { version: Some(format!("v{}", row.version)), name: row.name, content: row.content, template_id: row.template_id })
@@ -55,9 +60,11 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
     let parameters = rpc.json::<Map<String, Value>>("Parameters")?.unwrap_or_default();
     let mode_text = rpc.get("Mode").unwrap_or("Automatic");
     let mode = Mode::parse(mode_text).ok_or_else(|| AcsError::invalid_parameter("Mode", format!("{mode_text:?} is not Automatic, FailurePause or Debug")))?;
-    if let Some(loop_mode) = rpc.get("LoopMode").filter(|mode| *mode != "Automatic") {
-        return Err(AcsError::invalid_parameter("LoopMode", format!("{loop_mode:?} is not supported yet; use Automatic")));
-    }
+    let loop_mode = rpc
+        .get("LoopMode")
+        .map(|text| BatchPause::parse(text).ok_or_else(|| AcsError::invalid_parameter("LoopMode", format!("{text:?} is not Automatic, FirstBatchPause or EveryBatchPause"))))
+        .transpose()?;
+    execution_role::authorize(api, caller, api.region_of(rpc), &source.content, &parameters).await?;
     let tags = tags_param(rpc)?.unwrap_or_else(|| "{}".into());
     let request = StartRequest {
         template_name: source.name,
@@ -67,6 +74,8 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         mode,
         description: rpc.get("Description").unwrap_or_default().to_string(),
         region_id: Some(api.region_of(rpc).to_string()),
+        executed_by: Some(caller.arn.clone()),
+        loop_mode,
         audit: oos_store::audit::pending().into_iter().collect(),
     };
     let id = api.engine.start(request).await.map_err(start_error)?;

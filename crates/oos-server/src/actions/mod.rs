@@ -1,9 +1,12 @@
 //! The OOS actions this server implements, and what they share: paging, dates, JSON parameters.
 
 mod audit;
+mod execution_policy;
+mod execution_role;
 mod executions;
 mod logs;
 pub mod ram;
+mod template_url;
 mod templates;
 
 use oos_acs::{AcsError, RpcRequest, unknown_action};
@@ -22,6 +25,7 @@ pub const SERVED_ACTIONS: &[&str] = &[
     "ListTemplateVersions",
     "DeleteTemplate",
     "ValidateTemplateContent",
+    "GenerateExecutionPolicy",
     "StartExecution",
     "ListExecutions",
     "GetExecutionTemplate",
@@ -51,6 +55,7 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "ListTemplateVersions" => templates::versions(api, rpc).await,
         "DeleteTemplate" => templates::delete(api, rpc).await,
         "ValidateTemplateContent" => templates::validate_content(rpc),
+        "GenerateExecutionPolicy" => execution_policy::generate(api, caller, rpc).await,
         "StartExecution" => executions::start(api, caller, rpc).await,
         "ListExecutions" => executions::list(api, rpc).await,
         "GetExecutionTemplate" => executions::template(api, rpc).await,

@@ -151,6 +151,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             description: String::new(),
             region_id: Some(args.worker.region.clone()),
             audit: Vec::new(),
+            executed_by: None,
+            loop_mode: None,
         };
         let id = worker.start(request).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let status = worker.settle(&id).await?;

@@ -1,0 +1,45 @@
+//! StartExecution's role check: the template's `RamRole` resolved from the request's parameters exactly
+//! as the engine will resolve it (`oos_engine::create`), then `ram:PassRole` for the caller and the
+//! role's trust in `oos.aliyuncs.com` (`Iam::require_pass_role`) — all before anything is written.
+
+use std::sync::Arc;
+
+use oos_acs::AcsError;
+use oos_engine::{EngineConfig, Mode, NewExecution, create};
+use oos_iam::evaluate::{Context, keys};
+use serde_json::{Map, Value};
+
+use crate::auth::Caller;
+use crate::error;
+use crate::pipeline::Api;
+
+/// The role an execution of `content` with `parameters` would act as (None: the caller's own permissions).
+fn resolve(api: &Api, caller: &Caller, region: &str, content: &str, parameters: &Map<String, Value>) -> Result<Option<String>, AcsError> {
+    let template = oos_template::parse(content).map_err(|e| error::invalid_template(&e))?;
+    let config = EngineConfig { region_id: region.to_string(), account_id: api.iam.account().to_string(), execute_user: caller.arn.clone(), ..EngineConfig::default() };
+    let request = NewExecution {
+        id: String::new(),
+        template: Arc::new(template),
+        template_name: String::new(),
+        template_version: None,
+        parameters: parameters.clone(),
+        mode: Mode::Automatic,
+        parent_execution_id: None,
+        parent_task_execution_id: None,
+        description: String::new(),
+        region_id: Some(region.to_string()),
+        store_parameters: Default::default(),
+        execute_user: Some(caller.arn.clone()),
+    };
+    let execution = create(request, jiff::Timestamp::now().as_millisecond(), &config).map_err(|e| AcsError::with_code(e.code, 400, e.message))?;
+    Ok(execution.flow.ram_role)
+}
+
+/// Refuses the start unless `caller` may pass the resolved role to OOS (`Forbidden.RAM`,
+/// `EntityNotExists.Role`, `InvalidRamRole.NotTrusted`); an empty role needs nothing.
+pub async fn authorize(api: &Api, caller: &Caller, region: &str, content: &str, parameters: &Map<String, Value>) -> Result<(), AcsError> {
+    let Some(role) = resolve(api, caller, region, content, parameters)? else { return Ok(()) };
+    let context = Context::new().with(keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
+    api.iam.require_pass_role(&caller.principal, &role, context).await.map_err(error::iam)?;
+    Ok(())
+}

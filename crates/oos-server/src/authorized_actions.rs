@@ -1,0 +1,106 @@
+//! `AuthorizedActions`: the server's decorator around the engine's executors. Every cloud call of an
+//! execution (ExecuteAPI/WaitFor/CheckFor, and SelectTargets as `ecs:DescribeInstances`) is checked
+//! against the RAM policies of the role it acts as — or of the user who started it when the role is
+//! empty — before it leaves; a denied call fails its task with `Forbidden.RAM` and reaches no cloud.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use oos_actions::{ActionError, ActionRequest, Actions, CallKind, api_call};
+use oos_iam::arn::ArnScope;
+use oos_iam::cloud_calls::cloud_call_authz;
+use oos_iam::evaluate::{AuthzRequest, Context, evaluate, keys};
+use oos_iam::identity::Principal;
+use oos_iam::policy::Policy;
+use oos_iam::Iam;
+use serde_json::Value;
+
+use crate::identity::SqliteIdentityStore;
+
+/// How long a principal's policies are reused before they are read again: a policy edit or detach
+/// reaches running executions within this time.
+pub const POLICY_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// What a SelectTargets call is authorized as: it lists the ECS instances its filters select.
+pub const SELECT_TARGETS_API: (&str, &str) = ("ecs", "DescribeInstances");
+
+type Policies = Arc<Vec<Arc<Policy>>>;
+
+/// The executors of an execution, behind per-call RAM checks.
+pub struct AuthorizedActions {
+    inner: Arc<dyn Actions>,
+    iam: Arc<Iam<SqliteIdentityStore>>,
+    cache: Mutex<HashMap<Principal, (Instant, Policies)>>,
+}
+
+impl AuthorizedActions {
+    pub fn new(inner: Arc<dyn Actions>, iam: Arc<Iam<SqliteIdentityStore>>) -> Self {
+        Self { inner, iam, cache: Mutex::default() }
+    }
+
+    /// Allows or refuses the cloud call of `request`.
+    async fn check(&self, request: &ActionRequest) -> Result<(), ActionError> {
+        let account = self.iam.account();
+        let principal = match &request.ram_role {
+            Some(role) => Principal::Role(role.clone()),
+            None => Principal::from_arn(&request.executed_by, account).ok_or_else(|| {
+                forbidden(format!("task {}: the execution has no RAM identity ({:?}) to make cloud calls as", request.task_name, request.executed_by))
+            })?,
+        };
+        if principal == Principal::Root {
+            return Ok(());
+        }
+        let call = api_call(request)?;
+        let (service, api) = match request.kind {
+            CallKind::SelectTargets => SELECT_TARGETS_API,
+            _ => (call.service.as_str(), call.api.as_str()),
+        };
+        let (action, resources) = cloud_call_authz(service, api, &call.parameters, &ArnScope::new(&request.region_id, account));
+        let who = match &principal {
+            Principal::Role(name) => format!("role {name}"),
+            Principal::User(name) => format!("user {name}"),
+            Principal::Root => "root".to_string(),
+        };
+        let policies = self.policies(&principal).await.map_err(|error| forbidden(format!("task {}: {who}: {error}", request.task_name)))?;
+        let context = Context::new().with(keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
+        let question = AuthzRequest { action, resources, context };
+        let borrowed: Vec<&Policy> = policies.iter().map(Arc::as_ref).collect();
+        if evaluate(&borrowed, &question).allowed {
+            return Ok(());
+        }
+        Err(forbidden(format!(
+            "task {}: {who} ({}) is not allowed to perform {} on {}",
+            request.task_name,
+            principal.arn(account),
+            question.action,
+            question.resources.join(", ")
+        )))
+    }
+
+    /// The policies of `principal`, read at most once per [`POLICY_CACHE_TTL`].
+    async fn policies(&self, principal: &Principal) -> Result<Policies, oos_iam::IamError> {
+        if let Some((read, policies)) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(principal)
+            && read.elapsed() < POLICY_CACHE_TTL
+        {
+            return Ok(policies.clone());
+        }
+        let policies = Arc::new(self.iam.effective_policies(principal).await?);
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(principal.clone(), (Instant::now(), policies.clone()));
+        Ok(policies)
+    }
+}
+
+fn forbidden(message: String) -> ActionError {
+    ActionError::new("Forbidden.RAM", message)
+}
+
+#[async_trait::async_trait]
+impl Actions for AuthorizedActions {
+    async fn run(&self, request: &ActionRequest) -> Result<Value, ActionError> {
+        if matches!(request.kind, CallKind::CloudApi | CallKind::SelectTargets) {
+            self.check(request).await?;
+        }
+        self.inner.run(request).await
+    }
+}
