@@ -11,6 +11,12 @@ pub const TEMPLATE_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.Templa
 pub const TEMPLATE_VERSION_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.TemplateVersion", 404);
 /// CreateTemplate with a name that is taken.
 pub const TEMPLATE_EXISTS: ErrorCode = ErrorCode::new("EntityAlreadyExists.Template", 409);
+/// No parameter with this name.
+pub const PARAMETER_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.Parameter", 404);
+/// The parameter exists but not at the requested version.
+pub const PARAMETER_VERSION_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.ParameterVersion", 404);
+/// CreateParameter with a name that is taken.
+pub const PARAMETER_EXISTS: ErrorCode = ErrorCode::new("EntityAlreadyExists.Parameter", 409);
 /// No execution with this id.
 pub const EXECUTION_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.Execution", 404);
 /// Cancel or notify an execution that already finished.

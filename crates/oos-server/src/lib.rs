@@ -67,10 +67,11 @@ impl Server {
         let worker = worker.wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, iam.clone())));
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
+        let engine = EngineHandle::spawn(worker.with_parameters(Arc::new(actions::parameters::StoreParameters(store.clone()))));
         let api = Arc::new(Api {
             store,
             iam,
-            engine: EngineHandle::spawn(worker),
+            engine,
             host_id: format!("oos.{}.openoos.local", config.region),
             region: config.region,
             authenticator: auth::Authenticator::new(),

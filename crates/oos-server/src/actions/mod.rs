@@ -5,7 +5,10 @@ mod execution_policy;
 mod execution_role;
 mod executions;
 mod logs;
+pub mod parameters;
 pub mod ram;
+mod tags;
+mod template_admin;
 mod template_url;
 mod templates;
 
@@ -26,6 +29,9 @@ pub const SERVED_ACTIONS: &[&str] = &[
     "DeleteTemplate",
     "ValidateTemplateContent",
     "GenerateExecutionPolicy",
+    "DeleteTemplates",
+    "UpdateTemplateAttributes",
+    "GetTemplateParameterConstraints",
     "StartExecution",
     "ListExecutions",
     "GetExecutionTemplate",
@@ -34,6 +40,19 @@ pub const SERVED_ACTIONS: &[&str] = &[
     "DeleteExecutions",
     "ListTaskExecutions",
     "ListExecutionLogs",
+    "CreateParameter",
+    "GetParameter",
+    "GetParameters",
+    "GetParametersByPath",
+    "UpdateParameter",
+    "DeleteParameter",
+    "ListParameters",
+    "ListParameterVersions",
+    "TagResources",
+    "UntagResources",
+    "ListTagResources",
+    "ListTagKeys",
+    "ListTagValues",
     "ListAuditEvents",
     "VerifyAuditTrail",
 ];
@@ -55,6 +74,9 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "ListTemplateVersions" => templates::versions(api, rpc).await,
         "DeleteTemplate" => templates::delete(api, rpc).await,
         "ValidateTemplateContent" => templates::validate_content(rpc),
+        "DeleteTemplates" => template_admin::delete_many(api, rpc).await,
+        "UpdateTemplateAttributes" => template_admin::update_attributes(api, rpc).await,
+        "GetTemplateParameterConstraints" => template_admin::parameter_constraints(api, rpc).await,
         "GenerateExecutionPolicy" => execution_policy::generate(api, caller, rpc).await,
         "StartExecution" => executions::start(api, caller, rpc).await,
         "ListExecutions" => executions::list(api, rpc).await,
@@ -64,6 +86,19 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "DeleteExecutions" => executions::delete(api, rpc).await,
         "ListTaskExecutions" => logs::task_executions(api, rpc).await,
         "ListExecutionLogs" => logs::execution_logs(api, rpc).await,
+        "CreateParameter" => parameters::create(api, caller, rpc).await,
+        "GetParameter" => parameters::get(api, rpc).await,
+        "GetParameters" => parameters::get_many(api, rpc).await,
+        "GetParametersByPath" => parameters::by_path(api, rpc).await,
+        "UpdateParameter" => parameters::update(api, caller, rpc).await,
+        "DeleteParameter" => parameters::delete(api, rpc).await,
+        "ListParameters" => parameters::list(api, rpc).await,
+        "ListParameterVersions" => parameters::versions(api, rpc).await,
+        "TagResources" => tags::tag(api, rpc).await,
+        "UntagResources" => tags::untag(api, rpc).await,
+        "ListTagResources" => tags::list_resources(api, rpc).await,
+        "ListTagKeys" => tags::keys(api, rpc).await,
+        "ListTagValues" => tags::values(api, rpc).await,
         "ListAuditEvents" => audit::list(api, rpc).await,
         "VerifyAuditTrail" => audit::verify(api).await,
         other => Err(unknown_action(other)),

@@ -85,7 +85,7 @@ fn template_json(row: &TemplateRow) -> Value {
         "VersionName": row.version_name,
         "TotalExecutionCount": row.execution_count,
         "Popularity": 0,
-        "IsFavorite": false,
+        "IsFavorite": row.is_favorite,
     })
 }
 
@@ -112,7 +112,7 @@ pub async fn update(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fiel
     Ok(single(&row.ok_or_else(|| not_found(name))?))
 }
 
-fn not_found(name: &str) -> AcsError {
+pub(crate) fn not_found(name: &str) -> AcsError {
     AcsError::new(TEMPLATE_NOT_FOUND, format!("The template {name} does not exist."))
 }
 
@@ -154,7 +154,6 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let nothing_matches = rpc.get("ShareType").is_some_and(|share| share != "Private")
         || rpc.get("TemplateType").is_some_and(|kind| kind != "Automation")
         || rpc.bool("HasTrigger")? == Some(true)
-        || rpc.bool("IsFavorite")? == Some(true)
         || rpc.bool("IsExample")? == Some(true);
     let query = TemplateQuery {
         name_contains: rpc.get("TemplateName").map(str::to_string),
@@ -163,6 +162,7 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         created_after_ms: date_param(rpc, "CreatedDateAfter")?,
         created_before_ms: date_param(rpc, "CreatedDateBefore")?,
         tags: tag_filter(rpc)?,
+        favorite: rpc.bool("IsFavorite")?,
         sort,
         ascending: ascending(rpc)?,
         offset: page.offset,
@@ -208,8 +208,13 @@ pub async fn versions(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
 }
 
 pub async fn delete(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
-    let name = rpc.require("TemplateName")?;
-    if rpc.bool("AutoDeleteExecutions")? == Some(true) {
+    delete_one(api, rpc.require("TemplateName")?, rpc.bool("AutoDeleteExecutions")? == Some(true)).await?;
+    Ok(Map::new())
+}
+
+/// Deletes template `name` (and, when asked, its executions).
+pub(crate) async fn delete_one(api: &Api, name: &str, with_executions: bool) -> Result<(), AcsError> {
+    if with_executions {
         let filter = ExecutionFilter { template_name: Some(name.to_string()), include_children: true, ..ExecutionFilter::default() };
         let ids: Vec<String> = api.store.executions(&filter).await.map_err(error::store)?.into_iter().map(|record| record.id).collect();
         api.store.delete_executions(&ids).await.map_err(error::store)?;
@@ -217,7 +222,7 @@ pub async fn delete(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     if !api.store.delete_template(name).await.map_err(error::store)? {
         return Err(not_found(name));
     }
-    Ok(Map::new())
+    Ok(())
 }
 
 pub fn validate_content(rpc: &RpcRequest) -> Result<Fields, AcsError> {

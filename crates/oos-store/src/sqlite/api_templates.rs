@@ -33,6 +33,8 @@ pub struct TemplateRow {
     pub updated_ms: i64,
     /// Executions started from this template (all versions).
     pub execution_count: i64,
+    /// Marked with UpdateTemplateAttributes(IsFavorite).
+    pub is_favorite: bool,
 }
 
 /// A new template, or a new version of an existing one.
@@ -75,6 +77,8 @@ pub struct TemplateQuery {
     pub created_before_ms: Option<i64>,
     /// Tags that must all be present with these values.
     pub tags: Vec<(String, String)>,
+    /// Only favourites (true) or only the others (false).
+    pub favorite: Option<bool>,
     pub sort: TemplateSort,
     pub ascending: bool,
     pub offset: i64,
@@ -82,7 +86,7 @@ pub struct TemplateQuery {
 }
 
 const LATEST_COLUMNS: &str = "t.name, t.template_id, v.version, t.latest_version, v.version_name, v.format, v.hash, \
-    v.description, t.tags, t.resource_group_id, t.created_by, t.created_ms, t.updated_by, t.updated_ms, \
+    v.description, t.tags, t.resource_group_id, t.created_by, t.created_ms, t.updated_by, t.updated_ms, t.is_favorite, \
     (SELECT COUNT(*) FROM executions e WHERE e.template_name = t.name AND e.parent_execution_id IS NULL) AS execution_count";
 
 fn template_from_row(row: &SqliteRow, with_content: bool) -> Result<TemplateRow> {
@@ -103,6 +107,7 @@ fn template_from_row(row: &SqliteRow, with_content: bool) -> Result<TemplateRow>
         updated_by: row.try_get("updated_by")?,
         updated_ms: row.try_get("updated_ms")?,
         execution_count: row.try_get("execution_count")?,
+        is_favorite: row.try_get("is_favorite")?,
     })
 }
 
@@ -199,6 +204,9 @@ impl SqliteStore {
         if let Some(before) = query.created_before_ms {
             sql.push(" AND t.created_ms <= ").push_bind(before);
         }
+        if let Some(favorite) = query.favorite {
+            sql.push(" AND t.is_favorite = ").push_bind(favorite);
+        }
         for (key, value) in &query.tags {
             sql.push(" AND json_extract(t.tags, ").push_bind(format!("$.\"{}\"", key.replace('"', ""))).push(") = ").push_bind(value.clone());
         }
@@ -213,6 +221,14 @@ impl SqliteStore {
         sql.push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
         let rows = sql.build().fetch_all(&self.pool).await?;
         rows.iter().map(|row| template_from_row(row, false)).collect()
+    }
+
+    /// Marks template `name` as a favourite or not; false when it does not exist.
+    pub async fn set_template_favorite(&self, name: &str, favorite: bool) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE api_templates SET is_favorite = ?2 WHERE name = ?1").bind(name).bind(favorite).execute(&mut *tx).await?;
+        commit_audited(tx).await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Deletes template `name` with every version; false when it did not exist.
