@@ -17,6 +17,12 @@ pub const PARAMETER_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.Param
 pub const PARAMETER_VERSION_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.ParameterVersion", 404);
 /// CreateParameter with a name that is taken.
 pub const PARAMETER_EXISTS: ErrorCode = ErrorCode::new("EntityAlreadyExists.Parameter", 409);
+/// No secret parameter with this name.
+pub const SECRET_PARAMETER_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.SecretParameter", 404);
+/// The secret parameter exists but not at the requested version.
+pub const SECRET_PARAMETER_VERSION_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.SecretParameterVersion", 404);
+/// CreateSecretParameter with a name that is taken.
+pub const SECRET_PARAMETER_EXISTS: ErrorCode = ErrorCode::new("EntityAlreadyExists.SecretParameter", 409);
 /// No execution with this id.
 pub const EXECUTION_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.Execution", 404);
 /// Cancel or notify an execution that already finished.

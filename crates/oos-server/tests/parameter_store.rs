@@ -239,3 +239,53 @@ async fn templates_deleted_in_batches_marked_favourite_and_their_constraints_lis
     assert_eq!(refused(&root, "DeleteTemplates", &[("TemplateNames", "[]")]).await.0, "InvalidParameter.TemplateNames");
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_parameters_are_sealed_at_rest_and_decrypted_only_when_asked() {
+    let (server, root, dir) = start().await;
+    let secret = "pa55-Word-Kept-Secret";
+    let created = ok(&root, "CreateSecretParameter", &[("Name", "db/password"), ("Value", secret), ("Constraints", r#"{"MinLength":8}"#), ("Tags", r#"{"team":"db"}"#)]).await;
+    assert_eq!((created["Parameter"]["Type"].as_str(), created["Parameter"]["ParameterVersion"].as_i64()), (Some("Secret"), Some(1)), "{created}");
+    assert!(created["Parameter"]["KeyId"].is_string() && created["Parameter"].get("Value").is_none(), "{created}");
+    let short = call(&root, OOS_VERSION, "CreateSecretParameter", &[("Name", "short"), ("Value", "tiny-pw"), ("Constraints", r#"{"MinLength":8}"#)]).await.unwrap_err();
+    assert_eq!(short.code, "InvalidParameter.Value");
+    assert!(!short.message.contains("tiny-pw"), "a refused secret value is not echoed: {}", short.message);
+    assert_eq!(refused(&root, "CreateSecretParameter", &[("Name", "db/password"), ("Value", "another-one")]).await, ("EntityAlreadyExists.SecretParameter".into(), 409));
+    assert_eq!(refused(&root, "CreateSecretParameter", &[("Name", "x"), ("Type", "String"), ("Value", "another-one")]).await.0, "InvalidParameter.Type");
+
+    let sealed = ok(&root, "GetSecretParameter", &[("Name", "db/password")]).await;
+    let sealed_value = sealed["Parameter"]["Value"].as_str().unwrap();
+    assert!(!sealed_value.is_empty() && !sealed_value.contains(secret), "without WithDecryption the value stays sealed: {sealed}");
+    let opened = ok(&root, "GetSecretParameter", &[("Name", "db/password"), ("WithDecryption", "true")]).await;
+    assert_eq!(opened["Parameter"]["Value"], secret);
+    // Separate namespaces: a secret parameter is not a common one.
+    assert_eq!(refused(&root, "GetParameter", &[("Name", "db/password")]).await.0, "EntityNotExists.Parameter");
+    assert_eq!(refused(&root, "GetSecretParameter", &[("Name", "nope")]).await, ("EntityNotExists.SecretParameter".into(), 404));
+
+    ok(&root, "UpdateSecretParameter", &[("Name", "db/password"), ("Value", "second-Secret-9")]).await;
+    let versions = ok(&root, "ListSecretParameterVersions", &[("Name", "db/password"), ("WithDecryption", "true")]).await;
+    let values: Vec<&str> = versions["ParameterVersions"].as_array().unwrap().iter().map(|v| v["Value"].as_str().unwrap()).collect();
+    assert_eq!(values, ["second-Secret-9", secret], "{versions}");
+    let first = ok(&root, "GetSecretParameter", &[("Name", "db/password"), ("ParameterVersion", "1"), ("WithDecryption", "true")]).await;
+    assert_eq!(first["Parameter"]["Value"], secret);
+    let many = ok(&root, "GetSecretParameters", &[("Names", r#"["db/password","ghost"]"#), ("WithDecryption", "true")]).await;
+    assert_eq!((&many["Parameters"][0]["Value"], &many["InvalidParameters"]), (&json!("second-Secret-9"), &json!(["ghost"])), "{many}");
+    let by_path = ok(&root, "GetSecretParametersByPath", &[("Path", "db"), ("WithDecryption", "true")]).await;
+    assert_eq!((names(&by_path["Parameters"]), &by_path["Parameters"][0]["Value"]), (vec!["db/password"], &json!("second-Secret-9")), "{by_path}");
+    let listed = ok(&root, "ListSecretParameters", &[]).await;
+    assert_eq!((names(&listed["Parameters"]), &listed["Parameters"][0]["ParameterVersion"]), (vec!["db/password"], &json!("2")), "{listed}");
+    assert!(listed["Parameters"][0].get("Value").is_none(), "{listed}");
+    assert!(ok(&root, "ListParameters", &[]).await["Parameters"].as_array().unwrap().is_empty());
+    ok(&root, "TagResources", &[("ResourceType", "secretparameter"), ("ResourceIds", r#"["db/password"]"#), ("Tags", r#"{"rotate":"monthly"}"#)]).await;
+    assert_eq!(ok(&root, "ListTagKeys", &[("ResourceType", "secretparameter")]).await["Keys"], json!(["rotate", "team"]));
+
+    // No clear copy anywhere in the data directory (database, WAL, audit trail).
+    server.stop();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        for clear in [secret, "second-Secret-9"] {
+            assert!(!bytes.windows(clear.len()).any(|window| window == clear.as_bytes()), "{clear} in {}", path.display());
+        }
+    }
+}

@@ -15,6 +15,7 @@ use crate::envelope::MasterKey;
 use crate::error::{EntityKind, IamError, StoreError};
 use crate::identity::{Record, Table};
 use crate::policy::Policy;
+use crate::secret::SecretString;
 
 pub use entities::oos_trust_policy;
 
@@ -52,6 +53,16 @@ impl<S> Iam<S> {
 
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// Seals a secret value (a secret parameter's) with the account's master key, bound to `context`.
+    pub fn seal_secret(&self, secret: &str, context: &str) -> String {
+        self.master_key.seal(secret, context)
+    }
+
+    /// Opens a value sealed by [`Iam::seal_secret`] with the same `context`.
+    pub fn open_secret(&self, sealed: &str, context: &str) -> Result<SecretString, IamError> {
+        Ok(self.master_key.open(sealed, context)?)
     }
 }
 

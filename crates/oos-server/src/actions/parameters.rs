@@ -1,8 +1,9 @@
-//! Parameter-store actions (common parameters): CreateParameter, GetParameter, GetParameters,
-//! GetParametersByPath, UpdateParameter, DeleteParameter, ListParameters, ListParameterVersions; and
+//! Parameter-store actions: CreateParameter, GetParameter, GetParameters, GetParametersByPath,
+//! UpdateParameter, DeleteParameter, ListParameters, ListParameterVersions and their `*SecretParameter*`
+//! twins (values sealed with the server's master key; shown decrypted only `WithDecryption=true`); and
 //! the engine's view of the store ([`StoreParameters`]) for `{{ oos:Name }}`.
 
-use oos_acs::{AcsError, RpcRequest};
+use oos_acs::{AcsError, ErrorCode, RpcRequest};
 use oos_engine::runtime::ParameterSource;
 use oos_store::{NewParameter, ParameterQuery, ParameterRow, ParameterSort, ParameterUpdate, SqliteStore};
 use regex::Regex;
@@ -11,13 +12,63 @@ use serde_json::{Map, Value, json};
 
 use super::{Page, ascending, date, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
-use crate::error::{self, PARAMETER_EXISTS, PARAMETER_NOT_FOUND, PARAMETER_VERSION_NOT_FOUND};
+use crate::error::{self, PARAMETER_EXISTS, PARAMETER_NOT_FOUND, PARAMETER_VERSION_NOT_FOUND, SECRET_PARAMETER_EXISTS, SECRET_PARAMETER_NOT_FOUND, SECRET_PARAMETER_VERSION_NOT_FOUND};
 use crate::pipeline::{Api, Fields};
 
 const RESERVED_PREFIXES: [&str; 5] = ["ALIYUN", "ACS", "ALIBABA", "ALICLOUD", "OOS"];
 const MAX_VALUE_CHARS: usize = 4096;
 /// Most names one GetParameters request may ask for.
 const MAX_NAMES: usize = 100;
+
+/// Common parameters or secret parameters: the two stores behind the same actions.
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    secret: bool,
+    not_found: ErrorCode,
+    version_not_found: ErrorCode,
+    exists: ErrorCode,
+}
+
+pub const COMMON: Kind = Kind { secret: false, not_found: PARAMETER_NOT_FOUND, version_not_found: PARAMETER_VERSION_NOT_FOUND, exists: PARAMETER_EXISTS };
+pub const SECRET: Kind =
+    Kind { secret: true, not_found: SECRET_PARAMETER_NOT_FOUND, version_not_found: SECRET_PARAMETER_VERSION_NOT_FOUND, exists: SECRET_PARAMETER_EXISTS };
+
+impl Kind {
+    fn not_found(self, name: &str) -> AcsError {
+        AcsError::new(self.not_found, format!("The parameter {name} does not exist."))
+    }
+
+    /// What the master key binds a secret value to.
+    fn seal_context(name: &str) -> String {
+        format!("secretparameter/{name}")
+    }
+
+    /// The value to store: a secret sealed, a common value as is.
+    fn stored_value(self, api: &Api, name: &str, value: &str) -> String {
+        if self.secret { api.iam.seal_secret(value, &Self::seal_context(name)) } else { value.to_string() }
+    }
+
+    /// The value to answer: a secret opened only when `WithDecryption=true` (else its sealed text).
+    fn shown_value(self, api: &Api, name: &str, stored: &str, decrypt: bool) -> Result<String, AcsError> {
+        if !self.secret || !decrypt {
+            return Ok(stored.to_string());
+        }
+        Ok(api.iam.open_secret(stored, &Self::seal_context(name)).map_err(error::iam)?.expose().to_string())
+    }
+
+    fn decrypt(self, rpc: &RpcRequest) -> Result<bool, AcsError> {
+        Ok(self.secret && rpc.bool("WithDecryption")?.unwrap_or(false))
+    }
+
+    fn type_param(self, rpc: &RpcRequest) -> Result<String, AcsError> {
+        match (self.secret, rpc.get("Type")) {
+            (true, None | Some("Secret")) => Ok("Secret".into()),
+            (false, Some(kind @ ("String" | "StringList"))) => Ok(kind.to_string()),
+            (false, None) => Err(AcsError::missing_parameter("Type")),
+            (_, Some(other)) => Err(AcsError::invalid_parameter("Type", format!("{other:?} is not a type of these parameters (String, StringList; Secret)"))),
+        }
+    }
+}
 
 /// A parameter name: 1–200 of `[A-Za-z0-9_.-]` in `/`-separated segments (a leading `/` allowed),
 /// not starting with a reserved prefix.
@@ -70,9 +121,10 @@ impl Constraints {
         serde_json::from_str(text).unwrap_or_default()
     }
 
-    /// Checks a value of type `kind` (a StringList item by item).
+    /// Checks a value of type `kind` (a StringList item by item); a Secret's value is never quoted.
     fn check(&self, kind: &str, value: &str) -> Result<(), AcsError> {
         let invalid = |reason: String| AcsError::invalid_parameter("Value", reason);
+        let quoted = |item: &str| if kind == "Secret" { "the value".to_string() } else { format!("{item:?}") };
         if value.is_empty() || value.chars().count() > MAX_VALUE_CHARS {
             return Err(invalid(format!("the value must have 1-{MAX_VALUE_CHARS} characters")));
         }
@@ -82,16 +134,16 @@ impl Constraints {
             if let Some(allowed) = &self.allowed_values
                 && !allowed.iter().any(|candidate| candidate == item)
             {
-                return Err(invalid(format!("{item:?} is not one of the AllowedValues {allowed:?}")));
+                return Err(invalid(format!("{} is not one of the AllowedValues {allowed:?}", quoted(item))));
             }
             if let Some((text, Some(regex))) = &pattern
                 && !regex.is_match(item)
             {
-                return Err(invalid(format!("{item:?} does not match AllowedPattern {text:?}")));
+                return Err(invalid(format!("{} does not match AllowedPattern {text:?}", quoted(item))));
             }
             let length = item.chars().count();
             if self.min_length.is_some_and(|min| length < min) || self.max_length.is_some_and(|max| length > max) {
-                return Err(invalid(format!("{item:?} has {length} characters, outside MinLength/MaxLength")));
+                return Err(invalid(format!("{} has {length} characters, outside MinLength/MaxLength", quoted(item))));
             }
         }
         Ok(())
@@ -102,19 +154,8 @@ fn full_match(pattern: &str) -> Result<Regex, regex::Error> {
     Regex::new(&format!("^(?:{pattern})$"))
 }
 
-fn kind_param(rpc: &RpcRequest) -> Result<String, AcsError> {
-    match rpc.require("Type")? {
-        kind @ ("String" | "StringList") => Ok(kind.to_string()),
-        other => Err(AcsError::invalid_parameter("Type", format!("{other:?} is neither String nor StringList"))),
-    }
-}
-
-fn not_found(name: &str) -> AcsError {
-    AcsError::new(PARAMETER_NOT_FOUND, format!("The parameter {name} does not exist."))
-}
-
-/// The `Parameter` object of the single-parameter answers (`with_value`: GetParameter's `Value`).
-fn parameter_json(row: &ParameterRow, with_value: bool) -> Value {
+/// The `Parameter` object of the answers (without `Value`; secret ones with `KeyId`, `DKMSInstanceId`).
+fn parameter_json(row: &ParameterRow) -> Value {
     let mut parameter = json!({
         "Constraints": row.constraints,
         "CreatedBy": row.created_by,
@@ -130,10 +171,18 @@ fn parameter_json(row: &ParameterRow, with_value: bool) -> Value {
         "UpdatedBy": row.updated_by,
         "UpdatedDate": date(row.updated_ms),
     });
-    if with_value {
-        parameter["Value"] = Value::String(row.value.clone());
+    if row.kind == "Secret" {
+        parameter["KeyId"] = Value::String(row.key_id.clone());
+        parameter["DKMSInstanceId"] = Value::String(String::new());
     }
     parameter
+}
+
+/// [`parameter_json`] with the `Value` (a secret's decrypted only when `decrypt`).
+fn with_value(api: &Api, kind: Kind, row: &ParameterRow, decrypt: bool) -> Result<Value, AcsError> {
+    let mut parameter = parameter_json(row);
+    parameter["Value"] = Value::String(kind.shown_value(api, &row.name, &row.value, decrypt)?);
+    Ok(parameter)
 }
 
 fn single(key: &str, parameter: Value) -> Fields {
@@ -142,54 +191,55 @@ fn single(key: &str, parameter: Value) -> Fields {
     fields
 }
 
-pub async fn create(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+pub async fn create(api: &Api, caller: &Caller, rpc: &RpcRequest, store: Kind) -> Result<Fields, AcsError> {
     let name = name_param(rpc)?;
-    let kind = kind_param(rpc)?;
+    let kind = store.type_param(rpc)?;
     let (constraints, constraints_text) = Constraints::from_request(rpc)?;
     let value = rpc.require("Value")?;
     constraints.check(&kind, value)?;
     let new = NewParameter {
-        secret: false,
+        secret: store.secret,
         name: name.to_string(),
         id: format!("p-{}", &uuid::Uuid::new_v4().simple().to_string()[..20]),
         kind,
-        value: value.to_string(),
+        value: store.stored_value(api, name, value),
         description: rpc.get("Description").unwrap_or_default().to_string(),
         constraints: constraints_text,
-        key_id: String::new(),
+        key_id: if store.secret { rpc.get("KeyId").unwrap_or("openoos-master-key").to_string() } else { String::new() },
         tags: tags_param(rpc)?,
         resource_group_id: rpc.get("ResourceGroupId").map(str::to_string),
         actor: caller.arn.clone(),
         now_ms: jiff::Timestamp::now().as_millisecond(),
     };
     let row = api.store.create_parameter(&new).await.map_err(error::store)?;
-    let row = row.ok_or_else(|| AcsError::new(PARAMETER_EXISTS, format!("The parameter {name} already exists.")))?;
-    Ok(single("Parameter", parameter_json(&row, false)))
+    let row = row.ok_or_else(|| AcsError::new(store.exists, format!("The parameter {name} already exists.")))?;
+    Ok(single("Parameter", parameter_json(&row)))
 }
 
-pub async fn get(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+pub async fn get(api: &Api, rpc: &RpcRequest, store: Kind) -> Result<Fields, AcsError> {
     let name = rpc.require("Name")?;
     let version = rpc.int("ParameterVersion")?;
-    let Some(row) = api.store.parameter(false, name, version).await.map_err(error::store)? else {
+    let Some(row) = api.store.parameter(store.secret, name, version).await.map_err(error::store)? else {
         return Err(match version {
-            Some(number) if api.store.parameter(false, name, None).await.map_err(error::store)?.is_some() => {
-                AcsError::new(PARAMETER_VERSION_NOT_FOUND, format!("The parameter {name} has no version {number}."))
+            Some(number) if api.store.parameter(store.secret, name, None).await.map_err(error::store)?.is_some() => {
+                AcsError::new(store.version_not_found, format!("The parameter {name} has no version {number}."))
             }
-            _ => not_found(name),
+            _ => store.not_found(name),
         });
     };
-    Ok(single("Parameter", parameter_json(&row, true)))
+    Ok(single("Parameter", with_value(api, store, &row, store.decrypt(rpc)?)?))
 }
 
-pub async fn get_many(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+pub async fn get_many(api: &Api, rpc: &RpcRequest, store: Kind) -> Result<Fields, AcsError> {
     let names: Vec<String> = rpc.json("Names")?.ok_or_else(|| AcsError::missing_parameter("Names"))?;
     if names.len() > MAX_NAMES {
         return Err(AcsError::invalid_parameter("Names", format!("at most {MAX_NAMES} names per request")));
     }
+    let decrypt = store.decrypt(rpc)?;
     let (mut found, mut invalid) = (Vec::new(), Vec::new());
     for name in names {
-        match api.store.parameter(false, &name, None).await.map_err(error::store)? {
-            Some(row) => found.push(parameter_json(&row, true)),
+        match api.store.parameter(store.secret, &name, None).await.map_err(error::store)? {
+            Some(row) => found.push(with_value(api, store, &row, decrypt)?),
             None => invalid.push(Value::String(name)),
         }
     }
@@ -199,13 +249,15 @@ pub async fn get_many(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     Ok(fields)
 }
 
-pub async fn by_path(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+pub async fn by_path(api: &Api, rpc: &RpcRequest, store: Kind) -> Result<Fields, AcsError> {
     let page = Page::from_request(rpc)?;
     let path = rpc.require("Path")?;
     if path.trim_matches('/').split('/').any(|segment| segment.chars().any(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(c)))) {
         return Err(AcsError::invalid_parameter("Path", format!("{path:?} is not a parameter path")));
     }
+    let decrypt = store.decrypt(rpc)?;
     let query = ParameterQuery {
+        secret: store.secret,
         path: Some(path.to_string()),
         recursive: rpc.bool("Recursive")?.unwrap_or(false),
         sort: ParameterSort::Name,
@@ -216,14 +268,14 @@ pub async fn by_path(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         ..ParameterQuery::default()
     };
     let (rows, total) = api.store.list_parameters(&query).await.map_err(error::store)?;
-    let listed: Vec<Value> = rows
+    let listed = rows
         .iter()
         .map(|row| {
-            let mut parameter = parameter_json(row, true);
+            let mut parameter = with_value(api, store, row, decrypt)?;
             parameter.as_object_mut().map(|object| object.remove("ResourceGroupId"));
-            parameter
+            Ok(parameter)
         })
-        .collect();
+        .collect::<Result<Vec<Value>, AcsError>>()?;
     Ok(paged(page, "Parameters", listed, total))
 }
 
@@ -237,39 +289,39 @@ fn paged(page: Page, key: &str, items: Vec<Value>, total: i64) -> Fields {
     fields
 }
 
-pub async fn update(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+pub async fn update(api: &Api, caller: &Caller, rpc: &RpcRequest, store: Kind) -> Result<Fields, AcsError> {
     let name = rpc.require("Name")?;
-    let current = api.store.parameter(false, name, None).await.map_err(error::store)?.ok_or_else(|| not_found(name))?;
+    let current = api.store.parameter(store.secret, name, None).await.map_err(error::store)?.ok_or_else(|| store.not_found(name))?;
     let value = rpc.get("Value");
     if let Some(value) = value {
         Constraints::stored(&current.constraints).check(&current.kind, value)?;
     }
     let update = ParameterUpdate {
-        secret: false,
+        secret: store.secret,
         name: name.to_string(),
-        value: value.map(str::to_string),
+        value: value.map(|value| store.stored_value(api, name, value)),
         description: rpc.get("Description").map(str::to_string),
         tags: tags_param(rpc)?,
         resource_group_id: rpc.get("ResourceGroupId").map(str::to_string),
         actor: caller.arn.clone(),
         now_ms: jiff::Timestamp::now().as_millisecond(),
     };
-    let row = api.store.update_parameter(&update).await.map_err(error::store)?.ok_or_else(|| not_found(name))?;
-    let mut parameter = parameter_json(&row, false);
+    let row = api.store.update_parameter(&update).await.map_err(error::store)?.ok_or_else(|| store.not_found(name))?;
+    let mut parameter = parameter_json(&row);
     // UpdateParameter's model has Tags as a JSON string.
     parameter["Tags"] = Value::String(row.tags.clone());
     Ok(single("Parameter", parameter))
 }
 
-pub async fn delete(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+pub async fn delete(api: &Api, rpc: &RpcRequest, store: Kind) -> Result<Fields, AcsError> {
     let name = rpc.require("Name")?;
-    if !api.store.delete_parameter(false, name).await.map_err(error::store)? {
-        return Err(not_found(name));
+    if !api.store.delete_parameter(store.secret, name).await.map_err(error::store)? {
+        return Err(store.not_found(name));
     }
     Ok(Map::new())
 }
 
-pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+pub async fn list(api: &Api, rpc: &RpcRequest, store: Kind) -> Result<Fields, AcsError> {
     let page = Page::from_request(rpc)?;
     let sort = match rpc.get("SortField") {
         None | Some("CreatedDate") => ParameterSort::CreatedDate,
@@ -277,6 +329,7 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         Some(other) => return Err(AcsError::invalid_parameter("SortField", format!("{other:?} is neither Name nor CreatedDate"))),
     };
     let query = ParameterQuery {
+        secret: store.secret,
         name_contains: rpc.get("Name").map(str::to_string),
         path: rpc.get("Path").map(str::to_string),
         recursive: rpc.bool("Recursive")?.unwrap_or(false),
@@ -298,7 +351,7 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let listed = rows
         .iter()
         .map(|row| {
-            let mut parameter = parameter_json(row, false);
+            let mut parameter = parameter_json(row);
             parameter.as_object_mut().map(|object| object.remove("Constraints"));
             // ListParameters' model has ParameterVersion as a string.
             parameter["ParameterVersion"] = Value::String(row.version.to_string());
@@ -308,24 +361,25 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     Ok(paged(page, "Parameters", listed, total))
 }
 
-pub async fn versions(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+pub async fn versions(api: &Api, rpc: &RpcRequest, store: Kind) -> Result<Fields, AcsError> {
     let page = Page::from_request(rpc)?;
     let name = rpc.require("Name")?;
-    let row = api.store.parameter(false, name, None).await.map_err(error::store)?.ok_or_else(|| not_found(name))?;
-    let all = api.store.parameter_versions(false, name).await.map_err(error::store)?;
+    let decrypt = store.decrypt(rpc)?;
+    let row = api.store.parameter(store.secret, name, None).await.map_err(error::store)?.ok_or_else(|| store.not_found(name))?;
+    let all = api.store.parameter_versions(store.secret, name).await.map_err(error::store)?;
     let listed = all
         .iter()
         .skip(page.offset as usize)
         .take(page.limit as usize)
         .map(|version| {
-            json!({
+            Ok(json!({
                 "ParameterVersion": version.version,
                 "UpdatedBy": version.updated_by,
                 "UpdatedDate": date(version.updated_ms),
-                "Value": version.value,
-            })
+                "Value": store.shown_value(api, name, &version.value, decrypt)?,
+            }))
         })
-        .collect();
+        .collect::<Result<Vec<Value>, AcsError>>()?;
     let mut fields = paged(page, "ParameterVersions", listed, all.len() as i64);
     for (key, value) in [
         ("CreatedBy", json!(row.created_by)),

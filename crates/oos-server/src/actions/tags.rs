@@ -1,4 +1,4 @@
-//! Tag actions over templates, executions and parameters: TagResources, UntagResources,
+//! Tag actions over templates, executions, parameters and secret parameters: TagResources, UntagResources,
 //! ListTagResources, ListTagKeys, ListTagValues.
 
 use oos_acs::{AcsError, ErrorCode, RpcRequest};
@@ -6,7 +6,7 @@ use oos_store::{TagChange, TaggedKind};
 use serde_json::{Map, Value, json};
 
 use super::{Page, tag_filter};
-use crate::error::{self, EXECUTION_NOT_FOUND, PARAMETER_NOT_FOUND, TEMPLATE_NOT_FOUND};
+use crate::error::{self, EXECUTION_NOT_FOUND, PARAMETER_NOT_FOUND, SECRET_PARAMETER_NOT_FOUND, TEMPLATE_NOT_FOUND};
 use crate::pipeline::{Api, Fields};
 
 /// `ResourceType`: its store kind, its name in answers and the not-found code of its ids.
@@ -15,7 +15,8 @@ fn resource_type(rpc: &RpcRequest) -> Result<(TaggedKind, &'static str, ErrorCod
         "template" => Ok((TaggedKind::Template, "template", TEMPLATE_NOT_FOUND)),
         "execution" => Ok((TaggedKind::Execution, "execution", EXECUTION_NOT_FOUND)),
         "parameter" => Ok((TaggedKind::Parameter, "parameter", PARAMETER_NOT_FOUND)),
-        other => Err(AcsError::invalid_parameter("ResourceType", format!("{other:?} is not one of template, execution, parameter"))),
+        "secretparameter" => Ok((TaggedKind::SecretParameter, "secretparameter", SECRET_PARAMETER_NOT_FOUND)),
+        other => Err(AcsError::invalid_parameter("ResourceType", format!("{other:?} is not one of template, execution, parameter, secretparameter"))),
     }
 }
 
