@@ -1,11 +1,12 @@
 //! The official OOS Python SDKs judge `oos server`: `shared/conformance/oos_sdk_check.py` (both
 //! signature schemes) and `oos_core_sdk_check.py` run against the real binary on a fresh data
-//! directory, with the root AccessKey the first start wrote.
+//! directory, with the root AccessKey the first start wrote; and `tests/sdk/parameter_store.py` (ours) drives
+//! the parameter store and tags through the same SDK.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use oos_testkit::{OosProcess, run_conformance};
+use oos_testkit::{OosProcess, repo_root, run_conformance};
 
 /// `(passed, failed)` from the harness's closing `N passed, N failed[, N skipped]` line.
 fn summary(report: &str) -> Option<(u32, u32)> {
@@ -48,6 +49,9 @@ fn official_sdks_pass_against_oos_server() {
     run_harness(&server, "oos_sdk_check.py", &ak, &sk, &[], 25);
     run_harness(&server, "oos_sdk_check.py", &ak, &sk, &["--signature", "v1"], 25);
     run_harness(&server, "oos_core_sdk_check.py", &ak, &sk, &[], 9);
+    // Ours, beside the shared harnesses: the parameter store and tags through the typed SDK models.
+    let parameter_store = repo_root().join("crates/oos/tests/sdk/parameter_store.py");
+    run_harness(&server, parameter_store.to_str().expect("utf-8 path"), &ak, &sk, &[], 6);
     server.stop().expect("the server stops");
 }
 
