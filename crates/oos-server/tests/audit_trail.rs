@@ -169,7 +169,13 @@ async fn refused_requests_are_recorded_and_new_key_secrets_never_are() {
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(keys.iter().all(|e| e["Event"]["ResultCode"] == "Success"));
 
+    call(&root, OOS_VERSION, "CreateSecretParameter", &[("Name", "db-pw"), ("Value", "param-secret-one")]).await.unwrap();
+    call(&root, OOS_VERSION, "UpdateSecretParameter", &[("Name", "db-pw"), ("Value", "param-secret-two")]).await.unwrap();
+    let secrets = events(&root, &[("EventAction", "UpdateSecretParameter")]).await;
+    assert_eq!((secrets.len(), secrets[0]["Event"]["Parameters"]["Value"].as_str()), (1, Some("******")), "{secrets:?}");
+
     let table = audit_table_text(&dir).await;
     assert!(!table.contains("stranger-secret") && !table.contains(&bob_secret), "a secret reached the audit table");
+    assert!(!table.contains("param-secret-one") && !table.contains("param-secret-two"), "a secret parameter value reached the audit table");
     server.stop();
 }
