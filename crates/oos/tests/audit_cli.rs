@@ -1,29 +1,17 @@
 //! `oos audit query|verify`: through a server (profile from `oos login`) and on the data directory's
 //! database itself, where records edited, deleted and swapped with raw SQL are each named by seq and reason.
 
+mod cli_support;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::str::FromStr;
 
+use cli_support::oos;
 use oos_testkit::OosProcess;
 use serde_json::Value;
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-
-/// `oos` with a private profile file and nothing from the test's own environment.
-fn oos(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oos"))
-        .args(args)
-        .env("HOME", home)
-        .env("OOS_CONFIG", home.join("config.json"))
-        .env_remove("OOS_ENDPOINT")
-        .env_remove("OOS_ACCESS_KEY_ID")
-        .env_remove("OOS_ACCESS_KEY_SECRET")
-        .env_remove("OOS_PROFILE")
-        .env_remove("OOS_DATA_DIR")
-        .output()
-        .expect("oos runs")
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -2,27 +2,14 @@
 //! policies, templates and executions through the API; a user's refusal is the server's Forbidden.RAM; and
 //! `oos execution list` still reads the local data directory when no server is configured.
 
+mod cli_support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use cli_support::oos;
 use oos_testkit::{OosProcess, repo_root};
 use serde_json::Value;
-
-/// `oos` with a private profile file and no endpoint or key from the test's own environment.
-fn oos(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oos"))
-        .args(args)
-        .env("HOME", home)
-        .env("OOS_CONFIG", home.join("config.json"))
-        .env_remove("OOS_ENDPOINT")
-        .env_remove("OOS_ACCESS_KEY_ID")
-        .env_remove("OOS_ACCESS_KEY_SECRET")
-        .env_remove("OOS_PROFILE")
-        .env_remove("OOS_DATA_DIR")
-        .output()
-        .expect("oos runs")
-}
 
 /// Runs a command that must succeed and parses its `--output json` answer.
 fn json(home: &Path, args: &[&str]) -> Value {
