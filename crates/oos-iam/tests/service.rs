@@ -522,3 +522,26 @@ async fn updated_policy_documents_take_effect_at_once() {
         "InvalidParameter.PolicyType"
     );
 }
+
+#[test]
+fn principals_are_read_back_from_their_arns() {
+    for principal in [
+        Principal::Root,
+        Principal::User("alice".into()),
+        Principal::Role("EcsReader".into()),
+    ] {
+        assert_eq!(
+            Principal::from_arn(&principal.arn("1234"), "1234"),
+            Some(principal)
+        );
+    }
+    for foreign in [
+        "acs:ram::9999:user/alice",
+        "acs:ram::1234:user/",
+        "acs:ram::1234:group/ops",
+        "acs:ram::12345:root",
+        "oos",
+    ] {
+        assert_eq!(Principal::from_arn(foreign, "1234"), None, "{foreign}");
+    }
+}
