@@ -89,8 +89,11 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         client_token: client_token.map(str::to_string),
     };
     if let Some(first) = api.store.put_execution_meta(&meta).await.map_err(error::store)? {
-        // Another process started this ClientToken's execution meanwhile: stop ours, answer with theirs.
-        deliver(api, &id, Event::Cancel).await?;
+        // Another process started this ClientToken's execution meanwhile: stop ours (unless it has
+        // finished already), answer with theirs.
+        if let Err(error) = deliver(api, &id, Event::Cancel).await {
+            tracing::warn!(execution = %id, code = %error.code, "could not cancel the twin of a ClientToken's execution");
+        }
         return execution_answer(api, &first).await;
     }
     execution_answer(api, &id).await
