@@ -38,7 +38,8 @@ impl LeaseStore for SqliteStore {
     }
 
     async fn renew(&self, owner: &str, now_ms: i64, ttl_ms: i64) -> Result<()> {
-        sqlx::query("UPDATE executions SET lease_expires_ms = ?2 WHERE lease_owner = ?1")
+        // Finished executions keep their last owner; their leases need no renewal (index 0016).
+        sqlx::query("UPDATE executions SET lease_expires_ms = ?2 WHERE lease_owner = ?1 AND end_ms IS NULL")
             .bind(owner)
             .bind(now_ms + ttl_ms)
             .execute(&self.pool)
