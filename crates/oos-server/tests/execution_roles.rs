@@ -258,3 +258,25 @@ async fn loop_mode_and_template_url_are_checked() {
     assert_eq!(call(&lab.root, OOS_VERSION, "StartExecution", &[("TemplateURL", &large)]).await.unwrap_err().code, "InvalidTemplateURL.TooLarge");
     lab.server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_named_by_the_parameter_store_is_resolved_like_the_engine_does() {
+    let lab = lab().await;
+    oos(&lab.root, "CreateParameter", &[("Name", "LabRole"), ("Type", "String"), ("Value", "EcsReader")]).await;
+    let mut template: Value = serde_json::from_str(&lab_template()).unwrap();
+    template["Parameters"]["OOSAssumeRole"]["Default"] = json!("{{ oos:LabRole }}");
+    oos(&lab.root, "CreateTemplate", &[("TemplateName", "lab-stored-role"), ("Content", &template.to_string())]).await;
+    let (instance, _) = lab.instance();
+    let parameters = json!({"RegionId": "cn-hangzhou", "InstanceId": instance, "DoStopStart": true}).to_string();
+    let bob = lab.operator("bob", false).await;
+    let refused = call(&bob, OOS_VERSION, "StartExecution", &[("TemplateName", "lab-stored-role"), ("Parameters", &parameters)]).await.unwrap_err();
+    assert_eq!(refused.code, "Forbidden.RAM");
+    assert!(refused.message.contains("role/EcsReader"), "{refused:?}");
+    let alice = lab.operator("alice", true).await;
+    let started = oos(&alice, "StartExecution", &[("TemplateName", "lab-stored-role"), ("Parameters", &parameters)]).await;
+    let (status, tasks) = finished(&alice, started["Execution"]["ExecutionId"].as_str().unwrap()).await;
+    assert_eq!(status, "Failed");
+    assert!(task(&tasks, "StopInstance")["StatusMessage"].as_str().unwrap().contains("role EcsReader"), "{tasks:?}");
+    assert_eq!(lab.status_of(&instance), "Running");
+    lab.server.stop();
+}

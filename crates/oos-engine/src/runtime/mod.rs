@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use tokio::sync::{Notify as WakeSignal, mpsc};
 
 pub use library::{FoundTemplate, Library, TemplateSource};
-pub use parameters::ParameterSource;
+pub use parameters::{ParameterSource, snapshot};
 pub use persist::{MASK, load, visible_parameters};
 
 use crate::create::{NewExecution, create};

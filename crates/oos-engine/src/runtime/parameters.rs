@@ -17,7 +17,7 @@ pub trait ParameterSource: Send + Sync {
 
 /// The values of every common parameter `template` references; a missing one (or a template that
 /// references any while the worker has no source) is `EntityNotExists.Parameter` naming it.
-pub(crate) async fn snapshot(source: Option<&dyn ParameterSource>, template: &Template) -> Result<BTreeMap<String, Value>, CreateError> {
+pub async fn snapshot(source: Option<&dyn ParameterSource>, template: &Template) -> Result<BTreeMap<String, Value>, CreateError> {
     let mut values = BTreeMap::new();
     for name in store_parameter_names(template) {
         let found = match source {

@@ -1,21 +1,28 @@
 //! StartExecution's role check: the template's `RamRole` resolved from the request's parameters exactly
-//! as the engine will resolve it (`oos_engine::create`), then `ram:PassRole` for the caller and the
+//! as the engine will resolve it (`oos_engine::create`, with the same `{{ oos:Name }}` snapshot), then `ram:PassRole` for the caller and the
 //! role's trust in `oos.aliyuncs.com` (`Iam::require_pass_role`) — all before anything is written.
 
 use std::sync::Arc;
 
 use oos_acs::AcsError;
-use oos_engine::{EngineConfig, Mode, NewExecution, create};
+use oos_engine::runtime::snapshot;
+use oos_engine::{CreateError, EngineConfig, Mode, NewExecution, create};
 use oos_iam::evaluate::{Context, keys};
 use serde_json::{Map, Value};
 
+use super::parameters::StoreParameters;
 use crate::auth::Caller;
 use crate::error;
 use crate::pipeline::Api;
 
 /// The role an execution of `content` with `parameters` would act as (None: the caller's own permissions).
-fn resolve(api: &Api, caller: &Caller, region: &str, content: &str, parameters: &Map<String, Value>) -> Result<Option<String>, AcsError> {
+async fn resolve(api: &Api, caller: &Caller, region: &str, content: &str, parameters: &Map<String, Value>) -> Result<Option<String>, AcsError> {
     let template = oos_template::parse(content).map_err(|e| error::invalid_template(&e))?;
+    if template.ram_role.is_none() {
+        return Ok(None);
+    }
+    let create_error = |e: CreateError| AcsError::with_code(e.code, 400, e.message);
+    let store_parameters = snapshot(Some(&StoreParameters(api.store.clone())), &template).await.map_err(create_error)?;
     let config = EngineConfig { region_id: region.to_string(), account_id: api.iam.account().to_string(), execute_user: caller.arn.clone(), ..EngineConfig::default() };
     let request = NewExecution {
         id: String::new(),
@@ -28,17 +35,17 @@ fn resolve(api: &Api, caller: &Caller, region: &str, content: &str, parameters: 
         parent_task_execution_id: None,
         description: String::new(),
         region_id: Some(region.to_string()),
-        store_parameters: Default::default(),
+        store_parameters,
         execute_user: Some(caller.arn.clone()),
     };
-    let execution = create(request, jiff::Timestamp::now().as_millisecond(), &config).map_err(|e| AcsError::with_code(e.code, 400, e.message))?;
+    let execution = create(request, jiff::Timestamp::now().as_millisecond(), &config).map_err(create_error)?;
     Ok(execution.flow.ram_role)
 }
 
 /// Refuses the start unless `caller` may pass the resolved role to OOS (`Forbidden.RAM`,
 /// `EntityNotExists.Role`, `InvalidRamRole.NotTrusted`); an empty role needs nothing.
 pub async fn authorize(api: &Api, caller: &Caller, region: &str, content: &str, parameters: &Map<String, Value>) -> Result<(), AcsError> {
-    let Some(role) = resolve(api, caller, region, content, parameters)? else { return Ok(()) };
+    let Some(role) = resolve(api, caller, region, content, parameters).await? else { return Ok(()) };
     let context = Context::new().with(keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
     api.iam.require_pass_role(&caller.principal, &role, context).await.map_err(error::iam)?;
     Ok(())
