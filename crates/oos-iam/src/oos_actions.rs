@@ -30,6 +30,9 @@ pub enum ResourceSource {
 
 use ResourceSource::*;
 
+/// OpenOOS's own actions on the OOS endpoint (not in Alibaba's API reference), authorized like the rest.
+pub const EXTENSION_ACTIONS: &[&str] = &["ListAuditEvents", "VerifyAuditTrail"];
+
 /// Every OOS action the server exposes, with its resources.
 pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     // templates
