@@ -1,6 +1,7 @@
 //! The in-process engine: one `oos-engine` worker on its own task, moving executions forward, and
 //! a channel through which API handlers start new executions between the worker's turns. A start
-//! wakes the worker, so the execution is committed and begins at once, not after a poll interval.
+//! wakes the worker, so the execution is committed and begins at once, not after a poll interval;
+//! so does a Cancel/Notify event put in an execution's inbox.
 
 use oos_engine::runtime::{RuntimeError, StartRequest, Waker, Worker};
 use tokio::sync::{mpsc, oneshot};
@@ -45,6 +46,11 @@ impl EngineHandle {
         self.starts.send((request, reply)).map_err(|_| StartError::Stopped)?;
         self.waker.wake();
         answer.await.map_err(|_| StartError::Stopped)?.map_err(StartError::Runtime)
+    }
+
+    /// Makes the worker look at the store now (e.g. after an inbox event for one of its executions).
+    pub fn wake(&self) {
+        self.waker.wake();
     }
 }
 

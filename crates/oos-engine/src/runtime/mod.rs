@@ -346,9 +346,14 @@ impl Worker {
                     () = woken.notified() => None,
                 }
             });
-            if let Ok(Some((id, event, audit))) = event.await {
-                self.queue.push_back((id, event, None));
-                self.audit.extend(audit);
+            match event.await {
+                Ok(Some((id, event, audit))) => {
+                    self.queue.push_back((id, event, None));
+                    self.audit.extend(audit);
+                }
+                // Woken: something was written for this worker (a start, an inbox event); look now.
+                Ok(None) => self.poll_now = true,
+                Err(_elapsed) => {}
             }
         }
         while self.queue.len() < self.config.max_batch {

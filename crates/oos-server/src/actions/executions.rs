@@ -236,6 +236,7 @@ async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> 
     let payload = serde_json::to_string(&event).map_err(error::internal)?;
     let inbox = NewInboxEvent { execution_id: id.to_string(), payload, created_ms: jiff::Timestamp::now().as_millisecond() };
     api.store.push(inbox).await.map_err(error::store)?;
+    api.engine.wake();
     Ok(Map::new())
 }
 
