@@ -160,7 +160,7 @@ fn listed_from_row(row: &SqliteRow) -> Result<ListedExecution> {
 
 /// The WHERE clause of both queries; `api_executions` is joined only when a filter reads it.
 fn push_execution_filter(sql: &mut QueryBuilder<Sqlite>, query: &ExecutionQuery) {
-    if query.executed_by.is_some() || !query.tags.is_empty() {
+    if query.executed_by.is_some() {
         sql.push(" JOIN api_executions m ON m.execution_id = e.id");
     }
     sql.push(" WHERE 1 = 1");
@@ -203,6 +203,7 @@ fn push_execution_filter(sql: &mut QueryBuilder<Sqlite>, query: &ExecutionQuery)
         }
     }
     for (key, value) in &query.tags {
-        sql.push(" AND json_extract(m.tags, ").push_bind(format!("$.\"{}\"", key.replace('"', ""))).push(") = ").push_bind(value.clone());
+        sql.push(" AND e.id IN (SELECT t.execution_id FROM api_execution_tags t WHERE t.key = ").push_bind(key.clone());
+        sql.push(" AND t.value = ").push_bind(value.clone()).push(")");
     }
 }

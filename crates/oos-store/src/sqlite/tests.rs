@@ -202,6 +202,12 @@ async fn list_executions_pages_filters_and_sums_up_tasks_in_one_query() {
         let (listed, total) = store.list_executions(&query(*edit)).await.unwrap();
         assert_eq!((ids(&listed), total), (expected.clone(), expected.len() as i64), "case {at}");
     }
+    let retagged = TagChange { set: [("team".to_string(), serde_json::json!("db"))].into_iter().collect(), remove: vec![], remove_all: true };
+    assert!(store.retag(TaggedKind::Execution, &["e1".into(), "e3".into()], &retagged).await.unwrap().is_empty());
+    let (db, total) = store.list_executions(&query(&|q| q.tags = vec![("team".into(), "db".into())])).await.unwrap();
+    assert_eq!((ids(&db), total), (vec!["e3", "e2", "e1"], 3), "the Tags filter follows TagResources");
+    let (web, _) = store.list_executions(&query(&|q| q.tags = vec![("team".into(), "web".into())])).await.unwrap();
+    assert!(web.is_empty(), "a replaced tag no longer matches");
     let e2 = store.listed_execution("e2").await.unwrap().unwrap();
     assert_eq!(e2.task_counts, [("Running".to_string(), 1), ("Success".to_string(), 2)].into_iter().collect());
     assert_eq!(e2.current_tasks, vec![CurrentTask { task_name: "task3".into(), task_action: "ACS::Sleep".into(), task_execution_id: "t2-3".into() }]);
