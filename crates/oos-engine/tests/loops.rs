@@ -190,20 +190,7 @@ fn cancel_reaches_running_children() {
 fn start_executions_loop_mode_overrides_the_batch_pause_option() {
     let rate = "RateControl: {Mode: Batch, Batch: [2], ConcurrencyInBatches: [2], MaxErrors: 0}";
     let mut h = Harness::new(bench);
-    let request = oos_engine::NewExecution {
-        id: "exec-loop-mode".into(),
-        template: std::sync::Arc::new(oos_template::parse(&loop_template(rate)).unwrap()),
-        template_name: "test".into(),
-        template_version: None,
-        parameters: json!({"items": numbers(6)}).as_object().cloned().unwrap(),
-        mode: Mode::Automatic,
-        parent_execution_id: None,
-        parent_task_execution_id: None,
-        description: String::new(),
-        region_id: None,
-        store_parameters: Default::default(),
-        execute_user: None,
-    };
+    let request = support::new_execution("exec-loop-mode", &loop_template(rate), json!({"items": numbers(6)}), Mode::Automatic);
     let mut execution = oos_engine::create(request, h.now, &h.config).unwrap();
     execution.flow.loop_mode = Some(oos_engine::BatchPause::FirstBatchPause);
     h.executions.insert("exec-loop-mode".into(), execution);

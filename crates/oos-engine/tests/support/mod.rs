@@ -47,6 +47,24 @@ pub fn bench(call: &Call, n: u32) -> Result<Value, ActionError> {
     }
 }
 
+/// The request the harness starts a top-level execution `id` of `template` with.
+pub fn new_execution(id: &str, template: &str, parameters: Value, mode: Mode) -> NewExecution {
+    NewExecution {
+        id: id.to_owned(),
+        template: Arc::new(oos_template::parse(template).expect("template parses")),
+        template_name: "test".into(),
+        template_version: None,
+        parameters: parameters.as_object().cloned().unwrap_or_default(),
+        mode,
+        parent_execution_id: None,
+        parent_task_execution_id: None,
+        description: String::new(),
+        region_id: None,
+        store_parameters: Default::default(),
+        execute_user: None,
+    }
+}
+
 impl Harness {
     pub fn new(responder: Responder) -> Self {
         Self {
@@ -66,21 +84,7 @@ impl Harness {
     /// Creates and starts an execution of `template` (YAML/JSON text).
     pub fn start(&mut self, template: &str, parameters: Value, mode: Mode) -> String {
         let id = format!("exec-{:016x}", self.executions.len() + 1);
-        self.start_with(NewExecution {
-            id: id.clone(),
-            template: Arc::new(oos_template::parse(template).expect("template parses")),
-            template_name: "test".into(),
-            template_version: None,
-            parameters: parameters.as_object().cloned().unwrap_or_default(),
-            mode,
-            parent_execution_id: None,
-            parent_task_execution_id: None,
-            description: String::new(),
-            region_id: None,
-            store_parameters: Default::default(),
-            execute_user: None,
-        })
-        .expect("execution created");
+        self.start_with(new_execution(&id, template, parameters, mode)).expect("execution created");
         self.run();
         id
     }
