@@ -6,7 +6,7 @@ use crate::envelope::SecretError;
 use crate::evaluate::DecisionReason;
 use crate::policy::PolicyError;
 
-/// The kinds of identity entities, as they appear in error codes (`EntityNotExists.User`).
+/// The kinds of identity entities, as they appear in error codes (`EntityNotExist.User`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntityKind {
     User,
@@ -44,7 +44,7 @@ pub enum StoreError {
 pub enum IamError {
     #[error(transparent)]
     Policy(#[from] PolicyError),
-    #[error("EntityNotExists.{kind}: {kind} {name:?} does not exist")]
+    #[error("EntityNotExist.{kind}: {kind} {name:?} does not exist")]
     NotFound { kind: EntityKind, name: String },
     #[error("EntityAlreadyExists.{kind}: {kind} {name:?} already exists")]
     AlreadyExists { kind: EntityKind, name: String },
@@ -88,11 +88,11 @@ pub enum IamError {
 }
 
 impl IamError {
-    /// The stable error code, e.g. `EntityNotExists.User` or `InvalidPolicyDocument.Action`.
+    /// The stable error code, e.g. `EntityNotExist.User` or `InvalidPolicyDocument.Action`.
     pub fn code(&self) -> String {
         match self {
             IamError::Policy(e) => e.code.to_string(),
-            IamError::NotFound { kind, .. } => format!("EntityNotExists.{kind}"),
+            IamError::NotFound { kind, .. } => format!("EntityNotExist.{kind}"),
             IamError::AlreadyExists { kind, .. } => format!("EntityAlreadyExists.{kind}"),
             IamError::DeleteConflict { kind, .. } => format!("DeleteConflict.{kind}"),
             IamError::LimitExceeded { what, .. } => format!("LimitExceeded.{what}"),

@@ -218,7 +218,7 @@ async fn passing_a_role_needs_pass_role_and_trust() {
             .await
             .unwrap_err()
             .code(),
-        "EntityNotExists.Role"
+        "EntityNotExist.Role"
     );
 
     let bad_trust = iam
@@ -319,7 +319,7 @@ async fn referential_rules_and_names() {
     );
     assert_eq!(
         iam.get_user("erin").await.unwrap_err().code(),
-        "EntityNotExists.User"
+        "EntityNotExist.User"
     );
     iam.create_group("g", "").await.unwrap();
     iam.add_user_to_group("dave", "g").await.unwrap();
@@ -358,7 +358,7 @@ async fn referential_rules_and_names() {
             .await
             .unwrap_err()
             .code(),
-        "EntityNotExists.Policy"
+        "EntityNotExist.Policy"
     );
     assert_eq!(
         iam.attach_policy(
@@ -368,7 +368,7 @@ async fn referential_rules_and_names() {
         .await
         .unwrap_err()
         .code(),
-        "EntityNotExists.Policy"
+        "EntityNotExist.Policy"
     );
     iam.detach_policy(&AttachTarget::Group("g".into()), &PolicyRef::custom("p"))
         .await
@@ -458,7 +458,7 @@ async fn access_keys_are_shown_once_stored_sealed_and_resolvable() {
             .await
             .unwrap_err()
             .code(),
-        "EntityNotExists.User"
+        "EntityNotExist.User"
     );
 
     let root = iam

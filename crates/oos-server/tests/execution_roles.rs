@@ -174,7 +174,7 @@ async fn an_ecs_role_runs_the_lab_and_pass_role_is_required() {
     let refused = start_lab(&bob, &lab_parameters(&instance, "EcsOperator")).await.unwrap_err();
     assert_eq!(refused.code, "Forbidden.RAM", "{refused:?}");
     assert!(refused.message.contains("ram:PassRole") && refused.message.contains("role/EcsOperator"), "{refused:?}");
-    assert_eq!(start_lab(&alice, &lab_parameters(&instance, "Missing")).await.unwrap_err().code, "EntityNotExists.Role");
+    assert_eq!(start_lab(&alice, &lab_parameters(&instance, "Missing")).await.unwrap_err().code, "EntityNotExist.Role");
     assert_eq!(start_lab(&alice, &lab_parameters(&instance, "Untrusting")).await.unwrap_err().code, "InvalidRamRole.NotTrusted");
     let all = oos(&lab.root, "ListExecutions", &[]).await;
     assert_eq!(all["Executions"].as_array().unwrap().len(), 1, "refused starts store nothing: {all}");

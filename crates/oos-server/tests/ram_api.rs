@@ -24,7 +24,7 @@ async fn users_groups_roles_and_policies_in_rams_shapes_with_its_rules() {
     assert_eq!((created["User"]["UserName"].as_str(), created["User"]["DisplayName"].as_str()), (Some("alice"), Some("Alice")));
     assert!(created["User"]["UserId"].as_str().is_some_and(|id| id.len() == 16), "{created}");
     assert_eq!(refusal(call(&root, RAM, "CreateUser", &[("UserName", "alice")]).await), ("EntityAlreadyExists.User".into(), Some(409)));
-    assert_eq!(refusal(call(&root, RAM, "GetUser", &[("UserName", "bob")]).await), ("EntityNotExists.User".into(), Some(404)));
+    assert_eq!(refusal(call(&root, RAM, "GetUser", &[("UserName", "bob")]).await), ("EntityNotExist.User".into(), Some(404)));
     assert_eq!(refusal(call(&root, RAM, "CreateUser", &[("UserName", "no spaces")]).await), ("InvalidParameter.UserName".into(), Some(400)));
     assert_eq!(refusal(call(&root, RAM, "GetUser", &[]).await).1, Some(400), "a missing UserName is MissingParameter");
     let users = ram(&root, "ListUsers", &[]).await;
@@ -59,7 +59,7 @@ async fn users_groups_roles_and_policies_in_rams_shapes_with_its_rules() {
     }
     assert_eq!(refusal(call(&root, RAM, "DeletePolicy", &[("PolicyName", "readers")]).await), ("DeleteConflict.Policy".into(), Some(409)));
     let detach = [("UserName", "alice"), ("PolicyName", "readers"), ("PolicyType", "Custom")];
-    assert_eq!(refusal(call(&root, RAM, "DetachPolicyFromUser", &detach).await), ("EntityNotExists.Policy".into(), Some(404)));
+    assert_eq!(refusal(call(&root, RAM, "DetachPolicyFromUser", &detach).await), ("EntityNotExist.Policy".into(), Some(404)));
     server.stop();
 }
 
@@ -83,7 +83,7 @@ async fn access_keys_are_shown_once_and_their_status_takes_effect_at_once() {
 
     ram(&root, "CreateUser", &[("UserName", "bob")]).await;
     let foreign = [("UserAccessKeyId", second_id.as_str()), ("UserName", "bob"), ("Status", "Inactive")];
-    assert_eq!(refusal(call(&root, RAM, "UpdateAccessKey", &foreign).await), ("EntityNotExists.AccessKey".into(), Some(404)));
+    assert_eq!(refusal(call(&root, RAM, "UpdateAccessKey", &foreign).await), ("EntityNotExist.AccessKey".into(), Some(404)));
     let first_id = keys.iter().map(|key| key["AccessKeyId"].as_str().unwrap()).find(|id| *id != second_id).unwrap().to_owned();
     ram(&root, "UpdateAccessKey", &[("UserAccessKeyId", &first_id), ("UserName", "alice"), ("Status", "Inactive")]).await;
     assert_eq!(refusal(call(&alice, RAM, "ListAccessKeys", &[]).await), ("InvalidAccessKeyId.Inactive".into(), Some(403)));

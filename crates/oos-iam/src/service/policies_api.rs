@@ -155,7 +155,7 @@ impl<S: IdentityStore> Iam<S> {
         .await
     }
 
-    /// Detaches a policy; `EntityNotExists.Policy` if it was not attached there.
+    /// Detaches a policy; `EntityNotExist.Policy` if it was not attached there.
     pub async fn detach_policy(
         &self,
         target: &AttachTarget,

@@ -43,7 +43,7 @@ async fn resolve(api: &Api, caller: &Caller, region: &str, content: &str, parame
 }
 
 /// Refuses the start unless `caller` may pass the resolved role to OOS (`Forbidden.RAM`,
-/// `EntityNotExists.Role`, `InvalidRamRole.NotTrusted`); an empty role needs nothing.
+/// `EntityNotExist.Role`, `InvalidRamRole.NotTrusted`); an empty role needs nothing.
 pub async fn authorize(api: &Api, caller: &Caller, region: &str, content: &str, parameters: &Map<String, Value>) -> Result<(), AcsError> {
     let Some(role) = resolve(api, caller, region, content, parameters).await? else { return Ok(()) };
     let context = Context::new().with(keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
