@@ -99,3 +99,26 @@ Outputs: {v: {Type: Number, Value: '{{ stuck.v }}'}}
     assert_eq!(tokio_timeout.unwrap().unwrap(), ExecutionStatus::Success);
     assert_eq!(outputs(&store.execution(&id).await.unwrap().unwrap())["v"], json!(1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_echo_values_are_masked_in_stored_task_properties_but_reach_the_call_and_survive_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut worker, store) = worker(dir.path(), Arc::new(Bench::default())).await;
+    let template = r#"
+FormatVersion: OOS-2019-06-01
+Parameters: {secret: {Type: String, NoEcho: true}, who: {Type: String}}
+Tasks:
+- {Name: login, Action: ACS::ExecuteAPI, Properties: {Service: Bench, API: Echo, Parameters: {Token: 'Bearer {{ secret }}', User: '{{ who }}'}},
+   Outputs: {sent: {Type: Boolean, ValueSelector: '.Token == "Bearer s3cr3t-value"'}}}
+Outputs: {sent: {Type: Boolean, Value: '{{ login.sent }}'}}
+"#;
+    let id = worker.start(request(template, json!({"secret": "s3cr3t-value", "who": "ops"}))).await.unwrap();
+    assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Success);
+    let record = store.execution(&id).await.unwrap().unwrap();
+    assert_eq!(outputs(&record)["sent"], json!(true), "the call received the real value");
+    let tasks = store.tasks(&id).await.unwrap();
+    let shown = tasks[0].properties.clone().unwrap();
+    assert!(!shown.contains("s3cr3t-value") && shown.contains("******") && shown.contains("ops"), "{shown}");
+    let reloaded = oos_engine::runtime::load(record, tasks).unwrap();
+    assert_eq!(reloaded.tasks[0].properties.as_ref().unwrap()["Parameters"]["Token"], json!("Bearer s3cr3t-value"), "a re-driven call after a crash sends the real value");
+}

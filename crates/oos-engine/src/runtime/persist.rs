@@ -1,5 +1,6 @@
 //! Mapping between the engine's [`Execution`] and the store's rows. Parameters marked `NoEcho` are
-//! masked in the `parameters` column; the real values live only in the engine state.
+//! masked in the `parameters` column and in task `properties`; the real values live only in the engine
+//! state (the execution's, and the task row's `engine_state` for properties that were redacted).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -70,7 +71,27 @@ pub(crate) fn execution_record(exec: &Execution) -> ExecutionRecord {
     }
 }
 
-fn task_record(exec: &Execution, run: &TaskRun) -> TaskRecord {
+/// Key of a task row's engine state holding the real rendered properties when the shown ones are redacted.
+const RENDERED_PROPERTIES: &str = "renderedProperties";
+
+/// The task's properties as shown (NoEcho values and secret-named keys redacted) and its engine state,
+/// which keeps the real properties when they differ, so a re-driven call after a crash sends them.
+fn shown_properties(run: &TaskRun, secrets: &[String]) -> (Option<String>, String) {
+    let Some(properties) = &run.properties else { return (None, json_text(&run.state)) };
+    let mut shown = properties.clone();
+    oos_store::audit::redact(&mut shown, secrets);
+    if shown == *properties {
+        return (Some(json_text(properties)), json_text(&run.state));
+    }
+    let mut state = serde_json::to_value(&run.state).unwrap_or_else(|_| Value::Object(Map::new()));
+    if let Value::Object(fields) = &mut state {
+        fields.insert(RENDERED_PROPERTIES.into(), properties.clone());
+    }
+    (Some(json_text(&shown)), json_text(&state))
+}
+
+fn task_record(exec: &Execution, run: &TaskRun, secrets: &[String]) -> TaskRecord {
+    let (properties, engine_state) = shown_properties(run, secrets);
     TaskRecord {
         id: run.id.clone(),
         execution_id: exec.id.clone(),
@@ -79,13 +100,13 @@ fn task_record(exec: &Execution, run: &TaskRun) -> TaskRecord {
         task_action: run.action.clone(),
         status: run.status.as_str().into(),
         status_message: run.status_message.clone(),
-        properties: run.properties.as_ref().map(json_text),
+        properties,
         outputs: run.outputs.as_ref().map(json_text),
         loop_item: run.loop_item.as_ref().map(json_text),
         loop_batch_number: run.batch_number,
         parent_task_execution_id: run.parent.clone(),
         child_execution_id: run.child_execution_id.clone(),
-        engine_state: json_text(&run.state),
+        engine_state,
         created_ms: run.created_ms,
         updated_ms: run.updated_ms,
         start_ms: run.start_ms,
@@ -99,7 +120,8 @@ pub(crate) fn add_changes(write: &mut StepWrite, exec: &Execution, changes: Chan
         return;
     }
     write.executions.push(execution_record(exec));
-    write.tasks.extend(changes.tasks.iter().map(|&pos| task_record(exec, &exec.tasks[pos])));
+    let secrets = if changes.tasks.is_empty() { Vec::new() } else { secret_values(exec) };
+    write.tasks.extend(changes.tasks.iter().map(|&pos| task_record(exec, &exec.tasks[pos], &secrets)));
     write.logs.extend(changes.logs.into_iter().map(|line| LogRecord {
         execution_id: exec.id.clone(),
         task_execution_id: line.task_execution_id,
@@ -126,6 +148,12 @@ pub fn load(record: ExecutionRecord, tasks: Vec<TaskRecord>) -> Result<Execution
     for row in tasks {
         let task = template.task_index(&row.task_name).ok_or_else(|| corrupt(&id, format!("unknown task {}", row.task_name)))?;
         let loop_item: Option<Value> = row.loop_item.as_deref().map(|t| parse_json(&id, t)).transpose()?;
+        let mut engine_state: Value = parse_json(&id, &row.engine_state)?;
+        let rendered = engine_state.as_object_mut().and_then(|fields| fields.remove(RENDERED_PROPERTIES));
+        let properties = match rendered {
+            Some(real) => Some(real),
+            None => row.properties.as_deref().map(|t| parse_json(&id, t)).transpose()?,
+        };
         runs.push(TaskRun {
             id: row.id,
             seq: row.seq,
@@ -134,7 +162,7 @@ pub fn load(record: ExecutionRecord, tasks: Vec<TaskRecord>) -> Result<Execution
             action: row.task_action,
             status: TaskStatus::parse(&row.status).ok_or_else(|| corrupt(&id, &row.status))?,
             status_message: row.status_message,
-            properties: row.properties.as_deref().map(|t| parse_json(&id, t)).transpose()?,
+            properties,
             outputs: row.outputs.as_deref().map(|t| parse_json(&id, t)).transpose()?,
             loop_item,
             batch_number: row.loop_batch_number,
@@ -144,7 +172,7 @@ pub fn load(record: ExecutionRecord, tasks: Vec<TaskRecord>) -> Result<Execution
             updated_ms: row.updated_ms,
             start_ms: row.start_ms,
             end_ms: row.end_ms,
-            state: parse_json(&id, &row.engine_state)?,
+            state: serde_json::from_value(engine_state).map_err(|e| corrupt(&id, e))?,
         });
     }
     let mut exec = Execution {
