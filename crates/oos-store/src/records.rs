@@ -102,6 +102,9 @@ pub struct StepWrite {
     /// Audit records of what this commit records (cloud calls whose results it holds, the API request
     /// that started an execution), appended in the same transaction.
     pub audit: Vec<NewAudit>,
+    /// API metadata (caller, tags, ClientToken) of executions this commit creates; a ClientToken that
+    /// already belongs to another execution is not written (see `execution_by_client_token`).
+    pub execution_meta: Vec<crate::ExecutionMeta>,
 }
 
 impl StepWrite {
@@ -112,6 +115,7 @@ impl StepWrite {
             && self.consumed_inbox.is_empty()
             && self.inbox.is_empty()
             && self.audit.is_empty()
+            && self.execution_meta.is_empty()
     }
 }
 

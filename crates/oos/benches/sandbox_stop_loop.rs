@@ -76,6 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         description: String::new(),
         region_id: Some("cn-hangzhou".into()),
         audit: Vec::new(),
+        meta: None,
         executed_by: None,
         loop_mode: None,
     };

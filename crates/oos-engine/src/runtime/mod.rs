@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use oos_actions::{ActionRequest, Actions};
 use oos_store::audit::NewAudit;
-use oos_store::{NewInboxEvent, Store, StoreError, StepWrite};
+use oos_store::{ExecutionMeta, NewInboxEvent, Store, StoreError, StepWrite};
 use serde_json::{Map, Value};
 use tokio::sync::{Notify as WakeSignal, mpsc};
 
@@ -104,6 +104,8 @@ pub struct StartRequest {
     pub loop_mode: Option<BatchPause>,
     /// Audit records of the request that starts it (committed with the new execution).
     pub audit: Vec<NewAudit>,
+    /// API metadata of the new execution (its id is filled in), committed with it.
+    pub meta: Option<ExecutionMeta>,
 }
 
 /// Interrupts a worker's wait for events, so that its owner can hand it work (a start) at once
@@ -231,7 +233,8 @@ impl Worker {
         )?;
         exec.flow.loop_mode = request.loop_mode;
         let audit = audit::started(request.audit, &id);
-        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, ..StepWrite::default() };
+        let execution_meta = request.meta.map(|meta| ExecutionMeta { execution_id: id.clone(), ..meta }).into_iter().collect();
+        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, execution_meta, ..StepWrite::default() };
         let changes = exec.take_changes();
         persist::add_changes(&mut write, &exec, changes);
         self.store.commit(&self.config.worker_id, &write).await?;

@@ -101,6 +101,7 @@ pub fn request(template: &str, parameters: Value) -> StartRequest {
         description: String::new(),
         region_id: None,
         audit: Vec::new(),
+        meta: None,
         executed_by: None,
         loop_mode: None,
     }

@@ -97,6 +97,7 @@ impl Harness {
             description: String::new(),
             region_id: None,
             audit: Vec::new(),
+            meta: None,
             executed_by: None,
             loop_mode: None,
         };

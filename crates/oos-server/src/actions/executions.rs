@@ -65,7 +65,14 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         .map(|text| BatchPause::parse(text).ok_or_else(|| AcsError::invalid_parameter("LoopMode", format!("{text:?} is not Automatic, FirstBatchPause or EveryBatchPause"))))
         .transpose()?;
     execution_role::authorize(api, caller, api.region_of(rpc), &source.content, &parameters).await?;
-    let tags = tags_param(rpc)?.unwrap_or_else(|| "{}".into());
+    let meta = ExecutionMeta {
+        execution_id: String::new(),
+        executed_by: caller.arn.clone(),
+        tags: tags_param(rpc)?.unwrap_or_else(|| "{}".into()),
+        resource_group_id: rpc.get("ResourceGroupId").unwrap_or_default().to_string(),
+        template_id: source.template_id.clone(),
+        client_token: client_token.map(str::to_string),
+    };
     let request = StartRequest {
         template_name: source.name,
         template_version: source.version,
@@ -77,18 +84,15 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         executed_by: Some(caller.arn.clone()),
         loop_mode,
         audit: oos_store::audit::pending().into_iter().collect(),
+        meta: Some(meta),
     };
+    // The execution, its API metadata and the request's audit record commit in one transaction.
     let id = api.engine.start(request).await.map_err(start_error)?;
     oos_store::audit::mark_committed();
-    let meta = ExecutionMeta {
-        execution_id: id.clone(),
-        executed_by: caller.arn.clone(),
-        tags,
-        resource_group_id: rpc.get("ResourceGroupId").unwrap_or_default().to_string(),
-        template_id: source.template_id,
-        client_token: client_token.map(str::to_string),
-    };
-    if let Some(first) = api.store.put_execution_meta(&meta).await.map_err(error::store)? {
+    if let Some(token) = client_token
+        && let Some(first) = api.store.execution_by_client_token(token).await.map_err(error::store)?
+        && first != id
+    {
         // Another process started this ClientToken's execution meanwhile: stop ours (unless it has
         // finished already), answer with theirs.
         if let Err(error) = deliver(api, &id, Event::Cancel).await {

@@ -24,20 +24,10 @@ impl SqliteStore {
     /// Records the API metadata of a new execution. When its ClientToken already belongs to another
     /// execution nothing is written and that execution's id is returned (the token's first user wins).
     pub async fn put_execution_meta(&self, meta: &ExecutionMeta) -> Result<Option<String>> {
-        let done = sqlx::query(
-            "INSERT INTO api_executions (execution_id, executed_by, tags, resource_group_id, template_id, client_token) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (client_token) DO NOTHING",
-        )
-        .bind(&meta.execution_id)
-        .bind(&meta.executed_by)
-        .bind(&meta.tags)
-        .bind(&meta.resource_group_id)
-        .bind(&meta.template_id)
-        .bind(&meta.client_token)
-        .execute(&self.pool)
-        .await?;
+        let mut connection = self.pool.acquire().await?;
+        let written = insert_execution_meta(&mut connection, meta).await?;
         match &meta.client_token {
-            Some(token) if done.rows_affected() == 0 => self.execution_by_client_token(token).await,
+            Some(token) if !written => self.execution_by_client_token(token).await,
             _ => Ok(None),
         }
     }
@@ -129,4 +119,21 @@ fn meta_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ExecutionMeta> {
         template_id: row.try_get("template_id")?,
         client_token: row.try_get("client_token")?,
     })
+}
+
+/// Inserts `meta` unless its ClientToken already belongs to another execution; whether it was written.
+pub(crate) async fn insert_execution_meta(connection: &mut sqlx::SqliteConnection, meta: &ExecutionMeta) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO api_executions (execution_id, executed_by, tags, resource_group_id, template_id, client_token) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (client_token) DO NOTHING",
+    )
+    .bind(&meta.execution_id)
+    .bind(&meta.executed_by)
+    .bind(&meta.tags)
+    .bind(&meta.resource_group_id)
+    .bind(&meta.template_id)
+    .bind(&meta.client_token)
+    .execute(connection)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

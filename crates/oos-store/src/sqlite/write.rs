@@ -47,6 +47,9 @@ impl StepStore for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        for meta in &write.execution_meta {
+            super::api_executions::insert_execution_meta(&mut tx, meta).await?;
+        }
         super::audit::append(&mut tx, &write.audit).await?;
         tx.commit().await?;
         Ok(())

@@ -151,6 +151,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             description: String::new(),
             region_id: Some(args.worker.region.clone()),
             audit: Vec::new(),
+            meta: None,
             executed_by: None,
             loop_mode: None,
         };
