@@ -148,16 +148,10 @@ impl OosProcess {
             .map_err(|error| format!("spawning {}: {error}", binary.as_ref().display()))?;
         let output = Arc::new(Mutex::new(String::new()));
         let (found, address) = mpsc::channel();
-        drain(
-            child.stdout.take().expect("stdout is piped"),
-            Arc::clone(&output),
-            Some(found),
-        );
-        drain(
-            child.stderr.take().expect("stderr is piped"),
-            Arc::clone(&output),
-            None,
-        );
+        let drains = [
+            drain(child.stdout.take().expect("stdout is piped"), Arc::clone(&output), Some(found)),
+            drain(child.stderr.take().expect("stderr is piped"), Arc::clone(&output), None),
+        ];
         match address.recv() {
             Ok(addr) => Ok(Self {
                 child,
@@ -166,6 +160,10 @@ impl OosProcess {
             }),
             Err(_) => {
                 let _ = child.wait();
+                // Both pipes are closed now: let the readers finish, so the error shows all output.
+                for reader in drains {
+                    let _ = reader.join();
+                }
                 Err(format!(
                     "the process exited before printing its address; output:\n{}",
                     lock(&output)
@@ -233,7 +231,7 @@ fn drain(
     pipe: impl Read + Send + 'static,
     output: Arc<Mutex<String>>,
     mut found: Option<mpsc::Sender<SocketAddr>>,
-) {
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {
             let addr = line
@@ -248,7 +246,7 @@ fn drain(
                 let _ = sender.send(addr);
             }
         }
-    });
+    })
 }
 
 #[cfg(test)]
