@@ -152,6 +152,7 @@ impl EmulatorBuilder {
                 delay_ms: i64::try_from(self.transition_delay.as_millis()).unwrap_or(i64::MAX),
                 default_region,
                 state_file: self.state_file,
+                saving: Mutex::new(()),
                 changed: Notify::new(),
             }),
         };
@@ -168,6 +169,9 @@ struct Inner {
     delay_ms: i64,
     default_region: String,
     state_file: Option<PathBuf>,
+    /// Held from snapshot to rename, so a save that started earlier (the background saver) can never
+    /// replace the state file after a later one (shutdown) with its older snapshot.
+    saving: Mutex<()>,
     changed: Notify,
 }
 
@@ -308,6 +312,7 @@ impl Emulator {
     pub fn save(&self) -> Result<(), EmulatorError> {
         match &self.inner.state_file {
             Some(path) => {
+                let _saving = self.inner.saving.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let snapshot = self.lock().clone();
                 persist::save(path, &snapshot)
             }
