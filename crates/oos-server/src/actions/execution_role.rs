@@ -43,10 +43,10 @@ async fn resolve(api: &Api, caller: &Caller, region: &str, content: &str, parame
 }
 
 /// Refuses the start unless `caller` may pass the resolved role to OOS (`Forbidden.RAM`,
-/// `EntityNotExist.Role`, `InvalidRamRole.NotTrusted`); an empty role needs nothing.
-pub async fn authorize(api: &Api, caller: &Caller, region: &str, content: &str, parameters: &Map<String, Value>) -> Result<(), AcsError> {
-    let Some(role) = resolve(api, caller, region, content, parameters).await? else { return Ok(()) };
+/// `EntityNotExist.Role`, `InvalidRamRole.NotTrusted`); an empty role needs nothing. Returns the role.
+pub async fn authorize(api: &Api, caller: &Caller, region: &str, content: &str, parameters: &Map<String, Value>) -> Result<Option<String>, AcsError> {
+    let Some(role) = resolve(api, caller, region, content, parameters).await? else { return Ok(None) };
     let context = Context::new().with(keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
     api.iam.require_pass_role(&caller.principal, &role, context).await.map_err(error::iam)?;
-    Ok(())
+    Ok(Some(role))
 }

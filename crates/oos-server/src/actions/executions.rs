@@ -64,7 +64,7 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         .get("LoopMode")
         .map(|text| BatchPause::parse(text).ok_or_else(|| AcsError::invalid_parameter("LoopMode", format!("{text:?} is not Automatic, FirstBatchPause or EveryBatchPause"))))
         .transpose()?;
-    execution_role::authorize(api, caller, api.region_of(rpc), &source.content, &parameters).await?;
+    let ram_role = execution_role::authorize(api, caller, api.region_of(rpc), &source.content, &parameters).await?;
     let meta = ExecutionMeta {
         execution_id: String::new(),
         executed_by: caller.arn.clone(),
@@ -72,6 +72,8 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         resource_group_id: rpc.get("ResourceGroupId").unwrap_or_default().to_string(),
         template_id: source.template_id.clone(),
         client_token: client_token.map(str::to_string),
+        ram_role: ram_role.unwrap_or_default(),
+        loop_mode: rpc.get("LoopMode").unwrap_or_default().to_string(),
     };
     let request = StartRequest {
         template_name: source.name,
@@ -137,7 +139,7 @@ fn execution_json(listed: &ListedExecution) -> Value {
         "TemplateVersion": listed.template_version.clone().unwrap_or_default(),
         "TemplateId": meta.template_id,
         "Mode": listed.mode,
-        "LoopMode": "Automatic",
+        "LoopMode": if meta.loop_mode.is_empty() { "Automatic" } else { meta.loop_mode.as_str() },
         "Status": listed.status,
         "StatusMessage": listed.status_message,
         "Parameters": json_object(Some(&listed.parameters)),
@@ -147,7 +149,7 @@ fn execution_json(listed: &ListedExecution) -> Value {
         "ParentExecutionId": listed.parent_execution_id.clone().unwrap_or_default(),
         "Tags": json_object(Some(&meta.tags)),
         "ResourceGroupId": meta.resource_group_id,
-        "RamRole": "",
+        "RamRole": meta.ram_role,
         "SafetyCheck": "ConfirmEveryHighRiskAction",
         "Category": "Other",
         "Counters": counters,

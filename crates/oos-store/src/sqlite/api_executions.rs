@@ -18,6 +18,10 @@ pub struct ExecutionMeta {
     pub resource_group_id: String,
     pub template_id: String,
     pub client_token: Option<String>,
+    /// The RAM role the execution acts as ('' = the starter's own permissions).
+    pub ram_role: String,
+    /// StartExecution's LoopMode ('' = not given, i.e. Automatic).
+    pub loop_mode: String,
 }
 
 impl SqliteStore {
@@ -110,7 +114,7 @@ impl SqliteStore {
     }
 }
 
-fn meta_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ExecutionMeta> {
+pub(crate) fn meta_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ExecutionMeta> {
     Ok(ExecutionMeta {
         execution_id: row.try_get("execution_id")?,
         executed_by: row.try_get("executed_by")?,
@@ -118,14 +122,16 @@ fn meta_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ExecutionMeta> {
         resource_group_id: row.try_get("resource_group_id")?,
         template_id: row.try_get("template_id")?,
         client_token: row.try_get("client_token")?,
+        ram_role: row.try_get("ram_role")?,
+        loop_mode: row.try_get("loop_mode")?,
     })
 }
 
 /// Inserts `meta` unless its ClientToken already belongs to another execution; whether it was written.
 pub(crate) async fn insert_execution_meta(connection: &mut sqlx::SqliteConnection, meta: &ExecutionMeta) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO api_executions (execution_id, executed_by, tags, resource_group_id, template_id, client_token) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (client_token) DO NOTHING",
+        "INSERT INTO api_executions (execution_id, executed_by, tags, resource_group_id, template_id, client_token, ram_role, loop_mode) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (client_token) DO NOTHING",
     )
     .bind(&meta.execution_id)
     .bind(&meta.executed_by)
@@ -133,6 +139,8 @@ pub(crate) async fn insert_execution_meta(connection: &mut sqlx::SqliteConnectio
     .bind(&meta.resource_group_id)
     .bind(&meta.template_id)
     .bind(&meta.client_token)
+    .bind(&meta.ram_role)
+    .bind(&meta.loop_mode)
     .execute(connection)
     .await?;
     Ok(done.rows_affected() > 0)

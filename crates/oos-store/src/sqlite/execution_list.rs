@@ -81,7 +81,7 @@ pub struct CurrentTask {
 
 const PAGE_COLUMNS: &str = "SELECT e.id, e.template_name, e.template_version, e.parameters, e.mode, e.status, e.status_message, e.outputs, \
     e.parent_execution_id, e.description, e.created_ms, e.updated_ms, e.start_ms, e.end_ms, \
-    m.executed_by, m.tags, m.resource_group_id, m.template_id, m.client_token, \
+    m.execution_id, m.executed_by, m.tags, m.resource_group_id, m.template_id, m.client_token, m.ram_role, m.loop_mode, \
     (SELECT json_group_object(status, n) FROM (SELECT t.status, COUNT(*) AS n FROM task_executions t \
         WHERE t.execution_id = e.id AND t.parent_task_execution_id IS NULL GROUP BY t.status)) AS task_counts, \
     (SELECT json_group_array(json_object('TaskName', t.task_name, 'TaskAction', t.task_action, 'TaskExecutionId', t.id)) \
@@ -126,15 +126,8 @@ fn listed_from_row(row: &SqliteRow) -> Result<ListedExecution> {
     let execution_id: String = row.try_get("id")?;
     let task_counts: Option<String> = row.try_get("task_counts")?;
     let current_tasks: Option<String> = row.try_get("current_tasks")?;
-    let meta = match row.try_get::<Option<String>, _>("executed_by")? {
-        Some(executed_by) => ExecutionMeta {
-            execution_id: execution_id.clone(),
-            executed_by,
-            tags: row.try_get("tags")?,
-            resource_group_id: row.try_get("resource_group_id")?,
-            template_id: row.try_get("template_id")?,
-            client_token: row.try_get("client_token")?,
-        },
+    let meta = match row.try_get::<Option<String>, _>("execution_id")? {
+        Some(_) => super::api_executions::meta_from_row(row)?,
         None => ExecutionMeta { execution_id: execution_id.clone(), tags: "{}".into(), ..ExecutionMeta::default() },
     };
     Ok(ListedExecution {

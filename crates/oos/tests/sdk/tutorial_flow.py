@@ -103,7 +103,9 @@ def main() -> int:
             want = {"DescribeBefore": "Success", "StopInstance": middle, "StartInstance": middle, "DescribeAfter": "Success"}
             ensure(seen == want, f"task statuses {seen}, want {want}")
             listed = oos.list_executions(M.ListExecutionsRequest(execution_id=runs[do_stop_start]))
-            outputs = json.loads(listed.body.executions[0].outputs)
+            execution = listed.body.executions[0]
+            ensure(execution.ram_role == ROLE, f"ListExecutions shows RamRole {execution.ram_role!r}, want {ROLE}")
+            outputs = json.loads(execution.outputs)
             for output in ("Before", "After"):
                 ensure(args.instance in json.dumps(outputs.get(output)), f"output {output} does not describe {args.instance}: {outputs}")
         return go
