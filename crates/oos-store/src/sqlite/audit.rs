@@ -9,6 +9,8 @@ use super::SqliteStore;
 use crate::Result;
 use crate::audit::{self, AuditQuery, AuditRecord, ChainBreak, GENESIS, NewAudit, Tamper, Verification, chain_hash};
 
+/// Records per INSERT statement when appending (6 bound values each, far below SQLite's limit).
+const APPEND_BATCH: usize = 500;
 /// Records read per query while walking the chain.
 const VERIFY_PAGE: i64 = 20_000;
 
@@ -22,21 +24,21 @@ pub(crate) async fn append(tx: &mut Transaction<'static, Sqlite>, entries: &[New
         Some(row) => (row.try_get::<i64, _>("seq")?, row.try_get::<String, _>("hash")?),
         None => (0, GENESIS.to_string()),
     };
+    let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         seq += 1;
         let body = serde_json::Value::Object(entry.body.clone()).to_string();
         let kind = entry.kind.as_str();
         let hash = chain_hash(&prev_hash, seq, entry.time_ms, kind, &body);
-        sqlx::query("INSERT INTO audit_log (seq, time_ms, kind, body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .bind(seq)
-            .bind(entry.time_ms)
-            .bind(kind)
-            .bind(&body)
-            .bind(&prev_hash)
-            .bind(&hash)
-            .execute(&mut **tx)
-            .await?;
-        prev_hash = hash;
+        rows.push((seq, entry.time_ms, kind, body, std::mem::replace(&mut prev_hash, hash.clone()), hash));
+    }
+    // Multi-row inserts: a turn of a 1,000-item loop appends 1,000 cloud-call records.
+    for chunk in rows.chunks(APPEND_BATCH) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO audit_log (seq, time_ms, kind, body, prev_hash, hash) ");
+        insert.push_values(chunk, |mut row, (seq, time_ms, kind, body, prev, hash)| {
+            row.push_bind(*seq).push_bind(*time_ms).push_bind(*kind).push_bind(body.as_str()).push_bind(prev.as_str()).push_bind(hash.as_str());
+        });
+        insert.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
