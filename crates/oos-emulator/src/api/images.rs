@@ -175,11 +175,7 @@ pub fn describe_images(
     let (page, paging) = paginate(
         request,
         selected,
-        PageLimits {
-            default_size: 10,
-            max_size: 100,
-            token_paging: false,
-        },
+        PageLimits::NUMBERED_100,
     )?;
     let mut body = list_body("Images", "Image", page, paging);
     body["RegionId"] = json!(region);
@@ -339,11 +335,7 @@ pub fn describe_image_share_permission(
     let (page, mut paging) = paginate(
         request,
         accounts,
-        PageLimits {
-            default_size: 10,
-            max_size: 100,
-            token_paging: false,
-        },
+        PageLimits::NUMBERED_100,
     )?;
     paging.insert("ImageId".into(), json!(id));
     paging.insert("RegionId".into(), json!(region));

@@ -155,11 +155,7 @@ pub fn describe_instances(
         })
         .collect();
     check_dry_run(request)?;
-    let limits = PageLimits {
-        default_size: 10,
-        max_size: 100,
-        token_paging: true,
-    };
+    let limits = PageLimits::TOKEN_100;
     let (page, paging) = paginate(request, selected, limits)?;
     let items = page
         .into_iter()
@@ -188,11 +184,7 @@ pub fn describe_instance_status(
     let (page, paging) = paginate(
         request,
         selected,
-        PageLimits {
-            default_size: 10,
-            max_size: 50,
-            token_paging: false,
-        },
+        PageLimits::NUMBERED_50,
     )?;
     Ok(list_body(
         "InstanceStatuses",

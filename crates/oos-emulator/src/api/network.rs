@@ -8,11 +8,7 @@ use super::params::{Ctx, PageLimits, list_body, paginate};
 use crate::provision::{vpc_of, vswitch_of};
 use crate::state::Cloud;
 
-const LIMITS: PageLimits = PageLimits {
-    default_size: 10,
-    max_size: 50,
-    token_paging: false,
-};
+const LIMITS: PageLimits = PageLimits::NUMBERED_50;
 
 /// DescribeVpcs: the region's VPC (filter `VpcId`, comma-separated).
 pub fn describe_vpcs(

@@ -143,6 +143,15 @@ pub struct PageLimits {
     pub token_paging: bool,
 }
 
+impl PageLimits {
+    /// `PageNumber`/`PageSize` paging, 10 a page by default, at most 100.
+    pub const NUMBERED_100: PageLimits = PageLimits { default_size: 10, max_size: 100, token_paging: false };
+    /// The same, at most 50 a page.
+    pub const NUMBERED_50: PageLimits = PageLimits { default_size: 10, max_size: 50, token_paging: false };
+    /// Page numbers or `NextToken`/`MaxResults`, 10 a page by default, at most 100.
+    pub const TOKEN_100: PageLimits = PageLimits { default_size: 10, max_size: 100, token_paging: true };
+}
+
 /// Cuts `items` to the requested page and returns the paging fields to merge into the body
 /// (`TotalCount`, `PageNumber`, `PageSize`, and `NextToken` when the action has it).
 pub fn paginate<T>(

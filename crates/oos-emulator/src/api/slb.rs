@@ -92,11 +92,7 @@ pub fn describe_load_balancers(
     let (page, paging) = paginate(
         request,
         selected,
-        PageLimits {
-            default_size: 10,
-            max_size: 100,
-            token_paging: false,
-        },
+        PageLimits::NUMBERED_100,
     )?;
     Ok(list_body("LoadBalancers", "LoadBalancer", page, paging))
 }

@@ -14,11 +14,7 @@ use crate::errors::{
 use crate::model::{Disk, Snapshot, Tags, instance_status};
 use crate::state::{Cloud, new_id, utc_time};
 
-const LIMITS: PageLimits = PageLimits {
-    default_size: 10,
-    max_size: 100,
-    token_paging: true,
-};
+const LIMITS: PageLimits = PageLimits::TOKEN_100;
 
 fn disk_json(disk: &Disk) -> Value {
     let attached = !disk.instance_id.is_empty();

@@ -190,11 +190,7 @@ pub fn describe_eip_addresses(
     let (page, paging) = paginate(
         request,
         selected,
-        PageLimits {
-            default_size: 10,
-            max_size: 100,
-            token_paging: false,
-        },
+        PageLimits::NUMBERED_100,
     )?;
     Ok(list_body("EipAddresses", "EipAddress", page, paging))
 }
