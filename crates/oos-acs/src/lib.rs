@@ -9,11 +9,13 @@ pub mod acs3;
 mod credentials;
 pub mod encode;
 mod error;
+mod replay;
 mod request;
 pub mod v1;
 mod verify;
 
 pub use credentials::{Credentials, SecretStore};
 pub use error::{AcsError, ErrorBody, ErrorCode, new_request_id};
-pub use request::{IncomingRequest, RpcRequest, unknown_action, unsupported_version};
-pub use verify::{ReplayGuard, Scheme, Verified, Verifier, detect_scheme};
+pub use request::{IncomingRequest, REPEATED_PARAMETER, RpcRequest, unknown_action, unsupported_version};
+pub use replay::{MAX_NONCE_BYTES, NONCE_CACHE_FULL, ReplayGuard};
+pub use verify::{Scheme, Verified, Verifier, detect_scheme};

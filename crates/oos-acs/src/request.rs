@@ -99,9 +99,21 @@ pub struct RpcRequest {
 }
 
 impl RpcRequest {
-    /// Extracts action, version and parameters from a received request.
+    /// Extracts action, version and parameters from a received request. A parameter sent twice
+    /// (in the query, the form body or both), or a protocol header sent twice, is refused with
+    /// `RepeatedParameter`: the SDKs never send one, and two readers picking different copies is
+    /// how an authorization check and a handler come to disagree.
     pub fn parse(request: &IncomingRequest) -> Result<Self, AcsError> {
         let all = request.all_params();
+        refuse_repeats(all.iter().map(|(key, _)| key.as_str()), "parameter")?;
+        refuse_repeats(
+            request
+                .headers
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .filter(|name| is_protocol_header(name)),
+            "header",
+        )?;
         let from_params = |name: &str| {
             all.iter()
                 .find(|(key, _)| key == name)
@@ -252,6 +264,30 @@ impl RpcRequest {
     }
 }
 
+/// A parameter or protocol header that appears more than once.
+pub const REPEATED_PARAMETER: ErrorCode = ErrorCode::new("RepeatedParameter", 400);
+
+/// Headers whose value decides who is calling and what is asked.
+fn is_protocol_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("x-acs-") || matches!(name.as_str(), "authorization" | "host" | "content-type" | "content-length")
+}
+
+fn refuse_repeats<'a>(names: impl Iterator<Item = &'a str>, what: &str) -> Result<(), AcsError> {
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        let key = if what == "header" { name.to_ascii_lowercase() } else { name.to_string() };
+        if !seen.insert(key) {
+            let shown: String = name.chars().take(64).collect();
+            return Err(AcsError::new(
+                REPEATED_PARAMETER,
+                format!("The {what} \"{shown}\" appears more than once; send each {what} once."),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl From<RpcRequest> for Vec<(String, String)> {
     fn from(request: RpcRequest) -> Self {
         request.params
@@ -334,6 +370,20 @@ mod tests {
         let rpc = RpcRequest::parse(&incoming).unwrap();
         assert_eq!(rpc.get("Name"), Some("a b"));
         assert_eq!(rpc.bool("DryRun").unwrap(), Some(true));
+    }
+
+    #[test]
+    fn repeated_parameters_and_protocol_headers_are_refused() {
+        let error = RpcRequest::parse(&request("/?Action=A&Version=V&UserName=admin&UserName=me", &[])).unwrap_err();
+        assert_eq!((error.code.as_ref(), error.status), ("RepeatedParameter", 400));
+        assert!(error.message.contains("UserName"), "{}", error.message);
+        let mut across = request("/?Action=A&Version=V&Name=a", &[("Content-Type", "application/x-www-form-urlencoded")]);
+        across.body = b"Name=b".to_vec();
+        assert_eq!(RpcRequest::parse(&across).unwrap_err().code, "RepeatedParameter");
+        let headers = request("/?Action=A&Version=V", &[("x-acs-date", "1"), ("X-Acs-Date", "2")]);
+        assert_eq!(RpcRequest::parse(&headers).unwrap_err().code, "RepeatedParameter");
+        // Case differs, so these are two parameters, as the SDKs' signatures treat them.
+        RpcRequest::parse(&request("/?Action=A&Version=V&name=a&Name=b", &[("Accept", "a"), ("Accept", "b")])).unwrap();
     }
 
     #[test]
