@@ -14,6 +14,10 @@ use crate::evaluate::{Context, keys};
 pub enum ResourceSource {
     /// One resource of this type named by this parameter; `<type>/*` when the parameter is absent.
     One(&'static str, &'static str),
+    /// The stored template named by `TemplateName`; `template/*` when the request carries its own
+    /// template (`TemplateContent` or `TemplateURL`), whatever `TemplateName` says, since the name
+    /// then names nothing that is checked.
+    TemplateOrInline,
     /// Several resources named by a JSON array (or single string) parameter; `<type>/*` when absent.
     Many(&'static str, &'static str),
     /// The whole collection: `<type>/*`.
@@ -44,16 +48,13 @@ pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     ("ListTemplates", Collection("template")),
     ("ListTemplateVersions", One("template", "TemplateName")),
     ("UpdateTemplateAttributes", One("template", "TemplateName")),
-    (
-        "GetTemplateParameterConstraints",
-        One("template", "TemplateName"),
-    ),
+    ("GetTemplateParameterConstraints", TemplateOrInline),
     ("ListExecutionRiskyTasks", One("template", "TemplateName")),
-    ("GenerateExecutionPolicy", One("template", "TemplateName")),
+    ("GenerateExecutionPolicy", TemplateOrInline),
     ("ValidateTemplateContent", Global),
     ("ListActions", Global),
     // executions
-    ("StartExecution", One("template", "TemplateName")),
+    ("StartExecution", TemplateOrInline),
     ("ListExecutions", One("execution", "ExecutionId")),
     ("GetExecutionTemplate", One("execution", "ExecutionId")),
     ("CancelExecution", One("execution", "ExecutionId")),
@@ -153,7 +154,9 @@ pub fn oos_action_authz(
         .iter()
         .find(|(name, _)| *name == action)
         .ok_or_else(|| IamError::UnknownAction(action.to_string()))?;
-    let param = |p: &str| params.param(p).map(str::trim).filter(|v| !v.is_empty());
+    // Values exactly as the handlers read them: a trimmed copy here and the raw one there would name two resources.
+    let param = |p: &str| params.param(p).filter(|v| !v.is_empty());
+    let inline = is_inline(params);
     let collection = |kind: &str| vec![scope.oos(kind, "*")];
     let each = |kind: &str, ids: &str| {
         let ids = list_values(ids);
@@ -165,6 +168,8 @@ pub fn oos_action_authz(
     };
     let resources = match *source {
         One(kind, p) => param(p).map_or_else(|| collection(kind), |id| vec![scope.oos(kind, id)]),
+        TemplateOrInline if inline => collection("template"),
+        TemplateOrInline => param("TemplateName").map_or_else(|| collection("template"), |id| vec![scope.oos("template", id)]),
         Many(kind, p) => param(p).map_or_else(|| collection(kind), |ids| each(kind, ids)),
         Collection(kind) => collection(kind),
         UnderPath(kind) => match param("Path") {
@@ -188,8 +193,13 @@ pub fn oos_action_authz(
     Ok(ActionAuthz {
         action: format!("oos:{name}"),
         resources,
-        request_context: request_context(params),
+        request_context: request_context(params, inline),
     })
+}
+
+/// Whether the request brings its own template text instead of naming a stored one.
+fn is_inline(params: &dyn RequestParams) -> bool {
+    ["TemplateContent", "TemplateURL"].iter().any(|name| params.param(name).is_some_and(|value| !value.is_empty()))
 }
 
 /// A JSON array of strings, a JSON object's keys (`ResourceIds` may be `{"id": ...}`), or one plain value.
@@ -208,12 +218,17 @@ fn scalar_text(value: &Value) -> String {
     }
 }
 
-fn request_context(params: &dyn RequestParams) -> Vec<(String, Vec<String>)> {
+/// The condition keys the request supplies; an inline template has no `oos:TemplateName` or
+/// `oos:TemplateVersion` (its `TemplateName` is only a label, so a condition on it must not match).
+fn request_context(params: &dyn RequestParams, inline: bool) -> Vec<(String, Vec<String>)> {
     let mut context = Vec::new();
     for (param, key) in [
         ("TemplateName", keys::TEMPLATE_NAME),
         ("TemplateVersion", keys::TEMPLATE_VERSION),
     ] {
+        if inline {
+            break;
+        }
         if let Some(value) = params.param(param) {
             context.push((key.to_string(), vec![value.to_string()]));
         }

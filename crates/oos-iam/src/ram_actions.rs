@@ -65,7 +65,8 @@ pub const RAM_ACTIONS: &[(&str, RamResource)] = &[
 /// Maps a RAM action and its parameters to what must be authorized; unknown actions are `InvalidAction.NotFound`.
 pub fn ram_action_authz(action: &str, params: &dyn RequestParams, account: &str) -> Result<ActionAuthz, IamError> {
     let (name, resource) = RAM_ACTIONS.iter().find(|(name, _)| *name == action).ok_or_else(|| IamError::UnknownAction(action.to_string()))?;
-    let named = resource.parameter.and_then(|p| params.param(p)).map(str::trim).filter(|v| !v.is_empty());
+    // The value exactly as the handler reads it (see `oos_action_authz`).
+    let named = resource.parameter.and_then(|p| params.param(p)).filter(|v| !v.is_empty());
     Ok(ActionAuthz {
         action: format!("ram:{name}"),
         resources: vec![arn::ram(account, resource.resource_type, named.unwrap_or("*"))],

@@ -127,6 +127,7 @@ fn absent_identifiers_mean_the_whole_collection() {
             | ResourceSource::UnderPath(kind) => {
                 format!("{P}{kind}/*")
             }
+            ResourceSource::TemplateOrInline => format!("{P}template/*"),
             ResourceSource::TaggedResources | ResourceSource::TaggedResource => format!("{P}*/*"),
             ResourceSource::Global => "*".to_string(),
         };
@@ -192,6 +193,24 @@ fn request_parameters_become_condition_keys() {
     );
 }
 
+#[test]
+fn an_inline_template_is_authorized_on_every_template_and_has_no_name_condition() {
+    let scope = ArnScope::new("cn-hangzhou", "123");
+    for inline in ["TemplateContent", "TemplateURL"] {
+        let params: BTreeMap<String, String> =
+            [("TemplateName", "allowed-one"), (inline, "{}")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        for action in ["StartExecution", "GenerateExecutionPolicy", "GetTemplateParameterConstraints"] {
+            let authz = oos_action_authz(action, &params, &scope).unwrap();
+            assert_eq!(authz.resources, vec![format!("{P}template/*")], "{action} {inline}");
+            let context = authz.extend_context(Context::new());
+            assert_eq!(context.get("oos:TemplateName"), None, "{action} {inline}");
+        }
+    }
+    let named: BTreeMap<String, String> = [("TemplateName".to_string(), "allowed-one".to_string())].into();
+    let authz = oos_action_authz("StartExecution", &named, &scope).unwrap();
+    assert_eq!(authz.resources, vec![format!("{P}template/allowed-one")]);
+}
+
 /// Request parameter names per action, read from the shared API reference.
 fn reference_actions() -> BTreeMap<String, BTreeSet<String>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -229,6 +248,7 @@ fn table_agrees_with_the_api_reference() {
             .unwrap_or_else(|| panic!("{action} is not an OOS 2019-06-01 action"));
         let needed: &[&str] = match source {
             ResourceSource::One(_, p) | ResourceSource::Many(_, p) => &[p],
+            ResourceSource::TemplateOrInline => &["TemplateName", "TemplateContent"],
             ResourceSource::UnderPath(_) => &["Path"],
             ResourceSource::TaggedResources => &["ResourceType", "ResourceIds"],
             ResourceSource::TaggedResource => &["ResourceType", "ResourceId"],
