@@ -1,5 +1,8 @@
 //! The `ApiCall` audit record of every API request: who (principal, AccessKeyId, source IP), what
 //! (action, parameters with secrets redacted) and the outcome (result code, HTTP status, request id).
+//! A request refused before it was authorized (unsigned, badly signed, replayed, forbidden) is
+//! recorded in bounded form only: its action, claimed key, sizes and a digest, never its values, so
+//! that what anyone can send costs a small constant.
 //!
 //! The pipeline runs the action inside [`oos_store::audit::scope`], so the first write transaction of
 //! a mutating action commits the record with its change; a request that changed nothing (reads,
@@ -22,6 +25,8 @@ pub const ANONYMOUS: &str = "anonymous";
 
 /// Parameters recorded as a digest instead of their (large) text.
 const DIGESTED: [&str; 2] = ["Content", "TemplateContent"];
+/// Longest client-chosen text (action name, claimed AccessKeyId) kept in a bounded record.
+const MAX_CLAIM_CHARS: usize = 128;
 
 /// What is known about one request so far.
 #[derive(Debug, Clone)]
@@ -34,7 +39,10 @@ pub struct RequestAudit {
     user: String,
     action: String,
     execution_id: Option<String>,
-    parameters: Value,
+    /// The redacted parameters, once the request is authorized; before, only [`RequestAudit::shape`].
+    parameters: Option<Value>,
+    /// Sizes and digest of the request as received.
+    shape: Value,
     /// Whether a write of the action committed the record.
     pub committed: bool,
 }
@@ -51,14 +59,31 @@ impl RequestAudit {
             user: ANONYMOUS.into(),
             action: String::new(),
             execution_id: None,
-            parameters: Value::Object(Map::new()),
+            parameters: None,
+            shape: Value::Null,
             committed: false,
         }
     }
 
-    /// The AccessKeyId the request claims (before it is verified).
+    /// What the request claims before it is verified: its AccessKeyId (shortened), sizes and digest.
     pub fn claim(&mut self, request: &IncomingRequest) {
-        self.access_key_id = crate::auth::claimed_key_id(request).ok().flatten();
+        self.access_key_id = crate::auth::claimed_key_id(request).ok().flatten().map(|id| bounded(&id));
+        let mut digest = Sha256::new();
+        digest.update(request.method.as_bytes());
+        digest.update(b" ");
+        digest.update(request.raw_query.as_bytes());
+        digest.update(b"\n");
+        digest.update(&request.body);
+        self.shape = serde_json::json!({
+            "QueryBytes": request.raw_query.len(),
+            "BodyBytes": request.body.len(),
+            "Digest": format!("sha256:{}", hex::encode(digest.finalize())),
+        });
+    }
+
+    /// The action the request names (shortened; it is not yet known to exist).
+    pub fn name_action(&mut self, action: &str) {
+        self.action = bounded(action);
     }
 
     /// The verified caller.
@@ -71,10 +96,9 @@ impl RequestAudit {
         };
     }
 
-    /// The action and its parameters, redacted (`Signature`, secret-named keys, secret parameter
-    /// values, NoEcho values of `Parameters`, template text as a digest).
+    /// The parameters of an authorized request, redacted (`Signature`, secret-named keys, secret
+    /// parameter values, NoEcho values of `Parameters`, template text as a digest).
     pub async fn describe(&mut self, api: &Api, rpc: &RpcRequest) {
-        self.action = rpc.action.clone();
         self.execution_id = rpc.get("ExecutionId").map(str::to_string);
         let mut parameters = Map::new();
         for (name, value) in rpc.params() {
@@ -91,7 +115,7 @@ impl RequestAudit {
         }
         let mut parameters = Value::Object(parameters);
         redact(&mut parameters, &[]);
-        self.parameters = parameters;
+        self.parameters = Some(parameters);
     }
 
     /// The record with this outcome (`Success` or an error code).
@@ -103,7 +127,10 @@ impl RequestAudit {
         body.insert("SourceIp".into(), Value::String(self.source_ip.clone()));
         body.insert("Action".into(), Value::String(self.action.clone()));
         body.insert("ExecutionId".into(), self.execution_id.clone().map_or(Value::Null, Value::String));
-        body.insert("Parameters".into(), self.parameters.clone());
+        match &self.parameters {
+            Some(parameters) => body.insert("Parameters".into(), parameters.clone()),
+            None => body.insert("Request".into(), self.shape.clone()),
+        };
         body.insert("ResultCode".into(), Value::String(result_code.to_string()));
         body.insert("HttpStatus".into(), Value::from(http_status));
         body.insert("RequestId".into(), Value::String(self.request_id.clone()));
@@ -119,6 +146,11 @@ impl RequestAudit {
             tracing::error!(%error, request_id = %self.request_id, "audit record not written");
         }
     }
+}
+
+/// At most [`MAX_CLAIM_CHARS`] characters of client-chosen text.
+fn bounded(text: &str) -> String {
+    text.chars().take(MAX_CLAIM_CHARS).collect()
 }
 
 /// `Parameters` of StartExecution-like requests with the values of the template's NoEcho parameters

@@ -102,11 +102,12 @@ impl Api {
     async fn process(&self, request: &IncomingRequest, peer: SocketAddr, audit: &mut RequestAudit) -> Result<Fields, AcsError> {
         audit.claim(request);
         let rpc = RpcRequest::parse(request)?;
-        audit.describe(self, &rpc).await;
+        audit.name_action(&rpc.action);
         let api = Version::of(&rpc)?;
         let caller = self.authenticator.authenticate(&self.iam, request).await?;
         audit.identify(&caller);
         self.authorize(&caller, &rpc, api, peer).await?;
+        audit.describe(self, &rpc).await;
         let action = async {
             match api {
                 Version::Oos => actions::dispatch(self, &caller, &rpc).await,
