@@ -26,6 +26,39 @@ pub mod codes {
     pub const INVALID_TIME: &str = "Expression.InvalidTime";
     /// An `Fn::Eval` arithmetic error (syntax, division by zero).
     pub const EVAL: &str = "Expression.Eval";
+    /// A jq program longer or more deeply nested than allowed.
+    pub const TOO_COMPLEX: &str = "Expression.TooComplex";
+    /// An evaluation that took more steps than allowed.
+    pub const STEP_LIMIT: &str = "Expression.StepLimitExceeded";
+    /// An evaluation that recursed deeper than allowed.
+    pub const RECURSION_LIMIT: &str = "Expression.RecursionLimitExceeded";
+    /// An evaluation that ran longer than allowed.
+    pub const TIME_LIMIT: &str = "Expression.TimeLimitExceeded";
+    /// A result larger or deeper than allowed (jq output, `Fn::Join`, `Fn::Replace`, ...).
+    pub const OUTPUT_TOO_LARGE: &str = "Expression.OutputTooLarge";
+    /// An isolated evaluation that needed more memory than allowed (or whose evaluator died).
+    pub const MEMORY_LIMIT: &str = "Expression.MemoryLimitExceeded";
+
+    /// Every code above.
+    pub const ALL: &[&str] = &[
+        INVALID_EXPRESSION,
+        INVALID_FUNCTION,
+        JQ_SYNTAX,
+        JQ_RUNTIME,
+        UNDEFINED_REFERENCE,
+        TYPE_MISMATCH,
+        INDEX_OUT_OF_RANGE,
+        FUEL_EXHAUSTED,
+        INVALID_DURATION,
+        INVALID_TIME,
+        EVAL,
+        TOO_COMPLEX,
+        STEP_LIMIT,
+        RECURSION_LIMIT,
+        TIME_LIMIT,
+        OUTPUT_TOO_LARGE,
+        MEMORY_LIMIT,
+    ];
 }
 
 /// One step of a path inside a value tree.

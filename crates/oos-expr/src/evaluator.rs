@@ -11,6 +11,7 @@ use crate::error::{ExprError, PathSegment};
 use crate::functions;
 use crate::jinja::Jinja;
 use crate::jq::{self, Program};
+use crate::limits::Scope;
 use crate::render::to_text;
 use crate::scanner::has_expression;
 use crate::value_type::ValueType;
@@ -61,6 +62,7 @@ impl Evaluator {
 
     /// See [`crate::evaluate`].
     pub fn evaluate(&self, value: &Value, ctx: &dyn Context) -> Result<Option<Value>, ExprError> {
+        let _scope = Scope::enter();
         match value {
             Value::String(text) => self.render(text, ctx).map(Some),
             Value::Array(items) => {

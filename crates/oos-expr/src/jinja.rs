@@ -1,6 +1,7 @@
 //! Jinja expressions inside `{{ }}` (anything that is not a plain reference), evaluated by minijinja
-//! with strict undefined handling, a fuel limit and no loader. Names in the expression are resolved
-//! through the [`Context`] like plain references.
+//! with strict undefined handling, a fuel limit, no loader and a bounded result, in the installed
+//! isolation when there is one. Names in the expression are resolved through the [`Context`] like
+//! plain references.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::LazyLock;
@@ -11,6 +12,8 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::{ExprError, codes};
+use crate::isolation::{self, Job};
+use crate::limits::check_output;
 use crate::reference::canonical_builtin;
 
 /// Instruction budget of one expression evaluation.
@@ -37,11 +40,10 @@ impl Jinja {
     }
 
     /// Evaluates the Jinja expression `source` (the trimmed inside of a `{{ }}`), keeping the type of
-    /// its result.
+    /// its result. The names it uses are resolved here; the evaluation itself runs in the installed
+    /// [`isolation`] when there is one (minijinja bounds steps, not the size of what one step builds).
     pub(crate) fn eval(&self, source: &str, ctx: &dyn Context) -> Result<Value, ExprError> {
-        let rewritten = BUILTIN_IN_EXPRESSION.replace_all(source, |caps: &regex::Captures<'_>| {
-            format!("{BUILTIN_PREFIX}{}", canonical_builtin(&caps[1]))
-        });
+        let rewritten = rewrite_builtins(source);
         let expression = self
             .env
             .compile_expression(&rewritten)
@@ -51,19 +53,33 @@ impl Jinja {
         let mut missing = Vec::new();
         for path in &dotted {
             let name = path.split('.').next().unwrap_or(path);
-            if names.contains_key(name) || missing.contains(&name) {
+            if names.contains_key(name) || missing.iter().any(|known| known == name) || self.env.globals().any(|(global, _)| global == name) {
                 continue;
             }
             match variable(name, &dotted, ctx) {
                 Some(value) => {
-                    names.insert(
-                        name.to_owned(),
-                        minijinja::Value::from(minijinja::value::Serde(value)),
-                    );
+                    names.insert(name.to_owned(), value);
                 }
-                None => missing.push(name),
+                None => missing.push(name.to_owned()),
             }
         }
+        if let Some(isolation) = isolation::installed() {
+            return isolation.evaluate(&Job::Jinja { expression: source.to_owned(), names, missing });
+        }
+        self.eval_with(source, names, &missing)
+    }
+
+    /// Evaluates `source` with its names already resolved (`missing`: names the context did not know).
+    pub(crate) fn eval_with(&self, source: &str, names: BTreeMap<String, Value>, missing: &[String]) -> Result<Value, ExprError> {
+        let rewritten = rewrite_builtins(source);
+        let expression = self
+            .env
+            .compile_expression(&rewritten)
+            .map_err(|error| convert_error(source, &error))?;
+        let names: BTreeMap<String, minijinja::Value> = names
+            .into_iter()
+            .map(|(name, value)| (name, minijinja::Value::from(minijinja::value::Serde(value))))
+            .collect();
         let result = expression.eval(names).map_err(|error| {
             let mut converted = convert_error(source, &error);
             if !missing.is_empty()
@@ -78,13 +94,22 @@ impl Jinja {
             }
             converted
         })?;
-        serde_json::to_value(&result).map_err(|error| {
+        let value = serde_json::to_value(&result).map_err(|error| {
             ExprError::new(
                 codes::TYPE_MISMATCH,
                 format!("{{{{ {source} }}}} gave a non-JSON value: {error}"),
             )
-        })
+        })?;
+        check_output(&value).map_err(|exceeded| exceeded.error(source))?;
+        Ok(value)
     }
+}
+
+/// `ACS::Name` built-ins spelled as Jinja names.
+fn rewrite_builtins(source: &str) -> std::borrow::Cow<'_, str> {
+    BUILTIN_IN_EXPRESSION.replace_all(source, |caps: &regex::Captures<'_>| {
+        format!("{BUILTIN_PREFIX}{}", canonical_builtin(&caps[1]))
+    })
 }
 
 /// The value of top-level name `name`: a built-in, a parameter, or a task (its raw result with its

@@ -115,6 +115,20 @@ impl Reference {
     }
 }
 
+impl std::fmt::Display for Reference {
+    /// The reference as a template writes it inside `{{ }}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Parameter(name) => f.write_str(name),
+            Self::TaskOutput { task, output } => write!(f, "{task}.{output}"),
+            Self::TaskResult { task, path } => write!(f, "{task}{}", path.as_deref().unwrap_or_default()),
+            Self::Builtin(name) => write!(f, "ACS::{name}"),
+            Self::StoreParameter { name, secret } => write!(f, "{}:{name}", if *secret { "oos-secret" } else { "oos" }),
+            Self::Expression(source) => f.write_str(source),
+        }
+    }
+}
+
 /// `[A-Za-z_][A-Za-z0-9_-]*`, checked without a regex (the most common reference form).
 fn is_plain_name(text: &str) -> bool {
     let mut chars = text.chars();

@@ -5,6 +5,7 @@ use serde_json::Value;
 use crate::context::Context;
 use crate::error::{ExprError, codes};
 use crate::evaluator::Evaluator;
+use crate::limits::{Scope, json_size, produce};
 use crate::reference::Reference;
 use crate::scanner::{Segment, scan, whole_expression};
 use crate::value_type::ValueType;
@@ -14,6 +15,7 @@ impl Evaluator {
     /// otherwise every `{{ }}` is replaced by its value's text (strings raw, anything else compact JSON)
     /// and the result is a string. A string without a complete `{{ }}` is returned unchanged.
     pub fn render(&self, text: &str, ctx: &dyn Context) -> Result<Value, ExprError> {
+        let _scope = Scope::enter();
         if let Some(inner) = whole_expression(text) {
             return self.resolve(&Reference::parse(inner), ctx);
         }
@@ -37,8 +39,15 @@ impl Evaluator {
     }
 
     /// The value of one reference. Unknown names are `Expression.UndefinedReference` errors naming the
-    /// reference.
+    /// reference; a value that takes the evaluation past its output budget is `Expression.OutputTooLarge`.
     pub fn resolve(&self, reference: &Reference, ctx: &dyn Context) -> Result<Value, ExprError> {
+        let _scope = Scope::enter();
+        let value = self.lookup(reference, ctx)?;
+        produce(json_size(&value), || format!("{{{{ {reference} }}}}"))?;
+        Ok(value)
+    }
+
+    fn lookup(&self, reference: &Reference, ctx: &dyn Context) -> Result<Value, ExprError> {
         let found = match reference {
             Reference::Parameter(name) => ctx.parameter(name).or_else(|| ctx.task_result(name)),
             Reference::TaskOutput { task, output } => ctx

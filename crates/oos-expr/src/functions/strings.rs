@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::args::{list_arg, map_arg, positional, shape_error, text_arg, text_pair};
 use crate::error::{ExprError, codes};
+use crate::limits::{json_size, produce};
 use crate::render::{push_text, to_text};
 
 /// `Fn::Join: [delimiter, list]`: elements' text (non-strings as JSON) joined by the delimiter.
@@ -16,8 +17,11 @@ pub(super) fn join(argument: Value) -> Result<Value, ExprError> {
     const EXPECTED: &str = "[delimiter, list]";
     let [delimiter, list] = positional("Join", EXPECTED, argument)?;
     let delimiter = text_arg("Join", EXPECTED, &delimiter)?;
+    let list = list_arg("Join", EXPECTED, list)?;
+    let parts: usize = list.iter().map(json_size).fold(0, usize::saturating_add);
+    produce(parts.saturating_add(delimiter.len().saturating_mul(list.len())), || "Fn::Join".into())?;
     let mut joined = String::new();
-    for (index, item) in list_arg("Join", EXPECTED, list)?.iter().enumerate() {
+    for (index, item) in list.iter().enumerate() {
         if index > 0 {
             joined.push_str(&delimiter);
         }
@@ -49,7 +53,10 @@ pub(super) fn replace(argument: Value) -> Result<Value, ExprError> {
     let mut text = text_arg("Replace", EXPECTED, &text)?;
     for (old, new) in map_arg("Replace", EXPECTED, pairs)? {
         if !old.is_empty() {
-            text = text.replace(&old, &to_text(&new));
+            let new = to_text(&new);
+            let grows = new.len().saturating_sub(old.len()).saturating_mul(text.matches(old.as_str()).count());
+            produce(text.len().saturating_add(grows), || "Fn::Replace".into())?;
+            text = text.replace(&old, &new);
         }
     }
     Ok(Value::String(text))
@@ -82,7 +89,10 @@ pub(super) fn sub(argument: Value) -> Result<Value, ExprError> {
         let name = &after[..close];
         match (name.strip_prefix('!'), variables.get(name.trim())) {
             (Some(literal), _) => out.push_str(&format!("${{{literal}}}")),
-            (None, Some(value)) => push_text(&mut out, value),
+            (None, Some(value)) => {
+                produce(json_size(value), || "Fn::Sub".into())?;
+                push_text(&mut out, value);
+            }
             (None, None) => out.push_str(&rest[open..open + 2 + close + 1]),
         }
         rest = &after[close + 1..];
