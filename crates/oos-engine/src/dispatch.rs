@@ -222,6 +222,7 @@ pub(crate) fn child_start(exec: &Execution, pos: usize) -> Result<ChildStart, St
         region_id: exec.flow.region_id.clone(),
         executed_by: exec.flow.execute_user.clone(),
         ram_role: exec.flow.ram_role.clone(),
+        depth: exec.flow.depth + 1,
     })
 }
 

@@ -133,4 +133,6 @@ pub struct ChildStart {
     /// The parent's starter and role: a child acts as its parent, whatever its own template's RamRole says.
     pub executed_by: String,
     pub ram_role: Option<String>,
+    /// The child's nesting depth (its parent's plus one).
+    pub depth: u32,
 }

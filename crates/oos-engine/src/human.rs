@@ -9,12 +9,17 @@ use crate::step::{Progress, Step};
 impl Step<'_> {
     /// Cancels every unfinished task execution (and child execution) and ends as Cancelled.
     pub(crate) fn cancel(&mut self) {
+        self.abort(ExecutionStatus::Cancelled, "cancelled".into());
+    }
+
+    /// Cancels every unfinished task execution (and child execution) and ends with `status`.
+    pub(crate) fn abort(&mut self, status: ExecutionStatus, message: String) {
         let open: Vec<usize> = (0..self.exec.tasks.len()).filter(|&pos| !self.exec.tasks[pos].status.is_final()).collect();
         for pos in open {
             self.cancel_run(pos);
         }
         self.exec.flow.current = None;
-        self.finish(ExecutionStatus::Cancelled, "cancelled".into());
+        self.finish(status, message);
     }
 
     fn cancel_run(&mut self, pos: usize) {

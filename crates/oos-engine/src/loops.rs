@@ -86,12 +86,20 @@ impl Step<'_> {
     /// when one is done; completes the loop task when all items ran or MaxErrors was exceeded.
     pub(crate) fn fill(&mut self, pos: usize) -> Progress {
         loop {
+            if self.exec.status.is_final() {
+                return Progress::Pending;
+            }
             let run = &self.exec.tasks[pos];
             let (Some(plan), Some(p)) = (&run.state.loop_plan, &run.state.progress) else { return Progress::Pending };
             let total = plan.items.len();
             let exceeded = p.failed > plan.max_errors;
             let (end, concurrency) = plan.batches.get(p.batch).copied().unwrap_or((total, 1));
             if !exceeded && p.next < end && p.running < concurrency {
+                if self.tasks_quota_reached() {
+                    return Progress::Pending;
+                }
+                let run = &self.exec.tasks[pos];
+                let (Some(plan), Some(p)) = (&run.state.loop_plan, &run.state.progress) else { return Progress::Pending };
                 let index = p.next;
                 let item = plan.items[index].clone();
                 let batch = i64::try_from(p.batch + 1).unwrap_or(i64::MAX);

@@ -21,6 +21,12 @@ pub struct EngineConfig {
     pub account_id: String,
     /// `ACS::ExecuteUser`.
     pub execute_user: String,
+    /// Most task executions (loop iterations included) of one execution; one more ends it Failed
+    /// with `QuotaExceeded.TasksPerExecution`.
+    pub max_tasks: usize,
+    /// Expression evaluations of one execution that may exceed a budget (steps, time, memory, …);
+    /// one more ends it Failed, so a template cannot spend evaluation time without end.
+    pub max_budget_failures: u32,
 }
 
 impl Default for EngineConfig {
@@ -30,6 +36,8 @@ impl Default for EngineConfig {
             region_id: "cn-hangzhou".into(),
             account_id: "0".into(),
             execute_user: "oos".into(),
+            max_tasks: 10_000,
+            max_budget_failures: 3,
         }
     }
 }
@@ -66,6 +74,12 @@ pub struct Flow {
     /// StartExecution's `LoopMode`: replaces the `BatchPauseOption` of every batch loop (None: each loop's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loop_mode: Option<BatchPause>,
+    /// How many levels of parents this execution has (0: started directly).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub depth: u32,
+    /// Expression evaluations that exceeded a budget so far (see [`EngineConfig::max_budget_failures`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub budget_failures: u32,
     /// Values of the `{{ oos:Name }}` parameters the template references, read once when the execution
     /// was created: later changes in the parameter store do not reach a running execution.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

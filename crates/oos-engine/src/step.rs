@@ -77,6 +77,9 @@ impl Step<'_> {
     /// Runs the flow from task `target` on, through tasks that finish within this step.
     pub(crate) fn continue_at(&mut self, mut target: Option<usize>) {
         loop {
+            if self.exec.status.is_final() {
+                return;
+            }
             if self.exec.mode == Mode::Debug {
                 self.wait(Waiting::Debug { next: target });
                 return;
@@ -138,6 +141,9 @@ impl Step<'_> {
 
     /// Starts template task `index` as the current top-level task.
     pub(crate) fn start_top_level(&mut self, index: usize) -> Progress {
+        if self.tasks_quota_reached() {
+            return Progress::Pending;
+        }
         let pos = self.new_run(index, None, None);
         let id = self.exec.tasks[pos].id.clone();
         self.exec.flow.current = Some(id.clone());
@@ -193,8 +199,40 @@ impl Step<'_> {
         self.complete(pos, outcome)
     }
 
+    /// Ends the execution Failed when it already has [`EngineConfig::max_tasks`] task executions;
+    /// returns whether it did.
+    pub(crate) fn tasks_quota_reached(&mut self) -> bool {
+        if self.exec.tasks.len() < self.config.max_tasks {
+            return false;
+        }
+        let message = format!("QuotaExceeded.TasksPerExecution: the execution reached its limit of {} task executions", self.config.max_tasks);
+        self.abort(ExecutionStatus::Failed, message);
+        true
+    }
+
+    /// Counts a failure that exceeded an evaluation budget; ends the execution Failed once there are
+    /// more than [`EngineConfig::max_budget_failures`]. Returns whether it did.
+    fn budget_exhausted(&mut self, failure: &str) -> bool {
+        if !oos_expr::limits::mentions_exceeded(failure) {
+            return false;
+        }
+        self.exec.flow.budget_failures += 1;
+        if self.exec.flow.budget_failures <= self.config.max_budget_failures {
+            return false;
+        }
+        let message = format!(
+            "QuotaExceeded.EvaluationBudget: {} expression evaluations exceeded their budgets; the last: {failure}",
+            self.exec.flow.budget_failures
+        );
+        self.abort(ExecutionStatus::Failed, message);
+        true
+    }
+
     /// Sets the final status of a task execution (`failure` None = Success) and moves the flow on.
     pub(crate) fn complete(&mut self, pos: usize, failure: Option<String>) -> Progress {
+        if failure.as_deref().is_some_and(|failure| self.budget_exhausted(failure)) {
+            return Progress::Pending;
+        }
         let now = self.now;
         let run = self.exec.task_mut(pos, now);
         run.status = if failure.is_some() { TaskStatus::Failed } else { TaskStatus::Success };

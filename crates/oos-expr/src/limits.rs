@@ -57,7 +57,7 @@ impl Exceeded {
 
     /// The code the isolated evaluator sends back for this budget, read back.
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Complexity, Self::Steps, Self::Recursion, Self::Time, Self::Output, Self::Memory].into_iter().find(|kind| kind.code() == code)
+        ALL_BUDGETS.into_iter().find(|kind| kind.code() == code)
     }
 
     /// The error for `what` (a program or expression as the user wrote it, shortened).
@@ -73,6 +73,14 @@ impl Exceeded {
         ExprError::new(self.code(), format!("{} was stopped: {limit}", shorten(what)))
     }
 }
+
+/// Whether an error message carries the code of an exceeded budget (task failures are text by the
+/// time the engine counts them).
+pub fn mentions_exceeded(message: &str) -> bool {
+    ALL_BUDGETS.iter().any(|kind| message.contains(kind.code()))
+}
+
+const ALL_BUDGETS: [Exceeded; 6] = [Exceeded::Complexity, Exceeded::Steps, Exceeded::Recursion, Exceeded::Time, Exceeded::Output, Exceeded::Memory];
 
 /// At most the first 200 characters of `text`, quoted.
 pub(crate) fn shorten(text: &str) -> String {

@@ -41,6 +41,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait ExecutionStore: Send + Sync {
     async fn execution(&self, id: &str) -> Result<Option<ExecutionRecord>>;
     async fn executions(&self, filter: &ExecutionFilter) -> Result<Vec<ExecutionRecord>>;
+    /// How many executions (children included) are not finished; of one template when `template_name` is given.
+    async fn count_open(&self, template_name: Option<&str>) -> Result<i64>;
 }
 
 /// Reading task executions.

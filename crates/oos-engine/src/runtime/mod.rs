@@ -10,6 +10,7 @@ mod audit;
 mod library;
 mod parameters;
 mod persist;
+mod quotas;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -24,6 +25,8 @@ use tokio::sync::{Notify as WakeSignal, mpsc};
 pub use library::{FoundTemplate, Library, TemplateSource};
 pub use parameters::{ParameterSource, snapshot};
 pub use persist::{MASK, load, visible_parameters};
+pub use quotas::{NESTING_DEPTH, Quotas, RUNNING_EXECUTIONS};
+use quotas::Uncommitted;
 
 use crate::create::{NewExecution, create};
 use crate::event::{ChildStart, Effect, Event};
@@ -74,6 +77,8 @@ pub struct RuntimeConfig {
     pub poll_interval: Duration,
     /// Most events applied in one turn (one commit).
     pub max_batch: usize,
+    /// Limits on new executions (top-level and children).
+    pub quotas: Quotas,
 }
 
 impl Default for RuntimeConfig {
@@ -84,6 +89,7 @@ impl Default for RuntimeConfig {
             lease_ttl: Duration::from_secs(30),
             poll_interval: Duration::from_millis(200),
             max_batch: 4096,
+            quotas: Quotas::default(),
         }
     }
 }
@@ -210,6 +216,7 @@ impl Worker {
     /// Validates and durably records a new execution, then queues its start. Returns its id.
     pub async fn start(&mut self, request: StartRequest) -> Result<String, RuntimeError> {
         let template = oos_template::parse(&request.template_content)?;
+        self.config.quotas.admit(self.store.as_ref(), &request.template_name, 0, &Uncommitted::default()).await?;
         let store_parameters = parameters::snapshot(self.parameters.as_deref(), &template).await?;
         let now = self.clock.now_ms();
         let id = ids::execution_id(rand::random());
@@ -429,12 +436,14 @@ impl Worker {
     /// Creates the requested child executions in this turn's commit (skipping ones that exist).
     async fn create_children(&mut self, now: i64, write: &mut StepWrite) -> Result<Vec<String>, RuntimeError> {
         let mut started = Vec::new();
+        let mut uncommitted = Uncommitted::default();
         for (start, recovered) in std::mem::take(&mut self.children) {
             if recovered && self.store.execution(&start.child_execution_id).await?.is_some() {
                 continue;
             }
-            match self.child(&start, now).await {
+            match self.child(&start, now, &uncommitted).await {
                 Ok(mut child) => {
+                    uncommitted.add(&child.template_name);
                     let changes = child.take_changes();
                     persist::add_changes(write, &child, changes);
                     started.push(child.id.clone());
@@ -450,7 +459,7 @@ impl Worker {
         Ok(started)
     }
 
-    async fn child(&self, start: &ChildStart, now: i64) -> Result<Execution, (String, String)> {
+    async fn child(&self, start: &ChildStart, now: i64, uncommitted: &Uncommitted) -> Result<Execution, (String, String)> {
         let (name, version, content) = match (&start.template_content, &start.template_name) {
             (Some(content), name) => (name.clone().unwrap_or_else(|| "inline".into()), None, content.clone()),
             (None, Some(name)) => match self.library.find(name, start.template_version.as_deref()).await {
@@ -461,6 +470,7 @@ impl Worker {
             (None, None) => return Err(("InvalidTemplate".into(), "no template given".into())),
         };
         let template = oos_template::parse(&content).map_err(|e| (e.code().to_owned(), format!("template {name}: {e}")))?;
+        self.config.quotas.admit(self.store.as_ref(), &name, start.depth, uncommitted).await.map_err(|e| (e.code.to_owned(), e.message))?;
         let store_parameters = parameters::snapshot(self.parameters.as_deref(), &template).await.map_err(|e| (e.code.to_owned(), e.message))?;
         create(
             NewExecution {
@@ -482,6 +492,7 @@ impl Worker {
         )
         .map(|mut child| {
             child.flow.ram_role = start.ram_role.clone();
+            child.flow.depth = start.depth;
             child
         })
         .map_err(|e| (e.code.to_owned(), e.message))

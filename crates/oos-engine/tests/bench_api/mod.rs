@@ -1,5 +1,6 @@
 //! An in-process cloud for runtime tests: service `Bench` with `Echo` (returns its parameters, after
 //! `DelayMs` if given), `Inc` (`Value` + 1) and `Sum` (sum of `Values`).
+#![allow(dead_code, reason = "shared by several test crates, each using a part")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,14 +45,14 @@ impl CloudApi for Bench {
 
 /// A worker on the SQLite store in `dir`, calling `bench`.
 pub async fn worker(dir: &std::path::Path, bench: Arc<Bench>) -> (Worker, SqliteStore) {
+    worker_with(dir, bench, RuntimeConfig::default()).await
+}
+
+/// [`worker`] with its own settings.
+pub async fn worker_with(dir: &std::path::Path, bench: Arc<Bench>, config: RuntimeConfig) -> (Worker, SqliteStore) {
     let store = SqliteStore::open(dir, Durability::Normal).await.expect("store opens");
     let library = Library::new(Some(Arc::new(store.clone())), &[]);
-    let worker = Worker::new(
-        Arc::new(store.clone()),
-        Arc::new(Executors::new(bench)),
-        Arc::new(library),
-        RuntimeConfig::default(),
-    );
+    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(bench)), Arc::new(library), config);
     (worker, store)
 }
 

@@ -91,6 +91,17 @@ impl ExecutionStore for SqliteStore {
             .await?;
         rows.iter().map(execution_from_row).collect()
     }
+
+    async fn count_open(&self, template_name: Option<&str>) -> Result<i64> {
+        let count = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM executions INDEXED BY executions_open \
+             WHERE status NOT IN ('Success', 'Failed', 'Cancelled') AND (?1 IS NULL OR template_name = ?1)",
+        )
+        .bind(template_name)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
+    }
 }
 
 #[async_trait::async_trait]
