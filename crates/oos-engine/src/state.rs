@@ -36,7 +36,7 @@ impl Default for EngineConfig {
             region_id: "cn-hangzhou".into(),
             account_id: "0".into(),
             execute_user: "oos".into(),
-            max_tasks: 10_000,
+            max_tasks: 100_000,
             max_budget_failures: 3,
         }
     }
