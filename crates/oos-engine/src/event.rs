@@ -27,6 +27,9 @@ pub enum Event {
     ChildNotStarted { task_execution_id: String, code: String, message: String },
     /// CancelExecution.
     Cancel,
+    /// The process stopped this many times while the execution was being worked on: fail it
+    /// instead of running it again (see the runtime's crash-loop guard).
+    Quarantine { crashes: i64 },
     /// NotifyExecution.
     Notify(Notify),
 }

@@ -50,6 +50,10 @@ pub fn step(execution: &mut Execution, event: Event, now_ms: i64, config: &Engin
             step.child_finished(&task_execution_id, ExecutionStatus::Failed, Map::new(), format!("{code}: {message}"))
         }
         Event::Cancel => step.cancel(),
+        Event::Quarantine { crashes } => step.abort(
+            ExecutionStatus::Failed,
+            format!("Execution.Quarantined: the process stopped {crashes} times while this execution was being run; it is failed instead of being run again"),
+        ),
         Event::Notify(notify) => step.notify(notify),
     }
     step.effects

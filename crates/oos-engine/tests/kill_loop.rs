@@ -10,7 +10,8 @@ use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bench_api::{Bench, fan_out_template, request, worker};
+use bench_api::{Bench, fan_out_template, request, worker, worker_with};
+use oos_engine::runtime::RuntimeConfig;
 use oos_store::{ExecutionFilter, ExecutionStore, TaskStore};
 use serde_json::json;
 
@@ -22,7 +23,11 @@ const ITEMS: u64 = 1000;
 #[ignore = "worker process of kill_loop_loses_nothing"]
 async fn kill_loop_worker() {
     let dir = std::env::var(DATA_DIR_ENV).expect("data dir");
-    let (mut worker, store) = worker(std::path::Path::new(&dir), Arc::new(Bench::default())).await;
+    // Killed every 20-250 ms, a run can end before its re-driven calls answer, so the loop may make
+    // no progress over several kills in a row: the crash-loop guard would rightly quarantine it
+    // (tests/crash_guard.rs covers that). This test is about durability across any number of kills.
+    let config = RuntimeConfig { max_crashes: i64::MAX, ..RuntimeConfig::default() };
+    let (mut worker, store) = worker_with(std::path::Path::new(&dir), Arc::new(Bench::default()), config).await;
     let _lock = store.try_worker_lock().expect("single worker");
     store.release_stale_leases(&_lock).await.unwrap();
     let existing = store.executions(&ExecutionFilter::default()).await.unwrap();

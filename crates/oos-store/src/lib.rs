@@ -90,6 +90,17 @@ pub trait StepStore: Send + Sync {
     async fn commit(&self, owner: &str, write: &StepWrite) -> Result<()>;
 }
 
+/// The crash-loop guard: which executions were being worked on when their worker died.
+#[async_trait::async_trait]
+pub trait CrashGuard: Send + Sync {
+    /// Marks executions `owner` holds as being worked on, before the work starts (durably).
+    async fn mark_at_risk(&self, owner: &str, execution_ids: &[String]) -> Result<()>;
+    /// Counts a crash when the execution was at risk (its worker died during the work) and clears
+    /// the mark; returns how many crashes it has had since its last committed progress (every
+    /// write of the execution by [`StepStore::commit`] resets the count).
+    async fn recover(&self, execution_id: &str) -> Result<i64>;
+}
+
 /// Versioned templates of the library (product actions and user templates stored in the data dir).
 #[async_trait::async_trait]
 pub trait LibraryStore: Send + Sync {
@@ -101,11 +112,11 @@ pub trait LibraryStore: Send + Sync {
 
 /// Everything the engine runtime needs from a store.
 pub trait Store:
-    ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore
+    ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard
 {
 }
 
 impl<T> Store for T where
-    T: ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore
+    T: ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard
 {
 }

@@ -105,11 +105,17 @@ pub struct StepWrite {
     /// API metadata (caller, tags, ClientToken) of executions this commit creates; a ClientToken that
     /// already belongs to another execution is not written (see `execution_by_client_token`).
     pub execution_meta: Vec<crate::ExecutionMeta>,
+    /// Executions whose calls start after this commit: at risk until they settle (see [`crate::CrashGuard`]).
+    pub at_risk: Vec<String>,
+    /// Executions whose work is committed with no call in flight: no longer at risk, crash count reset.
+    pub settled: Vec<String>,
 }
 
 impl StepWrite {
     pub fn is_empty(&self) -> bool {
-        self.executions.is_empty()
+        self.at_risk.is_empty()
+            && self.settled.is_empty()
+            && self.executions.is_empty()
             && self.tasks.is_empty()
             && self.logs.is_empty()
             && self.consumed_inbox.is_empty()

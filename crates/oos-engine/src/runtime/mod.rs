@@ -7,6 +7,7 @@
 //! iterations. After a crash, [`crate::resume`] re-derives in-flight work from the committed rows.
 
 mod audit;
+mod guard;
 mod library;
 mod parameters;
 mod persist;
@@ -26,6 +27,7 @@ pub use library::{FoundTemplate, Library, TemplateSource};
 pub use parameters::{ParameterSource, snapshot};
 pub use persist::{MASK, load, visible_parameters};
 pub use quotas::{NESTING_DEPTH, Quotas, RUNNING_EXECUTIONS};
+use guard::{Admission, Guard};
 use quotas::Uncommitted;
 
 use crate::create::{NewExecution, create};
@@ -79,6 +81,8 @@ pub struct RuntimeConfig {
     pub max_batch: usize,
     /// Limits on new executions (top-level and children).
     pub quotas: Quotas,
+    /// Crashes of the process while an execution was worked on after which it is quarantined.
+    pub max_crashes: i64,
 }
 
 impl Default for RuntimeConfig {
@@ -90,6 +94,7 @@ impl Default for RuntimeConfig {
             poll_interval: Duration::from_millis(200),
             max_batch: 4096,
             quotas: Quotas::default(),
+            max_crashes: 3,
         }
     }
 }
@@ -152,11 +157,13 @@ pub struct Worker {
     poll_now: bool,
     wake: Arc<WakeSignal>,
     observer: Option<Observer>,
+    guard: Guard,
 }
 
 impl Worker {
     pub fn new(store: Arc<dyn Store>, actions: Arc<dyn Actions>, library: Arc<dyn TemplateSource>, config: RuntimeConfig) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
+        let guard = Guard::new(config.max_crashes);
         Self {
             store,
             actions,
@@ -174,6 +181,7 @@ impl Worker {
             poll_now: true,
             wake: Arc::new(WakeSignal::new()),
             observer: None,
+            guard,
         }
     }
 
@@ -291,6 +299,9 @@ impl Worker {
     /// One turn: gather events, step, commit, run effects.
     pub async fn turn(&mut self) -> Result<(), RuntimeError> {
         self.gather().await?;
+        let stepped: std::collections::HashSet<String> = self.queue.iter().map(|(id, _, _)| id.clone()).filter(|id| self.live.contains_key(id)).collect();
+        let marks = self.guard.to_mark(&stepped);
+        self.store.mark_at_risk(&self.config.worker_id, &marks).await?;
         let now = self.clock.now_ms();
         let audit = std::mem::take(&mut self.audit);
         let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, ..StepWrite::default() };
@@ -313,6 +324,7 @@ impl Worker {
                 any.then(|| id.clone())
             })
             .collect();
+        self.guard.finish_turn(&mut write, &launches);
         self.store.commit(&self.config.worker_id, &write).await?;
         if let Some(observer) = &mut self.observer {
             for id in &changed {
@@ -357,10 +369,7 @@ impl Worker {
                 }
             });
             match event.await {
-                Ok(Some((id, event, audit))) => {
-                    self.queue.push_back((id, event, None));
-                    self.audit.extend(audit);
-                }
+                Ok(Some(delivery)) => self.receive(delivery),
                 // Woken: something was written for this worker (a start, an inbox event); look now.
                 Ok(None) => self.poll_now = true,
                 Err(_elapsed) => {}
@@ -368,10 +377,7 @@ impl Worker {
         }
         while self.queue.len() < self.config.max_batch {
             match self.rx.try_recv() {
-                Ok((id, event, audit)) => {
-                    self.queue.push_back((id, event, None));
-                    self.audit.extend(audit);
-                }
+                Ok(delivery) => self.receive(delivery),
                 Err(_) => break,
             }
         }
@@ -379,6 +385,15 @@ impl Worker {
             self.poll().await?;
         }
         Ok(())
+    }
+
+    /// Queues the event of a finished effect.
+    fn receive(&mut self, (id, event, audit): Delivery) {
+        if matches!(event, Event::ActionDone { .. }) {
+            self.guard.answered(&id);
+        }
+        self.queue.push_back((id, event, None));
+        self.audit.extend(audit);
     }
 
     /// Claims executions that need a worker, loads new ones (re-driving their in-flight work), and
@@ -392,12 +407,20 @@ impl Worker {
         let claimed = self.store.claim(&self.config.worker_id, now, ttl, 256).await?;
         let mut inbox_of: Vec<String> = self.live.keys().cloned().collect();
         for id in claimed {
-            if !self.live.contains_key(&id) {
-                self.adopt(&id).await?;
+            if self.live.contains_key(&id) || self.guard.holds(&id) {
+                continue;
             }
-            if !inbox_of.contains(&id) {
-                inbox_of.push(id);
+            match self.guard.admit(&id, self.store.recover(&id).await?) {
+                Admission::Run => self.adopt(&id).await?,
+                Admission::Hold => continue,
+                Admission::Quarantine(crashes) => self.quarantine(&id, crashes).await?,
             }
+            inbox_of.push(id);
+        }
+        let queued: std::collections::HashSet<&str> = self.queue.iter().map(|(id, _, _)| id.as_str()).collect();
+        if let Some(id) = self.guard.next_alone(|id| queued.contains(id)) {
+            self.adopt(&id).await?;
+            inbox_of.push(id);
         }
         let queued: std::collections::HashSet<i64> = self.queue.iter().filter_map(|(_, _, inbox)| *inbox).collect();
         for row in self.store.pending(&inbox_of).await? {
@@ -420,6 +443,10 @@ impl Worker {
             return Ok(());
         }
         let (events, effects) = crate::resume(&exec);
+        if effects.iter().any(|effect| matches!(effect, Effect::Call(_))) {
+            let marks = self.guard.to_mark([&id.to_owned()]);
+            self.store.mark_at_risk(&self.config.worker_id, &marks).await?;
+        }
         self.live.insert(id.to_owned(), exec);
         for event in events {
             self.queue.push_back((id.to_owned(), event, None));
@@ -430,6 +457,19 @@ impl Worker {
                 other => self.launch(other),
             }
         }
+        Ok(())
+    }
+
+    /// Loads an execution that was at risk in too many crashes and fails it without re-driving anything.
+    async fn quarantine(&mut self, id: &str, crashes: i64) -> Result<(), RuntimeError> {
+        let Some(record) = self.store.execution(id).await? else { return Ok(()) };
+        let exec = load(record, self.store.tasks(id).await?)?;
+        if exec.status.is_final() {
+            return Ok(());
+        }
+        tracing::error!(execution = id, crashes, "quarantining an execution that was running when the process stopped {crashes} times");
+        self.live.insert(id.to_owned(), exec);
+        self.queue.push_back((id.to_owned(), Event::Quarantine { crashes }, None));
         Ok(())
     }
 
@@ -499,10 +539,11 @@ impl Worker {
     }
 
     /// Runs a committed effect in the background; its result comes back as an event.
-    fn launch(&self, effect: Effect) {
+    fn launch(&mut self, effect: Effect) {
         let tx = self.tx.clone();
         match effect {
             Effect::Call(call) => {
+                self.guard.launched(&call.execution_id);
                 let actions = self.actions.clone();
                 let clock = self.clock.clone();
                 let context = self.live.get(&call.execution_id).map(audit::CallContext::of).unwrap_or_default();

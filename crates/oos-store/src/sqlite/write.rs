@@ -4,7 +4,7 @@ use sqlx::{AssertSqlSafe, Sqlite, Transaction};
 
 use super::SqliteStore;
 use super::read::{EXECUTION_COLUMNS, TASK_COLUMNS};
-use crate::{ExecutionRecord, Result, StepStore, StepWrite, StoreError, TaskRecord};
+use crate::{CrashGuard, ExecutionRecord, Result, StepStore, StepWrite, StoreError, TaskRecord};
 
 /// Task rows per multi-row upsert statement (18 columns each, far below SQLite's variable limit).
 const TASK_ROWS_PER_STATEMENT: usize = 64;
@@ -50,9 +50,41 @@ impl StepStore for SqliteStore {
         for meta in &write.execution_meta {
             super::api_executions::insert_execution_meta(&mut tx, meta).await?;
         }
+        for id in &write.at_risk {
+            sqlx::query("UPDATE executions SET at_risk = 1 WHERE id = ?1").bind(id).execute(&mut *tx).await?;
+        }
+        for id in &write.settled {
+            sqlx::query("UPDATE executions SET at_risk = 0, crashes = 0 WHERE id = ?1 AND (at_risk = 1 OR crashes > 0)")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         super::audit::append(&mut tx, &write.audit).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl CrashGuard for SqliteStore {
+    async fn mark_at_risk(&self, owner: &str, execution_ids: &[String]) -> Result<()> {
+        if execution_ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for id in execution_ids {
+            sqlx::query("UPDATE executions SET at_risk = 1 WHERE id = ?1 AND lease_owner = ?2").bind(id).bind(owner).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn recover(&self, execution_id: &str) -> Result<i64> {
+        let crashes = sqlx::query_scalar("UPDATE executions SET crashes = crashes + at_risk, at_risk = 0 WHERE id = ?1 RETURNING crashes")
+            .bind(execution_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(crashes.unwrap_or(0))
     }
 }
 
@@ -68,7 +100,7 @@ async fn upsert_execution(
          ON CONFLICT(id) DO UPDATE SET status = excluded.status, status_message = excluded.status_message, \
          outputs = excluded.outputs, engine_state = excluded.engine_state, runnable = excluded.runnable, \
          updated_ms = excluded.updated_ms, start_ms = excluded.start_ms, end_ms = excluded.end_ms, \
-         parameters = excluded.parameters, lease_expires_ms = excluded.lease_expires_ms \
+         parameters = excluded.parameters, lease_expires_ms = excluded.lease_expires_ms, crashes = 0 \
          WHERE executions.lease_owner = excluded.lease_owner"
     );
     let done = sqlx::query(AssertSqlSafe(sql))

@@ -1,0 +1,93 @@
+//! The crash-loop guard with a real process: a test action aborts the worker process whenever it is
+//! called. The worker is restarted after every death; the execution that calls it is quarantined
+//! after three crashes without progress (Failed, `Execution.Quarantined`, the action not called
+//! again), while an execution that was running beside it finishes Success, and restarts stop.
+//!
+//! The worker process is this test binary itself, re-run with `--ignored --exact crash_guard_worker`.
+
+mod bench_api;
+
+use std::process::Command;
+use std::sync::Arc;
+
+use bench_api::{Bench, request, worker_with};
+use oos_actions::{ApiCall, CloudApi, CloudError};
+use oos_engine::runtime::RuntimeConfig;
+use oos_store::{ExecutionFilter, ExecutionStore};
+use serde_json::{Value, json};
+
+const DATA_DIR_ENV: &str = "OOS_CRASH_GUARD_DIR";
+
+/// Bench, plus `Abort`: the process dies on the spot (as a crashing native library would).
+struct Aborting(Bench);
+
+#[async_trait::async_trait]
+impl CloudApi for Aborting {
+    async fn call(&self, call: &ApiCall) -> Result<Value, CloudError> {
+        if call.api == "Abort" {
+            std::process::abort();
+        }
+        self.0.call(call).await
+    }
+}
+
+const POISON: &str = "FormatVersion: OOS-2019-06-01\nTasks:\n- {Name: crash, Action: ACS::ExecuteAPI, Properties: {Service: Bench, API: Abort}}\n";
+const BYSTANDER: &str = r"
+FormatVersion: OOS-2019-06-01
+Tasks:
+- Name: slow
+  Action: ACS::ExecuteAPI
+  Loop:
+    Items: [1, 2, 3, 4, 5, 6, 7, 8]
+    RateControl: {Mode: Concurrency, Concurrency: 2, MaxErrors: 0}
+  Properties: {Service: Bench, API: Echo, Parameters: {Value: '{{ ACS::TaskLoopItem }}', DelayMs: 30}}
+";
+
+/// The worker process: starts both executions on first run, then runs until both have finished.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "worker process of a_poison_execution_is_quarantined_and_its_neighbour_finishes"]
+async fn crash_guard_worker() {
+    let dir = std::env::var(DATA_DIR_ENV).expect("data dir");
+    let store = oos_store::SqliteStore::open(std::path::Path::new(&dir), oos_store::sqlite::Durability::Normal).await.unwrap();
+    let library = oos_engine::runtime::Library::new(Some(Arc::new(store.clone())), &[]);
+    let actions = oos_actions::Executors::new(Arc::new(Aborting(Bench::default())));
+    let mut worker = oos_engine::runtime::Worker::new(Arc::new(store.clone()), Arc::new(actions), Arc::new(library), RuntimeConfig::default());
+    let lock = store.try_worker_lock().expect("single worker");
+    store.release_stale_leases(&lock).await.unwrap();
+    let mut ids: Vec<String> = store.executions(&ExecutionFilter::default()).await.unwrap().into_iter().map(|record| record.id).collect();
+    if ids.is_empty() {
+        ids.push(worker.start(request(BYSTANDER, json!({}))).await.unwrap());
+        ids.push(worker.start(request(POISON, json!({}))).await.unwrap());
+    }
+    for id in ids {
+        worker.settle(&id).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_execution_is_quarantined_and_its_neighbour_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut deaths = 0;
+    loop {
+        let status = Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "crash_guard_worker", "--quiet"])
+            .env(DATA_DIR_ENV, dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("worker process runs");
+        if status.success() {
+            break;
+        }
+        deaths += 1;
+        assert!(deaths <= 6, "the worker still dies after {deaths} restarts: the crash loop was not broken");
+    }
+    assert_eq!(deaths, 3, "the poison execution crashes the process three times, then is quarantined");
+    let (_worker, store) = worker_with(dir.path(), Arc::new(Bench::default()), RuntimeConfig::default()).await;
+    let executions = store.executions(&ExecutionFilter::default()).await.unwrap();
+    let poison = executions.iter().find(|record| record.template_content == POISON).unwrap();
+    assert_eq!(poison.status, "Failed");
+    assert!(poison.status_message.starts_with("Execution.Quarantined"), "{}", poison.status_message);
+    let bystander = executions.iter().find(|record| record.template_content.contains("slow")).unwrap();
+    assert_eq!(bystander.status, "Success", "{}", bystander.status_message);
+}
