@@ -73,11 +73,9 @@ impl oos_expr::Context for EvalContext<'_> {
         Some(Value::String(text))
     }
 
-    /// `{{ oos:Name }}` from the snapshot taken at creation; `{{ oos-secret:Name }}` is not resolved.
+    /// `{{ oos:Name }}` and `{{ oos-secret:Name[:Version] }}` from the snapshot taken at creation.
     fn store_parameter(&self, name: &str, secret: bool) -> Option<Value> {
-        if secret {
-            return None;
-        }
-        self.execution.flow.store_parameters.get(name).cloned()
+        let snapshot = if secret { &self.execution.flow.secret_parameters } else { &self.execution.flow.store_parameters };
+        snapshot.get(name).cloned()
     }
 }

@@ -1,10 +1,9 @@
 //! Creating an execution: parameter values checked against the template (required, types, defaults
 //! evaluated with the `ACS::` built-ins), RamRole evaluated, the initial state.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use oos_expr::Reference;
 use oos_template::Template;
 use serde_json::{Map, Value};
 
@@ -26,8 +25,10 @@ pub struct NewExecution {
     pub description: String,
     /// `ACS::RegionId` of this execution (None: the engine's default region).
     pub region_id: Option<String>,
-    /// Snapshot of the parameter-store values the template references (see [`store_parameter_names`]).
+    /// Snapshot of the `{{ oos:Name }}` values the template references, by name.
     pub store_parameters: BTreeMap<String, Value>,
+    /// Snapshot of the `{{ oos-secret:Name[:Version] }}` values it references, by `Name[:Version]`.
+    pub secret_parameters: BTreeMap<String, Value>,
     /// Who starts it (`ACS::ExecuteUser`; a server puts the caller's ARN); None: the engine's configured user.
     pub execute_user: Option<String>,
 }
@@ -68,6 +69,7 @@ pub fn create(request: NewExecution, now_ms: i64, config: &EngineConfig) -> Resu
             account_id: config.account_id.clone(),
             execute_user: request.execute_user.unwrap_or_else(|| config.execute_user.clone()),
             store_parameters: request.store_parameters,
+            secret_parameters: request.secret_parameters,
             ..Flow::default()
         },
         tasks: Vec::new(),
@@ -85,16 +87,4 @@ pub fn create(request: NewExecution, now_ms: i64, config: &EngineConfig) -> Resu
         exec.flow.ram_role = role.and_then(|v| v.as_str().map(str::to_owned)).filter(|r| !r.is_empty());
     }
     Ok(exec)
-}
-
-/// The common parameters (`{{ oos:Name }}`) a template references anywhere, to snapshot before
-/// [`create`]; `{{ oos-secret:Name }}` references are not included.
-pub fn store_parameter_names(template: &Template) -> BTreeSet<String> {
-    oos_expr::references(&template.document)
-        .into_iter()
-        .filter_map(|located| match located.value {
-            Reference::StoreParameter { name, secret: false } => Some(name),
-            _ => None,
-        })
-        .collect()
 }

@@ -223,6 +223,7 @@ pub(crate) fn child_start(exec: &Execution, pos: usize) -> Result<ChildStart, St
         executed_by: exec.flow.execute_user.clone(),
         ram_role: exec.flow.ram_role.clone(),
         depth: exec.flow.depth + 1,
+        secrets: crate::secrets::secret_texts(exec),
     })
 }
 

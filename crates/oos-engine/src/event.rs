@@ -22,6 +22,9 @@ pub enum Event {
         status: ExecutionStatus,
         outputs: Map<String, Value>,
         message: String,
+        /// The child's secrets: its outputs and message may carry them, so the parent masks them too.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        secrets: Vec<String>,
     },
     /// A child execution could not be started (template not found, invalid parameters).
     ChildNotStarted { task_execution_id: String, code: String, message: String },
@@ -138,4 +141,6 @@ pub struct ChildStart {
     pub ram_role: Option<String>,
     /// The child's nesting depth (its parent's plus one).
     pub depth: u32,
+    /// The parent's secrets: the child's parameters may carry them, so the child masks them too.
+    pub secrets: Vec<String>,
 }

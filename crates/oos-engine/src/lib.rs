@@ -21,11 +21,12 @@ mod polling;
 mod resume;
 mod results;
 pub mod runtime;
+pub mod secrets;
 mod state;
 mod status;
 mod step;
 
-pub use create::{CreateError, NewExecution, create, store_parameter_names};
+pub use create::{CreateError, NewExecution, create};
 pub use event::{ActionError, Call, CallKind, ChildStart, Effect, Event, Notify, NotifyType};
 pub use state::{BatchPause, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, Waiting};
 pub use status::{ExecutionStatus, Mode, TaskStatus};

@@ -84,6 +84,13 @@ pub struct Flow {
     /// was created: later changes in the parameter store do not reach a running execution.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub store_parameters: BTreeMap<String, Value>,
+    /// Values of the `{{ oos-secret:Name[:Version] }}` parameters, opened when the execution was
+    /// created; kept only in the sealed engine state, never shown.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secret_parameters: BTreeMap<String, Value>,
+    /// Secrets received from the parent (in parameters) or from children (in outputs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inherited_secrets: Vec<String>,
 }
 
 /// Rate control of one loop, fixed when the loop starts.

@@ -43,7 +43,8 @@ pub fn step(execution: &mut Execution, event: Event, now_ms: i64, config: &Engin
             step.action_done(&task_execution_id, attempt, outcome)
         }
         Event::TimerFired { task_execution_id, attempt } => step.timer_fired(&task_execution_id, attempt),
-        Event::ChildFinished { task_execution_id, status, outputs, message } => {
+        Event::ChildFinished { task_execution_id, status, outputs, message, secrets } => {
+            step.inherit_secrets(secrets);
             step.child_finished(&task_execution_id, status, outputs, message)
         }
         Event::ChildNotStarted { task_execution_id, code, message } => {
@@ -299,6 +300,17 @@ impl Step<'_> {
         }
     }
 
+    /// Adds secrets learned from a child (its outputs may carry them) to those this execution masks.
+    fn inherit_secrets(&mut self, secrets: Vec<String>) {
+        let known = &mut self.exec.flow.inherited_secrets;
+        for secret in secrets {
+            if !known.contains(&secret) {
+                known.push(secret);
+                self.exec.changes.execution = true;
+            }
+        }
+    }
+
     pub(crate) fn wait(&mut self, why: Waiting) {
         self.exec.status = ExecutionStatus::Waiting;
         self.exec.flow.waiting = Some(why);
@@ -336,6 +348,7 @@ impl Step<'_> {
                     status,
                     outputs: self.exec.outputs.clone().unwrap_or_default(),
                     message,
+                    secrets: crate::secrets::secret_texts(self.exec),
                 },
             });
         }

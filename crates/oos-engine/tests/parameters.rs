@@ -45,6 +45,7 @@ fn try_create(parameters: Value) -> Result<serde_json::Map<String, Value>, (Stri
         description: String::new(),
         region_id: Some("cn-beijing".into()),
         store_parameters: Default::default(),
+        secret_parameters: Default::default(),
         execute_user: None,
     };
     create(request, 0, &EngineConfig::default())

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use bench_api::{Bench, request, worker};
 use oos_engine::ExecutionStatus;
-use oos_engine::runtime::{ParameterSource, RuntimeError};
+use oos_engine::CreateError;
+use oos_engine::runtime::{ParameterSource, Reader, RuntimeError, StoreReference};
 use oos_store::{ExecutionStore, LibraryStore};
 use serde_json::{Map, Value, json};
 
@@ -25,8 +26,10 @@ impl Values {
 
 #[async_trait::async_trait]
 impl ParameterSource for Values {
-    async fn value(&self, name: &str) -> Result<Option<Value>, String> {
-        Ok(self.0.lock().unwrap().get(name).cloned())
+    /// Common parameters by name; a secret one under `secret:<Name[:Version]>`.
+    async fn read(&self, reference: &StoreReference, _reader: &Reader) -> Result<Option<Value>, CreateError> {
+        let key = if reference.secret { format!("secret:{}", reference.key()) } else { reference.name.clone() };
+        Ok(self.0.lock().unwrap().get(&key).cloned())
     }
 }
 
@@ -90,4 +93,26 @@ async fn a_missing_parameter_fails_the_start_naming_it() {
     let Err(RuntimeError::Create(error)) = worker.start(request(TEMPLATE, json!({}))).await else { panic!("start must fail") };
     assert_eq!(error.code, "EntityNotExists.Parameter");
     assert!(error.message.contains("app/name"), "{}", error.message);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_references_resolve_at_the_version_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (worker, store) = worker(dir.path(), Arc::new(Bench::default())).await;
+    let values = Arc::new(Values::default());
+    values.set("secret:db/pw", "latest-secret");
+    values.set("secret:db/pw:1", "first-secret");
+    let mut worker = worker.with_parameters(values);
+    let template = r"
+FormatVersion: OOS-2019-06-01
+Tasks:
+- {Name: use, Action: ACS::ExecuteAPI, Properties: {Service: Bench, API: Echo, Parameters: {Latest: '{{ oos-secret:db/pw }}', First: '{{ oos-secret:db/pw:1 }}'}}, Outputs: {latest: {Type: String, ValueSelector: .Latest}, first: {Type: String, ValueSelector: .First}}}
+";
+    let id = worker.start(request(template, json!({}))).await.unwrap();
+    assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Success);
+    let tasks = oos_store::TaskStore::tasks(&store, &id).await.unwrap();
+    let outputs: Value = serde_json::from_str(tasks[0].outputs.as_deref().unwrap()).unwrap();
+    // The values reached the call; what is stored of them is masked (see the secrets scan test).
+    assert_eq!(outputs["latest"], json!("******"));
+    assert_eq!(outputs["first"], json!("******"));
 }

@@ -31,9 +31,10 @@ pub enum Reference {
     },
     /// `{{ ACS::RegionId }}`: a built-in, by canonical name (see [`canonical_builtin`]).
     Builtin(String),
-    /// `{{ oos:Name }}` / `{{ oos-secret:Name }}`: a parameter-store entry.
+    /// `{{ oos:Name }}` / `{{ oos-secret:Name }}`, optionally at a version (`{{ oos-secret:Name:2 }}`):
+    /// a parameter-store entry.
     StoreParameter {
-        /// Parameter name (may contain `/`).
+        /// Parameter name (may contain `/`), with `:<version>` when one is given.
         name: String,
         /// `true` for `oos-secret:`.
         secret: bool,
@@ -69,7 +70,7 @@ pub fn canonical_builtin(name: &str) -> String {
 static BUILTIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)^acs\s*::\s*(\w+)$").expect("valid regex"));
 static STORE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?is)^(oos|oos-secret)\s*:\s*([\w./-]+)$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"(?is)^(oos|oos-secret)\s*:\s*([\w./-]+(?::\d+)?)$").expect("valid regex"));
 static TASK_OUTPUT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)$").expect("valid regex"));
 /// A task name followed by a jq path of `.key`, `[]`, `[n]` and `?` steps.

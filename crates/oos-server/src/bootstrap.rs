@@ -15,7 +15,8 @@ use crate::identity::SqliteIdentityStore;
 
 /// File holding the root AccessKey pair.
 pub const ROOT_CREDENTIALS_FILE: &str = "root-credentials.json";
-const MASTER_KEY_FILE: &str = "master.key";
+/// File holding the master key (mode 0600).
+pub const MASTER_KEY_FILE: &str = "master.key";
 const SETTINGS_KIND: &str = "Settings";
 const ACCOUNT_ID_KEY: &str = "account-id";
 

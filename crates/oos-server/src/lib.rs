@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 mod identity;
 pub mod pipeline;
+mod sealer;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ pub use authorized_actions::AuthorizedActions;
 pub use engine::{EngineHandle, StartError};
 pub use identity::SqliteIdentityStore;
 pub use pipeline::{Api, OOS_VERSION, Reply};
+pub use sealer::KeySealer;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -64,10 +66,11 @@ impl Server {
     pub async fn start(config: ServerConfig, store: SqliteStore, data_dir: &Path, worker: Worker) -> Result<Self, ServerError> {
         let identity = bootstrap::open_identity(&store, data_dir).await?;
         let iam = Arc::new(identity.iam);
-        let worker = worker.wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, iam.clone())));
+        let worker = worker.wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, iam.clone()))).with_sealer(Arc::new(KeySealer::open(data_dir)?));
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
-        let engine = EngineHandle::spawn(worker.with_parameters(Arc::new(actions::parameters::StoreParameters(store.clone()))));
+        let parameters = actions::parameters::StoreParameters { store: store.clone(), iam: iam.clone(), region: config.region.clone() };
+        let engine = EngineHandle::spawn(worker.with_parameters(Arc::new(parameters)));
         let api = Arc::new(Api {
             store,
             iam,

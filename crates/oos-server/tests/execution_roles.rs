@@ -273,6 +273,13 @@ async fn a_role_named_by_the_parameter_store_is_resolved_like_the_engine_does() 
     assert_eq!(refused.code, "Forbidden.RAM");
     assert!(refused.message.contains("role/EcsReader"), "{refused:?}");
     let alice = lab.operator("alice", true).await;
+    // The execution acts as EcsReader, so the role must be allowed to read the parameter too.
+    let refused = call(&alice, OOS_VERSION, "StartExecution", &[("TemplateName", "lab-stored-role"), ("Parameters", &parameters)]).await.unwrap_err();
+    assert_eq!(refused.code, "Forbidden.RAM");
+    assert!(refused.message.contains("role/EcsReader may not read parameter LabRole"), "{refused:?}");
+    let read = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "oos:GetParameter", "Resource": "acs:oos:*:*:parameter/LabRole"}]}).to_string();
+    ram(&lab.root, "CreatePolicy", &[("PolicyName", "ReadLabRole"), ("PolicyDocument", &read)]).await;
+    ram(&lab.root, "AttachPolicyToRole", &[("PolicyType", "Custom"), ("PolicyName", "ReadLabRole"), ("RoleName", "EcsReader")]).await;
     let started = oos(&alice, "StartExecution", &[("TemplateName", "lab-stored-role"), ("Parameters", &parameters)]).await;
     let (status, tasks) = finished(&alice, started["Execution"]["ExecutionId"].as_str().unwrap()).await;
     assert_eq!(status, "Failed");

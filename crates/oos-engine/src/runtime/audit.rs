@@ -1,12 +1,11 @@
 //! Audit records of an execution's outbound cloud calls (kind `CloudCall`): one per ExecuteAPI /
 //! WaitFor / CheckFor / SelectTargets attempt, including calls refused before they left, with the
-//! execution's NoEcho parameter values redacted. They commit with the `ActionDone` they produced.
+//! execution's secrets redacted. They commit with the `ActionDone` they produced.
 
 use oos_actions::{ActionError, ActionRequest, CallKind, api_call};
 use oos_store::audit::{AuditKind, NewAudit, redact};
 use serde_json::{Value, json};
 
-use super::persist::secret_values;
 use crate::state::Execution;
 
 /// Who a call is made as, and what must not appear in its record.
@@ -14,14 +13,14 @@ use crate::state::Execution;
 pub(crate) struct CallContext {
     /// The user who started the execution, when known.
     pub user: Option<String>,
-    /// NoEcho parameter values of the execution.
+    /// The execution's secrets (see [`crate::secrets::secret_texts`]).
     pub secrets: Vec<String>,
 }
 
 impl CallContext {
-    /// The context of `exec`'s calls: its starter (`ACS::ExecuteUser`) and NoEcho values.
+    /// The context of `exec`'s calls: its starter (`ACS::ExecuteUser`) and secrets.
     pub(crate) fn of(exec: &Execution) -> Self {
-        Self { user: Some(exec.flow.execute_user.clone()), secrets: secret_values(exec) }
+        Self { user: Some(exec.flow.execute_user.clone()), secrets: crate::secrets::secret_texts(exec) }
     }
 }
 

@@ -24,8 +24,8 @@ use serde_json::{Map, Value};
 use tokio::sync::{Notify as WakeSignal, mpsc};
 
 pub use library::{FoundTemplate, Library, TemplateSource};
-pub use parameters::{ParameterSource, snapshot};
-pub use persist::{MASK, load, visible_parameters};
+pub use parameters::{ParameterSource, Reader, Snapshot, StoreReference, snapshot, store_references};
+pub use persist::{Sealer, load, visible_parameters};
 pub use quotas::{NESTING_DEPTH, Quotas, RUNNING_EXECUTIONS};
 use guard::{Admission, Guard};
 use quotas::Uncommitted;
@@ -158,6 +158,8 @@ pub struct Worker {
     wake: Arc<WakeSignal>,
     observer: Option<Observer>,
     guard: Guard,
+    /// Seals the engine state of executions with secrets (none: stored as is).
+    sealer: Option<Arc<dyn Sealer>>,
 }
 
 impl Worker {
@@ -182,6 +184,7 @@ impl Worker {
             wake: Arc::new(WakeSignal::new()),
             observer: None,
             guard,
+            sealer: None,
         }
     }
 
@@ -194,6 +197,12 @@ impl Worker {
     /// Puts a decorator around the worker's actions (a server checks every call against RAM policies first).
     pub fn wrap_actions(mut self, wrap: impl FnOnce(Arc<dyn Actions>) -> Arc<dyn Actions>) -> Self {
         self.actions = wrap(self.actions);
+        self
+    }
+
+    /// Seals the engine state (and inbox events) of executions that have secrets with `sealer`.
+    pub fn with_sealer(mut self, sealer: Arc<dyn Sealer>) -> Self {
+        self.sealer = Some(sealer);
         self
     }
 
@@ -225,13 +234,15 @@ impl Worker {
     pub async fn start(&mut self, request: StartRequest) -> Result<String, RuntimeError> {
         let template = oos_template::parse(&request.template_content)?;
         self.config.quotas.admit(self.store.as_ref(), &request.template_name, 0, &Uncommitted::default()).await?;
-        let store_parameters = parameters::snapshot(self.parameters.as_deref(), &template).await?;
+        let starter = Reader { executed_by: request.executed_by.clone(), ram_role: None };
+        let values = parameters::snapshot(self.parameters.as_deref(), &template, &starter).await?;
         let now = self.clock.now_ms();
         let id = ids::execution_id(rand::random());
-        let mut exec = create(
+        let template = Arc::new(template);
+        let exec = create(
             NewExecution {
                 id: id.clone(),
-                template: Arc::new(template),
+                template: template.clone(),
                 template_name: request.template_name,
                 template_version: request.template_version,
                 parameters: request.parameters,
@@ -240,18 +251,25 @@ impl Worker {
                 parent_task_execution_id: None,
                 description: request.description,
                 region_id: request.region_id,
-                store_parameters,
+                store_parameters: values.common,
+                secret_parameters: values.secret,
                 execute_user: request.executed_by,
             },
             now,
             &self.config.engine,
         )?;
+        let mut exec = exec;
+        if let Some(role) = &exec.flow.ram_role {
+            // The execution acts as its role: the role must be allowed every parameter too.
+            let acting = Reader { ram_role: Some(role.clone()), ..starter };
+            parameters::snapshot(self.parameters.as_deref(), &template, &acting).await?;
+        }
         exec.flow.loop_mode = request.loop_mode;
         let audit = audit::started(request.audit, &id);
         let execution_meta = request.meta.map(|meta| ExecutionMeta { execution_id: id.clone(), ..meta }).into_iter().collect();
         let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, execution_meta, ..StepWrite::default() };
         let changes = exec.take_changes();
-        persist::add_changes(&mut write, &exec, changes);
+        persist::add_changes(&mut write, &exec, changes, self.sealer.as_deref());
         self.store.commit(&self.config.worker_id, &write).await?;
         self.live.insert(id.clone(), exec);
         self.queue.push_back((id.clone(), Event::Start, None));
@@ -320,7 +338,7 @@ impl Worker {
             .filter_map(|(id, exec)| {
                 let changes = exec.take_changes();
                 let any = changes.execution || !changes.tasks.is_empty() || !changes.logs.is_empty();
-                persist::add_changes(&mut write, exec, changes);
+                persist::add_changes(&mut write, exec, changes, self.sealer.as_deref());
                 any.then(|| id.clone())
             })
             .collect();
@@ -346,11 +364,8 @@ impl Worker {
             Effect::Call(_) | Effect::Timer { .. } => launches.push(effect),
             Effect::StartChild(start) => self.children.push((start, false)),
             Effect::ToExecution { execution_id, event } => {
-                write.inbox.push(NewInboxEvent {
-                    execution_id,
-                    payload: serde_json::to_string(&event).unwrap_or_default(),
-                    created_ms: now,
-                });
+                let payload = persist::inbox_payload(&event, &execution_id, self.sealer.as_deref());
+                write.inbox.push(NewInboxEvent { execution_id, payload, created_ms: now });
                 self.poll_now = true;
             }
         }
@@ -427,8 +442,7 @@ impl Worker {
             if queued.contains(&row.id) {
                 continue;
             }
-            let event = serde_json::from_str(&row.payload)
-                .map_err(|e| RuntimeError::Corrupt(format!("inbox event {}: {e}", row.id)))?;
+            let event = persist::inbox_event(&row.payload, &row.execution_id, self.sealer.as_deref())?;
             self.queue.push_back((row.execution_id, event, Some(row.id)));
         }
         Ok(())
@@ -438,7 +452,7 @@ impl Worker {
     async fn adopt(&mut self, id: &str) -> Result<(), RuntimeError> {
         let Some(record) = self.store.execution(id).await? else { return Ok(()) };
         let tasks = self.store.tasks(id).await?;
-        let exec = load(record, tasks)?;
+        let exec = load(record, tasks, self.sealer.as_deref())?;
         if exec.status.is_final() {
             return Ok(());
         }
@@ -463,7 +477,7 @@ impl Worker {
     /// Loads an execution that was at risk in too many crashes and fails it without re-driving anything.
     async fn quarantine(&mut self, id: &str, crashes: i64) -> Result<(), RuntimeError> {
         let Some(record) = self.store.execution(id).await? else { return Ok(()) };
-        let exec = load(record, self.store.tasks(id).await?)?;
+        let exec = load(record, self.store.tasks(id).await?, self.sealer.as_deref())?;
         if exec.status.is_final() {
             return Ok(());
         }
@@ -485,7 +499,7 @@ impl Worker {
                 Ok(mut child) => {
                     uncommitted.add(&child.template_name);
                     let changes = child.take_changes();
-                    persist::add_changes(write, &child, changes);
+                    persist::add_changes(write, &child, changes, self.sealer.as_deref());
                     started.push(child.id.clone());
                     self.live.insert(child.id.clone(), child);
                 }
@@ -511,7 +525,8 @@ impl Worker {
         };
         let template = oos_template::parse(&content).map_err(|e| (e.code().to_owned(), format!("template {name}: {e}")))?;
         self.config.quotas.admit(self.store.as_ref(), &name, start.depth, uncommitted).await.map_err(|e| (e.code.to_owned(), e.message))?;
-        let store_parameters = parameters::snapshot(self.parameters.as_deref(), &template).await.map_err(|e| (e.code.to_owned(), e.message))?;
+        let reader = Reader { executed_by: Some(start.executed_by.clone()), ram_role: start.ram_role.clone() };
+        let values = parameters::snapshot(self.parameters.as_deref(), &template, &reader).await.map_err(|e| (e.code.to_owned(), e.message))?;
         create(
             NewExecution {
                 id: start.child_execution_id.clone(),
@@ -524,7 +539,8 @@ impl Worker {
                 parent_task_execution_id: Some(start.parent_task_execution_id.clone()),
                 description: String::new(),
                 region_id: Some(start.region_id.clone()),
-                store_parameters,
+                store_parameters: values.common,
+                secret_parameters: values.secret,
                 execute_user: Some(start.executed_by.clone()),
             },
             now,
@@ -533,6 +549,7 @@ impl Worker {
         .map(|mut child| {
             child.flow.ram_role = start.ram_role.clone();
             child.flow.depth = start.depth;
+            child.flow.inherited_secrets = start.secrets.clone();
             child
         })
         .map_err(|e| (e.code.to_owned(), e.message))

@@ -1,6 +1,7 @@
-//! Mapping between the engine's [`Execution`] and the store's rows. Parameters marked `NoEcho` are
-//! masked in the `parameters` column and in task `properties`; the real values live only in the engine
-//! state (the execution's, and the task row's `engine_state` for properties that were redacted).
+//! Mapping between the engine's [`Execution`] and the store's rows. Every field that is shown (the
+//! parameters, status messages, properties, outputs, loop items, log lines) has the execution's
+//! secrets masked ([`crate::secrets`]); the real values an execution needs to go on after a restart
+//! live only in its engine state, which is sealed with the [`Sealer`] whenever the execution has secrets.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,11 +11,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::RuntimeError;
+use crate::secrets::{MASK, mask_text, mask_value, secret_texts};
 use crate::state::{Changes, Execution, Flow, TaskRun};
 use crate::status::{ExecutionStatus, Mode, TaskStatus};
 
-/// Shown instead of a secret parameter value.
-pub const MASK: &str = "******";
+/// Seals and opens text with a key the store does not hold (the server's master key).
+pub trait Sealer: Send + Sync {
+    /// `plaintext` sealed, bound to `context` (the execution or task execution id).
+    fn seal(&self, plaintext: &str, context: &str) -> String;
+    /// The plaintext of a value sealed with the same `context`.
+    fn open(&self, sealed: &str, context: &str) -> Result<String, String>;
+}
+
+/// What an engine-state column holding sealed JSON starts with.
+const SEALED: &str = "sealed:";
 
 #[derive(Serialize, Deserialize)]
 struct EngineState {
@@ -26,29 +36,41 @@ fn json_text(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-/// The parameters as shown to users: `NoEcho` values masked.
-pub fn visible_parameters(exec: &Execution) -> Map<String, Value> {
-    let mut shown = exec.parameters.clone();
-    for (name, definition) in &exec.template.parameters {
-        if definition.no_echo && shown.contains_key(name) {
-            shown.insert(name.clone(), Value::String(MASK.into()));
-        }
-    }
-    shown
+/// How one execution's rows are written: its secrets, and the sealer when it has any.
+struct Writer<'a> {
+    secrets: Vec<String>,
+    sealer: Option<&'a dyn Sealer>,
 }
 
-/// The values of the execution's `NoEcho` parameters (as text), which no audit record may show.
-pub(crate) fn secret_values(exec: &Execution) -> Vec<String> {
-    exec.template
-        .parameters
+impl Writer<'_> {
+    fn mask(&self, text: &str) -> String {
+        mask_text(text, &self.secrets)
+    }
+
+    /// Engine-state JSON, sealed when the execution has secrets and a sealer is given.
+    fn state(&self, json: String, context: &str) -> String {
+        match self.sealer {
+            Some(sealer) if !self.secrets.is_empty() => format!("{SEALED}{}", sealer.seal(&json, context)),
+            _ => json,
+        }
+    }
+}
+
+/// The parameters as shown to users: `NoEcho` values masked, and any other secret inside a value.
+pub fn visible_parameters(exec: &Execution) -> Map<String, Value> {
+    let secrets = secret_texts(exec);
+    exec.parameters
         .iter()
-        .filter(|(_, definition)| definition.no_echo)
-        .filter_map(|(name, _)| exec.parameters.get(name))
-        .map(|value| value.as_str().map_or_else(|| value.to_string(), str::to_string))
+        .map(|(name, value)| {
+            let no_echo = exec.template.parameters.get(name).is_some_and(|definition| definition.no_echo);
+            let shown = if no_echo { Value::String(MASK.into()) } else { mask_value(value, &secrets) };
+            (name.clone(), shown)
+        })
         .collect()
 }
 
-pub(crate) fn execution_record(exec: &Execution) -> ExecutionRecord {
+fn execution_record(exec: &Execution, writer: &Writer<'_>) -> ExecutionRecord {
+    let state = json_text(&EngineState { flow: exec.flow.clone(), parameters: exec.parameters.clone() });
     ExecutionRecord {
         id: exec.id.clone(),
         template_name: exec.template_name.clone(),
@@ -57,12 +79,12 @@ pub(crate) fn execution_record(exec: &Execution) -> ExecutionRecord {
         parameters: json_text(&visible_parameters(exec)),
         mode: exec.mode.as_str().into(),
         status: exec.status.as_str().into(),
-        status_message: exec.status_message.clone(),
-        outputs: exec.outputs.as_ref().map(json_text),
+        status_message: writer.mask(&exec.status_message),
+        outputs: exec.outputs.as_ref().map(|outputs| json_text(&mask_value(&Value::Object(outputs.clone()), &writer.secrets))),
         parent_execution_id: exec.parent_execution_id.clone(),
         parent_task_execution_id: exec.parent_task_execution_id.clone(),
         description: exec.description.clone(),
-        engine_state: json_text(&EngineState { flow: exec.flow.clone(), parameters: exec.parameters.clone() }),
+        engine_state: writer.state(state, &exec.id),
         runnable: exec.runnable(),
         created_ms: exec.created_ms,
         updated_ms: exec.updated_ms,
@@ -71,27 +93,41 @@ pub(crate) fn execution_record(exec: &Execution) -> ExecutionRecord {
     }
 }
 
-/// Key of a task row's engine state holding the real rendered properties when the shown ones are redacted.
-const RENDERED_PROPERTIES: &str = "renderedProperties";
+/// Key of a task row's engine state holding the real values of fields whose shown copy is masked.
+const REAL: &str = "real";
 
-/// The task's properties as shown (NoEcho values and secret-named keys redacted) and its engine state,
-/// which keeps the real properties when they differ, so a re-driven call after a crash sends them.
-fn shown_properties(run: &TaskRun, secrets: &[String]) -> (Option<String>, String) {
-    let Some(properties) = &run.properties else { return (None, json_text(&run.state)) };
-    let mut shown = properties.clone();
-    oos_store::audit::redact(&mut shown, secrets);
-    if shown == *properties {
-        return (Some(json_text(properties)), json_text(&run.state));
+/// A task field as shown (secrets masked; for properties, secret-named keys too), and the real value
+/// when the two differ.
+fn shown(value: &Value, writer: &Writer<'_>, secret_names: bool) -> (Value, Option<Value>) {
+    let mut masked = mask_value(value, &writer.secrets);
+    if secret_names {
+        oos_store::audit::redact(&mut masked, &[]);
     }
-    let mut state = serde_json::to_value(&run.state).unwrap_or_else(|_| Value::Object(Map::new()));
-    if let Value::Object(fields) = &mut state {
-        fields.insert(RENDERED_PROPERTIES.into(), properties.clone());
-    }
-    (Some(json_text(&shown)), json_text(&state))
+    let real = (masked != *value).then(|| value.clone());
+    (masked, real)
 }
 
-fn task_record(exec: &Execution, run: &TaskRun, secrets: &[String]) -> TaskRecord {
-    let (properties, engine_state) = shown_properties(run, secrets);
+fn task_record(exec: &Execution, run: &TaskRun, writer: &Writer<'_>) -> TaskRecord {
+    let mut real = Map::new();
+    let mut field = |name: &str, value: Option<&Value>, secret_names: bool| {
+        value.map(|value| {
+            let (masked, original) = shown(value, writer, secret_names);
+            if let Some(original) = original {
+                real.insert(name.to_owned(), original);
+            }
+            json_text(&masked)
+        })
+    };
+    let properties = field("properties", run.properties.as_ref(), true);
+    let outputs_value = run.outputs.clone().map(Value::Object);
+    let outputs = field("outputs", outputs_value.as_ref(), false);
+    let loop_item = field("loopItem", run.loop_item.as_ref(), false);
+    let mut state = serde_json::to_value(&run.state).unwrap_or_else(|_| Value::Object(Map::new()));
+    if let Value::Object(fields) = &mut state
+        && !real.is_empty()
+    {
+        fields.insert(REAL.into(), Value::Object(real));
+    }
     TaskRecord {
         id: run.id.clone(),
         execution_id: exec.id.clone(),
@@ -99,14 +135,14 @@ fn task_record(exec: &Execution, run: &TaskRun, secrets: &[String]) -> TaskRecor
         task_name: run.name.clone(),
         task_action: run.action.clone(),
         status: run.status.as_str().into(),
-        status_message: run.status_message.clone(),
+        status_message: writer.mask(&run.status_message),
         properties,
-        outputs: run.outputs.as_ref().map(json_text),
-        loop_item: run.loop_item.as_ref().map(json_text),
+        outputs,
+        loop_item,
         loop_batch_number: run.batch_number,
         parent_task_execution_id: run.parent.clone(),
         child_execution_id: run.child_execution_id.clone(),
-        engine_state,
+        engine_state: writer.state(json_text(&state), &run.id),
         created_ms: run.created_ms,
         updated_ms: run.updated_ms,
         start_ms: run.start_ms,
@@ -114,21 +150,36 @@ fn task_record(exec: &Execution, run: &TaskRun, secrets: &[String]) -> TaskRecor
     }
 }
 
-/// Adds what `changes` recorded about `exec` to `write`.
-pub(crate) fn add_changes(write: &mut StepWrite, exec: &Execution, changes: Changes) {
+/// Adds what `changes` recorded about `exec` to `write`, secrets masked and engine state sealed.
+pub(crate) fn add_changes(write: &mut StepWrite, exec: &Execution, changes: Changes, sealer: Option<&dyn Sealer>) {
     if !changes.execution && changes.tasks.is_empty() && changes.logs.is_empty() {
         return;
     }
-    write.executions.push(execution_record(exec));
-    let secrets = if changes.tasks.is_empty() { Vec::new() } else { secret_values(exec) };
-    write.tasks.extend(changes.tasks.iter().map(|&pos| task_record(exec, &exec.tasks[pos], &secrets)));
+    let writer = Writer { secrets: secret_texts(exec), sealer };
+    write.executions.push(execution_record(exec, &writer));
+    write.tasks.extend(changes.tasks.iter().map(|&pos| task_record(exec, &exec.tasks[pos], &writer)));
     write.logs.extend(changes.logs.into_iter().map(|line| LogRecord {
         execution_id: exec.id.clone(),
         task_execution_id: line.task_execution_id,
         ts_ms: line.ts_ms,
         log_type: line.log_type,
-        message: line.message,
+        message: writer.mask(&line.message),
     }));
+}
+
+/// An inbox event's payload, sealed when it carries secrets (a child's outputs to its parent).
+pub(crate) fn inbox_payload(event: &crate::Event, execution_id: &str, sealer: Option<&dyn Sealer>) -> String {
+    let json = json_text(event);
+    match (event, sealer) {
+        (crate::Event::ChildFinished { secrets, .. }, Some(sealer)) if !secrets.is_empty() => format!("{SEALED}{}", sealer.seal(&json, execution_id)),
+        _ => json,
+    }
+}
+
+/// An inbox event read back (opened when sealed).
+pub(crate) fn inbox_event(payload: &str, execution_id: &str, sealer: Option<&dyn Sealer>) -> Result<crate::Event, RuntimeError> {
+    let json = opened(payload, execution_id, sealer)?;
+    serde_json::from_str(&json).map_err(|e| corrupt(execution_id, format!("inbox event: {e}")))
 }
 
 fn corrupt(id: &str, what: impl std::fmt::Display) -> RuntimeError {
@@ -139,21 +190,39 @@ fn parse_json<T: for<'de> Deserialize<'de>>(id: &str, text: &str) -> Result<T, R
     serde_json::from_str(text).map_err(|e| corrupt(id, e))
 }
 
-/// Rebuilds an execution from its rows.
-pub fn load(record: ExecutionRecord, tasks: Vec<TaskRecord>) -> Result<Execution, RuntimeError> {
+/// Engine-state text, opened when it was sealed.
+fn opened(text: &str, context: &str, sealer: Option<&dyn Sealer>) -> Result<String, RuntimeError> {
+    let Some(sealed) = text.strip_prefix(SEALED) else { return Ok(text.to_owned()) };
+    let sealer = sealer.ok_or_else(|| corrupt(context, "sealed engine state, but no key to open it"))?;
+    sealer.open(sealed, context).map_err(|e| corrupt(context, format!("sealed engine state: {e}")))
+}
+
+/// Rebuilds an execution from its rows (opening sealed engine state with `sealer`).
+pub fn load(record: ExecutionRecord, tasks: Vec<TaskRecord>, sealer: Option<&dyn Sealer>) -> Result<Execution, RuntimeError> {
     let id = record.id.clone();
     let template = oos_template::parse(&record.template_content).map_err(|e| corrupt(&id, e))?;
-    let state: EngineState = parse_json(&id, &record.engine_state)?;
+    let state: EngineState = parse_json(&id, &opened(&record.engine_state, &id, sealer)?)?;
     let mut runs = Vec::with_capacity(tasks.len());
     for row in tasks {
         let task = template.task_index(&row.task_name).ok_or_else(|| corrupt(&id, format!("unknown task {}", row.task_name)))?;
-        let loop_item: Option<Value> = row.loop_item.as_deref().map(|t| parse_json(&id, t)).transpose()?;
-        let mut engine_state: Value = parse_json(&id, &row.engine_state)?;
-        let rendered = engine_state.as_object_mut().and_then(|fields| fields.remove(RENDERED_PROPERTIES));
-        let properties = match rendered {
-            Some(real) => Some(real),
-            None => row.properties.as_deref().map(|t| parse_json(&id, t)).transpose()?,
+        let mut engine_state: Value = parse_json(&id, &opened(&row.engine_state, &row.id, sealer)?)?;
+        let mut real = match engine_state.as_object_mut().and_then(|fields| fields.remove(REAL)) {
+            Some(Value::Object(real)) => real,
+            _ => Map::new(),
         };
+        let mut field = |name: &str, shown: Option<&str>| -> Result<Option<Value>, RuntimeError> {
+            match real.remove(name) {
+                Some(value) => Ok(Some(value)),
+                None => shown.map(|text| parse_json(&id, text)).transpose(),
+            }
+        };
+        let properties = field("properties", row.properties.as_deref())?;
+        let outputs = match field("outputs", row.outputs.as_deref())? {
+            Some(Value::Object(outputs)) => Some(outputs),
+            Some(other) => return Err(corrupt(&id, format!("task outputs {other}"))),
+            None => None,
+        };
+        let loop_item = field("loopItem", row.loop_item.as_deref())?;
         runs.push(TaskRun {
             id: row.id,
             seq: row.seq,
@@ -163,7 +232,7 @@ pub fn load(record: ExecutionRecord, tasks: Vec<TaskRecord>) -> Result<Execution
             status: TaskStatus::parse(&row.status).ok_or_else(|| corrupt(&id, &row.status))?,
             status_message: row.status_message,
             properties,
-            outputs: row.outputs.as_deref().map(|t| parse_json(&id, t)).transpose()?,
+            outputs,
             loop_item,
             batch_number: row.loop_batch_number,
             parent: row.parent_task_execution_id,

@@ -61,6 +61,7 @@ pub fn new_execution(id: &str, template: &str, parameters: Value, mode: Mode) ->
         description: String::new(),
         region_id: None,
         store_parameters: Default::default(),
+        secret_parameters: Default::default(),
         execute_user: None,
     }
 }
@@ -162,6 +163,7 @@ impl Harness {
                     description: String::new(),
                     region_id: Some(start.region_id),
                     store_parameters: Default::default(),
+        secret_parameters: Default::default(),
                     execute_user: None,
                 };
                 if let Err(error) = self.start_with(request) {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use oos_acs::AcsError;
-use oos_engine::runtime::snapshot;
+use oos_engine::runtime::{Reader, snapshot};
 use oos_engine::{CreateError, EngineConfig, Mode, NewExecution, create};
 use oos_iam::evaluate::{Context, keys};
 use serde_json::{Map, Value};
@@ -21,8 +21,10 @@ async fn resolve(api: &Api, caller: &Caller, region: &str, content: &str, parame
     if template.ram_role.is_none() {
         return Ok(None);
     }
-    let create_error = |e: CreateError| AcsError::with_code(e.code, 400, e.message);
-    let store_parameters = snapshot(Some(&StoreParameters(api.store.clone())), &template).await.map_err(create_error)?;
+    let create_error = |e: CreateError| AcsError::with_code(e.code, if e.code.starts_with("Forbidden") { 403 } else { 400 }, e.message);
+    let source = StoreParameters { store: api.store.clone(), iam: api.iam.clone(), region: region.to_string() };
+    let reader = Reader { executed_by: Some(caller.arn.clone()), ram_role: None };
+    let values = snapshot(Some(&source), &template, &reader).await.map_err(create_error)?;
     let config = EngineConfig { region_id: region.to_string(), account_id: api.iam.account().to_string(), execute_user: caller.arn.clone(), ..EngineConfig::default() };
     let request = NewExecution {
         id: String::new(),
@@ -35,7 +37,8 @@ async fn resolve(api: &Api, caller: &Caller, region: &str, content: &str, parame
         parent_task_execution_id: None,
         description: String::new(),
         region_id: Some(region.to_string()),
-        store_parameters,
+        store_parameters: values.common,
+        secret_parameters: values.secret,
         execute_user: Some(caller.arn.clone()),
     };
     let execution = create(request, jiff::Timestamp::now().as_millisecond(), &config).map_err(create_error)?;

@@ -40,7 +40,10 @@ async fn source(api: &Api, rpc: &RpcRequest) -> Result<Source, AcsError> {
 fn start_error(error: StartError) -> AcsError {
     match error {
         StartError::Runtime(RuntimeError::Template(template)) => error::invalid_template(&template),
-        StartError::Runtime(RuntimeError::Create(create)) => AcsError::with_code(create.code, 400, create.message),
+        StartError::Runtime(RuntimeError::Create(create)) => {
+            let status = if create.code.starts_with("Forbidden") { 403 } else { 400 };
+            AcsError::with_code(create.code, status, create.message)
+        }
         other => error::internal(other),
     }
 }

@@ -4,7 +4,8 @@
 //! the engine's view of the store ([`StoreParameters`]) for `{{ oos:Name }}`.
 
 use oos_acs::{AcsError, ErrorCode, RpcRequest};
-use oos_engine::runtime::ParameterSource;
+use oos_engine::CreateError;
+use oos_engine::runtime::{ParameterSource, Reader, StoreReference};
 use oos_store::{NewParameter, ParameterQuery, ParameterRow, ParameterSort, ParameterUpdate, SqliteStore};
 use regex::Regex;
 use serde::Deserialize;
@@ -394,13 +395,54 @@ pub async fn versions(api: &Api, rpc: &RpcRequest, store: Kind) -> Result<Fields
     Ok(fields)
 }
 
-/// The engine's view of the store: the latest value of a common parameter, as text.
-pub struct StoreParameters(pub SqliteStore);
+/// The engine's view of the parameter store: a referenced value, after IAM has allowed the execution's
+/// starter (and the role it acts as) `oos:GetParameter` / `oos:GetSecretParameter` on it. The check
+/// comes first, so a reader that may not read a parameter cannot tell whether it exists.
+pub struct StoreParameters {
+    pub store: SqliteStore,
+    pub iam: std::sync::Arc<oos_iam::Iam<crate::SqliteIdentityStore>>,
+    /// The region of the parameters' ARNs.
+    pub region: String,
+}
+
+impl StoreParameters {
+    async fn allow(&self, principal: &oos_iam::Principal, reference: &StoreReference) -> Result<(), CreateError> {
+        let scope = oos_iam::ArnScope::new(self.region.clone(), self.iam.account().to_string());
+        let (action, resource) = if reference.secret {
+            ("oos:GetSecretParameter", scope.secret_parameter(&reference.name))
+        } else {
+            ("oos:GetParameter", scope.parameter(&reference.name))
+        };
+        let context = oos_iam::Context::new().with(oos_iam::evaluate::keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
+        let request = oos_iam::AuthzRequest { action: action.to_string(), resources: vec![resource.clone()], context };
+        match self.iam.require(principal, &request).await {
+            Ok(_) => Ok(()),
+            Err(oos_iam::IamError::Forbidden { principal, .. }) => Err(CreateError {
+                code: "Forbidden.RAM",
+                message: format!("{principal} may not read parameter {} ({action} on {resource})", reference.key()),
+            }),
+            Err(other) => Err(CreateError { code: "ParameterStore.ReadFailed", message: other.to_string() }),
+        }
+    }
+}
 
 #[async_trait::async_trait]
 impl ParameterSource for StoreParameters {
-    async fn value(&self, name: &str) -> Result<Option<Value>, String> {
-        let row = self.0.parameter(false, name, None).await.map_err(|e| e.to_string())?;
-        Ok(row.map(|row| Value::String(row.value)))
+    async fn read(&self, reference: &StoreReference, reader: &Reader) -> Result<Option<Value>, CreateError> {
+        let account = self.iam.account();
+        let starter = reader.executed_by.as_deref().map(|arn| {
+            oos_iam::Principal::from_arn(arn, account)
+                .ok_or_else(|| CreateError { code: "Forbidden.RAM", message: format!("{arn} is not a principal of this account") })
+        });
+        for principal in starter.into_iter().chain(reader.ram_role.clone().map(|role| Ok(oos_iam::Principal::Role(role)))) {
+            self.allow(&principal?, reference).await?;
+        }
+        let failed = |e: oos_store::StoreError| CreateError { code: "ParameterStore.ReadFailed", message: e.to_string() };
+        let Some(row) = self.store.parameter(reference.secret, &reference.name, reference.version).await.map_err(failed)? else { return Ok(None) };
+        if !reference.secret {
+            return Ok(Some(Value::String(row.value)));
+        }
+        let opened = self.iam.open_secret(&row.value, &Kind::seal_context(&reference.name)).map_err(|e| CreateError { code: "ParameterStore.ReadFailed", message: e.to_string() })?;
+        Ok(Some(Value::String(opened.expose().to_string())))
     }
 }

@@ -195,7 +195,7 @@ async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs)
     match take_over(store).await {
         Ok(_lock) => {
             let cancel = matches!(event, Event::Cancel);
-            let mut worker = worker(store, args);
+            let mut worker = worker(store, args)?;
             let status = worker.settle(id).await?;
             if cancel && status == ExecutionStatus::Cancelled {
                 println!("ExecutionId: {id} Cancelled");

@@ -93,8 +93,8 @@ impl CloudApi for NoCloud {
     }
 }
 
-/// A worker on `store` with the product's actions.
-pub fn worker(store: &SqliteStore, args: &WorkerArgs) -> Worker {
+/// A worker on `store` with the product's actions, sealing secrets with the data directory's master key.
+pub fn worker(store: &SqliteStore, args: &WorkerArgs) -> anyhow::Result<Worker> {
     let mut config = CloudConfig { default_region: Some(args.region.clone()), ..CloudConfig::default() };
     if let Some(endpoint) = &args.endpoint {
         config = config.with_sandbox(endpoint.clone());
@@ -105,12 +105,9 @@ pub fn worker(store: &SqliteStore, args: &WorkerArgs) -> Worker {
     };
     let library = oos_product_actions::WithBuiltins::new(Library::new(Some(Arc::new(store.clone())), &args.libraries));
     let engine = EngineConfig { max_loop_items: args.max_loop_items, region_id: args.region.clone(), ..EngineConfig::default() };
-    Worker::new(
-        Arc::new(store.clone()),
-        Arc::new(Executors::new(cloud)),
-        Arc::new(library),
-        RuntimeConfig { engine, ..RuntimeConfig::default() },
-    )
+    let sealer = oos_server::KeySealer::open(store.dir()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud)), Arc::new(library), RuntimeConfig { engine, ..RuntimeConfig::default() });
+    Ok(worker.with_sealer(Arc::new(sealer)))
 }
 
 pub fn parse_parameters(raw: &[String]) -> anyhow::Result<Map<String, Value>> {
@@ -139,7 +136,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let store = open_store(&args.data).await?;
         let _lock = take_over(&store).await?;
         let sandbox = super::sandbox::Sandbox::start(&args.sandbox, &mut args.worker).await?;
-        let mut worker = worker(&store, &args.worker);
+        let mut worker = worker(&store, &args.worker)?;
         let mut display = Display::new();
         worker.set_observer(Box::new(move |exec| display.update(exec)));
         let request = StartRequest {

@@ -32,7 +32,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let store = open_store(&args.data).await?;
         let _lock = take_over(&store).await?;
         let sandbox = Sandbox::start(&args.sandbox, &mut args.worker).await?;
-        let worker = worker(&store, &args.worker);
+        let worker = worker(&store, &args.worker)?;
         let config = ServerConfig { listen: args.listen, region: args.worker.region.clone() };
         let server = Server::start(config, store.clone(), &args.data.data_dir, worker).await?;
         // The address line comes first: tools (and oos-testkit) read it from the first line.

@@ -1,0 +1,36 @@
+//! The engine's [`Sealer`]: the data directory's master key, which seals the engine state of
+//! executions with secrets so that no database column holds them in plain text.
+
+use std::path::Path;
+
+use oos_engine::runtime::Sealer;
+use oos_iam::MasterKey;
+
+use crate::ServerError;
+
+/// Seals with the master key of a data directory (`master.key`, created on first use).
+#[derive(Debug)]
+pub struct KeySealer(MasterKey);
+
+impl KeySealer {
+    /// The master key of `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, ServerError> {
+        let key = MasterKey::load_or_create(&data_dir.join(crate::bootstrap::MASTER_KEY_FILE)).map_err(|e| ServerError::Setup(e.to_string()))?;
+        Ok(Self(key))
+    }
+}
+
+/// What sealed engine state is bound to, besides its execution or task execution id.
+fn bound(context: &str) -> String {
+    format!("engine-state/{context}")
+}
+
+impl Sealer for KeySealer {
+    fn seal(&self, plaintext: &str, context: &str) -> String {
+        self.0.seal(plaintext, &bound(context))
+    }
+
+    fn open(&self, sealed: &str, context: &str) -> Result<String, String> {
+        self.0.open(sealed, &bound(context)).map(|plain| plain.expose().to_owned()).map_err(|e| e.to_string())
+    }
+}
