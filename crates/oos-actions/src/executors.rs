@@ -1,5 +1,5 @@
 //! The product's [`Actions`]: cloud calls through a [`CloudApi`], webhooks and HTTP requests through
-//! an HTTP client.
+//! the [`Outbound`] client and its address policy.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,18 +8,24 @@ use serde_json::{Value, json};
 
 use crate::api_call::api_call;
 use crate::cloud::CloudApi;
+use crate::outbound::{AddressPolicy, Outbound};
 use crate::request::{ActionError, ActionRequest, Actions, CallKind};
 
-/// Runs every action kind; cloud calls go to `cloud`.
+/// Largest answer of a webhook or HTTP request kept as the task's result.
+pub const MAX_HTTP_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+/// Time allowed for one webhook or HTTP request, redirects included.
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs every action kind; cloud calls go to `cloud`, HTTP to `http`.
 pub struct Executors {
     cloud: Arc<dyn CloudApi>,
-    http: reqwest::Client,
+    http: Outbound,
 }
 
 impl Executors {
-    pub fn new(cloud: Arc<dyn CloudApi>) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap_or_default();
-        Self { cloud, http }
+    /// Executors whose HTTP requests obey `policy`.
+    pub fn new(cloud: Arc<dyn CloudApi>, policy: AddressPolicy) -> Self {
+        Self { cloud, http: Outbound::new(policy, HTTP_TIMEOUT) }
     }
 
     async fn webhook(&self, request: &ActionRequest) -> Result<Value, ActionError> {
@@ -52,24 +58,23 @@ impl Executors {
     }
 
     async fn send(&self, method: &str, url: &str, headers: Option<&Value>, body: String, task: &str) -> Result<Value, ActionError> {
-        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
-            .map_err(|_| ActionError::new("InvalidParameter.Method", format!("task {task}: bad HTTP method {method}")))?;
-        let mut builder = self.http.request(method, url).body(body);
-        for (name, value) in headers.and_then(Value::as_object).into_iter().flatten() {
-            let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
-            builder = builder.header(name, value);
-        }
-        let response = builder
-            .send()
+        let headers: Vec<(String, String)> = headers
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| (name.clone(), value.as_str().map_or_else(|| value.to_string(), str::to_owned)))
+            .collect();
+        let answer = self
+            .http
+            .send(method, url, &headers, body.into_bytes(), MAX_HTTP_ANSWER_BYTES)
             .await
-            .map_err(|e| ActionError::new("Http.RequestFailed", format!("task {task}: {url}: {e}")))?;
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
+            .map_err(|e| ActionError::new(e.code, format!("task {task}: {}", e.message)))?;
+        let text = String::from_utf8_lossy(&answer.body).into_owned();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        if status >= 400 {
-            return Err(ActionError::new("Http.ErrorStatus", format!("task {task}: {url} answered HTTP {status}: {body}")));
+        if answer.status >= 400 {
+            return Err(ActionError::new("Http.ErrorStatus", format!("task {task}: {} answered HTTP {}: {body}", crate::outbound::display_url(url), answer.status)));
         }
-        Ok(json!({ "StatusCode": status, "Body": body }))
+        Ok(json!({ "StatusCode": answer.status, "Body": body }))
     }
 }
 

@@ -50,6 +50,9 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Region of requests without `RegionId`.
     pub region: String,
+    /// Where TemplateURL fetches may go (the worker's webhooks and HTTP requests get theirs from
+    /// its executors; `oos server` gives both the same).
+    pub outbound: oos_actions::AddressPolicy,
 }
 
 /// A running server.
@@ -76,8 +79,9 @@ impl Server {
             iam,
             engine,
             host_id: format!("oos.{}.openoos.local", config.region),
-            region: config.region,
+            region: config.region.clone(),
             authenticator: auth::Authenticator::new(),
+            outbound: oos_actions::Outbound::new(config.outbound.clone(), actions::template_url::FETCH_TIMEOUT),
             client_tokens: client_tokens::ClientTokens::default(),
         });
         let task = tokio::spawn(http::serve(listener, api));

@@ -67,6 +67,8 @@ pub struct Api {
     pub(crate) authenticator: Authenticator,
     /// StartExecution requests holding a ClientToken.
     pub(crate) client_tokens: ClientTokens,
+    /// The HTTP client of TemplateURL fetches, under the server's address policy.
+    pub(crate) outbound: oos_actions::Outbound,
 }
 
 impl Api {

@@ -60,8 +60,10 @@ async fn lab() -> Lab {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
     let library = Library::new(Some(Arc::new(store.clone())), &[]);
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud.clone())), Arc::new(library), RuntimeConfig::default());
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into() };
+    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud.clone(), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
+    // TemplateURL tests serve templates on loopback: allow-listed, as an operator would.
+    let outbound = oos_actions::AddressPolicy::server(vec!["127.0.0.1".parse().unwrap()]);
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound };
     let server = Server::start(config, store, dir.path(), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let url = format!("http://{}", server.addr());

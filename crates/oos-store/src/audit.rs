@@ -25,6 +25,9 @@ pub enum AuditKind {
     ApiCall,
     /// An outbound cloud API call made by an execution (or refused before it left).
     CloudCall,
+    /// A plain outbound HTTP request: a webhook, ExecuteHttpRequest, a TemplateURL fetch (or one
+    /// refused by the address policy).
+    HttpCall,
 }
 
 impl AuditKind {
@@ -32,6 +35,7 @@ impl AuditKind {
         match self {
             AuditKind::ApiCall => "ApiCall",
             AuditKind::CloudCall => "CloudCall",
+            AuditKind::HttpCall => "HttpCall",
         }
     }
 
@@ -39,6 +43,7 @@ impl AuditKind {
         match text {
             "ApiCall" => Some(AuditKind::ApiCall),
             "CloudCall" => Some(AuditKind::CloudCall),
+            "HttpCall" => Some(AuditKind::HttpCall),
             _ => None,
         }
     }

@@ -63,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let engine = EngineConfig { region_id: "cn-hangzhou".into(), ..EngineConfig::default() };
     let mut worker = Worker::new(
         Arc::new(store.clone()),
-        Arc::new(Executors::new(cloud)),
+        Arc::new(Executors::new(cloud, oos_actions::AddressPolicy::open())),
         Arc::new(Library::new(None, &[])),
         RuntimeConfig { engine, ..RuntimeConfig::default() },
     );

@@ -1,6 +1,7 @@
-//! Audit records of an execution's outbound cloud calls (kind `CloudCall`): one per ExecuteAPI /
-//! WaitFor / CheckFor / SelectTargets attempt, including calls refused before they left, with the
-//! execution's secrets redacted. They commit with the `ActionDone` they produced.
+//! Audit records of an execution's outbound calls: `CloudCall`, one per ExecuteAPI / WaitFor /
+//! CheckFor / SelectTargets attempt, and `HttpCall`, one per webhook or ExecuteHttpRequest, including
+//! calls refused before they left, with the execution's secrets redacted. They commit with the
+//! `ActionDone` they produced.
 
 use oos_actions::{ActionError, ActionRequest, CallKind, api_call};
 use oos_store::audit::{AuditKind, NewAudit, redact};
@@ -24,11 +25,45 @@ impl CallContext {
     }
 }
 
-/// The record of one cloud call attempt; `None` for actions that are not cloud calls.
-pub(crate) fn cloud_call(request: &ActionRequest, task_execution_id: &str, outcome: &Result<Value, ActionError>, context: &CallContext, now_ms: i64) -> Option<NewAudit> {
-    if !matches!(request.kind, CallKind::CloudApi | CallKind::SelectTargets) {
-        return None;
+/// The record of one call attempt: a cloud call, or a webhook / HTTP request.
+pub(crate) fn call_record(request: &ActionRequest, task_execution_id: &str, outcome: &Result<Value, ActionError>, context: &CallContext, now_ms: i64) -> Option<NewAudit> {
+    match request.kind {
+        CallKind::CloudApi | CallKind::SelectTargets => cloud_call(request, task_execution_id, outcome, context, now_ms),
+        CallKind::Webhook | CallKind::HttpRequest => Some(http_call(request, task_execution_id, outcome, context, now_ms)),
     }
+}
+
+/// A webhook or ExecuteHttpRequest: method, URL (user info, credential-like query values and the
+/// execution's secrets masked), the answer's status and size, or the failure's code.
+fn http_call(request: &ActionRequest, task_execution_id: &str, outcome: &Result<Value, ActionError>, context: &CallContext, now_ms: i64) -> NewAudit {
+    let properties = &request.properties;
+    let (method, url) = match request.kind {
+        CallKind::Webhook => ("POST", properties.pointer("/WebHook/URI")),
+        _ => (properties.get("Method").and_then(Value::as_str).unwrap_or("GET"), properties.get("URL").or_else(|| properties.get("URI"))),
+    };
+    let url = url.and_then(Value::as_str).map(|url| crate::secrets::mask_text(&oos_actions::outbound::display_url(url), &context.secrets));
+    let (code, status, bytes) = match outcome {
+        Ok(answer) => ("Success".to_owned(), answer.get("StatusCode").cloned().unwrap_or_default(), answer.get("Body").map_or(0, |body| body.to_string().len())),
+        Err(error) => (error.code.clone(), Value::Null, 0),
+    };
+    let body = json!({
+        "Principal": request.ram_role.clone().or_else(|| context.user.clone()),
+        "User": context.user,
+        "ExecutionId": request.execution_id,
+        "TaskName": request.task_name,
+        "TaskExecutionId": task_execution_id,
+        "Action": if request.kind == CallKind::Webhook { "WebHook" } else { "ExecuteHttpRequest" },
+        "Method": method.to_ascii_uppercase(),
+        "URL": url,
+        "ResultCode": code,
+        "HttpStatus": status,
+        "Bytes": bytes,
+    });
+    NewAudit { time_ms: now_ms, kind: AuditKind::HttpCall, body: body.as_object().cloned().unwrap_or_default() }
+}
+
+/// The record of one cloud call attempt.
+fn cloud_call(request: &ActionRequest, task_execution_id: &str, outcome: &Result<Value, ActionError>, context: &CallContext, now_ms: i64) -> Option<NewAudit> {
     let call = api_call(request).ok()?;
     let mut parameters = Value::Object(call.parameters);
     redact(&mut parameters, &context.secrets);

@@ -576,7 +576,7 @@ impl Worker {
                         executed_by: call.executed_by,
                     };
                     let outcome = actions.run(&request).await;
-                    let record = audit::cloud_call(&request, &call.task_execution_id, &outcome, &context, clock.now_ms());
+                    let record = audit::call_record(&request, &call.task_execution_id, &outcome, &context, clock.now_ms());
                     let event = Event::ActionDone { task_execution_id: call.task_execution_id, attempt: call.attempt, outcome };
                     let _ = tx.send((call.execution_id, event, record));
                 });

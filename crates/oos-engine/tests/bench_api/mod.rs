@@ -52,7 +52,7 @@ pub async fn worker(dir: &std::path::Path, bench: Arc<Bench>) -> (Worker, Sqlite
 pub async fn worker_with(dir: &std::path::Path, bench: Arc<Bench>, config: RuntimeConfig) -> (Worker, SqliteStore) {
     let store = SqliteStore::open(dir, Durability::Normal).await.expect("store opens");
     let library = Library::new(Some(Arc::new(store.clone())), &[]);
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(bench)), Arc::new(library), config);
+    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(bench, oos_actions::AddressPolicy::open())), Arc::new(library), config);
     (worker, store)
 }
 

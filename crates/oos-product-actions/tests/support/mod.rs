@@ -73,7 +73,7 @@ impl Harness {
         let library = WithBuiltins::new(Library::new(Some(Arc::new(store.clone())), &[]));
         let worker = Worker::new(
             Arc::new(store.clone()),
-            Arc::new(Executors::new(Arc::new(client))),
+            Arc::new(Executors::new(Arc::new(client), oos_actions::AddressPolicy::open())),
             Arc::new(library),
             RuntimeConfig::default(),
         );

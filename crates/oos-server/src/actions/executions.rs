@@ -24,14 +24,14 @@ struct Source {
     template_id: String,
 }
 
-async fn source(api: &Api, rpc: &RpcRequest) -> Result<Source, AcsError> {
+async fn source(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Source, AcsError> {
     if let Some(content) = rpc.get("TemplateContent") {
         let name = rpc.get("TemplateName").unwrap_or("Inline").to_string();
         return Ok(Source { name, version: None, content: content.to_string(), template_id: String::new() });
     }
     if let Some(url) = rpc.get("TemplateURL") {
         let name = rpc.get("TemplateName").map_or_else(|| template_url::name_of(url), str::to_string);
-        return Ok(Source { name, version: None, content: template_url::fetch(url).await?, template_id: String::new() });
+        return Ok(Source { name, version: None, content: template_url::fetch(api, caller, url).await?, template_id: String::new() });
     }
     let row = fetch_requested(api, rpc).await?;
     Ok(Source { version: Some(format!("v{}", row.version)), name: row.name, content: row.content, template_id: row.template_id })
@@ -59,7 +59,7 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
     {
         return execution_answer(api, &id).await;
     }
-    let source = source(api, rpc).await?;
+    let source = source(api, caller, rpc).await?;
     let parameters = rpc.json::<Map<String, Value>>("Parameters")?.unwrap_or_default();
     let mode_text = rpc.get("Mode").unwrap_or("Automatic");
     let mode = Mode::parse(mode_text).ok_or_else(|| AcsError::invalid_parameter("Mode", format!("{mode_text:?} is not Automatic, FailurePause or Debug")))?;

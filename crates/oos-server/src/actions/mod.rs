@@ -9,7 +9,7 @@ pub mod parameters;
 pub mod ram;
 mod tags;
 mod template_admin;
-mod template_url;
+pub(crate) mod template_url;
 mod templates;
 
 use oos_acs::{AcsError, RpcRequest, unknown_action};

@@ -1,8 +1,15 @@
-//! `TemplateURL`: a template fetched over http(s) for StartExecution, with a size limit and a timeout.
+//! `TemplateURL`: a template fetched over http(s) for StartExecution through the server's outbound
+//! client (its address policy applies), with a size limit and a timeout; every fetch is audited.
 
 use std::time::Duration;
 
 use oos_acs::{AcsError, ErrorCode};
+use oos_actions::outbound::{ADDRESS_DENIED, RESPONSE_TOO_LARGE, display_url};
+use oos_store::audit::{AuditKind, NewAudit};
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::pipeline::Api;
 
 /// Largest template body accepted from a URL.
 pub const MAX_TEMPLATE_BYTES: usize = 512 * 1024;
@@ -13,27 +20,42 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 const FETCH_FAILED: ErrorCode = ErrorCode::new("InvalidTemplateURL.FetchFailed", 400);
 /// The body is larger than [`MAX_TEMPLATE_BYTES`].
 const TOO_LARGE: ErrorCode = ErrorCode::new("InvalidTemplateURL.TooLarge", 400);
+/// The address policy refuses the URL's destination.
+const DENIED: ErrorCode = ErrorCode::new("InvalidTemplateURL.AddressDenied", 403);
 
-/// The template text at `url` (`http://` or `https://`, UTF-8).
-pub async fn fetch(url: &str) -> Result<String, AcsError> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| AcsError::invalid_parameter("TemplateURL", format!("{url:?} is not a URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(AcsError::invalid_parameter("TemplateURL", format!("{url:?} is not an http(s) URL")));
+/// The template text at `url` (`http://` or `https://`, UTF-8), fetched for `caller`.
+pub async fn fetch(api: &Api, caller: &Caller, url: &str) -> Result<String, AcsError> {
+    let outcome = api.outbound.send("GET", url, &[], Vec::new(), MAX_TEMPLATE_BYTES).await;
+    let (code, status, bytes) = match &outcome {
+        Ok(answer) if (200..300).contains(&answer.status) => ("Success".to_owned(), Some(answer.status), answer.body.len()),
+        Ok(answer) => ("InvalidTemplateURL.FetchFailed".to_owned(), Some(answer.status), answer.body.len()),
+        Err(error) => (error.code.to_owned(), None, 0),
+    };
+    let record = json!({
+        "Principal": caller.arn,
+        "User": caller.arn,
+        "Action": "TemplateURL",
+        "Method": "GET",
+        "URL": display_url(url),
+        "ResultCode": code,
+        "HttpStatus": status,
+        "Bytes": bytes,
+    });
+    if let serde_json::Value::Object(body) = record
+        && let Err(error) = api.store.append_audit(&[NewAudit { time_ms: jiff::Timestamp::now().as_millisecond(), kind: AuditKind::HttpCall, body }]).await
+    {
+        tracing::error!(%error, "audit record of a TemplateURL fetch not written");
     }
-    let failed = |what: String| AcsError::new(FETCH_FAILED, format!("The template at {url} could not be fetched: {what}"));
-    let client = reqwest::Client::builder().timeout(FETCH_TIMEOUT).build().map_err(|e| failed(e.to_string()))?;
-    let mut response = client.get(parsed).send().await.map_err(|e| failed(e.to_string()))?;
-    if !response.status().is_success() {
-        return Err(failed(format!("HTTP {}", response.status().as_u16())));
+    let shown = display_url(url);
+    let answer = outcome.map_err(|error| match error.code {
+        ADDRESS_DENIED => AcsError::new(DENIED, format!("The template at {shown} may not be fetched: {}", error.message)),
+        RESPONSE_TOO_LARGE => AcsError::new(TOO_LARGE, format!("The template at {shown} is larger than {MAX_TEMPLATE_BYTES} bytes.")),
+        _ => AcsError::new(FETCH_FAILED, format!("The template at {shown} could not be fetched: {}", error.message)),
+    })?;
+    if !(200..300).contains(&answer.status) {
+        return Err(AcsError::new(FETCH_FAILED, format!("The template at {shown} could not be fetched: HTTP {}", answer.status)));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
-        if body.len() + chunk.len() > MAX_TEMPLATE_BYTES {
-            return Err(AcsError::new(TOO_LARGE, format!("The template at {url} is larger than {MAX_TEMPLATE_BYTES} bytes.")));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    String::from_utf8(body).map_err(|_| failed("the body is not UTF-8 text".into()))
+    String::from_utf8(answer.body).map_err(|_| AcsError::new(FETCH_FAILED, format!("The template at {shown} is not UTF-8 text")))
 }
 
 /// A template name for an execution of `url` without `TemplateName`: its last path segment without extension.

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Parser as _;
+use oos_actions::AddressPolicy;
 use oos_engine::{Event, ExecutionStatus, Notify, NotifyType};
 use oos_store::{ExecutionFilter, ExecutionRecord, ExecutionStore, InboxStore, LogStore, NewInboxEvent, SqliteStore, StoreError, TaskStore};
 use serde_json::{Value, json};
@@ -195,7 +196,7 @@ async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs)
     match take_over(store).await {
         Ok(_lock) => {
             let cancel = matches!(event, Event::Cancel);
-            let mut worker = worker(store, args)?;
+            let mut worker = worker(store, args, AddressPolicy::open())?;
             let status = worker.settle(id).await?;
             if cancel && status == ExecutionStatus::Cancelled {
                 println!("ExecutionId: {id} Cancelled");

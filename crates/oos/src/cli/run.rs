@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
+use oos_actions::{AddressPolicy, ApiCall, CloudApi, CloudError, Executors};
 use oos_cloud::{CloudClient, CloudConfig, CredentialChain};
 use oos_engine::runtime::{Library, RuntimeConfig, StartRequest, Worker};
 use oos_engine::{EngineConfig, Execution, ExecutionStatus, Mode, TaskStatus};
@@ -93,8 +93,9 @@ impl CloudApi for NoCloud {
     }
 }
 
-/// A worker on `store` with the product's actions, sealing secrets with the data directory's master key.
-pub fn worker(store: &SqliteStore, args: &WorkerArgs) -> anyhow::Result<Worker> {
+/// A worker on `store` with the product's actions (HTTP under `policy`), sealing secrets with the data
+/// directory's master key.
+pub fn worker(store: &SqliteStore, args: &WorkerArgs, policy: AddressPolicy) -> anyhow::Result<Worker> {
     let mut config = CloudConfig { default_region: Some(args.region.clone()), ..CloudConfig::default() };
     if let Some(endpoint) = &args.endpoint {
         config = config.with_sandbox(endpoint.clone());
@@ -106,7 +107,7 @@ pub fn worker(store: &SqliteStore, args: &WorkerArgs) -> anyhow::Result<Worker> 
     let library = oos_product_actions::WithBuiltins::new(Library::new(Some(Arc::new(store.clone())), &args.libraries));
     let engine = EngineConfig { max_loop_items: args.max_loop_items, region_id: args.region.clone(), ..EngineConfig::default() };
     let sealer = oos_server::KeySealer::open(store.dir()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud)), Arc::new(library), RuntimeConfig { engine, ..RuntimeConfig::default() });
+    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud, policy)), Arc::new(library), RuntimeConfig { engine, ..RuntimeConfig::default() });
     Ok(worker.with_sealer(Arc::new(sealer)))
 }
 
@@ -136,7 +137,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let store = open_store(&args.data).await?;
         let _lock = take_over(&store).await?;
         let sandbox = super::sandbox::Sandbox::start(&args.sandbox, &mut args.worker).await?;
-        let mut worker = worker(&store, &args.worker)?;
+        // The user's own machine: webhooks and HTTP requests may reach any address.
+        let mut worker = worker(&store, &args.worker, AddressPolicy::open())?;
         let mut display = Display::new();
         worker.set_observer(Box::new(move |exec| display.update(exec)));
         let request = StartRequest {

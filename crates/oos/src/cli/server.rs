@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use oos_actions::outbound::{AddressPolicy, Allow};
 use oos_server::{Server, ServerConfig};
 
 use super::run::{DataDirArgs, WorkerArgs, open_store, take_over, worker};
@@ -23,6 +24,11 @@ pub struct ServerArgs {
     data: DataDirArgs,
     #[command(flatten)]
     worker: WorkerArgs,
+    /// Let webhooks, ExecuteHttpRequest and TemplateURL reach this internal destination (a network
+    /// such as 10.1.0.0/16 or 127.0.0.1, or a host name); repeatable. Loopback, private, link-local
+    /// and metadata addresses are refused otherwise.
+    #[arg(long = "outbound-allow", env = "OOS_OUTBOUND_ALLOW", value_delimiter = ',')]
+    outbound_allow: Vec<Allow>,
 }
 
 /// Runs `oos server` until interrupted.
@@ -32,8 +38,9 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let store = open_store(&args.data).await?;
         let _lock = take_over(&store).await?;
         let sandbox = Sandbox::start(&args.sandbox, &mut args.worker).await?;
-        let worker = worker(&store, &args.worker)?;
-        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone() };
+        let policy = AddressPolicy::server(args.outbound_allow.clone());
+        let worker = worker(&store, &args.worker, policy.clone())?;
+        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy };
         let server = Server::start(config, store.clone(), &args.data.data_dir, worker).await?;
         // The address line comes first: tools (and oos-testkit) read it from the first line.
         println!("OOS API listening on http://{} (SDK endpoint {}, protocol http)", server.addr(), server.addr());
