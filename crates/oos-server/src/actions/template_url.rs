@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use oos_acs::{AcsError, ErrorCode};
-use oos_actions::outbound::{ADDRESS_DENIED, RESPONSE_TOO_LARGE, display_url};
+use oos_actions::outbound::{ADDRESS_DENIED, INVALID_URL, RESPONSE_TOO_LARGE, display_url};
 use oos_store::audit::{AuditKind, NewAudit};
 use serde_json::json;
 
@@ -49,6 +49,7 @@ pub async fn fetch(api: &Api, caller: &Caller, url: &str) -> Result<String, AcsE
     let shown = display_url(url);
     let answer = outcome.map_err(|error| match error.code {
         ADDRESS_DENIED => AcsError::new(DENIED, format!("The template at {shown} may not be fetched: {}", error.message)),
+        INVALID_URL => AcsError::invalid_parameter("TemplateURL", error.message),
         RESPONSE_TOO_LARGE => AcsError::new(TOO_LARGE, format!("The template at {shown} is larger than {MAX_TEMPLATE_BYTES} bytes.")),
         _ => AcsError::new(FETCH_FAILED, format!("The template at {shown} could not be fetched: {}", error.message)),
     })?;
