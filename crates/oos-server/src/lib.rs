@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 mod identity;
 pub mod pipeline;
+mod resource_tags;
 mod sealer;
 
 use std::net::SocketAddr;

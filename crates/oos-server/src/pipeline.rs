@@ -121,12 +121,13 @@ impl Api {
         outcome
     }
 
-    /// `oos:<Action>` on the resources the request names, for the caller's policies.
+    /// `oos:<Action>` on the resources the request names, for the caller's policies; each resource
+    /// is checked with its own `oos:ResourceTag/<key>` values.
     ///
     /// The authorization question is built before any await (`Iam::require_api_action` holds a
     /// non-`Sync` `&dyn RequestParams` across its await, which a multi-threaded server cannot).
     async fn authorize(&self, caller: &Caller, rpc: &RpcRequest, api: Version, peer: SocketAddr) -> Result<(), AcsError> {
-        let request = {
+        let (action, resources, context) = {
             let params: BTreeMap<String, String> = rpc.params().iter().cloned().collect();
             let scope = ArnScope::new(self.region_of(rpc), self.iam.account().to_string());
             let authz = match api {
@@ -139,9 +140,19 @@ impl Api {
                 Err(other) => return Err(error::iam(other)),
             };
             let context = authz.extend_context(Context::for_request(peer.ip(), jiff::Timestamp::now(), false, false));
-            AuthzRequest { action: authz.action, resources: authz.resources, context }
+            (authz.action, authz.resources, context)
         };
-        self.iam.require(&caller.principal, &request).await.map(|_| ()).map_err(error::iam)
+        if resources.is_empty() {
+            // Nothing to check is never everything allowed.
+            let request = AuthzRequest { action, resources, context };
+            return self.iam.require(&caller.principal, &request).await.map(|_| ()).map_err(error::iam);
+        }
+        for resource in resources {
+            let tags = crate::resource_tags::of(self, &resource).await;
+            let request = AuthzRequest { action: action.clone(), resources: vec![resource], context: crate::resource_tags::with_tags(context.clone(), &tags) };
+            self.iam.require(&caller.principal, &request).await.map_err(error::iam)?;
+        }
+        Ok(())
     }
 
     /// The request's `RegionId`, else the server's region.
