@@ -1,6 +1,9 @@
 //! Test support shared by the workspace's integration tests: where `../shared` is, a Python
 //! venv with the official Alibaba Cloud SDKs (created once, safely under concurrent tests),
-//! free ports, and `oos` child processes that are killed when dropped.
+//! free ports, `oos` child processes that are killed when dropped, and raw signed API exchanges
+//! ([`wire`]).
+
+pub mod wire;
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};
