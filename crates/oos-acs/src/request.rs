@@ -119,14 +119,18 @@ impl RpcRequest {
                 .find(|(key, _)| key == name)
                 .map(|(_, value)| value.clone())
         };
-        let action = from_params("Action")
-            .or_else(|| request.header("x-acs-action").map(str::to_string))
-            .filter(|value| !value.is_empty())
-            .ok_or_else(|| AcsError::missing_parameter("Action"))?;
-        let version = from_params("Version")
-            .or_else(|| request.header("x-acs-version").map(str::to_string))
-            .filter(|value| !value.is_empty())
-            .ok_or_else(|| AcsError::missing_parameter("Version"))?;
+        // A parameter and a header naming different actions (or versions) would leave two readers
+        // to pick different ones: refused.
+        let either = |name: &str, header: &str| -> Result<String, AcsError> {
+            match (from_params(name).filter(|value| !value.is_empty()), request.header(header).filter(|value| !value.is_empty())) {
+                (Some(param), Some(header)) if param != header => Err(AcsError::invalid_parameter(name, format!("the {name} parameter and the {} header differ", header_name(name)))),
+                (Some(value), _) => Ok(value),
+                (None, Some(header)) => Ok(header.to_string()),
+                (None, None) => Err(AcsError::missing_parameter(name)),
+            }
+        };
+        let action = either("Action", "x-acs-action")?;
+        let version = either("Version", "x-acs-version")?;
         let params = all
             .into_iter()
             .filter(|(key, _)| !PROTOCOL_PARAMS.contains(&key.as_str()))
@@ -264,6 +268,10 @@ impl RpcRequest {
     }
 }
 
+fn header_name(param: &str) -> &'static str {
+    if param == "Action" { "x-acs-action" } else { "x-acs-version" }
+}
+
 /// A parameter or protocol header that appears more than once.
 pub const REPEATED_PARAMETER: ErrorCode = ErrorCode::new("RepeatedParameter", 400);
 
@@ -340,14 +348,20 @@ mod tests {
     }
 
     #[test]
-    fn query_action_wins_and_protocol_params_are_removed() {
+    fn protocol_params_are_removed_and_a_conflicting_header_is_refused() {
         let rpc = RpcRequest::parse(&request(
             "/?Action=DescribeRegions&Version=2014-05-26&Format=JSON&Signature=x&SignatureType=&Timestamp=t&A=1",
-            &[("x-acs-action", "Other")],
+            &[("x-acs-action", "DescribeRegions")],
         ))
         .unwrap();
         assert_eq!(rpc.action, "DescribeRegions");
         assert_eq!(rpc.params(), &[("A".to_string(), "1".to_string())]);
+        let conflict = RpcRequest::parse(&request(
+            "/?Action=DeleteTemplate&Version=2019-06-01",
+            &[("x-acs-action", "GetTemplate")],
+        ))
+        .unwrap_err();
+        assert_eq!(conflict.code, "InvalidParameter.Action");
     }
 
     #[test]

@@ -185,6 +185,17 @@ impl OosProcess {
         self.addr.to_string()
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would end it, and waits for it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Everything the process printed so far (stdout and stderr interleaved by line).
     pub fn output(&self) -> String {
         lock(&self.output).clone()

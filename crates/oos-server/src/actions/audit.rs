@@ -26,7 +26,7 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let page = Page::from_request(rpc)?;
     let kind = rpc
         .get("Kind")
-        .map(|text| AuditKind::parse(text).ok_or_else(|| AcsError::invalid_parameter("Kind", format!("{text:?} is neither ApiCall nor CloudCall"))))
+        .map(|text| AuditKind::parse(text).ok_or_else(|| AcsError::invalid_parameter("Kind", format!("{text:?} is not ApiCall, CloudCall or HttpCall"))))
         .transpose()?;
     let text = |name: &str| rpc.get(name).map(str::to_string);
     let query = AuditQuery {
