@@ -30,12 +30,22 @@ pub async fn ram(root: &CloudClient, action: &str, params: &[(&str, &str)]) -> V
 }
 
 /// A user with a key created through the API, and its client.
+#[allow(dead_code, reason = "each test binary uses a part of these")]
 pub async fn user(root: &CloudClient, url: &str, name: &str) -> CloudClient {
+    client(url, user_credentials(root, url, name).await)
+}
+
+/// A user with a key created through the API, and the key.
+pub async fn user_credentials(root: &CloudClient, _url: &str, name: &str) -> Credentials {
     ram(root, "CreateUser", &[("UserName", name)]).await;
     let key = ram(root, "CreateAccessKey", &[("UserName", name)]).await;
-    let id = key["AccessKey"]["AccessKeyId"].as_str().unwrap();
-    let secret = key["AccessKey"]["AccessKeySecret"].as_str().unwrap();
-    client(url, Credentials::new(id, secret))
+    Credentials::new(key["AccessKey"]["AccessKeyId"].as_str().unwrap(), key["AccessKey"]["AccessKeySecret"].as_str().unwrap())
+}
+
+/// The root key written to a data directory on first start.
+pub fn root_credentials(dir: &std::path::Path) -> oos_acs::Credentials {
+    let saved: Value = serde_json::from_slice(&std::fs::read(dir.join("root-credentials.json")).unwrap()).unwrap();
+    oos_acs::Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap())
 }
 
 pub async fn start() -> (Server, CloudClient, tempfile::TempDir) {
