@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use oos_actions::{AddressPolicy, ApiCall, CloudApi, CloudError, Executors};
 use oos_cloud::{CloudClient, CloudConfig, CredentialChain};
-use oos_engine::runtime::{Library, RuntimeConfig, StartRequest, Worker};
+use oos_engine::runtime::{Library, Quotas, RuntimeConfig, StartRequest, Worker};
 use oos_engine::{EngineConfig, Execution, ExecutionStatus, Mode, TaskStatus};
 use oos_store::sqlite::{Durability, WorkerLock};
 use oos_store::{ExecutionStore, SqliteStore};
@@ -40,6 +40,18 @@ pub struct WorkerArgs {
     /// Largest Loop.Items list accepted.
     #[arg(long, default_value_t = 1000)]
     pub max_loop_items: usize,
+    /// Most unfinished executions (children included) of the account.
+    #[arg(long, default_value_t = 1000)]
+    pub max_running_executions: i64,
+    /// Most unfinished executions (children included) of one template.
+    #[arg(long, default_value_t = 200)]
+    pub max_running_per_template: i64,
+    /// Most levels of child executions (ACS::Template, product actions) below a started one.
+    #[arg(long, default_value_t = 5)]
+    pub max_nesting_depth: u32,
+    /// Most task executions (loop iterations included) of one execution.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_tasks_per_execution: usize,
     /// Credentials that take precedence over the environment (set by `--sandbox`).
     #[arg(skip)]
     pub credentials: Option<oos_cloud::Credentials>,
@@ -105,9 +117,10 @@ pub fn worker(store: &SqliteStore, args: &WorkerArgs, policy: AddressPolicy) -> 
         Err(error) => Arc::new(NoCloud(error.to_string())),
     };
     let library = oos_product_actions::WithBuiltins::new(Library::new(Some(Arc::new(store.clone())), &args.libraries));
-    let engine = EngineConfig { max_loop_items: args.max_loop_items, region_id: args.region.clone(), ..EngineConfig::default() };
+    let engine = EngineConfig { max_loop_items: args.max_loop_items, region_id: args.region.clone(), max_tasks: args.max_tasks_per_execution, ..EngineConfig::default() };
+    let quotas = Quotas { running_per_account: args.max_running_executions, running_per_template: args.max_running_per_template, max_depth: args.max_nesting_depth };
     let sealer = oos_server::KeySealer::open(store.dir()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud, policy)), Arc::new(library), RuntimeConfig { engine, ..RuntimeConfig::default() });
+    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud, policy)), Arc::new(library), RuntimeConfig { engine, quotas, ..RuntimeConfig::default() });
     Ok(worker.with_sealer(Arc::new(sealer)))
 }
 
