@@ -101,3 +101,74 @@ async fn served_actions_are_exactly_the_actions_the_server_answers() {
     assert!(matches!(&outcome, Err(error) if error.code == "InvalidAction.NotFound"), "{outcome:?}");
     server.stop();
 }
+
+/// The matrix rows for the ways around authorization that issue 10 closed: a repeated parameter is
+/// refused for every served action, before authentication; an inline template needs every template;
+/// a parameter reference needs the parameter; and `oos:ResourceTag/<key>` conditions see the tags of
+/// the resource named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_for_repeated_parameters_inline_templates_parameter_references_and_resource_tags() {
+    use oos_testkit::wire::{Call, OOS};
+    let (server, root, dir) = start().await;
+    let addr = server.addr();
+    let url = format!("http://{addr}");
+    let root_key = api_client::root_credentials(dir.path());
+    let mut failures = Vec::new();
+    for (version, action) in served_actions() {
+        let call = Call::new(&root_key, version, action, &[("Repeated", "1"), ("Repeated", "2")]);
+        let (status, body) = call.send(addr).await;
+        if (status, body["Code"].as_str().unwrap_or_default()) != (400, "RepeatedParameter") {
+            failures.push(format!("{action} with a repeated parameter: {status} {body}"));
+        }
+    }
+
+    let sleep = json!({"FormatVersion": "OOS-2019-06-01", "Tasks": [{"Name": "a", "Action": "ACS::Sleep", "Properties": {"Duration": "PT0S"}}]}).to_string();
+    call(&root, OOS, "CreateTemplate", &[("TemplateName", "named"), ("Content", &sleep), ("Tags", r#"{"env":"dev"}"#)]).await.unwrap();
+    call(&root, OOS, "CreateTemplate", &[("TemplateName", "prod-one"), ("Content", &sleep), ("Tags", r#"{"env":"prod"}"#)]).await.unwrap();
+    call(&root, OOS, "CreateParameter", &[("Name", "readable"), ("Type", "String"), ("Value", "r")]).await.unwrap();
+    call(&root, OOS, "CreateParameter", &[("Name", "hidden"), ("Type", "String"), ("Value", "h"), ("Tags", r#"{"env":"prod"}"#)]).await.unwrap();
+    let policy = json!({"Version": "1", "Statement": [
+        {"Effect": "Allow", "Action": ["oos:StartExecution", "oos:GenerateExecutionPolicy", "oos:GetTemplateParameterConstraints"], "Resource": "acs:oos:*:*:template/named"},
+        {"Effect": "Allow", "Action": ["oos:GetTemplate", "oos:UpdateTemplateAttributes", "oos:GetParameter"], "Resource": "*", "Condition": {"StringEquals": {"oos:ResourceTag/env": "dev"}}},
+        {"Effect": "Allow", "Action": "oos:GetParameter", "Resource": "acs:oos:*:*:parameter/readable"}
+    ]});
+    ram(&root, "CreatePolicy", &[("PolicyName", "rows"), ("PolicyDocument", &policy.to_string())]).await;
+    let user_key = api_client::user_credentials(&root, &url, "rows").await;
+    ram(&root, "AttachPolicyToUser", &[("UserName", "rows"), ("PolicyName", "rows"), ("PolicyType", "Custom")]).await;
+    let referencing = |reference: &str| json!({"FormatVersion": "OOS-2019-06-01", "Tasks": [{"Name": "a", "Action": "ACS::Sleep", "Properties": {"Duration": "PT0S"}}], "Outputs": {"v": {"Type": "String", "Value": format!("{{{{ {reference} }}}}")}}}).to_string();
+    let rows: Vec<(&str, Vec<(&str, String)>, bool)> = vec![
+        ("StartExecution", vec![("TemplateName", "named".into())], true),
+        ("StartExecution", vec![("TemplateName", "named".into()), ("TemplateContent", sleep.clone())], false),
+        ("StartExecution", vec![("TemplateName", "named".into()), ("TemplateURL", "http://198.51.100.7/t.json".into())], false),
+        ("GenerateExecutionPolicy", vec![("TemplateName", "named".into()), ("TemplateContent", sleep.clone())], false),
+        ("GetTemplateParameterConstraints", vec![("TemplateName", "named".into()), ("TemplateContent", sleep.clone())], false),
+        ("GetTemplate", vec![("TemplateName", "named".into())], true),
+        ("GetTemplate", vec![("TemplateName", "prod-one".into())], false),
+        ("UpdateTemplateAttributes", vec![("TemplateName", "prod-one".into()), ("Description", "x".into())], false),
+        ("GetParameter", vec![("Name", "readable".into())], true),
+        ("GetParameter", vec![("Name", "hidden".into())], false),
+    ];
+    for (action, params, allowed) in &rows {
+        let pairs: Vec<(&str, &str)> = params.iter().map(|(key, value)| (*key, value.as_str())).collect();
+        let (status, body) = Call::new(&user_key, OOS, action, &pairs).send(addr).await;
+        if (status != 403) != *allowed {
+            failures.push(format!("{action} {:?}: expected {}, got {status} {body}", params.iter().map(|(k, _)| k).collect::<Vec<_>>(), if *allowed { "allowed" } else { "403" }));
+        }
+    }
+    // Parameter references: this user may start `named` only, so give it a role-free inline-capable key.
+    let starter = json!({"Version": "1", "Statement": [
+        {"Effect": "Allow", "Action": "oos:StartExecution", "Resource": "*"},
+        {"Effect": "Allow", "Action": "oos:GetParameter", "Resource": "acs:oos:*:*:parameter/readable"}
+    ]});
+    ram(&root, "CreatePolicy", &[("PolicyName", "starter"), ("PolicyDocument", &starter.to_string())]).await;
+    let starter_key = api_client::user_credentials(&root, &url, "starter").await;
+    ram(&root, "AttachPolicyToUser", &[("UserName", "starter"), ("PolicyName", "starter"), ("PolicyType", "Custom")]).await;
+    for (reference, allowed) in [("oos:readable", true), ("oos:hidden", false), ("oos:missing", false), ("oos-secret:anything", false)] {
+        let (status, body) = Call::new(&starter_key, OOS, "StartExecution", &[("TemplateContent", &referencing(reference))]).send(addr).await;
+        if (status == 200) != allowed || (!allowed && body["Code"] != "Forbidden.RAM") {
+            failures.push(format!("a reference to {reference}: {status} {body}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} rows wrong:\n{}", failures.len(), failures.join("\n"));
+    server.stop();
+}
