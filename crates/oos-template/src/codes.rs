@@ -61,6 +61,8 @@ pub const FUNCTION: &str = "InvalidTemplate.Function";
 pub const UNSUPPORTED_FUNCTION: &str = "InvalidTemplate.UnsupportedFunction";
 /// A jq program (ValueSelector, PropertySelector, Fn::Jq) that does not compile.
 pub const JQ: &str = "InvalidTemplate.JqSyntax";
+/// A jq program longer or more deeply nested than evaluation allows (see `oos_expr::limits`).
+pub const JQ_TOO_COMPLEX: &str = "InvalidTemplate.JqTooComplex";
 /// A duration literal (Sleep Duration) that does not parse.
 pub const DURATION: &str = "InvalidTemplate.Duration";
 /// A TimerTrigger cron or rate expression that does not parse.

@@ -86,7 +86,8 @@ fn check_jq(program: &Value, path: KeyPath, out: &mut Vec<Diagnostic>) {
         && !source.contains("{{")
         && let Err(error) = oos_expr::Evaluator::shared().jq_program(source)
     {
-        out.push(Diagnostic::error(codes::JQ, path, error.message));
+        let code = if error.code == oos_expr::codes::TOO_COMPLEX { codes::JQ_TOO_COMPLEX } else { codes::JQ };
+        out.push(Diagnostic::error(code, path, error.message));
     }
 }
 
