@@ -267,7 +267,9 @@ impl Worker {
         exec.flow.loop_mode = request.loop_mode;
         let audit = audit::started(request.audit, &id);
         let execution_meta = request.meta.map(|meta| ExecutionMeta { execution_id: id.clone(), ..meta }).into_iter().collect();
-        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, execution_meta, ..StepWrite::default() };
+        // Its Start is stepped next: marked at risk in the commit that creates it (no write of its own).
+        let at_risk = self.guard.to_mark([&id]);
+        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, execution_meta, at_risk, ..StepWrite::default() };
         let changes = exec.take_changes();
         persist::add_changes(&mut write, &exec, changes, self.sealer.as_deref());
         self.store.commit(&self.config.worker_id, &write).await?;
@@ -501,6 +503,7 @@ impl Worker {
                     let changes = child.take_changes();
                     persist::add_changes(write, &child, changes, self.sealer.as_deref());
                     started.push(child.id.clone());
+                    write.at_risk.extend(self.guard.to_mark([&child.id]));
                     self.live.insert(child.id.clone(), child);
                 }
                 Err((code, message)) => self.queue.push_back((
