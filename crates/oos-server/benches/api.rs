@@ -15,7 +15,7 @@ use oos_acs::Credentials;
 use oos_store::sqlite::Durability;
 use oos_store::{ExecutionMeta, ExecutionRecord, SqliteStore, StepStore, StepWrite, TaskRecord};
 use serde_json::Value;
-use support::{exchange, now, signed, start};
+use support::{exchange, now, signed, start_with};
 
 const SLEEP: &str = r#"{"FormatVersion":"OOS-2019-06-01","Tasks":[{"Name":"pause","Action":"ACS::Sleep","Properties":{"Duration":"PT0S"}}]}"#;
 const LATENCY_RUNS: usize = 200;
@@ -202,7 +202,9 @@ async fn list(api: &Api, label: &str, params: &[(&str, &str)]) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let (server, credentials, dir) = start().await;
+    // Hundreds of sleeping executions of one template at once: beyond the default quotas on purpose.
+    let quotas = oos_engine::runtime::Quotas { running_per_account: 1_000_000, running_per_template: 1_000_000, ..Default::default() };
+    let (server, credentials, dir) = start_with(oos_engine::runtime::RuntimeConfig { quotas, ..Default::default() }).await;
     let api = Arc::new(Api { addr: server.addr(), credentials });
     api.call("CreateTemplate", &[("TemplateName", "bench-sleep"), ("Content", SLEEP)]).await;
     for _ in 0..20 {

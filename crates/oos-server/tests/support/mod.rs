@@ -25,10 +25,15 @@ impl CloudApi for NoCloud {
 }
 
 pub async fn start() -> (Server, Credentials, tempfile::TempDir) {
+    start_with(RuntimeConfig::default()).await
+}
+
+/// [`start`] with the worker's settings (a benchmark raises the quotas).
+pub async fn start_with(runtime: RuntimeConfig) -> (Server, Credentials, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
     let library = Library::new(Some(Arc::new(store.clone())), &[]);
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(NoCloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
+    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(NoCloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), runtime);
     let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()) };
     let server = Server::start(config, store, dir.path(), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
