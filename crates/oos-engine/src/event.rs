@@ -3,9 +3,36 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use oos_actions::{ActionError, CallKind};
-
 use crate::status::ExecutionStatus;
+
+/// Which executor runs an action call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallKind {
+    /// ExecuteAPI, WaitFor and CheckFor: one cloud API call described by the properties.
+    CloudApi,
+    /// SelectTargets: resolve the target resources.
+    SelectTargets,
+    /// Notify / Approve: an HTTP POST of `WebHook.Content` to `WebHook.URI`.
+    Webhook,
+    /// ExecuteHttpRequest: an HTTP request described by the properties.
+    HttpRequest,
+}
+
+/// A failed action, with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ActionError {
+    pub code: String,
+    pub message: String,
+}
+
+impl ActionError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { code: code.into(), message: message.into() }
+    }
+}
+
+
 
 /// Something that happened to an execution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! `results` (call/timer/child results), `polling` (WaitFor/CheckFor), `loops` (Loop and rate
 //! control), `human` (Cancel and NotifyExecution), `outputs`.
 //!
-//! [`runtime`] drives the core against a store (`oos-store`) and actions (`oos-actions`): it commits
+//! The runtime that drives the core against a store and actions lives in `oos-runtime`: it commits
 //! each step's state before running the step's effects.
 
 mod context;
@@ -20,7 +20,6 @@ mod outputs;
 mod polling;
 mod resume;
 mod results;
-pub mod runtime;
 pub mod secrets;
 mod state;
 mod status;
@@ -28,7 +27,7 @@ mod step;
 
 pub use create::{CreateError, NewExecution, create};
 pub use event::{ActionError, Call, CallKind, ChildStart, Effect, Event, Notify, NotifyType};
-pub use state::{BatchPause, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, Waiting};
+pub use state::{BatchPause, Changes, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, Waiting};
 pub use status::{ExecutionStatus, Mode, TaskStatus};
 pub use resume::resume;
 pub use step::step;

@@ -2,7 +2,7 @@
 //! parameters it resolved, and those it received from its parent or its children — and the masking
 //! of them in every text and value that is stored or shown.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::state::Execution;
 
@@ -52,6 +52,19 @@ pub fn mask_value(value: &Value, secrets: &[String]) -> Value {
         Value::Object(map) => Value::Object(map.iter().map(|(key, item)| (mask_text(key, secrets), mask_value(item, secrets))).collect()),
         other => other.clone(),
     }
+}
+
+/// The parameters as shown to users: `NoEcho` values masked, and any other secret inside a value.
+pub fn visible_parameters(exec: &Execution) -> Map<String, Value> {
+    let secrets = secret_texts(exec);
+    exec.parameters
+        .iter()
+        .map(|(name, value)| {
+            let no_echo = exec.template.parameters.get(name).is_some_and(|definition| definition.no_echo);
+            let shown = if no_echo { Value::String(MASK.into()) } else { mask_value(value, &secrets) };
+            (name.clone(), shown)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -234,9 +234,10 @@ pub struct Execution {
     pub end_ms: Option<i64>,
     pub flow: Flow,
     pub tasks: Vec<TaskRun>,
-    pub(crate) by_id: HashMap<String, usize>,
+    /// Position of each task execution by id (derived: see [`Execution::reindex`]).
+    pub by_id: HashMap<String, usize>,
     /// Latest top-level run of each task name.
-    pub(crate) latest: HashMap<String, usize>,
+    pub latest: HashMap<String, usize>,
     pub changes: Changes,
 }
 
@@ -300,7 +301,7 @@ impl Execution {
     }
 
     /// Rebuilds the indexes and loop counters after loading tasks from storage.
-    pub(crate) fn reindex(&mut self) {
+    pub fn reindex(&mut self) {
         self.by_id = self.tasks.iter().enumerate().map(|(pos, t)| (t.id.clone(), pos)).collect();
         self.latest.clear();
         for (pos, run) in self.tasks.iter().enumerate() {
@@ -344,7 +345,7 @@ impl std::fmt::Debug for Execution {
             .field("template_name", &self.template_name)
             .field("status", &self.status)
             .field("status_message", &crate::secrets::mask_text(&self.status_message, &secrets))
-            .field("parameters", &crate::runtime::visible_parameters(self))
+            .field("parameters", &crate::secrets::visible_parameters(self))
             .field("outputs", &self.outputs.as_ref().map(|outputs| crate::secrets::mask_value(&Value::Object(outputs.clone()), &secrets)))
             .field("tasks", &self.tasks.len())
             .finish_non_exhaustive()

@@ -1,7 +1,7 @@
 //! The engine hook: a `TemplateSource` that asks another source first (the store, `--library`
 //! directories) and falls back to the embedded product actions.
 
-use oos_engine::runtime::{FoundTemplate, TemplateSource};
+use oos_runtime::{FoundTemplate, TemplateSource};
 
 use crate::find_builtin;
 

@@ -203,8 +203,8 @@ async fn list(api: &Api, label: &str, params: &[(&str, &str)]) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // Hundreds of sleeping executions of one template at once: beyond the default quotas on purpose.
-    let quotas = oos_engine::runtime::Quotas { running_per_account: 1_000_000, running_per_template: 1_000_000, ..Default::default() };
-    let (server, credentials, dir) = start_with(oos_engine::runtime::RuntimeConfig { quotas, ..Default::default() }).await;
+    let quotas = oos_runtime::Quotas { running_per_account: 1_000_000, running_per_template: 1_000_000, ..Default::default() };
+    let (server, credentials, dir) = start_with(oos_runtime::RuntimeConfig { quotas, ..Default::default() }).await;
     let api = Arc::new(Api { addr: server.addr(), credentials });
     api.call("CreateTemplate", &[("TemplateName", "bench-sleep"), ("Content", SLEEP)]).await;
     for _ in 0..20 {

@@ -3,7 +3,7 @@
 //! wakes the worker, so the execution is committed and begins at once, not after a poll interval;
 //! so does a Cancel/Notify event put in an execution's inbox.
 
-use oos_engine::runtime::{RuntimeError, StartRequest, Waker, Worker};
+use oos_runtime::{RuntimeError, StartRequest, Waker, Worker};
 use tokio::sync::{mpsc, oneshot};
 
 type StartReply = oneshot::Sender<Result<String, RuntimeError>>;

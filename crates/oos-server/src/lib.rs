@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use oos_engine::runtime::Worker;
+use oos_runtime::Worker;
 use oos_store::SqliteStore;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use oos_engine::runtime::Sealer;
+use oos_runtime::Sealer;
 use oos_iam::MasterKey;
 
 use crate::ServerError;

@@ -12,7 +12,7 @@ use api_client::{call, client, ram, start, user};
 use oos_actions::Executors;
 use oos_cloud::{CloudClient, Credentials};
 use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle};
-use oos_engine::runtime::{Library, RuntimeConfig, Worker};
+use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_server::{OOS_VERSION, Server, ServerConfig};
 use oos_store::SqliteStore;
 use oos_store::sqlite::Durability;

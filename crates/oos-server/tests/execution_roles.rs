@@ -12,7 +12,7 @@ use api_client::{call, client, ram, user};
 use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
 use oos_cloud::{CloudClient, Credentials};
 use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle};
-use oos_engine::runtime::{Library, RuntimeConfig, Worker};
+use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_iam::service::oos_trust_policy;
 use oos_server::{OOS_VERSION, Server, ServerConfig};
 use oos_store::SqliteStore;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use oos_actions::Executors;
 use oos_cloud::{CloudClient, CloudConfig, Credentials};
 use oos_emulator::{Emulator, EmulatorHandle, FleetSeed};
-use oos_engine::runtime::{Library, RuntimeConfig, StartRequest, Worker};
+use oos_runtime::{Library, RuntimeConfig, StartRequest, Worker};
 use oos_engine::{ExecutionStatus, Mode};
 use oos_product_actions::WithBuiltins;
 use oos_store::sqlite::Durability;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use oos_acs::{AcsError, RpcRequest};
-use oos_engine::runtime::{Library, TemplateSource};
+use oos_runtime::{Library, TemplateSource};
 use oos_iam::evaluate::{AuthzRequest, Context, keys};
 use oos_iam::execution_policy::required_actions;
 use oos_iam::{Principal, RequiredApi, generate_execution_policy};

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use oos_acs::AcsError;
-use oos_engine::runtime::{Reader, snapshot};
+use oos_runtime::{Reader, snapshot};
 use oos_engine::{CreateError, EngineConfig, Mode, NewExecution, create};
 use oos_iam::evaluate::{Context, keys};
 use serde_json::{Map, Value};

@@ -2,7 +2,7 @@
 //! GetExecutionTemplate, CancelExecution, NotifyExecution, DeleteExecutions.
 
 use oos_acs::{AcsError, RpcRequest};
-use oos_engine::runtime::{RuntimeError, StartRequest};
+use oos_runtime::{RuntimeError, StartRequest};
 use oos_engine::{BatchPause, Event, ExecutionStatus, Mode, Notify, NotifyType};
 use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ExecutionStore, InboxStore, ListedExecution, NewInboxEvent};
 use serde_json::{Map, Value, json};

@@ -5,7 +5,7 @@
 
 use oos_acs::{AcsError, ErrorCode, RpcRequest};
 use oos_engine::CreateError;
-use oos_engine::runtime::{ParameterSource, Reader, StoreReference};
+use oos_runtime::{ParameterSource, Reader, StoreReference};
 use oos_store::{NewParameter, ParameterQuery, ParameterRow, ParameterSort, ParameterUpdate, SqliteStore};
 use regex::Regex;
 use serde::Deserialize;

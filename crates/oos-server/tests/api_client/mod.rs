@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use oos_actions::{CloudError, Executors};
 use oos_cloud::{CloudClient, CloudConfig, Credentials, RetryPolicy, simple_call};
-use oos_engine::runtime::{Library, RuntimeConfig, Worker};
+use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_server::{OOS_VERSION, Server, ServerConfig};
 use oos_store::SqliteStore;
 use oos_store::sqlite::Durability;
@@ -43,6 +43,7 @@ pub async fn user_credentials(root: &CloudClient, _url: &str, name: &str) -> Cre
 }
 
 /// The root key written to a data directory on first start.
+#[allow(dead_code, reason = "each test binary uses a part of these")]
 pub fn root_credentials(dir: &std::path::Path) -> oos_acs::Credentials {
     let saved: Value = serde_json::from_slice(&std::fs::read(dir.join("root-credentials.json")).unwrap()).unwrap();
     oos_acs::Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap())

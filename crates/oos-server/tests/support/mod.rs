@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use oos_acs::Credentials;
 use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
-use oos_engine::runtime::{Library, RuntimeConfig, Worker};
+use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_server::{Server, ServerConfig};
 use oos_store::SqliteStore;
 use oos_store::sqlite::Durability;

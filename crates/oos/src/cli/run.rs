@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use oos_actions::{AddressPolicy, ApiCall, CloudApi, CloudError, Executors};
 use oos_cloud::{CloudClient, CloudConfig, CredentialChain};
-use oos_engine::runtime::{Library, Quotas, RuntimeConfig, StartRequest, Worker};
+use oos_runtime::{Library, Quotas, RuntimeConfig, StartRequest, Worker};
 use oos_engine::{EngineConfig, Execution, ExecutionStatus, Mode, TaskStatus};
 use oos_store::sqlite::{Durability, WorkerLock};
 use oos_store::{ExecutionStore, SqliteStore};

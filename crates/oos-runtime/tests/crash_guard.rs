@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use bench_api::{Bench, request, worker_with};
 use oos_actions::{ApiCall, CloudApi, CloudError};
-use oos_engine::runtime::RuntimeConfig;
+use oos_runtime::RuntimeConfig;
 use oos_store::{ExecutionFilter, ExecutionStore};
 use serde_json::{Value, json};
 
@@ -49,9 +49,9 @@ Tasks:
 async fn crash_guard_worker() {
     let dir = std::env::var(DATA_DIR_ENV).expect("data dir");
     let store = oos_store::SqliteStore::open(std::path::Path::new(&dir), oos_store::sqlite::Durability::Normal).await.unwrap();
-    let library = oos_engine::runtime::Library::new(Some(Arc::new(store.clone())), &[]);
+    let library = oos_runtime::Library::new(Some(Arc::new(store.clone())), &[]);
     let actions = oos_actions::Executors::new(Arc::new(Aborting(Bench::default())), oos_actions::AddressPolicy::open());
-    let mut worker = oos_engine::runtime::Worker::new(Arc::new(store.clone()), Arc::new(actions), Arc::new(library), RuntimeConfig::default());
+    let mut worker = oos_runtime::Worker::new(Arc::new(store.clone()), Arc::new(actions), Arc::new(library), RuntimeConfig::default());
     let lock = store.try_worker_lock().expect("single worker");
     store.release_stale_leases(&lock).await.unwrap();
     let mut ids: Vec<String> = store.executions(&ExecutionFilter::default()).await.unwrap().into_iter().map(|record| record.id).collect();

@@ -1,10 +1,11 @@
-//! The runtime: drives the deterministic core against a store and actions.
+//! oos-runtime: the worker that drives the deterministic engine core (`oos-engine`) against a store
+//! and actions.
 //!
-//! One turn: gather events (action results, timers, inbox rows, starts), apply [`crate::step`] to
+//! One turn: gather events (action results, timers, inbox rows, starts), apply [`oos_engine::step`] to
 //! each, write every change of the turn in **one** store commit (state, new child executions, inbox
 //! rows for other executions, consumed inbox rows), and only then run the turn's effects (calls,
 //! timers). Many events per turn is what makes large loops fast: one commit covers a whole wave of
-//! iterations. After a crash, [`crate::resume`] re-derives in-flight work from the committed rows.
+//! iterations. After a crash, [`oos_engine::resume`] re-derives in-flight work from the committed rows.
 
 mod audit;
 mod guard;
@@ -25,16 +26,16 @@ use tokio::sync::{Notify as WakeSignal, mpsc};
 
 pub use library::{FoundTemplate, Library, TemplateSource};
 pub use parameters::{ParameterSource, Reader, Snapshot, StoreReference, snapshot, store_references};
-pub use persist::{Sealer, load, visible_parameters};
+pub use persist::{Sealer, load};
 pub use quotas::{NESTING_DEPTH, Quotas, RUNNING_EXECUTIONS};
 use guard::{Admission, Guard};
 use quotas::Uncommitted;
 
-use crate::create::{NewExecution, create};
-use crate::event::{ChildStart, Effect, Event};
-use crate::ids;
-use crate::state::{BatchPause, EngineConfig, Execution};
-use crate::status::{ExecutionStatus, Mode};
+use oos_engine::{NewExecution, create};
+use oos_engine::{ChildStart, Effect, Event};
+use oos_engine::ids;
+use oos_engine::{BatchPause, EngineConfig, Execution};
+use oos_engine::{ExecutionStatus, Mode};
 
 /// A runtime failure.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +47,7 @@ pub enum RuntimeError {
     Template(#[from] oos_template::TemplateError),
     /// The execution could not be created (parameters).
     #[error(transparent)]
-    Create(#[from] crate::CreateError),
+    Create(#[from] oos_engine::CreateError),
     /// Stored state that cannot be read back.
     #[error("corrupt stored state: {0}")]
     Corrupt(String),
@@ -329,7 +330,7 @@ impl Worker {
         while let Some((id, event, inbox_id)) = self.queue.pop_front() {
             write.consumed_inbox.extend(inbox_id);
             let Some(exec) = self.live.get_mut(&id) else { continue };
-            for effect in crate::step(exec, event, now, &self.config.engine) {
+            for effect in oos_engine::step(exec, event, now, &self.config.engine) {
                 self.route(effect, now, &mut write, &mut launches);
             }
         }
@@ -458,7 +459,7 @@ impl Worker {
         if exec.status.is_final() {
             return Ok(());
         }
-        let (events, effects) = crate::resume(&exec);
+        let (events, effects) = oos_engine::resume(&exec);
         if effects.iter().any(|effect| matches!(effect, Effect::Call(_))) {
             let marks = self.guard.to_mark([&id.to_owned()]);
             self.store.mark_at_risk(&self.config.worker_id, &marks).await?;

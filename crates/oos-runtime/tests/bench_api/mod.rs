@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
 use oos_engine::Mode;
-use oos_engine::runtime::{Library, RuntimeConfig, StartRequest, Worker};
+use oos_runtime::{Library, RuntimeConfig, StartRequest, Worker};
 use oos_store::SqliteStore;
 use oos_store::sqlite::Durability;
 use serde_json::{Value, json};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bench_api::{Bench, request, worker_with};
 use oos_engine::ExecutionStatus;
-use oos_engine::runtime::{Quotas, RuntimeConfig, RuntimeError};
+use oos_runtime::{Quotas, RuntimeConfig, RuntimeError};
 use oos_store::{ExecutionFilter, ExecutionStore, LibraryStore, TaskStore};
 use serde_json::json;
 

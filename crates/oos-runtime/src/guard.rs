@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use oos_store::StepWrite;
 
-use crate::event::Effect;
+use oos_engine::Effect;
 
 /// The guard's bookkeeping (what the store knows is mirrored in `marked`).
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bench_api::{Bench, fan_out_template, request, worker, worker_with};
-use oos_engine::runtime::RuntimeConfig;
+use oos_runtime::RuntimeConfig;
 use oos_store::{ExecutionFilter, ExecutionStore, TaskStore};
 use serde_json::json;
 

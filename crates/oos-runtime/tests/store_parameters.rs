@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use bench_api::{Bench, request, worker};
 use oos_engine::ExecutionStatus;
 use oos_engine::CreateError;
-use oos_engine::runtime::{ParameterSource, Reader, RuntimeError, StoreReference};
+use oos_runtime::{ParameterSource, Reader, RuntimeError, StoreReference};
 use oos_store::{ExecutionStore, LibraryStore};
 use serde_json::{Map, Value, json};
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use oos_store::Store;
 
-use crate::create::CreateError;
+use oos_engine::CreateError;
 
 /// The limits, with their documented defaults (docs/engine.md, "Quotas").
 #[derive(Debug, Clone, PartialEq, Eq)]

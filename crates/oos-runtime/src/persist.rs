@@ -1,6 +1,6 @@
 //! Mapping between the engine's [`Execution`] and the store's rows. Every field that is shown (the
 //! parameters, status messages, properties, outputs, loop items, log lines) has the execution's
-//! secrets masked ([`crate::secrets`]); the real values an execution needs to go on after a restart
+//! secrets masked ([`oos_engine::secrets`]); the real values an execution needs to go on after a restart
 //! live only in its engine state, which is sealed with the [`Sealer`] whenever the execution has secrets.
 
 use std::collections::HashMap;
@@ -10,10 +10,10 @@ use oos_store::{ExecutionRecord, LogRecord, StepWrite, TaskRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::RuntimeError;
-use crate::secrets::{MASK, mask_text, mask_value, secret_texts};
-use crate::state::{Changes, Execution, Flow, TaskRun};
-use crate::status::{ExecutionStatus, Mode, TaskStatus};
+use crate::RuntimeError;
+use oos_engine::secrets::{mask_text, mask_value, secret_texts, visible_parameters};
+use oos_engine::{Changes, Execution, Flow, TaskRun};
+use oos_engine::{ExecutionStatus, Mode, TaskStatus};
 
 /// Seals and opens text with a key the store does not hold (the server's master key).
 pub trait Sealer: Send + Sync {
@@ -54,19 +54,6 @@ impl Writer<'_> {
             _ => json,
         }
     }
-}
-
-/// The parameters as shown to users: `NoEcho` values masked, and any other secret inside a value.
-pub fn visible_parameters(exec: &Execution) -> Map<String, Value> {
-    let secrets = secret_texts(exec);
-    exec.parameters
-        .iter()
-        .map(|(name, value)| {
-            let no_echo = exec.template.parameters.get(name).is_some_and(|definition| definition.no_echo);
-            let shown = if no_echo { Value::String(MASK.into()) } else { mask_value(value, &secrets) };
-            (name.clone(), shown)
-        })
-        .collect()
 }
 
 fn execution_record(exec: &Execution, writer: &Writer<'_>) -> ExecutionRecord {
@@ -168,16 +155,16 @@ pub(crate) fn add_changes(write: &mut StepWrite, exec: &Execution, changes: Chan
 }
 
 /// An inbox event's payload, sealed when it carries secrets (a child's outputs to its parent).
-pub(crate) fn inbox_payload(event: &crate::Event, execution_id: &str, sealer: Option<&dyn Sealer>) -> String {
+pub(crate) fn inbox_payload(event: &oos_engine::Event, execution_id: &str, sealer: Option<&dyn Sealer>) -> String {
     let json = json_text(event);
     match (event, sealer) {
-        (crate::Event::ChildFinished { secrets, .. }, Some(sealer)) if !secrets.is_empty() => format!("{SEALED}{}", sealer.seal(&json, execution_id)),
+        (oos_engine::Event::ChildFinished { secrets, .. }, Some(sealer)) if !secrets.is_empty() => format!("{SEALED}{}", sealer.seal(&json, execution_id)),
         _ => json,
     }
 }
 
 /// An inbox event read back (opened when sealed).
-pub(crate) fn inbox_event(payload: &str, execution_id: &str, sealer: Option<&dyn Sealer>) -> Result<crate::Event, RuntimeError> {
+pub(crate) fn inbox_event(payload: &str, execution_id: &str, sealer: Option<&dyn Sealer>) -> Result<oos_engine::Event, RuntimeError> {
     let json = opened(payload, execution_id, sealer)?;
     serde_json::from_str(&json).map_err(|e| corrupt(execution_id, format!("inbox event: {e}")))
 }

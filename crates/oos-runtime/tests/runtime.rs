@@ -119,6 +119,6 @@ Outputs: {sent: {Type: Boolean, Value: '{{ login.sent }}'}}
     let tasks = store.tasks(&id).await.unwrap();
     let shown = tasks[0].properties.clone().unwrap();
     assert!(!shown.contains("s3cr3t-value") && shown.contains("******") && shown.contains("ops"), "{shown}");
-    let reloaded = oos_engine::runtime::load(record, tasks, None).unwrap();
+    let reloaded = oos_runtime::load(record, tasks, None).unwrap();
     assert_eq!(reloaded.tasks[0].properties.as_ref().unwrap()["Parameters"]["Token"], json!("Bearer s3cr3t-value"), "a re-driven call after a crash sends the real value");
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bench_api::{Bench, fan_out_template, request, worker};
-use oos_engine::runtime::Worker;
+use oos_runtime::Worker;
 use oos_engine::ExecutionStatus;
 use serde_json::{Map, Value, json};
 

@@ -7,21 +7,21 @@ use oos_actions::{ActionError, ActionRequest, CallKind, api_call};
 use oos_store::audit::{AuditKind, NewAudit, redact};
 use serde_json::{Value, json};
 
-use crate::state::Execution;
+use oos_engine::Execution;
 
 /// Who a call is made as, and what must not appear in its record.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallContext {
     /// The user who started the execution, when known.
     pub user: Option<String>,
-    /// The execution's secrets (see [`crate::secrets::secret_texts`]).
+    /// The execution's secrets (see [`oos_engine::secrets::secret_texts`]).
     pub secrets: Vec<String>,
 }
 
 impl CallContext {
     /// The context of `exec`'s calls: its starter (`ACS::ExecuteUser`) and secrets.
     pub(crate) fn of(exec: &Execution) -> Self {
-        Self { user: Some(exec.flow.execute_user.clone()), secrets: crate::secrets::secret_texts(exec) }
+        Self { user: Some(exec.flow.execute_user.clone()), secrets: oos_engine::secrets::secret_texts(exec) }
     }
 }
 
@@ -41,7 +41,7 @@ fn http_call(request: &ActionRequest, task_execution_id: &str, outcome: &Result<
         CallKind::Webhook => ("POST", properties.pointer("/WebHook/URI")),
         _ => (properties.get("Method").and_then(Value::as_str).unwrap_or("GET"), properties.get("URL").or_else(|| properties.get("URI"))),
     };
-    let url = url.and_then(Value::as_str).map(|url| crate::secrets::mask_text(&oos_actions::outbound::display_url(url), &context.secrets));
+    let url = url.and_then(Value::as_str).map(|url| oos_engine::secrets::mask_text(&oos_actions::outbound::display_url(url), &context.secrets));
     let (code, status, bytes) = match outcome {
         Ok(answer) => ("Success".to_owned(), answer.get("StatusCode").cloned().unwrap_or_default(), answer.get("Body").map_or(0, |body| body.to_string().len())),
         Err(error) => (error.code.clone(), Value::Null, 0),

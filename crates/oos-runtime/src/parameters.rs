@@ -9,7 +9,7 @@ use oos_expr::Reference;
 use oos_template::Template;
 use serde_json::Value;
 
-use crate::create::CreateError;
+use oos_engine::CreateError;
 
 /// One parameter-store reference of a template.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
