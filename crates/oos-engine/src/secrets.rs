@@ -67,6 +67,21 @@ pub fn visible_parameters(exec: &Execution) -> Map<String, Value> {
         .collect()
 }
 
+impl std::fmt::Debug for Execution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secrets = secret_texts(self);
+        f.debug_struct("Execution")
+            .field("id", &self.id)
+            .field("template_name", &self.template_name)
+            .field("status", &self.status)
+            .field("status_message", &mask_text(&self.status_message, &secrets))
+            .field("parameters", &visible_parameters(self))
+            .field("outputs", &self.outputs.as_ref().map(|outputs| mask_value(&Value::Object(outputs.clone()), &secrets)))
+            .field("tasks", &self.tasks.len())
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -212,7 +212,7 @@ pub struct Changes {
 }
 
 /// One execution and everything the engine knows about it. `Debug` masks its secrets (it shows what
-/// the API would show, not the engine state).
+/// the API would show, not the engine state; see `secrets.rs`).
 #[derive(Clone)]
 pub struct Execution {
     pub id: String,
@@ -334,20 +334,5 @@ impl Execution {
                 run.state.progress = Some(p);
             }
         }
-    }
-}
-
-impl std::fmt::Debug for Execution {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let secrets = crate::secrets::secret_texts(self);
-        f.debug_struct("Execution")
-            .field("id", &self.id)
-            .field("template_name", &self.template_name)
-            .field("status", &self.status)
-            .field("status_message", &crate::secrets::mask_text(&self.status_message, &secrets))
-            .field("parameters", &crate::secrets::visible_parameters(self))
-            .field("outputs", &self.outputs.as_ref().map(|outputs| crate::secrets::mask_value(&Value::Object(outputs.clone()), &secrets)))
-            .field("tasks", &self.tasks.len())
-            .finish_non_exhaustive()
     }
 }

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::auth::Caller;
-use crate::pipeline::Api;
+use crate::api::Api;
 
 /// Who a request without a verified signature is recorded as.
 pub const ANONYMOUS: &str = "anonymous";

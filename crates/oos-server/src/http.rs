@@ -10,7 +10,7 @@ use oos_acs::{AcsError, ErrorCode, IncomingRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::pipeline::{Api, Reply};
+use crate::api::{Api, Reply};
 
 /// Largest request head (request line with its query string, and headers) accepted.
 pub const MAX_HEAD_BYTES: usize = 2 * 1024 * 1024;

@@ -7,6 +7,7 @@
 //! wrapped in [`AuthorizedActions`], so every cloud call of an execution is checked against RAM first.
 
 pub mod actions;
+pub mod api;
 pub mod authorized_actions;
 mod audit;
 mod auth;
@@ -33,7 +34,7 @@ pub use auth::Caller;
 pub use authorized_actions::AuthorizedActions;
 pub use engine::{EngineHandle, StartError};
 pub use identity::SqliteIdentityStore;
-pub use pipeline::{Api, OOS_VERSION, Reply};
+pub use api::{Api, OOS_VERSION, Reply};
 pub use sealer::KeySealer;
 
 /// Why the server could not start.

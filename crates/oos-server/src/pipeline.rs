@@ -3,25 +3,19 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use oos_acs::{AcsError, ErrorBody, IncomingRequest, RpcRequest, new_request_id, unknown_action, unsupported_version};
 use oos_iam::oos_actions::oos_action_authz;
 use oos_iam::ram_actions::{RAM_VERSION, ram_action_authz};
-use oos_iam::{ArnScope, AuthzRequest, Context, Iam, IamError};
-use oos_store::SqliteStore;
+use oos_iam::{ArnScope, AuthzRequest, Context, IamError};
 use serde_json::{Map, Value};
+
+use crate::api::{Api, Fields, OOS_VERSION, Reply};
 
 use crate::actions;
 use crate::audit::RequestAudit;
-use crate::auth::{Authenticator, Caller};
-use crate::client_tokens::ClientTokens;
-use crate::engine::EngineHandle;
+use crate::auth::Caller;
 use crate::error;
-use crate::identity::SqliteIdentityStore;
-
-/// The API version served.
-pub const OOS_VERSION: &str = "2019-06-01";
 
 /// The APIs served on the one endpoint, told apart by the request's `Version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,35 +34,6 @@ impl Version {
             other => Err(unsupported_version(other)),
         }
     }
-}
-
-/// An HTTP answer: status, JSON body and the request id it carries.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    pub status: u16,
-    pub body: Vec<u8>,
-    pub request_id: String,
-}
-
-/// A successful action's fields (the pipeline adds `RequestId`).
-pub type Fields = Map<String, Value>;
-
-/// Everything a request handler may use.
-#[derive(Debug)]
-pub struct Api {
-    pub store: SqliteStore,
-    /// Shared with the engine's [`crate::authorized_actions::AuthorizedActions`].
-    pub iam: Arc<Iam<SqliteIdentityStore>>,
-    pub engine: EngineHandle,
-    /// Region of requests without `RegionId`.
-    pub region: String,
-    /// `HostId` of error bodies.
-    pub host_id: String,
-    pub(crate) authenticator: Authenticator,
-    /// StartExecution requests holding a ClientToken.
-    pub(crate) client_tokens: ClientTokens,
-    /// The HTTP client of TemplateURL fetches, under the server's address policy.
-    pub(crate) outbound: oos_actions::Outbound,
 }
 
 impl Api {
@@ -153,10 +118,5 @@ impl Api {
             self.iam.require(&caller.principal, &request).await.map_err(error::iam)?;
         }
         Ok(())
-    }
-
-    /// The request's `RegionId`, else the server's region.
-    pub fn region_of<'a>(&'a self, rpc: &'a RpcRequest) -> &'a str {
-        rpc.get("RegionId").unwrap_or(&self.region)
     }
 }

@@ -5,7 +5,7 @@
 use oos_iam::Context;
 use serde_json::{Map, Value};
 
-use crate::pipeline::Api;
+use crate::api::Api;
 
 /// The tags of the OOS resource `arn` names (`acs:oos:<region>:<account>:<type>/<id>`); none for a
 /// collection (`<type>/*`), another service, or a resource that does not exist.

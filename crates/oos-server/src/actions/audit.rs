@@ -5,9 +5,9 @@ use oos_acs::{AcsError, RpcRequest};
 use oos_store::audit::{AuditKind, AuditQuery, AuditRecord};
 use serde_json::{Map, Value, json};
 
-use super::{Page, date, date_param, json_object};
+use super::common::{Page, date, date_param, json_object};
 use crate::error;
-use crate::pipeline::{Api, Fields};
+use crate::api::{Api, Fields};
 
 /// A record as ListAuditEvents shows it: the chain fields and the body as an object.
 fn event_json(record: &AuditRecord) -> Value {

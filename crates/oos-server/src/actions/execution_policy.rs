@@ -19,7 +19,7 @@ use super::templates::fetch_requested;
 use crate::auth::Caller;
 use crate::authorized_actions::SELECT_TARGETS_API;
 use crate::error;
-use crate::pipeline::{Api, Fields};
+use crate::api::{Api, Fields};
 
 /// How deep child templates are followed (a template calling itself stops here too).
 const MAX_DEPTH: usize = 5;

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::parameters::StoreParameters;
 use crate::auth::Caller;
 use crate::error;
-use crate::pipeline::Api;
+use crate::api::Api;
 
 /// The role an execution of `content` with `parameters` would act as (None: the caller's own permissions).
 async fn resolve(api: &Api, caller: &Caller, region: &str, content: &str, parameters: &Map<String, Value>) -> Result<Option<String>, AcsError> {

@@ -10,11 +10,11 @@ use sha2::{Digest, Sha256};
 
 use super::templates::{fetch, fetch_requested};
 use super::{execution_role, template_url};
-use super::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
+use super::common::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
 use crate::engine::StartError;
 use crate::error::{self, EXECUTION_NOT_FOUND, INCORRECT_EXECUTION_STATUS};
-use crate::pipeline::{Api, Fields};
+use crate::api::{Api, Fields};
 
 /// The template an execution runs: name, version, content and catalogue id.
 struct Source {

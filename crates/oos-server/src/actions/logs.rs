@@ -4,9 +4,9 @@ use oos_acs::{AcsError, RpcRequest};
 use oos_store::{ExecutionStore, LogStore, TaskRecord, TaskStore};
 use serde_json::{Map, Value, json};
 
-use super::{Page, ascending, date, date_param};
+use super::common::{Page, ascending, date, date_param};
 use crate::error::{self, EXECUTION_NOT_FOUND};
-use crate::pipeline::{Api, Fields};
+use crate::api::{Api, Fields};
 
 async fn require_execution(api: &Api, id: &str) -> Result<(), AcsError> {
     match api.store.execution(id).await.map_err(error::store)? {

@@ -11,10 +11,10 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Page, ascending, date, json_object, tag_filter, tags_param};
+use super::common::{Page, ascending, date, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
 use crate::error::{self, PARAMETER_EXISTS, PARAMETER_NOT_FOUND, PARAMETER_VERSION_NOT_FOUND, SECRET_PARAMETER_EXISTS, SECRET_PARAMETER_NOT_FOUND, SECRET_PARAMETER_VERSION_NOT_FOUND};
-use crate::pipeline::{Api, Fields};
+use crate::api::{Api, Fields};
 
 const RESERVED_PREFIXES: [&str; 5] = ["ALIYUN", "ACS", "ALIBABA", "ALICLOUD", "OOS"];
 const MAX_VALUE_CHARS: usize = 4096;

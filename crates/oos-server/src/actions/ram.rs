@@ -9,10 +9,10 @@ use oos_iam::{AttachTarget, IamError, PolicySummary, PolicyType};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::date;
+use super::common::date;
 use crate::auth::Caller;
 use crate::error;
-use crate::pipeline::{Api, Fields};
+use crate::api::{Api, Fields};
 
 /// Routes an authorized RAM request to its action (only actions of [`RAM_ACTIONS`] are served).
 pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {

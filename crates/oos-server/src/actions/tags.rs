@@ -5,9 +5,9 @@ use oos_acs::{AcsError, ErrorCode, RpcRequest};
 use oos_store::{TagChange, TaggedKind};
 use serde_json::{Map, Value, json};
 
-use super::{Page, tag_filter};
+use super::common::{Page, tag_filter};
 use crate::error::{self, EXECUTION_NOT_FOUND, PARAMETER_NOT_FOUND, SECRET_PARAMETER_NOT_FOUND, TEMPLATE_NOT_FOUND};
-use crate::pipeline::{Api, Fields};
+use crate::api::{Api, Fields};
 
 /// `ResourceType`: its store kind, its name in answers and the not-found code of its ids.
 fn resource_type(rpc: &RpcRequest) -> Result<(TaggedKind, &'static str, ErrorCode), AcsError> {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::templates::{delete_one, fetch, fetch_requested, not_found};
 use crate::error;
-use crate::pipeline::{Api, Fields};
+use crate::api::{Api, Fields};
 
 /// Most templates one DeleteTemplates request may name.
 const MAX_BATCH: usize = 100;

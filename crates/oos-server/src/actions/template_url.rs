@@ -9,7 +9,7 @@ use oos_store::audit::{AuditKind, NewAudit};
 use serde_json::json;
 
 use crate::auth::Caller;
-use crate::pipeline::Api;
+use crate::api::Api;
 
 /// Largest template body accepted from a URL.
 pub const MAX_TEMPLATE_BYTES: usize = 512 * 1024;

@@ -7,10 +7,10 @@ use oos_template::{ValidateOptions, Validation};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
+use super::common::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
 use crate::error::{self, TEMPLATE_EXISTS, TEMPLATE_NOT_FOUND, TEMPLATE_VERSION_NOT_FOUND};
-use crate::pipeline::{Api, Fields};
+use crate::api::{Api, Fields};
 
 const RESERVED_PREFIXES: [&str; 4] = ["ALIYUN", "ACS", "ALIBABA", "ALICLOUD"];
 

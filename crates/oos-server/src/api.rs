@@ -1,0 +1,54 @@
+//! What every request handler may use: the [`Api`] (store, IAM, engine, region, outbound client),
+//! the [`Fields`] of a successful answer and the [`Reply`] sent. The request pipeline and the actions
+//! both depend on this module; it depends on neither.
+
+use std::sync::Arc;
+
+use oos_acs::RpcRequest;
+use oos_iam::Iam;
+use oos_store::SqliteStore;
+use serde_json::{Map, Value};
+
+use crate::auth::Authenticator;
+use crate::client_tokens::ClientTokens;
+use crate::engine::EngineHandle;
+use crate::identity::SqliteIdentityStore;
+
+/// The API version served.
+pub const OOS_VERSION: &str = "2019-06-01";
+
+/// An HTTP answer: status, JSON body and the request id it carries.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub request_id: String,
+}
+
+/// A successful action's fields (the pipeline adds `RequestId`).
+pub type Fields = Map<String, Value>;
+
+/// Everything a request handler may use.
+#[derive(Debug)]
+pub struct Api {
+    pub store: SqliteStore,
+    /// Shared with the engine's [`crate::authorized_actions::AuthorizedActions`].
+    pub iam: Arc<Iam<SqliteIdentityStore>>,
+    pub engine: EngineHandle,
+    /// Region of requests without `RegionId`.
+    pub region: String,
+    /// `HostId` of error bodies.
+    pub host_id: String,
+    pub(crate) authenticator: Authenticator,
+    /// StartExecution requests holding a ClientToken.
+    pub(crate) client_tokens: ClientTokens,
+    /// The HTTP client of TemplateURL fetches, under the server's address policy.
+    pub(crate) outbound: oos_actions::Outbound,
+}
+
+impl Api {
+    /// The request's `RegionId`, else the server's region.
+    pub fn region_of<'a>(&'a self, rpc: &'a RpcRequest) -> &'a str {
+        rpc.get("RegionId").unwrap_or(&self.region)
+    }
+}
