@@ -59,7 +59,7 @@ impl TemplateSource for Library {
                 Some(v) => Some(v.trim_start_matches('v').parse::<i64>().map_err(|_| format!("bad TemplateVersion {v}"))?),
                 None => None,
             };
-            if let Some((number, content)) = store.template(name, wanted).await.map_err(|e| e.to_string())? {
+            if let Some((number, content)) = store.library_template(name, wanted).await.map_err(|e| e.to_string())? {
                 return Ok(Some(FoundTemplate { version: Some(format!("v{number}")), content }));
             }
         }

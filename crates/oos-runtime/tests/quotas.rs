@@ -24,7 +24,7 @@ async fn a_template_that_starts_itself_stops_at_the_nesting_limit() {
     let quotas = Quotas { max_depth: 3, ..Quotas::default() };
     let (mut worker, store) = worker_with(dir.path(), Arc::new(Bench::default()), config(quotas, 10_000)).await;
     let recursive = "FormatVersion: OOS-2019-06-01\nTasks:\n- {Name: again, Action: ACS::Template, Properties: {TemplateName: Recursive}}\n";
-    store.put_template("Recursive", recursive, 0).await.unwrap();
+    store.put_library_template("Recursive", recursive, 0).await.unwrap();
     let mut start = request(recursive, json!({}));
     start.template_name = "Recursive".into();
     let id = worker.start(start).await.unwrap();

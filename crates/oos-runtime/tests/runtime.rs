@@ -43,7 +43,7 @@ Tasks:
 - {Name: greet, Action: ACS::ExecuteAPI, Properties: {Service: Bench, API: Echo, Parameters: {Text: 'hello {{ name }}'}}, Outputs: {text: {Type: String, ValueSelector: .Text}}}
 Outputs: {greeting: {Type: String, Value: '{{ greet.text }}'}}
 ";
-    store.put_template("Greeter", child, 0).await.unwrap();
+    store.put_library_template("Greeter", child, 0).await.unwrap();
     let parent = r"
 FormatVersion: OOS-2019-06-01
 Tasks:

@@ -65,7 +65,7 @@ async fn values_are_snapshot_when_an_execution_is_created() {
     values.set("MyParam", "v1");
     values.set("app/name", "shop");
     let mut worker = worker.with_parameters(values.clone());
-    store.put_template("Child", CHILD, 0).await.unwrap();
+    store.put_library_template("Child", CHILD, 0).await.unwrap();
 
     let id = worker.start(request(TEMPLATE, json!({}))).await.unwrap();
     // Changed while the execution runs (its first task is still in flight): it keeps v1.

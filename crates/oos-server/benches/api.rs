@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oos_acs::Credentials;
+use oos_store::ExecutionApiStore;
 use oos_store::sqlite::Durability;
 use oos_store::{ExecutionMeta, ExecutionRecord, SqliteStore, StepStore, StepWrite, TaskRecord};
 use serde_json::Value;

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use oos_acs::RpcRequest;
 use oos_iam::Iam;
-use oos_store::SqliteStore;
+use oos_store::ServerStore;
 use serde_json::{Map, Value};
 
 use crate::auth::Authenticator;
 use crate::client_tokens::ClientTokens;
 use crate::engine::EngineHandle;
-use crate::identity::SqliteIdentityStore;
+use crate::identity::RecordIdentityStore;
 
 /// The API version served.
 pub const OOS_VERSION: &str = "2019-06-01";
@@ -31,9 +31,9 @@ pub type Fields = Map<String, Value>;
 /// Everything a request handler may use.
 #[derive(Debug)]
 pub struct Api {
-    pub store: SqliteStore,
+    pub store: Arc<dyn ServerStore>,
     /// Shared with the engine's [`crate::authorized_actions::AuthorizedActions`].
-    pub iam: Arc<Iam<SqliteIdentityStore>>,
+    pub iam: Arc<Iam<RecordIdentityStore>>,
     pub engine: EngineHandle,
     /// Region of requests without `RegionId`.
     pub region: String,

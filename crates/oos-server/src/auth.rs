@@ -8,7 +8,7 @@ use oos_acs::{AcsError, IncomingRequest, ReplayGuard, SecretStore, Verifier, acs
 use oos_iam::{Iam, IamError, Principal};
 
 use crate::error;
-use crate::identity::SqliteIdentityStore;
+use crate::identity::RecordIdentityStore;
 
 /// Who sent a verified request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl Authenticator {
     }
 
     /// The caller of `request`, or the wire error (unknown key, bad signature, replay…).
-    pub async fn authenticate(&self, iam: &Iam<SqliteIdentityStore>, request: &IncomingRequest) -> Result<Caller, AcsError> {
+    pub async fn authenticate(&self, iam: &Iam<RecordIdentityStore>, request: &IncomingRequest) -> Result<Caller, AcsError> {
         let Some(key_id) = claimed_key_id(request)? else {
             return Err(self.verifier.verify(request).err().unwrap_or_else(|| error::internal("unsigned request verified")));
         };

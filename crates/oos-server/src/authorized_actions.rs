@@ -16,7 +16,7 @@ use oos_iam::policy::Policy;
 use oos_iam::Iam;
 use serde_json::Value;
 
-use crate::identity::SqliteIdentityStore;
+use crate::identity::RecordIdentityStore;
 
 /// How long a principal's policies are reused before they are read again: a policy edit or detach
 /// reaches running executions within this time.
@@ -30,12 +30,12 @@ type Policies = Arc<Vec<Arc<Policy>>>;
 /// The executors of an execution, behind per-call RAM checks.
 pub struct AuthorizedActions {
     inner: Arc<dyn Actions>,
-    iam: Arc<Iam<SqliteIdentityStore>>,
+    iam: Arc<Iam<RecordIdentityStore>>,
     cache: Mutex<HashMap<Principal, (Instant, Policies)>>,
 }
 
 impl AuthorizedActions {
-    pub fn new(inner: Arc<dyn Actions>, iam: Arc<Iam<SqliteIdentityStore>>) -> Self {
+    pub fn new(inner: Arc<dyn Actions>, iam: Arc<Iam<RecordIdentityStore>>) -> Self {
         Self { inner, iam, cache: Mutex::default() }
     }
 

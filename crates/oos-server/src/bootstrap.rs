@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 
 use oos_iam::identity::{AccessKeyRecord, KeyOwner, Table};
 use oos_iam::{Iam, MasterKey};
-use oos_store::SqliteStore;
+use std::sync::Arc;
+
+use oos_store::ServerStore;
 use serde_json::json;
 
 use crate::ServerError;
-use crate::identity::SqliteIdentityStore;
+use crate::identity::RecordIdentityStore;
 
 /// File holding the root AccessKey pair.
 pub const ROOT_CREDENTIALS_FILE: &str = "root-credentials.json";
@@ -23,17 +25,17 @@ const ACCOUNT_ID_KEY: &str = "account-id";
 /// The IAM layer of a data directory, and what first start created.
 #[derive(Debug)]
 pub struct Identity {
-    pub iam: Iam<SqliteIdentityStore>,
+    pub iam: Iam<RecordIdentityStore>,
     pub root_credentials: PathBuf,
     /// Whether this start created the root AccessKey.
     pub created_root_key: bool,
 }
 
 /// Opens (creating on first start) the account of `data_dir`.
-pub async fn open_identity(store: &SqliteStore, data_dir: &Path) -> Result<Identity, ServerError> {
+pub async fn open_identity(store: &Arc<dyn ServerStore>, data_dir: &Path) -> Result<Identity, ServerError> {
     let master_key = MasterKey::load_or_create(&data_dir.join(MASTER_KEY_FILE)).map_err(|e| ServerError::Setup(e.to_string()))?;
     let account = account_id(store).await?;
-    let iam = Iam::new(account.clone(), SqliteIdentityStore::new(store.clone()), master_key);
+    let iam = Iam::new(account.clone(), RecordIdentityStore::new(store.clone()), master_key);
     let root_credentials = data_dir.join(ROOT_CREDENTIALS_FILE);
     let keys: Vec<AccessKeyRecord> = Table::<AccessKeyRecord>::list(iam.store()).await.map_err(|e| ServerError::Setup(e.to_string()))?;
     let has_root_key = keys.iter().any(|key| key.owner == KeyOwner::Root);
@@ -45,7 +47,7 @@ pub async fn open_identity(store: &SqliteStore, data_dir: &Path) -> Result<Ident
     Ok(Identity { iam, root_credentials, created_root_key: !has_root_key })
 }
 
-async fn account_id(store: &SqliteStore) -> Result<String, ServerError> {
+async fn account_id(store: &Arc<dyn ServerStore>) -> Result<String, ServerError> {
     let setup = |e: oos_store::StoreError| ServerError::Setup(e.to_string());
     if let Some(id) = store.iam_record(SETTINGS_KIND, ACCOUNT_ID_KEY).await.map_err(setup)? {
         return Ok(id);

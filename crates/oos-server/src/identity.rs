@@ -1,21 +1,29 @@
-//! The IAM identity store on the server's SQLite database: every record kind of `oos-iam` as a JSON
-//! document in the `iam_records` table, keyed by (kind, key).
+//! The IAM identity store on the server's store: every record kind of `oos-iam` as a JSON document
+//! in its IAM records (`iam_records`), keyed by (kind, key), on whichever backend the server uses.
 
 use async_trait::async_trait;
 use oos_iam::StoreError;
 use oos_iam::identity::{Record, Table};
-use oos_store::SqliteStore;
+use std::sync::Arc;
+
+use oos_store::IamRecordStore;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// [`oos_iam::IdentityStore`] over the embedded store.
-#[derive(Debug, Clone)]
-pub struct SqliteIdentityStore {
-    store: SqliteStore,
+/// [`oos_iam::IdentityStore`] over the server's IAM records.
+#[derive(Clone)]
+pub struct RecordIdentityStore {
+    store: Arc<dyn IamRecordStore>,
 }
 
-impl SqliteIdentityStore {
-    pub fn new(store: SqliteStore) -> Self {
+impl std::fmt::Debug for RecordIdentityStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordIdentityStore")
+    }
+}
+
+impl RecordIdentityStore {
+    pub fn new(store: Arc<dyn IamRecordStore>) -> Self {
         Self { store }
     }
 }
@@ -37,7 +45,7 @@ fn decode<T: DeserializeOwned>(body: &str) -> Result<T, StoreError> {
 }
 
 #[async_trait]
-impl<T: Record + Serialize + DeserializeOwned> Table<T> for SqliteIdentityStore {
+impl<T: Record + Serialize + DeserializeOwned> Table<T> for RecordIdentityStore {
     async fn insert(&self, record: T) -> Result<(), StoreError> {
         let inserted = self.store.insert_iam_record(&kind::<T>(), record.key(), &encode(&record)?).await.map_err(backend)?;
         if inserted { Ok(()) } else { Err(StoreError::Conflict) }
@@ -70,8 +78,8 @@ mod tests {
     #[tokio::test]
     async fn records_round_trip_and_conflicts_are_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path(), oos_store::sqlite::Durability::Normal).await.unwrap();
-        let identities = SqliteIdentityStore::new(store);
+        let store = oos_store::SqliteStore::open(dir.path(), oos_store::sqlite::Durability::Normal).await.unwrap();
+        let identities = RecordIdentityStore::new(Arc::new(store));
         let record = AccessKeyRecord {
             id: "LTAIexample".into(),
             owner: KeyOwner::Root,

@@ -26,14 +26,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use oos_runtime::Worker;
-use oos_store::SqliteStore;
+use oos_store::ServerStore;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use auth::Caller;
 pub use authorized_actions::AuthorizedActions;
 pub use engine::{EngineHandle, StartError};
-pub use identity::SqliteIdentityStore;
+pub use identity::RecordIdentityStore;
 pub use api::{Api, OOS_VERSION, Reply};
 pub use sealer::KeySealer;
 
@@ -68,7 +68,7 @@ pub struct Server {
 
 impl Server {
     /// Sets up the account of `data_dir` (on `store`), starts `worker` and serves the API.
-    pub async fn start(config: ServerConfig, store: SqliteStore, data_dir: &Path, worker: Worker) -> Result<Self, ServerError> {
+    pub async fn start(config: ServerConfig, store: Arc<dyn ServerStore>, data_dir: &Path, worker: Worker) -> Result<Self, ServerError> {
         let identity = bootstrap::open_identity(&store, data_dir).await?;
         let iam = Arc::new(identity.iam);
         let worker = worker.wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, iam.clone()))).with_sealer(Arc::new(KeySealer::open(data_dir)?));

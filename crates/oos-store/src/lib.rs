@@ -4,7 +4,9 @@
 //! columns and decides what is runnable. Every state change of a step is written by one
 //! [`StepStore::commit`] call, which is one database transaction fenced by the writer's lease.
 
+pub mod api;
 pub mod audit;
+pub mod model;
 mod records;
 pub mod sqlite;
 
@@ -12,7 +14,8 @@ pub use records::{
     ExecutionFilter, ExecutionRecord, InboxEvent, LogRecord, NewInboxEvent, StepWrite, TaskRecord,
 };
 pub use sqlite::SqliteStore;
-pub use sqlite::{api_executions::*, api_parameters::*, api_tags::*, api_templates::*, execution_list::*};
+pub use api::{AuditStore, ExecutionApiStore, IamRecordStore, ParameterStore, ServerStore, TagStore, TemplateStore};
+pub use model::*;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -105,9 +108,9 @@ pub trait CrashGuard: Send + Sync {
 #[async_trait::async_trait]
 pub trait LibraryStore: Send + Sync {
     /// The content of `name` at `version`, or at its latest version.
-    async fn template(&self, name: &str, version: Option<i64>) -> Result<Option<(i64, String)>>;
+    async fn library_template(&self, name: &str, version: Option<i64>) -> Result<Option<(i64, String)>>;
     /// Stores a new version of `name` and returns its number (1, 2, …).
-    async fn put_template(&self, name: &str, content: &str, now_ms: i64) -> Result<i64>;
+    async fn put_library_template(&self, name: &str, content: &str, now_ms: i64) -> Result<i64>;
 }
 
 /// Everything the engine runtime needs from a store.

@@ -30,7 +30,7 @@ pub async fn generate(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         None => fetch_requested(api, rpc).await?.content,
     };
     let template = oos_template::parse(&content).map_err(|e| error::invalid_template(&e))?;
-    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(Arc::new(api.store.clone())), &[]));
+    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(api.store.clone() as Arc<dyn oos_store::LibraryStore>), &[]));
     let apis = called_apis(template, &library).await;
     let principal = match rpc.get("RamRole").filter(|role| !role.is_empty()) {
         Some(role) => Principal::Role(role.to_string()),

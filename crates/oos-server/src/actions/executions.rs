@@ -4,7 +4,7 @@
 use oos_acs::{AcsError, RpcRequest};
 use oos_runtime::{RuntimeError, StartRequest};
 use oos_engine::{BatchPause, Event, ExecutionStatus, Mode, Notify, NotifyType};
-use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ExecutionStore, InboxStore, ListedExecution, NewInboxEvent};
+use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ListedExecution, NewInboxEvent};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 

@@ -1,7 +1,7 @@
 //! What happened inside an execution: ListTaskExecutions and ListExecutionLogs.
 
 use oos_acs::{AcsError, RpcRequest};
-use oos_store::{ExecutionStore, LogStore, TaskRecord, TaskStore};
+use oos_store::TaskRecord;
 use serde_json::{Map, Value, json};
 
 use super::common::{Page, ascending, date, date_param};

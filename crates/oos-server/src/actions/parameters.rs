@@ -6,7 +6,7 @@
 use oos_acs::{AcsError, ErrorCode, RpcRequest};
 use oos_engine::CreateError;
 use oos_runtime::{ParameterSource, Reader, StoreReference};
-use oos_store::{NewParameter, ParameterQuery, ParameterRow, ParameterSort, ParameterUpdate, SqliteStore};
+use oos_store::{NewParameter, ParameterQuery, ParameterRow, ParameterSort, ParameterUpdate, ServerStore};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -399,8 +399,8 @@ pub async fn versions(api: &Api, rpc: &RpcRequest, store: Kind) -> Result<Fields
 /// starter (and the role it acts as) `oos:GetParameter` / `oos:GetSecretParameter` on it. The check
 /// comes first, so a reader that may not read a parameter cannot tell whether it exists.
 pub struct StoreParameters {
-    pub store: SqliteStore,
-    pub iam: std::sync::Arc<oos_iam::Iam<crate::SqliteIdentityStore>>,
+    pub store: std::sync::Arc<dyn ServerStore>,
+    pub iam: std::sync::Arc<oos_iam::Iam<crate::RecordIdentityStore>>,
     /// The region of the parameters' ARNs.
     pub region: String,
 }

@@ -2,7 +2,7 @@
 //! ListTemplateVersions, DeleteTemplate, ValidateTemplateContent.
 
 use oos_acs::{AcsError, RpcRequest};
-use oos_store::{ExecutionFilter, ExecutionStore, NewTemplateVersion, TemplateQuery, TemplateRow, TemplateSort};
+use oos_store::{ExecutionFilter, NewTemplateVersion, TemplateQuery, TemplateRow, TemplateSort};
 use oos_template::{ValidateOptions, Validation};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};

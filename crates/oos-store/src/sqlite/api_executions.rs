@@ -6,28 +6,14 @@ use sqlx::Row;
 use super::SqliteStore;
 use super::audit::commit_audited;
 use crate::Result;
+use crate::api::{ExecutionApiStore, IamRecordStore};
+use crate::model::{ExecutionMeta, ExecutionQuery, ListedExecution};
 
-/// What the API knows about an execution beyond the engine's row.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ExecutionMeta {
-    pub execution_id: String,
-    /// The caller's ARN.
-    pub executed_by: String,
-    /// JSON object.
-    pub tags: String,
-    pub resource_group_id: String,
-    pub template_id: String,
-    pub client_token: Option<String>,
-    /// The RAM role the execution acts as ('' = the starter's own permissions).
-    pub ram_role: String,
-    /// StartExecution's LoopMode ('' = not given, i.e. Automatic).
-    pub loop_mode: String,
-}
-
-impl SqliteStore {
+#[async_trait::async_trait]
+impl ExecutionApiStore for SqliteStore {
     /// Records the API metadata of a new execution. When its ClientToken already belongs to another
     /// execution nothing is written and that execution's id is returned (the token's first user wins).
-    pub async fn put_execution_meta(&self, meta: &ExecutionMeta) -> Result<Option<String>> {
+    async fn put_execution_meta(&self, meta: &ExecutionMeta) -> Result<Option<String>> {
         let mut connection = self.pool.acquire().await?;
         let written = insert_execution_meta(&mut connection, meta).await?;
         match &meta.client_token {
@@ -37,20 +23,20 @@ impl SqliteStore {
     }
 
     /// The API metadata of one execution.
-    pub async fn execution_meta(&self, execution_id: &str) -> Result<Option<ExecutionMeta>> {
+    async fn execution_meta(&self, execution_id: &str) -> Result<Option<ExecutionMeta>> {
         let row = sqlx::query("SELECT * FROM api_executions WHERE execution_id = ?1").bind(execution_id).fetch_optional(&self.pool).await?;
         row.map(|row| meta_from_row(&row)).transpose()
     }
 
     /// The execution started earlier with this ClientToken, if any.
-    pub async fn execution_by_client_token(&self, client_token: &str) -> Result<Option<String>> {
+    async fn execution_by_client_token(&self, client_token: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT execution_id FROM api_executions WHERE client_token = ?1").bind(client_token).fetch_optional(&self.pool).await?;
         Ok(row.map(|row| row.try_get("execution_id")).transpose()?)
     }
 
     /// Deletes executions (with their children, tasks, logs, inbox and API metadata); returns the
     /// ids that existed.
-    pub async fn delete_executions(&self, ids: &[String]) -> Result<Vec<String>> {
+    async fn delete_executions(&self, ids: &[String]) -> Result<Vec<String>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut deleted = Vec::new();
         let mut pending: Vec<String> = ids.to_vec();
@@ -72,8 +58,20 @@ impl SqliteStore {
         Ok(deleted)
     }
 
+    async fn list_executions(&self, query: &ExecutionQuery) -> Result<(Vec<ListedExecution>, i64)> {
+        self.list_page(query).await
+    }
+
+    async fn listed_execution(&self, execution_id: &str) -> Result<Option<ListedExecution>> {
+        self.listed_one(execution_id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl IamRecordStore for SqliteStore {
+
     /// Inserts an IAM record; false when `(kind, key)` exists.
-    pub async fn insert_iam_record(&self, kind: &str, key: &str, body: &str) -> Result<bool> {
+    async fn insert_iam_record(&self, kind: &str, key: &str, body: &str) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("INSERT OR IGNORE INTO iam_records (kind, key, body) VALUES (?1, ?2, ?3)")
             .bind(kind)
@@ -86,7 +84,7 @@ impl SqliteStore {
     }
 
     /// Replaces an IAM record; false when it does not exist.
-    pub async fn update_iam_record(&self, kind: &str, key: &str, body: &str) -> Result<bool> {
+    async fn update_iam_record(&self, kind: &str, key: &str, body: &str) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE iam_records SET body = ?3 WHERE kind = ?1 AND key = ?2").bind(kind).bind(key).bind(body).execute(&mut *tx).await?;
         commit_audited(tx).await?;
@@ -94,19 +92,19 @@ impl SqliteStore {
     }
 
     /// One IAM record's body.
-    pub async fn iam_record(&self, kind: &str, key: &str) -> Result<Option<String>> {
+    async fn iam_record(&self, kind: &str, key: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT body FROM iam_records WHERE kind = ?1 AND key = ?2").bind(kind).bind(key).fetch_optional(&self.pool).await?;
         Ok(row.map(|row| row.try_get("body")).transpose()?)
     }
 
     /// Every record body of one kind, ordered by key.
-    pub async fn iam_records(&self, kind: &str) -> Result<Vec<String>> {
+    async fn iam_records(&self, kind: &str) -> Result<Vec<String>> {
         let rows = sqlx::query("SELECT body FROM iam_records WHERE kind = ?1 ORDER BY key").bind(kind).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(|row| row.try_get("body")).collect::<Result<_, _>>()?)
     }
 
     /// Deletes one IAM record; false when it did not exist.
-    pub async fn delete_iam_record(&self, kind: &str, key: &str) -> Result<bool> {
+    async fn delete_iam_record(&self, kind: &str, key: &str) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM iam_records WHERE kind = ?1 AND key = ?2").bind(kind).bind(key).execute(&mut *tx).await?;
         commit_audited(tx).await?;

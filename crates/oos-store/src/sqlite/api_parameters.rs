@@ -8,98 +8,8 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::SqliteStore;
 use super::audit::commit_audited;
 use crate::Result;
-
-/// One version of a parameter (the value empty in list results).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParameterRow {
-    pub name: String,
-    pub id: String,
-    /// `String`, `StringList` or `Secret`.
-    pub kind: String,
-    pub version: i64,
-    pub latest_version: i64,
-    pub value: String,
-    pub description: String,
-    /// JSON object text, or empty.
-    pub constraints: String,
-    pub key_id: String,
-    /// JSON object of the parameter's tags.
-    pub tags: String,
-    pub resource_group_id: String,
-    pub created_by: String,
-    pub created_ms: i64,
-    pub updated_by: String,
-    pub updated_ms: i64,
-}
-
-/// A parameter to create (version 1).
-#[derive(Debug, Clone, Default)]
-pub struct NewParameter {
-    pub secret: bool,
-    pub name: String,
-    pub id: String,
-    pub kind: String,
-    pub value: String,
-    pub description: String,
-    pub constraints: String,
-    pub key_id: String,
-    /// JSON object text.
-    pub tags: Option<String>,
-    pub resource_group_id: Option<String>,
-    pub actor: String,
-    pub now_ms: i64,
-}
-
-/// A change of an existing parameter: a new value adds a version; the rest replace metadata when given.
-#[derive(Debug, Clone, Default)]
-pub struct ParameterUpdate {
-    pub secret: bool,
-    pub name: String,
-    pub value: Option<String>,
-    pub description: Option<String>,
-    pub tags: Option<String>,
-    pub resource_group_id: Option<String>,
-    pub actor: String,
-    pub now_ms: i64,
-}
-
-/// How `list_parameters` orders its rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ParameterSort {
-    #[default]
-    CreatedDate,
-    Name,
-}
-
-/// Filters and paging of `list_parameters`; every given field narrows the result.
-#[derive(Debug, Clone, Default)]
-pub struct ParameterQuery {
-    pub secret: bool,
-    /// Substring of the name.
-    pub name_contains: Option<String>,
-    /// Parameters under this path (leading and trailing `/` ignored); all of them when `recursive`,
-    /// otherwise only the direct children.
-    pub path: Option<String>,
-    pub recursive: bool,
-    pub kind: Option<String>,
-    pub resource_group_id: Option<String>,
-    pub tags: Vec<(String, String)>,
-    pub sort: ParameterSort,
-    pub ascending: bool,
-    /// Also read the latest value of each row.
-    pub with_values: bool,
-    pub offset: i64,
-    pub limit: i64,
-}
-
-/// One version in a parameter's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParameterVersionRow {
-    pub version: i64,
-    pub value: String,
-    pub updated_by: String,
-    pub updated_ms: i64,
-}
+use crate::api::ParameterStore;
+use crate::model::{NewParameter, ParameterQuery, ParameterRow, ParameterSort, ParameterUpdate, ParameterVersionRow};
 
 const COLUMNS: &str = "p.name, p.id, p.type, v.version, p.latest_version, v.value, p.description, p.constraints, p.key_id, \
     p.tags, p.resource_group_id, p.created_by, p.created_ms, p.updated_by, p.updated_ms";
@@ -124,9 +34,10 @@ fn parameter_from_row(row: &SqliteRow) -> Result<ParameterRow> {
     })
 }
 
-impl SqliteStore {
+#[async_trait::async_trait]
+impl ParameterStore for SqliteStore {
     /// Creates parameter `new.name` at version 1; `None` when the name is taken.
-    pub async fn create_parameter(&self, new: &NewParameter) -> Result<Option<ParameterRow>> {
+    async fn create_parameter(&self, new: &NewParameter) -> Result<Option<ParameterRow>> {
         let mut tx = self.begin_write().await?;
         let taken = sqlx::query("SELECT 1 FROM parameters WHERE secret = ?1 AND name = ?2").bind(new.secret).bind(&new.name).fetch_optional(&mut *tx).await?;
         if taken.is_some() {
@@ -155,7 +66,7 @@ impl SqliteStore {
     }
 
     /// Changes an existing parameter (a new version when a value is given); `None` when it does not exist.
-    pub async fn update_parameter(&self, update: &ParameterUpdate) -> Result<Option<ParameterRow>> {
+    async fn update_parameter(&self, update: &ParameterUpdate) -> Result<Option<ParameterRow>> {
         let mut tx = self.begin_write().await?;
         let Some(row) = sqlx::query("SELECT latest_version FROM parameters WHERE secret = ?1 AND name = ?2")
             .bind(update.secret)
@@ -189,7 +100,7 @@ impl SqliteStore {
     }
 
     /// Parameter `name` at `version` (default: the latest), with its value.
-    pub async fn parameter(&self, secret: bool, name: &str, version: Option<i64>) -> Result<Option<ParameterRow>> {
+    async fn parameter(&self, secret: bool, name: &str, version: Option<i64>) -> Result<Option<ParameterRow>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM parameters p JOIN parameter_versions v ON v.secret = p.secret AND v.name = p.name \
              AND v.version = COALESCE(?3, p.latest_version) WHERE p.secret = ?1 AND p.name = ?2"
@@ -199,7 +110,7 @@ impl SqliteStore {
     }
 
     /// Every version of `name`, newest first.
-    pub async fn parameter_versions(&self, secret: bool, name: &str) -> Result<Vec<ParameterVersionRow>> {
+    async fn parameter_versions(&self, secret: bool, name: &str) -> Result<Vec<ParameterVersionRow>> {
         let rows = sqlx::query("SELECT version, value, updated_by, updated_ms FROM parameter_versions WHERE secret = ?1 AND name = ?2 ORDER BY version DESC")
             .bind(secret)
             .bind(name)
@@ -218,7 +129,7 @@ impl SqliteStore {
     }
 
     /// The latest versions of the parameters matching `query`, one page, and how many match in all.
-    pub async fn list_parameters(&self, query: &ParameterQuery) -> Result<(Vec<ParameterRow>, i64)> {
+    async fn list_parameters(&self, query: &ParameterQuery) -> Result<(Vec<ParameterRow>, i64)> {
         let value = if query.with_values { "v.value" } else { "'' AS value" };
         let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "SELECT {}, COUNT(*) OVER () AS total FROM parameters p JOIN parameter_versions v ON v.secret = p.secret \
@@ -264,22 +175,24 @@ impl SqliteStore {
         Ok((rows.iter().map(parameter_from_row).collect::<Result<_>>()?, total))
     }
 
-    /// The match count when the page is empty (past the end): the same query from offset 0.
-    async fn count_parameters(&self, query: &ParameterQuery) -> Result<i64> {
-        if query.offset == 0 {
-            return Ok(0);
-        }
-        let first = ParameterQuery { offset: 0, limit: 1, with_values: false, ..query.clone() };
-        Ok(Box::pin(self.list_parameters(&first)).await?.1)
-    }
-
     /// Deletes parameter `name` with every version; false when it did not exist.
-    pub async fn delete_parameter(&self, secret: bool, name: &str) -> Result<bool> {
+    async fn delete_parameter(&self, secret: bool, name: &str) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let deleted = sqlx::query("DELETE FROM parameters WHERE secret = ?1 AND name = ?2").bind(secret).bind(name).execute(&mut *tx).await?.rows_affected();
         sqlx::query("DELETE FROM parameter_versions WHERE secret = ?1 AND name = ?2").bind(secret).bind(name).execute(&mut *tx).await?;
         commit_audited(tx).await?;
         Ok(deleted > 0)
+    }
+}
+
+impl SqliteStore {
+    /// The match count when the page is empty (past the end): the same query from offset 0.
+    pub(crate) async fn count_parameters(&self, query: &ParameterQuery) -> Result<i64> {
+        if query.offset == 0 {
+            return Ok(0);
+        }
+        let first = ParameterQuery { offset: 0, limit: 1, with_values: false, ..query.clone() };
+        Ok(Box::pin(self.list_parameters(&first)).await?.1)
     }
 }
 

@@ -8,15 +8,8 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::SqliteStore;
 use super::audit::commit_audited;
 use crate::Result;
-
-/// A kind of resource that carries tags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaggedKind {
-    Template,
-    Execution,
-    Parameter,
-    SecretParameter,
-}
+use crate::api::TagStore;
+use crate::model::{ResourceTag, TagChange, TaggedKind};
 
 impl TaggedKind {
     /// Table, key column and the extra condition (on alias `r`) that select this kind's rows.
@@ -30,29 +23,11 @@ impl TaggedKind {
     }
 }
 
-/// What a tag write does to each resource's tags.
-#[derive(Debug, Clone, Default)]
-pub struct TagChange {
-    /// Tags added or overwritten.
-    pub set: Map<String, Value>,
-    /// Keys removed.
-    pub remove: Vec<String>,
-    /// Remove every tag first.
-    pub remove_all: bool,
-}
-
-/// One tag of one resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourceTag {
-    pub resource_id: String,
-    pub key: String,
-    pub value: String,
-}
-
-impl SqliteStore {
+#[async_trait::async_trait]
+impl TagStore for SqliteStore {
     /// Applies `change` to the tags of every resource in `ids`, in one transaction. Returns the ids that
     /// do not exist; when there are any, nothing is written.
-    pub async fn retag(&self, kind: TaggedKind, ids: &[String], change: &TagChange) -> Result<Vec<String>> {
+    async fn retag(&self, kind: TaggedKind, ids: &[String], change: &TagChange) -> Result<Vec<String>> {
         let (table, key, only) = kind.source();
         let mut tx = self.begin_write().await?;
         if kind == TaggedKind::Execution {
@@ -92,7 +67,7 @@ impl SqliteStore {
 
     /// Tags of `kind` resources, one row per tag, ordered by resource and key: only of `ids` when given,
     /// only of resources carrying every tag of `having`.
-    pub async fn resource_tags(&self, kind: TaggedKind, ids: &[String], having: &[(String, String)], offset: i64, limit: i64) -> Result<Vec<ResourceTag>> {
+    async fn resource_tags(&self, kind: TaggedKind, ids: &[String], having: &[(String, String)], offset: i64, limit: i64) -> Result<Vec<ResourceTag>> {
         let (table, key, only) = kind.source();
         let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "SELECT r.{key} AS resource_id, j.key AS tag_key, CAST(j.value AS TEXT) AS tag_value FROM {table} r, json_each(r.tags) j WHERE 1 = 1{only}"
@@ -116,7 +91,7 @@ impl SqliteStore {
     }
 
     /// The distinct tag keys of `kind` resources, in order, one page.
-    pub async fn tag_keys(&self, kind: TaggedKind, offset: i64, limit: i64) -> Result<Vec<String>> {
+    async fn tag_keys(&self, kind: TaggedKind, offset: i64, limit: i64) -> Result<Vec<String>> {
         let (table, _, only) = kind.source();
         let sql = format!("SELECT DISTINCT j.key AS tag FROM {table} r, json_each(r.tags) j WHERE 1 = 1{only} ORDER BY tag LIMIT ?1 OFFSET ?2");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).bind(offset).fetch_all(&self.pool).await?;
@@ -124,7 +99,7 @@ impl SqliteStore {
     }
 
     /// The distinct values of tag `tag_key` on `kind` resources, in order, one page.
-    pub async fn tag_values(&self, kind: TaggedKind, tag_key: &str, offset: i64, limit: i64) -> Result<Vec<String>> {
+    async fn tag_values(&self, kind: TaggedKind, tag_key: &str, offset: i64, limit: i64) -> Result<Vec<String>> {
         let (table, _, only) = kind.source();
         let sql = format!(
             "SELECT DISTINCT CAST(j.value AS TEXT) AS tag FROM {table} r, json_each(r.tags) j WHERE j.key = ?1{only} ORDER BY tag LIMIT ?2 OFFSET ?3"

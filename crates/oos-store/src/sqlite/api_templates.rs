@@ -9,81 +9,8 @@ use sqlx::sqlite::SqliteRow;
 use super::SqliteStore;
 use super::audit::commit_audited;
 use crate::Result;
-
-/// One version of a catalogued template (content empty in list results).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateRow {
-    pub name: String,
-    pub template_id: String,
-    pub version: i64,
-    pub latest_version: i64,
-    pub version_name: String,
-    /// `YAML` or `JSON`.
-    pub format: String,
-    /// Lower-case hex SHA-256 of the content.
-    pub hash: String,
-    pub description: String,
-    pub content: String,
-    /// JSON object of the template's tags.
-    pub tags: String,
-    pub resource_group_id: String,
-    pub created_by: String,
-    pub created_ms: i64,
-    pub updated_by: String,
-    pub updated_ms: i64,
-    /// Executions started from this template (all versions).
-    pub execution_count: i64,
-    /// Marked with UpdateTemplateAttributes(IsFavorite).
-    pub is_favorite: bool,
-}
-
-/// A new template, or a new version of an existing one.
-#[derive(Debug, Clone, Default)]
-pub struct NewTemplateVersion {
-    pub name: String,
-    /// Used only when the template is created.
-    pub template_id: String,
-    pub content: String,
-    pub format: String,
-    pub hash: String,
-    pub description: String,
-    pub version_name: String,
-    /// Replaces the tags when given (JSON object).
-    pub tags: Option<String>,
-    /// Replaces the resource group when given.
-    pub resource_group_id: Option<String>,
-    pub actor: String,
-    pub now_ms: i64,
-}
-
-/// How `list_templates` orders its rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TemplateSort {
-    #[default]
-    CreatedDate,
-    UpdatedDate,
-    TemplateName,
-    TotalExecutionCount,
-}
-
-/// Filters and paging of `list_templates`; every given field narrows the result.
-#[derive(Debug, Clone, Default)]
-pub struct TemplateQuery {
-    /// Substring of the name.
-    pub name_contains: Option<String>,
-    pub created_by: Option<String>,
-    pub format: Option<String>,
-    pub created_after_ms: Option<i64>,
-    pub created_before_ms: Option<i64>,
-    /// Tags that must all be present with these values.
-    pub tags: Vec<(String, String)>,
-    /// Only favourites (true) or only the others (false).
-    pub favorite: Option<bool>,
-    pub sort: TemplateSort,
-    pub ascending: bool,
-    pub offset: i64,
-    pub limit: i64,
-}
+use crate::api::TemplateStore;
+use crate::model::{NewTemplateVersion, TemplateQuery, TemplateRow, TemplateSort};
 
 const LATEST_COLUMNS: &str = "t.name, t.template_id, v.version, t.latest_version, v.version_name, v.format, v.hash, \
     v.description, t.tags, t.resource_group_id, t.created_by, t.created_ms, t.updated_by, t.updated_ms, t.is_favorite, \
@@ -111,9 +38,10 @@ fn template_from_row(row: &SqliteRow, with_content: bool) -> Result<TemplateRow>
     })
 }
 
-impl SqliteStore {
+#[async_trait::async_trait]
+impl TemplateStore for SqliteStore {
     /// Creates template `new.name` at version 1; `None` when the name is taken.
-    pub async fn create_template(&self, new: &NewTemplateVersion) -> Result<Option<TemplateRow>> {
+    async fn create_template(&self, new: &NewTemplateVersion) -> Result<Option<TemplateRow>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let taken = sqlx::query("SELECT 1 FROM api_templates WHERE name = ?1").bind(&new.name).fetch_optional(&mut *tx).await?;
         if taken.is_some() {
@@ -138,7 +66,7 @@ impl SqliteStore {
     }
 
     /// Adds a new version to an existing template; `None` when it does not exist.
-    pub async fn update_template(&self, new: &NewTemplateVersion) -> Result<Option<TemplateRow>> {
+    async fn update_template(&self, new: &NewTemplateVersion) -> Result<Option<TemplateRow>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let Some(row) = sqlx::query("SELECT latest_version FROM api_templates WHERE name = ?1").bind(&new.name).fetch_optional(&mut *tx).await?
         else {
@@ -163,7 +91,7 @@ impl SqliteStore {
     }
 
     /// Template `name` at `version` (default: the latest), with its content.
-    pub async fn template(&self, name: &str, version: Option<i64>) -> Result<Option<TemplateRow>> {
+    async fn template(&self, name: &str, version: Option<i64>) -> Result<Option<TemplateRow>> {
         let sql = format!(
             "SELECT {LATEST_COLUMNS}, l.content FROM api_templates t \
              JOIN api_template_versions v ON v.name = t.name AND v.version = COALESCE(?2, t.latest_version) \
@@ -174,7 +102,7 @@ impl SqliteStore {
     }
 
     /// Every version of `name`, newest first (content left empty).
-    pub async fn template_versions(&self, name: &str) -> Result<Vec<TemplateRow>> {
+    async fn template_versions(&self, name: &str) -> Result<Vec<TemplateRow>> {
         let sql = format!(
             "SELECT {LATEST_COLUMNS} FROM api_templates t JOIN api_template_versions v ON v.name = t.name \
              WHERE t.name = ?1 ORDER BY v.version DESC"
@@ -184,7 +112,7 @@ impl SqliteStore {
     }
 
     /// The latest versions of the templates matching `query`, one page (content left empty).
-    pub async fn list_templates(&self, query: &TemplateQuery) -> Result<Vec<TemplateRow>> {
+    async fn list_templates(&self, query: &TemplateQuery) -> Result<Vec<TemplateRow>> {
         let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
             "SELECT {LATEST_COLUMNS} FROM api_templates t \
              JOIN api_template_versions v ON v.name = t.name AND v.version = t.latest_version WHERE 1 = 1"
@@ -224,7 +152,7 @@ impl SqliteStore {
     }
 
     /// Marks template `name` as a favourite or not; false when it does not exist.
-    pub async fn set_template_favorite(&self, name: &str, favorite: bool) -> Result<bool> {
+    async fn set_template_favorite(&self, name: &str, favorite: bool) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE api_templates SET is_favorite = ?2 WHERE name = ?1").bind(name).bind(favorite).execute(&mut *tx).await?;
         commit_audited(tx).await?;
@@ -232,7 +160,7 @@ impl SqliteStore {
     }
 
     /// Deletes template `name` with every version; false when it did not exist.
-    pub async fn delete_template(&self, name: &str) -> Result<bool> {
+    async fn delete_template(&self, name: &str) -> Result<bool> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let deleted = sqlx::query("DELETE FROM api_templates WHERE name = ?1").bind(name).execute(&mut *tx).await?.rows_affected();
         sqlx::query("DELETE FROM api_template_versions WHERE name = ?1").bind(name).execute(&mut *tx).await?;

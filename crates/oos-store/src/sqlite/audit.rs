@@ -7,6 +7,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use super::SqliteStore;
 use crate::Result;
+use crate::api::AuditStore;
 use crate::audit::{self, AuditQuery, AuditRecord, ChainBreak, GENESIS, NewAudit, Tamper, Verification, chain_hash};
 
 /// Records per INSERT statement when appending (6 bound values each, far below SQLite's limit).
@@ -67,14 +68,10 @@ fn record_from_row(row: &SqliteRow) -> Result<AuditRecord> {
     })
 }
 
-impl SqliteStore {
-    /// Begins a write transaction (`BEGIN IMMEDIATE`: the single writer lock is taken at once).
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
+#[async_trait::async_trait]
+impl AuditStore for SqliteStore {
     /// Appends records in a transaction of their own (records of requests that changed nothing).
-    pub async fn append_audit(&self, entries: &[NewAudit]) -> Result<()> {
+    async fn append_audit(&self, entries: &[NewAudit]) -> Result<()> {
         let mut tx = self.begin_write().await?;
         append(&mut tx, entries).await?;
         tx.commit().await?;
@@ -82,7 +79,7 @@ impl SqliteStore {
     }
 
     /// Records matching `query`, oldest first.
-    pub async fn audit_records(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
+    async fn audit_records(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
         let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT seq, time_ms, kind, body, prev_hash, hash FROM audit_log WHERE 1 = 1");
         if let Some(since) = query.since_ms {
             sql.push(" AND time_ms >= ").push_bind(since);
@@ -108,7 +105,7 @@ impl SqliteStore {
     }
 
     /// Walks the whole chain and reports the first broken record.
-    pub async fn verify_audit(&self) -> Result<Verification> {
+    async fn verify_audit(&self) -> Result<Verification> {
         let mut verification = Verification { records: 0, head_seq: 0, head_hash: GENESIS.to_string(), broken: None };
         loop {
             let rows = sqlx::query("SELECT seq, time_ms, kind, body, prev_hash, hash FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2")
@@ -130,6 +127,14 @@ impl SqliteStore {
                 verification.head_hash = record.hash;
             }
         }
+    }
+
+}
+
+impl SqliteStore {
+    /// Begins a write transaction (`BEGIN IMMEDIATE`: the single writer lock is taken at once).
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Checks `record` against the verified chain before it: position, link, own hash.

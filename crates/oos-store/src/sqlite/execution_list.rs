@@ -2,82 +2,12 @@
 //! the page (rows with their metadata, task counters and current tasks) and one for `TotalCount`,
 //! both served by the indexes of migration 0012, so a page costs the same at 100k executions as at 10.
 
-use std::collections::BTreeMap;
-
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::SqliteStore;
-use super::api_executions::ExecutionMeta;
+use crate::model::{ExecutionMeta, ExecutionQuery, ExecutionSort, ListedExecution};
 use crate::Result;
-
-/// How `list_executions` orders its rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ExecutionSort {
-    #[default]
-    StartDate,
-    EndDate,
-    Status,
-}
-
-/// Filters and paging of ListExecutions; every given field narrows the result.
-#[derive(Debug, Clone, Default)]
-pub struct ExecutionQuery {
-    pub execution_id: Option<String>,
-    /// Substring of the template name.
-    pub template_name: Option<String>,
-    pub status: Option<String>,
-    pub mode: Option<String>,
-    pub parent_execution_id: Option<String>,
-    pub include_children: bool,
-    pub executed_by: Option<String>,
-    pub description: Option<String>,
-    pub start_after_ms: Option<i64>,
-    pub start_before_ms: Option<i64>,
-    pub end_after_ms: Option<i64>,
-    pub end_before_ms: Option<i64>,
-    pub tags: Vec<(String, String)>,
-    pub sort: ExecutionSort,
-    pub ascending: bool,
-    pub offset: i64,
-    pub limit: i64,
-}
-
-/// One execution as ListExecutions shows it: the engine's row without its template and state, the
-/// API metadata, and its top-level tasks summed up.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ListedExecution {
-    pub id: String,
-    pub template_name: String,
-    pub template_version: Option<String>,
-    /// JSON object (secrets masked by the engine).
-    pub parameters: String,
-    pub mode: String,
-    pub status: String,
-    pub status_message: String,
-    pub outputs: Option<String>,
-    pub parent_execution_id: Option<String>,
-    pub description: String,
-    pub created_ms: i64,
-    pub updated_ms: i64,
-    pub start_ms: Option<i64>,
-    pub end_ms: Option<i64>,
-    /// Empty fields for executions started outside the API (`oos run`).
-    pub meta: ExecutionMeta,
-    /// Top-level task executions per status.
-    pub task_counts: BTreeMap<String, i64>,
-    /// Top-level tasks running or waiting now, in start order.
-    pub current_tasks: Vec<CurrentTask>,
-}
-
-/// A task an execution is busy with.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CurrentTask {
-    pub task_name: String,
-    pub task_action: String,
-    pub task_execution_id: String,
-}
 
 const PAGE_COLUMNS: &str = "SELECT e.id, e.template_name, e.template_version, e.parameters, e.mode, e.status, e.status_message, e.outputs, \
     e.parent_execution_id, e.description, e.created_ms, e.updated_ms, e.start_ms, e.end_ms, \
@@ -89,7 +19,7 @@ const PAGE_COLUMNS: &str = "SELECT e.id, e.template_name, e.template_version, e.
 
 impl SqliteStore {
     /// One page of executions matching `query`, and the number of matches in all pages.
-    pub async fn list_executions(&self, query: &ExecutionQuery) -> Result<(Vec<ListedExecution>, i64)> {
+    pub(super) async fn list_page(&self, query: &ExecutionQuery) -> Result<(Vec<ListedExecution>, i64)> {
         let mut count: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT COUNT(*) AS n FROM executions e");
         push_execution_filter(&mut count, query);
         let total: i64 = count.build().fetch_one(&self.pool).await?.try_get("n")?;
@@ -107,9 +37,9 @@ impl SqliteStore {
     }
 
     /// One execution as ListExecutions shows it, whatever its parent.
-    pub async fn listed_execution(&self, execution_id: &str) -> Result<Option<ListedExecution>> {
+    pub(super) async fn listed_one(&self, execution_id: &str) -> Result<Option<ListedExecution>> {
         let query = ExecutionQuery { execution_id: Some(execution_id.to_string()), limit: 1, ..ExecutionQuery::default() };
-        Ok(self.list_executions(&query).await?.0.pop())
+        Ok(self.list_page(&query).await?.0.pop())
     }
 }
 

@@ -6,11 +6,11 @@
 //! at checkpoints). `synchronous=FULL` (fsync per commit) closes that window at a large cost per
 //! step; it is one option away ([`Durability::Full`]).
 
-pub mod api_executions;
-pub mod api_parameters;
-pub mod api_tags;
-pub mod api_templates;
-pub mod execution_list;
+mod api_executions;
+mod api_parameters;
+mod api_tags;
+mod api_templates;
+mod execution_list;
 mod audit;
 mod lease;
 mod read;

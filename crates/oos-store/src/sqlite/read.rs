@@ -140,7 +140,7 @@ impl LogStore for SqliteStore {
 
 #[async_trait::async_trait]
 impl LibraryStore for SqliteStore {
-    async fn template(&self, name: &str, version: Option<i64>) -> Result<Option<(i64, String)>> {
+    async fn library_template(&self, name: &str, version: Option<i64>) -> Result<Option<(i64, String)>> {
         let row = sqlx::query(
             "SELECT version, content FROM library_templates WHERE name = ?1 AND (?2 IS NULL OR version = ?2) \
              ORDER BY version DESC LIMIT 1",
@@ -152,7 +152,7 @@ impl LibraryStore for SqliteStore {
         row.map(|row| Ok((row.try_get("version")?, row.try_get("content")?))).transpose()
     }
 
-    async fn put_template(&self, name: &str, content: &str, now_ms: i64) -> Result<i64> {
+    async fn put_library_template(&self, name: &str, content: &str, now_ms: i64) -> Result<i64> {
         let row = sqlx::query(
             "INSERT INTO library_templates (name, version, content, created_ms) VALUES (?1, \
              (SELECT COALESCE(MAX(version), 0) + 1 FROM library_templates WHERE name = ?1), ?2, ?3) \

@@ -137,12 +137,12 @@ async fn worker_lock_is_exclusive_and_frees_stale_leases() {
 #[tokio::test]
 async fn library_versions_increment_per_name() {
     let (_dir, store) = open().await;
-    assert_eq!(LibraryStore::put_template(&store, "A", "v1", 1).await.unwrap(), 1);
-    assert_eq!(LibraryStore::put_template(&store, "A", "v2", 2).await.unwrap(), 2);
-    assert_eq!(LibraryStore::put_template(&store, "B", "b", 3).await.unwrap(), 1);
-    assert_eq!(LibraryStore::template(&store, "A", None).await.unwrap(), Some((2, "v2".into())));
-    assert_eq!(LibraryStore::template(&store, "A", Some(1)).await.unwrap(), Some((1, "v1".into())));
-    assert_eq!(LibraryStore::template(&store, "C", None).await.unwrap(), None);
+    assert_eq!(LibraryStore::put_library_template(&store, "A", "v1", 1).await.unwrap(), 1);
+    assert_eq!(LibraryStore::put_library_template(&store, "A", "v2", 2).await.unwrap(), 2);
+    assert_eq!(LibraryStore::put_library_template(&store, "B", "b", 3).await.unwrap(), 1);
+    assert_eq!(LibraryStore::library_template(&store, "A", None).await.unwrap(), Some((2, "v2".into())));
+    assert_eq!(LibraryStore::library_template(&store, "A", Some(1)).await.unwrap(), Some((1, "v1".into())));
+    assert_eq!(LibraryStore::library_template(&store, "C", None).await.unwrap(), None);
 }
 
 fn meta(execution_id: &str, executed_by: &str, tags: &str, client_token: Option<&str>) -> ExecutionMeta {

@@ -41,7 +41,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let policy = AddressPolicy::server(args.outbound_allow.clone());
         let worker = worker(&store, &args.worker, policy.clone())?;
         let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy };
-        let server = Server::start(config, store.clone(), &args.data.data_dir, worker).await?;
+        let server = Server::start(config, std::sync::Arc::new(store.clone()), &args.data.data_dir, worker).await?;
         // The address line comes first: tools (and oos-testkit) read it from the first line.
         println!("OOS API listening on http://{} (SDK endpoint {}, protocol http)", server.addr(), server.addr());
         let credentials = server.root_credentials().display();

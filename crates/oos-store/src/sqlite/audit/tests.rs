@@ -8,6 +8,7 @@ use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
 use super::*;
+use crate::TemplateStore;
 use crate::audit::{AuditKind, REDACTED, redact, scope};
 use crate::sqlite::Durability;
 use crate::{NewTemplateVersion, StepStore, StepWrite};

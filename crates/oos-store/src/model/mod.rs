@@ -1,0 +1,11 @@
+//! Row types, writes and queries of the API's storage, shared by every backend.
+
+mod executions;
+mod parameters;
+mod tags;
+mod templates;
+
+pub use executions::*;
+pub use parameters::*;
+pub use tags::*;
+pub use templates::*;
