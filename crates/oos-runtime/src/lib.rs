@@ -6,19 +6,22 @@
 //! rows for other executions, consumed inbox rows), and only then run the turn's effects (calls,
 //! timers). Many events per turn is what makes large loops fast: one commit covers a whole wave of
 //! iterations. After a crash, [`oos_engine::resume`] re-derives in-flight work from the committed rows.
+//! Effects run as tasks of a [`TaskRegistry`].
 
 mod audit;
+mod effects;
 mod guard;
 mod library;
 mod parameters;
 mod persist;
 mod quotas;
+pub mod tasks;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oos_actions::{ActionRequest, Actions};
+use oos_actions::Actions;
 use oos_store::audit::NewAudit;
 use oos_store::{ExecutionMeta, NewInboxEvent, Store, StoreError, StepWrite};
 use serde_json::{Map, Value};
@@ -27,7 +30,9 @@ use tokio::sync::{Notify as WakeSignal, mpsc};
 pub use library::{FoundTemplate, Library, TemplateSource};
 pub use parameters::{ParameterSource, Reader, Snapshot, StoreReference, snapshot, store_references};
 pub use persist::{Sealer, load};
+pub use effects::{CALL_TASK, TIMER_TASK};
 pub use quotas::{NESTING_DEPTH, Quotas, RUNNING_EXECUTIONS};
+pub use tasks::TaskRegistry;
 use guard::{Admission, Guard};
 use quotas::Uncommitted;
 
@@ -161,6 +166,8 @@ pub struct Worker {
     guard: Guard,
     /// Seals the engine state of executions with secrets (none: stored as is).
     sealer: Option<Arc<dyn Sealer>>,
+    /// Where the effect tasks (calls, timers) run.
+    tasks: TaskRegistry,
 }
 
 impl Worker {
@@ -186,7 +193,13 @@ impl Worker {
             observer: None,
             guard,
             sealer: None,
+            tasks: TaskRegistry::new(),
         }
+    }
+
+    /// The registry of the worker's effect tasks ([`CALL_TASK`], [`TIMER_TASK`]).
+    pub fn tasks(&self) -> &TaskRegistry {
+        &self.tasks
     }
 
     /// Where `{{ oos:Name }}` values are read when an execution is created (none: such templates fail).
@@ -557,42 +570,5 @@ impl Worker {
             child
         })
         .map_err(|e| (e.code.to_owned(), e.message))
-    }
-
-    /// Runs a committed effect in the background; its result comes back as an event.
-    fn launch(&mut self, effect: Effect) {
-        let tx = self.tx.clone();
-        match effect {
-            Effect::Call(call) => {
-                self.guard.launched(&call.execution_id);
-                let actions = self.actions.clone();
-                let clock = self.clock.clone();
-                let context = self.live.get(&call.execution_id).map(audit::CallContext::of).unwrap_or_default();
-                tokio::spawn(async move {
-                    let request = ActionRequest {
-                        kind: call.kind,
-                        properties: call.properties,
-                        client_token: call.client_token,
-                        execution_id: call.execution_id.clone(),
-                        task_name: call.task_name,
-                        region_id: call.region_id,
-                        ram_role: call.ram_role,
-                        executed_by: call.executed_by,
-                    };
-                    let outcome = actions.run(&request).await;
-                    let record = audit::call_record(&request, &call.task_execution_id, &outcome, &context, clock.now_ms());
-                    let event = Event::ActionDone { task_execution_id: call.task_execution_id, attempt: call.attempt, outcome };
-                    let _ = tx.send((call.execution_id, event, record));
-                });
-            }
-            Effect::Timer { execution_id, task_execution_id, attempt, at_ms } => {
-                let delay = u64::try_from(at_ms - self.clock.now_ms()).unwrap_or(0);
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(delay)).await;
-                    let _ = tx.send((execution_id, Event::TimerFired { task_execution_id, attempt }, None));
-                });
-            }
-            Effect::StartChild(_) | Effect::ToExecution { .. } => {}
-        }
     }
 }

@@ -1,5 +1,5 @@
 //! The runtime on a real SQLite store: loops with many iterations, child executions from the
-//! library, and recovery of a worker that stopped mid-flight.
+//! library, effect tasks in the worker's registry, and recovery of a worker that stopped mid-flight.
 
 mod bench_api;
 
@@ -30,6 +30,20 @@ async fn fan_out_records_every_iteration_and_sums() {
     assert_eq!(iterations.len(), 300);
     assert!(iterations.iter().all(|t| t.status == "Success" && t.loop_item.is_some()));
     assert_eq!(tasks.len(), 303);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn effect_tasks_are_counted_while_they_run_and_leave_when_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut worker, _store) = worker(dir.path(), Arc::new(Bench::default())).await;
+    let id = worker.start(request(&fan_out_template(100), json!({"count": 20}))).await.unwrap();
+    let bound = std::time::Duration::from_secs(60);
+    while worker.tasks().count(Some(oos_runtime::CALL_TASK)) < 2 {
+        tokio::time::timeout(bound, worker.turn()).await.expect("a turn ends").unwrap();
+    }
+    assert_eq!(worker.tasks().counts().keys().collect::<Vec<_>>(), [&oos_runtime::CALL_TASK], "the loop's calls run as tasks");
+    assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Success);
+    assert!(worker.tasks().wait(None, bound).await, "finished tasks leave the registry: {:?}", worker.tasks().counts());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,53 @@
+//! The worker's effects after their commit: each call and timer runs as a task of the worker's
+//! [`TaskRegistry`](crate::TaskRegistry), and its outcome comes back to the worker as an event.
+
+use std::time::Duration;
+
+use oos_actions::ActionRequest;
+use oos_engine::{Effect, Event};
+
+use crate::{Worker, audit};
+
+/// Kind of the tasks that run an action (a cloud call, a webhook, an HTTP request).
+pub const CALL_TASK: &str = "call";
+/// Kind of the tasks that wait for a timer (sleeps, retries, polls) to fire.
+pub const TIMER_TASK: &str = "timer";
+
+impl Worker {
+    /// Runs a committed effect in the background; its result comes back as an event.
+    pub(crate) fn launch(&mut self, effect: Effect) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Call(call) => {
+                self.guard.launched(&call.execution_id);
+                let actions = self.actions.clone();
+                let clock = self.clock.clone();
+                let context = self.live.get(&call.execution_id).map(audit::CallContext::of).unwrap_or_default();
+                self.tasks.spawn(CALL_TASK, async move {
+                    let request = ActionRequest {
+                        kind: call.kind,
+                        properties: call.properties,
+                        client_token: call.client_token,
+                        execution_id: call.execution_id.clone(),
+                        task_name: call.task_name,
+                        region_id: call.region_id,
+                        ram_role: call.ram_role,
+                        executed_by: call.executed_by,
+                    };
+                    let outcome = actions.run(&request).await;
+                    let record = audit::call_record(&request, &call.task_execution_id, &outcome, &context, clock.now_ms());
+                    let event = Event::ActionDone { task_execution_id: call.task_execution_id, attempt: call.attempt, outcome };
+                    let _ = tx.send((call.execution_id, event, record));
+                });
+            }
+            Effect::Timer { execution_id, task_execution_id, attempt, at_ms } => {
+                let delay = u64::try_from(at_ms - self.clock.now_ms()).unwrap_or(0);
+                self.tasks.spawn(TIMER_TASK, async move {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                    let _ = tx.send((execution_id, Event::TimerFired { task_execution_id, attempt }, None));
+                });
+            }
+            Effect::StartChild(_) | Effect::ToExecution { .. } => {}
+        }
+    }
+}
