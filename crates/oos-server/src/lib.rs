@@ -87,6 +87,7 @@ impl Server {
             client_tokens: client_tokens::ClientTokens::default(),
         });
         let task = tokio::spawn(http::serve(listener, api));
+        tracing::info!(%addr, "OOS API listening");
         Ok(Self { addr, root_credentials: identity.root_credentials, created_root_key: identity.created_root_key, task })
     }
 

@@ -9,6 +9,7 @@ mod execution_client;
 mod iam;
 mod iam_client;
 mod login;
+mod process;
 mod run;
 mod server;
 mod sandbox;
@@ -23,8 +24,19 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "oos", version, about)]
 pub struct Cli {
+    /// Format of the log lines on stderr: `text`, or `json` (one object per line). Which lines:
+    /// `RUST_LOG` (default `warn,oos=info`).
+    #[arg(long, global = true, value_enum, default_value = "text", env = "OOS_LOG_FORMAT")]
+    log_format: process::LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    /// Installs the process's log subscriber as the command line asks.
+    pub fn init_logging(&self) {
+        process::init_logging(self.log_format);
+    }
 }
 
 #[derive(Debug, Subcommand)]
