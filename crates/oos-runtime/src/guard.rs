@@ -62,6 +62,11 @@ impl Guard {
         self.probation.iter().any(|(_, held)| held == id)
     }
 
+    /// The executions waiting on probation (claimed, so leased to this worker, but not loaded).
+    pub(crate) fn held(&self) -> impl Iterator<Item = &String> {
+        self.probation.iter().map(|(_, id)| id)
+    }
+
     /// The next execution to run alone, once the one running alone has settled (`settled` tells
     /// whether an execution still has work in flight).
     pub(crate) fn next_alone(&mut self, busy: impl Fn(&str) -> bool) -> Option<String> {

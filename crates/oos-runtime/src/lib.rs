@@ -6,7 +6,7 @@
 //! rows for other executions, consumed inbox rows), and only then run the turn's effects (calls,
 //! timers). Many events per turn is what makes large loops fast: one commit covers a whole wave of
 //! iterations. After a crash, [`oos_engine::resume`] re-derives in-flight work from the committed rows.
-//! Effects run as tasks of a [`TaskRegistry`].
+//! Effects run as tasks of a [`TaskRegistry`]; [`Worker::shutdown`] stops a worker between turns.
 
 mod audit;
 mod effects;
@@ -15,6 +15,7 @@ mod library;
 mod parameters;
 mod persist;
 mod quotas;
+mod shutdown;
 pub mod tasks;
 
 use std::collections::{HashMap, VecDeque};
@@ -197,6 +198,12 @@ impl Worker {
         }
     }
 
+    /// Spawns the worker's effect tasks in `tasks` (a server's registry of everything it runs).
+    pub fn with_tasks(mut self, tasks: TaskRegistry) -> Self {
+        self.tasks = tasks;
+        self
+    }
+
     /// The registry of the worker's effect tasks ([`CALL_TASK`], [`TIMER_TASK`]).
     pub fn tasks(&self) -> &TaskRegistry {
         &self.tasks
@@ -333,6 +340,17 @@ impl Worker {
     /// One turn: gather events, step, commit, run effects.
     pub async fn turn(&mut self) -> Result<(), RuntimeError> {
         self.gather().await?;
+        for effect in self.step_and_commit(true).await? {
+            self.launch(effect);
+        }
+        self.live.retain(|_, exec| !exec.status.is_final());
+        Ok(())
+    }
+
+    /// Steps every queued event and commits the turn; returns the effects to run now. Not
+    /// `launching` (a stopping worker), the calls asked for are left to whoever takes the
+    /// executions over, so they do not mark them at risk here.
+    async fn step_and_commit(&mut self, launching: bool) -> Result<Vec<Effect>, RuntimeError> {
         let stepped: std::collections::HashSet<String> = self.queue.iter().map(|(id, _, _)| id.clone()).filter(|id| self.live.contains_key(id)).collect();
         let marks = self.guard.to_mark(&stepped);
         self.store.mark_at_risk(&self.config.worker_id, &marks).await?;
@@ -358,7 +376,7 @@ impl Worker {
                 any.then(|| id.clone())
             })
             .collect();
-        self.guard.finish_turn(&mut write, &launches);
+        self.guard.finish_turn(&mut write, if launching { &launches } else { &[] });
         self.store.commit(&self.config.worker_id, &write).await?;
         if let Some(observer) = &mut self.observer {
             for id in &changed {
@@ -368,11 +386,7 @@ impl Worker {
         for id in started {
             self.queue.push_back((id, Event::Start, None));
         }
-        for effect in launches {
-            self.launch(effect);
-        }
-        self.live.retain(|_, exec| !exec.status.is_final());
-        Ok(())
+        Ok(launches)
     }
 
     fn route(&mut self, effect: Effect, now: i64, write: &mut StepWrite, launches: &mut Vec<Effect>) {

@@ -1,16 +1,25 @@
 //! The HTTP/1.1 transport: a tokio accept loop with `httparse`, because hyper (and so axum) refuse
 //! request targets over 65,534 bytes and the official SDKs put whole templates in the query string
 //! (sdk-wire.md §2.3). Keep-alive, `Content-Length` bodies, JSON error bodies for every refusal.
+//! A stop signal ends the accept loop (the listener closes) and the idle connections; a request in
+//! progress is answered, with `Connection: close`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use oos_acs::encode::is_well_formed_form;
 use oos_acs::{AcsError, ErrorCode, IncomingRequest};
+use oos_runtime::TaskRegistry;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 use crate::api::{Api, Reply};
+
+/// Kind of the accept loop's task in the server's [`TaskRegistry`].
+pub const ACCEPT_TASK: &str = "accept";
+/// Kind of the task serving one connection.
+pub const CONNECTION_TASK: &str = "connection";
 
 /// Largest request head (request line with its query string, and headers) accepted.
 pub const MAX_HEAD_BYTES: usize = 2 * 1024 * 1024;
@@ -18,14 +27,20 @@ pub const MAX_HEAD_BYTES: usize = 2 * 1024 * 1024;
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 const MAX_HEADERS: usize = 100;
 
-/// Accepts connections until the listener fails; each connection is served on its own task.
-pub async fn serve(listener: TcpListener, api: Arc<Api>) {
+/// Accepts connections until `stop` turns true (or its sender is dropped); each connection is served
+/// on its own task of `tasks`. Returning drops the listener: new connections are refused.
+pub async fn serve(listener: TcpListener, api: Arc<Api>, tasks: TaskRegistry, mut stop: watch::Receiver<bool>) {
     loop {
-        match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|stopping| *stopping) => return,
+        };
+        match accepted {
             Ok((stream, peer)) => {
                 let api = Arc::clone(&api);
-                tokio::spawn(async move {
-                    if let Err(error) = serve_connection(stream, peer, &api).await {
+                let stop = stop.clone();
+                tasks.spawn(CONNECTION_TASK, async move {
+                    if let Err(error) = serve_connection(stream, peer, &api, stop).await {
                         tracing::debug!(%peer, %error, "connection ended with an error");
                     }
                 });
@@ -41,20 +56,31 @@ pub async fn serve(listener: TcpListener, api: Arc<Api>) {
 /// What reading one request produced.
 enum Read {
     Request(IncomingRequest, bool),
-    /// The peer closed the connection between requests.
-    Closed,
     /// The request cannot be served; answer and close.
     Refused(AcsError),
 }
 
-async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, api: &Api) -> std::io::Result<()> {
+async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, api: &Api, mut stop: watch::Receiver<bool>) -> std::io::Result<()> {
     let mut buffer = Vec::with_capacity(16 * 1024);
     loop {
+        // Idle between requests: a stop closes the connection, and so does the peer (0 bytes); a
+        // request that has begun is served. (`read_buf` reads nothing when cancelled; `readable()`
+        // would wake spuriously on a new socket.)
+        if buffer.is_empty() {
+            let read = tokio::select! {
+                biased;
+                _ = stop.wait_for(|stopping| *stopping) => return Ok(()),
+                read = stream.read_buf(&mut buffer) => read?,
+            };
+            if read == 0 {
+                return Ok(());
+            }
+        }
         let (reply, keep_alive) = match read_request(&mut stream, &mut buffer).await? {
-            Read::Closed => return Ok(()),
             Read::Refused(error) => (api.refuse(&error), false),
             Read::Request(request, keep_alive) => (api.handle(request, peer).await, keep_alive),
         };
+        let keep_alive = keep_alive && !*stop.borrow();
         write_reply(&mut stream, &reply, keep_alive).await?;
         if !keep_alive {
             return Ok(());
@@ -62,6 +88,7 @@ async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, api: &Api) ->
     }
 }
 
+/// Reads one request; `buffer` holds its first bytes (and keeps what follows it).
 async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> std::io::Result<Read> {
     loop {
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -89,7 +116,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> std::io::
             Err(error) => return Ok(Read::Refused(malformed(&format!("The HTTP request is malformed: {error}.")))),
         }
         if stream.read_buf(buffer).await? == 0 {
-            return if buffer.is_empty() { Ok(Read::Closed) } else { Err(std::io::ErrorKind::UnexpectedEof.into()) };
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
     }
 }

@@ -5,6 +5,8 @@
 //! `POST /` and `GET /` on its own HTTP/1.1 loop ([`http`]) through the request pipeline
 //! ([`pipeline`]): parse → authenticate → authorize → action → JSON reply. The worker's actions are
 //! wrapped in [`AuthorizedActions`], so every cloud call of an execution is checked against RAM first.
+//! Every task the server spawns (accept loop, connections, the worker loop, its calls and timers)
+//! runs in one [`TaskRegistry`]; [`Server::shutdown`] stops them in order.
 
 pub mod actions;
 pub mod api;
@@ -24,15 +26,16 @@ mod sealer;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use oos_runtime::Worker;
+use oos_runtime::{TaskRegistry, Worker};
 use oos_store::ServerStore;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+use tokio::sync::watch;
 
 pub use auth::Caller;
 pub use authorized_actions::AuthorizedActions;
-pub use engine::{EngineHandle, StartError};
+pub use engine::{ENGINE_TASK, EngineHandle, EngineStop, StartError};
 pub use identity::RecordIdentityStore;
 pub use api::{Api, OOS_VERSION, Reply};
 pub use sealer::KeySealer;
@@ -57,13 +60,19 @@ pub struct ServerConfig {
     pub outbound: oos_actions::AddressPolicy,
 }
 
+/// How long a shutdown waits for the requests in progress, and then for the worker's calls in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// A running server.
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
     root_credentials: PathBuf,
     created_root_key: bool,
-    task: JoinHandle<()>,
+    store: Arc<dyn ServerStore>,
+    tasks: TaskRegistry,
+    stop_accepting: watch::Sender<bool>,
+    engine: EngineStop,
 }
 
 impl Server {
@@ -75,9 +84,10 @@ impl Server {
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let parameters = actions::parameters::StoreParameters { store: store.clone(), iam: iam.clone(), region: config.region.clone() };
-        let engine = EngineHandle::spawn(worker.with_parameters(Arc::new(parameters)));
+        let tasks = TaskRegistry::new();
+        let (engine, engine_stop) = EngineHandle::spawn(worker.with_parameters(Arc::new(parameters)).with_tasks(tasks.clone()), &tasks);
         let api = Arc::new(Api {
-            store,
+            store: store.clone(),
             iam,
             engine,
             host_id: format!("oos.{}.openoos.local", config.region),
@@ -86,9 +96,18 @@ impl Server {
             outbound: oos_actions::Outbound::new(config.outbound.clone(), actions::template_url::FETCH_TIMEOUT),
             client_tokens: client_tokens::ClientTokens::default(),
         });
-        let task = tokio::spawn(http::serve(listener, api));
+        let (stop_accepting, stop) = watch::channel(false);
+        tasks.spawn(http::ACCEPT_TASK, http::serve(listener, api, tasks.clone(), stop));
         tracing::info!(%addr, "OOS API listening");
-        Ok(Self { addr, root_credentials: identity.root_credentials, created_root_key: identity.created_root_key, task })
+        Ok(Self {
+            addr,
+            root_credentials: identity.root_credentials,
+            created_root_key: identity.created_root_key,
+            store,
+            tasks,
+            stop_accepting,
+            engine: engine_stop,
+        })
     }
 
     /// The address the API listens on.
@@ -106,8 +125,45 @@ impl Server {
         self.created_root_key
     }
 
-    /// Stops accepting connections.
+    /// The server's live tasks by kind ([`http::ACCEPT_TASK`], [`http::CONNECTION_TASK`],
+    /// [`ENGINE_TASK`], [`oos_runtime::CALL_TASK`], [`oos_runtime::TIMER_TASK`]).
+    pub fn tasks(&self) -> &TaskRegistry {
+        &self.tasks
+    }
+
+    /// Stops at once, waiting for nothing: no new connections, the worker loop ends after its turn.
+    /// Nothing is drained or released (as after a crash, the next start takes over).
     pub fn stop(self) {
-        self.task.abort();
+        let _ = self.stop_accepting.send(true);
+    }
+
+    /// Stops gracefully and returns when done: no new connections (the listener closes), the
+    /// requests in progress are answered (at most [`SHUTDOWN_GRACE`], then cut), the worker stops
+    /// between turns, commits what its calls answered (they get [`SHUTDOWN_GRACE`] too) and releases
+    /// its leases, the remaining tasks are aborted and the store is closed (SQLite checkpoints its
+    /// WAL). Failures on the way are logged; the steps after them still run.
+    pub async fn shutdown(self) {
+        let _ = self.stop_accepting.send(true);
+        self.tasks.wait(Some(http::ACCEPT_TASK), SHUTDOWN_GRACE).await;
+        let requests = self.tasks.count(Some(http::CONNECTION_TASK));
+        tracing::info!(connections = requests, "OOS API shutting down: new connections are refused, requests in progress finish");
+        if !self.tasks.wait(Some(http::CONNECTION_TASK), SHUTDOWN_GRACE).await {
+            tracing::warn!(connections = self.tasks.count(Some(http::CONNECTION_TASK)), grace = ?SHUTDOWN_GRACE, "cutting the requests still in progress");
+            self.tasks.abort(http::CONNECTION_TASK);
+        }
+        match self.engine.stop().await {
+            Some(worker) => {
+                if let Err(error) = worker.shutdown(SHUTDOWN_GRACE).await {
+                    tracing::error!(%error, "the engine worker did not stop cleanly; the next start takes its executions over");
+                }
+            }
+            None => tracing::error!("the engine worker had ended before the shutdown"),
+        }
+        let aborted = self.tasks.shutdown(Duration::from_secs(1)).await;
+        if aborted > 0 {
+            tracing::warn!(aborted, "tasks aborted at shutdown");
+        }
+        self.store.close().await;
+        tracing::info!("OOS API stopped");
     }
 }

@@ -8,7 +8,7 @@ use crate::model::{
     ExecutionMeta, ExecutionQuery, ListedExecution, NewParameter, NewTemplateVersion, ParameterQuery, ParameterRow, ParameterUpdate,
     ParameterVersionRow, ResourceTag, TagChange, TaggedKind, TemplateQuery, TemplateRow,
 };
-use crate::{Result, Store};
+use crate::{Close, Result, Store};
 
 /// Templates created through the API, versioned (each version's content is in the engine's library).
 #[async_trait::async_trait]
@@ -90,6 +90,6 @@ pub trait AuditStore: Send + Sync {
 }
 
 /// Everything a server reads and writes: the engine's store and the API's.
-pub trait ServerStore: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + std::fmt::Debug {}
+pub trait ServerStore: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + Close + std::fmt::Debug {}
 
-impl<T> ServerStore for T where T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + std::fmt::Debug {}
+impl<T> ServerStore for T where T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + Close + std::fmt::Debug {}

@@ -113,6 +113,14 @@ pub trait LibraryStore: Send + Sync {
     async fn put_library_template(&self, name: &str, content: &str, now_ms: i64) -> Result<i64>;
 }
 
+/// The end of a store's use by this process.
+#[async_trait::async_trait]
+pub trait Close: Send + Sync {
+    /// Waits for the statements in progress and closes the connections (SQLite checkpoints its WAL
+    /// into the database file); the store is not used afterwards.
+    async fn close(&self);
+}
+
 /// Everything the engine runtime needs from a store.
 pub trait Store:
     ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard

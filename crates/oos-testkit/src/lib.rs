@@ -1,6 +1,7 @@
 //! Test support shared by the workspace's integration tests: where `../shared` is, a Python
 //! venv with the official Alibaba Cloud SDKs (created once, safely under concurrent tests),
-//! free ports, `oos` child processes that are killed when dropped, and raw signed API exchanges
+//! free ports, `oos` child processes that are killed when dropped (or stopped by SIGTERM and waited
+//! for), and raw signed API exchanges
 //! ([`wire`]).
 
 pub mod wire;
@@ -9,8 +10,10 @@ use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// A test-support failure, with what was being done.
 pub type Error = String;
@@ -137,6 +140,7 @@ pub struct OosProcess {
     child: Child,
     addr: SocketAddr,
     output: Arc<Mutex<String>>,
+    drains: Vec<JoinHandle<()>>,
 }
 
 impl OosProcess {
@@ -160,6 +164,7 @@ impl OosProcess {
                 child,
                 addr,
                 output,
+                drains: drains.into(),
             }),
             Err(_) => {
                 let _ = child.wait();
@@ -201,21 +206,50 @@ impl OosProcess {
         lock(&self.output).clone()
     }
 
+    /// Sends SIGTERM (the signal a service manager stops a service with) and returns at once.
+    pub fn terminate(&self) -> Result<(), Error> {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .map_err(|error| format!("running kill: {error}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("kill -TERM {} failed: {status}", self.child.id()))
+        }
+    }
+
+    /// Waits at most `bound` for the process to exit and for its output to be read to the end;
+    /// its exit status. An error (the process still runs) when `bound` passes first.
+    pub fn wait_exit(&mut self, bound: Duration) -> Result<ExitStatus, Error> {
+        let deadline = Instant::now() + bound;
+        loop {
+            if let Some(status) = self.child.try_wait().map_err(|error| error.to_string())? {
+                while !self.drains.iter().all(JoinHandle::is_finished) {
+                    if Instant::now() > deadline {
+                        return Err(format!("the output of the exited process ({status}) is still open"));
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("the process still runs after {bound:?}; output:\n{}", self.output()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Stops the process (SIGTERM first where available, so it can save state) and waits.
     pub fn stop(mut self) -> Result<(), Error> {
         #[cfg(unix)]
-        {
-            let graceful = Command::new("kill")
-                .arg("-TERM")
-                .arg(self.child.id().to_string())
-                .status();
-            if graceful.is_ok_and(|status| status.success()) {
-                return self
-                    .child
-                    .wait()
-                    .map(|_| ())
-                    .map_err(|error| error.to_string());
-            }
+        if self.terminate().is_ok() {
+            return self
+                .child
+                .wait()
+                .map(|_| ())
+                .map_err(|error| error.to_string());
         }
         let _ = self.child.kill();
         self.child

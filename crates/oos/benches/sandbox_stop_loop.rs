@@ -12,7 +12,7 @@ use oos_cloud::{CloudClient, CloudConfig, Credentials};
 use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, FleetSeed};
 use oos_runtime::{Library, RuntimeConfig, StartRequest, Worker};
 use oos_engine::{EngineConfig, ExecutionStatus, Mode};
-use oos_store::SqliteStore;
+use oos_store::{Close, SqliteStore};
 use oos_store::sqlite::Durability;
 
 const INSTANCES: usize = 1000;

@@ -90,9 +90,11 @@ impl SqliteStore {
             Err(TryLockError::Error(e)) => Err(data_dir_error(&self.dir, e)),
         }
     }
+}
 
-    /// Closes the pool, checkpointing the WAL.
-    pub async fn close(&self) {
+#[async_trait::async_trait]
+impl crate::Close for SqliteStore {
+    async fn close(&self) {
         self.pool.close().await;
     }
 }

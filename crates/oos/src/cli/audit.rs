@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use oos_store::{AuditStore, SqliteStore};
+use oos_store::{AuditStore, Close, SqliteStore};
 use oos_store::audit::{AuditKind, AuditQuery, AuditRecord, Verification};
 use serde_json::{Value, json};
 

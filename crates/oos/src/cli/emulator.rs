@@ -79,6 +79,7 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     let emulator = builder.build()?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
+        let mut signals = super::process::StopSignals::listen();
         let handle = emulator.spawn(args.listen).await?;
         println!("ECS emulator listening on {}", handle.url());
         println!("endpoint (SDK Config.endpoint, protocol http): {}", handle.endpoint());
@@ -91,29 +92,8 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
             }
         }
         println!("instances: {}", emulator.instances().len());
-        wait_for_stop_signal().await;
+        signals.recv().await;
         handle.shutdown().await?;
         anyhow::Ok(ExitCode::SUCCESS)
     })
-}
-
-async fn wait_for_stop_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
 }

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::Parser as _;
 use oos_actions::AddressPolicy;
 use oos_engine::{Event, ExecutionStatus, Notify, NotifyType};
-use oos_store::{ExecutionFilter, ExecutionRecord, ExecutionStore, InboxStore, LogStore, NewInboxEvent, SqliteStore, StoreError, TaskStore};
+use oos_store::{Close, ExecutionFilter, ExecutionRecord, ExecutionStore, InboxStore, LogStore, NewInboxEvent, SqliteStore, StoreError, TaskStore};
 use serde_json::{Value, json};
 
 use super::client::{ClientArgs, Output, print_list, print_object};

@@ -14,7 +14,7 @@ use oos_cloud::{CloudClient, CloudConfig, CredentialChain};
 use oos_runtime::{Library, Quotas, RuntimeConfig, StartRequest, Worker};
 use oos_engine::{EngineConfig, Execution, ExecutionStatus, Mode, TaskStatus};
 use oos_store::sqlite::{Durability, WorkerLock};
-use oos_store::{ExecutionStore, SqliteStore};
+use oos_store::{Close, ExecutionStore, SqliteStore};
 use serde_json::{Map, Value};
 
 /// Where executions live: `--data-dir`, else `$OOS_DATA_DIR`, else `./.oos`.

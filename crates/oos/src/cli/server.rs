@@ -1,6 +1,6 @@
 //! `oos server`: the OOS-compatible API with the engine's worker in one process, on the embedded
 //! store of a data directory; `--sandbox` adds the ECS emulator in-process and sends every cloud
-//! call there.
+//! call there. SIGTERM or SIGINT stops it gracefully ([`Server::shutdown`]); a second one, at once.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -9,6 +9,7 @@ use anyhow::Context;
 use oos_actions::outbound::{AddressPolicy, Allow};
 use oos_server::{Server, ServerConfig};
 
+use super::process::StopSignals;
 use super::run::{DataDirArgs, WorkerArgs, open_store, take_over, worker};
 use super::sandbox::{Sandbox, SandboxArgs};
 
@@ -31,7 +32,7 @@ pub struct ServerArgs {
     outbound_allow: Vec<Allow>,
 }
 
-/// Runs `oos server` until interrupted.
+/// Runs `oos server` until SIGTERM or SIGINT, then shuts it down.
 pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
@@ -41,6 +42,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let policy = AddressPolicy::server(args.outbound_allow.clone());
         let worker = worker(&store, &args.worker, policy.clone())?;
         let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy };
+        let mut signals = StopSignals::listen();
         let server = Server::start(config, std::sync::Arc::new(store.clone()), &args.data.data_dir, worker).await?;
         // The address line comes first: tools (and oos-testkit) read it from the first line.
         println!("OOS API listening on http://{} (SDK endpoint {}, protocol http)", server.addr(), server.addr());
@@ -50,12 +52,17 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         } else {
             println!("root AccessKey: {credentials}");
         }
-        let _ = tokio::signal::ctrl_c().await;
-        server.stop();
+        signals.recv().await;
+        tokio::select! {
+            () = server.shutdown() => {}
+            () = signals.recv() => {
+                tracing::warn!("second stop signal: exiting without finishing the shutdown");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         if let Some(sandbox) = sandbox {
             sandbox.finish().await?;
         }
-        store.close().await;
         Ok(ExitCode::SUCCESS)
     })
 }

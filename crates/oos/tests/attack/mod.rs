@@ -49,6 +49,10 @@ impl Target {
         self.process.as_ref().expect("the server runs")
     }
 
+    pub fn process_mut(&mut self) -> &mut OosProcess {
+        self.process.as_mut().expect("the server runs")
+    }
+
     /// Kills the server (SIGKILL) and starts it again on the same data directory.
     pub fn restart(&mut self) {
         if let Some(process) = self.process.take() {
