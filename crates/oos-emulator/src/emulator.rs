@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 use crate::api::{self, Ctx};
 use crate::fleet::FleetSeed;
 use crate::idempotency::Tokened;
+use crate::journal::Journal;
 use crate::model::Instance;
 use crate::state::Cloud;
 use crate::throttle::Throttle;
@@ -39,6 +40,7 @@ pub struct EmulatorBuilder {
     state_file: Option<PathBuf>,
     seed: Option<FleetSeed>,
     replay_protection: bool,
+    journal: bool,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -103,6 +105,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keeps a journal of every mutating call it acts on (see [`Emulator::mutations`]); it grows
+    /// with every such call, so it is for tests.
+    pub fn journal(mut self, enabled: bool) -> Self {
+        self.journal = enabled;
+        self
+    }
+
     /// Creates the emulator: loads the state file or applies the seed.
     pub fn build(self) -> Result<Emulator, EmulatorError> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(Timestamp::now));
@@ -154,6 +163,7 @@ impl EmulatorBuilder {
                 state_file: self.state_file,
                 saving: Mutex::new(()),
                 changed: Notify::new(),
+                journal: self.journal.then(Journal::default),
             }),
         };
         emulator.save()?;
@@ -173,6 +183,7 @@ struct Inner {
     /// replace the state file after a later one (shutdown) with its older snapshot.
     saving: Mutex<()>,
     changed: Notify,
+    journal: Option<Journal>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -225,6 +236,12 @@ impl Emulator {
         cloud
     }
 
+    /// The mutating calls acted on so far, in order (empty unless built with
+    /// [`EmulatorBuilder::journal`]).
+    pub fn mutations(&self) -> Vec<crate::Mutation> {
+        self.inner.journal.as_ref().map(Journal::entries).unwrap_or_default()
+    }
+
     /// Runs one action in-process, without signature or throttling; returns the body
     /// without `RequestId`.
     pub fn call(&self, request: &RpcRequest) -> Result<Value, AcsError> {
@@ -249,6 +266,9 @@ impl Emulator {
         let result = handler(&mut cloud, request, &ctx);
         if let (Ok(body), Some(call)) = (&result, tokened) {
             cloud.answered.record(call, body);
+        }
+        if let (Ok(_), false, Some(journal)) = (&result, read_only, &self.inner.journal) {
+            journal.record(request);
         }
         drop(cloud);
         if result.is_ok() && !read_only {

@@ -35,16 +35,9 @@ impl Tokened {
         let token = request
             .get("ClientToken")
             .filter(|token| !token.is_empty())?;
-        let mut parameters: Vec<String> = request
-            .params()
-            .iter()
-            .filter(|(key, _)| key != "ClientToken")
-            .map(|(key, value)| format!("{key}={value}"))
-            .collect();
-        parameters.sort();
         Some(Self {
             key: format!("{}/{token}", request.action),
-            parameters: parameters.join("&"),
+            parameters: crate::journal::fingerprint(request),
         })
     }
 }

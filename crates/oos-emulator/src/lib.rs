@@ -19,6 +19,7 @@ mod emulator;
 mod errors;
 mod fleet;
 mod idempotency;
+mod journal;
 mod model;
 mod persist;
 mod provision;
@@ -33,6 +34,7 @@ pub use api::{ECS_VERSION, SLB_VERSION, VPC_VERSION};
 pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
 };
+pub use journal::Mutation;
 pub use fleet::{
     FleetSeed, ImageGroup, InstanceGroup, LoadBalancerSeed, OneOrMany, SecurityGroupSeed,
 };

@@ -550,3 +550,22 @@ fn a_repeated_client_token_returns_the_first_answer_and_acts_once() {
     call("tok-2", "nightly").unwrap();
     assert_eq!(snapshots(), 2, "a new token acts again");
 }
+
+#[test]
+fn the_journal_records_each_mutating_call_that_acted_with_its_token() {
+    let (emulator, clock) = emulator_with_clock(Duration::ZERO);
+    let emulator_journal = clock.install(Emulator::builder().journal(true)).build().unwrap();
+    assert!(emulator.mutations().is_empty(), "off unless asked for");
+    let disk = emulator_journal.with_cloud(|cloud| cloud.disks.keys().next().cloned()).expect("a seeded disk");
+    let snapshot = |token: &str| ecs(&emulator_journal, "CreateSnapshot", &[("DiskId", disk.as_str()), ("ClientToken", token)]);
+    snapshot("tok-1").unwrap();
+    snapshot("tok-1").unwrap();
+    snapshot("tok-2").unwrap();
+    ecs(&emulator_journal, "DescribeSnapshots", &[]).unwrap();
+    ecs(&emulator_journal, "DeleteSnapshot", &[("SnapshotId", "s-missing")]).unwrap_err();
+    let journal = emulator_journal.mutations();
+    let tokens: Vec<Option<&str>> = journal.iter().map(|m| m.client_token.as_deref()).collect();
+    assert_eq!(tokens, [Some("tok-1"), Some("tok-2")], "the replay, the read and the failed call did not act");
+    assert!(journal.iter().all(|m| m.action == "CreateSnapshot" && m.parameters.contains(&format!("DiskId={disk}")) && !m.parameters.contains("tok-")));
+    assert_eq!(journal[0].parameters, journal[1].parameters, "the same call under two tokens is visible");
+}

@@ -29,5 +29,5 @@ pub use create::{CreateError, NewExecution, create};
 pub use event::{ActionError, Call, CallKind, ChildStart, Effect, Event, Notify, NotifyType};
 pub use state::{BatchPause, Changes, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, Waiting};
 pub use status::{ExecutionStatus, Mode, TaskStatus};
-pub use resume::resume;
+pub use resume::{Wake, resume, wake};
 pub use step::step;

@@ -295,11 +295,6 @@ impl Execution {
         std::mem::take(&mut self.changes)
     }
 
-    /// Whether the execution has work to do without an external event (used for claiming).
-    pub fn runnable(&self) -> bool {
-        !self.status.is_final() && self.status != ExecutionStatus::Waiting
-    }
-
     /// Rebuilds the indexes and loop counters after loading tasks from storage.
     pub fn reindex(&mut self) {
         self.by_id = self.tasks.iter().enumerate().map(|(pos, t)| (t.id.clone(), pos)).collect();

@@ -450,7 +450,6 @@ impl Worker {
         let ttl = i64::try_from(self.config.lease_ttl.as_millis()).unwrap_or(30_000);
         self.store.renew(&self.config.worker_id, now, ttl).await?;
         let claimed = self.store.claim(&self.config.worker_id, now, ttl, 256).await?;
-        let mut inbox_of: Vec<String> = self.live.keys().cloned().collect();
         for id in claimed {
             if self.live.contains_key(&id) || self.guard.holds(&id) {
                 continue;
@@ -460,16 +459,15 @@ impl Worker {
                 Admission::Hold => continue,
                 Admission::Quarantine(crashes) => self.quarantine(&id, crashes).await?,
             }
-            inbox_of.push(id);
         }
         let queued: std::collections::HashSet<&str> = self.queue.iter().map(|(id, _, _)| id.as_str()).collect();
         if let Some(id) = self.guard.next_alone(|id| queued.contains(id)) {
             self.adopt(&id).await?;
-            inbox_of.push(id);
         }
         let queued: std::collections::HashSet<i64> = self.queue.iter().filter_map(|(_, _, inbox)| *inbox).collect();
-        for row in self.store.pending(&inbox_of).await? {
-            if queued.contains(&row.id) {
+        // Events of held executions that are not loaded (on probation) wait until they are.
+        for row in self.store.held_inbox(&self.config.worker_id).await? {
+            if queued.contains(&row.id) || !self.live.contains_key(&row.execution_id) {
                 continue;
             }
             let event = persist::inbox_event(&row.payload, &row.execution_id, self.sealer.as_deref())?;

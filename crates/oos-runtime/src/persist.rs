@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::RuntimeError;
 use oos_engine::secrets::{mask_text, mask_value, secret_texts, visible_parameters};
-use oos_engine::{Changes, Execution, Flow, TaskRun};
+use oos_engine::{Changes, Execution, Flow, TaskRun, Wake};
 use oos_engine::{ExecutionStatus, Mode, TaskStatus};
 
 /// Seals and opens text with a key the store does not hold (the server's master key).
@@ -58,6 +58,11 @@ impl Writer<'_> {
 
 fn execution_record(exec: &Execution, writer: &Writer<'_>) -> ExecutionRecord {
     let state = json_text(&EngineState { flow: exec.flow.clone(), parameters: exec.parameters.clone() });
+    let (runnable, wake_ms) = match oos_engine::wake(exec) {
+        Wake::Now => (true, None),
+        Wake::At(at_ms) => (true, Some(at_ms)),
+        Wake::Event => (false, None),
+    };
     ExecutionRecord {
         id: exec.id.clone(),
         template_name: exec.template_name.clone(),
@@ -72,7 +77,8 @@ fn execution_record(exec: &Execution, writer: &Writer<'_>) -> ExecutionRecord {
         parent_task_execution_id: exec.parent_task_execution_id.clone(),
         description: exec.description.clone(),
         engine_state: writer.state(state, &exec.id),
-        runnable: exec.runnable(),
+        runnable,
+        wake_ms,
         created_ms: exec.created_ms,
         updated_ms: exec.updated_ms,
         start_ms: exec.start_ms,

@@ -148,6 +148,7 @@ async fn seed(store: &SqliteStore) -> Duration {
                 description: String::new(),
                 engine_state: "{}".into(),
                 runnable: false,
+                wake_ms: None,
                 created_ms: created,
                 updated_ms: created + 5,
                 start_ms: Some(created),

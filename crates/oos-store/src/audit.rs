@@ -60,7 +60,7 @@ pub struct NewAudit {
 }
 
 /// One stored record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuditRecord {
     pub seq: i64,
@@ -72,7 +72,7 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
-/// Filters and paging of `SqliteStore::audit_records`; every given field narrows the result.
+/// Filters and paging of `AuditStore::audit_records`; every given field narrows the result.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
     pub since_ms: Option<i64>,
@@ -135,6 +135,119 @@ pub fn chain_hash(prev_hash: &str, seq: i64, time_ms: i64, kind: &str, body: &st
     hasher.update(format!("{seq}\n{time_ms}\n{kind}\n").as_bytes());
     hasher.update(body.as_bytes());
     hex::encode(hasher.finalize())
+}
+
+/// A record ready to insert: its place in the chain and its hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Linked {
+    pub seq: i64,
+    pub time_ms: i64,
+    pub kind: &'static str,
+    pub body: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Links `entries` after the chain head `(seq, hash)`; returns the rows and the new head.
+pub(crate) fn link(mut seq: i64, mut prev_hash: String, entries: &[NewAudit]) -> Vec<Linked> {
+    entries
+        .iter()
+        .map(|entry| {
+            seq += 1;
+            let body = Value::Object(entry.body.clone()).to_string();
+            let kind = entry.kind.as_str();
+            let hash = chain_hash(&prev_hash, seq, entry.time_ms, kind, &body);
+            Linked { seq, time_ms: entry.time_ms, kind, body, prev_hash: std::mem::replace(&mut prev_hash, hash.clone()), hash }
+        })
+        .collect()
+}
+
+/// Where a chain walk reads the stored records from.
+#[async_trait::async_trait]
+pub(crate) trait ChainSource: Sync {
+    /// Up to `limit` records after `seq`, in order.
+    async fn records_after(&self, seq: i64, limit: i64) -> crate::Result<Vec<AuditRecord>>;
+    /// The `seq` of a record other than `not_seq` whose hash is `hash`.
+    async fn seq_with_hash(&self, hash: &str, not_seq: i64) -> crate::Result<Option<i64>>;
+}
+
+/// The query of [`crate::AuditStore::audit_records`] (the same SQL on every backend).
+pub(crate) fn records_query<DB: sqlx::Database>(query: &AuditQuery) -> sqlx::QueryBuilder<DB>
+where
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let mut sql = sqlx::QueryBuilder::new("SELECT seq, time_ms, kind, body, prev_hash, hash FROM audit_log WHERE 1 = 1");
+    if let Some(since) = query.since_ms {
+        sql.push(" AND time_ms >= ").push_bind(since);
+    }
+    if let Some(until) = query.until_ms {
+        sql.push(" AND time_ms <= ").push_bind(until);
+    }
+    if let Some(principal) = &query.principal {
+        sql.push(" AND (principal = ").push_bind(principal.clone()).push(" OR user_name = ").push_bind(principal.clone()).push(")");
+    }
+    if let Some(action) = &query.action {
+        sql.push(" AND action = ").push_bind(action.clone());
+    }
+    if let Some(execution_id) = &query.execution_id {
+        sql.push(" AND execution_id = ").push_bind(execution_id.clone());
+    }
+    if let Some(kind) = query.kind {
+        sql.push(" AND kind = ").push_bind(kind.as_str().to_owned());
+    }
+    sql.push(" ORDER BY seq LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
+    sql
+}
+
+/// Records read per query while walking the chain.
+const VERIFY_PAGE: i64 = 20_000;
+
+/// Walks the whole chain and reports the first broken record.
+pub(crate) async fn walk(source: &dyn ChainSource) -> crate::Result<Verification> {
+    let mut verification = Verification { records: 0, head_seq: 0, head_hash: GENESIS.to_string(), broken: None };
+    loop {
+        let records = source.records_after(verification.head_seq, VERIFY_PAGE).await?;
+        if records.is_empty() {
+            return Ok(verification);
+        }
+        for record in records {
+            if let Some(broken) = check_link(source, &verification, &record).await? {
+                verification.broken = Some(broken);
+                return Ok(verification);
+            }
+            verification.records += 1;
+            verification.head_seq = record.seq;
+            verification.head_hash = record.hash;
+        }
+    }
+}
+
+/// Checks `record` against the verified chain before it: position, link, own hash.
+async fn check_link(source: &dyn ChainSource, before: &Verification, record: &AuditRecord) -> crate::Result<Option<ChainBreak>> {
+    let expected = before.head_seq + 1;
+    if record.seq != expected {
+        let detail = format!("seq {expected}..{} missing: the next record is seq {}", record.seq - 1, record.seq);
+        return Ok(Some(ChainBreak { seq: expected, reason: Tamper::Deleted, detail }));
+    }
+    if record.prev_hash != before.head_hash {
+        return Ok(Some(match source.seq_with_hash(&record.prev_hash, before.head_seq).await? {
+            Some(other) => {
+                let detail = format!("seq {} links to the record now at seq {other}, not to seq {}", record.seq, before.head_seq);
+                ChainBreak { seq: record.seq, reason: Tamper::Reordered, detail }
+            }
+            None => {
+                let detail = format!("seq {} links to a record that is not in the log (prev_hash mismatch)", record.seq);
+                ChainBreak { seq: record.seq, reason: Tamper::Deleted, detail }
+            }
+        }));
+    }
+    let hash = chain_hash(&record.prev_hash, record.seq, record.time_ms, &record.kind, &record.body);
+    if hash != record.hash {
+        let detail = format!("seq {}: content does not match its hash", record.seq);
+        return Ok(Some(ChainBreak { seq: record.seq, reason: Tamper::Modified, detail }));
+    }
+    Ok(None)
 }
 
 /// Whether a parameter of this name carries a secret by its name (`AccessKeySecret`, `Signature`,

@@ -7,13 +7,17 @@
 pub mod api;
 pub mod audit;
 pub mod model;
+pub mod postgres;
 mod records;
 pub mod sqlite;
+mod wakeups;
 
 pub use records::{
     ExecutionFilter, ExecutionRecord, InboxEvent, LogRecord, NewInboxEvent, StepWrite, TaskRecord,
 };
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use wakeups::Wakeups;
 pub use api::{AuditStore, ExecutionApiStore, IamRecordStore, ParameterStore, ServerStore, TagStore, TemplateStore};
 pub use model::*;
 
@@ -66,8 +70,10 @@ pub trait LogStore: Send + Sync {
 pub trait InboxStore: Send + Sync {
     /// Appends an event; a worker holding the execution consumes it in its next step.
     async fn push(&self, event: NewInboxEvent) -> Result<()>;
-    /// Pending events of the given executions, oldest first.
+    /// Pending events of the given executions, oldest first (one query, however many ids).
     async fn pending(&self, execution_ids: &[String]) -> Result<Vec<InboxEvent>>;
+    /// Pending events of every execution whose lease `owner` holds, oldest first (one query).
+    async fn held_inbox(&self, owner: &str) -> Result<Vec<InboxEvent>>;
 }
 
 /// Leases: which worker may step which execution.
@@ -76,13 +82,16 @@ pub trait InboxStore: Send + Sync {
 /// expires and another worker may take the execution over.
 #[async_trait::async_trait]
 pub trait LeaseStore: Send + Sync {
-    /// Claims up to `limit` executions that need a worker (runnable, or with pending inbox events)
-    /// and whose lease is free, expired or already ours. Returns their ids.
+    /// Claims up to `limit` executions that need a worker (runnable and due, or with pending inbox
+    /// events) and whose lease is free or expired. Returns their ids.
     async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<String>>;
     /// Extends every lease `owner` holds.
     async fn renew(&self, owner: &str, now_ms: i64, ttl_ms: i64) -> Result<()>;
-    /// Gives up the leases on the given executions.
+    /// Gives up the leases on the given executions (and wakes the workers: they may take them now).
     async fn release(&self, owner: &str, execution_ids: &[String]) -> Result<()>;
+    /// Announcements of work written by any process on this store: new executions, inbox events,
+    /// released leases (see [`Wakeups`]).
+    fn wakeups(&self) -> tokio::sync::watch::Receiver<u64>;
 }
 
 /// The step transaction: all state changes of one or more steps, atomically.

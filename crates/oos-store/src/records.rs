@@ -4,8 +4,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::NewAudit;
 
+/// The columns of [`ExecutionRecord`] in its field order (every backend names them alike).
+pub(crate) const EXECUTION_COLUMNS: &str = "id, template_name, template_version, template_content, \
+    parameters, mode, status, status_message, outputs, parent_execution_id, parent_task_execution_id, \
+    description, engine_state, runnable, wake_ms, created_ms, updated_ms, start_ms, end_ms";
+
+/// The columns of [`TaskRecord`] in its field order.
+pub(crate) const TASK_COLUMNS: &str = "id, execution_id, seq, task_name, task_action, status, \
+    status_message, properties, outputs, loop_item, loop_batch_number, parent_task_execution_id, \
+    child_execution_id, engine_state, created_ms, updated_ms, start_ms, end_ms";
+
 /// One execution row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ExecutionRecord {
     pub id: String,
     pub template_name: String,
@@ -25,6 +35,9 @@ pub struct ExecutionRecord {
     pub engine_state: String,
     /// Whether a worker has something to do without an external event.
     pub runnable: bool,
+    /// When a runnable execution's only outstanding work is timers: the first one's due time (a worker
+    /// may hand it back and any worker takes it over then). None: runnable now.
+    pub wake_ms: Option<i64>,
     pub created_ms: i64,
     pub updated_ms: i64,
     pub start_ms: Option<i64>,
@@ -32,7 +45,7 @@ pub struct ExecutionRecord {
 }
 
 /// One task execution row (a top-level task run or one loop iteration).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct TaskRecord {
     pub id: String,
     pub execution_id: String,
@@ -60,7 +73,7 @@ pub struct TaskRecord {
 }
 
 /// One execution log line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct LogRecord {
     pub execution_id: String,
     pub task_execution_id: Option<String>,
@@ -70,7 +83,7 @@ pub struct LogRecord {
 }
 
 /// An event waiting in an execution's inbox.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct InboxEvent {
     pub id: i64,
     pub execution_id: String,

@@ -1,8 +1,7 @@
 //! Leases and the inbox on SQLite: claims run inside `BEGIN IMMEDIATE` (SQLite has a single writer).
 
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::read::inbox_from_row;
 use super::{SqliteStore, WorkerLock};
 use crate::{InboxEvent, InboxStore, LeaseStore, NewInboxEvent, Result};
 
@@ -17,14 +16,18 @@ impl SqliteStore {
     }
 }
 
+/// Execution ids bound per `IN (…)` list (far below SQLite's variable limit).
+const IDS_PER_QUERY: usize = 500;
+
 #[async_trait::async_trait]
 impl LeaseStore for SqliteStore {
     async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<String>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rows = sqlx::query(
             "UPDATE executions SET lease_owner = ?1, lease_expires_ms = ?2 WHERE id IN ( \
-               SELECT id FROM executions WHERE (runnable = 1 OR id IN (SELECT execution_id FROM inbox)) \
-               AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_expires_ms < ?3) \
+               SELECT id FROM executions WHERE ((runnable = 1 AND (wake_ms IS NULL OR wake_ms <= ?3)) \
+               OR id IN (SELECT execution_id FROM inbox)) \
+               AND (lease_owner IS NULL OR lease_expires_ms < ?3) \
                ORDER BY created_ms LIMIT ?4) RETURNING id",
         )
         .bind(owner)
@@ -57,7 +60,12 @@ impl LeaseStore for SqliteStore {
                 .await?;
         }
         tx.commit().await?;
+        self.wakeups.announce();
         Ok(())
+    }
+
+    fn wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.wakeups.subscribe()
     }
 }
 
@@ -71,20 +79,33 @@ impl InboxStore for SqliteStore {
             .bind(event.created_ms)
             .execute(&mut *tx)
             .await?;
-        super::audit::commit_audited(tx).await
+        super::audit::commit_audited(tx).await?;
+        self.wakeups.announce();
+        Ok(())
     }
 
     async fn pending(&self, execution_ids: &[String]) -> Result<Vec<InboxEvent>> {
         let mut events = Vec::new();
-        for id in execution_ids {
-            let rows = sqlx::query("SELECT id, execution_id, payload FROM inbox WHERE execution_id = ?1 ORDER BY id")
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
-            for row in &rows {
-                events.push(inbox_from_row(row)?);
+        for chunk in execution_ids.chunks(IDS_PER_QUERY) {
+            let mut query = QueryBuilder::<Sqlite>::new("SELECT id, execution_id, payload FROM inbox WHERE execution_id IN (");
+            let mut ids = query.separated(", ");
+            for id in chunk {
+                ids.push_bind(id);
             }
+            query.push(") ORDER BY id");
+            events.extend(query.build_query_as::<InboxEvent>().fetch_all(&self.pool).await?);
         }
+        events.sort_by_key(|event| event.id);
         Ok(events)
+    }
+
+    async fn held_inbox(&self, owner: &str) -> Result<Vec<InboxEvent>> {
+        Ok(sqlx::query_as(
+            "SELECT i.id, i.execution_id, i.payload FROM inbox i JOIN executions e ON e.id = i.execution_id \
+             WHERE e.lease_owner = ?1 ORDER BY i.id",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

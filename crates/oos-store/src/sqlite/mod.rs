@@ -24,7 +24,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, Wakeups};
 
 /// How hard a commit is pushed to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,6 +41,8 @@ pub enum Durability {
 pub struct SqliteStore {
     pool: SqlitePool,
     dir: PathBuf,
+    /// In-process only: one process steps the executions of an embedded store.
+    wakeups: Wakeups,
 }
 
 /// Held while this process runs executions on the data directory; dropping it releases the lock.
@@ -71,7 +73,7 @@ impl SqliteStore {
             .foreign_keys(false);
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool, dir: dir.to_path_buf() })
+        Ok(Self { pool, dir: dir.to_path_buf(), wakeups: Wakeups::default() })
     }
 
     /// The data directory this store lives in.

@@ -1,74 +1,18 @@
 //! Read queries and row mapping of the SQLite store.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::{AssertSqlSafe, FromRow, Row};
 
 use super::SqliteStore;
-use crate::{
-    ExecutionFilter, ExecutionRecord, ExecutionStore, InboxEvent, LibraryStore, LogRecord, LogStore,
-    Result, TaskRecord, TaskStore,
-};
+use crate::{ExecutionFilter, ExecutionRecord, ExecutionStore, LibraryStore, LogRecord, LogStore, Result, TaskRecord, TaskStore};
 
-pub(super) const EXECUTION_COLUMNS: &str = "id, template_name, template_version, template_content, \
-    parameters, mode, status, status_message, outputs, parent_execution_id, parent_task_execution_id, \
-    description, engine_state, runnable, created_ms, updated_ms, start_ms, end_ms";
-
-pub(super) const TASK_COLUMNS: &str = "id, execution_id, seq, task_name, task_action, status, \
-    status_message, properties, outputs, loop_item, loop_batch_number, parent_task_execution_id, \
-    child_execution_id, engine_state, created_ms, updated_ms, start_ms, end_ms";
-
-fn execution_from_row(row: &SqliteRow) -> Result<ExecutionRecord> {
-    Ok(ExecutionRecord {
-        id: row.try_get("id")?,
-        template_name: row.try_get("template_name")?,
-        template_version: row.try_get("template_version")?,
-        template_content: row.try_get("template_content")?,
-        parameters: row.try_get("parameters")?,
-        mode: row.try_get("mode")?,
-        status: row.try_get("status")?,
-        status_message: row.try_get("status_message")?,
-        outputs: row.try_get("outputs")?,
-        parent_execution_id: row.try_get("parent_execution_id")?,
-        parent_task_execution_id: row.try_get("parent_task_execution_id")?,
-        description: row.try_get("description")?,
-        engine_state: row.try_get("engine_state")?,
-        runnable: row.try_get("runnable")?,
-        created_ms: row.try_get("created_ms")?,
-        updated_ms: row.try_get("updated_ms")?,
-        start_ms: row.try_get("start_ms")?,
-        end_ms: row.try_get("end_ms")?,
-    })
-}
-
-fn task_from_row(row: &SqliteRow) -> Result<TaskRecord> {
-    Ok(TaskRecord {
-        id: row.try_get("id")?,
-        execution_id: row.try_get("execution_id")?,
-        seq: row.try_get("seq")?,
-        task_name: row.try_get("task_name")?,
-        task_action: row.try_get("task_action")?,
-        status: row.try_get("status")?,
-        status_message: row.try_get("status_message")?,
-        properties: row.try_get("properties")?,
-        outputs: row.try_get("outputs")?,
-        loop_item: row.try_get("loop_item")?,
-        loop_batch_number: row.try_get("loop_batch_number")?,
-        parent_task_execution_id: row.try_get("parent_task_execution_id")?,
-        child_execution_id: row.try_get("child_execution_id")?,
-        engine_state: row.try_get("engine_state")?,
-        created_ms: row.try_get("created_ms")?,
-        updated_ms: row.try_get("updated_ms")?,
-        start_ms: row.try_get("start_ms")?,
-        end_ms: row.try_get("end_ms")?,
-    })
-}
+use crate::records::{EXECUTION_COLUMNS, TASK_COLUMNS};
 
 #[async_trait::async_trait]
 impl ExecutionStore for SqliteStore {
     async fn execution(&self, id: &str) -> Result<Option<ExecutionRecord>> {
         let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE id = ?1");
         let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(execution_from_row).transpose()
+        Ok(row.as_ref().map(ExecutionRecord::from_row).transpose()?)
     }
 
     async fn executions(&self, filter: &ExecutionFilter) -> Result<Vec<ExecutionRecord>> {
@@ -89,7 +33,7 @@ impl ExecutionStore for SqliteStore {
             .bind(filter.limit.unwrap_or(-1))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(execution_from_row).collect()
+        Ok(rows.iter().map(ExecutionRecord::from_row).collect::<Result<_, _>>()?)
     }
 
     async fn count_open(&self, template_name: Option<&str>) -> Result<i64> {
@@ -109,7 +53,7 @@ impl TaskStore for SqliteStore {
     async fn tasks(&self, execution_id: &str) -> Result<Vec<TaskRecord>> {
         let sql = format!("SELECT {TASK_COLUMNS} FROM task_executions WHERE execution_id = ?1 ORDER BY seq");
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(execution_id).fetch_all(&self.pool).await?;
-        rows.iter().map(task_from_row).collect()
+        Ok(rows.iter().map(TaskRecord::from_row).collect::<Result<_, _>>()?)
     }
 }
 
@@ -124,17 +68,7 @@ impl LogStore for SqliteStore {
         .bind(task_execution_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(LogRecord {
-                    execution_id: row.try_get("execution_id")?,
-                    task_execution_id: row.try_get("task_execution_id")?,
-                    ts_ms: row.try_get("ts_ms")?,
-                    log_type: row.try_get("log_type")?,
-                    message: row.try_get("message")?,
-                })
-            })
-            .collect()
+        Ok(rows.iter().map(LogRecord::from_row).collect::<Result<_, _>>()?)
     }
 }
 
@@ -165,12 +99,4 @@ impl LibraryStore for SqliteStore {
         .await?;
         Ok(row.try_get("version")?)
     }
-}
-
-pub(super) fn inbox_from_row(row: &SqliteRow) -> Result<InboxEvent> {
-    Ok(InboxEvent {
-        id: row.try_get("id")?,
-        execution_id: row.try_get("execution_id")?,
-        payload: row.try_get("payload")?,
-    })
 }

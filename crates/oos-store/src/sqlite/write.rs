@@ -3,7 +3,7 @@
 use sqlx::{AssertSqlSafe, Sqlite, Transaction};
 
 use super::SqliteStore;
-use super::read::{EXECUTION_COLUMNS, TASK_COLUMNS};
+use crate::records::{EXECUTION_COLUMNS, TASK_COLUMNS};
 use crate::{CrashGuard, ExecutionRecord, Result, StepStore, StepWrite, StoreError, TaskRecord};
 
 /// Task rows per multi-row upsert statement (18 columns each, far below SQLite's variable limit).
@@ -61,6 +61,9 @@ impl StepStore for SqliteStore {
         }
         super::audit::append(&mut tx, &write.audit).await?;
         tx.commit().await?;
+        if !write.inbox.is_empty() {
+            self.wakeups.announce();
+        }
         Ok(())
     }
 }
@@ -96,9 +99,9 @@ async fn upsert_execution(
 ) -> Result<()> {
     let sql = format!(
         "INSERT INTO executions ({EXECUTION_COLUMNS}, lease_owner, lease_expires_ms) VALUES \
-         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
+         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
          ON CONFLICT(id) DO UPDATE SET status = excluded.status, status_message = excluded.status_message, \
-         outputs = excluded.outputs, engine_state = excluded.engine_state, runnable = excluded.runnable, \
+         outputs = excluded.outputs, engine_state = excluded.engine_state, runnable = excluded.runnable, wake_ms = excluded.wake_ms, \
          updated_ms = excluded.updated_ms, start_ms = excluded.start_ms, end_ms = excluded.end_ms, \
          parameters = excluded.parameters, lease_expires_ms = excluded.lease_expires_ms, crashes = 0 \
          WHERE executions.lease_owner = excluded.lease_owner"
@@ -118,6 +121,7 @@ async fn upsert_execution(
         .bind(&e.description)
         .bind(&e.engine_state)
         .bind(e.runnable)
+        .bind(e.wake_ms)
         .bind(e.created_ms)
         .bind(e.updated_ms)
         .bind(e.start_ms)

@@ -9,7 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
 use super::*;
 use crate::TemplateStore;
-use crate::audit::{AuditKind, REDACTED, redact, scope};
+use crate::audit::{AuditKind, REDACTED, Tamper, chain_hash, redact, scope};
 use crate::sqlite::Durability;
 use crate::{NewTemplateVersion, StepStore, StepWrite};
 

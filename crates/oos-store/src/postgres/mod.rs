@@ -1,0 +1,97 @@
+//! The PostgreSQL store: many `oos server` and `oos worker` processes on one database, which is the
+//! only point of coordination. Claims take rows with `FOR UPDATE SKIP LOCKED`, every execution write
+//! is fenced by its lease, and new work is announced with `NOTIFY` on [`WORK_CHANNEL`] (see
+//! [`PgStore::wakeups`]). Transactions run at READ COMMITTED; the few places that need more order
+//! take a row lock (the audit chain's head, a template's latest version).
+
+mod api_executions;
+mod audit;
+mod lease;
+mod read;
+mod scratch;
+mod wakeups;
+mod write;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::{Result, StoreError};
+
+pub use scratch::ScratchDatabase;
+pub use wakeups::WORK_CHANNEL;
+
+/// The PostgreSQL implementation of every store trait.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    listening: wakeups::Listening,
+}
+
+/// Connection settings of a [`PgStore`].
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    /// Most connections this process opens (the listener for wakeups is one more).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it fails.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PgSettings {
+    fn default() -> Self {
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(10) }
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (creating the database when it does not exist) and applies pending
+    /// migrations; concurrent processes wait for each other's migrations (an advisory lock).
+    pub async fn open(url: &str, settings: &PgSettings) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::DataDir { path: redacted_url(url), message: e.to_string() })?;
+        if !sqlx::Postgres::database_exists(url).await? {
+            // Two processes may race to create it: the loser finds it created.
+            if let Err(error) = sqlx::Postgres::create_database(url).await
+                && !sqlx::Postgres::database_exists(url).await?
+            {
+                return Err(error.into());
+            }
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations-postgres").run(&pool).await?;
+        let listening = wakeups::Listening::start(options);
+        Ok(Self { pool, listening })
+    }
+
+    /// The connection pool (for the store's own modules and for `oos admin`).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Closes the pool and stops listening.
+    pub async fn close(&self) {
+        self.listening.stop();
+        self.pool.close().await;
+    }
+}
+
+/// `url` with its password (`scheme://user:password@host/…`) replaced, for messages and logs.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:{}@{host}{path}", crate::audit::REDACTED)
+        }
+        _ => url.to_owned(),
+    }
+}
+
