@@ -33,9 +33,10 @@ async fn started_with_a_call_in_flight(dir: &std::path::Path, bench: Bench) -> (
     (worker, store, id)
 }
 
-/// Whether a worker of another name can claim `id` now (its lease is free).
+/// Whether a worker of another name can claim `id` a little later (its lease is free; the template's
+/// 1 s Sleep, a timer row, may be what it waits for).
 async fn claimable(store: &oos_store::SqliteStore, id: &str) -> bool {
-    let claimed = store.claim("another-worker", SystemClock.now_ms(), 30_000, 100).await.unwrap();
+    let claimed = store.claim("another-worker", SystemClock.now_ms() + 2_000, 30_000, 100).await.unwrap();
     store.release("another-worker", &claimed).await.unwrap();
     claimed.iter().any(|claimed| claimed == id)
 }
