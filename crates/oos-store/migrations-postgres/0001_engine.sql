@@ -35,11 +35,20 @@ CREATE INDEX executions_live_lease ON executions (lease_owner) WHERE end_ms IS N
 -- The running-execution quotas count unfinished executions only.
 CREATE INDEX executions_open ON executions (template_name) WHERE status NOT IN ('Success', 'Failed', 'Cancelled');
 CREATE INDEX executions_parent ON executions (parent_execution_id);
--- ListExecutions: its default order (top-level executions by start date), its sort fields and filters.
-CREATE INDEX executions_top_listed ON executions (created_ms, id) WHERE parent_execution_id IS NULL;
-CREATE INDEX executions_listed ON executions (created_ms, id);
-CREATE INDEX executions_status_top ON executions (status, created_ms, id) WHERE parent_execution_id IS NULL;
-CREATE INDEX executions_end ON executions (end_ms, id);
+-- ListExecutions (src/sql/executions.rs) reads a page by index in each of its orders, which tie-break on
+-- the id bytewise (COLLATE "C", as SQLite orders) and put a NULL end date first ascending: top-level
+-- executions by start date (carrying the template name, so a TemplateName filter reads the index alone
+-- until the page is found), with children, of one status by start date, by status, and by end date.
+-- TotalCount reads indexes only: with a TemplateName filter the template index, with a Tags or
+-- ExecutedBy filter the ids of top-level executions merged with the tag or caller index. A template's
+-- ExecutionCount counts its top-level executions by name.
+CREATE INDEX executions_top_listed ON executions (created_ms, id COLLATE "C") INCLUDE (template_name)
+    WHERE parent_execution_id IS NULL;
+CREATE INDEX executions_listed ON executions (created_ms, id COLLATE "C");
+CREATE INDEX executions_status_top ON executions (status, created_ms, id COLLATE "C") WHERE parent_execution_id IS NULL;
+CREATE INDEX executions_top_by_status ON executions (status COLLATE "C", id COLLATE "C") WHERE parent_execution_id IS NULL;
+CREATE INDEX executions_top_end ON executions (end_ms NULLS FIRST, id COLLATE "C") WHERE parent_execution_id IS NULL;
+CREATE INDEX executions_top_ids ON executions (id) WHERE parent_execution_id IS NULL;
 CREATE INDEX executions_template_top ON executions (template_name) WHERE parent_execution_id IS NULL;
 
 CREATE TABLE task_executions (

@@ -38,9 +38,13 @@ CREATE TABLE api_executions (
     ram_role           TEXT NOT NULL DEFAULT '',
     loop_mode          TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX api_executions_executed_by ON api_executions (executed_by);
+-- ListExecutions' ExecutedBy filter: the ids of one caller's executions, in id order, from the index alone.
+CREATE INDEX api_executions_executed_by ON api_executions (executed_by, execution_id);
 
--- Execution tags as rows, so ListExecutions' Tags filter reads an index; written with the metadata.
+-- Execution tags as rows, so ListExecutions' Tags filter (page and TotalCount) reads an index instead of
+-- parsing every execution's JSON `tags`. A trigger keeps the rows equal to `api_executions.tags` on every
+-- write path (StartExecution metadata, TagResources, UntagResources, DeleteExecutions), in the writing
+-- transaction; values are compared as text.
 CREATE TABLE api_execution_tags (
     execution_id  TEXT NOT NULL,
     key           TEXT NOT NULL,
@@ -48,6 +52,22 @@ CREATE TABLE api_execution_tags (
     PRIMARY KEY (execution_id, key)
 );
 CREATE INDEX api_execution_tags_lookup ON api_execution_tags (key, value, execution_id);
+
+CREATE FUNCTION api_execution_tags_follow() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        DELETE FROM api_execution_tags WHERE execution_id = OLD.execution_id;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO api_execution_tags (execution_id, key, value)
+            SELECT NEW.execution_id, j.key, j.value FROM jsonb_each_text(NEW.tags::jsonb) j;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER api_execution_tags_follow AFTER INSERT OR DELETE OR UPDATE OF tags, execution_id ON api_executions
+    FOR EACH ROW EXECUTE FUNCTION api_execution_tags_follow();
 
 CREATE TABLE iam_records (
     kind  TEXT NOT NULL,

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod model;
 pub mod postgres;
 mod records;
+mod sql;
 pub mod sqlite;
 mod wakeups;
 

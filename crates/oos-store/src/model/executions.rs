@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 /// What the API knows about an execution beyond the engine's row.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow)]
 pub struct ExecutionMeta {
     pub execution_id: String,
     /// The caller's ARN.
@@ -54,7 +54,7 @@ pub struct ExecutionQuery {
 
 /// One execution as ListExecutions shows it: the engine's row without its template and state, the
 /// API metadata, and its top-level tasks summed up.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow)]
 pub struct ListedExecution {
     pub id: String,
     pub template_name: String,
@@ -72,10 +72,13 @@ pub struct ListedExecution {
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
     /// Empty fields for executions started outside the API (`oos run`).
+    #[sqlx(flatten)]
     pub meta: ExecutionMeta,
     /// Top-level task executions per status.
+    #[sqlx(json)]
     pub task_counts: BTreeMap<String, i64>,
     /// Top-level tasks running or waiting now, in start order.
+    #[sqlx(json)]
     pub current_tasks: Vec<CurrentTask>,
 }
 

@@ -1,7 +1,7 @@
 //! The parameter store's rows, writes and queries (common and secret parameters, versioned).
 
 /// One version of a parameter (the value empty in list results).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ParameterRow {
     pub name: String,
     pub id: String,
@@ -84,7 +84,7 @@ pub struct ParameterQuery {
 }
 
 /// One version in a parameter's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ParameterVersionRow {
     pub version: i64,
     pub value: String,

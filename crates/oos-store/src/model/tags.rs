@@ -22,8 +22,20 @@ pub struct TagChange {
     pub remove_all: bool,
 }
 
+impl TagChange {
+    /// The tags (a JSON object's text) after the change; unreadable tags count as none.
+    pub fn applied_to(&self, tags: &str) -> String {
+        let mut tags: Map<String, Value> = if self.remove_all { Map::new() } else { serde_json::from_str(tags).unwrap_or_default() };
+        for removed in &self.remove {
+            tags.remove(removed);
+        }
+        tags.extend(self.set.clone());
+        Value::Object(tags).to_string()
+    }
+}
+
 /// One tag of one resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ResourceTag {
     pub resource_id: String,
     pub key: String,

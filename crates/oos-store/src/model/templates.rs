@@ -1,7 +1,7 @@
 //! The template catalogue's rows, writes and queries.
 
 /// One version of a catalogued template (content empty in list results).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TemplateRow {
     pub name: String,
     pub template_id: String,

@@ -5,7 +5,11 @@
 //! take a row lock (the audit chain's head, a template's latest version).
 
 mod api_executions;
+mod api_parameters;
+mod api_tags;
+mod api_templates;
 mod audit;
+mod execution_list;
 mod lease;
 mod read;
 mod scratch;

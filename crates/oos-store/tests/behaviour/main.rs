@@ -40,5 +40,21 @@ macro_rules! on_both {
     )*};
 }
 
+mod audited_writes;
 mod engine;
+mod executions_api;
 mod fixtures;
+mod iam;
+mod parameters;
+mod tags;
+mod templates;
+
+/// Both backends are whole server stores: a server holds either as an `Arc<dyn ServerStore>`.
+#[test]
+fn both_backends_are_server_stores() {
+    fn server_store(store: impl oos_store::ServerStore + 'static) -> Box<dyn oos_store::ServerStore> {
+        Box::new(store)
+    }
+    let _: fn(PgStore) -> Box<dyn oos_store::ServerStore> = server_store;
+    let _: fn(SqliteStore) -> Box<dyn oos_store::ServerStore> = server_store;
+}
