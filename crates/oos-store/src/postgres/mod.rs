@@ -77,9 +77,12 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+}
 
-    /// Closes the pool and stops listening.
-    pub async fn close(&self) {
+#[async_trait::async_trait]
+impl crate::Close for PgStore {
+    /// Stops listening for wakeups and closes the pool.
+    async fn close(&self) {
         self.listening.stop();
         self.pool.close().await;
     }

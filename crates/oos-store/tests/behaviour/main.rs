@@ -34,7 +34,7 @@ macro_rules! on_both {
             async fn postgres() {
                 let (_database, store) = $crate::postgres().await;
                 super::$test(&store).await;
-                store.close().await;
+                oos_store::Close::close(&store).await;
             }
         }
     )*};
