@@ -76,6 +76,11 @@ impl SqliteStore {
         Ok(Self { pool, dir: dir.to_path_buf(), wakeups: Wakeups::default() })
     }
 
+    /// The connection pool (for the store's own modules).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// The data directory this store lives in.
     pub fn dir(&self) -> &Path {
         &self.dir

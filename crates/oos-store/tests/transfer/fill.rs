@@ -1,0 +1,225 @@
+//! An embedded store with a bit of everything, written through the store traits: executions with
+//! children, tasks, loop iterations, logs, inbox events (some consumed), crash marks and leases;
+//! API metadata with tags and ClientTokens; templates with versions, tags and a favourite; library
+//! templates; common and secret parameters with versions and tags; IAM records; and an audit trail
+//! long enough to take several copy batches.
+
+use oos_store::audit::{AuditKind, NewAudit};
+use oos_store::{
+    AuditStore, CrashGuard, ExecutionApiStore, ExecutionMeta, ExecutionRecord, IamRecordStore, InboxStore, LibraryStore, LogRecord,
+    NewInboxEvent, NewParameter, NewTemplateVersion, ParameterStore, ParameterUpdate, SqliteStore, StepStore, StepWrite, TagChange,
+    TagStore, TaggedKind, TaskRecord, TemplateStore,
+};
+use serde_json::{Map, Value, json};
+
+/// Executions written (ids `e00`…).
+pub const EXECUTIONS: usize = 24;
+/// Audit records appended (besides none from the writes: they run outside a request scope).
+pub const AUDIT_RECORDS: usize = 2_600;
+/// The worker that holds every execution's lease in the source.
+pub const WORKER: &str = "worker-1";
+
+pub fn id(n: usize) -> String {
+    format!("e{n:02}")
+}
+
+fn execution(n: usize) -> ExecutionRecord {
+    let status = ["Success", "Running", "Failed", "Waiting"][n % 4];
+    let finished = matches!(status, "Success" | "Failed");
+    ExecutionRecord {
+        id: id(n),
+        template_name: ["deploy", "backup", "rotate"][n % 3].into(),
+        template_version: n.is_multiple_of(2).then(|| "v1".into()),
+        template_content: format!("FormatVersion: OOS-2019-06-01\nDescription: run {n}\n"),
+        parameters: json!({"n": n, "empty": ""}).to_string(),
+        mode: if n.is_multiple_of(5) { "Debug" } else { "Automatic" }.into(),
+        status: status.into(),
+        status_message: if n.is_multiple_of(3) { String::new() } else { format!("message {n} — ünïcode") },
+        outputs: finished.then(|| json!({"out": n}).to_string()),
+        parent_execution_id: (n >= 20).then(|| id(n - 20)),
+        parent_task_execution_id: (n >= 20).then(|| format!("{}-t0", id(n - 20))),
+        description: format!("execution {n}"),
+        engine_state: json!({"state": n}).to_string(),
+        runnable: !finished,
+        wake_ms: (status == "Waiting").then_some(5_000 + n as i64),
+        created_ms: 1_000 + n as i64 * 10,
+        updated_ms: 2_000 + n as i64,
+        start_ms: Some(1_000 + n as i64 * 10),
+        end_ms: finished.then_some(3_000 + (n as i64 * 7) % 50),
+    }
+}
+
+fn task(n: usize, k: usize) -> TaskRecord {
+    TaskRecord {
+        id: format!("{}-t{k}", id(n)),
+        execution_id: id(n),
+        seq: k as i64,
+        task_name: format!("task{}", k.min(1)),
+        task_action: if k == 0 { "ACS::Sleep" } else { "ACS::ExecuteAPI" }.into(),
+        status: if k == 2 { "Running" } else { "Success" }.into(),
+        status_message: String::new(),
+        properties: Some(json!({"k": k}).to_string()),
+        outputs: (k != 2).then(|| "{}".into()),
+        loop_item: (k == 2).then(|| json!(format!("i-{n}")).to_string()),
+        loop_batch_number: (k == 2).then_some(1),
+        parent_task_execution_id: (k == 2).then(|| format!("{}-t1", id(n))),
+        child_execution_id: None,
+        engine_state: "{}".into(),
+        created_ms: 10 + k as i64,
+        updated_ms: 20 + k as i64,
+        start_ms: Some(10),
+        end_ms: (k != 2).then_some(30),
+    }
+}
+
+fn log(n: usize, k: usize) -> LogRecord {
+    LogRecord {
+        execution_id: id(n),
+        task_execution_id: (k > 0).then(|| format!("{}-t{}", id(n), k % 3)),
+        ts_ms: 100 + k as i64,
+        log_type: if k == 0 { "ExecutionStarted" } else { "TaskLog" }.into(),
+        message: if k == 3 { String::new() } else { format!("line {k} of {n}") },
+    }
+}
+
+fn meta(n: usize) -> ExecutionMeta {
+    let team = if n.is_multiple_of(2) { "web" } else { "db" };
+    let mut tags = json!({"team": team, "n": format!("{n}")});
+    if n.is_multiple_of(3) {
+        tags["env"] = json!("prod");
+    }
+    ExecutionMeta {
+        execution_id: id(n),
+        executed_by: if n % 3 == 1 { "acs:ram::1:user/bob" } else { "acs:ram::1:root" }.into(),
+        tags: tags.to_string(),
+        resource_group_id: if n.is_multiple_of(4) { "rg-1".into() } else { String::new() },
+        template_id: format!("t-{}", ["deploy", "backup", "rotate"][n % 3]),
+        client_token: n.is_multiple_of(2).then(|| format!("token-{n}")),
+        ram_role: if n.is_multiple_of(5) { "OOSServiceRole".into() } else { String::new() },
+        loop_mode: if n.is_multiple_of(6) { "FirstBatchPause".into() } else { String::new() },
+    }
+}
+
+fn set(tags: &[(&str, &str)]) -> TagChange {
+    let set: Map<String, Value> = tags.iter().map(|(key, value)| (key.to_string(), json!(value))).collect();
+    TagChange { set, ..TagChange::default() }
+}
+
+/// Writes everything into `store`.
+pub async fn populate(store: &SqliteStore) {
+    executions(store).await;
+    templates(store).await;
+    parameters(store).await;
+    for (kind, key, body) in [
+        ("Settings", "account-id", r#"{"Value":"1234"}"#),
+        ("User", "alice", r#"{"UserName":"alice","DisplayName":""}"#),
+        ("User", "bob", r#"{"UserName":"bob"}"#),
+        ("AccessKey", "LTAI-root", r#"{"AccessKeyId":"LTAI-root","Secret":"sealed:v1:abc"}"#),
+        ("Policy", "ops", r#"{"Document":"{\"Version\":\"1\"}"}"#),
+    ] {
+        assert!(store.insert_iam_record(kind, key, body).await.unwrap());
+    }
+    let mut appended = 0;
+    while appended < AUDIT_RECORDS {
+        let entries: Vec<NewAudit> = (appended..(appended + 700).min(AUDIT_RECORDS)).map(audit_entry).collect();
+        appended += entries.len();
+        store.append_audit(&entries).await.unwrap();
+    }
+}
+
+fn audit_entry(n: usize) -> NewAudit {
+    let body = json!({"Principal": if n.is_multiple_of(2) { "acs:ram::1:root" } else { "acs:ram::1:user/bob" }, "User": if n.is_multiple_of(2) { "root" } else { "bob" },
+        "Action": format!("Act{}", n % 7), "ExecutionId": id(n % EXECUTIONS), "ResultCode": "Success"});
+    let Value::Object(body) = body else { unreachable!() };
+    NewAudit { time_ms: 10_000 + n as i64, kind: if n.is_multiple_of(5) { AuditKind::CloudCall } else { AuditKind::ApiCall }, body }
+}
+
+async fn executions(store: &SqliteStore) {
+    let write = StepWrite {
+        executions: (0..EXECUTIONS).map(execution).collect(),
+        tasks: (0..EXECUTIONS).flat_map(|n| (0..3).map(move |k| task(n, k))).collect(),
+        logs: (0..EXECUTIONS).flat_map(|n| (0..5).map(move |k| log(n, k))).collect(),
+        lease_expires_ms: i64::MAX / 2,
+        ..StepWrite::default()
+    };
+    store.commit(WORKER, &write).await.unwrap();
+    for n in 0..10 {
+        for k in 0..3 {
+            let payload = json!({"Type": "Notify", "n": n, "k": k}).to_string();
+            store.push(NewInboxEvent { execution_id: id(n), payload, created_ms: 500 + k }).await.unwrap();
+        }
+    }
+    let ids: Vec<String> = (0..10).map(id).collect();
+    let consumed = store.pending(&ids).await.unwrap().iter().step_by(2).map(|event| event.id).collect();
+    store.commit(WORKER, &StepWrite { consumed_inbox: consumed, ..StepWrite::default() }).await.unwrap();
+    store.mark_at_risk(WORKER, &[id(1), id(3)]).await.unwrap();
+    assert_eq!(store.recover(&id(1)).await.unwrap(), 1, "e01 crashed once; e03 stays at risk");
+    for n in 0..16 {
+        assert_eq!(store.put_execution_meta(&meta(n)).await.unwrap(), None);
+    }
+    assert!(store.retag(TaggedKind::Execution, &[id(3), id(21)], &set(&[("owner", "ops")])).await.unwrap().is_empty());
+}
+
+fn template(name: &str, version: usize, now_ms: i64) -> NewTemplateVersion {
+    NewTemplateVersion {
+        name: name.into(),
+        template_id: format!("t-{name}"),
+        content: format!("FormatVersion: OOS-2019-06-01\nDescription: {name} v{version}\n"),
+        format: if name == "backup" { "JSON" } else { "YAML" }.into(),
+        hash: format!("{name}-{version}"),
+        description: format!("{name}, version {version}"),
+        version_name: if version == 2 { "second".into() } else { String::new() },
+        tags: (version == 1).then(|| json!({"team": if name == "deploy" { "web" } else { "db" }}).to_string()),
+        resource_group_id: None,
+        actor: "acs:ram::1:root".into(),
+        now_ms,
+    }
+}
+
+async fn templates(store: &SqliteStore) {
+    for (at, name) in ["deploy", "backup", "rotate", "gone"].into_iter().enumerate() {
+        store.create_template(&template(name, 1, 100 + at as i64)).await.unwrap().unwrap();
+    }
+    for version in 2..=3 {
+        store.update_template(&template("deploy", version, 200 + version as i64)).await.unwrap().unwrap();
+    }
+    assert!(store.set_template_favorite("backup", true).await.unwrap());
+    assert!(store.delete_template("gone").await.unwrap());
+    assert!(store.retag(TaggedKind::Template, &["rotate".into()], &set(&[("tier", "1")])).await.unwrap().is_empty());
+    for version in 1..=2 {
+        store.put_library_template("ACS-Lib-Only", &format!("Description: lib {version}\n"), 50 + version).await.unwrap();
+    }
+}
+
+fn parameter(secret: bool, name: &str, value: &str, now_ms: i64) -> NewParameter {
+    NewParameter {
+        secret,
+        name: name.into(),
+        id: format!("p-{}{name}", if secret { "s-" } else { "" }),
+        kind: if secret { "Secret" } else { "String" }.into(),
+        value: value.into(),
+        description: format!("about {name}"),
+        constraints: if name == "db/port" { r#"{"AllowedPattern":"^[0-9]+$"}"#.into() } else { String::new() },
+        key_id: if secret { "alias/master".into() } else { String::new() },
+        tags: Some(json!({"app": "db"}).to_string()),
+        resource_group_id: None,
+        actor: "acs:ram::1:root".into(),
+        now_ms,
+    }
+}
+
+async fn parameters(store: &SqliteStore) {
+    // A common and a secret parameter of the same name are two parameters.
+    for (at, (secret, name, value)) in
+        [(false, "db/host", "10.0.0.1"), (false, "db/port", "5432"), (true, "db/password", "sealed:v1:p1"), (true, "db/host", "sealed:v1:h")]
+            .into_iter()
+            .enumerate()
+    {
+        store.create_parameter(&parameter(secret, name, value, 300 + at as i64)).await.unwrap().unwrap();
+    }
+    for (secret, name, value) in [(false, "db/host", "10.0.0.2"), (true, "db/password", "sealed:v1:p2")] {
+        let update = ParameterUpdate { secret, name: name.into(), value: Some(value.into()), actor: "acs:ram::1:user/bob".into(), now_ms: 400, ..ParameterUpdate::default() };
+        store.update_parameter(&update).await.unwrap().unwrap();
+    }
+    assert!(store.retag(TaggedKind::SecretParameter, &["db/password".into()], &set(&[("rotated", "yes")])).await.unwrap().is_empty());
+}
