@@ -1,17 +1,15 @@
-//! The worker's effects after their commit: each call and timer runs as a task of the worker's
-//! [`TaskRegistry`](crate::TaskRegistry), and its outcome comes back to the worker as an event.
-
-use std::time::Duration;
+//! The worker's effects after their commit: each call runs as a task of the worker's
+//! [`TaskRegistry`](crate::TaskRegistry) and its outcome comes back to the worker as an event; a
+//! timer goes on the worker's own list of due times.
 
 use oos_actions::ActionRequest;
 use oos_engine::{Effect, Event};
 
+use crate::timers::Due;
 use crate::{Worker, audit};
 
 /// Kind of the tasks that run an action (a cloud call, a webhook, an HTTP request).
 pub const CALL_TASK: &str = "call";
-/// Kind of the tasks that wait for a timer (sleeps, retries, polls) to fire.
-pub const TIMER_TASK: &str = "timer";
 
 impl Worker {
     /// Runs a committed effect in the background; its result comes back as an event.
@@ -41,11 +39,7 @@ impl Worker {
                 });
             }
             Effect::Timer { execution_id, task_execution_id, attempt, at_ms } => {
-                let delay = u64::try_from(at_ms - self.clock.now_ms()).unwrap_or(0);
-                self.tasks.spawn(TIMER_TASK, async move {
-                    tokio::time::sleep(Duration::from_millis(delay)).await;
-                    let _ = tx.send((execution_id, Event::TimerFired { task_execution_id, attempt }, None));
-                });
+                self.timers.add(at_ms, Due::Fire { execution_id, task_execution_id, attempt });
             }
             Effect::StartChild(_) | Effect::ToExecution { .. } => {}
         }

@@ -63,6 +63,11 @@ impl Guard {
     }
 
     /// The executions waiting on probation (claimed, so leased to this worker, but not loaded).
+    /// Whether `id` has calls in flight or is marked at risk (so it must stay with this worker).
+    pub(crate) fn busy(&self, id: &str) -> bool {
+        self.in_flight.contains_key(id) || self.marked.contains(id)
+    }
+
     pub(crate) fn held(&self) -> impl Iterator<Item = &String> {
         self.probation.iter().map(|(_, id)| id)
     }

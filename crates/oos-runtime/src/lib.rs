@@ -1,47 +1,54 @@
 //! oos-runtime: the worker that drives the deterministic engine core (`oos-engine`) against a store
 //! and actions.
 //!
-//! One turn: gather events (action results, timers, inbox rows, starts), apply [`oos_engine::step`] to
-//! each, write every change of the turn in **one** store commit (state, new child executions, inbox
-//! rows for other executions, consumed inbox rows), and only then run the turn's effects (calls,
-//! timers). Many events per turn is what makes large loops fast: one commit covers a whole wave of
-//! iterations. After a crash, [`oos_engine::resume`] re-derives in-flight work from the committed rows.
-//! Effects run as tasks of a [`TaskRegistry`]; [`Worker::shutdown`] stops a worker between turns.
+//! Executions are created where a request arrives ([`Starter`]) and claimed by any worker on the
+//! same store. One turn of a worker: gather events (action results, due timers, inbox rows, newly
+//! claimed executions), apply [`oos_engine::step`] to each, write every change of the turn in **one**
+//! store commit (state, new child executions, inbox rows for other executions, consumed inbox rows),
+//! and only then run the turn's effects (calls, timers). Many events per turn is what makes large
+//! loops fast: one commit covers a whole wave of iterations. A taken-over execution, or one whose
+//! commit failed, is loaded again and [`oos_engine::resume`] re-derives its in-flight work from the
+//! committed rows. Calls run as tasks of a [`TaskRegistry`]; [`Worker::shutdown`] stops a worker
+//! between turns.
 
 mod audit;
+mod children;
 mod effects;
 mod guard;
 mod library;
 mod parameters;
 mod persist;
+mod poll;
 mod quotas;
 mod shutdown;
+mod start;
 pub mod tasks;
+mod timers;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oos_actions::Actions;
 use oos_store::audit::NewAudit;
-use oos_store::{ExecutionMeta, NewInboxEvent, Store, StoreError, StepWrite};
-use serde_json::{Map, Value};
-use tokio::sync::{Notify as WakeSignal, mpsc};
+use oos_store::{NewInboxEvent, Store, StoreError, StepWrite};
+use tokio::sync::{Notify as WakeSignal, mpsc, watch};
+use tokio::time::Instant;
 
 pub use library::{FoundTemplate, Library, TemplateSource};
 pub use parameters::{ParameterSource, Reader, Snapshot, StoreReference, snapshot, store_references};
 pub use persist::{Sealer, load};
-pub use effects::{CALL_TASK, TIMER_TASK};
+pub use effects::CALL_TASK;
 pub use quotas::{NESTING_DEPTH, Quotas, RUNNING_EXECUTIONS};
+pub use start::{Prepared, StartRequest, Started, Starter};
 pub use tasks::TaskRegistry;
-use guard::{Admission, Guard};
-use quotas::Uncommitted;
+use guard::Guard;
+use timers::Timers;
 
-use oos_engine::{NewExecution, create};
 use oos_engine::{ChildStart, Effect, Event};
 use oos_engine::ids;
-use oos_engine::{BatchPause, EngineConfig, Execution};
-use oos_engine::{ExecutionStatus, Mode};
+use oos_engine::{EngineConfig, Execution};
+use oos_engine::ExecutionStatus;
 
 /// A runtime failure.
 #[derive(Debug, thiserror::Error)]
@@ -81,9 +88,15 @@ pub struct RuntimeConfig {
     pub engine: EngineConfig,
     /// This worker's lease owner name.
     pub worker_id: String,
+    /// How long a lease lasts unrenewed (renewed every third of it): how soon a dead worker's
+    /// executions are taken over.
     pub lease_ttl: Duration,
-    /// How often the store is polled for claimable executions and inbox events.
+    /// How often the store is polled for claimable executions and inbox events when no wakeup came
+    /// (new work wakes the workers at once; the poll is the safety net and finds expired leases).
     pub poll_interval: Duration,
+    /// Executions that wait only for an event (an approval, a child) or for timers due later than
+    /// this are handed back to the store, for any worker to take when they are due; None: kept.
+    pub park_after: Option<Duration>,
     /// Most events applied in one turn (one commit).
     pub max_batch: usize,
     /// Limits on new executions (top-level and children).
@@ -98,32 +111,13 @@ impl Default for RuntimeConfig {
             engine: EngineConfig::default(),
             worker_id: format!("worker-{}", ids::execution_id(rand::random()).trim_start_matches("exec-")),
             lease_ttl: Duration::from_secs(30),
-            poll_interval: Duration::from_millis(200),
+            poll_interval: Duration::from_secs(1),
+            park_after: Some(Duration::from_secs(30)),
             max_batch: 4096,
             quotas: Quotas::default(),
             max_crashes: 3,
         }
     }
-}
-
-/// A request to start a top-level execution.
-#[derive(Debug, Clone)]
-pub struct StartRequest {
-    pub template_name: String,
-    pub template_version: Option<String>,
-    pub template_content: String,
-    pub parameters: Map<String, Value>,
-    pub mode: Mode,
-    pub description: String,
-    pub region_id: Option<String>,
-    /// Who starts it (a server puts the caller's ARN; child executions inherit it); None: the configured user.
-    pub executed_by: Option<String>,
-    /// `LoopMode`: overrides the `BatchPauseOption` of the execution's batch loops (None: their own).
-    pub loop_mode: Option<BatchPause>,
-    /// Audit records of the request that starts it (committed with the new execution).
-    pub audit: Vec<NewAudit>,
-    /// API metadata of the new execution (its id is filled in), committed with it.
-    pub meta: Option<ExecutionMeta>,
 }
 
 /// Interrupts a worker's wait for events, so that its owner can hand it work (a start) at once
@@ -161,13 +155,19 @@ pub struct Worker {
     /// Audit records of received deliveries, for the commit that applies their events.
     audit: Vec<NewAudit>,
     last_poll: Option<Instant>,
+    last_renew: Option<Instant>,
     poll_now: bool,
     wake: Arc<WakeSignal>,
+    /// Work announced by any process on the store.
+    wakeups: watch::Receiver<u64>,
+    timers: Timers,
+    /// Executions whose turn failed to commit: loaded again from the store at the next poll.
+    readopt: HashSet<String>,
     observer: Option<Observer>,
     guard: Guard,
     /// Seals the engine state of executions with secrets (none: stored as is).
     sealer: Option<Arc<dyn Sealer>>,
-    /// Where the effect tasks (calls, timers) run.
+    /// Where the calls run.
     tasks: TaskRegistry,
 }
 
@@ -175,6 +175,7 @@ impl Worker {
     pub fn new(store: Arc<dyn Store>, actions: Arc<dyn Actions>, library: Arc<dyn TemplateSource>, config: RuntimeConfig) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let guard = Guard::new(config.max_crashes);
+        let wakeups = store.wakeups();
         Self {
             store,
             actions,
@@ -189,8 +190,12 @@ impl Worker {
             rx,
             audit: Vec::new(),
             last_poll: None,
+            last_renew: None,
             poll_now: true,
             wake: Arc::new(WakeSignal::new()),
+            wakeups,
+            timers: Timers::default(),
+            readopt: HashSet::new(),
             observer: None,
             guard,
             sealer: None,
@@ -198,13 +203,13 @@ impl Worker {
         }
     }
 
-    /// Spawns the worker's effect tasks in `tasks` (a server's registry of everything it runs).
+    /// Spawns the worker's calls in `tasks` (a server's registry of everything it runs).
     pub fn with_tasks(mut self, tasks: TaskRegistry) -> Self {
         self.tasks = tasks;
         self
     }
 
-    /// The registry of the worker's effect tasks ([`CALL_TASK`], [`TIMER_TASK`]).
+    /// The registry of the worker's calls ([`CALL_TASK`]).
     pub fn tasks(&self) -> &TaskRegistry {
         &self.tasks
     }
@@ -251,52 +256,23 @@ impl Worker {
         self.live.get(id)
     }
 
-    /// Validates and durably records a new execution, then queues its start. Returns its id.
-    pub async fn start(&mut self, request: StartRequest) -> Result<String, RuntimeError> {
-        let template = oos_template::parse(&request.template_content)?;
-        self.config.quotas.admit(self.store.as_ref(), &request.template_name, 0, &Uncommitted::default()).await?;
-        let starter = Reader { executed_by: request.executed_by.clone(), ram_role: None };
-        let values = parameters::snapshot(self.parameters.as_deref(), &template, &starter).await?;
-        let now = self.clock.now_ms();
-        let id = ids::execution_id(rand::random());
-        let template = Arc::new(template);
-        let exec = create(
-            NewExecution {
-                id: id.clone(),
-                template: template.clone(),
-                template_name: request.template_name,
-                template_version: request.template_version,
-                parameters: request.parameters,
-                mode: request.mode,
-                parent_execution_id: None,
-                parent_task_execution_id: None,
-                description: request.description,
-                region_id: request.region_id,
-                store_parameters: values.common,
-                secret_parameters: values.secret,
-                execute_user: request.executed_by,
-            },
-            now,
-            &self.config.engine,
-        )?;
-        let mut exec = exec;
-        if let Some(role) = &exec.flow.ram_role {
-            // The execution acts as its role: the role must be allowed every parameter too.
-            let acting = Reader { ram_role: Some(role.clone()), ..starter };
-            parameters::snapshot(self.parameters.as_deref(), &template, &acting).await?;
+    /// What creates executions on this worker's store, with its parameters, quotas and sealer.
+    pub fn starter(&self) -> Starter {
+        Starter {
+            store: self.store.clone(),
+            parameters: self.parameters.clone(),
+            clock: self.clock.clone(),
+            engine: self.config.engine.clone(),
+            quotas: self.config.quotas.clone(),
+            sealer: self.sealer.clone(),
         }
-        exec.flow.loop_mode = request.loop_mode;
-        let audit = audit::started(request.audit, &id);
-        let execution_meta = request.meta.map(|meta| ExecutionMeta { execution_id: id.clone(), ..meta }).into_iter().collect();
-        // Its Start is stepped next: marked at risk in the commit that creates it (no write of its own).
-        let at_risk = self.guard.to_mark([&id]);
-        let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, execution_meta, at_risk, ..StepWrite::default() };
-        let changes = exec.take_changes();
-        persist::add_changes(&mut write, &exec, changes, self.sealer.as_deref());
-        self.store.commit(&self.config.worker_id, &write).await?;
-        self.live.insert(id.clone(), exec);
-        self.queue.push_back((id.clone(), Event::Start, None));
-        Ok(id)
+    }
+
+    /// Creates an execution (see [`Starter`]) and looks for it at once. Returns its id.
+    pub async fn start(&mut self, request: StartRequest) -> Result<String, RuntimeError> {
+        let started = self.starter().start(request).await?;
+        self.poll_now = true;
+        Ok(started.id().to_owned())
     }
 
     /// Runs turns until `id` is finished or waits for a person. Returns its status.
@@ -311,7 +287,6 @@ impl Worker {
                     {
                         return Ok(status);
                     }
-                    self.poll_now = true;
                 }
             }
             self.turn().await?;
@@ -337,13 +312,14 @@ impl Worker {
         now + i64::try_from(self.config.lease_ttl.as_millis()).unwrap_or(30_000)
     }
 
-    /// One turn: gather events, step, commit, run effects.
+    /// One turn: gather events, step, commit, run effects, hand back what only waits.
     pub async fn turn(&mut self) -> Result<(), RuntimeError> {
         self.gather().await?;
         for effect in self.step_and_commit(true).await? {
             self.launch(effect);
         }
         self.live.retain(|_, exec| !exec.status.is_final());
+        self.park().await;
         Ok(())
     }
 
@@ -377,7 +353,10 @@ impl Worker {
             })
             .collect();
         self.guard.finish_turn(&mut write, if launching { &launches } else { &[] });
-        self.store.commit(&self.config.worker_id, &write).await?;
+        if let Err(error) = self.store.commit(&self.config.worker_id, &write).await {
+            self.forget_turn(&write, &error);
+            return Err(error.into());
+        }
         if let Some(observer) = &mut self.observer {
             for id in &changed {
                 observer(&self.live[id]);
@@ -399,188 +378,5 @@ impl Worker {
                 self.poll_now = true;
             }
         }
-    }
-
-    /// Waits for at least one event (or the poll interval, or a [`Waker::wake`]), then drains what is ready.
-    async fn gather(&mut self) -> Result<(), RuntimeError> {
-        let due = self.last_poll.is_none_or(|at| at.elapsed() >= self.config.poll_interval);
-        if self.queue.is_empty() && self.children.is_empty() && !self.poll_now && !due {
-            let wait = self.config.poll_interval.saturating_sub(self.last_poll.map_or(Duration::ZERO, |at| at.elapsed()));
-            let woken = self.wake.clone();
-            let event = tokio::time::timeout(wait, async {
-                tokio::select! {
-                    event = self.rx.recv() => event,
-                    () = woken.notified() => None,
-                }
-            });
-            match event.await {
-                Ok(Some(delivery)) => self.receive(delivery),
-                // Woken: something was written for this worker (a start, an inbox event); look now.
-                Ok(None) => self.poll_now = true,
-                Err(_elapsed) => {}
-            }
-        }
-        while self.queue.len() < self.config.max_batch {
-            match self.rx.try_recv() {
-                Ok(delivery) => self.receive(delivery),
-                Err(_) => break,
-            }
-        }
-        if self.poll_now || self.last_poll.is_none_or(|at| at.elapsed() >= self.config.poll_interval) {
-            self.poll().await?;
-        }
-        Ok(())
-    }
-
-    /// Queues the event of a finished effect.
-    fn receive(&mut self, (id, event, audit): Delivery) {
-        if matches!(event, Event::ActionDone { .. }) {
-            self.guard.answered(&id);
-        }
-        self.queue.push_back((id, event, None));
-        self.audit.extend(audit);
-    }
-
-    /// Claims executions that need a worker, loads new ones (re-driving their in-flight work), and
-    /// queues inbox events of the held ones.
-    async fn poll(&mut self) -> Result<(), RuntimeError> {
-        self.poll_now = false;
-        self.last_poll = Some(Instant::now());
-        let now = self.clock.now_ms();
-        let ttl = i64::try_from(self.config.lease_ttl.as_millis()).unwrap_or(30_000);
-        self.store.renew(&self.config.worker_id, now, ttl).await?;
-        let claimed = self.store.claim(&self.config.worker_id, now, ttl, 256).await?;
-        for id in claimed {
-            if self.live.contains_key(&id) || self.guard.holds(&id) {
-                continue;
-            }
-            match self.guard.admit(&id, self.store.recover(&id).await?) {
-                Admission::Run => self.adopt(&id).await?,
-                Admission::Hold => continue,
-                Admission::Quarantine(crashes) => self.quarantine(&id, crashes).await?,
-            }
-        }
-        let queued: std::collections::HashSet<&str> = self.queue.iter().map(|(id, _, _)| id.as_str()).collect();
-        if let Some(id) = self.guard.next_alone(|id| queued.contains(id)) {
-            self.adopt(&id).await?;
-        }
-        let queued: std::collections::HashSet<i64> = self.queue.iter().filter_map(|(_, _, inbox)| *inbox).collect();
-        // Events of held executions that are not loaded (on probation) wait until they are.
-        for row in self.store.held_inbox(&self.config.worker_id).await? {
-            if queued.contains(&row.id) || !self.live.contains_key(&row.execution_id) {
-                continue;
-            }
-            let event = persist::inbox_event(&row.payload, &row.execution_id, self.sealer.as_deref())?;
-            self.queue.push_back((row.execution_id, event, Some(row.id)));
-        }
-        Ok(())
-    }
-
-    /// Loads a claimed execution and re-drives what was in flight.
-    async fn adopt(&mut self, id: &str) -> Result<(), RuntimeError> {
-        let Some(record) = self.store.execution(id).await? else { return Ok(()) };
-        let tasks = self.store.tasks(id).await?;
-        let exec = load(record, tasks, self.sealer.as_deref())?;
-        if exec.status.is_final() {
-            return Ok(());
-        }
-        let (events, effects) = oos_engine::resume(&exec);
-        if effects.iter().any(|effect| matches!(effect, Effect::Call(_))) {
-            let marks = self.guard.to_mark([&id.to_owned()]);
-            self.store.mark_at_risk(&self.config.worker_id, &marks).await?;
-        }
-        self.live.insert(id.to_owned(), exec);
-        for event in events {
-            self.queue.push_back((id.to_owned(), event, None));
-        }
-        for effect in effects {
-            match effect {
-                Effect::StartChild(start) => self.children.push((start, true)),
-                other => self.launch(other),
-            }
-        }
-        Ok(())
-    }
-
-    /// Loads an execution that was at risk in too many crashes and fails it without re-driving anything.
-    async fn quarantine(&mut self, id: &str, crashes: i64) -> Result<(), RuntimeError> {
-        let Some(record) = self.store.execution(id).await? else { return Ok(()) };
-        let exec = load(record, self.store.tasks(id).await?, self.sealer.as_deref())?;
-        if exec.status.is_final() {
-            return Ok(());
-        }
-        tracing::error!(execution = id, crashes, "quarantining an execution that was running when the process stopped {crashes} times");
-        self.live.insert(id.to_owned(), exec);
-        self.queue.push_back((id.to_owned(), Event::Quarantine { crashes }, None));
-        Ok(())
-    }
-
-    /// Creates the requested child executions in this turn's commit (skipping ones that exist).
-    async fn create_children(&mut self, now: i64, write: &mut StepWrite) -> Result<Vec<String>, RuntimeError> {
-        let mut started = Vec::new();
-        let mut uncommitted = Uncommitted::default();
-        for (start, recovered) in std::mem::take(&mut self.children) {
-            if recovered && self.store.execution(&start.child_execution_id).await?.is_some() {
-                continue;
-            }
-            match self.child(&start, now, &uncommitted).await {
-                Ok(mut child) => {
-                    uncommitted.add(&child.template_name);
-                    let changes = child.take_changes();
-                    persist::add_changes(write, &child, changes, self.sealer.as_deref());
-                    started.push(child.id.clone());
-                    write.at_risk.extend(self.guard.to_mark([&child.id]));
-                    self.live.insert(child.id.clone(), child);
-                }
-                Err((code, message)) => self.queue.push_back((
-                    start.parent_execution_id.clone(),
-                    Event::ChildNotStarted { task_execution_id: start.parent_task_execution_id.clone(), code, message },
-                    None,
-                )),
-            }
-        }
-        Ok(started)
-    }
-
-    async fn child(&self, start: &ChildStart, now: i64, uncommitted: &Uncommitted) -> Result<Execution, (String, String)> {
-        let (name, version, content) = match (&start.template_content, &start.template_name) {
-            (Some(content), name) => (name.clone().unwrap_or_else(|| "inline".into()), None, content.clone()),
-            (None, Some(name)) => match self.library.find(name, start.template_version.as_deref()).await {
-                Ok(Some(found)) => (name.clone(), found.version, found.content),
-                Ok(None) => return Err(("EntityNotExists.Template".into(), format!("template {name} does not exist"))),
-                Err(message) => return Err(("Library.ReadFailed".into(), message)),
-            },
-            (None, None) => return Err(("InvalidTemplate".into(), "no template given".into())),
-        };
-        let template = oos_template::parse(&content).map_err(|e| (e.code().to_owned(), format!("template {name}: {e}")))?;
-        self.config.quotas.admit(self.store.as_ref(), &name, start.depth, uncommitted).await.map_err(|e| (e.code.to_owned(), e.message))?;
-        let reader = Reader { executed_by: Some(start.executed_by.clone()), ram_role: start.ram_role.clone() };
-        let values = parameters::snapshot(self.parameters.as_deref(), &template, &reader).await.map_err(|e| (e.code.to_owned(), e.message))?;
-        create(
-            NewExecution {
-                id: start.child_execution_id.clone(),
-                template: Arc::new(template),
-                template_name: name,
-                template_version: version,
-                parameters: start.parameters.clone(),
-                mode: Mode::Automatic,
-                parent_execution_id: Some(start.parent_execution_id.clone()),
-                parent_task_execution_id: Some(start.parent_task_execution_id.clone()),
-                description: String::new(),
-                region_id: Some(start.region_id.clone()),
-                store_parameters: values.common,
-                secret_parameters: values.secret,
-                execute_user: Some(start.executed_by.clone()),
-            },
-            now,
-            &self.config.engine,
-        )
-        .map(|mut child| {
-            child.flow.ram_role = start.ram_role.clone();
-            child.flow.depth = start.depth;
-            child.flow.inherited_secrets = start.secrets.clone();
-            child
-        })
-        .map_err(|e| (e.code.to_owned(), e.message))
     }
 }

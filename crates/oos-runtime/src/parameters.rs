@@ -55,6 +55,13 @@ pub trait ParameterSource: Send + Sync {
     /// version). A reader that may not read it gets the same `Forbidden.RAM` error whether it
     /// exists or not.
     async fn read(&self, reference: &StoreReference, reader: &Reader) -> Result<Option<Value>, CreateError>;
+
+    /// Refuses with `Forbidden.RAM` unless `reader` may read `reference` (whether it exists or not):
+    /// the check of the role an execution acts as, whose values its starter has read already. By
+    /// default a read whose value is dropped.
+    async fn authorize(&self, reference: &StoreReference, reader: &Reader) -> Result<(), CreateError> {
+        self.read(reference, reader).await.map(drop)
+    }
 }
 
 /// The parameter-store values an execution's template uses, by kind.
@@ -102,6 +109,16 @@ pub async fn snapshot(source: Option<&dyn ParameterSource>, template: &Template,
         }
     }
     Ok(values)
+}
+
+/// Refuses unless `reader` may read every parameter-store reference of `template` (see
+/// [`ParameterSource::authorize`]); with no source there is nothing to read.
+pub async fn authorize(source: Option<&dyn ParameterSource>, template: &Template, reader: &Reader) -> Result<(), CreateError> {
+    let Some(source) = source else { return Ok(()) };
+    for reference in store_references(template) {
+        source.authorize(&reference, reader).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::effects::{CALL_TASK, TIMER_TASK};
+use crate::effects::CALL_TASK;
 use crate::{RuntimeError, Worker};
 
 impl Worker {
@@ -13,7 +13,7 @@ impl Worker {
     /// executions they belong to stay marked at risk, as after a crash, and the calls are made again
     /// by the next worker. Returns the first failure, after releasing the leases in any case.
     pub async fn shutdown(mut self, grace: Duration) -> Result<(), RuntimeError> {
-        self.tasks.abort(TIMER_TASK);
+        self.timers.clear();
         if !self.tasks.wait(Some(CALL_TASK), grace).await {
             tracing::warn!(calls = self.tasks.count(Some(CALL_TASK)), ?grace, "abandoning the calls that did not answer in time; they are made again after a restart");
             self.tasks.abort(CALL_TASK);

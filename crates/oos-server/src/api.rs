@@ -1,4 +1,4 @@
-//! What every request handler may use: the [`Api`] (store, IAM, engine, region, outbound client),
+//! What every request handler may use: the [`Api`] (store, IAM, starter, region, outbound client),
 //! the [`Fields`] of a successful answer and the [`Reply`] sent. The request pipeline and the actions
 //! both depend on this module; it depends on neither.
 
@@ -9,9 +9,9 @@ use oos_iam::Iam;
 use oos_store::ServerStore;
 use serde_json::{Map, Value};
 
+use oos_runtime::Starter;
+
 use crate::auth::Authenticator;
-use crate::client_tokens::ClientTokens;
-use crate::engine::EngineHandle;
 use crate::identity::RecordIdentityStore;
 
 /// The API version served.
@@ -34,14 +34,13 @@ pub struct Api {
     pub store: Arc<dyn ServerStore>,
     /// Shared with the engine's [`crate::authorized_actions::AuthorizedActions`].
     pub iam: Arc<Iam<RecordIdentityStore>>,
-    pub engine: EngineHandle,
+    /// Creates executions (any worker on the store runs them).
+    pub starter: Starter,
     /// Region of requests without `RegionId`.
     pub region: String,
     /// `HostId` of error bodies.
     pub host_id: String,
     pub(crate) authenticator: Authenticator,
-    /// StartExecution requests holding a ClientToken.
-    pub(crate) client_tokens: ClientTokens,
     /// The HTTP client of TemplateURL fetches, under the server's address policy.
     pub(crate) outbound: oos_actions::Outbound,
 }

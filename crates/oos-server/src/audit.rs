@@ -177,6 +177,6 @@ async fn no_echo_parameters(api: &Api, rpc: &RpcRequest) -> Option<Vec<String>> 
             api.store.template(rpc.get("TemplateName")?, version).await.ok()??.content
         }
     };
-    let template = oos_template::parse(&content).ok()?;
+    let template = crate::parsed::template(&content).ok()?;
     Some(template.parameters.iter().filter(|(_, definition)| definition.no_echo).map(|(name, _)| name.clone()).collect())
 }

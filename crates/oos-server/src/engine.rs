@@ -1,25 +1,19 @@
-//! The in-process engine: one `oos-engine` worker on its own task, moving executions forward, and
-//! a channel through which API handlers start new executions between the worker's turns. A start
-//! wakes the worker, so the execution is committed and begins at once, not after a poll interval;
-//! so does a Cancel/Notify event put in an execution's inbox. [`EngineStop`] ends the loop between
-//! two turns and hands the worker back for its own shutdown.
+//! The server's worker loop: one `oos-runtime` worker on its own task, taking executions from the
+//! store (created by any server's API, announced by the store's wakeups) and moving them forward.
+//! [`EngineStop`] ends the loop between two turns and hands the worker back for its own shutdown.
 
-use oos_runtime::{RuntimeError, StartRequest, TaskRegistry, Waker, Worker};
-use tokio::sync::{mpsc, oneshot};
+use std::time::Duration;
+
+use oos_runtime::{TaskRegistry, Waker, Worker};
+use tokio::sync::oneshot;
 
 /// Kind of the worker loop's task in the server's [`TaskRegistry`].
 pub const ENGINE_TASK: &str = "engine";
 
-type StartReply = oneshot::Sender<Result<String, RuntimeError>>;
+/// How long the loop waits after a failed turn (the store is unreachable, a commit failed).
+const RETRY_AFTER: Duration = Duration::from_millis(500);
 
-/// Starts executions on the server's worker.
-#[derive(Debug, Clone)]
-pub struct EngineHandle {
-    starts: mpsc::UnboundedSender<(StartRequest, StartReply)>,
-    waker: Waker,
-}
-
-/// Stops the worker loop of [`EngineHandle::spawn`] between two turns.
+/// Stops the worker loop of [`spawn`] between two turns.
 pub struct EngineStop {
     stop: oneshot::Sender<()>,
     worker: oneshot::Receiver<Worker>,
@@ -32,44 +26,25 @@ impl std::fmt::Debug for EngineStop {
     }
 }
 
-impl EngineHandle {
-    /// Runs `worker` on a new task of `tasks` until the [`EngineStop`] is used (or dropped).
-    pub fn spawn(mut worker: Worker, tasks: &TaskRegistry) -> (Self, EngineStop) {
-        let (starts, mut queue) = mpsc::unbounded_channel::<(StartRequest, StartReply)>();
-        let (stop, mut stopping) = oneshot::channel::<()>();
-        let (stopped, worker_back) = oneshot::channel::<Worker>();
-        let waker = worker.waker();
-        tasks.spawn(ENGINE_TASK, async move {
-            loop {
-                // Empty, or disconnected (no handle is left to start anything): the worker goes on.
-                while let Ok((request, reply)) = queue.try_recv() {
-                    let _ = reply.send(worker.start(request).await);
-                }
-                if !matches!(stopping.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {
-                    let _ = stopped.send(worker);
-                    return;
-                }
-                if let Err(error) = worker.turn().await {
-                    tracing::error!(%error, "engine turn failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                }
+/// Runs `worker` on a new task of `tasks` until the [`EngineStop`] is used (or dropped). A failed
+/// turn is logged and the loop goes on: the worker loads the turn's executions again.
+pub fn spawn(mut worker: Worker, tasks: &TaskRegistry) -> EngineStop {
+    let (stop, mut stopping) = oneshot::channel::<()>();
+    let (stopped, worker_back) = oneshot::channel::<Worker>();
+    let waker = worker.waker();
+    tasks.spawn(ENGINE_TASK, async move {
+        loop {
+            if !matches!(stopping.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {
+                let _ = stopped.send(worker);
+                return;
             }
-        });
-        (Self { starts, waker: waker.clone() }, EngineStop { stop, worker: worker_back, waker })
-    }
-
-    /// Validates and durably records a new execution; returns its id.
-    pub async fn start(&self, request: StartRequest) -> Result<String, StartError> {
-        let (reply, answer) = oneshot::channel();
-        self.starts.send((request, reply)).map_err(|_| StartError::Stopped)?;
-        self.waker.wake();
-        answer.await.map_err(|_| StartError::Stopped)?.map_err(StartError::Runtime)
-    }
-
-    /// Makes the worker look at the store now (e.g. after an inbox event for one of its executions).
-    pub fn wake(&self) {
-        self.waker.wake();
-    }
+            if let Err(error) = worker.turn().await {
+                tracing::error!(%error, "engine turn failed");
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+        }
+    });
+    EngineStop { stop, worker: worker_back, waker }
 }
 
 impl EngineStop {
@@ -80,13 +55,4 @@ impl EngineStop {
         self.waker.wake();
         self.worker.await.ok()
     }
-}
-
-/// Why an execution could not be started.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Runtime(RuntimeError),
-    #[error("the engine worker has stopped")]
-    Stopped,
 }

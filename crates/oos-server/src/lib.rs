@@ -14,8 +14,8 @@ pub mod authorized_actions;
 mod audit;
 mod auth;
 pub mod bootstrap;
-mod client_tokens;
 mod engine;
+mod parsed;
 pub mod error;
 pub mod http;
 mod identity;
@@ -35,7 +35,7 @@ use tokio::sync::watch;
 
 pub use auth::Caller;
 pub use authorized_actions::AuthorizedActions;
-pub use engine::{ENGINE_TASK, EngineHandle, EngineStop, StartError};
+pub use engine::{ENGINE_TASK, EngineStop};
 pub use identity::RecordIdentityStore;
 pub use api::{Api, OOS_VERSION, Reply};
 pub use sealer::KeySealer;
@@ -85,16 +85,17 @@ impl Server {
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let parameters = actions::parameters::StoreParameters { store: store.clone(), iam: iam.clone(), region: config.region.clone() };
         let tasks = TaskRegistry::new();
-        let (engine, engine_stop) = EngineHandle::spawn(worker.with_parameters(Arc::new(parameters)).with_tasks(tasks.clone()), &tasks);
+        let worker = worker.with_parameters(Arc::new(parameters)).with_tasks(tasks.clone());
+        let starter = worker.starter();
+        let engine_stop = engine::spawn(worker, &tasks);
         let api = Arc::new(Api {
             store: store.clone(),
             iam,
-            engine,
+            starter,
             host_id: format!("oos.{}.openoos.local", config.region),
             region: config.region.clone(),
             authenticator: auth::Authenticator::new(),
             outbound: oos_actions::Outbound::new(config.outbound.clone(), actions::template_url::FETCH_TIMEOUT),
-            client_tokens: client_tokens::ClientTokens::default(),
         });
         let (stop_accepting, stop) = watch::channel(false);
         tasks.spawn(http::ACCEPT_TASK, http::serve(listener, api, tasks.clone(), stop));
@@ -126,7 +127,7 @@ impl Server {
     }
 
     /// The server's live tasks by kind ([`http::ACCEPT_TASK`], [`http::CONNECTION_TASK`],
-    /// [`ENGINE_TASK`], [`oos_runtime::CALL_TASK`], [`oos_runtime::TIMER_TASK`]).
+    /// [`ENGINE_TASK`], [`oos_runtime::CALL_TASK`]).
     pub fn tasks(&self) -> &TaskRegistry {
         &self.tasks
     }

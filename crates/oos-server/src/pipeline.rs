@@ -41,7 +41,7 @@ impl Api {
     pub async fn handle(&self, request: IncomingRequest, peer: SocketAddr) -> Reply {
         let request_id = new_request_id();
         let mut audit = RequestAudit::new(peer, &request_id);
-        let (reply, result_code) = match self.process(&request, peer, &mut audit).await {
+        let (reply, result_code) = match crate::parsed::scope(self.process(&request, peer, &mut audit)).await {
             Ok(fields) => {
                 let mut body = Map::with_capacity(fields.len() + 1);
                 body.insert("RequestId".into(), Value::String(request_id.clone()));

@@ -102,6 +102,10 @@ pub trait StepStore: Send + Sync {
     /// Writes everything in `write` in one transaction. Updates of existing executions are fenced:
     /// if `owner` does not hold the lease, nothing is written and [`StoreError::LeaseLost`] is returned.
     async fn commit(&self, owner: &str, write: &StepWrite) -> Result<()>;
+    /// Creates new executions (unleased: any worker claims them) with their API metadata in one
+    /// transaction, and wakes the workers. When `meta`'s ClientToken belongs to an execution
+    /// already, nothing is written and that execution's id is returned.
+    async fn create(&self, write: &StepWrite, meta: Option<&ExecutionMeta>) -> Result<Option<String>>;
 }
 
 /// The crash-loop guard: which executions were being worked on when their worker died.

@@ -115,9 +115,6 @@ pub struct StepWrite {
     /// Audit records of what this commit records (cloud calls whose results it holds, the API request
     /// that started an execution), appended in the same transaction.
     pub audit: Vec<NewAudit>,
-    /// API metadata (caller, tags, ClientToken) of executions this commit creates; a ClientToken that
-    /// already belongs to another execution is not written (see `execution_by_client_token`).
-    pub execution_meta: Vec<crate::ExecutionMeta>,
     /// Executions whose calls start after this commit: at risk until they settle (see [`crate::CrashGuard`]).
     pub at_risk: Vec<String>,
     /// Executions whose work is committed with no call in flight: no longer at risk, crash count reset.
@@ -134,7 +131,6 @@ impl StepWrite {
             && self.consumed_inbox.is_empty()
             && self.inbox.is_empty()
             && self.audit.is_empty()
-            && self.execution_meta.is_empty()
     }
 }
 

@@ -70,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let request = StartRequest {
         template_name: "sandbox-stop-loop".into(),
         template_version: None,
-        template_content: STOP_LOOP.into(),
+        template: std::sync::Arc::new(oos_template::parse(STOP_LOOP).expect("the benchmark template parses")),
         parameters: serde_json::Map::new(),
         mode: Mode::Automatic,
         description: String::new(),

@@ -91,7 +91,7 @@ impl Harness {
         let request = StartRequest {
             template_name: format!("calls-{action}"),
             template_version: None,
-            template_content: template,
+            template: std::sync::Arc::new(oos_template::parse(&template).expect("the parent template parses")),
             parameters: Map::new(),
             mode: Mode::Automatic,
             description: String::new(),

@@ -96,7 +96,7 @@ pub fn request(template: &str, parameters: Value) -> StartRequest {
     StartRequest {
         template_name: "test".into(),
         template_version: None,
-        template_content: template.into(),
+        template: std::sync::Arc::new(oos_template::parse(template).expect("the test template parses")),
         parameters: parameters.as_object().cloned().unwrap_or_default(),
         mode: Mode::Automatic,
         description: String::new(),

@@ -2,7 +2,7 @@
 //! GetExecutionTemplate, CancelExecution, NotifyExecution, DeleteExecutions.
 
 use oos_acs::{AcsError, RpcRequest};
-use oos_runtime::{RuntimeError, StartRequest};
+use oos_runtime::{RuntimeError, StartRequest, Started};
 use oos_engine::{BatchPause, Event, ExecutionStatus, Mode, Notify, NotifyType};
 use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ListedExecution, NewInboxEvent};
 use serde_json::{Map, Value, json};
@@ -12,7 +12,6 @@ use super::templates::{fetch, fetch_requested};
 use super::{execution_role, template_url};
 use super::common::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
-use crate::engine::StartError;
 use crate::error::{self, EXECUTION_NOT_FOUND, INCORRECT_EXECUTION_STATUS};
 use crate::api::{Api, Fields};
 
@@ -37,10 +36,10 @@ async fn source(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Source, 
     Ok(Source { version: Some(format!("v{}", row.version)), name: row.name, content: row.content, template_id: row.template_id })
 }
 
-fn start_error(error: StartError) -> AcsError {
+fn start_error(error: RuntimeError) -> AcsError {
     match error {
-        StartError::Runtime(RuntimeError::Template(template)) => error::invalid_template(&template),
-        StartError::Runtime(RuntimeError::Create(create)) => {
+        RuntimeError::Template(template) => error::invalid_template(&template),
+        RuntimeError::Create(create) => {
             let status = if create.code.starts_with("Forbidden") { 403 } else { 400 };
             AcsError::with_code(create.code, status, create.message)
         }
@@ -48,18 +47,19 @@ fn start_error(error: StartError) -> AcsError {
     }
 }
 
+/// StartExecution: the template parsed once and the parameter store read once (by the runtime's
+/// [`oos_runtime::Starter`]), the role checked against exactly what will run, then the execution,
+/// its metadata and this request's audit record written in one transaction. The ClientToken is
+/// unique in the store: a repeated start answers with the first execution and writes nothing.
 pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let client_token = rpc.get("ClientToken");
-    let _token_held = match client_token {
-        Some(token) => Some(api.client_tokens.lock(token).await),
-        None => None,
-    };
     if let Some(token) = client_token
         && let Some(id) = api.store.execution_by_client_token(token).await.map_err(error::store)?
     {
         return execution_answer(api, &id).await;
     }
     let source = source(api, caller, rpc).await?;
+    let template = crate::parsed::template(&source.content).map_err(|e| error::invalid_template(&e))?;
     let parameters = rpc.json::<Map<String, Value>>("Parameters")?.unwrap_or_default();
     let mode_text = rpc.get("Mode").unwrap_or("Automatic");
     let mode = Mode::parse(mode_text).ok_or_else(|| AcsError::invalid_parameter("Mode", format!("{mode_text:?} is not Automatic, FailurePause or Debug")))?;
@@ -67,7 +67,6 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         .get("LoopMode")
         .map(|text| BatchPause::parse(text).ok_or_else(|| AcsError::invalid_parameter("LoopMode", format!("{text:?} is not Automatic, FirstBatchPause or EveryBatchPause"))))
         .transpose()?;
-    let ram_role = execution_role::authorize(api, caller, api.region_of(rpc), &source.content, &parameters).await?;
     let meta = ExecutionMeta {
         execution_id: String::new(),
         executed_by: caller.arn.clone(),
@@ -75,13 +74,13 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         resource_group_id: rpc.get("ResourceGroupId").unwrap_or_default().to_string(),
         template_id: source.template_id.clone(),
         client_token: client_token.map(str::to_string),
-        ram_role: ram_role.unwrap_or_default(),
+        ram_role: String::new(),
         loop_mode: rpc.get("LoopMode").unwrap_or_default().to_string(),
     };
     let request = StartRequest {
         template_name: source.name,
         template_version: source.version,
-        template_content: source.content,
+        template,
         parameters,
         mode,
         description: rpc.get("Description").unwrap_or_default().to_string(),
@@ -91,21 +90,15 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         audit: oos_store::audit::pending().into_iter().collect(),
         meta: Some(meta),
     };
-    // The execution, its API metadata and the request's audit record commit in one transaction.
-    let id = api.engine.start(request).await.map_err(start_error)?;
-    oos_store::audit::mark_committed();
-    if let Some(token) = client_token
-        && let Some(first) = api.store.execution_by_client_token(token).await.map_err(error::store)?
-        && first != id
-    {
-        // Another process started this ClientToken's execution meanwhile: stop ours (unless it has
-        // finished already), answer with theirs.
-        if let Err(error) = deliver(api, &id, Event::Cancel).await {
-            tracing::warn!(execution = %id, code = %error.code, "could not cancel the twin of a ClientToken's execution");
-        }
-        return execution_answer(api, &first).await;
+    let prepared = api.starter.prepare(request).await.map_err(start_error)?;
+    if let Some(role) = prepared.ram_role() {
+        execution_role::authorize(api, caller, role).await?;
     }
-    execution_answer(api, &id).await
+    let started = api.starter.commit(prepared).await.map_err(start_error)?;
+    if matches!(started, Started::New(_)) {
+        oos_store::audit::mark_committed();
+    }
+    execution_answer(api, started.id()).await
 }
 
 /// The StartExecution answer for an existing execution (`Parameters` as a JSON string).
@@ -245,7 +238,6 @@ async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> 
     let payload = serde_json::to_string(&event).map_err(error::internal)?;
     let inbox = NewInboxEvent { execution_id: id.to_string(), payload, created_ms: jiff::Timestamp::now().as_millisecond() };
     api.store.push(inbox).await.map_err(error::store)?;
-    api.engine.wake();
     Ok(Map::new())
 }
 

@@ -428,7 +428,7 @@ impl StoreParameters {
 
 #[async_trait::async_trait]
 impl ParameterSource for StoreParameters {
-    async fn read(&self, reference: &StoreReference, reader: &Reader) -> Result<Option<Value>, CreateError> {
+    async fn authorize(&self, reference: &StoreReference, reader: &Reader) -> Result<(), CreateError> {
         let account = self.iam.account();
         let starter = reader.executed_by.as_deref().map(|arn| {
             oos_iam::Principal::from_arn(arn, account)
@@ -437,6 +437,11 @@ impl ParameterSource for StoreParameters {
         for principal in starter.into_iter().chain(reader.ram_role.clone().map(|role| Ok(oos_iam::Principal::Role(role)))) {
             self.allow(&principal?, reference).await?;
         }
+        Ok(())
+    }
+
+    async fn read(&self, reference: &StoreReference, reader: &Reader) -> Result<Option<Value>, CreateError> {
+        self.authorize(reference, reader).await?;
         let failed = |e: oos_store::StoreError| CreateError { code: "ParameterStore.ReadFailed", message: e.to_string() };
         let Some(row) = self.store.parameter(reference.secret, &reference.name, reference.version).await.map_err(failed)? else { return Ok(None) };
         if !reference.secret {

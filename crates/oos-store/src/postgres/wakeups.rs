@@ -15,22 +15,32 @@ use crate::wakeups::Wakeups;
 /// The channel work is announced on.
 pub const WORK_CHANNEL: &str = "oos_work";
 
-/// Local wakeups fed by the listener task.
+/// Local wakeups fed by the listener task; the task ends with the last clone of the store.
 #[derive(Debug, Clone)]
 pub(crate) struct Listening {
     pub local: Wakeups,
-    task: std::sync::Arc<JoinHandle<()>>,
+    task: std::sync::Arc<ListenerTask>,
+}
+
+/// Aborts the listener task when dropped.
+#[derive(Debug)]
+struct ListenerTask(JoinHandle<()>);
+
+impl Drop for ListenerTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Listening {
     pub(crate) fn start(options: PgConnectOptions) -> Self {
         let local = Wakeups::default();
         let task = tokio::spawn(listen(options, local.clone()));
-        Self { local, task: std::sync::Arc::new(task) }
+        Self { local, task: std::sync::Arc::new(ListenerTask(task)) }
     }
 
     pub(crate) fn stop(&self) {
-        self.task.abort();
+        self.task.0.abort();
     }
 }
 

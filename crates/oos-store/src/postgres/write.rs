@@ -8,7 +8,7 @@ use sqlx::{AssertSqlSafe, Postgres, Transaction};
 
 use super::{PgStore, audit, wakeups};
 use crate::records::{EXECUTION_COLUMNS, TASK_COLUMNS};
-use crate::{CrashGuard, ExecutionRecord, LogRecord, Result, StepStore, StepWrite, StoreError, TaskRecord};
+use crate::{CrashGuard, ExecutionMeta, ExecutionRecord, LogRecord, Result, StepStore, StepWrite, StoreError, TaskRecord};
 
 #[async_trait::async_trait]
 impl StepStore for PgStore {
@@ -17,38 +17,58 @@ impl StepStore for PgStore {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        upsert_executions(&mut tx, Some(owner), write.lease_expires_ms, &write.executions).await?;
-        upsert_tasks(&mut tx, &write.tasks).await?;
-        insert_logs(&mut tx, &write.logs).await?;
-        if !write.consumed_inbox.is_empty() {
-            sqlx::query("DELETE FROM inbox WHERE id = ANY($1)").bind(&write.consumed_inbox).execute(&mut *tx).await?;
-        }
-        if !write.inbox.is_empty() {
-            let c = Columns::of(&write.inbox);
-            sqlx::query("INSERT INTO inbox (execution_id, payload, created_ms) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[])")
-                .bind(c.text(|e| &e.execution_id))
-                .bind(c.text(|e| &e.payload))
-                .bind(c.map(|e| e.created_ms))
-                .execute(&mut *tx)
-                .await?;
-            wakeups::announce(&mut tx).await?;
-        }
-        for meta in &write.execution_meta {
-            super::api_executions::insert_execution_meta(&mut tx, meta).await?;
-        }
-        if !write.at_risk.is_empty() {
-            sqlx::query("UPDATE executions SET at_risk = 1 WHERE id = ANY($1)").bind(&write.at_risk).execute(&mut *tx).await?;
-        }
-        if !write.settled.is_empty() {
-            sqlx::query("UPDATE executions SET at_risk = 0, crashes = 0 WHERE id = ANY($1) AND (at_risk = 1 OR crashes > 0)")
-                .bind(&write.settled)
-                .execute(&mut *tx)
-                .await?;
-        }
-        audit::append(&mut tx, &write.audit).await?;
+        write_rows(&mut tx, Some(owner), write).await?;
         tx.commit().await?;
         Ok(())
     }
+
+    async fn create(&self, write: &StepWrite, meta: Option<&ExecutionMeta>) -> Result<Option<String>> {
+        let mut tx = self.pool.begin().await?;
+        // The unique ClientToken first: a concurrent start with the same token waits here for ours
+        // to commit or roll back, so there is never a second execution, not even for a moment.
+        if let Some(meta) = meta
+            && !super::api_executions::insert_execution_meta(&mut tx, meta).await?
+        {
+            return Ok(sqlx::query_scalar("SELECT execution_id FROM api_executions WHERE client_token = $1")
+                .bind(&meta.client_token)
+                .fetch_optional(&mut *tx)
+                .await?);
+        }
+        write_rows(&mut tx, None, write).await?;
+        wakeups::announce(&mut tx).await?;
+        tx.commit().await?;
+        Ok(None)
+    }
+}
+
+/// Every row of `write` within `tx`; executions fenced by `owner`'s lease (none: new and unleased).
+async fn write_rows(tx: &mut Transaction<'static, Postgres>, owner: Option<&str>, write: &StepWrite) -> Result<()> {
+    upsert_executions(tx, owner, write.lease_expires_ms, &write.executions).await?;
+    upsert_tasks(tx, &write.tasks).await?;
+    insert_logs(tx, &write.logs).await?;
+    if !write.consumed_inbox.is_empty() {
+        sqlx::query("DELETE FROM inbox WHERE id = ANY($1)").bind(&write.consumed_inbox).execute(&mut **tx).await?;
+    }
+    if !write.inbox.is_empty() {
+        let c = Columns::of(&write.inbox);
+        sqlx::query("INSERT INTO inbox (execution_id, payload, created_ms) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[])")
+            .bind(c.text(|e| &e.execution_id))
+            .bind(c.text(|e| &e.payload))
+            .bind(c.map(|e| e.created_ms))
+            .execute(&mut **tx)
+            .await?;
+        wakeups::announce(tx).await?;
+    }
+    if !write.at_risk.is_empty() {
+        sqlx::query("UPDATE executions SET at_risk = 1 WHERE id = ANY($1)").bind(&write.at_risk).execute(&mut **tx).await?;
+    }
+    if !write.settled.is_empty() {
+        sqlx::query("UPDATE executions SET at_risk = 0, crashes = 0 WHERE id = ANY($1) AND (at_risk = 1 OR crashes > 0)")
+            .bind(&write.settled)
+            .execute(&mut **tx)
+            .await?;
+    }
+    audit::append(tx, &write.audit).await
 }
 
 #[async_trait::async_trait]

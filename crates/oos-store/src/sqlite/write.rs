@@ -4,7 +4,7 @@ use sqlx::{AssertSqlSafe, Sqlite, Transaction};
 
 use super::SqliteStore;
 use crate::records::{EXECUTION_COLUMNS, TASK_COLUMNS};
-use crate::{CrashGuard, ExecutionRecord, Result, StepStore, StepWrite, StoreError, TaskRecord};
+use crate::{CrashGuard, ExecutionMeta, ExecutionRecord, Result, StepStore, StepWrite, StoreError, TaskRecord};
 
 /// Task rows per multi-row upsert statement (18 columns each, far below SQLite's variable limit).
 const TASK_ROWS_PER_STATEMENT: usize = 64;
@@ -17,55 +17,75 @@ impl StepStore for SqliteStore {
             return Ok(());
         }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for execution in &write.executions {
-            upsert_execution(&mut tx, owner, write.lease_expires_ms, execution).await?;
-        }
-        for chunk in write.tasks.chunks(TASK_ROWS_PER_STATEMENT) {
-            upsert_tasks(&mut tx, chunk).await?;
-        }
-        for log in &write.logs {
-            sqlx::query(
-                "INSERT INTO execution_logs (execution_id, task_execution_id, ts_ms, log_type, message) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .bind(&log.execution_id)
-            .bind(&log.task_execution_id)
-            .bind(log.ts_ms)
-            .bind(&log.log_type)
-            .bind(&log.message)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for id in &write.consumed_inbox {
-            sqlx::query("DELETE FROM inbox WHERE id = ?1").bind(id).execute(&mut *tx).await?;
-        }
-        for event in &write.inbox {
-            sqlx::query("INSERT INTO inbox (execution_id, payload, created_ms) VALUES (?1, ?2, ?3)")
-                .bind(&event.execution_id)
-                .bind(&event.payload)
-                .bind(event.created_ms)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for meta in &write.execution_meta {
-            super::api_executions::insert_execution_meta(&mut tx, meta).await?;
-        }
-        for id in &write.at_risk {
-            sqlx::query("UPDATE executions SET at_risk = 1 WHERE id = ?1").bind(id).execute(&mut *tx).await?;
-        }
-        for id in &write.settled {
-            sqlx::query("UPDATE executions SET at_risk = 0, crashes = 0 WHERE id = ?1 AND (at_risk = 1 OR crashes > 0)")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        super::audit::append(&mut tx, &write.audit).await?;
+        write_rows(&mut tx, Some(owner), write).await?;
         tx.commit().await?;
         if !write.inbox.is_empty() {
             self.wakeups.announce();
         }
         Ok(())
     }
+
+    async fn create(&self, write: &StepWrite, meta: Option<&ExecutionMeta>) -> Result<Option<String>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(meta) = meta
+            && !super::api_executions::insert_execution_meta(&mut tx, meta).await?
+        {
+            return Ok(token_owner(&mut tx, meta).await?);
+        }
+        write_rows(&mut tx, None, write).await?;
+        tx.commit().await?;
+        self.wakeups.announce();
+        Ok(None)
+    }
+}
+
+/// The execution that holds `meta`'s ClientToken (the one that kept `meta` from being written).
+async fn token_owner(tx: &mut Transaction<'static, Sqlite>, meta: &ExecutionMeta) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT execution_id FROM api_executions WHERE client_token = ?1").bind(&meta.client_token).fetch_optional(&mut **tx).await?)
+}
+
+/// Every row of `write` within `tx`; executions fenced by `owner`'s lease (none: new and unleased).
+async fn write_rows(tx: &mut Transaction<'static, Sqlite>, owner: Option<&str>, write: &StepWrite) -> Result<()> {
+    for execution in &write.executions {
+        upsert_execution(tx, owner, write.lease_expires_ms, execution).await?;
+    }
+    for chunk in write.tasks.chunks(TASK_ROWS_PER_STATEMENT) {
+        upsert_tasks(tx, chunk).await?;
+    }
+    for log in &write.logs {
+        sqlx::query(
+            "INSERT INTO execution_logs (execution_id, task_execution_id, ts_ms, log_type, message) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(&log.execution_id)
+        .bind(&log.task_execution_id)
+        .bind(log.ts_ms)
+        .bind(&log.log_type)
+        .bind(&log.message)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for id in &write.consumed_inbox {
+        sqlx::query("DELETE FROM inbox WHERE id = ?1").bind(id).execute(&mut **tx).await?;
+    }
+    for event in &write.inbox {
+        sqlx::query("INSERT INTO inbox (execution_id, payload, created_ms) VALUES (?1, ?2, ?3)")
+            .bind(&event.execution_id)
+            .bind(&event.payload)
+            .bind(event.created_ms)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for id in &write.at_risk {
+        sqlx::query("UPDATE executions SET at_risk = 1 WHERE id = ?1").bind(id).execute(&mut **tx).await?;
+    }
+    for id in &write.settled {
+        sqlx::query("UPDATE executions SET at_risk = 0, crashes = 0 WHERE id = ?1 AND (at_risk = 1 OR crashes > 0)")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    super::audit::append(tx, &write.audit).await
 }
 
 #[async_trait::async_trait]
@@ -93,7 +113,7 @@ impl CrashGuard for SqliteStore {
 
 async fn upsert_execution(
     tx: &mut Transaction<'static, Sqlite>,
-    owner: &str,
+    owner: Option<&str>,
     lease_expires_ms: i64,
     e: &ExecutionRecord,
 ) -> Result<()> {

@@ -11,6 +11,7 @@ on_both!(
     claim_takes_due_or_inboxed_executions_with_free_or_expired_leases,
     timers_as_rows_wake_a_released_execution_when_due,
     a_released_execution_is_claimable_and_announced,
+    a_created_execution_is_unleased_and_announced,
     inbox_of_held_executions_in_one_query,
     crash_marks_count_only_unfinished_work,
     library_versions_increment_per_name,
@@ -94,6 +95,17 @@ async fn a_released_execution_is_claimable_and_announced(store: &impl Store) {
     store.release("w1", &["exec-1".into()]).await.unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(5), wakeups.changed()).await.expect("a release wakes the workers").unwrap();
     assert_eq!(store.claim("w2", 10, 1000, 10).await.unwrap(), vec!["exec-1".to_string()]);
+}
+
+async fn a_created_execution_is_unleased_and_announced(store: &impl Store) {
+    let mut wakeups = store.wakeups();
+    let start = StepWrite { executions: vec![execution("exec-new", "Started", true)], tasks: vec![task("t0", "exec-new", 0, "Running")], ..Default::default() };
+    assert_eq!(store.create(&start, None).await.unwrap(), None);
+    tokio::time::timeout(std::time::Duration::from_secs(5), wakeups.changed()).await.expect("a creation wakes the workers").unwrap();
+    assert_eq!(store.tasks("exec-new").await.unwrap().len(), 1);
+    assert_eq!(store.claim("any-worker", 10, 1000, 10).await.unwrap(), vec!["exec-new".to_string()], "no lease: any worker takes it");
+    let again = store.create(&start, None).await.unwrap_err();
+    assert!(matches!(again, StoreError::LeaseLost(ref id) if id == "exec-new"), "an id is created once: {again}");
 }
 
 async fn inbox_of_held_executions_in_one_query(store: &impl Store) {

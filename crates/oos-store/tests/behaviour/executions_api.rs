@@ -160,13 +160,11 @@ async fn a_client_token_belongs_to_its_first_execution(store: &impl ServerStore)
     assert_eq!(store.put_execution_meta(&meta("e2", "bob", "{}", Some("token"))).await.unwrap(), Some("e1".into()));
     assert_eq!(store.execution_by_client_token("token").await.unwrap(), Some("e1".into()));
     assert_eq!(store.execution_meta("e2").await.unwrap(), None, "the second execution's metadata is not written");
-    let step = StepWrite {
-        executions: vec![execution("e3", "Running", true)],
-        execution_meta: vec![meta("e3", "carol", "{}", Some("token"))],
-        ..Default::default()
-    };
-    store.commit("w", &step).await.unwrap();
-    assert_eq!(store.execution_meta("e3").await.unwrap(), None, "nor is it by a step commit");
+    let start = StepWrite { executions: vec![execution("e3", "Running", true)], ..Default::default() };
+    let repeated = store.create(&start, Some(&meta("e3", "carol", "{}", Some("token")))).await.unwrap();
+    assert_eq!(repeated, Some("e1".into()), "a start with a used token is told its execution");
+    assert_eq!(store.execution("e3").await.unwrap(), None, "and creates nothing");
+    assert_eq!(store.execution_meta("e3").await.unwrap(), None);
     assert_eq!(store.execution_by_client_token("token").await.unwrap(), Some("e1".into()));
 }
 
@@ -194,8 +192,10 @@ async fn delete_executions_takes_descendants_tasks_logs_inbox_and_tags(store: &i
         .map(|id| LogRecord { execution_id: id.to_string(), task_execution_id: None, ts_ms: 1, log_type: "Info".into(), message: "hi".into() })
         .collect();
     let inbox = ids.iter().map(|id| NewInboxEvent { execution_id: id.to_string(), payload: "{}".into(), created_ms: 1 }).collect();
-    let execution_meta = ids.iter().map(|id| meta(id, "alice", r#"{"doomed":"yes"}"#, Some(format!("token-{id}").as_str()))).collect();
-    store.commit("w", &StepWrite { executions, tasks, logs, inbox, execution_meta, ..Default::default() }).await.unwrap();
+    store.commit("w", &StepWrite { executions, tasks, logs, inbox, ..Default::default() }).await.unwrap();
+    for id in ids {
+        store.put_execution_meta(&meta(id, "alice", r#"{"doomed":"yes"}"#, Some(format!("token-{id}").as_str()))).await.unwrap();
+    }
 
     let deleted = store.delete_executions(&["missing".into(), "child".into(), "other".into(), "parent".into(), "child".into()]).await.unwrap();
     assert_eq!(deleted, vec!["child", "other", "parent"], "the requested ids that existed, in request order, once");

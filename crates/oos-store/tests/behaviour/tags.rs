@@ -116,17 +116,8 @@ async fn resource_tags_filter_order_and_page(store: &impl ServerStore) {
 
 async fn tag_keys_and_values_are_distinct_ordered_and_paged(store: &impl ServerStore) {
     create_templates(store, &[("t1", r#"{"team":"web","env":"prod"}"#), ("t2", r#"{"env":"dev","Zeta":"z"}"#), ("t3", r#"{"env":"prod"}"#)]).await;
-    store
-        .commit(
-            "w",
-            &StepWrite {
-                executions: vec![execution("e1", "Running", true)],
-                execution_meta: vec![crate::fixtures::meta("e1", "alice", r#"{"owner":"ops"}"#, None)],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    store.commit("w", &StepWrite { executions: vec![execution("e1", "Running", true)], ..Default::default() }).await.unwrap();
+    store.put_execution_meta(&crate::fixtures::meta("e1", "alice", r#"{"owner":"ops"}"#, None)).await.unwrap();
     assert_eq!(store.tag_keys(TaggedKind::Template, 0, 10).await.unwrap(), strings(&["Zeta", "env", "team"]));
     assert_eq!(store.tag_keys(TaggedKind::Template, 1, 1).await.unwrap(), strings(&["env"]));
     assert_eq!(store.tag_keys(TaggedKind::Execution, 0, 10).await.unwrap(), strings(&["owner"]), "each kind its own");

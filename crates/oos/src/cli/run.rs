@@ -141,6 +141,7 @@ pub fn parse_parameters(raw: &[String]) -> anyhow::Result<Map<String, Value>> {
 /// Runs the template and prints its outputs (stdout) and the execution id.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.template).with_context(|| format!("reading {}", args.template.display()))?;
+    let template = std::sync::Arc::new(oos_template::parse(&text).map_err(|e| anyhow::anyhow!("{e}"))?);
     let mode = Mode::parse(&args.mode).with_context(|| format!("unknown mode {}; use Automatic, FailurePause or Debug", args.mode))?;
     let parameters = parse_parameters(&args.parameters)?;
     let name = template_name(&args.template);
@@ -157,7 +158,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let request = StartRequest {
             template_name: name,
             template_version: None,
-            template_content: text,
+            template,
             parameters,
             mode,
             description: String::new(),

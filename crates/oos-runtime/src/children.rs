@@ -1,0 +1,82 @@
+//! Child executions (`ACS::Template`, nested templates): created by the worker that steps the
+//! parent, in the parent's turn commit, under the quotas and with a parameter snapshot of their own.
+
+use std::sync::Arc;
+
+use oos_engine::{ChildStart, Event, Execution, Mode, NewExecution, create};
+use oos_store::StepWrite;
+
+use crate::parameters::{self, Reader};
+use crate::quotas::Uncommitted;
+use crate::{RuntimeError, Worker, persist};
+
+impl Worker {
+    /// Creates the requested child executions in this turn's commit (skipping ones that exist).
+    pub(crate) async fn create_children(&mut self, now: i64, write: &mut StepWrite) -> Result<Vec<String>, RuntimeError> {
+        let mut started = Vec::new();
+        let mut uncommitted = Uncommitted::default();
+        for (start, recovered) in std::mem::take(&mut self.children) {
+            if recovered && self.store.execution(&start.child_execution_id).await?.is_some() {
+                continue;
+            }
+            match self.child(&start, now, &uncommitted).await {
+                Ok(mut child) => {
+                    uncommitted.add(&child.template_name);
+                    let changes = child.take_changes();
+                    persist::add_changes(write, &child, changes, self.sealer.as_deref());
+                    started.push(child.id.clone());
+                    write.at_risk.extend(self.guard.to_mark([&child.id]));
+                    self.live.insert(child.id.clone(), child);
+                }
+                Err((code, message)) => self.queue.push_back((
+                    start.parent_execution_id.clone(),
+                    Event::ChildNotStarted { task_execution_id: start.parent_task_execution_id.clone(), code, message },
+                    None,
+                )),
+            }
+        }
+        Ok(started)
+    }
+
+    async fn child(&self, start: &ChildStart, now: i64, uncommitted: &Uncommitted) -> Result<Execution, (String, String)> {
+        let (name, version, content) = match (&start.template_content, &start.template_name) {
+            (Some(content), name) => (name.clone().unwrap_or_else(|| "inline".into()), None, content.clone()),
+            (None, Some(name)) => match self.library.find(name, start.template_version.as_deref()).await {
+                Ok(Some(found)) => (name.clone(), found.version, found.content),
+                Ok(None) => return Err(("EntityNotExists.Template".into(), format!("template {name} does not exist"))),
+                Err(message) => return Err(("Library.ReadFailed".into(), message)),
+            },
+            (None, None) => return Err(("InvalidTemplate".into(), "no template given".into())),
+        };
+        let template = oos_template::parse(&content).map_err(|e| (e.code().to_owned(), format!("template {name}: {e}")))?;
+        self.config.quotas.admit(self.store.as_ref(), &name, start.depth, uncommitted).await.map_err(|e| (e.code.to_owned(), e.message))?;
+        let reader = Reader { executed_by: Some(start.executed_by.clone()), ram_role: start.ram_role.clone() };
+        let values = parameters::snapshot(self.parameters.as_deref(), &template, &reader).await.map_err(|e| (e.code.to_owned(), e.message))?;
+        create(
+            NewExecution {
+                id: start.child_execution_id.clone(),
+                template: Arc::new(template),
+                template_name: name,
+                template_version: version,
+                parameters: start.parameters.clone(),
+                mode: Mode::Automatic,
+                parent_execution_id: Some(start.parent_execution_id.clone()),
+                parent_task_execution_id: Some(start.parent_task_execution_id.clone()),
+                description: String::new(),
+                region_id: Some(start.region_id.clone()),
+                store_parameters: values.common,
+                secret_parameters: values.secret,
+                execute_user: Some(start.executed_by.clone()),
+            },
+            now,
+            &self.config.engine,
+        )
+        .map(|mut child| {
+            child.flow.ram_role = start.ram_role.clone();
+            child.flow.depth = start.depth;
+            child.flow.inherited_secrets = start.secrets.clone();
+            child
+        })
+        .map_err(|e| (e.code.to_owned(), e.message))
+    }
+}
