@@ -19,6 +19,7 @@ mod parsed;
 pub mod error;
 pub mod http;
 mod identity;
+mod node;
 pub mod pipeline;
 mod resource_tags;
 mod sealer;
@@ -38,12 +39,14 @@ pub use authorized_actions::AuthorizedActions;
 pub use engine::{ENGINE_TASK, EngineStop};
 pub use identity::RecordIdentityStore;
 pub use api::{Api, OOS_VERSION, Reply};
+pub use bootstrap::KeyFiles;
+pub use node::WorkerNode;
 pub use sealer::KeySealer;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error("setting up the data directory: {0}")]
+    #[error("setting up: {0}")]
     Setup(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
@@ -76,16 +79,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Sets up the account of `data_dir` (on `store`), starts `worker` and serves the API.
-    pub async fn start(config: ServerConfig, store: Arc<dyn ServerStore>, data_dir: &Path, worker: Worker) -> Result<Self, ServerError> {
-        let identity = bootstrap::open_identity(&store, data_dir).await?;
+    /// Sets up the account on `store` (with the keys of `files`), starts `worker` and serves the API.
+    pub async fn start(config: ServerConfig, store: Arc<dyn ServerStore>, files: &KeyFiles, worker: Worker) -> Result<Self, ServerError> {
+        let identity = bootstrap::open_identity(&store, files).await?;
         let iam = Arc::new(identity.iam);
-        let worker = worker.wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, iam.clone()))).with_sealer(Arc::new(KeySealer::open(data_dir)?));
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
-        let parameters = actions::parameters::StoreParameters { store: store.clone(), iam: iam.clone(), region: config.region.clone() };
         let tasks = TaskRegistry::new();
-        let worker = worker.with_parameters(Arc::new(parameters)).with_tasks(tasks.clone());
+        let worker = node::wire(worker, &store, &iam, files, &config.region, &tasks)?;
         let starter = worker.starter();
         let engine_stop = engine::spawn(worker, &tasks);
         let api = Arc::new(Api {
@@ -152,19 +153,7 @@ impl Server {
             tracing::warn!(connections = self.tasks.count(Some(http::CONNECTION_TASK)), grace = ?SHUTDOWN_GRACE, "cutting the requests still in progress");
             self.tasks.abort(http::CONNECTION_TASK);
         }
-        match self.engine.stop().await {
-            Some(worker) => {
-                if let Err(error) = worker.shutdown(SHUTDOWN_GRACE).await {
-                    tracing::error!(%error, "the engine worker did not stop cleanly; the next start takes its executions over");
-                }
-            }
-            None => tracing::error!("the engine worker had ended before the shutdown"),
-        }
-        let aborted = self.tasks.shutdown(Duration::from_secs(1)).await;
-        if aborted > 0 {
-            tracing::warn!(aborted, "tasks aborted at shutdown");
-        }
-        self.store.close().await;
+        node::stop(self.engine, &self.tasks, &self.store).await;
         tracing::info!("OOS API stopped");
     }
 }

@@ -1,5 +1,5 @@
-//! The engine's [`Sealer`]: the data directory's master key, which seals the engine state of
-//! executions with secrets so that no database column holds them in plain text.
+//! The engine's [`Sealer`]: the master key, which seals the engine state of executions with secrets
+//! so that no database column holds them in plain text.
 
 use std::path::Path;
 
@@ -8,14 +8,14 @@ use oos_iam::MasterKey;
 
 use crate::ServerError;
 
-/// Seals with the master key of a data directory (`master.key`, created on first use).
+/// Seals with a master key file (created on first use; see [`crate::bootstrap::KeyFiles`]).
 #[derive(Debug)]
 pub struct KeySealer(MasterKey);
 
 impl KeySealer {
-    /// The master key of `data_dir`.
-    pub fn open(data_dir: &Path) -> Result<Self, ServerError> {
-        let key = MasterKey::load_or_create(&data_dir.join(crate::bootstrap::MASTER_KEY_FILE)).map_err(|e| ServerError::Setup(e.to_string()))?;
+    /// The master key in `path`.
+    pub fn open(path: &Path) -> Result<Self, ServerError> {
+        let key = MasterKey::load_or_create(path).map_err(|e| ServerError::Setup(e.to_string()))?;
         Ok(Self(key))
     }
 }

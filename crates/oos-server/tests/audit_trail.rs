@@ -43,7 +43,7 @@ async fn start_with_emulator() -> (Server, CloudClient, Credentials, EmulatorHan
     let cloud = client(&emulator.url(), Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET));
     let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
     let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()) };
-    let server = Server::start(config, std::sync::Arc::new(store), dir.path(), worker).await.unwrap();
+    let server = Server::start(config, std::sync::Arc::new(store), &oos_server::KeyFiles::in_dir(dir.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let credentials = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
     let root = client(&format!("http://{}", server.addr()), credentials.clone());

@@ -122,6 +122,25 @@ pub fn run_conformance(script: &str, args: &[&str]) -> Result<Output, Error> {
         .map_err(|error| format!("running {script}: {error}"))
 }
 
+/// `(passed, failed)` from a conformance harness's closing `N passed, N failed[, N skipped]` line.
+pub fn harness_summary(report: &str) -> Option<(u32, u32)> {
+    let line = report.lines().find(|line| line.contains(" passed, ") && line.contains(" failed"))?;
+    let mut numbers = line.split([' ', ',']).filter_map(|word| word.parse::<u32>().ok());
+    Some((numbers.next()?, numbers.next()?))
+}
+
+/// Runs the official-SDK harness `script` against `server` with the key pair `ak`/`sk`; panics with
+/// the harness and server output unless it passes at least `minimum_passed` checks and fails none.
+pub fn check_sdk_harness(server: &OosProcess, script: &str, ak: &str, sk: &str, extra: &[&str], minimum_passed: u32) {
+    let endpoint = server.endpoint();
+    let mut args = vec!["--endpoint", endpoint.as_str(), "--ak", ak, "--sk", sk, "--timeout", "60"];
+    args.extend_from_slice(extra);
+    let output = run_conformance(script, &args).expect("the conformance venv is usable");
+    let report = format!("{}{}\n--- server output ---\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr), server.output());
+    let (passed, failed) = harness_summary(&report).unwrap_or_else(|| panic!("no summary line:\n{report}"));
+    assert!(output.status.success() && failed == 0 && passed >= minimum_passed, "{script}: {passed} passed, {failed} failed:\n{report}");
+}
+
 /// A currently free TCP port on 127.0.0.1 (free when returned; prefer letting a server bind
 /// port 0 and report its port, see [`OosProcess`]).
 pub fn free_port() -> Result<u16, Error> {
@@ -147,8 +166,25 @@ impl OosProcess {
     /// Spawns `binary args…` (e.g. `env!("CARGO_BIN_EXE_oos")`, `["emulator", "--listen",
     /// "127.0.0.1:0"]`) and waits for a line holding `http://<addr>` on its standard output.
     pub fn spawn(binary: impl AsRef<Path>, args: &[&str]) -> Result<Self, Error> {
+        Self::spawn_until(binary, args, &[], address_in)
+    }
+
+    /// [`OosProcess::spawn`] with these environment variables added.
+    pub fn spawn_env(binary: impl AsRef<Path>, args: &[&str], env: &[(&str, &str)]) -> Result<Self, Error> {
+        Self::spawn_until(binary, args, env, address_in)
+    }
+
+    /// Spawns an `oos worker` (no address: its [`OosProcess::addr`] is unspecified) and waits for
+    /// its `OOS worker running` line.
+    pub fn spawn_worker(binary: impl AsRef<Path>, args: &[&str], env: &[(&str, &str)]) -> Result<Self, Error> {
+        Self::spawn_until(binary, args, env, |line| line.contains("OOS worker running").then_some(SocketAddr::from(([0, 0, 0, 0], 0))))
+    }
+
+    /// Spawns `binary args…` and waits for the first standard-output line `ready` finds an address in.
+    fn spawn_until(binary: impl AsRef<Path>, args: &[&str], env: &[(&str, &str)], ready: fn(&str) -> Option<SocketAddr>) -> Result<Self, Error> {
         let mut child = Command::new(binary.as_ref())
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -156,7 +192,7 @@ impl OosProcess {
         let output = Arc::new(Mutex::new(String::new()));
         let (found, address) = mpsc::channel();
         let drains = [
-            drain(child.stdout.take().expect("stdout is piped"), Arc::clone(&output), Some(found)),
+            drain(child.stdout.take().expect("stdout is piped"), Arc::clone(&output), Some((found, ready))),
             drain(child.stderr.take().expect("stderr is piped"), Arc::clone(&output), None),
         ];
         match address.recv() {
@@ -274,22 +310,23 @@ fn lock(output: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Copies `pipe` line by line into `output`; reports the first `http://<addr>` seen.
+/// The first `http://<addr>` of `line`.
+fn address_in(line: &str) -> Option<SocketAddr> {
+    line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|text| text.parse().ok())
+}
+
+/// Copies `pipe` line by line into `output`; reports the first address `ready` finds in a line.
 fn drain(
     pipe: impl Read + Send + 'static,
     output: Arc<Mutex<String>>,
-    mut found: Option<mpsc::Sender<SocketAddr>>,
+    mut found: Option<(mpsc::Sender<SocketAddr>, fn(&str) -> Option<SocketAddr>)>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let addr = line
-                .split("http://")
-                .nth(1)
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|text| text.parse().ok());
+            let addr = found.as_ref().and_then(|(_, ready)| ready(&line));
             lock(&output).push_str(&format!("{line}\n"));
             if let Some(addr) = addr
-                && let Some(sender) = found.take()
+                && let Some((sender, _)) = found.take()
             {
                 let _ = sender.send(addr);
             }

@@ -57,7 +57,7 @@ pub async fn start() -> (Server, CloudClient, tempfile::TempDir) {
     let cloud = client("http://127.0.0.1:9", Credentials::new("unused", "unused"));
     let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
     let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()) };
-    let server = Server::start(config, std::sync::Arc::new(store), dir.path(), worker).await.unwrap();
+    let server = Server::start(config, std::sync::Arc::new(store), &oos_server::KeyFiles::in_dir(dir.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
     let root = client(&format!("http://{}", server.addr()), root);

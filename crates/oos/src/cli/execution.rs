@@ -8,13 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Parser as _;
-use oos_actions::AddressPolicy;
 use oos_engine::{Event, ExecutionStatus, Notify, NotifyType};
 use oos_store::{Close, ExecutionFilter, ExecutionRecord, ExecutionStore, InboxStore, LogStore, NewInboxEvent, SqliteStore, StoreError, TaskStore};
 use serde_json::{Value, json};
 
 use super::client::{ClientArgs, Output, print_list, print_object};
-use super::run::{DataDirArgs, WorkerArgs, open_store, report, take_over, worker};
+use super::run::{DataDirArgs, WorkerArgs, embedded_worker, open_store, report, take_over};
 
 /// Inspect and steer executions, on a server or in the embedded store.
 #[derive(Debug, clap::Args)]
@@ -196,7 +195,7 @@ async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs)
     match take_over(store).await {
         Ok(_lock) => {
             let cancel = matches!(event, Event::Cancel);
-            let mut worker = worker(store, args, AddressPolicy::open())?;
+            let mut worker = embedded_worker(store, args)?;
             let status = worker.settle(id).await?;
             if cancel && status == ExecutionStatus::Cancelled {
                 println!("ExecutionId: {id} Cancelled");

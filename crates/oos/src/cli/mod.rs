@@ -13,8 +13,10 @@ mod process;
 mod run;
 mod server;
 mod sandbox;
+mod store;
 mod template;
 mod template_client;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -57,8 +59,10 @@ enum Command {
     Run(run::RunArgs),
     /// Executions on a server, or in the local data directory when no server is configured: `oos execution start|list|show|tasks|logs|cancel|notify|delete`.
     Execution(execution::ExecutionArgs),
-    /// Serve the OOS-compatible API with the engine in-process: `oos server [--listen ADDR] [--data-dir DIR] [--sandbox]`.
+    /// Serve the OOS-compatible API with the engine in-process: `oos server [--listen ADDR] [--data-dir DIR | --database postgres://…] [--sandbox]`.
     Server(server::ServerArgs),
+    /// Run executions only, on a PostgreSQL database shared with `oos server` processes: `oos worker --database postgres://…`.
+    Worker(worker::WorkerCommandArgs),
     /// Templates: `oos template validate FILE...` offline; `create|update|get|list|versions|delete` on a server.
     Template(template::TemplateArgs),
     /// The hash-chained audit trail: `oos audit query [--since --until --user --action --execution --kind]`, `oos audit verify`.
@@ -76,6 +80,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Execution(args) => execution::run(args),
         Command::Server(args) => server::run(args),
+        Command::Worker(args) => worker::run(args),
         Command::Template(args) => template::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Version => {

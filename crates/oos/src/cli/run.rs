@@ -14,7 +14,7 @@ use oos_cloud::{CloudClient, CloudConfig, CredentialChain};
 use oos_runtime::{Library, Quotas, RuntimeConfig, StartRequest, Worker};
 use oos_engine::{EngineConfig, Execution, ExecutionStatus, Mode, TaskStatus};
 use oos_store::sqlite::{Durability, WorkerLock};
-use oos_store::{Close, ExecutionStore, SqliteStore};
+use oos_store::{Close, ExecutionStore, SqliteStore, Store};
 use serde_json::{Map, Value};
 
 /// Where executions live: `--data-dir`, else `$OOS_DATA_DIR`, else `./.oos`.
@@ -105,9 +105,9 @@ impl CloudApi for NoCloud {
     }
 }
 
-/// A worker on `store` with the product's actions (HTTP under `policy`), sealing secrets with the data
-/// directory's master key.
-pub fn worker(store: &SqliteStore, args: &WorkerArgs, policy: AddressPolicy) -> anyhow::Result<Worker> {
+/// A worker on `store` with the product's actions (HTTP under `policy`); `hands_back`: it returns
+/// executions that only wait to the store (a service's worker), else it keeps them (`oos run`).
+pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, hands_back: bool) -> anyhow::Result<Worker> {
     let mut config = CloudConfig { default_region: Some(args.region.clone()), ..CloudConfig::default() };
     if let Some(endpoint) = &args.endpoint {
         config = config.with_sandbox(endpoint.clone());
@@ -116,12 +116,20 @@ pub fn worker(store: &SqliteStore, args: &WorkerArgs, policy: AddressPolicy) -> 
         Ok(client) => Arc::new(client),
         Err(error) => Arc::new(NoCloud(error.to_string())),
     };
-    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(Arc::new(store.clone())), &args.libraries));
+    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone()), &args.libraries));
     let engine = EngineConfig { max_loop_items: args.max_loop_items, region_id: args.region.clone(), max_tasks: args.max_tasks_per_execution, ..EngineConfig::default() };
     let quotas = Quotas { running_per_account: args.max_running_executions, running_per_template: args.max_running_per_template, max_depth: args.max_nesting_depth };
-    let sealer = oos_server::KeySealer::open(store.dir()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud, policy)), Arc::new(library), RuntimeConfig { engine, quotas, ..RuntimeConfig::default() });
-    Ok(worker.with_sealer(Arc::new(sealer)))
+    let defaults = RuntimeConfig::default();
+    let park_after = if hands_back { defaults.park_after } else { None };
+    Ok(Worker::new(store, Arc::new(Executors::new(cloud, policy)), Arc::new(library), RuntimeConfig { engine, quotas, park_after, ..defaults }))
+}
+
+/// The worker of a local command (`oos run`, `oos execution` without a server) on a data directory's
+/// store: it keeps its executions and seals secrets with the directory's master key.
+pub fn embedded_worker(store: &SqliteStore, args: &WorkerArgs) -> anyhow::Result<Worker> {
+    let sealer = oos_server::KeySealer::open(&oos_server::KeyFiles::in_dir(store.dir()).master_key).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The user's own machine: webhooks and HTTP requests may reach any address.
+    Ok(worker(Arc::new(store.clone()), args, AddressPolicy::open(), false)?.with_sealer(Arc::new(sealer)))
 }
 
 pub fn parse_parameters(raw: &[String]) -> anyhow::Result<Map<String, Value>> {
@@ -151,8 +159,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let store = open_store(&args.data).await?;
         let _lock = take_over(&store).await?;
         let sandbox = super::sandbox::Sandbox::start(&args.sandbox, &mut args.worker).await?;
-        // The user's own machine: webhooks and HTTP requests may reach any address.
-        let mut worker = worker(&store, &args.worker, AddressPolicy::open())?;
+        let mut worker = embedded_worker(&store, &args.worker)?;
         let mut display = Display::new();
         worker.set_observer(Box::new(move |exec| display.update(exec)));
         let request = StartRequest {

@@ -1,6 +1,7 @@
 //! `oos server`: the OOS-compatible API with the engine's worker in one process, on the embedded
-//! store of a data directory; `--sandbox` adds the ECS emulator in-process and sends every cloud
-//! call there. SIGTERM or SIGINT stops it gracefully ([`Server::shutdown`]); a second one, at once.
+//! store of a data directory or on a PostgreSQL database shared with other servers and workers
+//! (`--database`); `--sandbox` adds the ECS emulator in-process and sends every cloud call there.
+//! SIGTERM or SIGINT stops it gracefully ([`Server::shutdown`]); a second one, at once.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -10,8 +11,9 @@ use oos_actions::outbound::{AddressPolicy, Allow};
 use oos_server::{Server, ServerConfig};
 
 use super::process::StopSignals;
-use super::run::{DataDirArgs, WorkerArgs, open_store, take_over, worker};
+use super::run::{WorkerArgs, worker};
 use super::sandbox::{Sandbox, SandboxArgs};
+use super::store::StoreArgs;
 
 /// Options of `oos server`.
 #[derive(Debug, clap::Args)]
@@ -22,7 +24,7 @@ pub struct ServerArgs {
     #[command(flatten)]
     sandbox: SandboxArgs,
     #[command(flatten)]
-    data: DataDirArgs,
+    store: StoreArgs,
     #[command(flatten)]
     worker: WorkerArgs,
     /// Let webhooks, ExecuteHttpRequest and TemplateURL reach this internal destination (a network
@@ -36,21 +38,23 @@ pub struct ServerArgs {
 pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
-        let store = open_store(&args.data).await?;
-        let _lock = take_over(&store).await?;
+        let opened = args.store.open(true).await?;
+        let files = args.store.key_files()?;
         let sandbox = Sandbox::start(&args.sandbox, &mut args.worker).await?;
         let policy = AddressPolicy::server(args.outbound_allow.clone());
-        let worker = worker(&store, &args.worker, policy.clone())?;
+        let worker = worker(opened.store.clone(), &args.worker, policy.clone(), true)?;
         let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy };
         let mut signals = StopSignals::listen();
-        let server = Server::start(config, std::sync::Arc::new(store.clone()), &args.data.data_dir, worker).await?;
+        let server = Server::start(config, opened.store.clone(), &files, worker).await?;
         // The address line comes first: tools (and oos-testkit) read it from the first line.
         println!("OOS API listening on http://{} (SDK endpoint {}, protocol http)", server.addr(), server.addr());
-        let credentials = server.root_credentials().display();
+        let credentials = server.root_credentials();
         if server.created_root_key() {
-            println!("created the root AccessKey; its only copy is in {credentials} (mode 0600)");
+            println!("created the root AccessKey; its only copy is in {} (mode 0600)", credentials.display());
+        } else if credentials.exists() {
+            println!("root AccessKey: {}", credentials.display());
         } else {
-            println!("root AccessKey: {credentials}");
+            println!("root AccessKey: made by the first server on this database (its data directory holds root-credentials.json)");
         }
         signals.recv().await;
         tokio::select! {

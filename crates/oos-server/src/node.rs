@@ -1,0 +1,76 @@
+//! The worker as every OpenOOS process runs it — in `oos server` beside the API, or alone in
+//! `oos worker` ([`WorkerNode`]): cloud calls checked against RAM ([`AuthorizedActions`]), the
+//! parameter store read under IAM, engine state sealed with the master key, every task in the
+//! process's [`TaskRegistry`], and a shutdown that stops it between turns and hands its work back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oos_iam::Iam;
+use oos_runtime::{TaskRegistry, Worker};
+use oos_store::ServerStore;
+
+use crate::actions::parameters::StoreParameters;
+use crate::bootstrap::{self, KeyFiles};
+use crate::engine::{self, EngineStop};
+use crate::{AuthorizedActions, KeySealer, RecordIdentityStore, SHUTDOWN_GRACE, ServerError};
+
+/// `worker` wired to `store`, `iam` and the master key of `files`, spawning into `tasks`.
+pub(crate) fn wire(worker: Worker, store: &Arc<dyn ServerStore>, iam: &Arc<Iam<RecordIdentityStore>>, files: &KeyFiles, region: &str, tasks: &TaskRegistry) -> Result<Worker, ServerError> {
+    let parameters = StoreParameters { store: store.clone(), iam: iam.clone(), region: region.to_string() };
+    let authorized = iam.clone();
+    Ok(worker
+        .wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, authorized)))
+        .with_sealer(Arc::new(KeySealer::open(&files.master_key)?))
+        .with_parameters(Arc::new(parameters))
+        .with_tasks(tasks.clone()))
+}
+
+/// Stops a worker loop gracefully (its calls get [`SHUTDOWN_GRACE`], its leases are released),
+/// then what is left of `tasks`, then closes `store`.
+pub(crate) async fn stop(engine: EngineStop, tasks: &TaskRegistry, store: &Arc<dyn ServerStore>) {
+    match engine.stop().await {
+        Some(worker) => {
+            if let Err(error) = worker.shutdown(SHUTDOWN_GRACE).await {
+                tracing::error!(%error, "the engine worker did not stop cleanly; its executions are taken over when their leases expire");
+            }
+        }
+        None => tracing::error!("the engine worker had ended before the shutdown"),
+    }
+    let aborted = tasks.shutdown(Duration::from_secs(1)).await;
+    if aborted > 0 {
+        tracing::warn!(aborted, "tasks aborted at shutdown");
+    }
+    store.close().await;
+}
+
+/// A worker without the API: takes executions from a store shared with servers and other workers.
+#[derive(Debug)]
+pub struct WorkerNode {
+    store: Arc<dyn ServerStore>,
+    tasks: TaskRegistry,
+    engine: EngineStop,
+}
+
+impl WorkerNode {
+    /// Opens the IAM layer (the master key must be the store's), wires `worker` and starts its loop.
+    pub async fn start(store: Arc<dyn ServerStore>, files: &KeyFiles, region: &str, worker: Worker) -> Result<Self, ServerError> {
+        let iam = Arc::new(bootstrap::open_iam(&store, files).await?);
+        let tasks = TaskRegistry::new();
+        let worker = wire(worker, &store, &iam, files, region, &tasks)?;
+        let engine = engine::spawn(worker, &tasks);
+        tracing::info!("OOS worker started");
+        Ok(Self { store, tasks, engine })
+    }
+
+    /// The worker's live tasks by kind.
+    pub fn tasks(&self) -> &TaskRegistry {
+        &self.tasks
+    }
+
+    /// Stops between turns, commits what its calls answered, releases its leases, closes the store.
+    pub async fn shutdown(self) {
+        stop(self.engine, &self.tasks, &self.store).await;
+        tracing::info!("OOS worker stopped");
+    }
+}

@@ -1,0 +1,47 @@
+//! `oos worker`: the engine's worker alone, on a PostgreSQL database shared with `oos server`
+//! processes and other workers; it takes executions any of them created and runs them. SIGTERM or
+//! SIGINT stops it gracefully (its leases are released, so another worker takes over at once).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use oos_actions::outbound::{AddressPolicy, Allow};
+use oos_server::WorkerNode;
+
+use super::process::StopSignals;
+use super::run::{WorkerArgs, worker};
+use super::store::StoreArgs;
+
+/// Options of `oos worker`.
+#[derive(Debug, clap::Args)]
+pub struct WorkerCommandArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    worker: WorkerArgs,
+    /// Let webhooks and ExecuteHttpRequest reach this internal destination (as `oos server`).
+    #[arg(long = "outbound-allow", env = "OOS_OUTBOUND_ALLOW", value_delimiter = ',')]
+    outbound_allow: Vec<Allow>,
+}
+
+/// Runs `oos worker` until SIGTERM or SIGINT.
+pub fn run(args: WorkerCommandArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async move {
+        let opened = args.store.open(false).await?;
+        let files = args.store.key_files()?;
+        let policy = AddressPolicy::server(args.outbound_allow.clone());
+        let worker = worker(opened.store.clone(), &args.worker, policy, true)?;
+        let mut signals = StopSignals::listen();
+        let node = WorkerNode::start(opened.store.clone(), &files, &args.worker.region, worker).await?;
+        println!("OOS worker running");
+        signals.recv().await;
+        tokio::select! {
+            () = node.shutdown() => Ok(ExitCode::SUCCESS),
+            () = signals.recv() => {
+                tracing::warn!("second stop signal: exiting without finishing the shutdown");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    })
+}
