@@ -52,6 +52,14 @@ pub struct WorkerArgs {
     /// Most task executions (loop iterations included) of one execution.
     #[arg(long, default_value_t = 100_000)]
     pub max_tasks_per_execution: usize,
+    /// Seconds a worker's lease on an execution lasts unrenewed: how soon the executions of a worker
+    /// that died are taken over by another (leases are renewed every third of it).
+    #[arg(long = "lease-ttl", env = "OOS_LEASE_TTL", default_value_t = 30, value_parser = clap::value_parser!(u64).range(3..=3600))]
+    pub lease_ttl_secs: u64,
+    /// Crashes of a process while an execution was worked on after which the execution is
+    /// quarantined (failed without running it again), so a poison execution cannot crash-loop.
+    #[arg(long, env = "OOS_MAX_CRASHES", default_value_t = 3)]
+    pub max_crashes: i64,
     /// Credentials that take precedence over the environment (set by `--sandbox`).
     #[arg(skip)]
     pub credentials: Option<oos_cloud::Credentials>,
@@ -121,7 +129,9 @@ pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, h
     let quotas = Quotas { running_per_account: args.max_running_executions, running_per_template: args.max_running_per_template, max_depth: args.max_nesting_depth };
     let defaults = RuntimeConfig::default();
     let park_after = if hands_back { defaults.park_after } else { None };
-    Ok(Worker::new(store, Arc::new(Executors::new(cloud, policy)), Arc::new(library), RuntimeConfig { engine, quotas, park_after, ..defaults }))
+    let lease_ttl = std::time::Duration::from_secs(args.lease_ttl_secs);
+    let config = RuntimeConfig { engine, quotas, park_after, lease_ttl, max_crashes: args.max_crashes, ..defaults };
+    Ok(Worker::new(store, Arc::new(Executors::new(cloud, policy)), Arc::new(library), config))
 }
 
 /// The worker of a local command (`oos run`, `oos execution` without a server) on a data directory's

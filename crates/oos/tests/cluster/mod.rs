@@ -16,15 +16,25 @@ pub const OOS: &str = "2019-06-01";
 /// The shared pieces: the database, the cloud, the master key, a directory per process.
 pub struct Cluster {
     pub database: ScratchDatabase,
-    pub emulator: OosProcess,
+    /// The cloud's URL (an emulator with its default key pair).
+    cloud: String,
+    _emulator: Option<OosProcess>,
     root: tempfile::TempDir,
 }
 
 impl Cluster {
+    /// A cluster whose cloud is an `oos emulator` process.
     pub async fn new() -> Self {
-        let database = ScratchDatabase::create().await.expect("a scratch database");
         let emulator = OosProcess::spawn(env!("CARGO_BIN_EXE_oos"), &["emulator", "--listen", "127.0.0.1:0"]).expect("the emulator starts");
-        Self { database, emulator, root: tempfile::tempdir().expect("a temp dir") }
+        let mut cluster = Self::with_cloud(format!("http://{}", emulator.endpoint())).await;
+        cluster._emulator = Some(emulator);
+        cluster
+    }
+
+    /// A cluster whose cloud is at `url` (e.g. an emulator in the test process).
+    pub async fn with_cloud(url: String) -> Self {
+        let database = ScratchDatabase::create().await.expect("a scratch database");
+        Self { database, cloud: url, _emulator: None, root: tempfile::tempdir().expect("a temp dir") }
     }
 
     /// The master key file every process is given (the first one creates it).
@@ -39,7 +49,7 @@ impl Cluster {
     fn cloud_env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("OOS_DATABASE_URL", self.database.url()),
-            ("OOS_CLOUD_ENDPOINT", format!("http://{}", self.emulator.endpoint())),
+            ("OOS_CLOUD_ENDPOINT", self.cloud.clone()),
             ("ALIBABA_CLOUD_ACCESS_KEY_ID", oos_emulator::DEFAULT_ACCESS_KEY_ID.into()),
             ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", oos_emulator::DEFAULT_ACCESS_KEY_SECRET.into()),
             ("RUST_LOG", "warn".into()),
