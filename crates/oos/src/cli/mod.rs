@@ -1,5 +1,6 @@
 //! Command-line surface of `oos`: one module per subcommand family.
 
+mod admin;
 mod api;
 mod audit;
 mod client;
@@ -67,6 +68,8 @@ enum Command {
     Template(template::TemplateArgs),
     /// The hash-chained audit trail: `oos audit query [--since --until --user --action --execution --kind]`, `oos audit verify`.
     Audit(audit::AuditArgs),
+    /// Administration: `oos admin migrate-store --data-dir DIR --to postgres://…` moves an embedded installation to PostgreSQL.
+    Admin(admin::AdminArgs),
 }
 
 /// Runs one parsed command line and turns its outcome into the process exit code.
@@ -83,6 +86,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Worker(args) => worker::run(args),
         Command::Template(args) => template::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Admin(args) => admin::run(args),
         Command::Version => {
             println!("oos {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
