@@ -4,20 +4,13 @@
 
 mod api_client;
 
-use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use api_client::{call, client, ram, start, user};
-use oos_actions::Executors;
+use api_client::{Backend, Bed, call, client, ram, start_calling, start_on, user};
 use oos_cloud::{CloudClient, Credentials};
 use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle};
-use oos_runtime::{Library, RuntimeConfig, Worker};
-use oos_server::{OOS_VERSION, Server, ServerConfig};
-use oos_store::SqliteStore;
-use oos_store::sqlite::Durability;
+use oos_server::{OOS_VERSION, Server};
 use serde_json::Value;
-use sqlx::Connection;
 
 const TEMPLATE: &str = r#"{
   "FormatVersion": "OOS-2019-06-01",
@@ -34,20 +27,14 @@ const TEMPLATE: &str = r#"{
 
 const SECRET: &str = "hunter2-noecho-value";
 
-/// A server whose executions call the in-process emulator.
-async fn start_with_emulator() -> (Server, CloudClient, Credentials, EmulatorHandle, tempfile::TempDir) {
+/// A server on `backend` whose executions call the in-process emulator.
+async fn start_with_emulator(backend: Backend) -> (Server, CloudClient, Credentials, EmulatorHandle, Bed) {
     let emulator = Emulator::builder().default_region("cn-hangzhou").build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
-    let library = Library::new(Some(Arc::new(store.clone())), &[]);
     let cloud = client(&emulator.url(), Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET));
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()) };
-    let server = Server::start(config, std::sync::Arc::new(store), &oos_server::KeyFiles::in_dir(dir.path()), worker).await.unwrap();
-    let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
-    let credentials = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
-    let root = client(&format!("http://{}", server.addr()), credentials.clone());
-    (server, root, credentials, emulator, dir)
+    let (server, root, bed) = start_calling(backend, cloud).await;
+    let credentials = api_client::root_credentials(bed.path());
+    let credentials = Credentials::new(credentials.access_key_id, credentials.access_key_secret);
+    (server, root, credentials, emulator, bed)
 }
 
 async fn oos(client: &CloudClient, action: &str, params: &[(&str, &str)]) -> Value {
@@ -76,16 +63,18 @@ async fn events(client: &CloudClient, filters: &[(&str, &str)]) -> Vec<Value> {
 }
 
 /// Every text column of the audit table, as a person reading the database file would see it.
-async fn audit_table_text(dir: &tempfile::TempDir) -> String {
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str("sqlite:").unwrap().filename(dir.path().join("oos.db"));
-    let mut connection = sqlx::sqlite::SqliteConnection::connect_with(&options).await.unwrap();
-    let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT body, prev_hash, hash FROM audit_log").fetch_all(&mut connection).await.unwrap();
-    rows.into_iter().map(|(body, prev, hash)| format!("{body}\n{prev}\n{hash}\n")).collect()
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted_on_sqlite() {
+    api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted() {
-    let (server, root, credentials, _emulator, dir) = start_with_emulator().await;
+async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted_on_postgres() {
+    api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted(Backend::Postgres).await;
+}
+
+async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted(backend: Backend) {
+    let (server, root, credentials, _emulator, dir) = start_with_emulator(backend).await;
     oos(&root, "CreateTemplate", &[("TemplateName", "audit-lab"), ("Content", TEMPLATE)]).await;
     let failed = call(&root, OOS_VERSION, "CreateTemplate", &[("TemplateName", "audit-lab"), ("Content", TEMPLATE)]).await.unwrap_err();
     assert_eq!(failed.code, "EntityAlreadyExists.Template");
@@ -140,7 +129,7 @@ async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted() {
     let verified = oos(&root, "VerifyAuditTrail", &[]).await;
     assert_eq!(verified["Valid"], true, "{verified}");
     assert!(verified["RecordCount"].as_i64().unwrap() >= 6, "{verified}");
-    let table = audit_table_text(&dir).await;
+    let table = dir.audit_text().await;
     assert!(table.contains("DescribeInstances") && table.contains("visible-note"));
     assert!(!table.contains(SECRET), "a NoEcho value reached the audit table");
     assert!(!table.contains(&credentials.access_key_secret), "the root AccessKeySecret reached the audit table");
@@ -148,8 +137,17 @@ async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refused_requests_are_recorded_and_new_key_secrets_never_are() {
-    let (server, root, dir) = start().await;
+async fn refused_requests_are_recorded_and_new_key_secrets_never_are_on_sqlite() {
+    refused_requests_are_recorded_and_new_key_secrets_never_are(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_requests_are_recorded_and_new_key_secrets_never_are_on_postgres() {
+    refused_requests_are_recorded_and_new_key_secrets_never_are(Backend::Postgres).await;
+}
+
+async fn refused_requests_are_recorded_and_new_key_secrets_never_are(backend: Backend) {
+    let (server, root, dir) = start_on(backend).await;
     let url = format!("http://{}", server.addr());
     let alice = user(&root, &url, "alice").await;
     let answer = call(&alice, OOS_VERSION, "ListTemplates", &[]).await.unwrap_err();
@@ -174,7 +172,7 @@ async fn refused_requests_are_recorded_and_new_key_secrets_never_are() {
     let secrets = events(&root, &[("EventAction", "UpdateSecretParameter")]).await;
     assert_eq!((secrets.len(), secrets[0]["Event"]["Parameters"]["Value"].as_str()), (1, Some("******")), "{secrets:?}");
 
-    let table = audit_table_text(&dir).await;
+    let table = dir.audit_text().await;
     assert!(!table.contains("stranger-secret") && !table.contains(&bob_secret), "a secret reached the audit table");
     assert!(!table.contains("param-secret-one") && !table.contains("param-secret-two"), "a secret parameter value reached the audit table");
     server.stop();

@@ -10,7 +10,7 @@ use oos_iam::oos_actions::OOS_ACTIONS;
 use oos_server::OOS_VERSION;
 use oos_server::actions::{SERVED_ACTIONS, served_actions};
 use serde_json::{Value, json};
-use api_client::{call, ram, start, user};
+use api_client::{Backend, call, ram, start, start_on, user};
 
 fn document(effect: &str, action: &str, condition: Option<Value>) -> String {
     let mut statement = json!({"Effect": effect, "Action": action, "Resource": "*"});
@@ -35,8 +35,17 @@ fn authorized(outcome: &Result<Value, CloudError>) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_served_action_is_allowed_denied_by_default_denied_explicitly_and_denied_by_condition() {
-    let (server, root, _dir) = start().await;
+async fn every_served_action_is_allowed_denied_by_default_denied_explicitly_and_denied_by_condition_on_sqlite() {
+    every_served_action_is_allowed_denied_by_default_denied_explicitly_and_denied_by_condition(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_served_action_is_allowed_denied_by_default_denied_explicitly_and_denied_by_condition_on_postgres() {
+    every_served_action_is_allowed_denied_by_default_denied_explicitly_and_denied_by_condition(Backend::Postgres).await;
+}
+
+async fn every_served_action_is_allowed_denied_by_default_denied_explicitly_and_denied_by_condition(backend: Backend) {
+    let (server, root, _dir) = start_on(backend).await;
     let url = format!("http://{}", server.addr());
     let allowed = user(&root, &url, "allowed").await;
     let nobody = user(&root, &url, "nobody").await;

@@ -7,9 +7,67 @@ use oos_actions::{CloudError, Executors};
 use oos_cloud::{CloudClient, CloudConfig, Credentials, RetryPolicy, simple_call};
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_server::{OOS_VERSION, Server, ServerConfig};
-use oos_store::SqliteStore;
+use oos_store::postgres::{PgSettings, ScratchDatabase};
 use oos_store::sqlite::Durability;
+use oos_store::{PgStore, ServerStore, SqliteStore};
 use serde_json::{Map, Value};
+use sqlx::Connection;
+
+/// Which store a test server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a test server keeps its state: a data directory (its keys; the embedded store's file) and,
+/// on PostgreSQL, a database of its own.
+pub struct Bed {
+    dir: tempfile::TempDir,
+    database: Option<ScratchDatabase>,
+}
+
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+impl Bed {
+    pub async fn new(backend: Backend) -> Self {
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(ScratchDatabase::create().await.expect("a scratch database")),
+        };
+        Self { dir: tempfile::tempdir().unwrap(), database }
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// A new handle on the store, as another process would open it.
+    pub async fn store(&self) -> Arc<dyn ServerStore> {
+        match &self.database {
+            None => Arc::new(SqliteStore::open(self.dir.path(), Durability::Normal).await.unwrap()),
+            Some(database) => Arc::new(PgStore::open(&database.url(), &PgSettings::default()).await.unwrap()),
+        }
+    }
+
+    /// Every stored audit record's body and hashes as text, read with raw SQL beside the server.
+    pub async fn audit_text(&self) -> String {
+        const SQL: &str = "SELECT body, prev_hash, hash FROM audit_log";
+        let rows: Vec<(String, String, String)> = match &self.database {
+            None => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new().filename(self.dir.path().join("oos.db"));
+                let mut connection = sqlx::sqlite::SqliteConnection::connect_with(&options).await.unwrap();
+                sqlx::query_as(SQL).fetch_all(&mut connection).await.unwrap()
+            }
+            Some(database) => {
+                let mut connection = sqlx::PgConnection::connect(&database.url()).await.unwrap();
+                sqlx::query_as(SQL).fetch_all(&mut connection).await.unwrap()
+            }
+        };
+        rows.into_iter().map(|(body, prev, hash)| format!("{body}\n{prev}\n{hash}\n")).collect()
+    }
+}
 
 /// A client of the server at `url` that never retries (each case is one request).
 pub fn client(url: &str, credentials: Credentials) -> CloudClient {
@@ -49,18 +107,29 @@ pub fn root_credentials(dir: &std::path::Path) -> oos_acs::Credentials {
     oos_acs::Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap())
 }
 
-pub async fn start() -> (Server, CloudClient, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
-    let library = Library::new(Some(Arc::new(store.clone())), &[]);
-    // Executions of this test make no cloud calls; a client of a closed port would refuse them.
-    let cloud = client("http://127.0.0.1:9", Credentials::new("unused", "unused"));
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
+/// A server on the embedded store, with the root's client.
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+pub async fn start() -> (Server, CloudClient, Bed) {
+    start_on(Backend::Sqlite).await
+}
+
+/// A server on `backend` whose executions make no cloud calls, with the root's client.
+pub async fn start_on(backend: Backend) -> (Server, CloudClient, Bed) {
+    // A client of a closed port refuses any cloud call.
+    start_calling(backend, client("http://127.0.0.1:9", Credentials::new("unused", "unused"))).await
+}
+
+/// A server on `backend` whose executions call `cloud`, with the root's client.
+pub async fn start_calling(backend: Backend, cloud: CloudClient) -> (Server, CloudClient, Bed) {
+    let bed = Bed::new(backend).await;
+    let store = bed.store().await;
+    let library = Library::new(Some(store.clone()), &[]);
+    let worker = Worker::new(store.clone(), Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
     let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()) };
-    let server = Server::start(config, std::sync::Arc::new(store), &oos_server::KeyFiles::in_dir(dir.path()), worker).await.unwrap();
+    let server = Server::start(config, store, &oos_server::KeyFiles::in_dir(bed.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
     let root = client(&format!("http://{}", server.addr()), root);
-    (server, root, dir)
+    (server, root, bed)
 }
 
