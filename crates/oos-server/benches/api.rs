@@ -1,8 +1,10 @@
 //! The API server under load, through the signed API over loopback TCP (one connection per request,
-//! ACS3-signed), against an in-process server on the embedded SQLite store (as `oos server` runs):
-//! StartExecution → Success latency of a one-task template (`ACS::Sleep` of 0 s), StartExecution
-//! throughput with 20 concurrent clients, and ListExecutions with 100,000 stored executions.
-//! Run: `cargo bench -p oos-server --bench api` (release; prints markdown rows for docs/benchmarks.md).
+//! ACS3-signed), against an in-process server (as `oos server` runs) on the embedded SQLite store and
+//! then on PostgreSQL (a scratch database on 127.0.0.1:5432): StartExecution → Success latency of a
+//! one-task template (`ACS::Sleep` of 0 s), StartExecution throughput with 20 concurrent clients, and
+//! ListExecutions with 100,000 stored executions.
+//! Run: `cargo bench -p oos-server --bench api [-- sqlite|postgres]` (release; prints markdown rows
+//! for docs/benchmarks.md).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -12,11 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oos_acs::Credentials;
-use oos_store::ExecutionApiStore;
-use oos_store::sqlite::Durability;
-use oos_store::{ExecutionMeta, ExecutionRecord, SqliteStore, StepStore, StepWrite, TaskRecord};
+use oos_store::{ExecutionMeta, ExecutionRecord, ServerStore, StepWrite, TaskRecord};
 use serde_json::Value;
-use support::{exchange, now, signed, start_with};
+use support::{Backend, exchange, now, signed, start_with};
 
 const SLEEP: &str = r#"{"FormatVersion":"OOS-2019-06-01","Tasks":[{"Name":"pause","Action":"ACS::Sleep","Properties":{"Duration":"PT0S"}}]}"#;
 const LATENCY_RUNS: usize = 200;
@@ -28,6 +28,8 @@ const LIST_RUNS: usize = 300;
 struct Api {
     addr: SocketAddr,
     credentials: Credentials,
+    /// The backend's name, the first cell of each row.
+    store: String,
 }
 
 impl Api {
@@ -76,7 +78,8 @@ async fn latency(api: &Api, label: &str) {
         total.push(begin.elapsed());
     }
     println!(
-        "| StartExecution → Success ({label}), {LATENCY_RUNS} runs | p50 {} / p95 {} | StartExecution answer p50 {} / p95 {} | {} |",
+        "| {} | StartExecution → Success ({label}), {LATENCY_RUNS} runs | p50 {} / p95 {} | StartExecution answer p50 {} / p95 {} | {} |",
+        api.store,
         ms(quantile(&mut total, 0.5)),
         ms(quantile(&mut total, 0.95)),
         ms(quantile(&mut answer, 0.5)),
@@ -113,7 +116,8 @@ async fn throughput(api: Arc<Api>) {
     let done = begin.elapsed();
     let count = ids.len() as f64;
     println!(
-        "| StartExecution, {CLIENTS} concurrent clients, {} executions | {:.0} starts/s ({:.2} s) | all Succeeded after {:.2} s ({:.0} executions/s) | {} |",
+        "| {} | StartExecution, {CLIENTS} concurrent clients, {} executions | {:.0} starts/s ({:.2} s) | all Succeeded after {:.2} s ({:.0} executions/s) | {} |",
+        api.store,
         ids.len(),
         count / started.as_secs_f64(),
         started.as_secs_f64(),
@@ -124,7 +128,7 @@ async fn throughput(api: Arc<Api>) {
 }
 
 /// Writes `STORED` finished executions (one task each, API metadata with tags) straight into the store.
-async fn seed(store: &SqliteStore) -> Duration {
+async fn seed(store: Arc<dyn ServerStore>) -> Duration {
     let begin = Instant::now();
     let now_ms = jiff::Timestamp::now().as_millisecond();
     for batch in 0..STORED / 1000 {
@@ -177,10 +181,20 @@ async fn seed(store: &SqliteStore) -> Duration {
         }
         store.commit("bench-seed", &write).await.unwrap();
     }
-    for at in 0..STORED {
-        let tags = if at % 2 == 0 { r#"{"env":"prod"}"# } else { r#"{"env":"dev"}"# };
-        let meta = ExecutionMeta { execution_id: format!("exec-seed{at:08}"), executed_by: "bench".into(), tags: tags.into(), ..ExecutionMeta::default() };
-        store.put_execution_meta(&meta).await.unwrap();
+    let writers: Vec<_> = (0..8)
+        .map(|writer| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                for at in (writer..STORED).step_by(8) {
+                    let tags = if at % 2 == 0 { r#"{"env":"prod"}"# } else { r#"{"env":"dev"}"# };
+                    let meta = ExecutionMeta { execution_id: format!("exec-seed{at:08}"), executed_by: "bench".into(), tags: tags.into(), ..ExecutionMeta::default() };
+                    store.put_execution_meta(&meta).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
     }
     begin.elapsed()
 }
@@ -195,7 +209,8 @@ async fn list(api: &Api, label: &str, params: &[(&str, &str)]) {
         total = body["TotalCount"].clone();
     }
     println!(
-        "| ListExecutions {label} (TotalCount {total}), {LIST_RUNS} requests | p50 {} / p99 {} | | {} |",
+        "| {} | ListExecutions {label} (TotalCount {total}), {LIST_RUNS} requests | p50 {} / p99 {} | | {} |",
+        api.store,
         ms(quantile(&mut samples, 0.5)),
         ms(quantile(&mut samples, 0.99)),
         load()
@@ -204,20 +219,28 @@ async fn list(api: &Api, label: &str, params: &[(&str, &str)]) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    let only = std::env::args().skip(1).find(|arg| arg == "sqlite" || arg == "postgres");
+    println!("| store | what | figure | detail | load average |\n| --- | --- | --- | --- | --- |");
+    for (name, backend) in [("sqlite", Backend::Sqlite), ("postgres", Backend::Postgres)] {
+        if only.as_deref().is_none_or(|only| only == name) {
+            run(name, backend).await;
+        }
+    }
+}
+
+async fn run(name: &str, backend: Backend) {
     // Hundreds of sleeping executions of one template at once: beyond the default quotas on purpose.
     let quotas = oos_runtime::Quotas { running_per_account: 1_000_000, running_per_template: 1_000_000, ..Default::default() };
-    let (server, credentials, dir) = start_with(oos_runtime::RuntimeConfig { quotas, ..Default::default() }).await;
-    let api = Arc::new(Api { addr: server.addr(), credentials });
+    let (server, credentials, bed) = start_with(backend, oos_runtime::RuntimeConfig { quotas, ..Default::default() }).await;
+    let api = Arc::new(Api { addr: server.addr(), credentials, store: name.to_string() });
     api.call("CreateTemplate", &[("TemplateName", "bench-sleep"), ("Content", SLEEP)]).await;
     for _ in 0..20 {
         api.start_execution().await;
     }
-    println!("| what | figure | detail | load average |\n| --- | --- | --- | --- |");
     latency(&api, "empty store").await;
     throughput(Arc::clone(&api)).await;
-    let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
-    let seeded = seed(&store).await;
-    println!("| seeding {STORED} executions through the store | {:.1} s | one task each | {} |", seeded.as_secs_f64(), load());
+    let seeded = seed(bed.store().await).await;
+    println!("| {name} | seeding {STORED} executions through the store | {:.1} s | one task each | {} |", seeded.as_secs_f64(), load());
     list(&api, "first page (50, newest first)", &[]).await;
     list(&api, "Status=Failed", &[("Status", "Failed")]).await;
     list(&api, "TemplateName=seeded-7 and StartDateAfter", &[("TemplateName", "seeded-7"), ("StartDateAfter", "2020-01-01T00:00:00Z")]).await;

@@ -7,67 +7,11 @@ use oos_actions::{CloudError, Executors};
 use oos_cloud::{CloudClient, CloudConfig, Credentials, RetryPolicy, simple_call};
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_server::{OOS_VERSION, Server, ServerConfig};
-use oos_store::postgres::{PgSettings, ScratchDatabase};
-use oos_store::sqlite::Durability;
-use oos_store::{PgStore, ServerStore, SqliteStore};
 use serde_json::{Map, Value};
-use sqlx::Connection;
 
-/// Which store a test server runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code, reason = "each test binary uses a part of these")]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Where a test server keeps its state: a data directory (its keys; the embedded store's file) and,
-/// on PostgreSQL, a database of its own.
-pub struct Bed {
-    dir: tempfile::TempDir,
-    database: Option<ScratchDatabase>,
-}
-
-#[allow(dead_code, reason = "each test binary uses a part of these")]
-impl Bed {
-    pub async fn new(backend: Backend) -> Self {
-        let database = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(ScratchDatabase::create().await.expect("a scratch database")),
-        };
-        Self { dir: tempfile::tempdir().unwrap(), database }
-    }
-
-    /// The data directory.
-    pub fn path(&self) -> &std::path::Path {
-        self.dir.path()
-    }
-
-    /// A new handle on the store, as another process would open it.
-    pub async fn store(&self) -> Arc<dyn ServerStore> {
-        match &self.database {
-            None => Arc::new(SqliteStore::open(self.dir.path(), Durability::Normal).await.unwrap()),
-            Some(database) => Arc::new(PgStore::open(&database.url(), &PgSettings::default()).await.unwrap()),
-        }
-    }
-
-    /// Every stored audit record's body and hashes as text, read with raw SQL beside the server.
-    pub async fn audit_text(&self) -> String {
-        const SQL: &str = "SELECT body, prev_hash, hash FROM audit_log";
-        let rows: Vec<(String, String, String)> = match &self.database {
-            None => {
-                let options = sqlx::sqlite::SqliteConnectOptions::new().filename(self.dir.path().join("oos.db"));
-                let mut connection = sqlx::sqlite::SqliteConnection::connect_with(&options).await.unwrap();
-                sqlx::query_as(SQL).fetch_all(&mut connection).await.unwrap()
-            }
-            Some(database) => {
-                let mut connection = sqlx::PgConnection::connect(&database.url()).await.unwrap();
-                sqlx::query_as(SQL).fetch_all(&mut connection).await.unwrap()
-            }
-        };
-        rows.into_iter().map(|(body, prev, hash)| format!("{body}\n{prev}\n{hash}\n")).collect()
-    }
-}
+#[path = "../bed/mod.rs"]
+mod bed;
+pub use bed::{Backend, Bed};
 
 /// A client of the server at `url` that never retries (each case is one request).
 pub fn client(url: &str, credentials: Credentials) -> CloudClient {

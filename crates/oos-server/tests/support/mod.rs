@@ -10,9 +10,11 @@ use oos_acs::Credentials;
 use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_server::{Server, ServerConfig};
-use oos_store::SqliteStore;
-use oos_store::sqlite::Durability;
 use serde_json::Value;
+
+#[path = "../bed/mod.rs"]
+mod bed;
+pub use bed::{Backend, Bed};
 
 /// These tests run no cloud calls; a call would be a test bug and fails loudly.
 struct NoCloud;
@@ -24,21 +26,21 @@ impl CloudApi for NoCloud {
     }
 }
 
-pub async fn start() -> (Server, Credentials, tempfile::TempDir) {
-    start_with(RuntimeConfig::default()).await
+pub async fn start() -> (Server, Credentials, Bed) {
+    start_with(Backend::Sqlite, RuntimeConfig::default()).await
 }
 
-/// [`start`] with the worker's settings (a benchmark raises the quotas).
-pub async fn start_with(runtime: RuntimeConfig) -> (Server, Credentials, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
-    let library = Library::new(Some(Arc::new(store.clone())), &[]);
-    let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(Arc::new(NoCloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), runtime);
+/// [`start`] on `backend` with the worker's settings (a benchmark raises the quotas).
+pub async fn start_with(backend: Backend, runtime: RuntimeConfig) -> (Server, Credentials, Bed) {
+    let bed = Bed::new(backend).await;
+    let store = bed.store().await;
+    let library = Library::new(Some(store.clone()), &[]);
+    let worker = Worker::new(store.clone(), Arc::new(Executors::new(Arc::new(NoCloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), runtime);
     let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()) };
-    let server = Server::start(config, std::sync::Arc::new(store), &oos_server::KeyFiles::in_dir(dir.path()), worker).await.unwrap();
+    let server = Server::start(config, store, &oos_server::KeyFiles::in_dir(bed.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let credentials = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
-    (server, credentials, dir)
+    (server, credentials, bed)
 }
 
 #[allow(unused_imports, reason = "each test binary uses a part of these")]
