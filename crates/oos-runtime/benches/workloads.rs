@@ -12,17 +12,17 @@ mod bench_api;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bench_api::{Bench, fan_out_template, request, worker};
-use oos_runtime::Worker;
+use bench_api::{Bed, Bench, fan_out_template, request, worker};
+use oos_runtime::{RuntimeConfig, Worker};
 use oos_engine::ExecutionStatus;
 use serde_json::{Map, Value, json};
 
 
-async fn fresh_worker(max_loop_items: usize) -> (tempfile::TempDir, Worker) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (mut worker, _store) = worker(dir.path(), Arc::new(Bench::default())).await;
+async fn fresh_worker(max_loop_items: usize) -> (Bed, Worker) {
+    let bed = Bed::sqlite();
+    let (mut worker, _store) = worker(&bed, Arc::new(Bench::default()), RuntimeConfig::default()).await;
     worker.set_max_loop_items(max_loop_items);
-    (dir, worker)
+    (bed, worker)
 }
 
 /// Submit → settled, in seconds; panics unless the execution succeeded.

@@ -1,22 +1,23 @@
-//! The crash-loop guard with a real process: a test action aborts the worker process whenever it is
-//! called. The worker is restarted after every death; the execution that calls it is quarantined
-//! after three crashes without progress (Failed, `Execution.Quarantined`, the action not called
-//! again), while an execution that was running beside it finishes Success, and restarts stop.
+//! The crash-loop guard with a real process, on each backend: a test action aborts the worker
+//! process whenever it is called. The worker is restarted after every death; the execution that
+//! calls it is quarantined after three crashes without progress (Failed, `Execution.Quarantined`,
+//! the action not called again), while an execution that was running beside it finishes Success,
+//! and restarts stop.
 //!
-//! The worker process is this test binary itself, re-run with `--ignored --exact crash_guard_worker`.
+//! The worker process is this test binary itself, re-run with `--ignored --exact crash_guard_worker`
+//! and the bed in an environment variable (on PostgreSQL each new process takes over when the dead
+//! one's leases expire).
 
 mod bench_api;
 
 use std::process::Command;
 use std::sync::Arc;
 
-use bench_api::{Bench, request, worker_with};
+use bench_api::{Bed, Bench, on_both, request, worker};
 use oos_actions::{ApiCall, CloudApi, CloudError};
 use oos_runtime::RuntimeConfig;
-use oos_store::{ExecutionFilter, ExecutionStore};
+use oos_store::ExecutionFilter;
 use serde_json::{Value, json};
-
-const DATA_DIR_ENV: &str = "OOS_CRASH_GUARD_DIR";
 
 /// Bench, plus `Abort`: the process dies on the spot (as a crashing native library would).
 struct Aborting(Bench);
@@ -47,13 +48,9 @@ Tasks:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "worker process of a_poison_execution_is_quarantined_and_its_neighbour_finishes"]
 async fn crash_guard_worker() {
-    let dir = std::env::var(DATA_DIR_ENV).expect("data dir");
-    let store = oos_store::SqliteStore::open(std::path::Path::new(&dir), oos_store::sqlite::Durability::Normal).await.unwrap();
-    let library = oos_runtime::Library::new(Some(Arc::new(store.clone())), &[]);
-    let actions = oos_actions::Executors::new(Arc::new(Aborting(Bench::default())), oos_actions::AddressPolicy::open());
-    let mut worker = oos_runtime::Worker::new(Arc::new(store.clone()), Arc::new(actions), Arc::new(library), RuntimeConfig::default());
-    let lock = store.try_worker_lock().expect("single worker");
-    store.release_stale_leases(&lock).await.unwrap();
+    let bed = Bed::inherited();
+    let _lock = bed.take_over().await;
+    let (mut worker, store) = worker(&bed, Arc::new(Aborting(Bench::default())), bed.mortal(RuntimeConfig::default())).await;
     let mut ids: Vec<String> = store.executions(&ExecutionFilter::default()).await.unwrap().into_iter().map(|record| record.id).collect();
     if ids.is_empty() {
         ids.push(worker.start(request(BYSTANDER, json!({}))).await.unwrap());
@@ -64,26 +61,22 @@ async fn crash_guard_worker() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_poison_execution_is_quarantined_and_its_neighbour_finishes() {
-    let dir = tempfile::tempdir().unwrap();
+on_both!(a_poison_execution_is_quarantined_and_its_neighbour_finishes);
+
+async fn a_poison_execution_is_quarantined_and_its_neighbour_finishes(bed: Bed) {
     let mut deaths = 0;
     loop {
-        let status = Command::new(std::env::current_exe().unwrap())
-            .args(["--ignored", "--exact", "crash_guard_worker", "--quiet"])
-            .env(DATA_DIR_ENV, dir.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("worker process runs");
-        if status.success() {
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command.args(["--ignored", "--exact", "crash_guard_worker", "--quiet"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        bed.pass_to(&mut command);
+        if command.status().expect("worker process runs").success() {
             break;
         }
         deaths += 1;
         assert!(deaths <= 6, "the worker still dies after {deaths} restarts: the crash loop was not broken");
     }
     assert_eq!(deaths, 3, "the poison execution crashes the process three times, then is quarantined");
-    let (_worker, store) = worker_with(dir.path(), Arc::new(Bench::default()), RuntimeConfig::default()).await;
+    let store = bed.store().await;
     let executions = store.executions(&ExecutionFilter::default()).await.unwrap();
     let poison = executions.iter().find(|record| record.template_content == POISON).unwrap();
     assert_eq!(poison.status, "Failed");

@@ -1,4 +1,4 @@
-//! Quotas and evaluation budgets on a real store: a template that starts itself stops at the nesting
+//! Quotas and evaluation budgets on a real store of each backend: a template that starts itself stops at the nesting
 //! limit, a flow that jumps back forever stops at the task limit, starts beyond the running-execution
 //! limits are refused, and an execution whose expressions keep exceeding their budgets is ended.
 
@@ -6,11 +6,18 @@ mod bench_api;
 
 use std::sync::Arc;
 
-use bench_api::{Bench, request, worker_with};
+use bench_api::{Bed, Bench, on_both, request, worker};
 use oos_engine::ExecutionStatus;
 use oos_runtime::{Quotas, RuntimeConfig, RuntimeError};
-use oos_store::{ExecutionFilter, ExecutionStore, LibraryStore, TaskStore};
+use oos_store::ExecutionFilter;
 use serde_json::json;
+
+on_both!(
+    a_template_that_starts_itself_stops_at_the_nesting_limit,
+    a_flow_that_jumps_back_forever_stops_at_the_task_limit,
+    starts_beyond_the_running_execution_limits_are_refused,
+    an_execution_whose_expressions_keep_exceeding_budgets_is_ended,
+);
 
 fn config(quotas: Quotas, max_tasks: usize) -> RuntimeConfig {
     let mut config = RuntimeConfig { quotas, ..RuntimeConfig::default() };
@@ -18,11 +25,9 @@ fn config(quotas: Quotas, max_tasks: usize) -> RuntimeConfig {
     config
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_template_that_starts_itself_stops_at_the_nesting_limit() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_template_that_starts_itself_stops_at_the_nesting_limit(bed: Bed) {
     let quotas = Quotas { max_depth: 3, ..Quotas::default() };
-    let (mut worker, store) = worker_with(dir.path(), Arc::new(Bench::default()), config(quotas, 10_000)).await;
+    let (mut worker, store) = worker(&bed, Arc::new(Bench::default()), config(quotas, 10_000)).await;
     let recursive = "FormatVersion: OOS-2019-06-01\nTasks:\n- {Name: again, Action: ACS::Template, Properties: {TemplateName: Recursive}}\n";
     store.put_library_template("Recursive", recursive, 0).await.unwrap();
     let mut start = request(recursive, json!({}));
@@ -42,10 +47,8 @@ fn store_depth(execution: &oos_store::ExecutionRecord) -> u64 {
     state["flow"]["depth"].as_u64().unwrap_or(0)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flow_that_jumps_back_forever_stops_at_the_task_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut worker, store) = worker_with(dir.path(), Arc::new(Bench::default()), config(Quotas::default(), 40)).await;
+async fn a_flow_that_jumps_back_forever_stops_at_the_task_limit(bed: Bed) {
+    let (mut worker, store) = worker(&bed, Arc::new(Bench::default()), config(Quotas::default(), 40)).await;
     let forever = "FormatVersion: OOS-2019-06-01\nTasks:\n- {Name: spin, Action: ACS::ExecuteAPI, OnSuccess: spin, Properties: {Service: Bench, API: Echo}}\n";
     let id = worker.start(request(forever, json!({}))).await.unwrap();
     assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Failed);
@@ -54,11 +57,9 @@ async fn a_flow_that_jumps_back_forever_stops_at_the_task_limit() {
     assert_eq!(store.tasks(&id).await.unwrap().len(), 40);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn starts_beyond_the_running_execution_limits_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
+async fn starts_beyond_the_running_execution_limits_are_refused(bed: Bed) {
     let quotas = Quotas { running_per_account: 3, running_per_template: 2, ..Quotas::default() };
-    let (mut worker, _store) = worker_with(dir.path(), Arc::new(Bench::default()), config(quotas, 10_000)).await;
+    let (mut worker, _store) = worker(&bed, Arc::new(Bench::default()), config(quotas, 10_000)).await;
     let pause = "FormatVersion: OOS-2019-06-01\nTasks:\n- {Name: hold, Action: ACS::Pause}\n";
     let named = |name: &str| {
         let mut start = request(pause, json!({}));
@@ -79,10 +80,8 @@ async fn starts_beyond_the_running_execution_limits_are_refused() {
     assert_eq!(refused(worker.start(named("c")).await), "QuotaExceeded.RunningExecutions");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_execution_whose_expressions_keep_exceeding_budgets_is_ended() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut worker, store) = worker_with(dir.path(), Arc::new(Bench::default()), config(Quotas::default(), 10_000)).await;
+async fn an_execution_whose_expressions_keep_exceeding_budgets_is_ended(bed: Bed) {
+    let (mut worker, store) = worker(&bed, Arc::new(Bench::default()), config(Quotas::default(), 10_000)).await;
     let template = r"
 FormatVersion: OOS-2019-06-01
 Tasks:

@@ -1,30 +1,30 @@
-//! The runtime on a real SQLite store: loops with many iterations, child executions from the
-//! library, effect tasks in the worker's registry, and recovery of a worker that stopped mid-flight.
+//! The runtime on a real store of each backend: loops with many iterations, child executions from
+//! the library, effect tasks in the worker's registry, recovery of a worker that stopped mid-flight,
+//! and NoEcho values masked at rest.
 
 mod bench_api;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use bench_api::{Bench, fan_out_template, request, worker};
+use bench_api::{Bed, Bench, fan_out_outputs, fan_out_template, on_both, outputs, request, worker};
 use oos_engine::ExecutionStatus;
-use oos_store::{ExecutionStore, LibraryStore, TaskStore};
-use serde_json::{Map, Value, json};
+use oos_runtime::RuntimeConfig;
+use serde_json::{Value, json};
 
+on_both!(
+    fan_out_records_every_iteration_and_sums,
+    effect_tasks_are_counted_while_they_run_and_leave_when_done,
+    template_tasks_run_children_from_the_library,
+    a_new_worker_resumes_what_a_stopped_worker_left,
+    no_echo_values_are_masked_in_stored_task_properties_but_reach_the_call_and_survive_a_reload,
+);
 
-fn outputs(record: &oos_store::ExecutionRecord) -> Map<String, Value> {
-    serde_json::from_str(record.outputs.as_deref().unwrap_or("{}")).unwrap()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fan_out_records_every_iteration_and_sums() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut worker, store) = worker(dir.path(), Arc::new(Bench::default())).await;
+async fn fan_out_records_every_iteration_and_sums(bed: Bed) {
+    let (mut worker, store) = worker(&bed, Arc::new(Bench::default()), RuntimeConfig::default()).await;
     let id = worker.start(request(&fan_out_template(0), json!({"count": 300}))).await.unwrap();
     assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Success);
-    let record = store.execution(&id).await.unwrap().unwrap();
-    let out = outputs(&record);
-    assert_eq!(out["sum"], json!(300 * 299 / 2));
-    assert_eq!(out["values"], Value::Array((0..300).map(Value::from).collect()));
+    assert_eq!(outputs(store.as_ref(), &id).await, fan_out_outputs(300));
     let tasks = store.tasks(&id).await.unwrap();
     let iterations: Vec<_> = tasks.iter().filter(|t| t.parent_task_execution_id.is_some()).collect();
     assert_eq!(iterations.len(), 300);
@@ -32,12 +32,10 @@ async fn fan_out_records_every_iteration_and_sums() {
     assert_eq!(tasks.len(), 303);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn effect_tasks_are_counted_while_they_run_and_leave_when_done() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut worker, _store) = worker(dir.path(), Arc::new(Bench::default())).await;
+async fn effect_tasks_are_counted_while_they_run_and_leave_when_done(bed: Bed) {
+    let (mut worker, _store) = worker(&bed, Arc::new(Bench::default()), RuntimeConfig::default()).await;
     let id = worker.start(request(&fan_out_template(100), json!({"count": 20}))).await.unwrap();
-    let bound = std::time::Duration::from_secs(60);
+    let bound = Duration::from_secs(60);
     while worker.tasks().count(Some(oos_runtime::CALL_TASK)) < 2 {
         tokio::time::timeout(bound, worker.turn()).await.expect("a turn ends").unwrap();
     }
@@ -46,10 +44,8 @@ async fn effect_tasks_are_counted_while_they_run_and_leave_when_done() {
     assert!(worker.tasks().wait(None, bound).await, "finished tasks leave the registry: {:?}", worker.tasks().counts());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn template_tasks_run_children_from_the_library() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut worker, store) = worker(dir.path(), Arc::new(Bench::default())).await;
+async fn template_tasks_run_children_from_the_library(bed: Bed) {
+    let (mut worker, store) = worker(&bed, Arc::new(Bench::default()), RuntimeConfig::default()).await;
     let child = r"
 FormatVersion: OOS-2019-06-01
 Parameters: {name: {Type: String}}
@@ -73,7 +69,7 @@ Outputs: {greeting: {Type: String, Value: '{{ call.greeting }}'}}
 ";
     let id = worker.start(request(parent, json!({}))).await.unwrap();
     assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Success);
-    assert_eq!(outputs(&store.execution(&id).await.unwrap().unwrap())["greeting"], json!("hello world"));
+    assert_eq!(outputs(store.as_ref(), &id).await["greeting"], json!("hello world"));
     let tasks = store.tasks(&id).await.unwrap();
     let child_id = tasks[0].child_execution_id.clone().expect("child execution id");
     let child = store.execution(&child_id).await.unwrap().unwrap();
@@ -82,9 +78,7 @@ Outputs: {greeting: {Type: String, Value: '{{ call.greeting }}'}}
     assert!(tasks[1].status_message.contains("EntityNotExists.Template"), "{}", tasks[1].status_message);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_worker_resumes_what_a_stopped_worker_left() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_new_worker_resumes_what_a_stopped_worker_left(bed: Bed) {
     let template = r"
 FormatVersion: OOS-2019-06-01
 Tasks:
@@ -93,31 +87,29 @@ Tasks:
 Outputs: {v: {Type: Number, Value: '{{ stuck.v }}'}}
 ";
     let id = {
-        let (mut worker, store) = worker(dir.path(), Arc::new(Bench { stall: true, ..Bench::default() })).await;
+        let (mut worker, store) = worker(&bed, Arc::new(Bench::stalling()), bed.mortal(RuntimeConfig::default())).await;
         let id = worker.start(request(template, json!({}))).await.unwrap();
         while store.tasks(&id).await.unwrap().len() < 2 {
             worker.turn().await.unwrap();
         }
         id
     };
-    // The first worker is gone with its call in flight; a new process takes the data dir over.
-    let (mut worker, store) = worker(dir.path(), Arc::new(Bench::default())).await;
-    let lock = store.try_worker_lock().unwrap();
-    store.release_stale_leases(&lock).await.unwrap();
+    // The first worker is gone with its call in flight; a new process (another worker id) takes
+    // the store over.
+    let _lock = bed.take_over().await;
+    let (mut worker, store) = worker(&bed, Arc::new(Bench::default()), bed.mortal(RuntimeConfig::default())).await;
     let stuck = store.tasks(&id).await.unwrap()[1].clone();
     assert_eq!(stuck.status, "Running");
     let stored: Value = serde_json::from_str(stuck.properties.as_deref().unwrap()).unwrap();
     assert_eq!(stored["Parameters"]["V"], json!(1));
     // Re-driven from the committed row: same properties, same attempt.
-    let tokio_timeout = tokio::time::timeout(std::time::Duration::from_secs(120), worker.settle(&id)).await;
-    assert_eq!(tokio_timeout.unwrap().unwrap(), ExecutionStatus::Success);
-    assert_eq!(outputs(&store.execution(&id).await.unwrap().unwrap())["v"], json!(1));
+    let settled = tokio::time::timeout(Duration::from_secs(120), worker.settle(&id)).await;
+    assert_eq!(settled.expect("the execution settles").unwrap(), ExecutionStatus::Success);
+    assert_eq!(outputs(store.as_ref(), &id).await["v"], json!(1));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_echo_values_are_masked_in_stored_task_properties_but_reach_the_call_and_survive_a_reload() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut worker, store) = worker(dir.path(), Arc::new(Bench::default())).await;
+async fn no_echo_values_are_masked_in_stored_task_properties_but_reach_the_call_and_survive_a_reload(bed: Bed) {
+    let (mut worker, store) = worker(&bed, Arc::new(Bench::default()), RuntimeConfig::default()).await;
     let template = r#"
 FormatVersion: OOS-2019-06-01
 Parameters: {secret: {Type: String, NoEcho: true}, who: {Type: String}}
@@ -128,8 +120,8 @@ Outputs: {sent: {Type: Boolean, Value: '{{ login.sent }}'}}
 "#;
     let id = worker.start(request(template, json!({"secret": "s3cr3t-value", "who": "ops"}))).await.unwrap();
     assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Success);
+    assert_eq!(outputs(store.as_ref(), &id).await["sent"], json!(true), "the call received the real value");
     let record = store.execution(&id).await.unwrap().unwrap();
-    assert_eq!(outputs(&record)["sent"], json!(true), "the call received the real value");
     let tasks = store.tasks(&id).await.unwrap();
     let shown = tasks[0].properties.clone().unwrap();
     assert!(!shown.contains("s3cr3t-value") && shown.contains("******") && shown.contains("ops"), "{shown}");

@@ -1,18 +1,16 @@
-//! `{{ oos:Name }}` in templates: values come from the worker's `ParameterSource`, are read once when
+//! `{{ oos:Name }}` in templates, on each backend: values come from the worker's `ParameterSource`, are read once when
 //! an execution (or a child) is created, and a later change in the store does not reach it.
 
-#[allow(dead_code, reason = "shared with the other runtime tests, which use the rest")]
 mod bench_api;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use bench_api::{Bench, request, worker};
+use bench_api::{Bed, Bench, on_both, outputs, request, worker};
 use oos_engine::ExecutionStatus;
 use oos_engine::CreateError;
-use oos_runtime::{ParameterSource, Reader, RuntimeError, StoreReference};
-use oos_store::{ExecutionStore, LibraryStore};
-use serde_json::{Map, Value, json};
+use oos_runtime::{ParameterSource, Reader, RuntimeConfig, RuntimeError, StoreReference};
+use serde_json::{Value, json};
 
 /// A parameter store whose values the test changes while executions run.
 #[derive(Default)]
@@ -53,14 +51,10 @@ Tasks:
 Outputs: {seen: {Type: String, Value: '{{ oos:MyParam }}'}}
 ";
 
-fn outputs(record: &oos_store::ExecutionRecord) -> Map<String, Value> {
-    serde_json::from_str(record.outputs.as_deref().unwrap_or("{}")).unwrap()
-}
+on_both!(values_are_snapshot_when_an_execution_is_created, a_missing_parameter_fails_the_start_naming_it, secret_references_resolve_at_the_version_asked_for);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn values_are_snapshot_when_an_execution_is_created() {
-    let dir = tempfile::tempdir().unwrap();
-    let (worker, store) = worker(dir.path(), Arc::new(Bench::default())).await;
+async fn values_are_snapshot_when_an_execution_is_created(bed: Bed) {
+    let (worker, store) = worker(&bed, Arc::new(Bench::default()), RuntimeConfig::default()).await;
     let values = Arc::new(Values::default());
     values.set("MyParam", "v1");
     values.set("app/name", "shop");
@@ -71,7 +65,7 @@ async fn values_are_snapshot_when_an_execution_is_created() {
     // Changed while the execution runs (its first task is still in flight): it keeps v1.
     values.set("MyParam", "v2");
     assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Success);
-    let out = outputs(&store.execution(&id).await.unwrap().unwrap());
+    let out = outputs(store.as_ref(), &id).await;
     assert_eq!(out["task"], json!("v1"));
     assert_eq!(out["direct"], json!("v1"));
     assert_eq!(out["greeting"], json!("hi shop"));
@@ -80,13 +74,11 @@ async fn values_are_snapshot_when_an_execution_is_created() {
 
     let next = worker.start(request(TEMPLATE, json!({}))).await.unwrap();
     assert_eq!(worker.settle(&next).await.unwrap(), ExecutionStatus::Success);
-    assert_eq!(outputs(&store.execution(&next).await.unwrap().unwrap())["task"], json!("v2"));
+    assert_eq!(outputs(store.as_ref(), &next).await["task"], json!("v2"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_parameter_fails_the_start_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (worker, _store) = worker(dir.path(), Arc::new(Bench::default())).await;
+async fn a_missing_parameter_fails_the_start_naming_it(bed: Bed) {
+    let (worker, _store) = worker(&bed, Arc::new(Bench::default()), RuntimeConfig::default()).await;
     let values = Arc::new(Values::default());
     values.set("MyParam", "v1");
     let mut worker = worker.with_parameters(values);
@@ -95,10 +87,8 @@ async fn a_missing_parameter_fails_the_start_naming_it() {
     assert!(error.message.contains("app/name"), "{}", error.message);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn secret_references_resolve_at_the_version_asked_for() {
-    let dir = tempfile::tempdir().unwrap();
-    let (worker, store) = worker(dir.path(), Arc::new(Bench::default())).await;
+async fn secret_references_resolve_at_the_version_asked_for(bed: Bed) {
+    let (worker, store) = worker(&bed, Arc::new(Bench::default()), RuntimeConfig::default()).await;
     let values = Arc::new(Values::default());
     values.set("secret:db/pw", "latest-secret");
     values.set("secret:db/pw:1", "first-secret");
@@ -110,7 +100,7 @@ Tasks:
 ";
     let id = worker.start(request(template, json!({}))).await.unwrap();
     assert_eq!(worker.settle(&id).await.unwrap(), ExecutionStatus::Success);
-    let tasks = oos_store::TaskStore::tasks(&store, &id).await.unwrap();
+    let tasks = store.tasks(&id).await.unwrap();
     let outputs: Value = serde_json::from_str(tasks[0].outputs.as_deref().unwrap()).unwrap();
     // The values reached the call; what is stored of them is masked (see the secrets scan test).
     assert_eq!(outputs["latest"], json!("******"));
