@@ -2,7 +2,8 @@
 //! execution, the audit trail of every request) moved into a scratch PostgreSQL database — refused
 //! while the server runs, the report naming every table, the URL's password never shown, the copy
 //! equal to its source through the store library and through a server on the database (the old root
-//! key signs in, `oos audit verify` through it finds the chain intact), a second run refused.
+//! key signs in, `oos audit verify` through it finds the chain intact), `oos audit verify --database`
+//! finds it intact with no server, a second run refused.
 
 mod cli_support;
 
@@ -116,6 +117,15 @@ async fn a_stopped_servers_data_directory_moves_to_postgres_and_verifies() {
     assert!(found.broken.is_none() && found.records > 5, "{found:?}");
     assert_eq!(found, expected, "the target's chain ends where the source's does");
     assert!(stdout.contains(&format!("head seq {} hash {}", found.head_seq, found.head_hash)), "{stdout}");
+    // `oos audit verify --database` reads the moved chain straight from PostgreSQL, no server needed;
+    // a database that is not there is named (password masked), not created.
+    let offline = oos(home, &["audit", "verify", "--database", &url]);
+    let intact = format!("audit trail intact: {} records, head seq {} hash {}", found.records, found.head_seq, found.head_hash);
+    assert!(offline.status.success() && String::from_utf8_lossy(&offline.stdout).contains(&intact), "{}", text(&offline));
+    let absent_url = format!("{url}_absent");
+    let absent = oos(home, &["audit", "verify", "--database", &absent_url]);
+    assert!(!absent.status.success() && text(&absent).contains("no database at") && !text(&absent).contains("pa55-w0rd"), "{}", text(&absent));
+    assert!(!PgStore::exists(&absent_url).await.unwrap(), "reading never creates a database");
     let execution = target.execution(&execution_id).await.unwrap().expect("the execution moved");
     assert_eq!(execution.status, "Success");
     let templates = target.list_templates(&TemplateQuery { limit: 10, ..TemplateQuery::default() }).await.unwrap();

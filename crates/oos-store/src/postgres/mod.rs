@@ -73,6 +73,11 @@ impl PgStore {
         Ok(Self { pool, listening })
     }
 
+    /// Whether the database of `url` exists (for readers that must not create one).
+    pub async fn exists(url: &str) -> Result<bool> {
+        Ok(sqlx::Postgres::database_exists(url).await?)
+    }
+
     /// The connection pool (for the store's own modules and for `oos admin`).
     pub fn pool(&self) -> &PgPool {
         &self.pool

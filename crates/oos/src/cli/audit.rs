@@ -1,16 +1,17 @@
-//! `oos audit query|verify`: the hash-chained audit trail (docs/audit.md), read from the database of a
-//! data directory, or through ListAuditEvents/VerifyAuditTrail of a server when one is configured
-//! (`--endpoint`, `OOS_ENDPOINT` or a profile) and `--local` is not given.
+//! `oos audit query|verify`: the hash-chained audit trail (docs/audit.md), read straight from a store
+//! (a data directory's embedded database, or a PostgreSQL database given with `--database`), or
+//! through ListAuditEvents/VerifyAuditTrail of a server when one is configured (`--endpoint`,
+//! `OOS_ENDPOINT` or a profile) and neither `--local` nor `--database` is given.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
-use oos_store::{AuditStore, Close, SqliteStore};
+use oos_store::AuditStore;
 use oos_store::audit::{AuditKind, AuditQuery, AuditRecord, Verification};
 use serde_json::{Value, json};
 
 use super::client::{ClientArgs, Connection, Output, cell, params, print_table};
-use super::run::{DataDirArgs, open_store};
+use super::store::ReadArgs;
 
 /// Query and verify the audit trail.
 #[derive(Debug, clap::Args)]
@@ -18,10 +19,10 @@ pub struct AuditArgs {
     #[command(subcommand)]
     command: AuditCommand,
     #[command(flatten)]
-    data: DataDirArgs,
+    store: ReadArgs,
     #[command(flatten)]
     client: ClientArgs,
-    /// Read the data directory's database even when a server is configured.
+    /// Read the data directory's database even when a server is configured (implied by --database).
     #[arg(long, global = true)]
     local: bool,
 }
@@ -65,7 +66,7 @@ const PAGE: i64 = 100;
 
 pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let output = args.client.output;
-    if !args.local && args.client.configured_endpoint()?.is_some() {
+    if !args.local && args.store.database.is_none() && args.client.configured_endpoint()?.is_some() {
         let connection = args.client.connect()?;
         return match args.command {
             AuditCommand::Query(query) => {
@@ -77,14 +78,14 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
-        let store = open_store(&args.data).await?;
-        let code = local(&store, args.command, output).await;
+        let store = args.store.open().await?;
+        let code = local(store.as_ref(), args.command, output).await;
         store.close().await;
         code
     })
 }
 
-async fn local(store: &SqliteStore, command: AuditCommand, output: Output) -> anyhow::Result<ExitCode> {
+async fn local(store: &dyn AuditStore, command: AuditCommand, output: Output) -> anyhow::Result<ExitCode> {
     match command {
         AuditCommand::Query(query) => {
             let kind = query.kind.as_deref().map(parse_kind).transpose()?;

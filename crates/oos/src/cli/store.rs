@@ -33,6 +33,31 @@ pub struct StoreArgs {
     pub master_key_file: Option<PathBuf>,
 }
 
+/// Options choosing a store to read (`oos audit`): a data directory's, or a PostgreSQL database.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    pub data: DataDirArgs,
+    /// Read this PostgreSQL database (postgres://…) instead of the data directory's.
+    #[arg(long = "database", env = "OOS_DATABASE_URL", global = true)]
+    pub database: Option<String>,
+}
+
+impl ReadArgs {
+    /// Opens the store for reading, beside any processes that run on it.
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn ServerStore>> {
+        match &self.database {
+            Some(url) => {
+                if !PgStore::exists(url).await.with_context(|| format!("reaching database {}", redacted_url(url)))? {
+                    bail!("no database at {}", redacted_url(url));
+                }
+                Ok(Arc::new(open_postgres(url, 2).await?))
+            }
+            None => Ok(Arc::new(open_store(&self.data).await?)),
+        }
+    }
+}
+
 /// An opened store and what keeps it exclusive.
 pub struct Opened {
     pub store: Arc<dyn ServerStore>,
@@ -56,13 +81,7 @@ impl StoreArgs {
     /// false: refused, for commands that only make sense on a shared database).
     pub async fn open(&self, embedded_ok: bool) -> anyhow::Result<Opened> {
         match &self.database {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                let settings = PgSettings { max_connections: self.database_max_connections, ..PgSettings::default() };
-                let store = PgStore::open(url, &settings).await.with_context(|| format!("opening database {}", redacted_url(url)))?;
-                tracing::info!(database = %redacted_url(url), "store: PostgreSQL");
-                Ok(Opened { store: Arc::new(store), _lock: None })
-            }
-            Some(other) => bail!("--database {}: only postgres:// URLs are supported (the embedded store needs no URL)", redacted_url(other)),
+            Some(url) => Ok(Opened { store: Arc::new(open_postgres(url, self.database_max_connections).await?), _lock: None }),
             None if !embedded_ok => bail!("this command needs a shared database: give --database postgres://… (or OOS_DATABASE_URL)"),
             None => {
                 let store = open_store(&self.data).await?;
@@ -71,4 +90,15 @@ impl StoreArgs {
             }
         }
     }
+}
+
+/// The PostgreSQL store at `url`, with at most `max_connections` connections.
+async fn open_postgres(url: &str, max_connections: u32) -> anyhow::Result<PgStore> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        bail!("--database {}: only postgres:// URLs are supported (the embedded store needs no URL)", redacted_url(url));
+    }
+    let settings = PgSettings { max_connections, ..PgSettings::default() };
+    let store = PgStore::open(url, &settings).await.with_context(|| format!("opening database {}", redacted_url(url)))?;
+    tracing::info!(database = %redacted_url(url), "store: PostgreSQL");
+    Ok(store)
 }
