@@ -1,5 +1,6 @@
 //! `oos audit query|verify`: through a server (profile from `oos login`) and on the data directory's
-//! database itself, where records edited, deleted and swapped with raw SQL are each named by seq and reason.
+//! database itself, where records edited, deleted and swapped with raw SQL are each named by seq and
+//! reason; a data directory without a store is refused.
 
 mod cli_support;
 
@@ -79,4 +80,10 @@ async fn query_and_verify_through_the_server_and_on_the_tampered_database() {
     sql(&data, "UPDATE audit_log SET seq = -1 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = 5; UPDATE audit_log SET seq = 5 WHERE seq = -1").await;
     let (ok, text) = verify_local(home, data_arg);
     assert!(!ok && text.contains("broken at seq 4: reordered"), "{text}");
+
+    // A data directory without a store is named, not created (an empty one would verify as intact).
+    let nowhere = home.join("nowhere");
+    let output = oos(home, &["audit", "verify", "--local", "--data-dir", nowhere.to_str().unwrap()]);
+    assert!(!output.status.success() && String::from_utf8_lossy(&output.stderr).contains("no store in data directory"), "{}", stdout(&output));
+    assert!(!nowhere.exists());
 }

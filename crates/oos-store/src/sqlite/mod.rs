@@ -55,6 +55,11 @@ const DATABASE_FILE: &str = "oos.db";
 const LOCK_FILE: &str = "worker.lock";
 
 impl SqliteStore {
+    /// Whether `dir` holds a store (for readers that must not create one).
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DATABASE_FILE).is_file()
+    }
+
     /// Opens (creating if needed) the store in `dir` and applies pending migrations.
     pub async fn open(dir: &Path, durability: Durability) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| data_dir_error(dir, e))?;

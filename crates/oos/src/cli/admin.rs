@@ -41,9 +41,6 @@ struct MigrateStoreArgs {
     to: String,
 }
 
-/// The file of the embedded store in a data directory.
-const DATABASE_FILE: &str = "oos.db";
-
 pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         AdminCommand::MigrateStore(args) => migrate_store(&args),
@@ -53,8 +50,8 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
 fn migrate_store(args: &MigrateStoreArgs) -> anyhow::Result<ExitCode> {
     let dir = args.data.data_dir.as_path();
     // Opening a directory without a store would create an empty one, and migrate nothing.
-    if !dir.join(DATABASE_FILE).is_file() {
-        bail!("MigrateStore.DataDirMissing: {} holds no store ({DATABASE_FILE}); give the installation's --data-dir", dir.display());
+    if !SqliteStore::exists(dir) {
+        bail!("MigrateStore.DataDirMissing: {} holds no store; give the installation's --data-dir", dir.display());
     }
     let target_name = redacted_url(&args.to);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use oos_server::KeyFiles;
 use oos_store::postgres::{PgSettings, redacted_url};
 use oos_store::sqlite::WorkerLock;
-use oos_store::{PgStore, ServerStore};
+use oos_store::{PgStore, ServerStore, SqliteStore};
 
 use super::run::{DataDirArgs, open_store, take_over};
 
@@ -22,7 +22,7 @@ pub struct StoreArgs {
     pub data: DataDirArgs,
     /// A PostgreSQL database shared by several `oos server` / `oos worker` processes
     /// (postgres://user:password@host:5432/oos; created if missing). Default: the embedded store.
-    #[arg(long = "database", env = "OOS_DATABASE_URL")]
+    #[arg(long = "database", env = "OOS_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
     /// Connections this process opens to PostgreSQL at most.
     #[arg(long, env = "OOS_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
@@ -39,7 +39,7 @@ pub struct ReadArgs {
     #[command(flatten)]
     pub data: DataDirArgs,
     /// Read this PostgreSQL database (postgres://…) instead of the data directory's.
-    #[arg(long = "database", env = "OOS_DATABASE_URL", global = true)]
+    #[arg(long = "database", env = "OOS_DATABASE_URL", hide_env_values = true, global = true)]
     pub database: Option<String>,
 }
 
@@ -53,6 +53,7 @@ impl ReadArgs {
                 }
                 Ok(Arc::new(open_postgres(url, 2).await?))
             }
+            None if !SqliteStore::exists(&self.data.data_dir) => bail!("no store in data directory {}", self.data.data_dir.display()),
             None => Ok(Arc::new(open_store(&self.data).await?)),
         }
     }
