@@ -47,6 +47,31 @@ impl ScratchDatabase {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Ends every connection to the database (a lost connection, for fault tests), from a
+    /// connection to the server's `postgres` database; returns how many were ended.
+    pub async fn cut_connections(&self) -> Result<usize> {
+        let mut admin = PgConnection::connect(&self.admin_url()).await?;
+        let cut: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
+            .bind(&self.name)
+            .fetch_all(&mut admin)
+            .await?;
+        admin.close().await?;
+        Ok(cut.into_iter().filter(|ended| *ended).count())
+    }
+
+    /// Transactions committed plus rolled back in the database so far (`pg_stat_database`, read
+    /// from the `postgres` database so the reading is not counted). Backends report their
+    /// statistics at most once a second, so the figure lags the database by about that.
+    pub async fn transactions(&self) -> Result<i64> {
+        let mut admin = PgConnection::connect(&self.admin_url()).await?;
+        let count = sqlx::query_scalar("SELECT (xact_commit + xact_rollback)::BIGINT FROM pg_stat_database WHERE datname = $1")
+            .bind(&self.name)
+            .fetch_one(&mut admin)
+            .await?;
+        admin.close().await?;
+        Ok(count)
+    }
 }
 
 impl Drop for ScratchDatabase {
