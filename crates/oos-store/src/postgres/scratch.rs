@@ -61,8 +61,9 @@ impl ScratchDatabase {
     }
 
     /// Transactions committed plus rolled back in the database so far (`pg_stat_database`, read
-    /// from the `postgres` database so the reading is not counted). Backends report their
-    /// statistics at most once a second, so the figure lags the database by about that.
+    /// from the `postgres` database so the reading is not counted). A backend reports its
+    /// statistics at most once a second, and one that goes idle with some unreported reports them
+    /// 10 s later (PostgreSQL 15's `PGSTAT_IDLE_INTERVAL`): the figure lags the database by that much.
     pub async fn transactions(&self) -> Result<i64> {
         let mut admin = PgConnection::connect(&self.admin_url()).await?;
         let count = sqlx::query_scalar("SELECT (xact_commit + xact_rollback)::BIGINT FROM pg_stat_database WHERE datname = $1")
