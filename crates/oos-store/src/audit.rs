@@ -142,22 +142,24 @@ pub fn chain_hash(prev_hash: &str, seq: i64, time_ms: i64, kind: &str, body: &st
 pub(crate) struct Linked {
     pub seq: i64,
     pub time_ms: i64,
-    pub kind: &'static str,
+    pub kind: String,
     pub body: String,
     pub prev_hash: String,
     pub hash: String,
 }
 
 /// Links `entries` after the chain head `(seq, hash)`; returns the rows and the new head.
-pub(crate) fn link(mut seq: i64, mut prev_hash: String, entries: &[NewAudit]) -> Vec<Linked> {
-    entries
-        .iter()
-        .map(|entry| {
+pub(crate) fn link(seq: i64, prev_hash: String, entries: &[NewAudit]) -> Vec<Linked> {
+    link_serialized(seq, prev_hash, entries.iter().map(|entry| (entry.time_ms, entry.kind.as_str().to_owned(), Value::Object(entry.body.clone()).to_string())))
+}
+
+/// Links records already serialized (`time_ms`, kind, body) after the chain head `(seq, hash)`.
+pub(crate) fn link_serialized(mut seq: i64, mut prev_hash: String, records: impl Iterator<Item = (i64, String, String)>) -> Vec<Linked> {
+    records
+        .map(|(time_ms, kind, body)| {
             seq += 1;
-            let body = Value::Object(entry.body.clone()).to_string();
-            let kind = entry.kind.as_str();
-            let hash = chain_hash(&prev_hash, seq, entry.time_ms, kind, &body);
-            Linked { seq, time_ms: entry.time_ms, kind, body, prev_hash: std::mem::replace(&mut prev_hash, hash.clone()), hash }
+            let hash = chain_hash(&prev_hash, seq, time_ms, &kind, &body);
+            Linked { seq, time_ms, kind, body, prev_hash: std::mem::replace(&mut prev_hash, hash.clone()), hash }
         })
         .collect()
 }

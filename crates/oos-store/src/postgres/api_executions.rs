@@ -8,7 +8,6 @@ use std::collections::HashSet;
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
 
 use super::PgStore;
-use super::audit::commit_audited;
 use crate::Result;
 use crate::api::{ExecutionApiStore, IamRecordStore};
 use crate::model::{ExecutionMeta, ExecutionQuery, ListedExecution};
@@ -55,7 +54,7 @@ impl ExecutionApiStore for PgStore {
         for table in ["task_executions", "execution_logs", "inbox", "api_executions"] {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE execution_id = ANY($1)"))).bind(&tree).execute(&mut *tx).await?;
         }
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         let mut removed: HashSet<String> = removed.into_iter().collect();
         Ok(ids.iter().filter(|id| removed.remove(*id)).cloned().collect())
     }
@@ -75,7 +74,7 @@ impl IamRecordStore for PgStore {
     async fn insert_iam_record(&self, kind: &str, key: &str, body: &str) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(iam::INSERT).bind(kind).bind(key).bind(body).execute(&mut *tx).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -83,7 +82,7 @@ impl IamRecordStore for PgStore {
     async fn update_iam_record(&self, kind: &str, key: &str, body: &str) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(iam::UPDATE).bind(kind).bind(key).bind(body).execute(&mut *tx).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -101,7 +100,7 @@ impl IamRecordStore for PgStore {
     async fn delete_iam_record(&self, kind: &str, key: &str) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(iam::DELETE).bind(kind).bind(key).execute(&mut *tx).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(done.rows_affected() > 0)
     }
 }

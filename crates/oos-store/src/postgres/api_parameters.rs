@@ -6,7 +6,6 @@
 use sqlx::{AssertSqlSafe, FromRow, PgConnection, Postgres, Row};
 
 use super::PgStore;
-use super::audit::commit_audited;
 use crate::Result;
 use crate::api::ParameterStore;
 use crate::model::{NewParameter, ParameterQuery, ParameterRow, ParameterUpdate, ParameterVersionRow};
@@ -23,7 +22,7 @@ impl ParameterStore for PgStore {
         }
         parameters::insert_version::<Postgres>(new.secret, &new.name, 1, &new.value, &new.actor, new.now_ms).execute(&mut *tx).await?;
         let created = read_parameter(&mut tx, new.secret, &new.name, None).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(created)
     }
 
@@ -40,7 +39,7 @@ impl ParameterStore for PgStore {
                 .await?;
         }
         let updated = read_parameter(&mut tx, update.secret, &update.name, None).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(updated)
     }
 
@@ -69,7 +68,7 @@ impl ParameterStore for PgStore {
         let mut tx = self.pool.begin().await?;
         let deleted = sqlx::query(parameters::DELETE).bind(secret).bind(name).execute(&mut *tx).await?.rows_affected();
         sqlx::query(parameters::DELETE_VERSIONS).bind(secret).bind(name).execute(&mut *tx).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(deleted > 0)
     }
 }

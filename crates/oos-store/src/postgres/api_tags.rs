@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use sqlx::{AssertSqlSafe, Postgres};
 
 use super::PgStore;
-use super::audit::commit_audited;
 use crate::Result;
 use crate::api::TagStore;
 use crate::model::{ResourceTag, TagChange, TaggedKind};
@@ -41,7 +40,7 @@ impl TagStore for PgStore {
         let (keys, retagged): (Vec<&str>, Vec<String>) = current.iter().map(|(id, tags)| (id.as_str(), change.applied_to(tags))).unzip();
         let update = format!("UPDATE {table} r SET tags = u.tags FROM UNNEST($1::TEXT[], $2::TEXT[]) u (id, tags) WHERE r.{key} = u.id{only}");
         sqlx::query(AssertSqlSafe(update)).bind(keys).bind(retagged).execute(&mut *tx).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(missing)
     }
 

@@ -7,7 +7,6 @@
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row};
 
 use super::PgStore;
-use super::audit::commit_audited;
 use crate::Result;
 use crate::api::TemplateStore;
 use crate::model::{NewTemplateVersion, TemplateQuery, TemplateRow};
@@ -25,7 +24,7 @@ impl TemplateStore for PgStore {
         sqlx::query(templates::DELETE_CONTENT).bind(&new.name).execute(&mut *tx).await?;
         insert_version(&mut tx, new, 1).await?;
         let created = read_template(&mut tx, &new.name, None).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(created)
     }
 
@@ -38,7 +37,7 @@ impl TemplateStore for PgStore {
         let version: i64 = row.try_get(0)?;
         insert_version(&mut tx, new, version).await?;
         let updated = read_template(&mut tx, &new.name, None).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(updated)
     }
 
@@ -61,7 +60,7 @@ impl TemplateStore for PgStore {
     async fn set_template_favorite(&self, name: &str, favorite: bool) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(templates::SET_FAVORITE).bind(name).bind(favorite).execute(&mut *tx).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -72,7 +71,7 @@ impl TemplateStore for PgStore {
         let deleted = sqlx::query(templates::DELETE).bind(name).execute(&mut *tx).await?.rows_affected();
         sqlx::query(templates::DELETE_VERSIONS).bind(name).execute(&mut *tx).await?;
         sqlx::query(templates::DELETE_CONTENT).bind(name).execute(&mut *tx).await?;
-        commit_audited(tx).await?;
+        self.commit_audited(tx).await?;
         Ok(deleted > 0)
     }
 }

@@ -2,7 +2,7 @@
 //! LOCKED`, so concurrent workers never wait on each other's candidates and never take the same
 //! execution; the lease columns then fence every later write.
 
-use super::{PgStore, wakeups};
+use super::PgStore;
 use crate::{InboxEvent, InboxStore, LeaseStore, NewInboxEvent, Result};
 
 #[async_trait::async_trait]
@@ -42,8 +42,8 @@ impl LeaseStore for PgStore {
             .bind(owner)
             .execute(&mut *tx)
             .await?;
-        wakeups::announce(&mut tx).await?;
         tx.commit().await?;
+        self.announce();
         Ok(())
     }
 
@@ -62,8 +62,9 @@ impl InboxStore for PgStore {
             .bind(event.created_ms)
             .execute(&mut *tx)
             .await?;
-        wakeups::announce(&mut tx).await?;
-        super::audit::commit_audited(tx).await
+        self.commit_audited(tx).await?;
+        self.announce();
+        Ok(())
     }
 
     async fn pending(&self, execution_ids: &[String]) -> Result<Vec<InboxEvent>> {

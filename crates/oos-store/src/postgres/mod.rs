@@ -1,14 +1,16 @@
 //! The PostgreSQL store: many `oos server` and `oos worker` processes on one database, which is the
 //! only point of coordination. Claims take rows with `FOR UPDATE SKIP LOCKED`, every execution write
-//! is fenced by its lease, and new work is announced with `NOTIFY` on [`WORK_CHANNEL`] (see
-//! [`PgStore::wakeups`]). Transactions run at READ COMMITTED; the few places that need more order
-//! take a row lock (the audit chain's head, a template's latest version).
+//! is fenced by its lease, and new work is announced with `NOTIFY` on [`WORK_CHANNEL`] after the
+//! commit (see [`PgStore::wakeups`]). Transactions run at READ COMMITTED; the few places that need
+//! more order take a row lock (the audit chain's head, held only by the sealer; a template's latest
+//! version).
 
 mod api_executions;
 mod api_parameters;
 mod api_tags;
 mod api_templates;
 mod audit;
+mod background;
 mod execution_list;
 mod lease;
 mod read;
@@ -33,6 +35,8 @@ pub use wakeups::WORK_CHANNEL;
 pub struct PgStore {
     pool: PgPool,
     listening: wakeups::Listening,
+    notifier: background::Job,
+    sealer: background::Job,
 }
 
 /// Connection settings of a [`PgStore`].
@@ -70,7 +74,8 @@ impl PgStore {
             .await?;
         sqlx::migrate!("./migrations-postgres").run(&pool).await?;
         let listening = wakeups::Listening::start(options);
-        Ok(Self { pool, listening })
+        let (notifier, sealer) = (wakeups::notifier(pool.clone()), audit::sealer(pool.clone()));
+        Ok(Self { pool, listening, notifier, sealer })
     }
 
     /// Whether the database of `url` exists (for readers that must not create one).
@@ -86,9 +91,14 @@ impl PgStore {
 
 #[async_trait::async_trait]
 impl crate::Close for PgStore {
-    /// Stops listening for wakeups and closes the pool.
+    /// Seals the audit records still in the intake, stops the background jobs and closes the pool.
     async fn close(&self) {
+        if let Err(error) = audit::seal(&self.pool).await {
+            tracing::warn!(%error, "sealing audit records at close failed; the next process to seal does it");
+        }
         self.listening.stop();
+        self.notifier.stop();
+        self.sealer.stop();
         self.pool.close().await;
     }
 }

@@ -1,14 +1,18 @@
-//! Wakeups across processes: writers `NOTIFY` [`WORK_CHANNEL`] inside their transaction (delivered
-//! on commit, to every process), and each store runs one listener connection that turns
+//! Wakeups across processes: after a commit that makes work, a writer wakes its own process at once
+//! and asks the store's notifier to `NOTIFY` [`WORK_CHANNEL`] — one notification for each burst of
+//! commits, sent outside them (a `NOTIFY` inside a transaction would serialise every committing
+//! transaction on the notification queue's lock). Each store runs one listener connection that turns
 //! notifications into local [`crate::wakeups::Wakeups`] announcements. A lost listener connection is
-//! re-opened, and announces once (notifications may have been missed meanwhile).
+//! re-opened, and announces once (notifications may have been missed meanwhile). A notification lost
+//! with a process that dies right after its commit is made up for by the workers' poll.
 
 use std::time::Duration;
 
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
-use tokio::task::JoinHandle;
 
+use super::PgStore;
+use super::background::{AbortOnDrop, Job};
 use crate::Result;
 use crate::wakeups::Wakeups;
 
@@ -19,24 +23,14 @@ pub const WORK_CHANNEL: &str = "oos_work";
 #[derive(Debug, Clone)]
 pub(crate) struct Listening {
     pub local: Wakeups,
-    task: std::sync::Arc<ListenerTask>,
-}
-
-/// Aborts the listener task when dropped.
-#[derive(Debug)]
-struct ListenerTask(JoinHandle<()>);
-
-impl Drop for ListenerTask {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    task: std::sync::Arc<AbortOnDrop>,
 }
 
 impl Listening {
     pub(crate) fn start(options: PgConnectOptions) -> Self {
         let local = Wakeups::default();
         let task = tokio::spawn(listen(options, local.clone()));
-        Self { local, task: std::sync::Arc::new(ListenerTask(task)) }
+        Self { local, task: std::sync::Arc::new(AbortOnDrop(task)) }
     }
 
     pub(crate) fn stop(&self) {
@@ -72,8 +66,23 @@ async fn subscribe(options: &PgConnectOptions) -> Result<PgListener> {
     Ok(listener)
 }
 
-/// Announces work to every process once `tx` commits.
-pub(crate) async fn announce(tx: &mut Transaction<'static, Postgres>) -> Result<()> {
-    sqlx::query("SELECT pg_notify($1, '')").bind(WORK_CHANNEL).execute(&mut **tx).await?;
-    Ok(())
+/// The store's notifier: one `NOTIFY` for every burst of requests.
+pub(crate) fn notifier(pool: PgPool) -> Job {
+    Job::start(None, move || {
+        let pool = pool.clone();
+        async move {
+            if let Err(error) = sqlx::query("SELECT pg_notify($1, '')").bind(WORK_CHANNEL).execute(&pool).await {
+                tracing::warn!(%error, "announcing work failed; the other processes find it on their next poll");
+            }
+        }
+    })
+}
+
+impl PgStore {
+    /// Called after a commit that made work: this process's workers look at once, the others when
+    /// the notification arrives.
+    pub(crate) fn announce(&self) {
+        self.listening.local.announce();
+        self.notifier.request();
+    }
 }

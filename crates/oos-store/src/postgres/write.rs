@@ -1,12 +1,13 @@
 //! The step transaction of the PostgreSQL store. Rows go in with one statement per table
-//! (`UNNEST` of column arrays), execution upserts are fenced by the lease, and the audit records go
-//! last, so the chain head's row lock is held only for the end of the transaction.
+//! (`UNNEST` of column arrays) and execution upserts are fenced by the lease; after the commit the
+//! audit records are sealed and new work is announced, both by the store's background jobs, so no
+//! lock is held across writers' commits.
 
 use std::collections::HashSet;
 
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
 
-use super::{PgStore, audit, wakeups};
+use super::{PgStore, audit};
 use crate::records::{EXECUTION_COLUMNS, TASK_COLUMNS};
 use crate::{CrashGuard, ExecutionMeta, ExecutionRecord, LogRecord, Result, StepStore, StepWrite, StoreError, TaskRecord};
 
@@ -19,6 +20,7 @@ impl StepStore for PgStore {
         let mut tx = self.pool.begin().await?;
         write_rows(&mut tx, Some(owner), write).await?;
         tx.commit().await?;
+        self.written(write, !write.inbox.is_empty());
         Ok(())
     }
 
@@ -35,9 +37,21 @@ impl StepStore for PgStore {
                 .await?);
         }
         write_rows(&mut tx, None, write).await?;
-        wakeups::announce(&mut tx).await?;
         tx.commit().await?;
+        self.written(write, true);
         Ok(None)
+    }
+}
+
+impl PgStore {
+    /// After `write` committed: its audit records sealed, and (`new_work`) the workers woken.
+    fn written(&self, write: &StepWrite, new_work: bool) {
+        if !write.audit.is_empty() {
+            self.audited();
+        }
+        if new_work {
+            self.announce();
+        }
     }
 }
 
@@ -57,7 +71,6 @@ async fn write_rows(tx: &mut Transaction<'static, Postgres>, owner: Option<&str>
             .bind(c.map(|e| e.created_ms))
             .execute(&mut **tx)
             .await?;
-        wakeups::announce(tx).await?;
     }
     if !write.at_risk.is_empty() {
         sqlx::query("UPDATE executions SET at_risk = 1 WHERE id = ANY($1)").bind(&write.at_risk).execute(&mut **tx).await?;

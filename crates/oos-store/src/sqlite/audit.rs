@@ -29,7 +29,7 @@ pub(crate) async fn append(tx: &mut Transaction<'static, Sqlite>, entries: &[New
         insert.push_values(chunk, |mut row, linked| {
             row.push_bind(linked.seq)
                 .push_bind(linked.time_ms)
-                .push_bind(linked.kind)
+                .push_bind(&linked.kind)
                 .push_bind(linked.body.as_str())
                 .push_bind(linked.prev_hash.as_str())
                 .push_bind(linked.hash.as_str());

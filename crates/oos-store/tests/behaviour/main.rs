@@ -40,6 +40,7 @@ macro_rules! on_both {
     )*};
 }
 
+mod audit_chain;
 mod audited_writes;
 mod engine;
 mod executions_api;
