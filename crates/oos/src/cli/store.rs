@@ -21,7 +21,8 @@ pub struct StoreArgs {
     #[command(flatten)]
     pub data: DataDirArgs,
     /// A PostgreSQL database shared by several `oos server` / `oos worker` processes
-    /// (postgres://user:password@host:5432/oos; created if missing). Default: the embedded store.
+    /// (postgres://user:password@host:5432/oos; created if missing). Without it `oos server` uses the
+    /// embedded store of its data directory; `oos worker` needs it.
     #[arg(long = "database", env = "OOS_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
     /// Connections this process opens to PostgreSQL at most.
