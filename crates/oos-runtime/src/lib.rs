@@ -25,7 +25,7 @@ mod start;
 pub mod tasks;
 mod timers;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -161,8 +161,9 @@ pub struct Worker {
     /// Work announced by any process on the store.
     wakeups: watch::Receiver<u64>,
     timers: Timers,
-    /// Executions whose turn failed to commit: loaded again from the store at the next poll.
-    readopt: HashSet<String>,
+    /// A commit or poll failed: the next poll loads every execution leased to this worker that it
+    /// has not loaded.
+    reload: bool,
     observer: Option<Observer>,
     guard: Guard,
     /// Seals the engine state of executions with secrets (none: stored as is).
@@ -195,7 +196,7 @@ impl Worker {
             wake: Arc::new(WakeSignal::new()),
             wakeups,
             timers: Timers::default(),
-            readopt: HashSet::new(),
+            reload: false,
             observer: None,
             guard,
             sealer: None,

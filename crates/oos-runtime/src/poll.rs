@@ -83,6 +83,15 @@ impl Worker {
     /// Renews the leases when a third of their lifetime has passed, claims executions that need a
     /// worker, loads them (re-driving their in-flight work), and queues the inbox events of the held ones.
     async fn poll(&mut self) -> Result<(), RuntimeError> {
+        let polled = self.poll_store().await;
+        if polled.is_err() {
+            // A claim may have committed without its answer, or its executions not been loaded.
+            self.reload = true;
+        }
+        polled
+    }
+
+    async fn poll_store(&mut self) -> Result<(), RuntimeError> {
         self.poll_now = false;
         self.last_poll = Some(tokio::time::Instant::now());
         let now = self.clock.now_ms();
@@ -91,7 +100,9 @@ impl Worker {
             self.store.renew(&self.config.worker_id, now, ttl).await?;
             self.last_renew = Some(tokio::time::Instant::now());
         }
-        self.readopt_failed().await?;
+        if self.reload {
+            self.reload_leased().await?;
+        }
         let claimed = self.store.claim(&self.config.worker_id, now, ttl, CLAIM_BATCH).await?;
         if claimed.len() as i64 == CLAIM_BATCH {
             // More may be waiting: look again right after this turn.
@@ -167,31 +178,24 @@ impl Worker {
     /// apply to) and loaded again from the store at the next poll — unless the lease is lost, when
     /// another worker has them.
     pub(crate) fn forget_turn(&mut self, write: &StepWrite, error: &StoreError) {
-        let lost = match error {
-            StoreError::LeaseLost(id) => Some(id.as_str()),
-            _ => None,
-        };
         for record in &write.executions {
             self.live.remove(&record.id);
             self.timers.forget(&record.id);
-            if lost != Some(record.id.as_str()) {
-                self.readopt.insert(record.id.clone());
-            }
         }
+        self.reload = true;
         tracing::warn!(%error, executions = write.executions.len(), "a turn's commit failed; its executions are loaded again from the store");
     }
 
-    /// Loads the executions of failed commits again (kept for the next poll while the store fails).
-    async fn readopt_failed(&mut self) -> Result<(), RuntimeError> {
-        for id in std::mem::take(&mut self.readopt) {
-            if self.live.contains_key(&id) {
-                continue;
-            }
-            if let Err(error) = self.adopt(&id).await {
-                self.readopt.insert(id);
-                return Err(error);
+    /// After a failed commit or poll: loads every execution leased to this worker that it has not
+    /// loaded (those of the failed turn, and of a claim that failed before its executions were
+    /// loaded, or whose answer was lost). One another worker has taken over is no longer leased to it.
+    async fn reload_leased(&mut self) -> Result<(), RuntimeError> {
+        for id in self.store.leased(&self.config.worker_id).await? {
+            if !self.live.contains_key(&id) && !self.guard.holds(&id) {
+                self.adopt(&id).await?;
             }
         }
+        self.reload = false;
         Ok(())
     }
 

@@ -89,6 +89,9 @@ pub trait LeaseStore: Send + Sync {
     async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<String>>;
     /// Extends every lease `owner` holds.
     async fn renew(&self, owner: &str, now_ms: i64, ttl_ms: i64) -> Result<()>;
+    /// The unfinished executions leased to `owner`: none that another worker has taken, whether or
+    /// not `owner` renewed in time (its writes to them are still accepted).
+    async fn leased(&self, owner: &str) -> Result<Vec<String>>;
     /// Gives up the leases on the given executions (and wakes the workers: they may take them now).
     async fn release(&self, owner: &str, execution_ids: &[String]) -> Result<()>;
     /// Announcements of work written by any process on this store: new executions, inbox events,

@@ -32,6 +32,13 @@ impl LeaseStore for PgStore {
         Ok(())
     }
 
+    async fn leased(&self, owner: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM executions WHERE lease_owner = $1 AND end_ms IS NULL ORDER BY created_ms")
+            .bind(owner)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     async fn release(&self, owner: &str, execution_ids: &[String]) -> Result<()> {
         if execution_ids.is_empty() {
             return Ok(());

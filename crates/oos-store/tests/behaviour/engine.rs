@@ -1,7 +1,7 @@
 //! The engine's storage: step commits, fencing, claims, timers as rows, the inbox, the crash-loop
 //! guard's marks and the template library.
 
-use oos_store::{LogRecord, NewInboxEvent, StepWrite, Store, StoreError};
+use oos_store::{ExecutionRecord, LogRecord, NewInboxEvent, StepWrite, Store, StoreError};
 
 use crate::fixtures::{execution, task};
 
@@ -9,6 +9,7 @@ on_both!(
     commit_round_trips_many_tasks_and_updates_them,
     commit_by_another_owner_is_fenced_and_writes_nothing,
     claim_takes_due_or_inboxed_executions_with_free_or_expired_leases,
+    leased_names_the_unfinished_executions_no_other_worker_took,
     timers_as_rows_wake_a_released_execution_when_due,
     a_released_execution_is_claimable_and_announced,
     a_created_execution_is_unleased_and_announced,
@@ -74,6 +75,21 @@ async fn claim_takes_due_or_inboxed_executions_with_free_or_expired_leases(store
     let consume = StepWrite { consumed_inbox: vec![pending[0].id], ..Default::default() };
     store.commit("w2", &consume).await.unwrap();
     assert!(store.pending(&["exec-wait".into()]).await.unwrap().is_empty());
+}
+
+async fn leased_names_the_unfinished_executions_no_other_worker_took(store: &impl Store) {
+    let done = ExecutionRecord { end_ms: Some(50), ..execution("exec-done", "Success", false) };
+    let executions = vec![execution("exec-a", "Running", true), execution("exec-b", "Running", true), done];
+    store.commit("w1", &StepWrite { executions, lease_expires_ms: 100, ..Default::default() }).await.unwrap();
+    let mut leased = store.leased("w1").await.unwrap();
+    leased.sort();
+    assert_eq!(leased, ["exec-a", "exec-b"], "finished executions are not leased work");
+    // Both leases lapse unrenewed: still w1's until another worker takes them.
+    assert_eq!(store.leased("w1").await.unwrap().len(), 2);
+    assert_eq!(store.claim("w2", 101, 1000, 10).await.unwrap().len(), 2);
+    store.release("w2", &["exec-b".to_string()]).await.unwrap();
+    assert!(store.leased("w1").await.unwrap().is_empty(), "taken over: no longer w1's");
+    assert_eq!(store.leased("w2").await.unwrap(), ["exec-a"]);
 }
 
 async fn timers_as_rows_wake_a_released_execution_when_due(store: &impl Store) {
