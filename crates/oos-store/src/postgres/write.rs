@@ -60,8 +60,16 @@ async fn write_rows(tx: &mut Transaction<'static, Postgres>, owner: Option<&str>
     upsert_executions(tx, owner, write.lease_expires_ms, &write.executions).await?;
     upsert_tasks(tx, &write.tasks).await?;
     insert_logs(tx, &write.logs).await?;
+    // Fenced like the executions: only events of executions `owner` holds are consumed.
     if !write.consumed_inbox.is_empty() {
-        sqlx::query("DELETE FROM inbox WHERE id = ANY($1)").bind(&write.consumed_inbox).execute(&mut **tx).await?;
+        let deleted = sqlx::query("DELETE FROM inbox WHERE id = ANY($1) AND execution_id IN (SELECT id FROM executions WHERE lease_owner = $2)")
+            .bind(&write.consumed_inbox)
+            .bind(owner)
+            .execute(&mut **tx)
+            .await?;
+        if deleted.rows_affected() < write.consumed_inbox.len() as u64 {
+            return Err(StoreError::LeaseLost(format!("the execution of one of inbox events {:?}", write.consumed_inbox)));
+        }
     }
     if !write.inbox.is_empty() {
         let c = Columns::of(&write.inbox);

@@ -65,8 +65,16 @@ async fn write_rows(tx: &mut Transaction<'static, Sqlite>, owner: Option<&str>, 
         .execute(&mut **tx)
         .await?;
     }
+    // Fenced like the executions: only events of executions `owner` holds are consumed.
     for id in &write.consumed_inbox {
-        sqlx::query("DELETE FROM inbox WHERE id = ?1").bind(id).execute(&mut **tx).await?;
+        let deleted = sqlx::query("DELETE FROM inbox WHERE id = ?1 AND execution_id IN (SELECT id FROM executions WHERE lease_owner = ?2)")
+            .bind(id)
+            .bind(owner)
+            .execute(&mut **tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::LeaseLost(format!("the execution of inbox event {id}")));
+        }
     }
     for event in &write.inbox {
         sqlx::query("INSERT INTO inbox (execution_id, payload, created_ms) VALUES (?1, ?2, ?3)")

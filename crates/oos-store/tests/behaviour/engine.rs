@@ -10,6 +10,7 @@ on_both!(
     commit_by_another_owner_is_fenced_and_writes_nothing,
     claim_takes_due_or_inboxed_executions_with_free_or_expired_leases,
     leased_names_the_unfinished_executions_no_other_worker_took,
+    an_inbox_event_is_consumed_only_by_the_lease_holder,
     timers_as_rows_wake_a_released_execution_when_due,
     a_released_execution_is_claimable_and_announced,
     a_created_execution_is_unleased_and_announced,
@@ -90,6 +91,20 @@ async fn leased_names_the_unfinished_executions_no_other_worker_took(store: &imp
     store.release("w2", &["exec-b".to_string()]).await.unwrap();
     assert!(store.leased("w1").await.unwrap().is_empty(), "taken over: no longer w1's");
     assert_eq!(store.leased("w2").await.unwrap(), ["exec-a"]);
+}
+
+async fn an_inbox_event_is_consumed_only_by_the_lease_holder(store: &impl Store) {
+    store.commit("w1", &StepWrite { executions: vec![execution("exec-w", "Waiting", false)], lease_expires_ms: 100, ..Default::default() }).await.unwrap();
+    store.push(NewInboxEvent { execution_id: "exec-w".into(), payload: "{}".into(), created_ms: 1 }).await.unwrap();
+    let event = store.pending(&["exec-w".into()]).await.unwrap()[0].id;
+    // w1's lease lapses and w2 takes the execution over; w1, late, consumes the event in a turn that
+    // left the execution unchanged (no execution row in its write).
+    assert_eq!(store.claim("w2", 101, 1000, 10).await.unwrap(), ["exec-w"]);
+    let late = store.commit("w1", &StepWrite { consumed_inbox: vec![event], lease_expires_ms: 200, ..Default::default() }).await;
+    assert!(matches!(late, Err(StoreError::LeaseLost(_))), "{late:?}");
+    assert_eq!(store.pending(&["exec-w".into()]).await.unwrap().len(), 1, "the event waits for w2");
+    store.commit("w2", &StepWrite { consumed_inbox: vec![event], lease_expires_ms: 200, ..Default::default() }).await.unwrap();
+    assert!(store.pending(&["exec-w".into()]).await.unwrap().is_empty());
 }
 
 async fn timers_as_rows_wake_a_released_execution_when_due(store: &impl Store) {
