@@ -342,7 +342,16 @@ impl Worker {
                 self.route(effect, now, &mut write, &mut launches);
             }
         }
-        let started = self.create_children(now, &mut write).await?;
+        let parents: Vec<String> = self.children.iter().flat_map(|(start, _)| [start.parent_execution_id.clone(), start.child_execution_id.clone()]).collect();
+        let started = match self.create_children(now, &mut write).await {
+            Ok(started) => started,
+            Err(error) => {
+                // The turn's events are applied in memory only: its executions (and the children
+                // half made) are dropped and loaded again from the store at the next poll.
+                self.forget(stepped.iter().chain(&parents));
+                return Err(error);
+            }
+        };
         let changed: Vec<String> = self
             .live
             .iter_mut()

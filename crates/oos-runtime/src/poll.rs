@@ -178,12 +178,18 @@ impl Worker {
     /// apply to) and loaded again from the store at the next poll — unless the lease is lost, when
     /// another worker has them.
     pub(crate) fn forget_turn(&mut self, write: &StepWrite, error: &StoreError) {
-        for record in &write.executions {
-            self.live.remove(&record.id);
-            self.timers.forget(&record.id);
+        self.forget(write.executions.iter().map(|record| &record.id));
+        tracing::warn!(%error, executions = write.executions.len(), "a turn's commit failed; its executions are loaded again from the store");
+    }
+
+    /// Drops executions from memory (their timers too; late answers of their calls find nothing to
+    /// apply to); the next poll loads every execution still leased to this worker again.
+    pub(crate) fn forget<'a>(&mut self, ids: impl Iterator<Item = &'a String>) {
+        for id in ids {
+            self.live.remove(id);
+            self.timers.forget(id);
         }
         self.reload = true;
-        tracing::warn!(%error, executions = write.executions.len(), "a turn's commit failed; its executions are loaded again from the store");
     }
 
     /// After a failed commit or poll: loads every execution leased to this worker that it has not
