@@ -30,10 +30,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oos_actions::Actions;
+use oos_clock::{Clock, SystemClock};
 use oos_store::audit::NewAudit;
 use oos_store::{NewInboxEvent, Store, StoreError, StepWrite};
 use tokio::sync::{Notify as WakeSignal, mpsc, watch};
-use tokio::time::Instant;
 
 pub use library::{FoundTemplate, Library, TemplateSource};
 pub use parameters::{ParameterSource, Reader, Snapshot, StoreReference, snapshot, store_references};
@@ -64,22 +64,6 @@ pub enum RuntimeError {
     /// Stored state that cannot be read back.
     #[error("corrupt stored state: {0}")]
     Corrupt(String),
-}
-
-/// Wall-clock time in unix milliseconds (injected so tests and benches can control it).
-pub trait Clock: Send + Sync {
-    fn now_ms(&self) -> i64;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_ms(&self) -> i64 {
-        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-    }
 }
 
 /// Settings of a worker.
@@ -154,8 +138,9 @@ pub struct Worker {
     rx: mpsc::UnboundedReceiver<Delivery>,
     /// Audit records of received deliveries, for the commit that applies their events.
     audit: Vec<NewAudit>,
-    last_poll: Option<Instant>,
-    last_renew: Option<Instant>,
+    /// When this worker last polled and renewed its leases (its clock's unix ms).
+    last_poll: Option<i64>,
+    last_renew: Option<i64>,
     poll_now: bool,
     wake: Arc<WakeSignal>,
     /// Work announced by any process on the store.
@@ -233,9 +218,16 @@ impl Worker {
         self
     }
 
+    /// Reads the time and waits (for timers, polls, lease renewals) on `clock` instead of the
+    /// system clock; the starter of [`Worker::starter`] shares it.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The clock the worker reads and waits on (a server dates its records with the same one).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// Changes the largest `Loop.Items` accepted.

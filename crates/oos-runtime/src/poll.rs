@@ -23,23 +23,23 @@ impl Worker {
     pub(crate) async fn gather(&mut self) -> Result<(), RuntimeError> {
         self.fire_due_timers();
         if self.queue.is_empty() && self.children.is_empty() && !self.poll_now && !self.poll_due() {
-            let until_poll = self.config.poll_interval.saturating_sub(self.last_poll.map_or(Duration::ZERO, |at| at.elapsed()));
-            let until_timer = self.timers.next_due().map(|at| Duration::from_millis(u64::try_from(at - self.clock.now_ms()).unwrap_or(0)));
-            let wait = until_timer.map_or(until_poll, |timer| timer.min(until_poll));
+            let now = self.clock.now_ms();
+            let next_poll = self.last_poll.map_or(now, |at| at.saturating_add(millis(self.config.poll_interval)));
+            let until = self.timers.next_due().map_or(next_poll, |timer| timer.min(next_poll));
+            let due = self.clock.sleep_until(until);
             let woken = self.wake.clone();
             let wakeups = &mut self.wakeups;
-            let event = tokio::time::timeout(wait, async {
-                tokio::select! {
-                    event = self.rx.recv() => Some(event),
-                    () = woken.notified() => None,
-                    Ok(()) = wakeups.changed() => None,
-                }
-            });
-            match event.await {
-                Ok(Some(Some(delivery))) => self.receive(delivery),
-                Ok(Some(None)) | Err(_) => {}
+            let event = tokio::select! {
+                event = self.rx.recv() => Some(event),
+                () = woken.notified() => None,
+                Ok(()) = wakeups.changed() => None,
+                () = due => Some(None),
+            };
+            match event {
+                Some(Some(delivery)) => self.receive(delivery),
+                Some(None) => {}
                 // Woken: something was written that this worker may have to do; look now.
-                Ok(None) => self.poll_now = true,
+                None => self.poll_now = true,
             }
             self.fire_due_timers();
         }
@@ -56,7 +56,7 @@ impl Worker {
     }
 
     fn poll_due(&self) -> bool {
-        self.last_poll.is_none_or(|at| at.elapsed() >= self.config.poll_interval)
+        self.last_poll.is_none_or(|at| elapsed(at, self.clock.now_ms()) >= self.config.poll_interval)
     }
 
     /// Queues the `TimerFired` of every due timer of a held execution.
@@ -93,12 +93,12 @@ impl Worker {
 
     async fn poll_store(&mut self) -> Result<(), RuntimeError> {
         self.poll_now = false;
-        self.last_poll = Some(tokio::time::Instant::now());
         let now = self.clock.now_ms();
+        self.last_poll = Some(now);
         let ttl = i64::try_from(self.config.lease_ttl.as_millis()).unwrap_or(30_000);
-        if self.last_renew.is_none_or(|at| at.elapsed() >= self.config.lease_ttl / 3) {
+        if self.last_renew.is_none_or(|at| elapsed(at, now) >= self.config.lease_ttl / 3) {
             self.store.renew(&self.config.worker_id, now, ttl).await?;
-            self.last_renew = Some(tokio::time::Instant::now());
+            self.last_renew = Some(now);
         }
         if self.reload {
             self.reload_leased().await?;
@@ -238,5 +238,19 @@ impl Worker {
                 self.timers.add(at_ms, Due::Poll);
             }
         }
+    }
+}
+
+/// `duration` in whole milliseconds, saturated.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The time from `at_ms` to `now_ms`; a clock set back since counts as long ago (what waits for it
+/// is done now rather than after the clock catches up).
+fn elapsed(at_ms: i64, now_ms: i64) -> Duration {
+    match u64::try_from(now_ms - at_ms) {
+        Ok(ms) => Duration::from_millis(ms),
+        Err(_) => Duration::MAX,
     }
 }

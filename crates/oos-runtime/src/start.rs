@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use oos_clock::Clock;
 use oos_engine::{BatchPause, EngineConfig, Execution, Mode, NewExecution, create, ids};
 use oos_store::audit::NewAudit;
 use oos_store::{ExecutionMeta, StepWrite, Store};
@@ -14,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::parameters::{self, ParameterSource, Reader};
 use crate::quotas::{Quotas, Uncommitted};
-use crate::{Clock, RuntimeError, Sealer, audit, persist};
+use crate::{RuntimeError, Sealer, audit, persist};
 
 /// A request to start a top-level execution.
 #[derive(Debug, Clone)]

@@ -19,8 +19,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bench_api::{Bed, Bench, on_both, outputs, request, worker};
+use oos_clock::{Clock, SystemClock};
 use oos_engine::{Event, ExecutionStatus, Notify, NotifyType};
-use oos_runtime::{Clock, RuntimeConfig, SystemClock};
+use oos_runtime::RuntimeConfig;
 use oos_store::{NewInboxEvent, Store};
 use serde_json::json;
 

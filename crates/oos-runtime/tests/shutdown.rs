@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use bench_api::{Bed, Bench, on_both, request, worker};
 use oos_engine::ExecutionStatus;
-use oos_runtime::{CALL_TASK, Clock, RuntimeConfig, SystemClock};
+use oos_clock::{Clock, SystemClock};
+use oos_runtime::{CALL_TASK, RuntimeConfig};
 use oos_store::Store;
 use serde_json::json;
 
