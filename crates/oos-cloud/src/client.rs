@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use oos_actions::{ApiCall, CloudApi, CloudError};
+use oos_clock::{Clock, SystemClock};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -15,7 +16,7 @@ use crate::credentials::{CredentialChain, Credentials};
 use crate::endpoints::{EndpointConfig, Target};
 use crate::error::client_error;
 use crate::paging::{self, PageMerger};
-use crate::retry::{Backoff, RetryPolicy, RetryReason, Sleeper, TokioSleeper};
+use crate::retry::{Backoff, RetryPolicy, RetryReason};
 use crate::transport::{self, Attempt, SignatureScheme};
 use crate::{client_token, params, select_targets};
 
@@ -99,7 +100,8 @@ pub struct CloudClient {
     credentials: Credentials,
     config: CloudConfig,
     backoff: Backoff,
-    sleeper: Arc<dyn Sleeper>,
+    /// Dates signatures, times the role cache and waits out the back-off.
+    clock: Arc<dyn Clock>,
     counters: Counters,
     roles: RoleCache,
 }
@@ -118,7 +120,7 @@ impl CloudClient {
             credentials,
             backoff: Backoff::new(config.retry),
             config,
-            sleeper: Arc::new(TokioSleeper),
+            clock: Arc::new(SystemClock),
             counters: Counters::default(),
             roles: RoleCache::default(),
         })
@@ -135,9 +137,10 @@ impl CloudClient {
         Self::new(config, resolved.credentials)
     }
 
-    /// Replaces how the client waits between retries (tests record instead of sleeping).
-    pub fn with_sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
-        self.sleeper = sleeper;
+    /// Reads the time (signature dates, assumed roles' expiry) and waits between retries on
+    /// `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -215,7 +218,7 @@ impl CloudClient {
             return Ok(self.credentials.clone());
         };
         let arn = role_arn(config, role);
-        if let Some(cached) = self.roles.get(&arn, jiff::Timestamp::now()) {
+        if let Some(cached) = self.roles.get(&arn, self.clock.timestamp()) {
             return Ok(cached);
         }
         let target = self.config.endpoints.resolve("sts", region)?;
@@ -248,7 +251,7 @@ impl CloudClient {
         loop {
             self.counters.attempts.fetch_add(1, Ordering::Relaxed);
             let failure =
-                match transport::send(&self.http, credentials, self.config.signature, &attempt, idempotent).await {
+                match transport::send(&self.http, credentials, self.config.signature, &attempt, idempotent, self.clock.timestamp()).await {
                     Ok(value) => return Ok(value),
                     Err(failure) => failure,
                 };
@@ -264,7 +267,7 @@ impl CloudClient {
             counter.fetch_add(1, Ordering::Relaxed);
             let delay = self.backoff.delay(retry, failure.retry_after);
             tracing::debug!(api = %call.api, code = %failure.error.code, retry, ?delay, "retrying cloud call");
-            self.sleeper.sleep(delay).await;
+            self.clock.sleep(delay).await;
             retry += 1;
         }
     }

@@ -21,6 +21,6 @@ pub use assume_role::AssumeRoleConfig;
 pub use client::{CallStats, CloudClient, CloudConfig, simple_call};
 pub use credentials::{CredentialChain, CredentialError, CredentialSource, Credentials, ResolvedCredentials};
 pub use endpoints::{EndpointConfig, Target};
-pub use retry::{Backoff, RetryPolicy, Sleeper, TokioSleeper};
+pub use retry::{Backoff, RetryPolicy};
 pub use select_targets::select_targets;
 pub use transport::SignatureScheme;

@@ -98,23 +98,6 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     (seconds > 0).then(|| Duration::from_secs(seconds))
 }
 
-/// How the client waits between attempts; tests inject a recorder instead of sleeping.
-#[async_trait::async_trait]
-pub trait Sleeper: Send + Sync + std::fmt::Debug {
-    async fn sleep(&self, duration: Duration);
-}
-
-/// Sleeps on the tokio timer.
-#[derive(Debug, Default)]
-pub struct TokioSleeper;
-
-#[async_trait::async_trait]
-impl Sleeper for TokioSleeper {
-    async fn sleep(&self, duration: Duration) {
-        tokio::time::sleep(duration).await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

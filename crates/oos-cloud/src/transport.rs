@@ -50,19 +50,22 @@ impl AttemptFailure {
 
 const USER_AGENT: &str = concat!("OpenOOS/", env!("CARGO_PKG_VERSION"), " oos-cloud");
 
-/// Sends one attempt. `idempotent` allows retrying transport failures that may have reached the
-/// server (timeouts); connection failures are always retryable (nothing was sent).
+/// Sends one attempt, signed as of `signed_at`. `idempotent` allows retrying transport failures
+/// that may have reached the server (timeouts); connection failures are always retryable (nothing
+/// was sent).
 pub async fn send(
     http: &reqwest::Client,
     credentials: &Credentials,
     scheme: SignatureScheme,
     attempt: &Attempt<'_>,
     idempotent: bool,
+    signed_at: jiff::Timestamp,
 ) -> Result<Value, AttemptFailure> {
+    let date = signed_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let request = match (attempt.roa, scheme) {
-        (Some(roa), _) => roa_request(http, credentials, attempt, roa)?,
-        (None, SignatureScheme::Acs3) => acs3_rpc_request(http, credentials, attempt),
-        (None, SignatureScheme::V1) => v1_rpc_request(http, credentials, attempt),
+        (Some(roa), _) => roa_request(http, credentials, attempt, roa, &date)?,
+        (None, SignatureScheme::Acs3) => acs3_rpc_request(http, credentials, attempt, &date),
+        (None, SignatureScheme::V1) => v1_rpc_request(http, credentials, attempt, &date),
     };
     let response = request.send().await.map_err(|error| transport_failure(&error, idempotent))?;
     let status = response.status().as_u16();
@@ -116,10 +119,6 @@ fn transport_failure(error: &reqwest::Error, idempotent: bool) -> AttemptFailure
     }
 }
 
-fn timestamp() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 fn nonce() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
@@ -165,11 +164,12 @@ fn acs3_rpc_request(
     http: &reqwest::Client,
     credentials: &Credentials,
     attempt: &Attempt<'_>,
+    date: &str,
 ) -> reqwest::RequestBuilder {
     let target = attempt.target;
     let (query, body) = place_parameters(attempt.parameters.to_vec());
     let mut headers =
-        acs3::rpc_headers(&target.host, attempt.api, &target.version, &timestamp(), &nonce(), &body, credentials);
+        acs3::rpc_headers(&target.host, attempt.api, &target.version, date, &nonce(), &body, credentials);
     headers.push(("user-agent".into(), USER_AGENT.into()));
     if !body.is_empty() {
         headers.push(("content-type".into(), FORM.into()));
@@ -183,7 +183,7 @@ fn acs3_rpc_request(
     with_headers(rpc_post(http, target, &query, body), &headers)
 }
 
-fn v1_rpc_request(http: &reqwest::Client, credentials: &Credentials, attempt: &Attempt<'_>) -> reqwest::RequestBuilder {
+fn v1_rpc_request(http: &reqwest::Client, credentials: &Credentials, attempt: &Attempt<'_>, date: &str) -> reqwest::RequestBuilder {
     let target = attempt.target;
     let mut signed: Vec<(String, String)> = vec![
         ("Action".into(), attempt.api.to_owned()),
@@ -191,7 +191,7 @@ fn v1_rpc_request(http: &reqwest::Client, credentials: &Credentials, attempt: &A
         ("Format".into(), "JSON".into()),
     ];
     signed.extend(attempt.parameters.iter().cloned());
-    v1::sign(credentials, "POST", &mut signed, &timestamp(), &nonce());
+    v1::sign(credentials, "POST", &mut signed, date, &nonce());
     let (query, body) = place_parameters(signed);
     let headers = [
         ("host".to_owned(), target.host.clone()),
@@ -209,6 +209,7 @@ fn roa_request(
     credentials: &Credentials,
     attempt: &Attempt<'_>,
     roa: &RoaRequest,
+    date: &str,
 ) -> Result<reqwest::RequestBuilder, AttemptFailure> {
     let target = attempt.target;
     let method = reqwest::Method::from_bytes(roa.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
@@ -223,7 +224,7 @@ fn roa_request(
     query.extend(attempt.parameters.iter().cloned());
     let (body, content_type) = roa_body(roa.body.as_ref());
     let mut headers =
-        acs3::rpc_headers(&target.host, attempt.api, &target.version, &timestamp(), &nonce(), &body, credentials);
+        acs3::rpc_headers(&target.host, attempt.api, &target.version, date, &nonce(), &body, credentials);
     headers.push(("user-agent".into(), USER_AGENT.into()));
     if let Some(content_type) = content_type {
         headers.push(("content-type".into(), content_type.into()));

@@ -1,5 +1,6 @@
 //! The client against a scripted, signature-verifying server: both signature schemes, ROA,
-//! STS tokens, retries and back-off (recorded, not slept), error classification, paging.
+//! STS tokens, retries and back-off (recorded, not slept), error classification, paging, dates
+//! read from the injected clock.
 
 mod support;
 
@@ -7,17 +8,23 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oos_actions::{ApiCall, CloudApi, RoaRequest};
-use oos_cloud::{CloudClient, CloudConfig, Credentials, RetryPolicy, SignatureScheme, Sleeper, simple_call};
+use oos_clock::{Clock, Sleep, SystemClock};
+use oos_cloud::{CloudClient, CloudConfig, Credentials, RetryPolicy, SignatureScheme, simple_call};
 use serde_json::{Map, Value, json};
 use support::scripted::{ACCESS_KEY_ID, ACCESS_KEY_SECRET, ScriptedServer, error, ok};
 
+/// The system time, and waits that are recorded and over at once.
 #[derive(Debug, Default)]
 struct RecordingSleeper(Mutex<Vec<Duration>>);
 
-#[async_trait::async_trait]
-impl Sleeper for RecordingSleeper {
-    async fn sleep(&self, duration: Duration) {
+impl Clock for RecordingSleeper {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms()
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
         self.0.lock().unwrap().push(duration);
+        Box::pin(std::future::ready(()))
     }
 }
 
@@ -34,7 +41,7 @@ fn client_for(
     config.signature = scheme;
     config.retry = policy();
     let sleeper = Arc::new(RecordingSleeper::default());
-    let client = CloudClient::new(config, credentials).unwrap().with_sleeper(sleeper.clone()).with_backoff_seed(11);
+    let client = CloudClient::new(config, credentials).unwrap().with_clock(sleeper.clone()).with_backoff_seed(11);
     (client, sleeper)
 }
 
@@ -178,7 +185,7 @@ async fn connection_failures_are_retried_then_reported() {
     let mut config = CloudConfig::default().with_sandbox(format!("http://{address}"));
     config.retry = RetryPolicy { max_attempts: 3, ..policy() };
     let sleeper = Arc::new(RecordingSleeper::default());
-    let client = CloudClient::new(config, keys()).unwrap().with_sleeper(sleeper.clone());
+    let client = CloudClient::new(config, keys()).unwrap().with_clock(sleeper.clone());
     let failure = client.call(&call("RunInstances", json!({"ImageId": "m-1"}))).await.unwrap_err();
     assert_eq!(failure.code, "NetworkError.Connection");
     assert_eq!(client.stats().transport_retries, 2);
@@ -267,4 +274,28 @@ async fn ram_roles_are_assumed_once_and_their_token_is_used() {
     };
     assert_eq!(token(&seen[0]), None);
     assert_eq!(token(&seen[1]).as_deref(), Some("sts-role-token"));
+}
+
+#[tokio::test]
+async fn signature_dates_and_back_off_follow_the_injected_clock() {
+    const START_MS: i64 = 1_893_456_000_000; // 2030-01-01T00:00:00Z
+    let server = ScriptedServer::start(|_, index| {
+        if index == 0 {
+            (503, vec![("x-acs-retry-after", "3600".to_owned())], json!({"Code": "ServiceUnavailable", "Message": "busy"}))
+        } else {
+            ok(index)
+        }
+    })
+    .await;
+    let clock = oos_clock::VirtualClock::new(START_MS);
+    clock.auto_advance(Duration::from_millis(5));
+    let mut config = CloudConfig::default().with_sandbox(server.url.clone());
+    config.retry = RetryPolicy { cap: Duration::from_secs(7200), ..policy() };
+    let client = CloudClient::new(config, keys()).unwrap().with_clock(Arc::new(clock.clone()));
+    let real = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), client.call(&call("DescribeRegions", json!({})))).await.expect("an hour of back-off in virtual time").unwrap();
+    assert!(real.elapsed() < Duration::from_secs(5));
+    assert_eq!(clock.now_ms(), START_MS + 3_600_000, "the client waited the hour the server asked for, on its clock");
+    let dates: Vec<String> = server.seen().iter().map(|seen| seen.headers.iter().find(|(name, _)| name == "x-acs-date").map(|(_, date)| date.clone()).unwrap_or_default()).collect();
+    assert_eq!(dates, ["2030-01-01T00:00:00Z", "2030-01-01T01:00:00Z"]);
 }
