@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use oos_acs::RpcRequest;
+use oos_clock::Clock;
 use oos_iam::Iam;
 use oos_store::ServerStore;
 use serde_json::{Map, Value};
@@ -36,6 +37,8 @@ pub struct Api {
     pub iam: Arc<Iam<RecordIdentityStore>>,
     /// Creates executions (any worker on the store runs them).
     pub starter: Starter,
+    /// The worker's clock: every time the API records, and the time requests are checked at.
+    pub clock: Arc<dyn Clock>,
     /// Region of requests without `RegionId`.
     pub region: String,
     /// `HostId` of error bodies.

@@ -48,10 +48,10 @@ pub struct RequestAudit {
 }
 
 impl RequestAudit {
-    /// A request from `peer`, before anything about it is known.
-    pub fn new(peer: SocketAddr, request_id: &str) -> Self {
+    /// A request from `peer` that arrived at `time_ms`, before anything about it is known.
+    pub fn new(peer: SocketAddr, request_id: &str, time_ms: i64) -> Self {
         Self {
-            time_ms: jiff::Timestamp::now().as_millisecond(),
+            time_ms,
             request_id: request_id.to_string(),
             source_ip: peer.ip().to_string(),
             access_key_id: None,

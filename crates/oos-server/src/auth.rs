@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use jiff::Timestamp;
 use oos_acs::{AcsError, IncomingRequest, ReplayGuard, SecretStore, Verifier, acs3};
 use oos_iam::{Iam, IamError, Principal};
 
@@ -47,10 +48,11 @@ impl Authenticator {
         Self { verifier: Verifier::new(ResolvedSecrets::default()).with_replay_guard(ReplayGuard::new()) }
     }
 
-    /// The caller of `request`, or the wire error (unknown key, bad signature, replay…).
-    pub async fn authenticate(&self, iam: &Iam<RecordIdentityStore>, request: &IncomingRequest) -> Result<Caller, AcsError> {
+    /// The caller of `request` checked at `now` (its date must be within the replay window), or the
+    /// wire error (unknown key, bad signature, replay…).
+    pub async fn authenticate(&self, iam: &Iam<RecordIdentityStore>, request: &IncomingRequest, now: Timestamp) -> Result<Caller, AcsError> {
         let Some(key_id) = claimed_key_id(request)? else {
-            return Err(self.verifier.verify(request).err().unwrap_or_else(|| error::internal("unsigned request verified")));
+            return Err(self.verifier.verify_at(request, now).err().unwrap_or_else(|| error::internal("unsigned request verified")));
         };
         let principal = match iam.resolve_access_key(&key_id).await {
             Ok((principal, secret)) => {
@@ -63,7 +65,7 @@ impl Authenticator {
             }
             Err(other) => return Err(error::iam(other)),
         };
-        let verified = self.verifier.verify(request)?;
+        let verified = self.verifier.verify_at(request, now)?;
         Ok(Caller { arn: principal.arn(iam.account()), principal, access_key_id: verified.access_key_id })
     }
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use oos_actions::{ActionError, ActionRequest, Actions, CallKind, api_call};
+use oos_clock::Clock;
 use oos_iam::arn::ArnScope;
 use oos_iam::cloud_calls::cloud_call_authz;
 use oos_iam::evaluate::{AuthzRequest, Context, evaluate, keys};
@@ -31,12 +32,14 @@ type Policies = Arc<Vec<Arc<Policy>>>;
 pub struct AuthorizedActions {
     inner: Arc<dyn Actions>,
     iam: Arc<Iam<RecordIdentityStore>>,
+    /// The time policies are evaluated at (`acs:CurrentTime`).
+    clock: Arc<dyn Clock>,
     cache: Mutex<HashMap<Principal, (Instant, Policies)>>,
 }
 
 impl AuthorizedActions {
-    pub fn new(inner: Arc<dyn Actions>, iam: Arc<Iam<RecordIdentityStore>>) -> Self {
-        Self { inner, iam, cache: Mutex::default() }
+    pub fn new(inner: Arc<dyn Actions>, iam: Arc<Iam<RecordIdentityStore>>, clock: Arc<dyn Clock>) -> Self {
+        Self { inner, iam, clock, cache: Mutex::default() }
     }
 
     /// Allows or refuses the cloud call of `request`.
@@ -63,7 +66,7 @@ impl AuthorizedActions {
             Principal::Root => "root".to_string(),
         };
         let policies = self.policies(&principal).await.map_err(|error| forbidden(format!("task {}: {who}: {error}", request.task_name)))?;
-        let context = Context::new().with(keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
+        let context = Context::new().with(keys::CURRENT_TIME, self.clock.timestamp().to_string());
         let question = AuthzRequest { action, resources, context };
         let borrowed: Vec<&Policy> = policies.iter().map(Arc::as_ref).collect();
         if evaluate(&borrowed, &question).allowed {

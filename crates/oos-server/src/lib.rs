@@ -88,11 +88,13 @@ impl Server {
         let tasks = TaskRegistry::new();
         let worker = node::wire(worker, &store, &iam, files, &config.region, &tasks)?;
         let starter = worker.starter();
+        let clock = worker.clock().clone();
         let engine_stop = engine::spawn(worker, &tasks);
         let api = Arc::new(Api {
             store: store.clone(),
             iam,
             starter,
+            clock,
             host_id: format!("oos.{}.openoos.local", config.region),
             region: config.region.clone(),
             authenticator: auth::Authenticator::new(),

@@ -17,10 +17,11 @@ use crate::{AuthorizedActions, KeySealer, RecordIdentityStore, SHUTDOWN_GRACE, S
 
 /// `worker` wired to `store`, `iam` and the master key of `files`, spawning into `tasks`.
 pub(crate) fn wire(worker: Worker, store: &Arc<dyn ServerStore>, iam: &Arc<Iam<RecordIdentityStore>>, files: &KeyFiles, region: &str, tasks: &TaskRegistry) -> Result<Worker, ServerError> {
-    let parameters = StoreParameters { store: store.clone(), iam: iam.clone(), region: region.to_string() };
+    let clock = worker.clock().clone();
+    let parameters = StoreParameters { store: store.clone(), iam: iam.clone(), region: region.to_string(), clock: clock.clone() };
     let authorized = iam.clone();
     Ok(worker
-        .wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, authorized)))
+        .wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, authorized, clock)))
         .with_sealer(Arc::new(KeySealer::open(&files.master_key)?))
         .with_parameters(Arc::new(parameters))
         .with_tasks(tasks.clone()))

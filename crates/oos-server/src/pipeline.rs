@@ -40,7 +40,7 @@ impl Api {
     /// Serves one request; never fails (every error becomes a JSON error reply).
     pub async fn handle(&self, request: IncomingRequest, peer: SocketAddr) -> Reply {
         let request_id = new_request_id();
-        let mut audit = RequestAudit::new(peer, &request_id);
+        let mut audit = RequestAudit::new(peer, &request_id, self.clock.now_ms());
         let (reply, result_code) = match crate::parsed::scope(self.process(&request, peer, &mut audit)).await {
             Ok(fields) => {
                 let mut body = Map::with_capacity(fields.len() + 1);
@@ -71,7 +71,7 @@ impl Api {
         let rpc = RpcRequest::parse(request)?;
         audit.name_action(&rpc.action);
         let api = Version::of(&rpc)?;
-        let caller = self.authenticator.authenticate(&self.iam, request).await?;
+        let caller = self.authenticator.authenticate(&self.iam, request, self.clock.timestamp()).await?;
         audit.identify(&caller);
         self.authorize(&caller, &rpc, api, peer).await?;
         audit.describe(self, &rpc).await;
@@ -104,7 +104,7 @@ impl Api {
                 Err(IamError::UnknownAction(action)) => return Err(unknown_action(&action)),
                 Err(other) => return Err(error::iam(other)),
             };
-            let context = authz.extend_context(Context::for_request(peer.ip(), jiff::Timestamp::now(), false, false));
+            let context = authz.extend_context(Context::for_request(peer.ip(), self.clock.timestamp(), false, false));
             (authz.action, authz.resources, context)
         };
         if resources.is_empty() {

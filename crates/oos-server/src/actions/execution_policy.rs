@@ -39,7 +39,7 @@ pub async fn generate(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
     let mut missing = Vec::new();
     for api_call in &apis {
         let action = required_actions(std::slice::from_ref(api_call)).concat();
-        let context = Context::new().with(keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
+        let context = Context::new().with(keys::CURRENT_TIME, api.clock.timestamp().to_string());
         let request = AuthzRequest { action, resources: vec!["*".into()], context };
         if !api.iam.authorize(&principal, &request).await.map_err(error::iam)?.allowed {
             missing.push(api_call.clone());

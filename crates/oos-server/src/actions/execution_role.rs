@@ -13,6 +13,6 @@ use crate::error;
 /// Refuses the start unless `caller` may pass `role` to OOS (`Forbidden.RAM`,
 /// `EntityNotExist.Role`, `InvalidRamRole.NotTrusted`).
 pub async fn authorize(api: &Api, caller: &Caller, role: &str) -> Result<(), AcsError> {
-    let context = Context::new().with(keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
+    let context = Context::new().with(keys::CURRENT_TIME, api.clock.timestamp().to_string());
     api.iam.require_pass_role(&caller.principal, role, context).await.map(drop).map_err(error::iam)
 }

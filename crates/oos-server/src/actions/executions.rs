@@ -236,7 +236,7 @@ async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> 
         return Err(AcsError::new(INCORRECT_EXECUTION_STATUS, format!("The execution {id} has already finished ({}).", record.status)));
     }
     let payload = serde_json::to_string(&event).map_err(error::internal)?;
-    let inbox = NewInboxEvent { execution_id: id.to_string(), payload, created_ms: jiff::Timestamp::now().as_millisecond() };
+    let inbox = NewInboxEvent { execution_id: id.to_string(), payload, created_ms: api.clock.now_ms() };
     api.store.push(inbox).await.map_err(error::store)?;
     Ok(Map::new())
 }

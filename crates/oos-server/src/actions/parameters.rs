@@ -210,7 +210,7 @@ pub async fn create(api: &Api, caller: &Caller, rpc: &RpcRequest, store: Kind) -
         tags: tags_param(rpc)?,
         resource_group_id: rpc.get("ResourceGroupId").map(str::to_string),
         actor: caller.arn.clone(),
-        now_ms: jiff::Timestamp::now().as_millisecond(),
+        now_ms: api.clock.now_ms(),
     };
     let row = api.store.create_parameter(&new).await.map_err(error::store)?;
     let row = row.ok_or_else(|| AcsError::new(store.exists, format!("The parameter {name} already exists.")))?;
@@ -305,7 +305,7 @@ pub async fn update(api: &Api, caller: &Caller, rpc: &RpcRequest, store: Kind) -
         tags: tags_param(rpc)?,
         resource_group_id: rpc.get("ResourceGroupId").map(str::to_string),
         actor: caller.arn.clone(),
-        now_ms: jiff::Timestamp::now().as_millisecond(),
+        now_ms: api.clock.now_ms(),
     };
     let row = api.store.update_parameter(&update).await.map_err(error::store)?.ok_or_else(|| store.not_found(name))?;
     let mut parameter = parameter_json(&row);
@@ -403,6 +403,8 @@ pub struct StoreParameters {
     pub iam: std::sync::Arc<oos_iam::Iam<crate::RecordIdentityStore>>,
     /// The region of the parameters' ARNs.
     pub region: String,
+    /// The time policies are evaluated at.
+    pub clock: std::sync::Arc<dyn oos_clock::Clock>,
 }
 
 impl StoreParameters {
@@ -413,7 +415,7 @@ impl StoreParameters {
         } else {
             ("oos:GetParameter", scope.parameter(&reference.name))
         };
-        let context = oos_iam::Context::new().with(oos_iam::evaluate::keys::CURRENT_TIME, jiff::Timestamp::now().to_string());
+        let context = oos_iam::Context::new().with(oos_iam::evaluate::keys::CURRENT_TIME, self.clock.timestamp().to_string());
         let request = oos_iam::AuthzRequest { action: action.to_string(), resources: vec![resource.clone()], context };
         match self.iam.require(principal, &request).await {
             Ok(_) => Ok(()),

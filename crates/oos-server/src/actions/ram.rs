@@ -78,7 +78,7 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         }
         "CreateAccessKey" => {
             let key = iam.create_access_key(&key_owner(rpc, caller)?).await.map_err(error::iam)?;
-            let created = date(jiff::Timestamp::now().as_millisecond());
+            let created = date(api.clock.now_ms());
             json!({"AccessKey": {"AccessKeyId": key.id, "AccessKeySecret": key.secret.expose(), "Status": "Active", "CreateDate": created}})
         }
         "ListAccessKeys" => listed("AccessKeys", "AccessKey", iam.list_access_keys(&key_owner(rpc, caller)?).await.map_err(error::iam)?.iter().map(access_key_json)),

@@ -42,7 +42,7 @@ pub async fn fetch(api: &Api, caller: &Caller, url: &str) -> Result<String, AcsE
         "Bytes": bytes,
     });
     if let serde_json::Value::Object(body) = record
-        && let Err(error) = api.store.append_audit(&[NewAudit { time_ms: jiff::Timestamp::now().as_millisecond(), kind: AuditKind::HttpCall, body }]).await
+        && let Err(error) = api.store.append_audit(&[NewAudit { time_ms: api.clock.now_ms(), kind: AuditKind::HttpCall, body }]).await
     {
         tracing::error!(%error, "audit record of a TemplateURL fetch not written");
     }

@@ -36,7 +36,7 @@ fn version_param(rpc: &RpcRequest) -> Result<Option<i64>, AcsError> {
 }
 
 /// Validates `Content` and describes the new version.
-fn new_version(rpc: &RpcRequest, caller: &Caller, name: &str) -> Result<NewTemplateVersion, AcsError> {
+fn new_version(rpc: &RpcRequest, caller: &Caller, name: &str, now_ms: i64) -> Result<NewTemplateVersion, AcsError> {
     let content = rpc.require("Content")?;
     let validation = checked(content)?;
     let template = validation.template.as_ref().ok_or_else(|| error::internal("validated template without model"))?;
@@ -51,7 +51,7 @@ fn new_version(rpc: &RpcRequest, caller: &Caller, name: &str) -> Result<NewTempl
         tags: tags_param(rpc)?,
         resource_group_id: rpc.get("ResourceGroupId").map(str::to_string),
         actor: caller.arn.clone(),
-        now_ms: jiff::Timestamp::now().as_millisecond(),
+        now_ms,
     })
 }
 
@@ -97,7 +97,7 @@ fn single(template: &TemplateRow) -> Fields {
 
 pub async fn create(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let name = template_name(rpc)?;
-    let new = new_version(rpc, caller, name)?;
+    let new = new_version(rpc, caller, name, api.clock.now_ms())?;
     let row = api.store.create_template(&new).await.map_err(error::store)?;
     let row = row.ok_or_else(|| AcsError::new(TEMPLATE_EXISTS, format!("The template {name} already exists.")))?;
     let mut fields = single(&row);
@@ -107,7 +107,7 @@ pub async fn create(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fiel
 
 pub async fn update(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let name = template_name(rpc)?;
-    let new = new_version(rpc, caller, name)?;
+    let new = new_version(rpc, caller, name, api.clock.now_ms())?;
     let row = api.store.update_template(&new).await.map_err(error::store)?;
     Ok(single(&row.ok_or_else(|| not_found(name))?))
 }

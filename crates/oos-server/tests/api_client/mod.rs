@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use oos_actions::{CloudError, Executors};
+use oos_clock::{Clock, SystemClock};
 use oos_cloud::{CloudClient, CloudConfig, Credentials, RetryPolicy, simple_call};
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_server::{OOS_VERSION, Server, ServerConfig};
@@ -65,15 +66,22 @@ pub async fn start_on(backend: Backend) -> (Server, CloudClient, Bed) {
 
 /// A server on `backend` whose executions call `cloud`, with the root's client.
 pub async fn start_calling(backend: Backend, cloud: CloudClient) -> (Server, CloudClient, Bed) {
+    start_timed(backend, cloud, RuntimeConfig::default(), Arc::new(SystemClock)).await
+}
+
+/// A server on `backend` whose worker (settings `runtime`) calls `cloud` and runs on `clock`, with
+/// the root's client on the same clock (its signatures are dated by it).
+pub async fn start_timed(backend: Backend, cloud: CloudClient, runtime: RuntimeConfig, clock: Arc<dyn Clock>) -> (Server, CloudClient, Bed) {
     let bed = Bed::new(backend).await;
     let store = bed.store().await;
     let library = Library::new(Some(store.clone()), &[]);
-    let worker = Worker::new(store.clone(), Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
+    let actions = Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new())));
+    let worker = Worker::new(store.clone(), actions, Arc::new(library), runtime).with_clock(clock.clone());
     let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()) };
     let server = Server::start(config, store, &oos_server::KeyFiles::in_dir(bed.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
-    let root = client(&format!("http://{}", server.addr()), root);
+    let root = client(&format!("http://{}", server.addr()), root).with_clock(clock);
     (server, root, bed)
 }
 
