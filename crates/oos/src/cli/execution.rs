@@ -5,9 +5,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Parser as _;
+use oos_clock::{Clock, SystemClock};
 use oos_engine::{Event, ExecutionStatus, Notify, NotifyType};
 use oos_store::{Close, ExecutionFilter, ExecutionRecord, ExecutionStore, InboxStore, LogStore, NewInboxEvent, SqliteStore, StoreError, TaskStore};
 use serde_json::{Value, json};
@@ -190,12 +192,12 @@ async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs)
         bail!("IncorrectExecutionStatus: execution {id} is already {}", record.status);
     }
     let payload = serde_json::to_string(&event)?;
-    let now = jiff::Timestamp::now().as_millisecond();
-    store.push(NewInboxEvent { execution_id: id.to_owned(), payload, created_ms: now }).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    store.push(NewInboxEvent { execution_id: id.to_owned(), payload, created_ms: clock.now_ms() }).await?;
     match take_over(store).await {
         Ok(_lock) => {
             let cancel = matches!(event, Event::Cancel);
-            let mut worker = embedded_worker(store, args)?;
+            let mut worker = embedded_worker(store, args, clock)?;
             let status = worker.settle(id).await?;
             if cancel && status == ExecutionStatus::Cancelled {
                 println!("ExecutionId: {id} Cancelled");

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use oos_actions::{AddressPolicy, ApiCall, CloudApi, CloudError, Executors};
+use oos_clock::{Clock, SystemClock};
 use oos_cloud::{CloudClient, CloudConfig, CredentialChain};
 use oos_runtime::{Library, Quotas, RuntimeConfig, StartRequest, Worker};
 use oos_engine::{EngineConfig, Execution, ExecutionStatus, Mode, TaskStatus};
@@ -115,13 +116,14 @@ impl CloudApi for NoCloud {
 
 /// A worker on `store` with the product's actions (HTTP under `policy`); `hands_back`: it returns
 /// executions that only wait to the store (a service's worker), else it keeps them (`oos run`).
-pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, hands_back: bool) -> anyhow::Result<Worker> {
+/// The worker and its cloud client read and wait on `clock`.
+pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, hands_back: bool, clock: Arc<dyn Clock>) -> anyhow::Result<Worker> {
     let mut config = CloudConfig { default_region: Some(args.region.clone()), ..CloudConfig::default() };
     if let Some(endpoint) = &args.endpoint {
         config = config.with_sandbox(endpoint.clone());
     }
     let cloud: Arc<dyn CloudApi> = match CloudClient::from_chain(config, &CredentialChain::from_process(args.credentials.clone())) {
-        Ok(client) => Arc::new(client),
+        Ok(client) => Arc::new(client.with_clock(clock.clone())),
         Err(error) => Arc::new(NoCloud(error.to_string())),
     };
     let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone()), &args.libraries));
@@ -131,15 +133,15 @@ pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, h
     let park_after = if hands_back { defaults.park_after } else { None };
     let lease_ttl = std::time::Duration::from_secs(args.lease_ttl_secs);
     let config = RuntimeConfig { engine, quotas, park_after, lease_ttl, max_crashes: args.max_crashes, ..defaults };
-    Ok(Worker::new(store, Arc::new(Executors::new(cloud, policy)), Arc::new(library), config))
+    Ok(Worker::new(store, Arc::new(Executors::new(cloud, policy)), Arc::new(library), config).with_clock(clock))
 }
 
 /// The worker of a local command (`oos run`, `oos execution` without a server) on a data directory's
 /// store: it keeps its executions and seals secrets with the directory's master key.
-pub fn embedded_worker(store: &SqliteStore, args: &WorkerArgs) -> anyhow::Result<Worker> {
+pub fn embedded_worker(store: &SqliteStore, args: &WorkerArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Worker> {
     let sealer = oos_server::KeySealer::open(&oos_server::KeyFiles::in_dir(store.dir()).master_key).map_err(|e| anyhow::anyhow!("{e}"))?;
     // The user's own machine: webhooks and HTTP requests may reach any address.
-    Ok(worker(Arc::new(store.clone()), args, AddressPolicy::open(), false)?.with_sealer(Arc::new(sealer)))
+    Ok(worker(Arc::new(store.clone()), args, AddressPolicy::open(), false, clock)?.with_sealer(Arc::new(sealer)))
 }
 
 pub fn parse_parameters(raw: &[String]) -> anyhow::Result<Map<String, Value>> {
@@ -169,7 +171,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let store = open_store(&args.data).await?;
         let _lock = take_over(&store).await?;
         let sandbox = super::sandbox::Sandbox::start(&args.sandbox, &mut args.worker).await?;
-        let mut worker = embedded_worker(&store, &args.worker)?;
+        let mut worker = embedded_worker(&store, &args.worker, Arc::new(SystemClock))?;
         let mut display = Display::new();
         worker.set_observer(Box::new(move |exec| display.update(exec)));
         let request = StartRequest {

@@ -5,9 +5,11 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use oos_actions::outbound::{AddressPolicy, Allow};
+use oos_clock::SystemClock;
 use oos_server::{Server, ServerConfig};
 
 use super::process::StopSignals;
@@ -42,7 +44,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let files = args.store.key_files()?;
         let sandbox = Sandbox::start(&args.sandbox, &mut args.worker).await?;
         let policy = AddressPolicy::server(args.outbound_allow.clone());
-        let worker = worker(opened.store.clone(), &args.worker, policy.clone(), true)?;
+        let worker = worker(opened.store.clone(), &args.worker, policy.clone(), true, Arc::new(SystemClock))?;
         let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy };
         let mut signals = StopSignals::listen();
         let server = Server::start(config, opened.store.clone(), &files, worker).await?;

@@ -3,9 +3,11 @@
 //! SIGINT stops it gracefully (its leases are released, so another worker takes over at once).
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use oos_actions::outbound::{AddressPolicy, Allow};
+use oos_clock::SystemClock;
 use oos_server::WorkerNode;
 
 use super::process::StopSignals;
@@ -31,7 +33,7 @@ pub fn run(args: WorkerCommandArgs) -> anyhow::Result<ExitCode> {
         let opened = args.store.open(false).await?;
         let files = args.store.key_files()?;
         let policy = AddressPolicy::server(args.outbound_allow.clone());
-        let worker = worker(opened.store.clone(), &args.worker, policy, true)?;
+        let worker = worker(opened.store.clone(), &args.worker, policy, true, Arc::new(SystemClock))?;
         let mut signals = StopSignals::listen();
         let node = WorkerNode::start(opened.store.clone(), &files, &args.worker.region, worker).await?;
         println!("OOS worker running");
