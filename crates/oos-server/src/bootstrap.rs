@@ -8,6 +8,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use oos_iam::identity::{AccessKeyRecord, KeyOwner, Table};
+use oos_clock::Clock;
 use oos_iam::{Iam, MasterKey};
 use std::sync::Arc;
 
@@ -53,19 +54,19 @@ pub struct Identity {
 }
 
 /// The IAM layer on `store` with the master key of `files` (checked against the store's, created on
-/// the store's first start), for a worker: no root AccessKey is made.
-pub async fn open_iam(store: &Arc<dyn ServerStore>, files: &KeyFiles) -> Result<Iam<RecordIdentityStore>, ServerError> {
+/// the store's first start), dating what it creates by `clock`, for a worker: no root AccessKey is made.
+pub async fn open_iam(store: &Arc<dyn ServerStore>, files: &KeyFiles, clock: Arc<dyn Clock>) -> Result<Iam<RecordIdentityStore>, ServerError> {
     let master_key = MasterKey::load_or_create(&files.master_key).map_err(|e| ServerError::Setup(e.to_string()))?;
     check_master_key(store, &master_key, &files.master_key).await?;
     let account = account_id(store).await?;
-    Ok(Iam::new(account, RecordIdentityStore::new(store.clone()), master_key))
+    Ok(Iam::new(account, RecordIdentityStore::new(store.clone()), master_key).with_clock(clock))
 }
 
 /// Opens (creating on first start) the account on `store`, with the keys of `files`: [`open_iam`],
 /// and the root AccessKey when the account has none. (Two servers starting on an empty database at
 /// once may both make one; each writes its own file, and the root may hold both.)
-pub async fn open_identity(store: &Arc<dyn ServerStore>, files: &KeyFiles) -> Result<Identity, ServerError> {
-    let iam = open_iam(store, files).await?;
+pub async fn open_identity(store: &Arc<dyn ServerStore>, files: &KeyFiles, clock: Arc<dyn Clock>) -> Result<Identity, ServerError> {
+    let iam = open_iam(store, files, clock).await?;
     let account = iam.account().to_string();
     let root_credentials = files.root_credentials.clone();
     let keys: Vec<AccessKeyRecord> = Table::<AccessKeyRecord>::list(iam.store()).await.map_err(|e| ServerError::Setup(e.to_string()))?;

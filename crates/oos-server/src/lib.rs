@@ -81,7 +81,7 @@ pub struct Server {
 impl Server {
     /// Sets up the account on `store` (with the keys of `files`), starts `worker` and serves the API.
     pub async fn start(config: ServerConfig, store: Arc<dyn ServerStore>, files: &KeyFiles, worker: Worker) -> Result<Self, ServerError> {
-        let identity = bootstrap::open_identity(&store, files).await?;
+        let identity = bootstrap::open_identity(&store, files, worker.clock().clone()).await?;
         let iam = Arc::new(identity.iam);
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;

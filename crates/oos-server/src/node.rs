@@ -56,7 +56,7 @@ pub struct WorkerNode {
 impl WorkerNode {
     /// Opens the IAM layer (the master key must be the store's), wires `worker` and starts its loop.
     pub async fn start(store: Arc<dyn ServerStore>, files: &KeyFiles, region: &str, worker: Worker) -> Result<Self, ServerError> {
-        let iam = Arc::new(bootstrap::open_iam(&store, files).await?);
+        let iam = Arc::new(bootstrap::open_iam(&store, files, worker.clock().clone()).await?);
         let tasks = TaskRegistry::new();
         let worker = wire(worker, &store, &iam, files, region, &tasks)?;
         let engine = engine::spawn(worker, &tasks);

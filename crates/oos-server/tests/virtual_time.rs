@@ -3,14 +3,15 @@
 //! client dates its signatures by the same clock), a template sleeps six hours, stops an instance
 //! and waits for it with half-hourly polls, then waits two hours for an approval; the run takes
 //! real seconds and every recorded time is the clock's. A path left on the system clock shows: a
-//! wait would take hours of real time, or a recorded date would be of today, not of 2030.
+//! wait would take hours of real time, a recorded date would be of today, not of 2030, or the
+//! server would refuse the client's signatures as expired.
 
 mod api_client;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use api_client::{Backend, call, client, start_timed};
+use api_client::{Backend, call, client, ram, start_timed};
 use oos_clock::{Clock, VirtualClock};
 use oos_cloud::{CloudClient, Credentials};
 use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator};
@@ -80,6 +81,9 @@ async fn hours_of_sleep_polling_and_approval_pass_in_virtual_time(backend: Backe
     let created = oos(&root, "CreateTemplate", &[("TemplateName", "long-haul"), ("Content", TEMPLATE)]).await;
     let created_ms = ms(&created["Template"]["CreatedDate"]);
     assert!(created_ms >= START_MS && created_ms <= clock.now_ms(), "the template is dated by the clock: {created}");
+    let user = ram(&root, "CreateUser", &[("UserName", "ops")]).await;
+    let user_ms = ms(&user["User"]["CreateDate"]);
+    assert!(user_ms >= START_MS && user_ms <= clock.now_ms(), "so is a RAM user: {user}");
     let instance = emulator.emulator().instances()[0].instance_id.clone();
     let before_start = clock.now_ms();
     let started = oos(&root, "StartExecution", &[("TemplateName", "long-haul"), ("Parameters", &json!({"InstanceId": instance}).to_string())]).await;

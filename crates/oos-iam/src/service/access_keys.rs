@@ -1,7 +1,7 @@
 //! AccessKeys: creation (the secret is shown once, stored sealed), status, deletion, and resolution of an
 //! AccessKeyId to its principal and secret for signature checks.
 
-use super::{Iam, MAX_ACCESS_KEYS_PER_OWNER, now};
+use super::{Iam, MAX_ACCESS_KEYS_PER_OWNER};
 use crate::access_key::{NewAccessKey, generate_access_key_id, generate_access_key_secret};
 use crate::error::IamError;
 use crate::identity::{
@@ -28,7 +28,7 @@ impl<S: IdentityStore> Iam<S> {
             owner: owner.clone(),
             sealed_secret: self.master_key.seal(secret.expose(), &id),
             status: AccessKeyStatus::Active,
-            created: now(),
+            created: self.now(),
         };
         self.insert_new(record).await?;
         Ok(NewAccessKey {

@@ -1,6 +1,6 @@
 //! Users, groups (membership) and roles: create, read, list, delete with RAM's referential rules.
 
-use super::{Iam, MAX_GROUPS_PER_USER, OOS_SERVICE_PRINCIPAL, now, validate_name};
+use super::{Iam, MAX_GROUPS_PER_USER, OOS_SERVICE_PRINCIPAL, validate_name};
 use crate::error::{EntityKind, IamError};
 use crate::identity::{AccessKeyRecord, Group, IdentityStore, KeyOwner, Role, Table, User};
 use crate::policy::TrustPolicy;
@@ -37,7 +37,7 @@ impl<S: IdentityStore> Iam<S> {
             display_name: display_name.to_string(),
             groups: Vec::new(),
             policies: Vec::new(),
-            created: now(),
+            created: self.now(),
         };
         self.insert_new(user).await
     }
@@ -96,7 +96,7 @@ impl<S: IdentityStore> Iam<S> {
             name: name.to_string(),
             comments: comments.to_string(),
             policies: Vec::new(),
-            created: now(),
+            created: self.now(),
         })
         .await
     }
@@ -185,7 +185,7 @@ impl<S: IdentityStore> Iam<S> {
             description: description.to_string(),
             trust_policy: trust_policy.to_string(),
             policies: Vec::new(),
-            created: now(),
+            created: self.now(),
         };
         self.insert_new(role).await
     }

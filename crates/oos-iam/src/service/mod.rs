@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
+use oos_clock::{Clock, SystemClock};
 
 use crate::envelope::MasterKey;
 use crate::error::{EntityKind, IamError, StoreError};
@@ -32,6 +33,8 @@ pub struct Iam<S> {
     account: String,
     store: S,
     master_key: MasterKey,
+    /// Dates the users, groups, roles, policies and AccessKeys created.
+    clock: Arc<dyn Clock>,
     /// Custom policy name → (document text, parsed policy): parsing is skipped while the text is unchanged.
     parsed_custom: Mutex<HashMap<String, (String, Arc<Policy>)>>,
 }
@@ -43,8 +46,19 @@ impl<S> Iam<S> {
             account: account.into(),
             store,
             master_key,
+            clock: Arc::new(SystemClock),
             parsed_custom: Mutex::default(),
         }
+    }
+
+    /// Dates what it creates by `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.timestamp()
     }
 
     pub fn account(&self) -> &str {
@@ -147,6 +161,3 @@ fn validate_name(
     }
 }
 
-fn now() -> Timestamp {
-    Timestamp::now()
-}

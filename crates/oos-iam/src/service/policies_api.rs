@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{Iam, now, validate_name};
+use super::{Iam, validate_name};
 use crate::error::{EntityKind, IamError};
 use crate::identity::{
     CustomPolicy, Group, IdentityStore, PolicyHolder, PolicyRef, Principal, Role, Table, User,
@@ -55,7 +55,7 @@ impl<S: IdentityStore> Iam<S> {
             name: name.to_string(),
             description: description.to_string(),
             document: document.to_string(),
-            created: now(),
+            created: self.now(),
         };
         self.insert_new(policy).await
     }
