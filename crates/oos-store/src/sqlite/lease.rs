@@ -24,9 +24,12 @@ impl LeaseStore for SqliteStore {
     async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<String>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rows = sqlx::query(
+            // The candidates come from the runnable index and the inbox, never a scan of every
+            // execution the store keeps.
             "UPDATE executions SET lease_owner = ?1, lease_expires_ms = ?2 WHERE id IN ( \
-               SELECT id FROM executions WHERE ((runnable = 1 AND (wake_ms IS NULL OR wake_ms <= ?3)) \
-               OR id IN (SELECT execution_id FROM inbox)) \
+               SELECT id FROM executions WHERE id IN ( \
+                 SELECT id FROM executions WHERE runnable = 1 AND (wake_ms IS NULL OR wake_ms <= ?3) \
+                 UNION SELECT execution_id FROM inbox) \
                AND (lease_owner IS NULL OR lease_expires_ms < ?3) \
                ORDER BY created_ms LIMIT ?4) RETURNING id",
         )
