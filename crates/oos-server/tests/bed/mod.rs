@@ -45,6 +45,15 @@ impl Bed {
         }
     }
 
+    /// Refreshes the planner's statistics after a bulk load, as PostgreSQL's autovacuum does within
+    /// a minute of one (the embedded store keeps none).
+    pub async fn analyze(&self) {
+        if let Some(database) = &self.database {
+            let mut connection = sqlx::PgConnection::connect(&database.url()).await.unwrap();
+            sqlx::query("ANALYZE").execute(&mut connection).await.unwrap();
+        }
+    }
+
     /// Every stored audit record's body and hashes as text, read with raw SQL beside the server.
     pub async fn audit_text(&self) -> String {
         const SQL: &str = "SELECT body, prev_hash, hash FROM audit_log";

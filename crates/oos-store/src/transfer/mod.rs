@@ -60,7 +60,8 @@ pub struct TransferReport {
 /// data directory's worker lock proves no process writes the source meanwhile. Nothing is written
 /// when the target holds any row, a schema differs, or the source's audit chain is broken; the
 /// copy commits as one transaction. Execution leases are not carried over (every execution is free
-/// to claim), logs and inbox events keep their ids, and the audit head is set to the last record.
+/// to claim), logs and inbox events keep their ids, the audit head is set to the last record, and the
+/// target's statistics are refreshed (`ANALYZE`).
 pub async fn migrate(
     source: &SqliteStore,
     _proof: &WorkerLock,
@@ -81,5 +82,8 @@ pub async fn migrate(
     copy::set_audit_head(&mut tx).await?;
     progress(Progress::Committing);
     tx.commit().await?;
+    // Fresh planner statistics for the bulk-loaded tables before any server plans a query on them
+    // (autovacuum would take up to a minute; until then claims and quota counts scan whole tables).
+    sqlx::query("ANALYZE").execute(target.pool()).await?;
     verify(source, target, progress).await
 }
