@@ -10,11 +10,12 @@ impl LeaseStore for PgStore {
     async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
             // The candidates come from the runnable index and the inbox, never a scan of every
-            // execution the store keeps.
+            // execution the store keeps; an event left for a finished execution (a child's answer
+            // to a parent cancelled meanwhile) makes no work.
             "UPDATE executions SET lease_owner = $1, lease_expires_ms = $2 WHERE id IN ( \
                SELECT id FROM executions WHERE id IN ( \
                  SELECT id FROM executions WHERE runnable AND (wake_ms IS NULL OR wake_ms <= $3) \
-                 UNION SELECT execution_id FROM inbox) \
+                 UNION SELECT i.execution_id FROM inbox i JOIN executions f ON f.id = i.execution_id WHERE f.end_ms IS NULL) \
                AND (lease_owner IS NULL OR lease_expires_ms < $3) \
                ORDER BY created_ms LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
         )

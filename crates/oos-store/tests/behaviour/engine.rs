@@ -11,6 +11,7 @@ on_both!(
     claim_takes_due_or_inboxed_executions_with_free_or_expired_leases,
     leased_names_the_unfinished_executions_no_other_worker_took,
     an_inbox_event_is_consumed_only_by_the_lease_holder,
+    an_event_left_for_a_finished_execution_makes_no_work,
     timers_as_rows_wake_a_released_execution_when_due,
     a_released_execution_is_claimable_and_announced,
     a_created_execution_is_unleased_and_announced,
@@ -105,6 +106,15 @@ async fn an_inbox_event_is_consumed_only_by_the_lease_holder(store: &impl Store)
     assert_eq!(store.pending(&["exec-w".into()]).await.unwrap().len(), 1, "the event waits for w2");
     store.commit("w2", &StepWrite { consumed_inbox: vec![event], lease_expires_ms: 200, ..Default::default() }).await.unwrap();
     assert!(store.pending(&["exec-w".into()]).await.unwrap().is_empty());
+}
+
+async fn an_event_left_for_a_finished_execution_makes_no_work(store: &impl Store) {
+    let done = ExecutionRecord { end_ms: Some(50), ..execution("exec-done", "Cancelled", false) };
+    store.commit("w1", &StepWrite { executions: vec![done], lease_expires_ms: 100, ..Default::default() }).await.unwrap();
+    // A child's ChildFinished arrives after its parent was cancelled.
+    store.push(NewInboxEvent { execution_id: "exec-done".into(), payload: "{}".into(), created_ms: 60 }).await.unwrap();
+    assert!(store.claim("w2", 101, 1000, 10).await.unwrap().is_empty(), "not claimed once its lease lapsed");
+    assert!(store.claim("w3", 5000, 1000, 10).await.unwrap().is_empty(), "nor ever after");
 }
 
 async fn timers_as_rows_wake_a_released_execution_when_due(store: &impl Store) {
