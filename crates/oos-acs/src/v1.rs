@@ -53,6 +53,18 @@ pub fn sign(
     timestamp: &str,
     nonce: &str,
 ) {
+    sign_path(credentials, method, "/", params, timestamp, nonce);
+}
+
+/// [`sign`] for a request to `path` (the SDKs' calls go to `/`; an execution stream to `/stream`).
+pub fn sign_path(
+    credentials: &Credentials,
+    method: &str,
+    path: &str,
+    params: &mut Vec<(String, String)>,
+    timestamp: &str,
+    nonce: &str,
+) {
     let mut protocol = vec![
         ("AccessKeyId", credentials.access_key_id.as_str()),
         ("SignatureMethod", SIGNATURE_METHOD),
@@ -70,7 +82,7 @@ pub fn sign(
     );
     let signature = signature(
         &credentials.access_key_secret,
-        &string_to_sign(method, "/", params),
+        &string_to_sign(method, path, params),
     );
     params.push(("Signature".into(), signature));
 }

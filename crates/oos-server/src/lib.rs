@@ -1,9 +1,10 @@
 //! oos-server: the OOS 2019-06-01 compatible RPC API of OpenOOS, in one process with the engine.
 //!
 //! [`Server::start`] opens nothing itself: it takes the data directory's store and a ready engine
-//! worker, sets up the account (root AccessKey on first start, see [`bootstrap`]), and serves
-//! `POST /` and `GET /` on its own HTTP/1.1 loop ([`http`]) through the request pipeline
-//! ([`pipeline`]): parse → authenticate → authorize → action → JSON reply. The worker's actions are
+//! worker, sets up the account (root AccessKey on first start, see [`bootstrap`]), and serves the
+//! API over HTTP/1.1, plain or TLS ([`transport`]: hyper, axum, rustls), through the request
+//! pipeline ([`pipeline`]): parse → authenticate → authorize → action → JSON reply; `/stream`
+//! pushes an execution's progress ([`stream`]). The worker's actions are
 //! wrapped in [`AuthorizedActions`], so every cloud call of an execution is checked against RAM first.
 //! Every task the server spawns (accept loop, connections, the worker loop, its calls and timers)
 //! runs in one [`TaskRegistry`]; [`Server::shutdown`] stops them in order.
@@ -17,12 +18,13 @@ pub mod bootstrap;
 mod engine;
 mod parsed;
 pub mod error;
-pub mod http;
 mod identity;
 mod node;
 pub mod pipeline;
 mod resource_tags;
 mod sealer;
+pub mod stream;
+pub mod transport;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -61,6 +63,10 @@ pub struct ServerConfig {
     /// Where TemplateURL fetches may go (the worker's webhooks and HTTP requests get theirs from
     /// its executors; `oos server` gives both the same).
     pub outbound: oos_actions::AddressPolicy,
+    /// TLS on the listener; plain HTTP without.
+    pub tls: Option<transport::tls::TlsSource>,
+    /// Timeouts and the connection cap.
+    pub limits: transport::Limits,
 }
 
 /// How long a shutdown waits for the requests in progress, and then for the worker's calls in flight.
@@ -70,6 +76,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
+    tls: bool,
     root_credentials: PathBuf,
     created_root_key: bool,
     store: Arc<dyn ServerStore>,
@@ -81,6 +88,7 @@ pub struct Server {
 impl Server {
     /// Sets up the account on `store` (with the keys of `files`), starts `worker` and serves the API.
     pub async fn start(config: ServerConfig, store: Arc<dyn ServerStore>, files: &KeyFiles, worker: Worker) -> Result<Self, ServerError> {
+        let tls = config.tls.as_ref().map(transport::tls::TlsSource::acceptor).transpose().map_err(|error| ServerError::Setup(error.to_string()))?;
         let identity = bootstrap::open_identity(&store, files, worker.clock().clone()).await?;
         let iam = Arc::new(identity.iam);
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
@@ -101,10 +109,12 @@ impl Server {
             outbound: oos_actions::Outbound::new(config.outbound.clone(), actions::template_url::FETCH_TIMEOUT),
         });
         let (stop_accepting, stop) = watch::channel(false);
-        tasks.spawn(http::ACCEPT_TASK, http::serve(listener, api, tasks.clone(), stop));
-        tracing::info!(%addr, "OOS API listening");
+        let front = transport::Front::new(api, config.limits.clone(), tls, tasks.clone(), stop);
+        tasks.spawn(transport::ACCEPT_TASK, transport::serve(listener, front));
+        tracing::info!(%addr, tls = config.tls.is_some(), "OOS API listening");
         Ok(Self {
             addr,
+            tls: config.tls.is_some(),
             root_credentials: identity.root_credentials,
             created_root_key: identity.created_root_key,
             store,
@@ -112,6 +122,11 @@ impl Server {
             stop_accepting,
             engine: engine_stop,
         })
+    }
+
+    /// `https` over TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
     }
 
     /// The address the API listens on.
@@ -129,7 +144,7 @@ impl Server {
         self.created_root_key
     }
 
-    /// The server's live tasks by kind ([`http::ACCEPT_TASK`], [`http::CONNECTION_TASK`],
+    /// The server's live tasks by kind ([`transport::ACCEPT_TASK`], [`transport::CONNECTION_TASK`],
     /// [`ENGINE_TASK`], [`oos_runtime::CALL_TASK`]).
     pub fn tasks(&self) -> &TaskRegistry {
         &self.tasks
@@ -148,12 +163,12 @@ impl Server {
     /// WAL). Failures on the way are logged; the steps after them still run.
     pub async fn shutdown(self) {
         let _ = self.stop_accepting.send(true);
-        self.tasks.wait(Some(http::ACCEPT_TASK), SHUTDOWN_GRACE).await;
-        let requests = self.tasks.count(Some(http::CONNECTION_TASK));
+        self.tasks.wait(Some(transport::ACCEPT_TASK), SHUTDOWN_GRACE).await;
+        let requests = self.tasks.count(Some(transport::CONNECTION_TASK));
         tracing::info!(connections = requests, "OOS API shutting down: new connections are refused, requests in progress finish");
-        if !self.tasks.wait(Some(http::CONNECTION_TASK), SHUTDOWN_GRACE).await {
-            tracing::warn!(connections = self.tasks.count(Some(http::CONNECTION_TASK)), grace = ?SHUTDOWN_GRACE, "cutting the requests still in progress");
-            self.tasks.abort(http::CONNECTION_TASK);
+        if !self.tasks.wait(Some(transport::CONNECTION_TASK), SHUTDOWN_GRACE).await {
+            tracing::warn!(connections = self.tasks.count(Some(transport::CONNECTION_TASK)), grace = ?SHUTDOWN_GRACE, "cutting the requests still in progress");
+            self.tasks.abort(transport::CONNECTION_TASK);
         }
         node::stop(self.engine, &self.tasks, &self.store).await;
         tracing::info!("OOS API stopped");

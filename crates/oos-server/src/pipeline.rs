@@ -37,11 +37,12 @@ impl Version {
 }
 
 impl Api {
-    /// Serves one request; never fails (every error becomes a JSON error reply).
-    pub async fn handle(&self, request: IncomingRequest, peer: SocketAddr) -> Reply {
+    /// Serves one request; never fails (every error becomes a JSON error reply). `secure`: it came
+    /// over TLS (`acs:SecureTransport`).
+    pub async fn handle(&self, request: IncomingRequest, peer: SocketAddr, secure: bool) -> Reply {
         let request_id = new_request_id();
         let mut audit = RequestAudit::new(peer, &request_id, self.clock.now_ms());
-        let (reply, result_code) = match crate::parsed::scope(self.process(&request, peer, &mut audit)).await {
+        let (reply, result_code) = match crate::parsed::scope(self.process(&request, peer, secure, &mut audit)).await {
             Ok(fields) => {
                 let mut body = Map::with_capacity(fields.len() + 1);
                 body.insert("RequestId".into(), Value::String(request_id.clone()));
@@ -66,14 +67,14 @@ impl Api {
 
     /// Parse, authenticate, authorize and run the action; `audit` learns each fact as it is known, and
     /// the action runs with its record pending so that its write commits the record too.
-    async fn process(&self, request: &IncomingRequest, peer: SocketAddr, audit: &mut RequestAudit) -> Result<Fields, AcsError> {
+    async fn process(&self, request: &IncomingRequest, peer: SocketAddr, secure: bool, audit: &mut RequestAudit) -> Result<Fields, AcsError> {
         audit.claim(request);
         let rpc = RpcRequest::parse(request)?;
         audit.name_action(&rpc.action);
         let api = Version::of(&rpc)?;
         let caller = self.authenticator.authenticate(&self.iam, request, self.clock.timestamp()).await?;
         audit.identify(&caller);
-        self.authorize(&caller, &rpc, api, peer).await?;
+        self.authorize(&caller, &rpc, api, peer, secure).await?;
         audit.describe(self, &rpc).await;
         let action = async {
             match api {
@@ -91,7 +92,7 @@ impl Api {
     ///
     /// The authorization question is built before any await (`Iam::require_api_action` holds a
     /// non-`Sync` `&dyn RequestParams` across its await, which a multi-threaded server cannot).
-    async fn authorize(&self, caller: &Caller, rpc: &RpcRequest, api: Version, peer: SocketAddr) -> Result<(), AcsError> {
+    async fn authorize(&self, caller: &Caller, rpc: &RpcRequest, api: Version, peer: SocketAddr, secure: bool) -> Result<(), AcsError> {
         let (action, resources, context) = {
             let params: BTreeMap<String, String> = rpc.params().iter().cloned().collect();
             let scope = ArnScope::new(self.region_of(rpc), self.iam.account().to_string());
@@ -104,7 +105,7 @@ impl Api {
                 Err(IamError::UnknownAction(action)) => return Err(unknown_action(&action)),
                 Err(other) => return Err(error::iam(other)),
             };
-            let context = authz.extend_context(Context::for_request(peer.ip(), self.clock.timestamp(), false, false));
+            let context = authz.extend_context(Context::for_request(peer.ip(), self.clock.timestamp(), secure, false));
             (authz.action, authz.resources, context)
         };
         if resources.is_empty() {

@@ -8,7 +8,8 @@ mod support;
 use std::net::SocketAddr;
 
 use oos_acs::Credentials;
-use oos_server::http::{MAX_BODY_BYTES, MAX_HEAD_BYTES};
+use oos_server::transport::MAX_BODY_BYTES;
+use oos_server::transport::edge::MAX_HEAD_BYTES;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestRunner};
@@ -218,7 +219,7 @@ async fn oversized_malformed_replayed_and_wrongly_signed_requests_get_their_exac
         ("body beyond the limit", raw(&format!("POST / HTTP/1.1\r\nContent-Length: {}", MAX_BODY_BYTES + 1)), 413, "RequestEntityTooLarge"),
         ("not HTTP", b"NOT AN HTTP REQUEST\r\n\r\n".to_vec(), 400, "MalformedRequest"),
         ("Content-Length not a number", raw("POST / HTTP/1.1\r\nContent-Length: ten"), 400, "InvalidParameter"),
-        ("chunked body", raw("POST / HTTP/1.1\r\nTransfer-Encoding: chunked"), 411, "MissingContentLength"),
+        ("chunked body cut off", raw("POST / HTTP/1.1\r\nTransfer-Encoding: chunked"), 400, "MalformedRequest"),
         ("bad percent-encoding", bad_encoding, 400, "MalformedRequest"),
         ("invalid UTF-8 in the query", raw("POST /?Action=CreateTemplate&Version=2019-06-01&TemplateName=%FF HTTP/1.1"), 400, "MalformedRequest"),
         ("missing Action", raw("POST /?Version=2019-06-01&TemplateName=x HTTP/1.1"), 400, "MissingParameter.Action"),

@@ -312,7 +312,7 @@ fn lock(output: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {
 
 /// The first `http://<addr>` of `line`.
 fn address_in(line: &str) -> Option<SocketAddr> {
-    line.split("http://").nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|text| text.parse().ok())
+    line.split("://").nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|text| text.parse().ok())
 }
 
 /// Copies `pipe` line by line into `output`; reports the first address `ready` finds in a line.

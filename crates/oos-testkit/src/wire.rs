@@ -111,21 +111,27 @@ impl<'a> Call<'a> {
     /// v1 (HMAC-SHA1) request bytes: protocol parameters and `Signature` in the query, the call's
     /// form parameters in the body, every parameter signed.
     pub fn v1(&self, addr: SocketAddr) -> Vec<u8> {
-        let mut signed: Vec<(String, String)> = params(&[("Action", self.action), ("Version", self.version), ("Format", "JSON")]);
-        signed.extend(self.query.iter().cloned());
-        signed.extend(self.form.iter().cloned());
-        v1::sign(self.credentials, "POST", &mut signed, &self.date, &self.nonce);
-        let query: Vec<(String, String)> = signed.iter().filter(|pair| !self.form.contains(pair)).cloned().collect();
         let body = self.form_body();
         let head = format!(
             "POST /?{} HTTP/1.1\r\nHost: {addr}\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n",
-            encode::encode_form(&query),
+            self.v1_query("POST", "/"),
             self.content_type(),
             body.len()
         );
         let mut bytes = head.into_bytes();
         bytes.extend_from_slice(&body);
         bytes
+    }
+
+    /// The v1 (HMAC-SHA1) signed query of a `method` request to `path`: protocol parameters, the
+    /// call's query parameters and `Signature` (form parameters are signed but left for the body).
+    pub fn v1_query(&self, method: &str, path: &str) -> String {
+        let mut signed: Vec<(String, String)> = params(&[("Action", self.action), ("Version", self.version), ("Format", "JSON")]);
+        signed.extend(self.query.iter().cloned());
+        signed.extend(self.form.iter().cloned());
+        v1::sign_path(self.credentials, method, path, &mut signed, &self.date, &self.nonce);
+        let query: Vec<(String, String)> = signed.iter().filter(|pair| !self.form.contains(pair)).cloned().collect();
+        encode::encode_form(&query)
     }
 
     /// Sends the ACS3 form of the call.

@@ -1,7 +1,7 @@
 //! The OOS actions this server implements, and what they share: paging, dates, JSON parameters.
 
 mod audit;
-mod common;
+pub(crate) mod common;
 mod execution_policy;
 mod execution_role;
 mod executions;

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use oos_acs::Credentials;
 use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
 use oos_runtime::{Library, RuntimeConfig, Worker};
+use oos_server::transport::Limits;
+use oos_server::transport::tls::TlsSource;
 use oos_server::{Server, ServerConfig};
 use serde_json::Value;
 
@@ -32,11 +34,16 @@ pub async fn start() -> (Server, Credentials, Bed) {
 
 /// [`start`] on `backend` with the worker's settings (a benchmark raises the quotas).
 pub async fn start_with(backend: Backend, runtime: RuntimeConfig) -> (Server, Credentials, Bed) {
+    start_front(backend, runtime, None, Limits::default()).await
+}
+
+/// [`start_with`] behind this front door: TLS or not, and its limits.
+pub async fn start_front(backend: Backend, runtime: RuntimeConfig, tls: Option<TlsSource>, limits: Limits) -> (Server, Credentials, Bed) {
     let bed = Bed::new(backend).await;
     let store = bed.store().await;
     let library = Library::new(Some(store.clone()), &[]);
     let worker = Worker::new(store.clone(), Arc::new(Executors::new(Arc::new(NoCloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), runtime);
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()) };
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls, limits };
     let server = Server::start(config, store, &oos_server::KeyFiles::in_dir(bed.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let credentials = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());

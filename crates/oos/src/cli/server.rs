@@ -4,12 +4,16 @@
 //! SIGTERM or SIGINT stops it gracefully ([`Server::shutdown`]); a second one, at once.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use oos_actions::outbound::{AddressPolicy, Allow};
 use oos_clock::SystemClock;
+use oos_server::transport::Limits;
+use oos_server::transport::tls::{TlsSource, self_signed_paths};
 use oos_server::{Server, ServerConfig};
 
 use super::process::StopSignals;
@@ -34,6 +38,55 @@ pub struct ServerArgs {
     /// and metadata addresses are refused otherwise.
     #[arg(long = "outbound-allow", env = "OOS_OUTBOUND_ALLOW", value_delimiter = ',')]
     outbound_allow: Vec<Allow>,
+    #[command(flatten)]
+    front: FrontArgs,
+}
+
+/// The listener: TLS, timeouts, the connection cap.
+#[derive(Debug, clap::Args)]
+struct FrontArgs {
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, env = "OOS_TLS_CERT", requires = "tls_key", conflicts_with = "tls_self_signed")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "OOS_TLS_KEY", requires = "tls_cert", hide_env_values = true)]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate for localhost and 127.0.0.1, made on the first
+    /// start in the data directory (tls-cert.pem, tls-key.pem), for trying TLS out.
+    #[arg(long)]
+    tls_self_signed: bool,
+    /// Seconds from a request head's first byte to its end; later: 408 RequestTimeout.
+    #[arg(long, env = "OOS_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds from the end of a request head to the end of its body; later: 408 RequestTimeout.
+    #[arg(long, env = "OOS_REQUEST_TIMEOUT", default_value_t = 30)]
+    request_timeout: u64,
+    /// Seconds a connection may stay without a complete request head (idle keep-alive); then it is closed.
+    #[arg(long, env = "OOS_IDLE_TIMEOUT", default_value_t = 60)]
+    idle_timeout: u64,
+    /// Connections served at once; more are answered 503 ServiceUnavailable.TooManyConnections (over
+    /// TLS: closed).
+    #[arg(long, env = "OOS_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+}
+
+impl FrontArgs {
+    fn tls(&self, data_dir: &Path) -> Option<TlsSource> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsSource::Files { cert: cert.clone(), key: key.clone() }),
+            _ if self.tls_self_signed => Some(TlsSource::SelfSigned { dir: data_dir.to_path_buf() }),
+            _ => None,
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            header_timeout: Duration::from_secs(self.header_timeout),
+            request_timeout: Duration::from_secs(self.request_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            max_connections: self.max_connections,
+        }
+    }
 }
 
 /// Runs `oos server` until SIGTERM or SIGINT, then shuts it down.
@@ -45,11 +98,16 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let sandbox = Sandbox::start(&args.sandbox, &mut args.worker).await?;
         let policy = AddressPolicy::server(args.outbound_allow.clone());
         let worker = worker(opened.store.clone(), &args.worker, policy.clone(), true, Arc::new(SystemClock))?;
-        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy };
+        let tls = args.front.tls(&args.store.data.data_dir);
+        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits() };
         let mut signals = StopSignals::listen();
         let server = Server::start(config, opened.store.clone(), &files, worker).await?;
         // The address line comes first: tools (and oos-testkit) read it from the first line.
-        println!("OOS API listening on http://{} (SDK endpoint {}, protocol http)", server.addr(), server.addr());
+        let scheme = server.scheme();
+        println!("OOS API listening on {scheme}://{} (SDK endpoint {}, protocol {scheme})", server.addr(), server.addr());
+        if let Some(TlsSource::SelfSigned { dir }) = &tls {
+            println!("TLS certificate (self-signed; trust it with --ca-cert or OOS_CA_CERT): {}", self_signed_paths(dir).0.display());
+        }
         let credentials = server.root_credentials();
         if server.created_root_key() {
             println!("created the root AccessKey; its only copy is in {} (mode 0600)", credentials.display());

@@ -1,0 +1,282 @@
+//! The edge of every HTTP/1 connection, between the socket (or TLS stream) and hyper: it finds each
+//! request head, moves a request target too long for `http::Uri` (65,534 bytes; the SDKs put whole
+//! templates in the query string) aside, and turns a head it refuses (too large, malformed, too slow)
+//! into a small request for [`REFUSED_PATH`], so every refusal is answered by the router with its
+//! code. Body bytes pass through, counted by `Content-Length`; after a chunked body or an upgrade
+//! (WebSocket) the rest of the connection passes through untouched.
+
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+/// Largest request head (request line with its query string, and headers) accepted.
+pub const MAX_HEAD_BYTES: usize = 2 * 1024 * 1024;
+/// Most headers a request may carry.
+pub const MAX_HEADERS: usize = 100;
+/// Request targets longer than this are moved aside (well under `http::Uri`'s limit).
+pub const LONG_TARGET_BYTES: usize = 16 * 1024;
+/// The query that stands for a target moved aside.
+pub const ASIDE_QUERY: &str = "oos-target-moved-aside";
+/// Path of the requests that stand for refused heads: `/.oos/refused/<Refusal as u8>`.
+pub const REFUSED_PATH: &str = "/.oos/refused/";
+
+/// Why a head was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Refusal {
+    HeadTooLarge = 0,
+    TooManyHeaders = 1,
+    Malformed = 2,
+    BadContentLength = 3,
+    HeadTimeout = 4,
+}
+
+impl Refusal {
+    pub fn from_index(index: &str) -> Option<Self> {
+        [Self::HeadTooLarge, Self::TooManyHeaders, Self::Malformed, Self::BadContentLength, Self::HeadTimeout]
+            .into_iter()
+            .find(|refusal| index == (*refusal as u8).to_string())
+    }
+}
+
+/// The request targets moved aside on one connection, in request order (hyper serves an HTTP/1
+/// connection's requests one after another, so the router takes them back in the same order).
+#[derive(Debug, Default)]
+pub struct Aside(Mutex<VecDeque<String>>);
+
+impl Aside {
+    /// The original target of the next request that carries [`ASIDE_QUERY`].
+    pub fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).pop_front()
+    }
+
+    fn put(&self, target: String) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).push_back(target);
+    }
+}
+
+enum Mode {
+    /// Gathering the next head.
+    Head,
+    /// This many body bytes follow.
+    Body(u64),
+    /// Everything passes through (after a chunked body or an upgrade).
+    Through,
+    /// A refusal was handed on; the connection ends after it.
+    Ended,
+}
+
+/// A connection's bytes as hyper should read them.
+pub struct Edge<S> {
+    inner: S,
+    mode: Mode,
+    /// Bytes read from `inner` and not yet handed on.
+    raw: Vec<u8>,
+    /// Bytes ready for hyper, from `ready_at`.
+    ready: Vec<u8>,
+    ready_at: usize,
+    aside: Arc<Aside>,
+    header_timeout: Duration,
+    head_deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl<S> Edge<S> {
+    pub fn new(inner: S, aside: Arc<Aside>, header_timeout: Duration) -> Self {
+        Self { inner, mode: Mode::Head, raw: Vec::new(), ready: Vec::new(), ready_at: 0, aside, header_timeout, head_deadline: None }
+    }
+
+    /// Hands `bytes` on to hyper next (called only when everything handed on before was read).
+    fn hand_on(&mut self, bytes: &[u8]) {
+        self.ready.clear();
+        self.ready_at = 0;
+        self.ready.extend_from_slice(bytes);
+    }
+
+    fn refuse(&mut self, refusal: Refusal) {
+        let request = format!("GET {REFUSED_PATH}{} HTTP/1.1\r\nHost: refused\r\nConnection: close\r\n\r\n", refusal as u8);
+        self.hand_on(request.as_bytes());
+        self.raw.clear();
+        self.head_deadline = None;
+        self.mode = Mode::Ended;
+    }
+
+    /// Looks for a complete head in `raw`; hands it on (rewritten if need be) and picks the mode of
+    /// what follows. Returns whether anything was decided.
+    fn parse_head(&mut self) -> bool {
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut request = httparse::Request::new(&mut headers);
+        let head_len = match request.parse(&self.raw) {
+            Ok(httparse::Status::Complete(len)) if len <= MAX_HEAD_BYTES => len,
+            Ok(httparse::Status::Complete(_)) => {
+                self.refuse(Refusal::HeadTooLarge);
+                return true;
+            }
+            Ok(httparse::Status::Partial) if self.raw.len() > MAX_HEAD_BYTES => {
+                self.refuse(Refusal::HeadTooLarge);
+                return true;
+            }
+            Ok(httparse::Status::Partial) => return false,
+            Err(httparse::Error::TooManyHeaders) => {
+                self.refuse(Refusal::TooManyHeaders);
+                return true;
+            }
+            Err(_) => {
+                self.refuse(Refusal::Malformed);
+                return true;
+            }
+        };
+        if !acceptable(&request) {
+            self.refuse(Refusal::Malformed);
+            return true;
+        }
+        let headers: &[httparse::Header<'_>] = request.headers;
+        let header = |name: &'static str| headers.iter().filter(move |header| header.name.eq_ignore_ascii_case(name)).map(|header| header.value);
+        let mut lengths = header("content-length").map(|value| std::str::from_utf8(value).ok().and_then(|text| text.trim().parse::<u64>().ok()));
+        let length = match (lengths.next(), lengths.next()) {
+            (None, _) => Some(0),
+            (Some(Some(length)), None) => Some(length),
+            _ => None,
+        };
+        let through = header("transfer-encoding").next().is_some() || header("upgrade").next().is_some() || request.method == Some("CONNECT");
+        let (Some(length), path) = (length, request.path.unwrap_or("/")) else {
+            self.refuse(Refusal::BadContentLength);
+            return true;
+        };
+        let mut head = Vec::new();
+        if path.len() > LONG_TARGET_BYTES {
+            let (bare, _) = path.split_once('?').unwrap_or((path, ""));
+            let line_end = self.raw.iter().position(|&byte| byte == b'\n').map_or(head_len, |at| at + 1);
+            let version = if request.version == Some(0) { "1.0" } else { "1.1" };
+            head.extend_from_slice(format!("{} {bare}?{ASIDE_QUERY} HTTP/{version}\r\n", request.method.unwrap_or("GET")).as_bytes());
+            head.extend_from_slice(&self.raw[line_end..head_len]);
+            self.aside.put(path.to_owned());
+        } else {
+            head.extend_from_slice(&self.raw[..head_len]);
+        }
+        self.hand_on(&head);
+        self.raw.drain(..head_len);
+        self.head_deadline = None;
+        self.mode = if through { Mode::Through } else if length > 0 { Mode::Body(length) } else { Mode::Head };
+        true
+    }
+
+    /// Copies ready bytes into `buf`; whether any were.
+    fn give(&mut self, buf: &mut ReadBuf<'_>) -> bool {
+        let ready = &self.ready[self.ready_at..];
+        if ready.is_empty() {
+            return false;
+        }
+        let count = ready.len().min(buf.remaining());
+        buf.put_slice(&ready[..count]);
+        self.ready_at += count;
+        true
+    }
+}
+
+/// Whether hyper will take the head too (it answers what it refuses without a JSON body): a
+/// method, a target (short enough to check; a long one is moved aside whole), names and values it
+/// accepts.
+fn acceptable(request: &httparse::Request<'_, '_>) -> bool {
+    let method = request.method.is_some_and(|method| http::Method::from_bytes(method.as_bytes()).is_ok());
+    let target = request.path.is_some_and(|path| path.len() > LONG_TARGET_BYTES || path.parse::<http::Uri>().is_ok());
+    let headers = request.headers.iter().all(|header| http::HeaderName::from_bytes(header.name.as_bytes()).is_ok() && http::HeaderValue::from_bytes(header.value).is_ok());
+    method && target && headers
+}
+
+impl<S: AsyncRead + Unpin> Edge<S> {
+    /// Reads more of the socket into `raw`; `Ok(false)` at its end.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let mut chunk = [0u8; 16 * 1024];
+        let mut read = ReadBuf::new(&mut chunk);
+        ready!(Pin::new(&mut self.inner).poll_read(cx, &mut read))?;
+        self.raw.extend_from_slice(read.filled());
+        Poll::Ready(Ok(!read.filled().is_empty()))
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Edge<S> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        loop {
+            if this.give(buf) {
+                return Poll::Ready(Ok(()));
+            }
+            match this.mode {
+                Mode::Ended => return Poll::Ready(Ok(())),
+                Mode::Through if this.raw.is_empty() => return Pin::new(&mut this.inner).poll_read(cx, buf),
+                Mode::Through => {
+                    let raw = std::mem::take(&mut this.raw);
+                    this.hand_on(&raw);
+                }
+                Mode::Body(left) if !this.raw.is_empty() => {
+                    let count = this.raw.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    let body: Vec<u8> = this.raw.drain(..count).collect();
+                    this.hand_on(&body);
+                    this.mode = if left == count as u64 { Mode::Head } else { Mode::Body(left - count as u64) };
+                }
+                Mode::Body(_) => match ready!(this.poll_fill(cx))? {
+                    true => {}
+                    false => this.mode = Mode::Ended,
+                },
+                Mode::Head => {
+                    if !this.raw.is_empty() {
+                        if this.parse_head() {
+                            continue;
+                        }
+                        if this.head_deadline.is_none() {
+                            this.head_deadline = Some(Box::pin(tokio::time::sleep(this.header_timeout)));
+                        }
+                    }
+                    match this.poll_fill(cx) {
+                        Poll::Ready(Ok(true)) => {}
+                        // The peer is done: what was gathered goes on as it is (hyper answers a
+                        // partial head, or sees a clean end).
+                        Poll::Ready(Ok(false)) => {
+                            let raw = std::mem::take(&mut this.raw);
+                            this.hand_on(&raw);
+                            this.mode = Mode::Ended;
+                        }
+                        Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                        Poll::Pending => {
+                            if let Some(deadline) = this.head_deadline.as_mut()
+                                && deadline.as_mut().poll(cx).is_ready()
+                            {
+                                this.refuse(Refusal::HeadTimeout);
+                                continue;
+                            }
+                            return Poll::Pending;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Edge<S> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
