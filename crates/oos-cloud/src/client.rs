@@ -37,6 +37,8 @@ pub struct CloudConfig {
     pub request_timeout_secs: u64,
     /// When set, calls of executions with a `RamRole` use that role's STS credentials.
     pub assume_role: Option<AssumeRoleConfig>,
+    /// A PEM file of certificates to trust besides the system's (a server's self-signed one).
+    pub ca_certificate: Option<std::path::PathBuf>,
 }
 
 impl Default for CloudConfig {
@@ -50,6 +52,7 @@ impl Default for CloudConfig {
             connect_timeout_secs: 5,
             request_timeout_secs: 30,
             assume_role: None,
+            ca_certificate: None,
         }
     }
 }
@@ -109,7 +112,15 @@ pub struct CloudClient {
 impl CloudClient {
     /// A client with explicit credentials.
     pub fn new(config: CloudConfig, credentials: Credentials) -> Result<Self, CloudError> {
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if let Some(path) = &config.ca_certificate {
+            let invalid = |reason: String| client_error("InvalidConfiguration.CaCertificate", format!("{}: {reason}", path.display()));
+            let pem = std::fs::read(path).map_err(|error| invalid(error.to_string()))?;
+            for certificate in reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| invalid(error.to_string()))? {
+                http = http.add_root_certificate(certificate);
+            }
+        }
+        let http = http
             .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
             .timeout(Duration::from_secs(config.request_timeout_secs))
             .pool_max_idle_per_host(64)

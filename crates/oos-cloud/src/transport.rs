@@ -98,7 +98,13 @@ fn decode_success(body: &[u8], request_id: Option<&str>, roa: bool) -> Result<Va
 }
 
 fn transport_failure(error: &reqwest::Error, idempotent: bool) -> AttemptFailure {
-    let (code, retryable) = if error.is_connect() {
+    let causes: Vec<&(dyn std::error::Error + 'static)> = std::iter::successors(std::error::Error::source(error), |cause| cause.source()).collect();
+    // TLS refusals (an untrusted or wrong certificate) surface as I/O errors of invalid data: they
+    // will not pass on a second attempt.
+    let tls = causes.iter().any(|cause| invalid_data(cause.downcast_ref::<std::io::Error>()));
+    let (code, retryable) = if error.is_connect() && tls {
+        ("NetworkError.Tls", false)
+    } else if error.is_connect() {
         ("NetworkError.Connection", true)
     } else if error.is_timeout() {
         ("NetworkError.Timeout", idempotent)
@@ -106,17 +112,20 @@ fn transport_failure(error: &reqwest::Error, idempotent: bool) -> AttemptFailure
         ("NetworkError.Request", idempotent)
     };
     let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
+    for cause in causes {
         message.push_str(": ");
         message.push_str(&cause.to_string());
-        source = cause.source();
     }
     AttemptFailure {
         error: client_error(code, message),
         retry: retryable.then_some(RetryReason::Transport),
         retry_after: None,
     }
+}
+
+/// An I/O error of invalid data, or one wrapping such an error (as the TLS connector's are).
+fn invalid_data(error: Option<&std::io::Error>) -> bool {
+    error.is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData || invalid_data(io.get_ref().and_then(|inner| inner.downcast_ref::<std::io::Error>())))
 }
 
 fn nonce() -> String {

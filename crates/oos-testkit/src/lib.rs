@@ -113,10 +113,16 @@ fn run_checked(command: &mut Command, what: &str) -> Result<(), Error> {
 /// Runs a conformance harness script with the venv's Python; returns its output whatever
 /// the exit status (callers assert on it and print it on failure).
 pub fn run_conformance(script: &str, args: &[&str]) -> Result<Output, Error> {
+    run_conformance_env(script, args, &[])
+}
+
+/// [`run_conformance`] with these environment variables added (a CA bundle for HTTPS, say).
+pub fn run_conformance_env(script: &str, args: &[&str], env: &[(&str, &str)]) -> Result<Output, Error> {
     let python = conformance_python()?;
     Command::new(python)
         .arg(conformance_file(script))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(shared_dir().join("conformance"))
         .output()
         .map_err(|error| format!("running {script}: {error}"))
@@ -132,10 +138,15 @@ pub fn harness_summary(report: &str) -> Option<(u32, u32)> {
 /// Runs the official-SDK harness `script` against `server` with the key pair `ak`/`sk`; panics with
 /// the harness and server output unless it passes at least `minimum_passed` checks and fails none.
 pub fn check_sdk_harness(server: &OosProcess, script: &str, ak: &str, sk: &str, extra: &[&str], minimum_passed: u32) {
+    check_sdk_harness_env(server, script, ak, sk, extra, &[], minimum_passed);
+}
+
+/// [`check_sdk_harness`] with these environment variables added.
+pub fn check_sdk_harness_env(server: &OosProcess, script: &str, ak: &str, sk: &str, extra: &[&str], env: &[(&str, &str)], minimum_passed: u32) {
     let endpoint = server.endpoint();
     let mut args = vec!["--endpoint", endpoint.as_str(), "--ak", ak, "--sk", sk, "--timeout", "60"];
     args.extend_from_slice(extra);
-    let output = run_conformance(script, &args).expect("the conformance venv is usable");
+    let output = run_conformance_env(script, &args, env).expect("the conformance venv is usable");
     let report = format!("{}{}\n--- server output ---\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr), server.output());
     let (passed, failed) = harness_summary(&report).unwrap_or_else(|| panic!("no summary line:\n{report}"));
     assert!(output.status.success() && failed == 0 && passed >= minimum_passed, "{script}: {passed} passed, {failed} failed:\n{report}");

@@ -95,3 +95,29 @@ fn login_then_users_keys_policies_templates_and_executions_through_the_api() {
     let local = json(home, &["execution", "list", "--data-dir", data_arg]);
     assert!(local.as_array().is_some_and(|all| all.iter().any(|e| e["ExecutionId"] == execution_id.as_str())), "{local}");
 }
+
+#[test]
+fn the_cli_reaches_a_tls_server_once_told_to_trust_its_certificate() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let data = home.join("data");
+    let server = OosProcess::spawn(env!("CARGO_BIN_EXE_oos"), &["server", "--listen", "127.0.0.1:0", "--data-dir", data.to_str().unwrap(), "--tls-self-signed"])
+        .expect("oos server starts");
+    let endpoint = format!("https://{}", server.endpoint());
+    let credentials = data.join("root-credentials.json");
+    let certificate = data.join("tls-cert.pem");
+    assert!(server.output().contains(certificate.to_str().unwrap()), "the start names the certificate: {}", server.output());
+
+    // Not trusted: the client refuses the server's certificate, and says so.
+    let refused = oos(home, &["login", "--endpoint", &endpoint, "--credentials-file", credentials.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("NetworkError.Tls") && stderr.contains("invalid peer certificate"), "{stderr}");
+
+    // Trusted (kept in the profile by `oos login --ca-cert`): the calls go through.
+    let login = oos(home, &["login", "--endpoint", &endpoint, "--credentials-file", credentials.to_str().unwrap(), "--ca-cert", certificate.to_str().unwrap()]);
+    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stderr));
+    let template = json(home, &["template", "create", "lab", "--file", &example("lab-stop-start.json")]);
+    assert_eq!(text(&template["TemplateName"]), "lab");
+    assert_eq!(json(home, &["template", "list"]).as_array().map(Vec::len), Some(1));
+    server.stop().expect("the server stops");
+}

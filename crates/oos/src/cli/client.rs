@@ -24,6 +24,10 @@ pub struct ClientArgs {
     /// AccessKeySecret to sign with [env: OOS_ACCESS_KEY_SECRET]
     #[arg(long, global = true)]
     pub access_key_secret: Option<String>,
+    /// A PEM file of certificates to trust for an https endpoint besides the system's (the server's
+    /// self-signed tls-cert.pem) [env: OOS_CA_CERT]
+    #[arg(long, global = true)]
+    pub ca_cert: Option<String>,
     /// Profile of the config file (~/.oos/config.json or $OOS_CONFIG) [env: OOS_PROFILE] [default: the file's current profile]
     #[arg(long, global = true)]
     pub profile: Option<String>,
@@ -50,6 +54,8 @@ pub struct Profile {
     pub endpoint: Option<String>,
     pub access_key_id: Option<String>,
     pub access_key_secret: Option<String>,
+    /// A PEM file of certificates to trust besides the system's.
+    pub ca_cert: Option<String>,
 }
 
 /// `~/.oos/config.json`: profiles by name and the one used by default.
@@ -71,6 +77,7 @@ impl std::fmt::Debug for ClientArgs {
             .field("endpoint", &self.endpoint)
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &redacted(&self.access_key_secret))
+            .field("ca_cert", &self.ca_cert)
             .field("profile", &self.profile)
             .field("output", &self.output)
             .finish()
@@ -83,6 +90,7 @@ impl std::fmt::Debug for Profile {
             .field("endpoint", &self.endpoint)
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &redacted(&self.access_key_secret))
+            .field("ca_cert", &self.ca_cert)
             .finish()
     }
 }
@@ -156,6 +164,7 @@ impl ClientArgs {
             endpoint: pick(&self.endpoint, "OOS_ENDPOINT", stored.endpoint),
             access_key_id: pick(&self.access_key_id, "OOS_ACCESS_KEY_ID", stored.access_key_id),
             access_key_secret: pick(&self.access_key_secret, "OOS_ACCESS_KEY_SECRET", stored.access_key_secret),
+            ca_cert: pick(&self.ca_cert, "OOS_CA_CERT", stored.ca_cert),
         }
     }
 
@@ -232,7 +241,7 @@ impl Connection {
                 "InvalidCredentials.NotFound: no AccessKey for {endpoint}; pass --access-key-id/--access-key-secret, set OOS_ACCESS_KEY_ID/OOS_ACCESS_KEY_SECRET, or run `oos login`"
             );
         };
-        let config = CloudConfig::default().with_sandbox(endpoint);
+        let config = CloudConfig { ca_certificate: profile.ca_cert.as_ref().map(PathBuf::from), ..CloudConfig::default() }.with_sandbox(endpoint);
         let client = CloudClient::new(config, Credentials::new(id.clone(), secret.clone())).map_err(|error| anyhow::anyhow!("{}: {}", error.code, error.message))?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
         Ok(Self { client, runtime })
@@ -337,7 +346,7 @@ mod tests {
     use super::*;
 
     fn profile(endpoint: &str, id: &str) -> Profile {
-        Profile { endpoint: Some(endpoint.into()), access_key_id: Some(id.into()), access_key_secret: Some("secret".into()) }
+        Profile { endpoint: Some(endpoint.into()), access_key_id: Some(id.into()), access_key_secret: Some("secret".into()), ca_cert: None }
     }
 
     #[test]
