@@ -345,3 +345,25 @@ async fn an_execution_streams_as_server_sent_events_and_over_a_websocket() {
     assert_eq!((status, body["Code"].as_str()), (400, Some("InvalidParameter.Action")), "{body}");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_ends_open_streams_and_idle_connections_at_once() {
+    let (server, credentials, _bed) = start_front(Backend::Sqlite, RuntimeConfig::default(), None, Limits::default()).await;
+    let addr = server.addr();
+    let long = r#"{"FormatVersion":"OOS-2019-06-01","Tasks":[{"Name":"pause","Action":"ACS::Sleep","Properties":{"Duration":"PT10M"}}]}"#;
+    let (_, body) = exchange(addr, &Call::new(&credentials, OOS, "StartExecution", &[("TemplateContent", long)]).acs3(addr)).await;
+    let id = body["Execution"]["ExecutionId"].as_str().unwrap().to_owned();
+    let query = Call::new(&credentials, OOS, "ListExecutionLogs", &[("ExecutionId", &id)]).v1_query("GET", "/stream");
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(format!("GET /stream?{query} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n").as_bytes()).await.unwrap();
+    let mut first = [0u8; 1024];
+    let count = tokio::time::timeout(SLACK, stream.read(&mut first)).await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first[..count]).contains("200 OK"), "the stream opened");
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+
+    let started = Instant::now();
+    server.shutdown().await;
+    assert!(started.elapsed() < Duration::from_secs(5), "the shutdown waited for a stream or an idle connection: {:?}", started.elapsed());
+    assert!(end_of(&mut stream, SLACK).await.is_some(), "the stream ended");
+    assert_eq!(end_of(&mut idle, SLACK).await, Some(End::Closed), "the idle connection was closed");
+}
