@@ -79,6 +79,16 @@ impl FrontArgs {
         }
     }
 
+    /// Raises this process's open-file limit as far as allowed; warns when the connection cap cannot
+    /// be reached under it (connections beyond it would wait in the listen backlog).
+    fn raise_file_limit(&self) {
+        let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
+        let needed = self.max_connections as u64 + 256;
+        if files < needed {
+            tracing::warn!(files, max_connections = self.max_connections, "the open-file limit is below --max-connections and what the store needs: lower --max-connections or raise the limit");
+        }
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             header_timeout: Duration::from_secs(self.header_timeout),
@@ -98,6 +108,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let sandbox = Sandbox::start(&args.sandbox, &mut args.worker).await?;
         let policy = AddressPolicy::server(args.outbound_allow.clone());
         let worker = worker(opened.store.clone(), &args.worker, policy.clone(), true, Arc::new(SystemClock))?;
+        args.front.raise_file_limit();
         let tls = args.front.tls(&args.store.data.data_dir);
         let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits() };
         let mut signals = StopSignals::listen();
