@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -25,6 +26,10 @@ pub const LONG_TARGET_BYTES: usize = 16 * 1024;
 pub const ASIDE_QUERY: &str = "oos-target-moved-aside";
 /// Path of the requests that stand for refused heads: `/.oos/refused/<Refusal as u8>`.
 pub const REFUSED_PATH: &str = "/.oos/refused/";
+/// Bytes of a head every connection may gather freely; beyond them it draws on the [`HeadBudget`].
+pub const FREE_HEAD_BYTES: usize = 64 * 1024;
+/// Bytes of large heads gathered at once by all connections together.
+pub const HEAD_BUDGET_BYTES: usize = 256 * 1024 * 1024;
 
 /// Why a head was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +40,13 @@ pub enum Refusal {
     Malformed = 2,
     BadContentLength = 3,
     HeadTimeout = 4,
+    /// The [`HeadBudget`] is spent: too many large heads are arriving at once.
+    HeadBudget = 5,
 }
 
 impl Refusal {
     pub fn from_index(index: &str) -> Option<Self> {
-        [Self::HeadTooLarge, Self::TooManyHeaders, Self::Malformed, Self::BadContentLength, Self::HeadTimeout]
+        [Self::HeadTooLarge, Self::TooManyHeaders, Self::Malformed, Self::BadContentLength, Self::HeadTimeout, Self::HeadBudget]
             .into_iter()
             .find(|refusal| index == (*refusal as u8).to_string())
     }
@@ -58,6 +65,25 @@ impl Aside {
 
     fn put(&self, target: String) {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).push_back(target);
+    }
+}
+
+/// The memory all connections may hold in heads beyond [`FREE_HEAD_BYTES`] each: what a flood of
+/// large (or slowly sent) heads can cost before any of them is authenticated.
+#[derive(Debug)]
+pub struct HeadBudget(AtomicUsize);
+
+impl HeadBudget {
+    pub fn new(bytes: usize) -> Self {
+        Self(AtomicUsize::new(bytes))
+    }
+
+    fn take(&self, bytes: usize) -> bool {
+        self.0.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| left.checked_sub(bytes)).is_ok()
+    }
+
+    fn give_back(&self, bytes: usize) {
+        self.0.fetch_add(bytes, Ordering::AcqRel);
     }
 }
 
@@ -82,13 +108,30 @@ pub struct Edge<S> {
     ready: Vec<u8>,
     ready_at: usize,
     aside: Arc<Aside>,
+    budget: Arc<HeadBudget>,
+    /// What this connection holds of the budget.
+    borrowed: usize,
     header_timeout: Duration,
     head_deadline: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> Edge<S> {
-    pub fn new(inner: S, aside: Arc<Aside>, header_timeout: Duration) -> Self {
-        Self { inner, mode: Mode::Head, raw: Vec::new(), ready: Vec::new(), ready_at: 0, aside, header_timeout, head_deadline: None }
+    pub fn new(inner: S, aside: Arc<Aside>, budget: Arc<HeadBudget>, header_timeout: Duration) -> Self {
+        Self { inner, mode: Mode::Head, raw: Vec::new(), ready: Vec::new(), ready_at: 0, aside, budget, borrowed: 0, header_timeout, head_deadline: None }
+    }
+
+    /// Keeps the budget drawn in line with the head gathered: whether it could.
+    fn balance_budget(&mut self) -> bool {
+        let wanted = if matches!(self.mode, Mode::Head) { self.raw.len().saturating_sub(FREE_HEAD_BYTES) } else { 0 };
+        if wanted > self.borrowed {
+            if !self.budget.take(wanted - self.borrowed) {
+                return false;
+            }
+        } else {
+            self.budget.give_back(self.borrowed - wanted);
+        }
+        self.borrowed = wanted;
+        true
     }
 
     /// Hands `bytes` on to hyper next (called only when everything handed on before was read).
@@ -104,6 +147,7 @@ impl<S> Edge<S> {
         self.raw.clear();
         self.head_deadline = None;
         self.mode = Mode::Ended;
+        self.balance_budget();
     }
 
     /// Looks for a complete head in `raw`; hands it on (rewritten if need be) and picks the mode of
@@ -151,6 +195,8 @@ impl<S> Edge<S> {
         let mut head = Vec::new();
         if path.len() > LONG_TARGET_BYTES {
             let (bare, _) = path.split_once('?').unwrap_or((path, ""));
+            // The router needs a path it can match; the request keeps its own, moved aside.
+            let bare = if bare.len() <= LONG_TARGET_BYTES && bare.parse::<http::Uri>().is_ok() { bare } else { "/" };
             let line_end = self.raw.iter().position(|&byte| byte == b'\n').map_or(head_len, |at| at + 1);
             let version = if request.version == Some(0) { "1.0" } else { "1.1" };
             head.extend_from_slice(format!("{} {bare}?{ASIDE_QUERY} HTTP/{version}\r\n", request.method.unwrap_or("GET")).as_bytes());
@@ -162,6 +208,7 @@ impl<S> Edge<S> {
         self.hand_on(&head);
         self.raw.drain(..head_len);
         self.head_deadline = None;
+        self.balance_budget();
         self.mode = if through { Mode::Through } else if length > 0 { Mode::Body(length) } else { Mode::Head };
         true
     }
@@ -234,6 +281,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Edge<S> {
                         }
                     }
                     match this.poll_fill(cx) {
+                        Poll::Ready(Ok(true)) if !this.balance_budget() => this.refuse(Refusal::HeadBudget),
                         Poll::Ready(Ok(true)) => {}
                         // The peer is done: what was gathered goes on as it is (hyper answers a
                         // partial head, or sees a clean end).
@@ -259,6 +307,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for Edge<S> {
     }
 }
 
+impl<S> Drop for Edge<S> {
+    fn drop(&mut self) {
+        self.budget.give_back(self.borrowed);
+    }
+}
+
 impl<S: AsyncWrite + Unpin> AsyncWrite for Edge<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
@@ -278,5 +332,58 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Edge<S> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// What hyper would read from an edge over `input`, with a budget of `budget` bytes.
+    async fn through_edge(input: Vec<u8>, budget: usize) -> (String, Arc<Aside>, Arc<HeadBudget>) {
+        let (mut client, server) = tokio::io::duplex(8 * 1024 * 1024);
+        let aside = Arc::new(Aside::default());
+        let budget = Arc::new(HeadBudget::new(budget));
+        let mut edge = Edge::new(server, Arc::clone(&aside), Arc::clone(&budget), Duration::from_secs(5));
+        client.write_all(&input).await.unwrap();
+        drop(client);
+        let mut out = Vec::new();
+        edge.read_to_end(&mut out).await.unwrap();
+        drop(edge);
+        (String::from_utf8_lossy(&out).into_owned(), aside, budget)
+    }
+
+    #[tokio::test]
+    async fn a_long_target_is_moved_aside_and_pipelined_requests_keep_their_bodies() {
+        let long = format!("/?Content={}", "x".repeat(100_000));
+        let input = format!("POST {long} HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET /?a=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+        let (out, aside, _) = through_edge(input.into_bytes(), HEAD_BUDGET_BYTES).await;
+        assert_eq!(out, format!("POST /?{ASIDE_QUERY} HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET /?a=1 HTTP/1.1\r\nHost: h\r\n\r\n"));
+        assert_eq!(aside.take().as_deref(), Some(long.as_str()));
+        assert_eq!(aside.take(), None);
+    }
+
+    #[tokio::test]
+    async fn large_heads_draw_on_a_shared_budget_and_give_it_back() {
+        let input = format!("POST /?Junk={} HTTP/1.1\r\nHost: h\r\n", "u".repeat(200_000)).into_bytes();
+        let (out, _, budget) = through_edge(input.clone(), 100_000).await;
+        assert!(out.starts_with(&format!("GET {REFUSED_PATH}{} ", Refusal::HeadBudget as u8)), "{out:.80}");
+        assert_eq!(budget.0.load(Ordering::Acquire), 100_000, "the budget is whole again");
+        let (out, _, budget) = through_edge(input, HEAD_BUDGET_BYTES).await;
+        assert!(out.starts_with("POST /?Junk=uuu"), "within the budget the partial head passes on: {:.40}", out);
+        assert_eq!(budget.0.load(Ordering::Acquire), HEAD_BUDGET_BYTES);
+    }
+
+    #[tokio::test]
+    async fn refused_heads_become_requests_for_their_refusal() {
+        for (input, refusal) in [
+            ("NOT HTTP\r\n\r\n".to_owned(), Refusal::Malformed),
+            ("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n".to_owned(), Refusal::BadContentLength),
+            (format!("POST / HTTP/1.1\r\n{}\r\n", "x-h: 1\r\n".repeat(MAX_HEADERS + 1)), Refusal::TooManyHeaders),
+        ] {
+            let (out, _, _) = through_edge(input.into_bytes(), HEAD_BUDGET_BYTES).await;
+            assert_eq!(out, format!("GET {REFUSED_PATH}{} HTTP/1.1\r\nHost: refused\r\nConnection: close\r\n\r\n", refusal as u8));
+        }
     }
 }

@@ -27,7 +27,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::api::Api;
-use edge::{Aside, Edge, MAX_HEAD_BYTES};
+use edge::{Aside, Edge, HEAD_BUDGET_BYTES, HeadBudget, MAX_HEAD_BYTES};
 
 /// Kind of the accept loop's task in the server's [`TaskRegistry`].
 pub const ACCEPT_TASK: &str = "accept";
@@ -72,12 +72,13 @@ pub(crate) struct Front {
     pub tasks: TaskRegistry,
     pub stop: watch::Receiver<bool>,
     router: axum::Router,
+    heads: Arc<HeadBudget>,
 }
 
 impl Front {
     pub fn new(api: Arc<Api>, limits: Limits, tls: Option<TlsAcceptor>, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Self {
         let router = routes::router(Arc::clone(&api), limits.clone(), tasks.clone(), stop.clone());
-        Self { api, limits, tls, tasks, stop, router }
+        Self { api, limits, tls, tasks, stop, router, heads: Arc::new(HeadBudget::new(HEAD_BUDGET_BYTES)) }
     }
 }
 
@@ -157,7 +158,7 @@ where
     let mut http = hyper::server::conn::http1::Builder::new();
     // Clients that send a request and shut their side (as the SDK test tools do) still get the answer.
     http.timer(TokioTimer::new()).half_close(true).header_read_timeout(front.limits.idle_timeout).max_buf_size(MAX_HEAD_BYTES + 64 * 1024);
-    let served = http.serve_connection(TokioIo::new(Edge::new(io, aside, front.limits.header_timeout)), service).with_upgrades();
+    let served = http.serve_connection(TokioIo::new(Edge::new(io, aside, Arc::clone(&front.heads), front.limits.header_timeout)), service).with_upgrades();
     tokio::pin!(served);
     let mut stop = front.stop.clone();
     let result = tokio::select! {

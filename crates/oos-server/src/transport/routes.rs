@@ -68,6 +68,7 @@ async fn refused(State(routes): State<Routes>, Path(index): Path<String>) -> Res
         Some(Refusal::TooManyHeaders) => AcsError::with_code("RequestHeaderTooLarge", 431, format!("The request has more than {} headers.", super::edge::MAX_HEADERS)),
         Some(Refusal::BadContentLength) => AcsError::new(ErrorCode::INVALID_PARAMETER, "The Content-Length header is not one number."),
         Some(Refusal::HeadTimeout) => request_timeout("head", routes.limits.header_timeout),
+        Some(Refusal::HeadBudget) => AcsError::with_code("ServiceUnavailable.LargeRequests", 503, "Too many large requests are arriving at once; try again shortly."),
         Some(Refusal::Malformed) | None => malformed("The HTTP request is malformed."),
     };
     refusal(&routes.api, &error)
