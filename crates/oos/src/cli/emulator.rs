@@ -84,6 +84,7 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
         println!("ECS emulator listening on {}", handle.url());
         println!("endpoint (SDK Config.endpoint, protocol http): {}", handle.endpoint());
         println!("default region: {}", emulator.default_region());
+        println!("account (STS roles acs:ram::<account>:role/<name>): {}", emulator.account_id());
         for key in emulator.access_keys() {
             if key.access_key_id == DEFAULT_ACCESS_KEY_ID {
                 println!("access key: {DEFAULT_ACCESS_KEY_ID} / secret: {DEFAULT_ACCESS_KEY_SECRET} (built-in)");
