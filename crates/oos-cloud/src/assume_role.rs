@@ -3,7 +3,7 @@
 //! credentials cached per (role, session) until shortly before they expire.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use jiff::{SignedDuration, Timestamp};
 use oos_actions::CloudError;
@@ -47,9 +47,19 @@ pub struct RoleSession {
 #[derive(Debug, Default)]
 pub struct RoleCache {
     entries: Mutex<HashMap<RoleSession, (Credentials, Timestamp)>>,
+    /// Held while a session is assumed, so concurrent calls of one execution (a loop's batch)
+    /// make one AssumeRole: the others wait, then find the credentials cached.
+    renewals: Mutex<HashMap<RoleSession, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl RoleCache {
+    /// The lock to hold while assuming `session` (the locks of sessions nobody holds are dropped).
+    pub fn renewal(&self, session: &RoleSession) -> Arc<tokio::sync::Mutex<()>> {
+        let mut renewals = self.renewals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        renewals.retain(|_, lock| Arc::strong_count(lock) > 1);
+        renewals.entry(session.clone()).or_default().clone()
+    }
+
     /// Credentials of `session` still valid for at least the renewal margin at `now`.
     pub fn get(&self, session: &RoleSession, now: Timestamp) -> Option<Credentials> {
         let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -107,6 +107,8 @@ pub struct CloudClient {
     source: CredentialSource,
     /// The provider's current temporary credentials and their expiry.
     base: Mutex<Option<(Credentials, Timestamp)>>,
+    /// Held while they are renewed (concurrent calls wait for one renewal).
+    base_renewal: tokio::sync::Mutex<()>,
     config: CloudConfig,
     backoff: Backoff,
     /// Dates signatures, times the role cache and waits out the back-off.
@@ -134,6 +136,7 @@ impl CloudClient {
             provider,
             source,
             base: Mutex::default(),
+            base_renewal: tokio::sync::Mutex::default(),
             backoff: Backoff::new(config.retry),
             config,
             clock: Arc::new(SystemClock),
@@ -239,6 +242,11 @@ impl CloudClient {
         if let Some(cached) = self.roles.get(&session, self.clock.timestamp()) {
             return Ok(cached);
         }
+        let renewal = self.roles.renewal(&session);
+        let _renewing = renewal.lock().await;
+        if let Some(cached) = self.roles.get(&session, self.clock.timestamp()) {
+            return Ok(cached);
+        }
         let parameters = assume_role_parameters(&session, config.duration_secs);
         let (credentials, expires) =
             self.sts("AssumeRole", Some(&base), &session, parameters, region).await.map_err(|error| CloudError {
@@ -254,10 +262,15 @@ impl CloudClient {
         if let CredentialProvider::Static(credentials) = &self.provider {
             return Ok(credentials.clone());
         }
-        let cached = self.base.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        if let Some((credentials, expires)) = cached
-            && fresh(expires, self.clock.timestamp())
-        {
+        let cached = || {
+            let cached = self.base.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            cached.filter(|(_, expires)| fresh(*expires, self.clock.timestamp())).map(|(credentials, _)| credentials)
+        };
+        if let Some(credentials) = cached() {
+            return Ok(credentials);
+        }
+        let _renewing = self.base_renewal.lock().await;
+        if let Some(credentials) = cached() {
             return Ok(credentials);
         }
         let (credentials, expires) = self.fetch_base(region).await.map_err(|error| CloudError {

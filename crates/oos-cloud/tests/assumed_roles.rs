@@ -95,3 +95,15 @@ async fn a_role_the_cloud_does_not_have_fails_the_call_with_the_sts_code() {
     assert_eq!(error.code, "EntityNotExist.Role");
     assert!(error.message.contains("role/Missing") && error.message.contains("task `Describe`"), "{error:?}");
 }
+
+#[tokio::test]
+async fn concurrent_calls_of_one_execution_assume_its_role_once() {
+    let clock = VirtualClock::new(START_MS);
+    let handle = emulator(&clock).await;
+    let client = client(&handle, &clock);
+    let batch = (0..8).map(|_| describe(&client, "exec-00000000000000d4", Some("EcsOperator")));
+    futures::future::join_all(batch).await;
+    let actions: Vec<String> = record(&handle).into_iter().map(|(action, ..)| action).collect();
+    assert_eq!(actions.iter().filter(|action| *action == "AssumeRole").count(), 1, "{actions:?}");
+    assert_eq!(actions.len(), 9);
+}

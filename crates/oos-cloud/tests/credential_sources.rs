@@ -84,6 +84,10 @@ async fn ram_role_arn_assumes_with_the_access_key_and_renews_before_expiry() {
     for (_, caller) in calls.iter().filter(|(action, _)| action == "DescribeRegions") {
         assert_eq!(as_session(caller), (Some(ops.as_str()), Some("openoos-test")));
     }
+    let fresh = self::client(&handle, &clock, CredentialProvider::RamRoleArn { access_key: base(), role: role(&handle, "Ops", "batch", 900) });
+    futures::future::join_all((0..6).map(|_| describe(&fresh))).await;
+    let renewals = seen(&handle).iter().filter(|(action, caller)| action == "AssumeRole" && caller.session_name().is_none()).count();
+    assert_eq!(renewals, 3, "concurrent calls wait for one renewal");
     let shown = format!("{client:?}");
     assert!(!shown.contains(DEFAULT_ACCESS_KEY_SECRET) && !shown.contains("CAIS"), "{shown}");
 }
