@@ -36,6 +36,13 @@ pub struct EmulatorArgs {
     /// Reject requests older than 15 minutes and reused signature nonces.
     #[arg(long)]
     replay_protection: bool,
+    /// The account its STS plays (role ARNs acs:ram::<ID>:role/<name>); default 1000000000000001.
+    #[arg(long, value_name = "ID")]
+    account_id: Option<String>,
+    /// Serve the ECS metadata service's credentials of this instance role under /latest/ (for
+    /// `ecs_ram_role` credentials with OOS_ECS_METADATA_URL pointing here).
+    #[arg(long, value_name = "NAME")]
+    metadata_role: Option<String>,
 }
 
 /// Parses `2s`, `500ms`, `1m` (jiff's friendly format) or `0` into a duration.
@@ -75,6 +82,15 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(path) = &args.state {
         builder = builder.state_file(path);
+    }
+    if let Some(account) = &args.account_id {
+        if account.is_empty() || !account.chars().all(|c| c.is_ascii_digit()) {
+            bail!("--account-id must be digits");
+        }
+        builder = builder.account_id(account);
+    }
+    if let Some(role) = &args.metadata_role {
+        builder = builder.metadata_role(role);
     }
     let emulator = builder.build()?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
