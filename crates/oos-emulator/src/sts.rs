@@ -21,6 +21,9 @@ pub const DEFAULT_ACCOUNT_ID: &str = "1000000000000001";
 /// Lifetime of temporary credentials when `DurationSeconds` is not given.
 const DEFAULT_DURATION_SECS: i64 = 3600;
 
+/// How long an expired temporary key is still known (and refused as expired).
+const EXPIRED_KEPT: SignedDuration = SignedDuration::from_hours(24);
+
 /// Who a request acts as (recorded with every call, see [`crate::CallRecord`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Caller {
@@ -68,8 +71,8 @@ pub(crate) enum Roles {
     Only(BTreeSet<String>),
 }
 
-/// The AccessKeys a request may be signed with: the configured ones and every temporary key issued
-/// (kept after they expire, so an expired key is refused as expired rather than unknown).
+/// The AccessKeys a request may be signed with: the configured ones and the temporary keys issued
+/// (kept for a day after they expire, so an expired key is refused as expired rather than unknown).
 pub(crate) struct KeyStore {
     base: Vec<Credentials>,
     sessions: Mutex<HashMap<String, Session>>,
@@ -133,7 +136,9 @@ impl KeyStore {
             session_name: session_name.to_owned(),
             expires,
         };
-        self.lock().insert(credentials.access_key_id.clone(), session);
+        let mut sessions = self.lock();
+        sessions.retain(|_, session| session.expires.checked_add(EXPIRED_KEPT).is_ok_and(|forgotten| forgotten > now));
+        sessions.insert(credentials.access_key_id.clone(), session);
         (credentials, expires)
     }
 

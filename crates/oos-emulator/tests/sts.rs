@@ -96,6 +96,10 @@ fn an_assumed_role_calls_ecs_as_itself_until_its_credentials_expire() {
     let expired = signed(&emulator, &clock, &role, ECS_VERSION, "DescribeInstances", &[]);
     assert_eq!(code(&expired), (400, "InvalidSecurityToken.Expired"));
     assert_eq!(emulator.calls().len(), 4, "a refused signature acts as nobody and is not a call");
+    clock.advance(Duration::from_secs(24 * 3600));
+    assume(&emulator, &clock, &[("RoleArn", &arn), ("RoleSessionName", "later")]);
+    let forgotten = signed(&emulator, &clock, &role, ECS_VERSION, "DescribeInstances", &[]);
+    assert_eq!(code(&forgotten), (404, "InvalidAccessKeyId.NotFound"), "forgotten a day after it expired");
 }
 
 #[test]
