@@ -1,8 +1,9 @@
 //! Executions that name a `RamRole` call as that role: STS `AssumeRole` with the base
-//! credentials, the temporary credentials cached per role until shortly before they expire.
+//! credentials, the role session named after the execution making the call, its temporary
+//! credentials cached per (role, session) until shortly before they expire.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use jiff::{SignedDuration, Timestamp};
 use oos_actions::CloudError;
@@ -28,25 +29,50 @@ fn default_duration_secs() -> u64 {
 }
 
 /// Temporary credentials are renewed this long before they expire.
-const RENEW_MARGIN: SignedDuration = SignedDuration::from_mins(5);
+pub const RENEW_MARGIN: SignedDuration = SignedDuration::from_mins(5);
 
-/// Per-role temporary credentials.
+/// Whether credentials expiring at `expires` are still good at `now` (not within the margin).
+pub fn fresh(expires: Timestamp, now: Timestamp) -> bool {
+    now.checked_add(RENEW_MARGIN).is_ok_and(|renew_at| renew_at < expires)
+}
+
+/// One role session: the role, and the execution it acts for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoleSession {
+    pub role_arn: String,
+    pub session_name: String,
+}
+
+/// Temporary credentials per role session.
 #[derive(Debug, Default)]
 pub struct RoleCache {
-    entries: Mutex<HashMap<String, (Credentials, Timestamp)>>,
+    entries: Mutex<HashMap<RoleSession, (Credentials, Timestamp)>>,
+    /// Held while a session is assumed, so concurrent calls of one execution (a loop's batch)
+    /// make one AssumeRole: the others wait, then find the credentials cached.
+    renewals: Mutex<HashMap<RoleSession, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl RoleCache {
-    /// Credentials for `role_arn` still valid for at least the renewal margin at `now`.
-    pub fn get(&self, role_arn: &str, now: Timestamp) -> Option<Credentials> {
-        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (credentials, expires) = entries.get(role_arn)?;
-        (now.checked_add(RENEW_MARGIN).is_ok_and(|renew_at| renew_at < *expires)).then(|| credentials.clone())
+    /// The lock to hold while assuming `session` (the locks of sessions nobody holds are dropped).
+    pub fn renewal(&self, session: &RoleSession) -> Arc<tokio::sync::Mutex<()>> {
+        let mut renewals = self.renewals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        renewals.retain(|_, lock| Arc::strong_count(lock) > 1);
+        renewals.entry(session.clone()).or_default().clone()
     }
 
-    pub fn put(&self, role_arn: &str, credentials: Credentials, expires: Timestamp) {
+    /// Credentials of `session` still valid for at least the renewal margin at `now`.
+    pub fn get(&self, session: &RoleSession, now: Timestamp) -> Option<Credentials> {
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (credentials, expires) = entries.get(session)?;
+        fresh(*expires, now).then(|| credentials.clone())
+    }
+
+    /// Keeps `credentials` of `session`; drops the entries that expired by `now` (an execution's
+    /// session ends with it).
+    pub fn put(&self, session: RoleSession, credentials: Credentials, expires: Timestamp, now: Timestamp) {
         let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.insert(role_arn.to_owned(), (credentials, expires));
+        entries.retain(|_, (_, expires)| *expires > now);
+        entries.insert(session, (credentials, expires));
     }
 }
 
@@ -59,12 +85,22 @@ pub fn role_arn(config: &AssumeRoleConfig, role: &str) -> String {
     }
 }
 
-/// The AssumeRole parameters; the session name records the execution (STS: 2–64 of `[\w.@-]`).
-pub fn assume_role_parameters(config: &AssumeRoleConfig, role_arn: &str, execution_id: &str) -> Map<String, Value> {
-    let cleaned: String =
-        execution_id.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '@' | '-')).collect();
-    let session: String = format!("openoos-{cleaned}").chars().take(64).collect();
-    let parameters = json!({"RoleArn": role_arn, "RoleSessionName": session, "DurationSeconds": config.duration_secs});
+/// The session of `role_arn` for the execution making a call: its id is the session name (STS
+/// allows 2–64 of `[\w.@-]`; other characters are dropped, and a call of no execution is `openoos`).
+pub fn role_session(role_arn: String, execution_id: &str) -> RoleSession {
+    let cleaned: String = execution_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '@' | '-'))
+        .take(64)
+        .collect();
+    let session_name = if cleaned.len() < 2 { "openoos".to_owned() } else { cleaned };
+    RoleSession { role_arn, session_name }
+}
+
+/// The AssumeRole parameters of `session`, asking for credentials lasting `duration_secs`.
+pub fn assume_role_parameters(session: &RoleSession, duration_secs: u64) -> Map<String, Value> {
+    let parameters = json!({"RoleArn": session.role_arn, "RoleSessionName": session.session_name,
+                            "DurationSeconds": duration_secs});
     parameters.as_object().cloned().unwrap_or_default()
 }
 
@@ -95,9 +131,13 @@ mod tests {
     fn role_names_and_arns() {
         assert_eq!(role_arn(&config(), "OOSServiceRole"), "acs:ram::1234567890:role/OOSServiceRole");
         assert_eq!(role_arn(&config(), "acs:ram::42:role/x"), "acs:ram::42:role/x");
-        let parameters = assume_role_parameters(&config(), "arn", "exec-ab/cd#1");
-        assert_eq!(parameters["RoleSessionName"], "openoos-exec-abcd1");
-        assert_eq!(parameters["DurationSeconds"], 900);
+        let session = role_session("arn".into(), "exec-0123456789abcdef");
+        assert_eq!(session.session_name, "exec-0123456789abcdef");
+        let parameters = assume_role_parameters(&session, config().duration_secs);
+        assert_eq!((&parameters["RoleArn"], &parameters["DurationSeconds"]), (&json!("arn"), &json!(900)));
+        assert_eq!(role_session("arn".into(), "exec-ab/cd#1").session_name, "exec-abcd1");
+        assert_eq!(role_session("arn".into(), "").session_name, "openoos");
+        assert_eq!(role_session("arn".into(), &"x".repeat(80)).session_name.len(), 64);
     }
 
     #[test]
@@ -107,10 +147,15 @@ mod tests {
         let (credentials, expires) = parse_assumed(&answer).unwrap();
         assert_eq!(credentials.security_token.as_deref(), Some("t"));
         let cache = RoleCache::default();
-        cache.put("arn", credentials, expires);
-        assert!(cache.get("arn", "2030-01-01T00:50:00Z".parse().unwrap()).is_some());
-        assert!(cache.get("arn", "2030-01-01T00:56:00Z".parse().unwrap()).is_none());
-        assert!(cache.get("other", "2030-01-01T00:00:00Z".parse().unwrap()).is_none());
+        let session = role_session("arn".into(), "exec-1");
+        let start: Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
+        cache.put(session.clone(), credentials, expires, start);
+        assert!(cache.get(&session, "2030-01-01T00:50:00Z".parse().unwrap()).is_some());
+        assert!(cache.get(&session, "2030-01-01T00:56:00Z".parse().unwrap()).is_none());
+        assert!(cache.get(&role_session("arn".into(), "exec-2"), start).is_none(), "another execution's session");
+        let (other, later) = parse_assumed(&answer).unwrap();
+        cache.put(role_session("arn".into(), "exec-2"), other, later, "2030-01-01T01:00:00Z".parse().unwrap());
+        assert!(cache.get(&session, start).is_none(), "expired sessions are dropped");
         assert_eq!(parse_assumed(&json!({"Credentials": {}})).unwrap_err().code, "InvalidResponse.AssumeRole");
     }
 }

@@ -1,8 +1,8 @@
 //! [`CloudClient`]: the outbound OpenAPI client behind `CloudApi` — resolves the endpoint and
 //! version, serializes parameters, adds the ClientToken, pages, retries with back-off.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use oos_actions::{ApiCall, CloudApi, CloudError};
@@ -11,14 +11,19 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::api_names::canonical_api;
-use crate::assume_role::{AssumeRoleConfig, RoleCache, assume_role_parameters, parse_assumed, role_arn};
-use crate::credentials::{CredentialChain, Credentials};
+use jiff::Timestamp;
+
+use crate::assume_role::{
+    AssumeRoleConfig, RoleCache, RoleSession, assume_role_parameters, fresh, parse_assumed, role_arn, role_session,
+};
+use crate::credential_provider::CredentialProvider;
+use crate::credentials::{CredentialChain, CredentialSource, Credentials};
 use crate::endpoints::{EndpointConfig, Target};
 use crate::error::client_error;
 use crate::paging::{self, PageMerger};
 use crate::retry::{Backoff, RetryPolicy, RetryReason};
 use crate::transport::{self, Attempt, SignatureScheme};
-use crate::{client_token, params, select_targets};
+use crate::{client_token, ecs_metadata, params, select_targets};
 
 /// Everything configurable about outbound calls (credentials apart: see [`CloudClient::new`]).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -100,7 +105,13 @@ pub struct CallStats {
 #[derive(Debug)]
 pub struct CloudClient {
     http: reqwest::Client,
-    credentials: Credentials,
+    /// Where the base credentials come from (fixed, or temporary and renewed).
+    provider: CredentialProvider,
+    source: CredentialSource,
+    /// The provider's current temporary credentials and their expiry.
+    base: Mutex<Option<(Credentials, Timestamp)>>,
+    /// Held while they are renewed (concurrent calls wait for one renewal).
+    base_renewal: tokio::sync::Mutex<()>,
     config: CloudConfig,
     backoff: Backoff,
     /// Dates signatures, times the role cache and waits out the back-off.
@@ -112,6 +123,11 @@ pub struct CloudClient {
 impl CloudClient {
     /// A client with explicit credentials.
     pub fn new(config: CloudConfig, credentials: Credentials) -> Result<Self, CloudError> {
+        Self::with_provider(config, credentials.into(), CredentialSource::Configuration)
+    }
+
+    /// A client whose base credentials come from `provider` (found at `source`).
+    pub fn with_provider(config: CloudConfig, provider: CredentialProvider, source: CredentialSource) -> Result<Self, CloudError> {
         let mut http = reqwest::Client::builder();
         if let Some(path) = &config.ca_certificate {
             let invalid = |reason: String| client_error("InvalidConfiguration.CaCertificate", format!("{}: {reason}", path.display()));
@@ -128,7 +144,10 @@ impl CloudClient {
             .map_err(|error| client_error("InvalidConfiguration.HttpClient", error.to_string()))?;
         Ok(Self {
             http,
-            credentials,
+            provider,
+            source,
+            base: Mutex::default(),
+            base_renewal: tokio::sync::Mutex::default(),
             backoff: Backoff::new(config.retry),
             config,
             clock: Arc::new(SystemClock),
@@ -141,11 +160,11 @@ impl CloudClient {
     /// aliyun config file); the profile's region becomes the default region if none is set.
     pub fn from_chain(mut config: CloudConfig, chain: &CredentialChain<'_>) -> Result<Self, CloudError> {
         let resolved = chain.resolve().map_err(|error| client_error(error.code(), error.to_string()))?;
-        tracing::info!(source = ?resolved.source, "cloud credentials resolved");
+        tracing::info!(source = %resolved.source, kind = resolved.provider.type_name(), "cloud credentials resolved");
         if config.default_region.is_none() {
             config.default_region = resolved.region_id;
         }
-        Self::new(config, resolved.credentials)
+        Self::with_provider(config, resolved.provider, resolved.source)
     }
 
     /// Reads the time (signature dates, assumed roles' expiry) and waits between retries on
@@ -206,7 +225,7 @@ impl CloudClient {
             "cloud call"
         );
         let credentials = self.credentials_for(call, region.as_deref()).await?;
-        let first = self.request(&credentials, &target, call, &wire, idempotent).await?;
+        let first = self.request(Some(&credentials), &target, call, &wire, idempotent).await?;
         if call.roa.is_some() || !paging::applies(call.auto_paging, &parameters) {
             return Ok(first);
         }
@@ -216,40 +235,109 @@ impl CloudClient {
             let Some(next) = merger.next(latest) else { break };
             let mut page_wire = wire.clone();
             page_wire.push(next.parameter());
-            let page = self.request(&credentials, &target, call, &page_wire, idempotent).await?;
+            let page = self.request(Some(&credentials), &target, call, &page_wire, idempotent).await?;
             latest = merger.absorb(&page);
         }
         Ok(merger.finish())
     }
 
-    /// The base credentials, or the STS credentials of the call's `RamRole` when assumption is on.
+    /// The base credentials, or the STS credentials of the call's `RamRole` (in the session of the
+    /// execution making the call) when assumption is on.
     async fn credentials_for(&self, call: &ApiCall, region: Option<&str>) -> Result<Credentials, CloudError> {
+        let base = self.base_credentials(region).await?;
         let (Some(config), Some(role)) = (&self.config.assume_role, call.ram_role.as_deref().filter(|r| !r.is_empty()))
         else {
-            return Ok(self.credentials.clone());
+            return Ok(base);
         };
-        let arn = role_arn(config, role);
-        if let Some(cached) = self.roles.get(&arn, self.clock.timestamp()) {
+        let session = role_session(role_arn(config, role), &call.execution_id);
+        if let Some(cached) = self.roles.get(&session, self.clock.timestamp()) {
             return Ok(cached);
         }
-        let target = self.config.endpoints.resolve("sts", region)?;
-        let mut assume = simple_call("STS", "AssumeRole", assume_role_parameters(config, &arn, &call.execution_id));
-        assume.task_name.clone_from(&call.task_name);
-        let wire = params::serialize("sts", "AssumeRole", &assume.parameters);
-        let answer =
-            self.request(&self.credentials, &target, &assume, &wire, true).await.map_err(|error| CloudError {
-                message: format!("assuming RAM role {arn} for task `{}`: {}", call.task_name, error.message),
+        let renewal = self.roles.renewal(&session);
+        let _renewing = renewal.lock().await;
+        if let Some(cached) = self.roles.get(&session, self.clock.timestamp()) {
+            return Ok(cached);
+        }
+        let parameters = assume_role_parameters(&session, config.duration_secs);
+        let (credentials, expires) =
+            self.sts("AssumeRole", Some(&base), &session, parameters, region).await.map_err(|error| CloudError {
+                message: format!("assuming RAM role {} for task `{}`: {}", session.role_arn, call.task_name, error.message),
                 ..error
             })?;
-        let (credentials, expires) = parse_assumed(&answer)?;
-        self.roles.put(&arn, credentials.clone(), expires);
+        self.roles.put(session, credentials.clone(), expires, self.clock.timestamp());
         Ok(credentials)
+    }
+
+    /// The client's own credentials: fixed ones as given, temporary ones renewed shortly before they expire.
+    async fn base_credentials(&self, region: Option<&str>) -> Result<Credentials, CloudError> {
+        if let CredentialProvider::Static(credentials) = &self.provider {
+            return Ok(credentials.clone());
+        }
+        let cached = || {
+            let cached = self.base.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            cached.filter(|(_, expires)| fresh(*expires, self.clock.timestamp())).map(|(credentials, _)| credentials)
+        };
+        if let Some(credentials) = cached() {
+            return Ok(credentials);
+        }
+        let _renewing = self.base_renewal.lock().await;
+        if let Some(credentials) = cached() {
+            return Ok(credentials);
+        }
+        let (credentials, expires) = self.fetch_base(region).await.map_err(|error| CloudError {
+            message: format!("{} credentials from {}: {}", self.provider.type_name(), self.source, error.message),
+            ..error
+        })?;
+        tracing::debug!(kind = self.provider.type_name(), %expires, "base credentials renewed");
+        *self.base.lock().unwrap_or_else(PoisonError::into_inner) = Some((credentials.clone(), expires));
+        Ok(credentials)
+    }
+
+    /// New temporary base credentials from the provider.
+    async fn fetch_base(&self, region: Option<&str>) -> Result<(Credentials, Timestamp), CloudError> {
+        match &self.provider {
+            CredentialProvider::Static(credentials) => Ok((credentials.clone(), Timestamp::MAX)),
+            CredentialProvider::RamRoleArn { access_key, role } => {
+                let session = role.session();
+                self.sts("AssumeRole", Some(access_key), &session, assume_role_parameters(&session, role.duration_secs), region).await
+            }
+            CredentialProvider::EcsRamRole { role_name, metadata_url } => {
+                ecs_metadata::role_credentials(&self.http, metadata_url, role_name.as_deref()).await
+            }
+            CredentialProvider::OidcRoleArn { role, oidc_provider_arn, oidc_token_file } => {
+                let token = std::fs::read_to_string(oidc_token_file).map_err(|error| {
+                    client_error("InvalidCredentials.OidcTokenFile", format!("cannot read the OIDC token file {}: {error}", oidc_token_file.display()))
+                })?;
+                let session = role.session();
+                let mut parameters = assume_role_parameters(&session, role.duration_secs);
+                parameters.insert("OIDCProviderArn".into(), Value::String(oidc_provider_arn.clone()));
+                parameters.insert("OIDCToken".into(), Value::String(token.trim().to_owned()));
+                self.sts("AssumeRoleWithOIDC", None, &session, parameters, region).await
+            }
+        }
+    }
+
+    /// One STS call answering temporary `Credentials`; unsigned when `signer` is None.
+    async fn sts(
+        &self,
+        api: &str,
+        signer: Option<&Credentials>,
+        session: &RoleSession,
+        parameters: Map<String, Value>,
+        region: Option<&str>,
+    ) -> Result<(Credentials, Timestamp), CloudError> {
+        let target = self.config.endpoints.resolve("sts", region)?;
+        let mut call = simple_call("STS", api, parameters);
+        call.execution_id.clone_from(&session.session_name);
+        let wire = params::serialize("sts", api, &call.parameters);
+        let answer = self.request(signer, &target, &call, &wire, true).await?;
+        parse_assumed(&answer)
     }
 
     /// One HTTP request with retries.
     async fn request(
         &self,
-        credentials: &Credentials,
+        credentials: Option<&Credentials>,
         target: &Target,
         call: &ApiCall,
         wire: &[(String, String)],

@@ -1,11 +1,20 @@
-//! Access keys for outbound calls and the provider chain that finds them: configuration,
-//! environment variables, then the aliyun CLI's own `~/.aliyun/config.json`.
+//! Access keys for outbound calls and the provider chain that finds them: configuration, an
+//! AccessKey in the environment, an OIDC role in the environment, the aliyun CLI's own
+//! `~/.aliyun/config.json` (modes AK, StsToken, RamRoleArn, EcsRamRole, OIDC), then the ECS
+//! instance role named by `ALIBABA_CLOUD_ECS_METADATA`.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 pub use oos_acs::Credentials;
+
+use crate::credential_provider::{CredentialProvider, DEFAULT_ECS_METADATA_URL, RoleToAssume};
+
+/// The session name of a role assumed for the client's own credentials when none is configured.
+const DEFAULT_SESSION_NAME: &str = "openoos";
+/// Lifetime asked for a role assumed for the client's own credentials when none is configured.
+const DEFAULT_DURATION_SECS: u64 = 3600;
 
 /// Credentials with an optional STS token (empty tokens count as none).
 fn with_token(access_key_id: String, access_key_secret: String, token: Option<String>) -> Credentials {
@@ -22,10 +31,20 @@ pub enum CredentialSource {
     AliyunConfigFile { path: PathBuf, profile: String },
 }
 
+impl std::fmt::Display for CredentialSource {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Configuration => formatter.write_str("the configuration"),
+            Self::Environment => formatter.write_str("the environment"),
+            Self::AliyunConfigFile { path, profile } => write!(formatter, "profile `{profile}` in {}", path.display()),
+        }
+    }
+}
+
 /// Credentials found by the chain, with where they came from and the profile's default region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedCredentials {
-    pub credentials: Credentials,
+    pub provider: CredentialProvider,
     pub source: CredentialSource,
     pub region_id: Option<String>,
 }
@@ -42,13 +61,15 @@ pub enum CredentialError {
     #[error("InvalidCredentials.ProfileNotFound: profile `{profile}` is not in {path}")]
     ProfileNotFound { path: String, profile: String },
     #[error(
-        "InvalidCredentials.UnsupportedMode: profile `{profile}` in {path} uses mode `{mode}`; supported modes are AK and StsToken"
+        "InvalidCredentials.UnsupportedMode: profile `{profile}` in {path} uses mode `{mode}`; supported modes are AK, StsToken, RamRoleArn, EcsRamRole and OIDC"
     )]
     UnsupportedMode { path: String, profile: String, mode: String },
     #[error(
         "InvalidCredentials.Incomplete: {source_name} sets an AccessKeyId without an AccessKeySecret (or the reverse)"
     )]
     Incomplete { source_name: String },
+    #[error("InvalidCredentials.MissingField: {source_name} ({kind}) needs {field}")]
+    MissingField { source_name: String, kind: &'static str, field: String },
 }
 
 impl CredentialError {
@@ -60,6 +81,7 @@ impl CredentialError {
             Self::ProfileNotFound { .. } => "InvalidCredentials.ProfileNotFound",
             Self::UnsupportedMode { .. } => "InvalidCredentials.UnsupportedMode",
             Self::Incomplete { .. } => "InvalidCredentials.Incomplete",
+            Self::MissingField { .. } => "InvalidCredentials.MissingField",
         }
     }
 }
@@ -82,26 +104,73 @@ impl CredentialChain<'_> {
         CredentialChain { configured, environment: &read_process_env, aliyun_config_file: None, profile: None }
     }
 
-    /// Walks configuration → environment → aliyun config file and returns the first hit.
+    /// Walks configuration → AccessKey environment → OIDC environment → aliyun config file → ECS
+    /// instance role environment and returns the first hit.
     pub fn resolve(&self) -> Result<ResolvedCredentials, CredentialError> {
         if let Some(credentials) = &self.configured {
             return Ok(ResolvedCredentials {
-                credentials: credentials.clone(),
+                provider: credentials.clone().into(),
                 source: CredentialSource::Configuration,
                 region_id: None,
             });
         }
-        if let Some(credentials) = self.read_environment()? {
+        let from_environment = |provider| {
             let region_id = self.non_empty_env("ALIBABA_CLOUD_REGION_ID");
-            return Ok(ResolvedCredentials { credentials, source: CredentialSource::Environment, region_id });
+            Ok(ResolvedCredentials { provider, source: CredentialSource::Environment, region_id })
+        };
+        if let Some(credentials) = self.read_environment()? {
+            return from_environment(credentials.into());
+        }
+        if let Some(provider) = self.oidc_environment()? {
+            return from_environment(provider);
         }
         let path = self.config_file_path();
-        match path.as_deref() {
-            Some(path) if path.exists() => self.read_config_file(path),
-            _ => Err(CredentialError::NotFound {
-                config_file: path.map_or_else(|| "~/.aliyun/config.json".to_owned(), |path| path.display().to_string()),
-            }),
+        if let Some(path) = path.as_deref().filter(|path| path.exists()) {
+            return self.read_config_file(path);
         }
+        if let Some(role_name) = self.non_empty_env("ALIBABA_CLOUD_ECS_METADATA") {
+            return from_environment(self.ecs_ram_role(Some(role_name)));
+        }
+        Err(CredentialError::NotFound {
+            config_file: path.map_or_else(|| "~/.aliyun/config.json".to_owned(), |path| path.display().to_string()),
+        })
+    }
+
+    /// `oidc_role_arn` from `ALIBABA_CLOUD_ROLE_ARN`, `ALIBABA_CLOUD_OIDC_PROVIDER_ARN` and
+    /// `ALIBABA_CLOUD_OIDC_TOKEN_FILE` (as ACK's RRSA sets them); none of the OIDC ones: no hit.
+    fn oidc_environment(&self) -> Result<Option<CredentialProvider>, CredentialError> {
+        let provider_arn = self.non_empty_env("ALIBABA_CLOUD_OIDC_PROVIDER_ARN");
+        let token_file = self.non_empty_env("ALIBABA_CLOUD_OIDC_TOKEN_FILE");
+        if provider_arn.is_none() && token_file.is_none() {
+            return Ok(None);
+        }
+        let missing = |field: &str| CredentialError::MissingField {
+            source_name: "the environment".into(),
+            kind: "oidc_role_arn",
+            field: field.to_owned(),
+        };
+        let role_arn = self.non_empty_env("ALIBABA_CLOUD_ROLE_ARN").ok_or_else(|| missing("ALIBABA_CLOUD_ROLE_ARN"))?;
+        Ok(Some(CredentialProvider::OidcRoleArn {
+            role: self.role(role_arn, None, None),
+            oidc_provider_arn: provider_arn.ok_or_else(|| missing("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"))?,
+            oidc_token_file: token_file.ok_or_else(|| missing("ALIBABA_CLOUD_OIDC_TOKEN_FILE"))?.into(),
+        }))
+    }
+
+    /// A role to assume: the session name configured, else `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else
+    /// `openoos`; the lifetime configured, else an hour.
+    fn role(&self, role_arn: String, session_name: Option<String>, duration_secs: Option<u64>) -> RoleToAssume {
+        let session_name = session_name
+            .filter(|name| !name.is_empty())
+            .or_else(|| self.non_empty_env("ALIBABA_CLOUD_ROLE_SESSION_NAME"))
+            .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_owned());
+        RoleToAssume { role_arn, session_name, duration_secs: duration_secs.filter(|secs| *secs > 0).unwrap_or(DEFAULT_DURATION_SECS) }
+    }
+
+    /// `ecs_ram_role` at the metadata service (`OOS_ECS_METADATA_URL`, default the instance's own).
+    fn ecs_ram_role(&self, role_name: Option<String>) -> CredentialProvider {
+        let metadata_url = self.non_empty_env("OOS_ECS_METADATA_URL").unwrap_or_else(|| DEFAULT_ECS_METADATA_URL.to_owned());
+        CredentialProvider::EcsRamRole { role_name: role_name.filter(|name| !name.is_empty()), metadata_url }
     }
 
     fn non_empty_env(&self, name: &str) -> Option<String> {
@@ -151,18 +220,43 @@ impl CredentialChain<'_> {
             .into_iter()
             .find(|profile| profile.name == wanted)
             .ok_or_else(|| CredentialError::ProfileNotFound { path: shown.clone(), profile: wanted.clone() })?;
-        let credentials = match profile.mode.as_str() {
-            "AK" | "" => Credentials::new(profile.access_key_id, profile.access_key_secret),
-            "StsToken" => with_token(profile.access_key_id, profile.access_key_secret, Some(profile.sts_token)),
+        let source_name = format!("profile `{wanted}` in {shown}");
+        let access_key = |profile: &AliyunProfile, token: Option<String>| {
+            let credentials = with_token(profile.access_key_id.clone(), profile.access_key_secret.clone(), token);
+            if credentials.access_key_id.is_empty() || credentials.access_key_secret.is_empty() {
+                return Err(CredentialError::Incomplete { source_name: source_name.clone() });
+            }
+            Ok(credentials)
+        };
+        let required = |value: &str, kind: &'static str, field: &str| {
+            if value.is_empty() {
+                Err(CredentialError::MissingField { source_name: source_name.clone(), kind, field: field.to_owned() })
+            } else {
+                Ok(value.to_owned())
+            }
+        };
+        let role = |profile: &AliyunProfile, kind| {
+            let arn = required(&profile.ram_role_arn, kind, "ram_role_arn")?;
+            Ok(self.role(arn, Some(profile.ram_session_name.clone()), Some(profile.expired_seconds)))
+        };
+        let provider = match profile.mode.as_str() {
+            "AK" | "" => access_key(&profile, None)?.into(),
+            "StsToken" => access_key(&profile, Some(profile.sts_token.clone()))?.into(),
+            "RamRoleArn" => {
+                CredentialProvider::RamRoleArn { access_key: access_key(&profile, None)?, role: role(&profile, "ram_role_arn")? }
+            }
+            "EcsRamRole" => self.ecs_ram_role(Some(profile.ram_role_name.clone())),
+            "OIDC" => CredentialProvider::OidcRoleArn {
+                role: role(&profile, "oidc_role_arn")?,
+                oidc_provider_arn: required(&profile.oidc_provider_arn, "oidc_role_arn", "oidc_provider_arn")?,
+                oidc_token_file: required(&profile.oidc_token_file, "oidc_role_arn", "oidc_token_file")?.into(),
+            },
             other => {
                 return Err(CredentialError::UnsupportedMode { path: shown, profile: wanted, mode: other.to_owned() });
             }
         };
-        if credentials.access_key_id.is_empty() || credentials.access_key_secret.is_empty() {
-            return Err(CredentialError::Incomplete { source_name: format!("profile `{wanted}` in {shown}") });
-        }
         Ok(ResolvedCredentials {
-            credentials,
+            provider,
             source: CredentialSource::AliyunConfigFile { path: path.to_owned(), profile: wanted },
             region_id: Some(profile.region_id).filter(|region| !region.is_empty()),
         })
@@ -195,6 +289,18 @@ struct AliyunProfile {
     sts_token: String,
     #[serde(default)]
     region_id: String,
+    #[serde(default)]
+    ram_role_arn: String,
+    #[serde(default)]
+    ram_session_name: String,
+    #[serde(default)]
+    expired_seconds: u64,
+    #[serde(default)]
+    ram_role_name: String,
+    #[serde(default)]
+    oidc_provider_arn: String,
+    #[serde(default)]
+    oidc_token_file: String,
 }
 
 #[cfg(test)]
@@ -215,7 +321,11 @@ mod tests {
     const CONFIG: &str = r#"{"current":"work","profiles":[
         {"name":"default","mode":"AK","access_key_id":"LTAIdefault","access_key_secret":"s-default","region_id":"cn-hangzhou"},
         {"name":"work","mode":"StsToken","access_key_id":"STS.work","access_key_secret":"s-work","sts_token":"tok-work","region_id":"cn-shanghai"},
-        {"name":"role","mode":"RamRoleArn","access_key_id":"x","access_key_secret":"y"}],"meta_path":""}"#;
+        {"name":"role","mode":"RamRoleArn","access_key_id":"x","access_key_secret":"y","ram_role_arn":"acs:ram::1:role/ops","ram_session_name":"me","expired_seconds":900},
+        {"name":"roleless","mode":"RamRoleArn","access_key_id":"x","access_key_secret":"y"},
+        {"name":"ecs","mode":"EcsRamRole","ram_role_name":"EcsRole"},
+        {"name":"oidc","mode":"OIDC","ram_role_arn":"acs:ram::1:role/pods","oidc_provider_arn":"acs:ram::1:oidc-provider/ack","oidc_token_file":"/var/run/token"},
+        {"name":"chained","mode":"ChainableRamRoleArn","source_profile":"default"}],"meta_path":""}"#;
 
     fn config_file() -> tempfile::NamedTempFile {
         let file = tempfile::NamedTempFile::new().unwrap();
@@ -229,7 +339,7 @@ mod tests {
         let mut chain = chain_with(&env, None);
         chain.configured = Some(Credentials::new("conf-id", "conf-secret"));
         let resolved = chain.resolve().unwrap();
-        assert_eq!(resolved.credentials.access_key_id, "conf-id");
+        assert_eq!(resolved.provider, Credentials::new("conf-id", "conf-secret").into());
         assert_eq!(resolved.source, CredentialSource::Configuration);
     }
 
@@ -244,8 +354,8 @@ mod tests {
         let file = config_file();
         let resolved = chain_with(&env, Some(file.path().to_owned())).resolve().unwrap();
         assert_eq!(resolved.source, CredentialSource::Environment);
-        assert_eq!(resolved.credentials.access_key_secret, "env-secret");
-        assert_eq!(resolved.credentials.security_token.as_deref(), Some("env-token"));
+        assert_eq!(resolved.provider, with_token("env-id".into(), "env-secret".into(), Some("env-token".into())).into());
+        assert_eq!(resolved.provider.type_name(), "sts");
         assert_eq!(resolved.region_id.as_deref(), Some("cn-beijing"));
     }
 
@@ -253,7 +363,7 @@ mod tests {
     fn legacy_environment_names() {
         let env = env_of(&[("ALICLOUD_ACCESS_KEY", "old-id"), ("ALICLOUD_SECRET_KEY", "old-secret")]);
         let resolved = chain_with(&env, None).resolve().unwrap();
-        assert_eq!(resolved.credentials, Credentials::new("old-id", "old-secret"));
+        assert_eq!(resolved.provider, Credentials::new("old-id", "old-secret").into());
     }
 
     #[test]
@@ -268,8 +378,7 @@ mod tests {
         let env = env_of(&[]);
         let file = config_file();
         let resolved = chain_with(&env, Some(file.path().to_owned())).resolve().unwrap();
-        assert_eq!(resolved.credentials.access_key_id, "STS.work");
-        assert_eq!(resolved.credentials.security_token.as_deref(), Some("tok-work"));
+        assert_eq!(resolved.provider, with_token("STS.work".into(), "s-work".into(), Some("tok-work".into())).into());
         assert_eq!(resolved.region_id.as_deref(), Some("cn-shanghai"));
         assert!(matches!(resolved.source, CredentialSource::AliyunConfigFile { ref profile, .. } if profile == "work"));
     }
@@ -279,15 +388,68 @@ mod tests {
         let file = config_file();
         let env = env_of(&[("ALIBABA_CLOUD_PROFILE", "default")]);
         let resolved = chain_with(&env, Some(file.path().to_owned())).resolve().unwrap();
-        assert_eq!(resolved.credentials, Credentials::new("LTAIdefault", "s-default"));
+        assert_eq!(resolved.provider, Credentials::new("LTAIdefault", "s-default").into());
+        assert_eq!(resolved.provider.type_name(), "access_key");
 
-        let env = env_of(&[("ALIBABA_CLOUD_PROFILE", "role")]);
+        let env = env_of(&[("ALIBABA_CLOUD_PROFILE", "chained")]);
         let error = chain_with(&env, Some(file.path().to_owned())).resolve().unwrap_err();
         assert_eq!(error.code(), "InvalidCredentials.UnsupportedMode");
 
         let mut chain = chain_with(&env, Some(file.path().to_owned()));
         chain.profile = Some("missing".into());
         assert_eq!(chain.resolve().unwrap_err().code(), "InvalidCredentials.ProfileNotFound");
+    }
+
+    fn profile(name: &str, extra: &[(&str, &str)]) -> Result<ResolvedCredentials, CredentialError> {
+        let file = config_file();
+        let mut pairs = vec![("ALIBABA_CLOUD_PROFILE", name)];
+        pairs.extend_from_slice(extra);
+        let env = env_of(&pairs);
+        chain_with(&env, Some(file.path().to_owned())).resolve()
+    }
+
+    #[test]
+    fn role_modes_of_the_aliyun_config_file() {
+        let role = |arn: &str, session: &str, duration_secs| RoleToAssume { role_arn: arn.into(), session_name: session.into(), duration_secs };
+        let expected = CredentialProvider::RamRoleArn { access_key: Credentials::new("x", "y"), role: role("acs:ram::1:role/ops", "me", 900) };
+        assert_eq!(profile("role", &[]).unwrap().provider, expected);
+        let error = profile("roleless", &[]).unwrap_err();
+        assert_eq!(error.code(), "InvalidCredentials.MissingField");
+        assert!(error.to_string().contains("profile `roleless`") && error.to_string().contains("ram_role_arn"), "{error}");
+
+        let ecs = profile("ecs", &[("OOS_ECS_METADATA_URL", "http://127.0.0.1:9")]).unwrap().provider;
+        assert_eq!(ecs, CredentialProvider::EcsRamRole { role_name: Some("EcsRole".into()), metadata_url: "http://127.0.0.1:9".into() });
+        assert_eq!(ecs.type_name(), "ecs_ram_role");
+
+        let oidc = profile("oidc", &[("ALIBABA_CLOUD_ROLE_SESSION_NAME", "from-env")]).unwrap().provider;
+        let expected = CredentialProvider::OidcRoleArn {
+            role: role("acs:ram::1:role/pods", "from-env", 3600),
+            oidc_provider_arn: "acs:ram::1:oidc-provider/ack".into(),
+            oidc_token_file: "/var/run/token".into(),
+        };
+        assert_eq!(oidc, expected);
+        assert_eq!(oidc.type_name(), "oidc_role_arn");
+    }
+
+    #[test]
+    fn oidc_and_ecs_roles_from_the_environment() {
+        let full = [
+            ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/pods"),
+            ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1:oidc-provider/ack"),
+            ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/var/run/token"),
+        ];
+        let env = env_of(&full);
+        let resolved = chain_with(&env, None).resolve().unwrap();
+        assert_eq!((resolved.provider.type_name(), resolved.source), ("oidc_role_arn", CredentialSource::Environment));
+        let env = env_of(&full[1..]);
+        let error = chain_with(&env, None).resolve().unwrap_err();
+        assert_eq!(error.code(), "InvalidCredentials.MissingField");
+        assert!(error.to_string().contains("ALIBABA_CLOUD_ROLE_ARN"), "{error}");
+
+        let env = env_of(&[("ALIBABA_CLOUD_ECS_METADATA", "EcsRole")]);
+        let resolved = chain_with(&env, Some("/nonexistent/config.json".into())).resolve().unwrap();
+        let expected = CredentialProvider::EcsRamRole { role_name: Some("EcsRole".into()), metadata_url: DEFAULT_ECS_METADATA_URL.into() };
+        assert_eq!(resolved.provider, expected);
     }
 
     #[test]

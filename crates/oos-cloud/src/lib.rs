@@ -8,7 +8,9 @@ pub mod api_names;
 pub mod assume_role;
 mod client;
 pub mod client_token;
+pub mod credential_provider;
 pub mod credentials;
+mod ecs_metadata;
 pub mod endpoints;
 mod error;
 pub mod paging;
@@ -19,6 +21,7 @@ mod transport;
 
 pub use assume_role::AssumeRoleConfig;
 pub use client::{CallStats, CloudClient, CloudConfig, simple_call};
+pub use credential_provider::{CredentialProvider, RoleToAssume};
 pub use credentials::{CredentialChain, CredentialError, CredentialSource, Credentials, ResolvedCredentials};
 pub use endpoints::{EndpointConfig, Target};
 pub use retry::{Backoff, RetryPolicy};

@@ -1,5 +1,6 @@
-//! One signed HTTP attempt: builds an RPC (ACS3 or v1) or ROA request, signs it with `oos-acs`,
-//! sends it on the shared connection pool and decodes the answer.
+//! One HTTP attempt: builds an RPC (ACS3 or v1) or ROA request, signs it with `oos-acs` (or sends
+//! it unsigned, for STS AssumeRoleWithOIDC), sends it on the shared connection pool and decodes the
+//! answer.
 
 use std::time::Duration;
 
@@ -50,22 +51,23 @@ impl AttemptFailure {
 
 const USER_AGENT: &str = concat!("OpenOOS/", env!("CARGO_PKG_VERSION"), " oos-cloud");
 
-/// Sends one attempt, signed as of `signed_at`. `idempotent` allows retrying transport failures
-/// that may have reached the server (timeouts); connection failures are always retryable (nothing
-/// was sent).
+/// Sends one attempt, signed with `credentials` (unsigned RPC when None) as of `signed_at`.
+/// `idempotent` allows retrying transport failures that may have reached the server (timeouts);
+/// connection failures are always retryable (nothing was sent).
 pub async fn send(
     http: &reqwest::Client,
-    credentials: &Credentials,
+    credentials: Option<&Credentials>,
     scheme: SignatureScheme,
     attempt: &Attempt<'_>,
     idempotent: bool,
     signed_at: jiff::Timestamp,
 ) -> Result<Value, AttemptFailure> {
     let date = signed_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let request = match (attempt.roa, scheme) {
-        (Some(roa), _) => roa_request(http, credentials, attempt, roa, &date)?,
-        (None, SignatureScheme::Acs3) => acs3_rpc_request(http, credentials, attempt, &date),
-        (None, SignatureScheme::V1) => v1_rpc_request(http, credentials, attempt, &date),
+    let request = match (credentials, attempt.roa, scheme) {
+        (None, _, _) => anonymous_rpc_request(http, attempt, &date),
+        (Some(credentials), Some(roa), _) => roa_request(http, credentials, attempt, roa, &date)?,
+        (Some(credentials), None, SignatureScheme::Acs3) => acs3_rpc_request(http, credentials, attempt, &date),
+        (Some(credentials), None, SignatureScheme::V1) => v1_rpc_request(http, credentials, attempt, &date),
     };
     let response = request.send().await.map_err(|error| transport_failure(&error, idempotent))?;
     let status = response.status().as_u16();
@@ -210,6 +212,26 @@ fn v1_rpc_request(http: &reqwest::Client, credentials: &Credentials, attempt: &A
         ("accept".to_owned(), "application/json".to_owned()),
     ];
     with_headers(rpc_post(http, target, &query, body), &headers)
+}
+
+/// An unsigned RPC request as the credentials library sends AssumeRoleWithOIDC: the protocol
+/// parameters in the query, the API's in a form body.
+fn anonymous_rpc_request(http: &reqwest::Client, attempt: &Attempt<'_>, date: &str) -> reqwest::RequestBuilder {
+    let target = attempt.target;
+    let query = [
+        ("Action".to_owned(), attempt.api.to_owned()),
+        ("Version".to_owned(), target.version.clone()),
+        ("Format".to_owned(), "JSON".to_owned()),
+        ("Timestamp".to_owned(), date.to_owned()),
+    ];
+    let headers = [
+        ("x-acs-action".to_owned(), attempt.api.to_owned()),
+        ("x-acs-version".to_owned(), target.version.clone()),
+        ("user-agent".to_owned(), USER_AGENT.to_owned()),
+        ("accept".to_owned(), "application/json".to_owned()),
+        ("content-type".to_owned(), FORM.to_owned()),
+    ];
+    with_headers(http.post(url(target, "/", &query)), &headers).body(encode_form(attempt.parameters))
 }
 
 /// ROA: the method, path and body the template gives, ACS3-signed over the real path and body.

@@ -268,7 +268,7 @@ async fn ram_roles_are_assumed_once_and_their_token_is_used() {
     let actions: Vec<&str> = seen.iter().map(|request| request.action.as_str()).collect();
     assert_eq!(actions, ["AssumeRole", "DescribeRegions", "DescribeRegions"]);
     assert_eq!(seen[0].param("RoleArn"), Some("acs:ram::1234:role/OOSServiceRole"));
-    assert_eq!(seen[0].param("RoleSessionName"), Some("openoos-exec-42"));
+    assert_eq!(seen[0].param("RoleSessionName"), Some("exec-42"));
     let token = |request: &support::scripted::Seen| {
         request.headers.iter().find(|(name, _)| name == "x-acs-security-token").map(|(_, value)| value.clone())
     };

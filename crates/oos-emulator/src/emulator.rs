@@ -1,5 +1,6 @@
 //! The emulator as a value: configuration, the shared cloud state, the request pipeline
-//! (verify → throttle → route → act), and direct in-process access for tests and sandboxes.
+//! (verify → caller → throttle → route → act → journal), and direct in-process access for tests
+//! and sandboxes.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -7,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use oos_acs::{
-    AcsError, Credentials, IncomingRequest, ReplayGuard, RpcRequest, Verifier, new_request_id,
+    AcsError, Credentials, IncomingRequest, ReplayGuard, RpcRequest, Verifier, detect_scheme,
+    new_request_id,
 };
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -15,9 +17,11 @@ use tokio::sync::Notify;
 use crate::api::{self, Ctx};
 use crate::fleet::FleetSeed;
 use crate::idempotency::Tokened;
-use crate::journal::Journal;
+use crate::journal::{CallRecord, Journal};
+use crate::metadata::{Metadata, MetadataReply};
 use crate::model::Instance;
 use crate::state::Cloud;
+use crate::sts::{self, Caller, DEFAULT_ACCOUNT_ID, KeyStore, Roles, STS_VERSION};
 use crate::throttle::Throttle;
 use crate::{EmulatorError, persist};
 
@@ -41,6 +45,9 @@ pub struct EmulatorBuilder {
     seed: Option<FleetSeed>,
     replay_protection: bool,
     journal: bool,
+    account_id: Option<String>,
+    roles: Roles,
+    metadata_role: Option<String>,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -105,10 +112,30 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Keeps a journal of every mutating call it acts on (see [`Emulator::mutations`]); it grows
-    /// with every such call, so it is for tests.
+    /// Keeps a journal of every mutating call it acts on (see [`Emulator::mutations`]) and of every
+    /// authenticated request with its caller (see [`Emulator::calls`]); it grows with every call,
+    /// so it is for tests.
     pub fn journal(mut self, enabled: bool) -> Self {
         self.journal = enabled;
+        self
+    }
+
+    /// The account the emulator plays (role ARNs `acs:ram::<account>:role/<name>`); default
+    /// [`DEFAULT_ACCOUNT_ID`].
+    pub fn account_id(mut self, account_id: &str) -> Self {
+        self.account_id = Some(account_id.to_owned());
+        self
+    }
+
+    /// Only these roles of the account exist for STS (default: every role name is assumable).
+    pub fn only_roles<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        self.roles = Roles::Only(names.into_iter().map(str::to_owned).collect());
+        self
+    }
+
+    /// Serves the ECS metadata service's role credentials for role `name` (see [`Emulator::metadata`]).
+    pub fn metadata_role(mut self, name: &str) -> Self {
+        self.metadata_role = Some(name.to_owned());
         self
     }
 
@@ -148,7 +175,8 @@ impl EmulatorBuilder {
         } else {
             self.access_keys
         };
-        let mut verifier = Verifier::new(keys);
+        let account_id = self.account_id.unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_owned());
+        let mut verifier = Verifier::new(KeyStore::new(keys, account_id, self.roles));
         if self.replay_protection {
             verifier = verifier.with_replay_guard(ReplayGuard::new());
         }
@@ -164,6 +192,7 @@ impl EmulatorBuilder {
                 saving: Mutex::new(()),
                 changed: Notify::new(),
                 journal: self.journal.then(Journal::default),
+                metadata: self.metadata_role.map(Metadata::new),
             }),
         };
         emulator.save()?;
@@ -174,7 +203,7 @@ impl EmulatorBuilder {
 struct Inner {
     clock: Clock,
     cloud: Mutex<Cloud>,
-    verifier: Verifier<Vec<Credentials>>,
+    verifier: Verifier<KeyStore>,
     throttle: Option<Throttle>,
     delay_ms: i64,
     default_region: String,
@@ -184,6 +213,7 @@ struct Inner {
     saving: Mutex<()>,
     changed: Notify,
     journal: Option<Journal>,
+    metadata: Option<Metadata>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -218,7 +248,12 @@ impl Emulator {
 
     /// The key pairs it accepts.
     pub fn access_keys(&self) -> &[Credentials] {
-        self.inner.verifier.secrets()
+        self.inner.verifier.secrets().base()
+    }
+
+    /// The account the emulator plays.
+    pub fn account_id(&self) -> &str {
+        &self.inner.verifier.secrets().account_id
     }
 
     /// The region used when a request has no `RegionId`.
@@ -240,6 +275,19 @@ impl Emulator {
     /// [`EmulatorBuilder::journal`]).
     pub fn mutations(&self) -> Vec<crate::Mutation> {
         self.inner.journal.as_ref().map(Journal::entries).unwrap_or_default()
+    }
+
+    /// Every authenticated request so far with who made it, in order (empty unless built with
+    /// [`EmulatorBuilder::journal`]).
+    pub fn calls(&self) -> Vec<CallRecord> {
+        self.inner.journal.as_ref().map(Journal::calls).unwrap_or_default()
+    }
+
+    /// Answers a request to the ECS metadata service (`None` unless built with
+    /// [`EmulatorBuilder::metadata_role`]); `token` is the `X-aliyun-ecs-metadata-token` header.
+    pub fn metadata(&self, method: &str, path: &str, token: Option<&str>) -> Option<MetadataReply> {
+        let metadata = self.inner.metadata.as_ref()?;
+        Some(metadata.serve(self.inner.verifier.secrets(), method, path, token, (self.inner.clock)()))
     }
 
     /// Runs one action in-process, without signature or throttling; returns the body
@@ -277,16 +325,27 @@ impl Emulator {
         result
     }
 
-    /// The full pipeline for one HTTP request: signature, throttling, routing, action.
+    /// The full pipeline for one HTTP request: signature, caller, throttling, routing, action,
+    /// journal.
     pub fn handle(&self, incoming: &IncomingRequest) -> Reply {
         let request_id = new_request_id();
-        let outcome = self.inner.verifier.verify_at(incoming, (self.inner.clock)()).and_then(|verified| {
+        let now = (self.inner.clock)();
+        let outcome = self.caller(incoming, now).and_then(|caller| {
             if let Some(throttle) = &self.inner.throttle {
-                throttle.acquire(&verified.access_key_id, Instant::now())?;
+                throttle.acquire(caller_key(&caller), Instant::now())?;
             }
             let request = RpcRequest::parse(incoming)?;
-            tracing::debug!(action = %request.action, access_key_id = %verified.access_key_id, "emulator request");
-            self.call(&request)
+            tracing::debug!(action = %request.action, caller = ?caller, "emulator request");
+            let result = if request.version == STS_VERSION {
+                sts::handle(self.inner.verifier.secrets(), &request, &caller, now)
+            } else {
+                self.call(&request)
+            };
+            if let Some(journal) = &self.inner.journal {
+                let error_code = result.as_ref().err().map(|error| error.code.to_string());
+                journal.record_call(CallRecord { action: request.action.clone(), version: request.version.clone(), caller, error_code });
+            }
+            result
         });
         match outcome {
             Ok(mut body) => {
@@ -306,6 +365,22 @@ impl Emulator {
                 }
             }
         }
+    }
+
+    /// Who `incoming` acts as: a verified signature and, for temporary credentials, their own
+    /// unexpired `SecurityToken`; only STS `AssumeRoleWithOIDC` may come unsigned.
+    fn caller(&self, incoming: &IncomingRequest, now: Timestamp) -> Result<Caller, AcsError> {
+        if detect_scheme(incoming).is_none()
+            && RpcRequest::parse(incoming).is_ok_and(|request| request.version == STS_VERSION && request.action == "AssumeRoleWithOIDC")
+        {
+            return Ok(Caller::Anonymous);
+        }
+        let verified = self.inner.verifier.verify_at(incoming, now)?;
+        let parameters = incoming.all_params();
+        let token = incoming
+            .header("x-acs-security-token")
+            .or_else(|| parameters.iter().find(|(name, _)| name == "SecurityToken").map(|(_, value)| value.as_str()));
+        self.inner.verifier.secrets().caller(&verified.access_key_id, token, now)
     }
 
     /// A copy of instance `id`, settled to the current time.
@@ -348,5 +423,13 @@ impl Emulator {
     /// Whether a state file is configured.
     pub(crate) fn persists(&self) -> bool {
         self.inner.state_file.is_some()
+    }
+}
+
+/// The key a caller is throttled by.
+fn caller_key(caller: &Caller) -> &str {
+    match caller {
+        Caller::AccessKey { access_key_id } | Caller::AssumedRole { access_key_id, .. } => access_key_id,
+        Caller::Anonymous => "anonymous",
     }
 }

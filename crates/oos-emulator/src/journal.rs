@@ -1,10 +1,13 @@
-//! The mutation journal (opt-in): every mutating call the emulator acted on, with its parameters and
+//! The journal (opt-in): every mutating call the emulator acted on, with its parameters and
 //! ClientToken, so a test can count how often one logical call reached the cloud and under which
-//! tokens (a call answered from an earlier ClientToken's answer did not act and is not recorded).
+//! tokens (a call answered from an earlier ClientToken's answer did not act and is not recorded);
+//! and every authenticated HTTP request with the identity it acted as and its outcome.
 
 use std::sync::{Mutex, PoisonError};
 
 use oos_acs::RpcRequest;
+
+use crate::sts::Caller;
 
 /// One mutating call that acted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -15,10 +18,21 @@ pub struct Mutation {
     pub client_token: Option<String>,
 }
 
+/// One authenticated request over HTTP: which action, as whom, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CallRecord {
+    pub action: String,
+    pub version: String,
+    pub caller: Caller,
+    /// The error code answered, `None` on success.
+    pub error_code: Option<String>,
+}
+
 /// The journal's storage.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
     entries: Mutex<Vec<Mutation>>,
+    calls: Mutex<Vec<CallRecord>>,
 }
 
 impl Journal {
@@ -33,6 +47,14 @@ impl Journal {
 
     pub(crate) fn entries(&self) -> Vec<Mutation> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    pub(crate) fn record_call(&self, call: CallRecord) {
+        self.calls.lock().unwrap_or_else(PoisonError::into_inner).push(call);
+    }
+
+    pub(crate) fn calls(&self) -> Vec<CallRecord> {
+        self.calls.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 }
 

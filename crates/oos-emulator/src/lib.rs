@@ -20,11 +20,13 @@ mod errors;
 mod fleet;
 mod idempotency;
 mod journal;
+mod metadata;
 mod model;
 mod persist;
 mod provision;
 mod server;
 mod state;
+mod sts;
 mod throttle;
 
 use std::net::SocketAddr;
@@ -34,7 +36,9 @@ pub use api::{ECS_VERSION, SLB_VERSION, VPC_VERSION};
 pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
 };
-pub use journal::Mutation;
+pub use journal::{CallRecord, Mutation};
+pub use metadata::{CREDENTIALS_PATH, MetadataReply, TOKEN_HEADER, TOKEN_PATH};
+pub use sts::{Caller, DEFAULT_ACCOUNT_ID, STS_VERSION};
 pub use fleet::{
     FleetSeed, ImageGroup, InstanceGroup, LoadBalancerSeed, OneOrMany, SecurityGroupSeed,
 };

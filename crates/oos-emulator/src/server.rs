@@ -1,5 +1,6 @@
 //! The HTTP face: one axum fallback route serving `POST /` and `GET /` with Alibaba's RPC
-//! protocol, JSON errors for everything else, and the background state saver.
+//! protocol, the ECS metadata service under `/latest/` when configured, JSON errors for everything
+//! else, and the background state saver.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -25,6 +26,13 @@ async fn serve_rpc(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if uri.path().starts_with("/latest/") {
+        let token = headers.get(crate::TOKEN_HEADER).and_then(|value| value.to_str().ok());
+        if let Some(reply) = emulator.metadata(method.as_str(), uri.path(), token) {
+            let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, reply.body).into_response();
+        }
+    }
     let incoming = IncomingRequest {
         method: method.as_str().to_string(),
         path: uri.path().to_string(),

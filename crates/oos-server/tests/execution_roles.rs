@@ -1,6 +1,7 @@
 //! Least privilege for executions, end to end through the signed API against the in-process ECS
 //! emulator: PassRole at StartExecution, every cloud call checked against the execution's role (or its
-//! starter's policies) before it leaves, GenerateExecutionPolicy, LoopMode and TemplateURL.
+//! starter's policies) before it leaves and made as that role (assumed through the emulator's STS),
+//! GenerateExecutionPolicy, LoopMode and TemplateURL.
 
 #[allow(dead_code)] // not every helper of the shared module is used here
 mod api_client;
@@ -10,8 +11,8 @@ use std::time::Duration;
 
 use api_client::{call, client, ram, user};
 use oos_actions::{ApiCall, CloudApi, CloudError, Executors};
-use oos_cloud::{CloudClient, Credentials};
-use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle};
+use oos_cloud::{AssumeRoleConfig, CloudClient, CloudConfig, Credentials, RetryPolicy};
+use oos_emulator::{Caller, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle};
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_iam::service::oos_trust_policy;
 use oos_server::{OOS_VERSION, Server, ServerConfig};
@@ -52,11 +53,20 @@ fn lab_template() -> String {
     template.to_string()
 }
 
-/// A server on the emulator with the lab template, roles `EcsReader` (`ecs:Describe*`), `EcsOperator`
-/// (`ecs:*`) and `Untrusting` (`ecs:*`, trusting nobody), all trusting OOS but the last.
+/// The worker's client of the emulator: roles of executions are assumed through its STS, in its account.
+fn role_assuming_client(emulator: &EmulatorHandle) -> CloudClient {
+    let assume_role = AssumeRoleConfig { account_id: emulator.emulator().account_id().to_owned(), duration_secs: 3600 };
+    let retry = RetryPolicy { max_attempts: 1, ..RetryPolicy::default() };
+    let config = CloudConfig { retry, assume_role: Some(assume_role), ..CloudConfig::default() }.with_sandbox(emulator.url());
+    CloudClient::new(config, Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)).unwrap()
+}
+
+/// A server on the emulator (journal on) with the lab template, roles `EcsReader` (`ecs:Describe*`),
+/// `EcsOperator` (`ecs:*`) and `Untrusting` (`ecs:*`, trusting nobody), all trusting OOS but the last;
+/// executions' roles are assumed through the emulator's STS.
 async fn lab() -> Lab {
-    let emulator = Emulator::builder().default_region("cn-hangzhou").build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let cloud = Arc::new(Recording { cloud: client(&emulator.url(), Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)), apis: Mutex::default() });
+    let emulator = Emulator::builder().default_region("cn-hangzhou").journal(true).build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let cloud = Arc::new(Recording { cloud: role_assuming_client(&emulator), apis: Mutex::default() });
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
     let library = Library::new(Some(Arc::new(store.clone())), &[]);
@@ -183,6 +193,40 @@ async fn an_ecs_role_runs_the_lab_and_pass_role_is_required() {
     lab.server.stop();
 }
 
+/// What the emulator recorded of each call: the action, and the role and session it was made as.
+fn cloud_record(lab: &Lab) -> Vec<(String, Option<String>, Option<String>)> {
+    let calls = lab.emulator.emulator().calls();
+    calls.iter().map(|call| (call.action.clone(), call.caller.role_arn().map(str::to_owned), call.caller.session_name().map(str::to_owned))).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cloud_sees_every_call_of_the_lab_made_as_its_role_in_a_session_named_after_the_execution() {
+    let lab = lab().await;
+    let alice = lab.operator("alice", true).await;
+    let (instance, _) = lab.instance();
+    let id = start_lab(&alice, &lab_parameters(&instance, "EcsOperator")).await.unwrap();
+    let (status, tasks) = finished(&alice, &id).await;
+    assert_eq!(status, "Success", "{tasks:?}");
+    let role = format!("acs:ram::{}:role/EcsOperator", lab.emulator.emulator().account_id());
+    let as_role = |action: &str, execution: &str| (action.to_owned(), Some(role.clone()), Some(execution.to_owned()));
+    let assumed = ("AssumeRole".to_owned(), None, None);
+    let lab_calls = |execution: &str| {
+        ["DescribeInstances", "StopInstance", "StartInstance", "DescribeInstances"].map(|action| as_role(action, execution)).to_vec()
+    };
+    let mut expected = vec![assumed.clone()];
+    expected.extend(lab_calls(&id));
+    assert_eq!(cloud_record(&lab), expected, "one AssumeRole, then every call as the role");
+    let base = Caller::AccessKey { access_key_id: DEFAULT_ACCESS_KEY_ID.into() };
+    assert_eq!(lab.emulator.emulator().calls()[0].caller, base, "the role is assumed with the server's own AccessKey");
+
+    let second = start_lab(&alice, &lab_parameters(&instance, "EcsOperator")).await.unwrap();
+    assert_eq!(finished(&alice, &second).await.0, "Success");
+    expected.push(assumed);
+    expected.extend(lab_calls(&second));
+    assert_eq!(cloud_record(&lab), expected, "another execution is another session");
+    lab.server.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_role_calls_are_made_with_the_starters_own_permissions() {
     let lab = lab().await;
@@ -197,6 +241,8 @@ async fn without_a_role_calls_are_made_with_the_starters_own_permissions() {
 
     let id = start_lab(&lab.root, &lab_parameters(&instance, "")).await.unwrap();
     assert_eq!(finished(&lab.root, &id).await.0, "Success", "root needs no policy");
+    let base = Caller::AccessKey { access_key_id: DEFAULT_ACCESS_KEY_ID.into() };
+    assert!(lab.emulator.emulator().calls().iter().all(|call| call.caller == base), "no role, no STS: the server's AccessKey");
     lab.server.stop();
 }
 

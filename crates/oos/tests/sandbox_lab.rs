@@ -112,3 +112,28 @@ fn lab_with_a_wait_for_between_stop_and_start_succeeds_with_realistic_delays() {
     assert!(tasks.iter().all(|(_, status)| status == "Success"), "{tasks:?}");
     assert!(["Starting", "Running"].contains(&described_status(&outcome.outputs()["After"]).as_str()));
 }
+
+/// The lab template acting as `EcsOperator`, with the cloud's own answer of who called it.
+fn lab_as_a_role(dir: &std::path::Path) -> PathBuf {
+    let mut template: Value = serde_json::from_str(&std::fs::read_to_string(example("lab-stop-start.json")).unwrap()).unwrap();
+    template["RamRole"] = Value::from("EcsOperator");
+    template["Tasks"]["WhoAmI"] = serde_json::json!({"Action": "ACS::ExecuteAPI", "Properties": {"Service": "STS", "API": "GetCallerIdentity", "Parameters": {}},
+                                                      "Outputs": {"Arn": {"Type": "String", "ValueSelector": ".Arn"}}});
+    template["Outputs"]["Caller"] = serde_json::json!({"Type": "String", "Value": "{{ WhoAmI.Arn }}"});
+    let path = dir.join("lab-as-a-role.json");
+    std::fs::write(&path, template.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn with_a_ram_role_the_sandbox_sees_the_calls_made_as_that_role_in_the_executions_session() {
+    let sandbox = SandboxDir::new(ONE_INSTANCE);
+    let template = lab_as_a_role(sandbox.path());
+    let outcome = run_lab(&sandbox, template, true, "0");
+    outcome.assert_success();
+    let account = oos_emulator::DEFAULT_ACCOUNT_ID;
+    assert!(outcome.stderr.contains(&format!("roles assumed in account {account}")), "{}", outcome.stderr);
+    let caller = outcome.outputs()["Caller"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(caller, format!("acs:ram::{account}:assumed-role/EcsOperator/{}", outcome.execution_id));
+    assert_eq!(sandbox.statuses(), ["Running"]);
+}

@@ -24,6 +24,10 @@ impl ManualClock {
         self.0.fetch_add(by.as_millis() as i64, Ordering::SeqCst);
     }
 
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from_millisecond(self.0.load(Ordering::SeqCst)).expect("valid time")
+    }
+
     pub fn install(&self, builder: EmulatorBuilder) -> EmulatorBuilder {
         let millis = Arc::clone(&self.0);
         builder.clock(move || {

@@ -36,6 +36,13 @@ pub struct EmulatorArgs {
     /// Reject requests older than 15 minutes and reused signature nonces.
     #[arg(long)]
     replay_protection: bool,
+    /// The account its STS plays (role ARNs acs:ram::<ID>:role/<name>); default 1000000000000001.
+    #[arg(long, value_name = "ID")]
+    account_id: Option<String>,
+    /// Serve the ECS metadata service's credentials of this instance role under /latest/ (for
+    /// `ecs_ram_role` credentials with OOS_ECS_METADATA_URL pointing here).
+    #[arg(long, value_name = "NAME")]
+    metadata_role: Option<String>,
 }
 
 /// Parses `2s`, `500ms`, `1m` (jiff's friendly format) or `0` into a duration.
@@ -76,6 +83,15 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.state {
         builder = builder.state_file(path);
     }
+    if let Some(account) = &args.account_id {
+        if account.is_empty() || !account.chars().all(|c| c.is_ascii_digit()) {
+            bail!("--account-id must be digits");
+        }
+        builder = builder.account_id(account);
+    }
+    if let Some(role) = &args.metadata_role {
+        builder = builder.metadata_role(role);
+    }
     let emulator = builder.build()?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
@@ -84,6 +100,7 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
         println!("ECS emulator listening on {}", handle.url());
         println!("endpoint (SDK Config.endpoint, protocol http): {}", handle.endpoint());
         println!("default region: {}", emulator.default_region());
+        println!("account (STS roles acs:ram::<account>:role/<name>): {}", emulator.account_id());
         for key in emulator.access_keys() {
             if key.access_key_id == DEFAULT_ACCESS_KEY_ID {
                 println!("access key: {DEFAULT_ACCESS_KEY_ID} / secret: {DEFAULT_ACCESS_KEY_SECRET} (built-in)");

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use oos_actions::{AddressPolicy, ApiCall, CloudApi, CloudError, Executors};
 use oos_clock::{Clock, SystemClock};
-use oos_cloud::{CloudClient, CloudConfig, CredentialChain};
+use oos_cloud::{AssumeRoleConfig, CloudClient, CloudConfig, CredentialChain};
 use oos_runtime::{Library, Quotas, RuntimeConfig, StartRequest, Worker};
 use oos_engine::{EngineConfig, Execution, ExecutionStatus, Mode, TaskStatus};
 use oos_store::sqlite::{Durability, WorkerLock};
@@ -61,6 +61,15 @@ pub struct WorkerArgs {
     /// quarantined (failed without running it again), so a poison execution cannot crash-loop.
     #[arg(long, env = "OOS_MAX_CRASHES", default_value_t = 3)]
     pub max_crashes: i64,
+    /// Make each execution's cloud calls as its RamRole, assumed through STS in this account (a role
+    /// name R becomes acs:ram::<ID>:role/R; ARNs are used as given); the role session is named after
+    /// the execution. With --sandbox: the emulator's account unless given.
+    #[arg(long, env = "OOS_ASSUME_ROLE_ACCOUNT", value_name = "ID")]
+    pub assume_role_account: Option<String>,
+    /// Seconds the assumed roles' credentials are asked to last (STS allows 900–43200); they are
+    /// renewed 5 minutes before they expire.
+    #[arg(long, env = "OOS_ASSUME_ROLE_DURATION", value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(900..=43200))]
+    pub assume_role_duration: u64,
     /// Credentials that take precedence over the environment (set by `--sandbox`).
     #[arg(skip)]
     pub credentials: Option<oos_cloud::Credentials>,
@@ -118,7 +127,8 @@ impl CloudApi for NoCloud {
 /// executions that only wait to the store (a service's worker), else it keeps them (`oos run`).
 /// The worker and its cloud client read and wait on `clock`.
 pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, hands_back: bool, clock: Arc<dyn Clock>) -> anyhow::Result<Worker> {
-    let mut config = CloudConfig { default_region: Some(args.region.clone()), ..CloudConfig::default() };
+    let assume_role = args.assume_role_account.clone().map(|account_id| AssumeRoleConfig { account_id, duration_secs: args.assume_role_duration });
+    let mut config = CloudConfig { default_region: Some(args.region.clone()), assume_role, ..CloudConfig::default() };
     if let Some(endpoint) = &args.endpoint {
         config = config.with_sandbox(endpoint.clone());
     }

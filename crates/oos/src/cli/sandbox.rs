@@ -1,6 +1,6 @@
 //! `oos run --sandbox`: starts the ECS emulator in-process (a default small fleet or a seed file),
-//! points every cloud call of the run at it with the emulator's own keys, and afterwards shows
-//! what the run changed on the emulated cloud.
+//! points every cloud call of the run at it with the emulator's own keys, assumes executions' roles
+//! through its STS, and afterwards shows what the run changed on the emulated cloud.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -76,12 +76,17 @@ impl Sandbox {
             DEFAULT_ACCESS_KEY_ID,
             DEFAULT_ACCESS_KEY_SECRET,
         ));
+        let account = worker
+            .assume_role_account
+            .get_or_insert_with(|| emulator.account_id().to_owned())
+            .clone();
         let before = emulator.with_cloud(|cloud| CloudSummary::of(cloud));
         eprintln!(
-            "sandbox: ECS emulator at {} (region {}, transitions {:?}), {}",
+            "sandbox: ECS emulator at {} (region {}, transitions {:?}, roles assumed in account {}), {}",
             handle.url(),
             worker.region,
             args.transition_delay,
+            account,
             before.describe()
         );
         eprintln!("sandbox: instances {}", sample_instance_ids(&emulator));
