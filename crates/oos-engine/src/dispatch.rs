@@ -5,6 +5,7 @@ use oos_template::ActionKind;
 use oos_template::catalog::AtomicAction;
 use serde_json::{Map, Value, json};
 
+use crate::approvals::ApprovalRule;
 use crate::context::EvalContext;
 use crate::event::{Call, CallKind, ChildStart, Effect};
 use crate::ids;
@@ -109,8 +110,17 @@ impl Step<'_> {
         }
     }
 
-    /// Puts an Approve task (and the execution) into Waiting for Approve/Reject.
+    /// Puts an Approve task (and the execution) into Waiting for Approve/Reject; fails it when its
+    /// rendered `MinRequiredApprovals` exceeds its `Approvers`.
     pub(crate) fn await_decision(&mut self, pos: usize) -> Option<Outcome> {
+        let rule = ApprovalRule::of(&self.exec.tasks[pos].action, self.exec.tasks[pos].properties.as_ref());
+        if rule.unreachable() {
+            return Some(Outcome::Failure(format!(
+                "InvalidTemplate.Approvals: MinRequiredApprovals is {} but Approvers lists only {}",
+                rule.required,
+                rule.approvers.len()
+            )));
+        }
         let run = self.exec.task_mut(pos, self.now);
         run.status = TaskStatus::Waiting;
         run.state.awaiting_decision = true;

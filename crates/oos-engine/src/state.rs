@@ -159,8 +159,23 @@ pub struct TaskState {
     /// An Approve whose webhook was sent and which now waits for a decision.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub awaiting_decision: bool,
+    /// The approvals counted so far while the task waits for a decision (distinct eligible approvers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
     #[serde(skip)]
     pub progress: Option<LoopProgress>,
+}
+
+/// One counted approval of a waiting task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// The approver's ARN (approvals are distinct by it).
+    pub arn: String,
+    /// The RAM user name, else the ARN: how logs and outputs show the approver.
+    pub name: String,
+    pub at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::templates::{fetch, fetch_requested};
-use super::{execution_role, template_url};
+use super::{approvals, execution_role, template_url};
 use super::common::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
 use crate::error::{self, EXECUTION_NOT_FOUND, INCORRECT_EXECUTION_STATUS};
@@ -229,12 +229,17 @@ pub async fn template(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     Ok(fields)
 }
 
-/// Puts `event` into the inbox of a running execution; the worker applies it in its next turn.
-async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> {
+/// The execution `id`, refused when it has already finished.
+async fn unfinished(api: &Api, id: &str) -> Result<ExecutionRecord, AcsError> {
     let record = existing(api, id).await?;
     if ExecutionStatus::parse(&record.status).is_some_and(ExecutionStatus::is_final) {
         return Err(AcsError::new(INCORRECT_EXECUTION_STATUS, format!("The execution {id} has already finished ({}).", record.status)));
     }
+    Ok(record)
+}
+
+/// Puts `event` into the inbox of the execution; the worker applies it in its next turn.
+async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> {
     let payload = serde_json::to_string(&event).map_err(error::internal)?;
     let inbox = NewInboxEvent { execution_id: id.to_string(), payload, created_ms: api.clock.now_ms() };
     api.store.push(inbox).await.map_err(error::store)?;
@@ -242,24 +247,32 @@ async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> 
 }
 
 pub async fn cancel(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
-    deliver(api, rpc.require("ExecutionId")?, Event::Cancel).await
+    let id = rpc.require("ExecutionId")?;
+    unfinished(api, id).await?;
+    deliver(api, id, Event::Cancel).await
 }
 
-pub async fn notify(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+/// NotifyExecution, carrying who sent it; an approval or rejection the caller may not give is refused
+/// before anything is written ([`approvals::screen`]).
+pub async fn notify(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let kind = rpc.require("NotifyType")?;
     let notify_type = NotifyType::parse(kind).ok_or_else(|| AcsError::invalid_parameter("NotifyType", format!("{kind:?} is not a NotifyType")))?;
     let execution_status = rpc
         .get("ExecutionStatus")
         .map(|status| ExecutionStatus::parse(status).ok_or_else(|| AcsError::invalid_parameter("ExecutionStatus", format!("{status:?} is not an execution status"))))
         .transpose()?;
+    let id = rpc.require("ExecutionId")?;
+    let record = unfinished(api, id).await?;
+    let by = approvals::screen(api, caller, &record, notify_type).await?;
     let notify = Notify {
         notify_type,
         task_name: rpc.get("TaskName").map(str::to_string),
         task_execution_id: rpc.get("TaskExecutionId").map(str::to_string),
         execution_status,
         note: rpc.get("NotifyNote").map(str::to_string),
+        by: Some(by),
     };
-    deliver(api, rpc.require("ExecutionId")?, Event::Notify(notify)).await
+    deliver(api, id, Event::Notify(notify)).await
 }
 
 pub async fn delete(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {

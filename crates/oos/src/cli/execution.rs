@@ -172,7 +172,7 @@ async fn command(store: &SqliteStore, command: ExecutionCommand, output: Output)
                 Some(s) => Some(ExecutionStatus::parse(&s).with_context(|| format!("unknown ExecutionStatus {s}"))?),
                 None => None,
             };
-            let notify = Notify { notify_type: kind, task_name: task, task_execution_id: None, execution_status, note };
+            let notify = Notify { notify_type: kind, task_name: task, task_execution_id: None, execution_status, note, by: None };
             return deliver(store, &id, Event::Notify(notify), &local_worker(libraries)).await;
         }
         ExecutionCommand::Start { .. } => bail!("InvalidConfiguration.Endpoint: `oos execution start` needs a server (--endpoint, OOS_ENDPOINT or `oos login`); run a template locally with `oos run`"),
