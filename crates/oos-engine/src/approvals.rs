@@ -1,4 +1,4 @@
-//! Decisions on a waiting approval: who may decide (`Approvers` of ACS::Approve, and not the
+//! Decisions on a waiting approval (an ACS::Approve, or a high-risk call under `SafetyCheck`): who may decide (`Approvers` of ACS::Approve, and not the
 //! execution's starter unless a policy allows it), distinct approvals counted on the task up to
 //! `MinRequiredApprovals`, and one eligible rejection ending the wait.
 
@@ -7,8 +7,9 @@ use std::fmt;
 use oos_template::catalog::AtomicAction;
 use serde_json::{Value, json};
 
-use crate::event::{Notifier, Notify};
+use crate::event::{CallKind, Notifier, Notify};
 use crate::state::{Approval, TaskRun};
+use crate::status::TaskStatus;
 use crate::step::{Outcome, Progress, Step};
 
 /// How an approval by the owner of a data directory (no server, no identity) is shown.
@@ -132,9 +133,18 @@ impl Step<'_> {
         Some(self.approved(pos, note))
     }
 
-    /// The approval is complete: the ACS::Approve task succeeds.
+    /// The approval is complete: an ACS::Approve task succeeds; a high-risk call is sent.
     fn approved(&mut self, pos: usize, note: Option<String>) -> Progress {
-        let result = json!({ "Note": note, "ApprovedBy": approved_by(&self.exec.tasks[pos]) });
-        self.finish_action(pos, Outcome::Success(result))
+        if self.exec.tasks[pos].action == AtomicAction::Approve.name() {
+            let result = json!({ "Note": note, "ApprovedBy": approved_by(&self.exec.tasks[pos]) });
+            return self.finish_action(pos, Outcome::Success(result));
+        }
+        let run = self.exec.task_mut(pos, self.now);
+        run.status = TaskStatus::Running;
+        run.state.awaiting_decision = false;
+        match self.call(pos, CallKind::CloudApi) {
+            Some(outcome) => self.finish_action(pos, outcome),
+            None => Progress::Pending,
+        }
     }
 }

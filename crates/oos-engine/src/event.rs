@@ -188,6 +188,8 @@ pub struct ChildStart {
     /// The parent's starter and role: a child acts as its parent, whatever its own template's RamRole says.
     pub executed_by: String,
     pub ram_role: Option<String>,
+    /// The parent's `SafetyCheck`.
+    pub safety_check: crate::state::SafetyCheck,
     /// The child's nesting depth (its parent's plus one).
     pub depth: u32,
     /// The parent's secrets: the child's parameters may carry them, so the child masks them too.

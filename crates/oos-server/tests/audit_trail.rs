@@ -4,9 +4,9 @@
 
 mod api_client;
 
-use api_client::{Backend, Bed, call, client, events, oos, ram, settle, start_calling, start_on, user};
+use api_client::{Backend, Bed, call, client, events, oos, ram, settle, start_on, user};
 use oos_cloud::{CloudClient, Credentials};
-use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle};
+use oos_emulator::EmulatorHandle;
 use oos_server::{OOS_VERSION, Server};
 use serde_json::Value;
 
@@ -25,11 +25,9 @@ const TEMPLATE: &str = r#"{
 
 const SECRET: &str = "hunter2-noecho-value";
 
-/// A server on `backend` whose executions call the in-process emulator.
+/// A server on `backend` whose executions call the in-process emulator, and the root's key.
 async fn start_with_emulator(backend: Backend) -> (Server, CloudClient, Credentials, EmulatorHandle, Bed) {
-    let emulator = Emulator::builder().default_region("cn-hangzhou").build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let cloud = client(&emulator.url(), Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET));
-    let (server, root, bed) = start_calling(backend, cloud).await;
+    let (server, root, emulator, bed) = api_client::start_with_emulator(backend).await;
     let credentials = api_client::root_credentials(bed.path());
     let credentials = Credentials::new(credentials.access_key_id, credentials.access_key_secret);
     (server, root, credentials, emulator, bed)

@@ -1,4 +1,5 @@
-//! NotifyExecution Approve, Reject or Resume of a waiting approval: the caller as the engine sees it
+//! NotifyExecution Approve, Reject or Resume of a waiting approval (an ACS::Approve, or a high-risk
+//! call under `SafetyCheck`): the caller as the engine sees it
 //! ([`Notifier`]), refused here when they may not decide (`Forbidden.NotApprover`,
 //! `Forbidden.SelfApproval`: nothing is written), and what the decision will do recorded in the
 //! request's audit record (`Approval`). The engine checks again and is the one that counts
@@ -10,6 +11,7 @@ use oos_iam::evaluate::{AuthzRequest, Context, keys};
 use oos_iam::oos_actions::APPROVE_OWN_EXECUTION;
 use oos_iam::{ArnScope, Principal};
 use oos_store::{ExecutionRecord, TaskRecord};
+use oos_template::catalog::AtomicAction;
 use serde_json::{Value, json};
 
 use crate::api::Api;
@@ -75,10 +77,12 @@ async fn may_decide_own(api: &Api, caller: &Caller, execution_id: &str) -> bool 
     api.iam.require(&caller.principal, &request).await.is_ok()
 }
 
-/// The task the execution waits on for a decision: the latest waiting ACS::Approve.
+/// The task the execution waits on for a decision: the latest waiting ACS::Approve, or high-risk
+/// ExecuteAPI call (`SafetyCheck`).
 async fn waiting_approval(api: &Api, execution_id: &str) -> Result<Option<TaskRecord>, AcsError> {
     let tasks = api.store.tasks(execution_id).await.map_err(error::store)?;
-    Ok(tasks.into_iter().filter(|task| task.status == TaskStatus::Waiting.as_str() && task.task_action == "ACS::Approve").max_by_key(|task| task.seq))
+    let decided = [AtomicAction::Approve.name(), AtomicAction::ExecuteApi.name()];
+    Ok(tasks.into_iter().filter(|task| task.status == TaskStatus::Waiting.as_str() && decided.contains(&task.task_action.as_str())).max_by_key(|task| task.seq))
 }
 
 /// What the decision does to the waiting task, as its `ApprovedBy` output shows the approvals so far.

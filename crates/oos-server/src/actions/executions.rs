@@ -3,7 +3,7 @@
 
 use oos_acs::{AcsError, RpcRequest};
 use oos_runtime::{RuntimeError, StartRequest, Started};
-use oos_engine::{BatchPause, Event, ExecutionStatus, Mode, Notify, NotifyType};
+use oos_engine::{BatchPause, Event, ExecutionStatus, Mode, Notify, NotifyType, SafetyCheck};
 use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ListedExecution, NewInboxEvent};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -67,6 +67,7 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         .get("LoopMode")
         .map(|text| BatchPause::parse(text).ok_or_else(|| AcsError::invalid_parameter("LoopMode", format!("{text:?} is not Automatic, FirstBatchPause or EveryBatchPause"))))
         .transpose()?;
+    let safety_check = safety_check(rpc, mode)?;
     let meta = ExecutionMeta {
         execution_id: String::new(),
         executed_by: caller.arn.clone(),
@@ -76,6 +77,7 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         client_token: client_token.map(str::to_string),
         ram_role: String::new(),
         loop_mode: rpc.get("LoopMode").unwrap_or_default().to_string(),
+        safety_check: rpc.get("SafetyCheck").map(|_| safety_check.as_str().to_string()).unwrap_or_default(),
     };
     let request = StartRequest {
         template_name: source.name,
@@ -87,6 +89,7 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         region_id: Some(api.region_of(rpc).to_string()),
         executed_by: Some(caller.arn.clone()),
         loop_mode,
+        safety_check,
         audit: oos_store::audit::pending().into_iter().collect(),
         meta: Some(meta),
     };
@@ -99,6 +102,17 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         oos_store::audit::mark_committed();
     }
     execution_answer(api, started.id()).await
+}
+
+/// `SafetyCheck`: `ConfirmEveryHighRiskAction` (default) or `Skip`, which only an Automatic execution
+/// may ask for (in FailurePause or Debug a person is there to confirm).
+fn safety_check(rpc: &RpcRequest, mode: Mode) -> Result<SafetyCheck, AcsError> {
+    let Some(text) = rpc.get("SafetyCheck") else { return Ok(SafetyCheck::default()) };
+    let check = SafetyCheck::parse(text).ok_or_else(|| AcsError::invalid_parameter("SafetyCheck", format!("{text:?} is not ConfirmEveryHighRiskAction or Skip")))?;
+    if check == SafetyCheck::Skip && mode != Mode::Automatic {
+        return Err(AcsError::invalid_parameter("SafetyCheck", format!("Skip needs Mode Automatic, not {}", mode.as_str())));
+    }
+    Ok(check)
 }
 
 /// The StartExecution answer for an existing execution (`Parameters` as a JSON string).
@@ -146,7 +160,7 @@ fn execution_json(listed: &ListedExecution) -> Value {
         "Tags": json_object(Some(&meta.tags)),
         "ResourceGroupId": meta.resource_group_id,
         "RamRole": meta.ram_role,
-        "SafetyCheck": "ConfirmEveryHighRiskAction",
+        "SafetyCheck": if meta.safety_check.is_empty() { SafetyCheck::default().as_str() } else { meta.safety_check.as_str() },
         "Category": "Other",
         "Counters": counters,
         "CurrentTasks": current_tasks,

@@ -99,6 +99,15 @@ pub async fn start_on(backend: Backend) -> (Server, CloudClient, Bed) {
     start_calling(backend, client("http://127.0.0.1:9", Credentials::new("unused", "unused"))).await
 }
 
+/// A server on `backend` whose executions call an in-process ECS emulator, with the root's client.
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+pub async fn start_with_emulator(backend: Backend) -> (Server, CloudClient, oos_emulator::EmulatorHandle, Bed) {
+    let emulator = oos_emulator::Emulator::builder().default_region("cn-hangzhou").build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let cloud = client(&emulator.url(), Credentials::new(oos_emulator::DEFAULT_ACCESS_KEY_ID, oos_emulator::DEFAULT_ACCESS_KEY_SECRET));
+    let (server, root, bed) = start_calling(backend, cloud).await;
+    (server, root, emulator, bed)
+}
+
 /// A server on `backend` whose executions call `cloud`, with the root's client.
 pub async fn start_calling(backend: Backend, cloud: CloudClient) -> (Server, CloudClient, Bed) {
     start_timed(backend, cloud, RuntimeConfig::default(), Arc::new(SystemClock)).await
