@@ -5,10 +5,12 @@ use oos_template::ActionKind;
 use oos_template::catalog::AtomicAction;
 use serde_json::{Map, Value, json};
 
+use crate::approvals::ApprovalRule;
 use crate::context::EvalContext;
 use crate::event::{Call, CallKind, ChildStart, Effect};
 use crate::ids;
-use crate::state::{Execution, Waiting};
+use crate::risk;
+use crate::state::{Execution, SafetyCheck, Waiting};
 use crate::status::TaskStatus;
 use crate::step::{Outcome, Step};
 
@@ -34,6 +36,9 @@ impl Step<'_> {
                     self.exec.tasks[pos].status = TaskStatus::Waiting;
                     self.wait(Waiting::Pause { task_execution_id: id });
                     None
+                }
+                AtomicAction::ExecuteApi if self.exec.flow.safety_check == SafetyCheck::ConfirmEveryHighRiskAction && risk::is_high(&properties) => {
+                    self.confirm_first(pos, &properties)
                 }
                 AtomicAction::Sleep => self.sleep(pos, &properties),
                 AtomicAction::Template => self.start_child(pos),
@@ -109,15 +114,42 @@ impl Step<'_> {
         }
     }
 
-    /// Puts an Approve task (and the execution) into Waiting for Approve/Reject.
+    /// Puts an Approve task (and the execution) into Waiting for Approve/Reject; fails it when its
+    /// rendered `MinRequiredApprovals` exceeds its `Approvers`.
     pub(crate) fn await_decision(&mut self, pos: usize) -> Option<Outcome> {
+        let rule = ApprovalRule::of(&self.exec.tasks[pos].action, self.exec.tasks[pos].properties.as_ref());
+        if rule.unreachable() {
+            return Some(Outcome::Failure(format!(
+                "InvalidTemplate.Approvals: MinRequiredApprovals is {} but Approvers lists only {}",
+                rule.required,
+                rule.approvers.len()
+            )));
+        }
+        self.wait_for_decision(pos, "waiting for approval (NotifyExecution Approve or Reject)".into());
+        None
+    }
+
+    /// A high-risk call under `SafetyCheck: ConfirmEveryHighRiskAction` waits for Approve (the call
+    /// is sent) or Reject (the task fails) before it leaves. A loop iteration cannot wait alone (one
+    /// execution waits for one decision), so a high-risk loop fails unless the execution skips the check.
+    fn confirm_first(&mut self, pos: usize, properties: &Value) -> Option<Outcome> {
+        let call = format!("{}.{}", properties.get("Service").and_then(Value::as_str).unwrap_or("?"), properties.get("API").and_then(Value::as_str).unwrap_or("?"));
+        if self.exec.tasks[pos].parent.is_some() {
+            return Some(Outcome::Failure(format!(
+                "SafetyCheck.LoopNotConfirmable: the high-risk call {call} runs in a loop, whose iterations cannot each wait for a decision; start the execution with SafetyCheck Skip, or mark the call Risk: Normal"
+            )));
+        }
+        self.wait_for_decision(pos, format!("waiting for confirmation of the high-risk call {call} (NotifyExecution Approve or Reject)"));
+        None
+    }
+
+    fn wait_for_decision(&mut self, pos: usize, message: String) {
         let run = self.exec.task_mut(pos, self.now);
         run.status = TaskStatus::Waiting;
         run.state.awaiting_decision = true;
         let id = run.id.clone();
-        self.exec.log(Some(&id), self.now, "waiting for approval (NotifyExecution Approve or Reject)".into());
+        self.exec.log(Some(&id), self.now, message);
         self.wait(Waiting::Approval { task_execution_id: id });
-        None
     }
 
     /// ACS::Choice: the first Choice whose When holds names the next task, else DefaultTask.
@@ -222,6 +254,7 @@ pub(crate) fn child_start(exec: &Execution, pos: usize) -> Result<ChildStart, St
         region_id: exec.flow.region_id.clone(),
         executed_by: exec.flow.execute_user.clone(),
         ram_role: exec.flow.ram_role.clone(),
+        safety_check: exec.flow.safety_check,
         depth: exec.flow.depth + 1,
         secrets: crate::secrets::secret_texts(exec),
     })

@@ -106,12 +106,34 @@ pub struct Notify {
     /// For CompleteExecution: the final status to set (default Success).
     pub execution_status: Option<ExecutionStatus>,
     pub note: Option<String>,
+    /// Who sent it through the API (a server always says). None: the owner of a data directory
+    /// (`oos execution notify` without a server), who decides alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Notifier>,
 }
 
 impl Notify {
     /// A notification of the given type with no further fields.
     pub fn of(notify_type: NotifyType) -> Self {
-        Self { notify_type, task_name: None, task_execution_id: None, execution_status: None, note: None }
+        Self { notify_type, task_name: None, task_execution_id: None, execution_status: None, note: None, by: None }
+    }
+}
+
+/// The authenticated caller of a NotifyExecution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notifier {
+    /// The caller's ARN, compared with the execution's starter (`Flow::execute_user`).
+    pub arn: String,
+    /// The RAM user name when the caller is a RAM user: what `Approvers` lists.
+    pub user: Option<String>,
+    /// A policy allows the caller to decide on an execution they started (`oos:ApproveOwnExecution`).
+    pub may_decide_own: bool,
+}
+
+impl Notifier {
+    /// How logs and outputs name the caller: the RAM user name, else the ARN.
+    pub fn name(&self) -> &str {
+        self.user.as_deref().unwrap_or(&self.arn)
     }
 }
 
@@ -166,6 +188,8 @@ pub struct ChildStart {
     /// The parent's starter and role: a child acts as its parent, whatever its own template's RamRole says.
     pub executed_by: String,
     pub ram_role: Option<String>,
+    /// The parent's `SafetyCheck`.
+    pub safety_check: crate::state::SafetyCheck,
     /// The child's nesting depth (its parent's plus one).
     pub depth: u32,
     /// The parent's secrets: the child's parameters may carry them, so the child masks them too.

@@ -45,14 +45,16 @@ impl Step<'_> {
             _ => None,
         };
         let progress = match (notify.notify_type, &waiting, waiting_task) {
-            (NotifyType::Approve | NotifyType::Resume, Some(Waiting::Approval { .. } | Waiting::Pause { .. }), Some(pos)) => {
+            (NotifyType::Approve | NotifyType::Resume | NotifyType::Reject, Some(Waiting::Approval { .. }), Some(pos)) => {
+                let approve = notify.notify_type != NotifyType::Reject;
+                match self.decide(pos, notify, approve) {
+                    Some(progress) => progress,
+                    None => return,
+                }
+            }
+            (NotifyType::Approve | NotifyType::Resume, Some(Waiting::Pause { .. }), Some(pos)) => {
                 self.resume_running();
                 self.finish_action(pos, crate::step::Outcome::Success(serde_json::json!({ "Note": notify.note })))
-            }
-            (NotifyType::Reject, Some(Waiting::Approval { .. }), Some(pos)) => {
-                self.resume_running();
-                let note = notify.note.unwrap_or_default();
-                self.finish_action(pos, crate::step::Outcome::Failure(format!("rejected by approver. {note}").trim().to_owned()))
             }
             (NotifyType::Approve | NotifyType::Resume, Some(Waiting::BatchPause { .. }), Some(pos)) => self.resume_batches(pos),
             (NotifyType::RetryTask, Some(Waiting::FailurePause { .. }), Some(pos)) => {
@@ -114,7 +116,7 @@ impl Step<'_> {
         self.after(progress);
     }
 
-    fn resume_running(&mut self) {
+    pub(crate) fn resume_running(&mut self) {
         self.exec.flow.waiting = None;
         self.exec.status = ExecutionStatus::Running;
         self.exec.touch(self.now);

@@ -4,11 +4,13 @@
 //! and returns [`Effect`]s; it does no I/O and reads no clock. One module per transition family:
 //! [`step`](mod@step) (task flow, jumps, When, modes, the end), `dispatch` (starting actions),
 //! `results` (call/timer/child results), `polling` (WaitFor/CheckFor), `loops` (Loop and rate
-//! control), `human` (Cancel and NotifyExecution), `outputs`.
+//! control), `human` (Cancel and NotifyExecution), `approvals` (who decides on a waiting approval,
+//! and when it is decided), `outputs`.
 //!
 //! The runtime that drives the core against a store and actions lives in `oos-runtime`: it commits
 //! each step's state before running the step's effects.
 
+mod approvals;
 mod context;
 mod create;
 mod dispatch;
@@ -19,15 +21,17 @@ mod loops;
 mod outputs;
 mod polling;
 mod resume;
+mod risk;
 mod results;
 pub mod secrets;
 mod state;
 mod status;
 mod step;
 
+pub use approvals::{ApprovalRule, Refusal};
 pub use create::{CreateError, NewExecution, create};
-pub use event::{ActionError, Call, CallKind, ChildStart, Effect, Event, Notify, NotifyType};
-pub use state::{BatchPause, Changes, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, Waiting};
+pub use event::{ActionError, Call, CallKind, ChildStart, Effect, Event, Notifier, Notify, NotifyType};
+pub use state::{Approval, BatchPause, SafetyCheck, Changes, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, Waiting};
 pub use status::{ExecutionStatus, Mode, TaskStatus};
 pub use resume::{Wake, resume, wake};
 pub use step::step;

@@ -30,10 +30,10 @@ impl Step<'_> {
         let Some(pos) = self.live(id, attempt) else { return };
         let progress = match (self.atomic(pos), outcome) {
             (Some(AtomicAction::WaitFor | AtomicAction::CheckFor), outcome) => self.poll_result(pos, outcome),
-            (Some(AtomicAction::Approve), Ok(_)) => {
-                self.await_decision(pos);
-                return;
-            }
+            (Some(AtomicAction::Approve), Ok(_)) => match self.await_decision(pos) {
+                Some(failure) => self.finish_action(pos, failure),
+                None => return,
+            },
             (_, Ok(result)) => self.finish_action(pos, Outcome::Success(result)),
             (_, Err(failure)) => self.finish_action(pos, Outcome::Failure(failure_text(&failure))),
         };

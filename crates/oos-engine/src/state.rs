@@ -74,6 +74,9 @@ pub struct Flow {
     /// StartExecution's `LoopMode`: replaces the `BatchPauseOption` of every batch loop (None: each loop's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loop_mode: Option<BatchPause>,
+    /// StartExecution's `SafetyCheck`; children inherit their parent's.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub safety_check: SafetyCheck,
     /// How many levels of parents this execution has (0: started directly).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub depth: u32,
@@ -121,6 +124,30 @@ impl BatchPause {
     }
 }
 
+/// StartExecution's `SafetyCheck`: whether high-risk cloud calls wait for a decision first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SafetyCheck {
+    /// Every high-risk ExecuteAPI call waits for NotifyExecution Approve (or Reject) before it leaves.
+    #[default]
+    ConfirmEveryHighRiskAction,
+    /// High-risk calls run without waiting (StartExecution allows it with Mode Automatic only).
+    Skip,
+}
+
+impl SafetyCheck {
+    /// `ConfirmEveryHighRiskAction` or `Skip` (any case).
+    pub fn parse(text: &str) -> Option<SafetyCheck> {
+        [SafetyCheck::ConfirmEveryHighRiskAction, SafetyCheck::Skip].into_iter().find(|check| check.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SafetyCheck::ConfirmEveryHighRiskAction => "ConfirmEveryHighRiskAction",
+            SafetyCheck::Skip => "Skip",
+        }
+    }
+}
+
 /// Counters of a running loop; rebuilt from the iteration rows when an execution is loaded.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoopProgress {
@@ -159,8 +186,27 @@ pub struct TaskState {
     /// An Approve whose webhook was sent and which now waits for a decision.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub awaiting_decision: bool,
+    /// The approvals counted so far while the task waits for a decision (distinct eligible approvers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
     #[serde(skip)]
     pub progress: Option<LoopProgress>,
+}
+
+/// One counted approval of a waiting task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// The approver's ARN (approvals are distinct by it).
+    pub arn: String,
+    /// The RAM user name, else the ARN: how logs and outputs show the approver.
+    pub name: String,
+    pub at_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 fn is_zero(n: &u32) -> bool {

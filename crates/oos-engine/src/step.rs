@@ -8,7 +8,7 @@ use crate::context::EvalContext;
 use crate::event::{Effect, Event};
 use crate::state::{EngineConfig, Execution, TaskRun, TaskState, Waiting};
 use crate::status::{ExecutionStatus, Mode, TaskStatus};
-use crate::{ids, outputs};
+use crate::{approvals, ids, outputs};
 
 /// How an action ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,8 +189,11 @@ impl Step<'_> {
     pub(crate) fn finish_action(&mut self, pos: usize, outcome: Outcome) -> Progress {
         let outcome = match outcome {
             Outcome::Success(result) => match outputs::task_outputs(self.exec, pos, &result, self.now) {
-                Ok(values) => {
+                Ok(mut values) => {
                     let run = self.exec.task_mut(pos, self.now);
+                    if let Some(names) = approvals::approved_by(run) {
+                        values.entry("ApprovedBy").or_insert(names);
+                    }
                     run.outputs = Some(values);
                     if run.parent.is_none() {
                         run.state.result = Some(result);

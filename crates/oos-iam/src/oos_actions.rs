@@ -37,6 +37,11 @@ use ResourceSource::*;
 /// OpenOOS's own actions on the OOS endpoint (not in Alibaba's API reference), authorized like the rest.
 pub const EXTENSION_ACTIONS: &[&str] = &["ListAuditEvents", "VerifyAuditTrail"];
 
+/// A permission that is not an API action: deciding (NotifyExecution Approve/Reject) on an
+/// execution one started oneself, checked on the execution's ARN when the caller is its starter.
+/// `oos:*` grants it, so root and administrators may approve their own executions.
+pub const APPROVE_OWN_EXECUTION: &str = "oos:ApproveOwnExecution";
+
 /// Every OOS action the server exposes, with its resources.
 pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     // templates

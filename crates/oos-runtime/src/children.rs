@@ -73,6 +73,7 @@ impl Worker {
         )
         .map(|mut child| {
             child.flow.ram_role = start.ram_role.clone();
+            child.flow.safety_check = start.safety_check;
             child.flow.depth = start.depth;
             child.flow.inherited_secrets = start.secrets.clone();
             child

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use oos_clock::Clock;
-use oos_engine::{BatchPause, EngineConfig, Execution, Mode, NewExecution, create, ids};
+use oos_engine::{BatchPause, EngineConfig, Execution, Mode, NewExecution, SafetyCheck, create, ids};
 use oos_store::audit::NewAudit;
 use oos_store::{ExecutionMeta, StepWrite, Store};
 use oos_template::Template;
@@ -32,6 +32,8 @@ pub struct StartRequest {
     pub executed_by: Option<String>,
     /// `LoopMode`: overrides the `BatchPauseOption` of the execution's batch loops (None: their own).
     pub loop_mode: Option<BatchPause>,
+    /// `SafetyCheck`: whether high-risk calls wait for a decision (the default) or run straight through.
+    pub safety_check: SafetyCheck,
     /// Audit records of the request that starts it (committed with the new execution).
     pub audit: Vec<NewAudit>,
     /// API metadata of the new execution (its id is filled in), committed with it.
@@ -126,6 +128,7 @@ impl Starter {
             parameters::authorize(self.parameters.as_deref(), &request.template, &acting).await?;
         }
         execution.flow.loop_mode = request.loop_mode;
+        execution.flow.safety_check = request.safety_check;
         let ram_role = execution.flow.ram_role.clone().unwrap_or_default();
         let meta = request.meta.map(|meta| ExecutionMeta { execution_id: id.clone(), ram_role, ..meta });
         Ok(Prepared { audit: audit::started(request.audit, &id), execution, meta })

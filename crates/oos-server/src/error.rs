@@ -27,6 +27,10 @@ pub const SECRET_PARAMETER_EXISTS: ErrorCode = ErrorCode::new("EntityAlreadyExis
 pub const EXECUTION_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.Execution", 404);
 /// Cancel or notify an execution that already finished.
 pub const INCORRECT_EXECUTION_STATUS: ErrorCode = ErrorCode::new("IncorrectExecutionStatus", 400);
+/// NotifyExecution Approve/Reject by a caller the waiting task's `Approvers` does not name.
+pub const NOT_APPROVER: ErrorCode = ErrorCode::new("Forbidden.NotApprover", 403);
+/// NotifyExecution Approve/Reject by the execution's starter without `oos:ApproveOwnExecution`.
+pub const SELF_APPROVAL: ErrorCode = ErrorCode::new("Forbidden.SelfApproval", 403);
 
 /// `InternalError` for a failure the caller cannot fix; the detail goes to the log, not the caller.
 pub fn internal(error: impl std::fmt::Display) -> AcsError {

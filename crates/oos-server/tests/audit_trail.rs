@@ -4,11 +4,9 @@
 
 mod api_client;
 
-use std::time::Duration;
-
-use api_client::{Backend, Bed, call, client, ram, start_calling, start_on, user};
+use api_client::{Backend, Bed, call, client, events, oos, ram, settle, start_on, user};
 use oos_cloud::{CloudClient, Credentials};
-use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle};
+use oos_emulator::EmulatorHandle;
 use oos_server::{OOS_VERSION, Server};
 use serde_json::Value;
 
@@ -27,39 +25,12 @@ const TEMPLATE: &str = r#"{
 
 const SECRET: &str = "hunter2-noecho-value";
 
-/// A server on `backend` whose executions call the in-process emulator.
+/// A server on `backend` whose executions call the in-process emulator, and the root's key.
 async fn start_with_emulator(backend: Backend) -> (Server, CloudClient, Credentials, EmulatorHandle, Bed) {
-    let emulator = Emulator::builder().default_region("cn-hangzhou").build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let cloud = client(&emulator.url(), Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET));
-    let (server, root, bed) = start_calling(backend, cloud).await;
+    let (server, root, emulator, bed) = api_client::start_with_emulator(backend).await;
     let credentials = api_client::root_credentials(bed.path());
     let credentials = Credentials::new(credentials.access_key_id, credentials.access_key_secret);
     (server, root, credentials, emulator, bed)
-}
-
-async fn oos(client: &CloudClient, action: &str, params: &[(&str, &str)]) -> Value {
-    call(client, OOS_VERSION, action, params).await.unwrap_or_else(|error| panic!("{action}: {error:?}"))
-}
-
-/// The status of execution `id` once it is Success or Failed (or after ten seconds).
-async fn settle(client: &CloudClient, id: &str) -> String {
-    let mut status = String::new();
-    for _ in 0..200 {
-        let listed = oos(client, "ListExecutions", &[("ExecutionId", id)]).await;
-        status = listed["Executions"][0]["Status"].as_str().unwrap_or_default().to_string();
-        if status == "Success" || status == "Failed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    status
-}
-
-/// The events of one ListAuditEvents page with these filters.
-async fn events(client: &CloudClient, filters: &[(&str, &str)]) -> Vec<Value> {
-    let mut params = vec![("MaxResults", "100")];
-    params.extend_from_slice(filters);
-    oos(client, "ListAuditEvents", &params).await["AuditEvents"].as_array().cloned().unwrap_or_default()
 }
 
 /// Every text column of the audit table, as a person reading the database file would see it.

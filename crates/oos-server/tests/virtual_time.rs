@@ -44,7 +44,7 @@ Tasks:
     Parameters: {RegionId: cn-hangzhou, InstanceIds: ['{{ InstanceId }}']}
     PropertySelector: Instances.Instance[].Status
     DesiredValues: [Stopped]
-- {Name: approval, Action: ACS::Approve, Properties: {Approvers: [ops]}}
+- {Name: approval, Action: ACS::Approve}
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -313,6 +313,16 @@ pub fn pending() -> Option<NewAudit> {
     .flatten()
 }
 
+/// Adds the field `name` to the pending entry of the current request, before a write commits it (what
+/// an action learns only while it runs, such as what a NotifyExecution approval does).
+pub fn annotate(name: &str, value: Value) {
+    let _ = PENDING.try_with(|pending| {
+        if let Some(entry) = pending.borrow_mut().entry.as_mut() {
+            entry.body.insert(name.to_owned(), value);
+        }
+    });
+}
+
 /// Marks the pending entry as committed (by the transaction that wrote it).
 pub fn mark_committed() {
     let _ = PENDING.try_with(|pending| pending.borrow_mut().committed = true);

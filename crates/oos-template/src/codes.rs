@@ -75,6 +75,8 @@ pub const RATE_CONTROL: &str = "InvalidTemplate.RateControl";
 pub const OUTPUT_TYPE: &str = "InvalidTemplate.OutputType";
 /// A jump value that is not a task name or `ACS::END`/`ACS::NEXT`.
 pub const JUMP: &str = "InvalidTemplate.Jump";
+/// An ACS::Approve `MinRequiredApprovals` below 1 or above the number of `Approvers`.
+pub const APPROVALS: &str = "InvalidTemplate.Approvals";
 /// Retries/Delay/DelayType/BackOff/MaxRetryInterval/IsCritical literal of the wrong type or range.
 pub const RETRY: &str = "InvalidTemplate.Retry";
 

@@ -10,6 +10,7 @@ use oos_template::{DirectoryLibrary, ParseOptions, ValidateOptions, codes, valid
 /// File → the error code it must be rejected with.
 const EXPECTED: &[(&str, &str)] = &[
     ("syntax-yaml-unclosed-bracket.yml", codes::SYNTAX),
+    ("approvals-more-than-approvers.yml", codes::APPROVALS),
     ("syntax-json-trailing-comma.json", codes::SYNTAX),
     ("syntax-yaml-bad-indent.yml", codes::SYNTAX),
     ("syntax-yaml-tab-and-colon.yml", codes::SYNTAX),

@@ -79,6 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         meta: None,
         executed_by: None,
         loop_mode: None,
+        safety_check: oos_engine::SafetyCheck::default(),
     };
     let started = Instant::now();
     let id = worker.start(request).await?;

@@ -17,7 +17,7 @@ FormatVersion: OOS-2019-06-01
 Parameters:
   who: {Type: String}
 Tasks:
-- {Name: approve, Action: ACS::Approve, Properties: {Approvers: [ops]}}
+- {Name: approve, Action: ACS::Approve}
 - Name: describe
   Action: ACS::ExecuteAPI
   Properties: {Service: ECS, API: DescribeInstances, Parameters: {RegionId: cn-hangzhou}}

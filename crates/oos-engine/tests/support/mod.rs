@@ -90,7 +90,7 @@ impl Harness {
         id
     }
 
-    fn start_with(&mut self, request: NewExecution) -> Result<(), oos_engine::CreateError> {
+    pub fn start_with(&mut self, request: NewExecution) -> Result<(), oos_engine::CreateError> {
         let id = request.id.clone();
         let execution = create(request, self.now, &self.config)?;
         self.executions.insert(id.clone(), execution);

@@ -100,6 +100,7 @@ impl Harness {
             meta: None,
             executed_by: None,
             loop_mode: None,
+            safety_check: oos_engine::SafetyCheck::default(),
         };
         let id = self.worker.start(request).await.expect("execution starts");
         let status = self.worker.settle(&id).await.expect("execution settles");

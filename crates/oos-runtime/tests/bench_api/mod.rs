@@ -277,6 +277,7 @@ pub fn request(template: &str, parameters: Value) -> StartRequest {
         meta: None,
         executed_by: None,
         loop_mode: None,
+        safety_check: oos_engine::SafetyCheck::default(),
     }
 }
 

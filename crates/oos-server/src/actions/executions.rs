@@ -3,13 +3,13 @@
 
 use oos_acs::{AcsError, RpcRequest};
 use oos_runtime::{RuntimeError, StartRequest, Started};
-use oos_engine::{BatchPause, Event, ExecutionStatus, Mode, Notify, NotifyType};
+use oos_engine::{BatchPause, Event, ExecutionStatus, Mode, Notify, NotifyType, SafetyCheck};
 use oos_store::{ExecutionMeta, ExecutionQuery, ExecutionRecord, ExecutionSort, ListedExecution, NewInboxEvent};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::templates::{fetch, fetch_requested};
-use super::{execution_role, template_url};
+use super::{approvals, execution_role, template_url};
 use super::common::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
 use crate::error::{self, EXECUTION_NOT_FOUND, INCORRECT_EXECUTION_STATUS};
@@ -67,6 +67,7 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         .get("LoopMode")
         .map(|text| BatchPause::parse(text).ok_or_else(|| AcsError::invalid_parameter("LoopMode", format!("{text:?} is not Automatic, FirstBatchPause or EveryBatchPause"))))
         .transpose()?;
+    let safety_check = safety_check(rpc, mode)?;
     let meta = ExecutionMeta {
         execution_id: String::new(),
         executed_by: caller.arn.clone(),
@@ -76,6 +77,7 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         client_token: client_token.map(str::to_string),
         ram_role: String::new(),
         loop_mode: rpc.get("LoopMode").unwrap_or_default().to_string(),
+        safety_check: rpc.get("SafetyCheck").map(|_| safety_check.as_str().to_string()).unwrap_or_default(),
     };
     let request = StartRequest {
         template_name: source.name,
@@ -87,6 +89,7 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         region_id: Some(api.region_of(rpc).to_string()),
         executed_by: Some(caller.arn.clone()),
         loop_mode,
+        safety_check,
         audit: oos_store::audit::pending().into_iter().collect(),
         meta: Some(meta),
     };
@@ -99,6 +102,17 @@ pub async fn start(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Field
         oos_store::audit::mark_committed();
     }
     execution_answer(api, started.id()).await
+}
+
+/// `SafetyCheck`: `ConfirmEveryHighRiskAction` (default) or `Skip`, which only an Automatic execution
+/// may ask for (in FailurePause or Debug a person is there to confirm).
+fn safety_check(rpc: &RpcRequest, mode: Mode) -> Result<SafetyCheck, AcsError> {
+    let Some(text) = rpc.get("SafetyCheck") else { return Ok(SafetyCheck::default()) };
+    let check = SafetyCheck::parse(text).ok_or_else(|| AcsError::invalid_parameter("SafetyCheck", format!("{text:?} is not ConfirmEveryHighRiskAction or Skip")))?;
+    if check == SafetyCheck::Skip && mode != Mode::Automatic {
+        return Err(AcsError::invalid_parameter("SafetyCheck", format!("Skip needs Mode Automatic, not {}", mode.as_str())));
+    }
+    Ok(check)
 }
 
 /// The StartExecution answer for an existing execution (`Parameters` as a JSON string).
@@ -146,7 +160,7 @@ fn execution_json(listed: &ListedExecution) -> Value {
         "Tags": json_object(Some(&meta.tags)),
         "ResourceGroupId": meta.resource_group_id,
         "RamRole": meta.ram_role,
-        "SafetyCheck": "ConfirmEveryHighRiskAction",
+        "SafetyCheck": if meta.safety_check.is_empty() { SafetyCheck::default().as_str() } else { meta.safety_check.as_str() },
         "Category": "Other",
         "Counters": counters,
         "CurrentTasks": current_tasks,
@@ -229,12 +243,17 @@ pub async fn template(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     Ok(fields)
 }
 
-/// Puts `event` into the inbox of a running execution; the worker applies it in its next turn.
-async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> {
+/// The execution `id`, refused when it has already finished.
+async fn unfinished(api: &Api, id: &str) -> Result<ExecutionRecord, AcsError> {
     let record = existing(api, id).await?;
     if ExecutionStatus::parse(&record.status).is_some_and(ExecutionStatus::is_final) {
         return Err(AcsError::new(INCORRECT_EXECUTION_STATUS, format!("The execution {id} has already finished ({}).", record.status)));
     }
+    Ok(record)
+}
+
+/// Puts `event` into the inbox of the execution; the worker applies it in its next turn.
+async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> {
     let payload = serde_json::to_string(&event).map_err(error::internal)?;
     let inbox = NewInboxEvent { execution_id: id.to_string(), payload, created_ms: api.clock.now_ms() };
     api.store.push(inbox).await.map_err(error::store)?;
@@ -242,24 +261,32 @@ async fn deliver(api: &Api, id: &str, event: Event) -> Result<Fields, AcsError> 
 }
 
 pub async fn cancel(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
-    deliver(api, rpc.require("ExecutionId")?, Event::Cancel).await
+    let id = rpc.require("ExecutionId")?;
+    unfinished(api, id).await?;
+    deliver(api, id, Event::Cancel).await
 }
 
-pub async fn notify(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
+/// NotifyExecution, carrying who sent it; an approval or rejection the caller may not give is refused
+/// before anything is written ([`approvals::screen`]).
+pub async fn notify(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let kind = rpc.require("NotifyType")?;
     let notify_type = NotifyType::parse(kind).ok_or_else(|| AcsError::invalid_parameter("NotifyType", format!("{kind:?} is not a NotifyType")))?;
     let execution_status = rpc
         .get("ExecutionStatus")
         .map(|status| ExecutionStatus::parse(status).ok_or_else(|| AcsError::invalid_parameter("ExecutionStatus", format!("{status:?} is not an execution status"))))
         .transpose()?;
+    let id = rpc.require("ExecutionId")?;
+    let record = unfinished(api, id).await?;
+    let by = approvals::screen(api, caller, &record, notify_type).await?;
     let notify = Notify {
         notify_type,
         task_name: rpc.get("TaskName").map(str::to_string),
         task_execution_id: rpc.get("TaskExecutionId").map(str::to_string),
         execution_status,
         note: rpc.get("NotifyNote").map(str::to_string),
+        by: Some(by),
     };
-    deliver(api, rpc.require("ExecutionId")?, Event::Notify(notify)).await
+    deliver(api, id, Event::Notify(notify)).await
 }
 
 pub async fn delete(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {

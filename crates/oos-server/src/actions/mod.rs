@@ -1,5 +1,6 @@
 //! The OOS actions this server implements, and what they share: paging, dates, JSON parameters.
 
+mod approvals;
 mod audit;
 pub(crate) mod common;
 mod execution_policy;
@@ -90,7 +91,7 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "ListExecutions" => executions::list(api, rpc).await,
         "GetExecutionTemplate" => executions::template(api, rpc).await,
         "CancelExecution" => executions::cancel(api, rpc).await,
-        "NotifyExecution" => executions::notify(api, rpc).await,
+        "NotifyExecution" => executions::notify(api, caller, rpc).await,
         "DeleteExecutions" => executions::delete(api, rpc).await,
         "ListTaskExecutions" => logs::task_executions(api, rpc).await,
         "ListExecutionLogs" => logs::execution_logs(api, rpc).await,

@@ -32,6 +32,41 @@ pub async fn ram(root: &CloudClient, action: &str, params: &[(&str, &str)]) -> V
     call(root, "2015-05-01", action, params).await.unwrap_or_else(|error| panic!("{action} {params:?}: {error:?}"))
 }
 
+/// An OOS call that must succeed.
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+pub async fn oos(client: &CloudClient, action: &str, params: &[(&str, &str)]) -> Value {
+    call(client, OOS_VERSION, action, params).await.unwrap_or_else(|error| panic!("{action}: {error:?}"))
+}
+
+/// The status of execution `id` once it is one of `wanted` (or the last seen after ten seconds).
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+pub async fn status_once(client: &CloudClient, id: &str, wanted: &[&str]) -> String {
+    let mut status = String::new();
+    for _ in 0..200 {
+        let listed = oos(client, "ListExecutions", &[("ExecutionId", id)]).await;
+        status = listed["Executions"][0]["Status"].as_str().unwrap_or_default().to_string();
+        if wanted.contains(&status.as_str()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    status
+}
+
+/// The status of execution `id` once it is Success or Failed (or after ten seconds).
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+pub async fn settle(client: &CloudClient, id: &str) -> String {
+    status_once(client, id, &["Success", "Failed"]).await
+}
+
+/// The events of one ListAuditEvents page with these filters.
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+pub async fn events(client: &CloudClient, filters: &[(&str, &str)]) -> Vec<Value> {
+    let mut params = vec![("MaxResults", "100")];
+    params.extend_from_slice(filters);
+    oos(client, "ListAuditEvents", &params).await["AuditEvents"].as_array().cloned().unwrap_or_default()
+}
+
 /// A user with a key created through the API, and its client.
 #[allow(dead_code, reason = "each test binary uses a part of these")]
 pub async fn user(root: &CloudClient, url: &str, name: &str) -> CloudClient {
@@ -62,6 +97,15 @@ pub async fn start() -> (Server, CloudClient, Bed) {
 pub async fn start_on(backend: Backend) -> (Server, CloudClient, Bed) {
     // A client of a closed port refuses any cloud call.
     start_calling(backend, client("http://127.0.0.1:9", Credentials::new("unused", "unused"))).await
+}
+
+/// A server on `backend` whose executions call an in-process ECS emulator, with the root's client.
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+pub async fn start_with_emulator(backend: Backend) -> (Server, CloudClient, oos_emulator::EmulatorHandle, Bed) {
+    let emulator = oos_emulator::Emulator::builder().default_region("cn-hangzhou").build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let cloud = client(&emulator.url(), Credentials::new(oos_emulator::DEFAULT_ACCESS_KEY_ID, oos_emulator::DEFAULT_ACCESS_KEY_SECRET));
+    let (server, root, bed) = start_calling(backend, cloud).await;
+    (server, root, emulator, bed)
 }
 
 /// A server on `backend` whose executions call `cloud`, with the root's client.

@@ -18,6 +18,8 @@ pub struct ExecutionMeta {
     pub ram_role: String,
     /// StartExecution's LoopMode ('' = not given, i.e. Automatic).
     pub loop_mode: String,
+    /// StartExecution's SafetyCheck ('' = not given, i.e. ConfirmEveryHighRiskAction).
+    pub safety_check: String,
 }
 
 /// How `list_executions` orders its rows.

@@ -1,4 +1,4 @@
-//! What the API keeps of executions (`api_executions`: caller, tags, ClientToken, role) and
+//! What the API keeps of executions (`api_executions`: caller, tags, ClientToken, role, LoopMode, SafetyCheck) and
 //! ListExecutions over the engine's `executions`: one query for the page (the page's ids by index
 //! first, then the wide columns, metadata and task summaries for those rows alone) and one for the
 //! total count, both served by indexes.
@@ -16,7 +16,7 @@ where
 {
     sqlx::query(
         "INSERT INTO api_executions (execution_id, executed_by, tags, resource_group_id, template_id, client_token, ram_role, \
-         loop_mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (client_token) DO NOTHING",
+         loop_mode, safety_check) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (client_token) DO NOTHING",
     )
     .bind(meta.execution_id.as_str())
     .bind(meta.executed_by.as_str())
@@ -26,11 +26,12 @@ where
     .bind(meta.client_token.as_deref())
     .bind(meta.ram_role.as_str())
     .bind(meta.loop_mode.as_str())
+    .bind(meta.safety_check.as_str())
 }
 
 /// The metadata of execution `$1`.
 pub(crate) const META: &str = "SELECT execution_id, executed_by, tags, resource_group_id, template_id, client_token, ram_role, \
-    loop_mode FROM api_executions WHERE execution_id = $1";
+    loop_mode, safety_check FROM api_executions WHERE execution_id = $1";
 
 /// The execution started with ClientToken `$1`.
 pub(crate) const BY_CLIENT_TOKEN: &str = "SELECT execution_id FROM api_executions WHERE client_token = $1";
@@ -41,7 +42,8 @@ const LISTED_COLUMNS: &str = "SELECT e.id, e.template_name, e.template_version, 
     e.outputs, e.parent_execution_id, e.description, e.created_ms, e.updated_ms, e.start_ms, e.end_ms, \
     e.id AS execution_id, COALESCE(m.executed_by, '') AS executed_by, COALESCE(m.tags, '{}') AS tags, \
     COALESCE(m.resource_group_id, '') AS resource_group_id, COALESCE(m.template_id, '') AS template_id, m.client_token, \
-    COALESCE(m.ram_role, '') AS ram_role, COALESCE(m.loop_mode, '') AS loop_mode";
+    COALESCE(m.ram_role, '') AS ram_role, COALESCE(m.loop_mode, '') AS loop_mode, \
+    COALESCE(m.safety_check, '') AS safety_check";
 
 /// How many executions match `query` (column `n`).
 pub(crate) fn count<DB: Dialect>(query: &ExecutionQuery) -> QueryBuilder<DB>

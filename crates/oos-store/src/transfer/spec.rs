@@ -221,6 +221,7 @@ pub(crate) const TABLES: &[Table] = &[
             text_or_null("client_token"),
             text("ram_role"),
             text("loop_mode"),
+            text("safety_check"),
         ],
         fill: Fill::Copied,
     },

@@ -145,6 +145,7 @@ async fn execution_meta_round_trips_every_field(store: &impl ServerStore) {
         client_token: Some("token-1".into()),
         ram_role: "acs:ram::1:role/OOSServiceRole".into(),
         loop_mode: "Manual".into(),
+        safety_check: "Skip".into(),
     };
     assert_eq!(store.put_execution_meta(&full).await.unwrap(), None);
     assert_eq!(store.execution_meta("exec-1").await.unwrap(), Some(full.clone()));

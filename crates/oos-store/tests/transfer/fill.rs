@@ -97,6 +97,7 @@ fn meta(n: usize) -> ExecutionMeta {
         client_token: n.is_multiple_of(2).then(|| format!("token-{n}")),
         ram_role: if n.is_multiple_of(5) { "OOSServiceRole".into() } else { String::new() },
         loop_mode: if n.is_multiple_of(6) { "FirstBatchPause".into() } else { String::new() },
+        safety_check: if n.is_multiple_of(7) { "Skip".into() } else { String::new() },
     }
 }
 

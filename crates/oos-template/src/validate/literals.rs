@@ -39,6 +39,29 @@ pub(super) fn check_parameters(template: &Template, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A literal `MinRequiredApprovals` must be at least 1 and, with a literal `Approvers` list, at most
+/// its length: more could never be reached.
+fn check_approvals(approvers: Option<&Value>, required: Option<(KeyPath, &Value)>, out: &mut Vec<Diagnostic>) {
+    let Some((path, Value::Number(number))) = required else { return };
+    let Some(required) = number.as_u64() else {
+        out.push(Diagnostic::error(codes::APPROVALS, path, format!("MinRequiredApprovals must be a whole number of at least 1, not {number}")));
+        return;
+    };
+    let listed = match approvers {
+        Some(list @ Value::Array(items)) if !contains_dynamic(list) => Some(items.len()),
+        _ => None,
+    };
+    match listed {
+        _ if required == 0 => out.push(Diagnostic::error(codes::APPROVALS, path, "MinRequiredApprovals must be at least 1".to_owned())),
+        Some(count) if count > 0 && required > count as u64 => out.push(Diagnostic::error(
+            codes::APPROVALS,
+            path,
+            format!("MinRequiredApprovals is {required} but Approvers lists only {count}: the approval could never complete"),
+        )),
+        _ => {}
+    }
+}
+
 /// Whether any string or object inside `value` is decided at run time.
 fn contains_dynamic(value: &Value) -> bool {
     let mut dynamic = false;
@@ -72,6 +95,7 @@ pub(super) fn check_task_literals(template: &Template, out: &mut Vec<Diagnostic>
                     }
                 }
                 AtomicAction::TimerTrigger => check_timer(property("Type").map(|(_, v)| v), property("Expression"), out),
+                AtomicAction::Approve => check_approvals(property("Approvers").map(|(_, v)| v), property("MinRequiredApprovals"), out),
                 _ => {}
             }
         }

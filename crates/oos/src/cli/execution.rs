@@ -1,4 +1,4 @@
-//! `oos execution start|list|show|tasks|logs|cancel|notify|delete`: against a server when one is configured
+//! `oos execution start|list|show|tasks|logs|cancel|notify|approve|reject|delete`: against a server when one is configured
 //! (`--endpoint`, `OOS_ENDPOINT` or a profile, see [`super::client`]), else against the store of a data
 //! directory. Locally, cancel and notify write the event to the execution's inbox; when no other `oos`
 //! process works on the directory, this command applies it itself and runs the execution until it settles.
@@ -88,11 +88,27 @@ pub(super) enum ExecutionCommand {
         #[arg(long = "library")]
         libraries: Vec<PathBuf>,
     },
+    /// Approve the approval an execution waits for (NotifyExecution Approve).
+    Approve(Decision),
+    /// Reject the approval an execution waits for: the task and the execution fail (NotifyExecution Reject).
+    Reject(Decision),
     /// Delete finished executions on the server.
     Delete {
         #[arg(required = true)]
         ids: Vec<String>,
     },
+}
+
+/// `oos execution approve|reject ID [--comment TEXT]`.
+#[derive(Debug, clap::Args)]
+pub(super) struct Decision {
+    pub(super) id: String,
+    /// Why (NotifyNote): shown in the execution log, the task's status message on a rejection, and the audit trail.
+    #[arg(long)]
+    pub(super) comment: Option<String>,
+    /// Template directories for a local run that continues (cloud endpoint and region: OOS_CLOUD_ENDPOINT, OOS_REGION_ID).
+    #[arg(long = "library")]
+    libraries: Vec<PathBuf>,
 }
 
 /// The columns of execution lists.
@@ -172,9 +188,11 @@ async fn command(store: &SqliteStore, command: ExecutionCommand, output: Output)
                 Some(s) => Some(ExecutionStatus::parse(&s).with_context(|| format!("unknown ExecutionStatus {s}"))?),
                 None => None,
             };
-            let notify = Notify { notify_type: kind, task_name: task, task_execution_id: None, execution_status, note };
+            let notify = Notify { notify_type: kind, task_name: task, task_execution_id: None, execution_status, note, by: None };
             return deliver(store, &id, Event::Notify(notify), &local_worker(libraries)).await;
         }
+        ExecutionCommand::Approve(decision) => return decide(store, decision, NotifyType::Approve).await,
+        ExecutionCommand::Reject(decision) => return decide(store, decision, NotifyType::Reject).await,
         ExecutionCommand::Start { .. } => bail!("InvalidConfiguration.Endpoint: `oos execution start` needs a server (--endpoint, OOS_ENDPOINT or `oos login`); run a template locally with `oos run`"),
         ExecutionCommand::Delete { .. } => bail!("InvalidConfiguration.Endpoint: `oos execution delete` needs a server (--endpoint, OOS_ENDPOINT or `oos login`)"),
     }
@@ -183,6 +201,12 @@ async fn command(store: &SqliteStore, command: ExecutionCommand, output: Output)
 
 async fn existing(store: &SqliteStore, id: &str) -> anyhow::Result<ExecutionRecord> {
     store.execution(id).await?.with_context(|| format!("EntityNotExists.Execution: execution {id} does not exist"))
+}
+
+/// Approve or Reject on a data directory: its owner decides alone (no identity to count).
+async fn decide(store: &SqliteStore, decision: Decision, notify_type: NotifyType) -> anyhow::Result<ExitCode> {
+    let notify = Notify { note: decision.comment, ..Notify::of(notify_type) };
+    deliver(store, &decision.id, Event::Notify(notify), &local_worker(decision.libraries)).await
 }
 
 /// Queues the event, then applies it here unless another process works on the data directory.

@@ -1,5 +1,5 @@
 //! `oos execution …` against a server: StartExecution, ListExecutions, ListTaskExecutions,
-//! ListExecutionLogs, CancelExecution, NotifyExecution, DeleteExecutions.
+//! ListExecutionLogs, CancelExecution, NotifyExecution (notify, approve, reject), DeleteExecutions.
 
 use std::process::ExitCode;
 
@@ -48,17 +48,9 @@ pub(super) fn run(connection: &Connection, command: ExecutionCommand, output: Ou
             connection.call("CancelExecution", params([("ExecutionId", Some(Value::String(id.clone())))]))?;
             println!("ExecutionId: {id} cancel requested");
         }
-        ExecutionCommand::Notify { id, notify_type, task, status, note, .. } => {
-            let request = params([
-                ("ExecutionId", Some(Value::String(id.clone()))),
-                ("NotifyType", Some(Value::String(notify_type.clone()))),
-                ("TaskName", text(task)),
-                ("ExecutionStatus", text(status)),
-                ("NotifyNote", text(note)),
-            ]);
-            connection.call("NotifyExecution", request)?;
-            println!("ExecutionId: {id} notified ({notify_type})");
-        }
+        ExecutionCommand::Notify { id, notify_type, task, status, note, .. } => notify(connection, &id, &notify_type, [("TaskName", text(task)), ("ExecutionStatus", text(status)), ("NotifyNote", text(note))])?,
+        ExecutionCommand::Approve(decision) => notify(connection, &decision.id, "Approve", [("NotifyNote", text(decision.comment))])?,
+        ExecutionCommand::Reject(decision) => notify(connection, &decision.id, "Reject", [("NotifyNote", text(decision.comment))])?,
         ExecutionCommand::Delete { ids } => {
             let request = params([("ExecutionIds", Some(Value::String(Value::from(ids.clone()).to_string())))]);
             connection.call("DeleteExecutions", request)?;
@@ -66,6 +58,14 @@ pub(super) fn run(connection: &Connection, command: ExecutionCommand, output: Ou
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// NotifyExecution of `notify_type` with the `extra` request fields that are given.
+fn notify<const N: usize>(connection: &Connection, id: &str, notify_type: &str, extra: [(&str, Option<Value>); N]) -> anyhow::Result<()> {
+    let fixed = [("ExecutionId", Some(Value::String(id.to_owned()))), ("NotifyType", Some(Value::String(notify_type.to_owned())))];
+    connection.call("NotifyExecution", params(fixed.into_iter().chain(extra)))?;
+    println!("ExecutionId: {id} notified ({notify_type})");
+    Ok(())
 }
 
 /// One execution by id (ListExecutions filtered on it).

@@ -196,6 +196,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             meta: None,
             executed_by: None,
             loop_mode: None,
+            safety_check: oos_engine::SafetyCheck::default(),
         };
         let id = worker.start(request).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let status = worker.settle(&id).await?;
