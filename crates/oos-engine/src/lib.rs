@@ -21,7 +21,7 @@ mod loops;
 mod outputs;
 mod polling;
 mod resume;
-mod risk;
+pub mod risk;
 mod results;
 pub mod secrets;
 mod state;

@@ -8,7 +8,7 @@ use serde_json::Value;
 const RISKY_API_PREFIXES: &[&str] = &["Delete"];
 
 /// Whether the rendered (or literal) ExecuteAPI `properties` describe a high-risk call.
-pub(crate) fn is_high(properties: &Value) -> bool {
+pub fn is_high(properties: &Value) -> bool {
     let property = |name: &str| {
         properties.as_object().and_then(|map| map.iter().find(|(key, _)| key.eq_ignore_ascii_case(name))).and_then(|(_, value)| value.as_str())
     };

@@ -96,6 +96,11 @@ impl Started {
 }
 
 impl Starter {
+    /// The quotas of its worker (the nesting limit of child executions included).
+    pub fn quotas(&self) -> &Quotas {
+        &self.quotas
+    }
+
     /// Builds the execution: quotas, one snapshot of the parameter store as its starter, the engine's
     /// `create` (parameters validated, role resolved) and, when it acts as a role, the check that the
     /// role may read every parameter it uses.

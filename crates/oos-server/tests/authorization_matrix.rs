@@ -137,7 +137,7 @@ async fn rows_for_repeated_parameters_inline_templates_parameter_references_and_
     call(&root, OOS, "CreateParameter", &[("Name", "readable"), ("Type", "String"), ("Value", "r")]).await.unwrap();
     call(&root, OOS, "CreateParameter", &[("Name", "hidden"), ("Type", "String"), ("Value", "h"), ("Tags", r#"{"env":"prod"}"#)]).await.unwrap();
     let policy = json!({"Version": "1", "Statement": [
-        {"Effect": "Allow", "Action": ["oos:StartExecution", "oos:GenerateExecutionPolicy", "oos:GetTemplateParameterConstraints"], "Resource": "acs:oos:*:*:template/named"},
+        {"Effect": "Allow", "Action": ["oos:StartExecution", "oos:GenerateExecutionPolicy", "oos:GetTemplateParameterConstraints", "oos:ListExecutionRiskyTasks"], "Resource": "acs:oos:*:*:template/named"},
         {"Effect": "Allow", "Action": ["oos:GetTemplate", "oos:UpdateTemplateAttributes", "oos:GetParameter"], "Resource": "*", "Condition": {"StringEquals": {"oos:ResourceTag/env": "dev"}}},
         {"Effect": "Allow", "Action": "oos:GetParameter", "Resource": "acs:oos:*:*:parameter/readable"}
     ]});
@@ -151,6 +151,8 @@ async fn rows_for_repeated_parameters_inline_templates_parameter_references_and_
         ("StartExecution", vec![("TemplateName", "named".into()), ("TemplateURL", "http://198.51.100.7/t.json".into())], false),
         ("GenerateExecutionPolicy", vec![("TemplateName", "named".into()), ("TemplateContent", sleep.clone())], false),
         ("GetTemplateParameterConstraints", vec![("TemplateName", "named".into()), ("TemplateContent", sleep.clone())], false),
+        ("ListExecutionRiskyTasks", vec![("TemplateName", "named".into())], true),
+        ("ListExecutionRiskyTasks", vec![("TemplateName", "prod-one".into())], false),
         ("GetTemplate", vec![("TemplateName", "named".into())], true),
         ("GetTemplate", vec![("TemplateName", "prod-one".into())], false),
         ("UpdateTemplateAttributes", vec![("TemplateName", "prod-one".into()), ("Description", "x".into())], false),

@@ -9,8 +9,10 @@ mod executions;
 mod logs;
 pub mod parameters;
 pub mod ram;
+mod risky_tasks;
 mod tags;
 mod template_admin;
+mod template_tree;
 pub(crate) mod template_url;
 mod templates;
 
@@ -30,6 +32,7 @@ pub const SERVED_ACTIONS: &[&str] = &[
     "DeleteTemplate",
     "ValidateTemplateContent",
     "GenerateExecutionPolicy",
+    "ListExecutionRiskyTasks",
     "DeleteTemplates",
     "UpdateTemplateAttributes",
     "GetTemplateParameterConstraints",
@@ -87,6 +90,7 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "UpdateTemplateAttributes" => template_admin::update_attributes(api, rpc).await,
         "GetTemplateParameterConstraints" => template_admin::parameter_constraints(api, rpc).await,
         "GenerateExecutionPolicy" => execution_policy::generate(api, caller, rpc).await,
+        "ListExecutionRiskyTasks" => risky_tasks::list(api, rpc).await,
         "StartExecution" => executions::start(api, caller, rpc).await,
         "ListExecutions" => executions::list(api, rpc).await,
         "GetExecutionTemplate" => executions::template(api, rpc).await,
