@@ -111,13 +111,15 @@ pub struct Edge<S> {
     budget: Arc<HeadBudget>,
     /// What this connection holds of the budget.
     borrowed: usize,
+    /// How much of `raw` was looked at for the end of a head.
+    scanned: usize,
     header_timeout: Duration,
     head_deadline: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> Edge<S> {
     pub fn new(inner: S, aside: Arc<Aside>, budget: Arc<HeadBudget>, header_timeout: Duration) -> Self {
-        Self { inner, mode: Mode::Head, raw: Vec::new(), ready: Vec::new(), ready_at: 0, aside, budget, borrowed: 0, header_timeout, head_deadline: None }
+        Self { inner, mode: Mode::Head, raw: Vec::new(), ready: Vec::new(), ready_at: 0, aside, budget, borrowed: 0, scanned: 0, header_timeout, head_deadline: None }
     }
 
     /// Keeps the budget drawn in line with the head gathered: whether it could.
@@ -207,6 +209,7 @@ impl<S> Edge<S> {
         }
         self.hand_on(&head);
         self.raw.drain(..head_len);
+        self.scanned = 0;
         self.head_deadline = None;
         self.balance_budget();
         self.mode = if through { Mode::Through } else if length > 0 { Mode::Body(length) } else { Mode::Head };
@@ -224,6 +227,16 @@ impl<S> Edge<S> {
         self.ready_at += count;
         true
     }
+}
+
+/// Heads up to this size are parsed at every read.
+const EARLY_PARSE_BYTES: usize = 8 * 1024;
+
+/// Whether an end of a head (an empty line, `\n\n` or `\n\r\n`) lies in `raw` beyond the first
+/// `scanned` bytes (looked at before).
+fn head_ends_after(raw: &[u8], scanned: usize) -> bool {
+    let from = scanned.saturating_sub(2);
+    raw[from..].windows(2).enumerate().any(|(at, pair)| pair == b"\n\n" || (pair == b"\r\n" && at + from > 0 && raw[at + from - 1] == b'\n'))
 }
 
 /// Whether hyper will take the head too (it answers what it refuses without a JSON body): a
@@ -273,9 +286,14 @@ impl<S: AsyncRead + Unpin> AsyncRead for Edge<S> {
                 },
                 Mode::Head => {
                     if !this.raw.is_empty() {
-                        if this.parse_head() {
+                        // Parse a small head at once (garbage is refused on its first bytes), a
+                        // larger one only when its end has arrived or it is over the limit: parsing
+                        // at every read would cost quadratic time in the head's length.
+                        let worth_parsing = this.raw.len() <= EARLY_PARSE_BYTES || this.raw.len() > MAX_HEAD_BYTES || head_ends_after(&this.raw, this.scanned);
+                        if worth_parsing && this.parse_head() {
                             continue;
                         }
+                        this.scanned = this.raw.len();
                         if this.head_deadline.is_none() {
                             this.head_deadline = Some(Box::pin(tokio::time::sleep(this.header_timeout)));
                         }
