@@ -137,3 +137,23 @@ fn with_a_ram_role_the_sandbox_sees_the_calls_made_as_that_role_in_the_execution
     assert_eq!(caller, format!("acs:ram::{account}:assumed-role/EcsOperator/{}", outcome.execution_id));
     assert_eq!(sandbox.statuses(), ["Running"]);
 }
+
+/// A template deleting one instance: a Delete* call, high risk by default.
+const DELETE: &str = r#"{"FormatVersion":"OOS-2019-06-01","Parameters":{"InstanceId":{"Type":"String"}},
+"Tasks":[{"Name":"deleteInstance","Action":"ACS::ExecuteAPI","Properties":{"Service":"ECS","API":"DeleteInstance","Parameters":{"InstanceId":"{{ InstanceId }}","Force":true}}}]}"#;
+
+#[test]
+fn oos_run_waits_on_a_high_risk_call_unless_the_safety_check_is_skipped() {
+    let sandbox = SandboxDir::new(&std::fs::read_to_string(example("sandbox-fleet.yaml")).unwrap());
+    let template = sandbox.path().join("delete.json");
+    std::fs::write(&template, DELETE).unwrap();
+    let parameters = ["InstanceId=i-quickstart-web1"];
+    let waiting = sandbox.run(&template, &parameters, &[]);
+    assert!(waiting.stderr.contains("is Waiting"), "the delete waits for a decision: {waiting:?}");
+    assert_eq!(sandbox.instances().len(), 2, "nothing was deleted while waiting");
+    let refused = sandbox.run(&template, &parameters, &["--safety-check", "Skip", "--mode", "Debug"]);
+    assert!(!refused.success && refused.stderr.contains("InvalidParameter.SafetyCheck"), "{}", refused.stderr);
+    let skipped = sandbox.run(&template, &parameters, &["--safety-check", "Skip"]);
+    assert!(skipped.success, "{}", skipped.stderr);
+    assert_eq!(sandbox.instances().len(), 1, "the delete ran straight through");
+}

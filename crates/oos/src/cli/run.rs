@@ -86,6 +86,10 @@ pub struct RunArgs {
     /// Automatic, FailurePause or Debug.
     #[arg(long, default_value = "Automatic")]
     mode: String,
+    /// ConfirmEveryHighRiskAction (high-risk calls wait for `oos execution approve`) or Skip (with
+    /// Mode Automatic only).
+    #[arg(long, default_value = "ConfirmEveryHighRiskAction")]
+    safety_check: String,
     #[command(flatten)]
     data: DataDirArgs,
     #[command(flatten)]
@@ -173,6 +177,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.template).with_context(|| format!("reading {}", args.template.display()))?;
     let template = std::sync::Arc::new(oos_template::parse(&text).map_err(|e| anyhow::anyhow!("{e}"))?);
     let mode = Mode::parse(&args.mode).with_context(|| format!("unknown mode {}; use Automatic, FailurePause or Debug", args.mode))?;
+    let safety_check = oos_engine::SafetyCheck::parse(&args.safety_check)
+        .with_context(|| format!("InvalidParameter.SafetyCheck: {}; use ConfirmEveryHighRiskAction or Skip", args.safety_check))?;
+    if safety_check == oos_engine::SafetyCheck::Skip && mode != Mode::Automatic {
+        anyhow::bail!("InvalidParameter.SafetyCheck: Skip is allowed only with --mode Automatic");
+    }
     let parameters = parse_parameters(&args.parameters)?;
     let name = template_name(&args.template);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
@@ -196,7 +205,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             meta: None,
             executed_by: None,
             loop_mode: None,
-            safety_check: oos_engine::SafetyCheck::default(),
+            safety_check,
         };
         let id = worker.start(request).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let status = worker.settle(&id).await?;
