@@ -84,3 +84,36 @@ fn write_self_signed(cert_path: &Path, key_path: &Path) -> Result<(), TlsError> 
     tracing::info!(cert = %cert_path.display(), "made a self-signed TLS certificate for localhost and 127.0.0.1");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup_error(source: &TlsSource) -> String {
+        source.acceptor().err().map(|error| error.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_self_signed_pair_is_made_once_and_bad_files_are_refused_with_their_place() {
+        let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let first = TlsSource::SelfSigned { dir: one.path().to_path_buf() };
+        assert!(first.acceptor().is_ok());
+        let (cert, key) = self_signed_paths(one.path());
+        let made = std::fs::read(&cert).unwrap();
+        assert!(first.acceptor().is_ok());
+        assert_eq!(std::fs::read(&cert).unwrap(), made, "a second start reuses the pair");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+
+        TlsSource::SelfSigned { dir: two.path().to_path_buf() }.files().unwrap();
+        let (_, other_key) = self_signed_paths(two.path());
+        let crossed = setup_error(&TlsSource::Files { cert: cert.clone(), key: other_key });
+        assert!(crossed.starts_with("Tls.Setup:") && crossed.contains("do not make a usable pair"), "{crossed}");
+        let missing = setup_error(&TlsSource::Files { cert: one.path().join("nope.pem"), key: key.clone() });
+        assert!(missing.starts_with("Tls.Setup:") && missing.contains("nope.pem"), "{missing}");
+        let not_pem = one.path().join("text.pem");
+        std::fs::write(&not_pem, "not a certificate").unwrap();
+        let refused = setup_error(&TlsSource::Files { cert: not_pem, key });
+        assert!(refused.starts_with("Tls.Setup:") && refused.contains("text.pem"), "{refused}");
+    }
+}
