@@ -52,14 +52,26 @@ fn public_template(name: &str) -> PathBuf {
     corpus().join("PublicTemplates/YAML").join(format!("ACS-ECS-{name}.yml"))
 }
 
+/// Options of a run whose high-risk calls run unattended.
+const SKIP_SAFETY_CHECK: &[&str] = &["--safety-check", "Skip"];
+
 /// Runs public template `name` on a fresh sandbox seeded with `fleet`; returns the sandbox and the outcome.
 fn run_public(name: &str, fleet: &str, actions: ProductActions, parameters: &[&str]) -> (SandboxDir, RunOutcome) {
+    run_public_with(name, fleet, actions, parameters, &[])
+}
+
+/// [`run_public`] with these options of `oos run` added.
+fn run_public_with(name: &str, fleet: &str, actions: ProductActions, parameters: &[&str], extra: &[&str]) -> (SandboxDir, RunOutcome) {
     let sandbox = SandboxDir::new(fleet);
-    let outcome = run_in(&sandbox, name, actions, parameters);
+    let outcome = run_in_with(&sandbox, name, actions, parameters, extra);
     (sandbox, outcome)
 }
 
 fn run_in(sandbox: &SandboxDir, name: &str, actions: ProductActions, parameters: &[&str]) -> RunOutcome {
+    run_in_with(sandbox, name, actions, parameters, &[])
+}
+
+fn run_in_with(sandbox: &SandboxDir, name: &str, actions: ProductActions, parameters: &[&str], extra: &[&str]) -> RunOutcome {
     let library = corpus().join("CloudProductActions/ECS/YAML");
     let options: Vec<&str> = match actions {
         ProductActions::Corpus => vec!["--library", library.to_str().expect("a UTF-8 path")],
@@ -67,6 +79,8 @@ fn run_in(sandbox: &SandboxDir, name: &str, actions: ProductActions, parameters:
     };
     let mut all = vec!["regionId=cn-hangzhou", RATE_CONTROL, "OOSAssumeRole="];
     all.extend_from_slice(parameters);
+    let mut options = options;
+    options.extend_from_slice(extra);
     let outcome = sandbox.run(&public_template(name), &all, &options);
     outcome.assert_success();
     outcome
@@ -141,8 +155,10 @@ fn bulky_authorize_security_group_adds_the_rule(actions: ProductActions) {
     assert_eq!((rule["port_range"].as_str(), rule["source_cidr_ip"].as_str()), (Some("22/22"), Some("10.0.0.0/8")), "{rule}");
 }
 
+/// The public template calls DeleteInstance itself, in a loop, without `Risk`: a high-risk call whose
+/// iterations cannot each wait for a confirmation, so an unattended run skips the SafetyCheck.
 fn bulky_delete_instances_deletes_the_whole_fleet(actions: ProductActions) {
-    let (sandbox, outcome) = run_public("BulkyDeleteInstances", &fleet("Stopped"), actions, &[TARGETS]);
+    let (sandbox, outcome) = run_public_with("BulkyDeleteInstances", &fleet("Stopped"), actions, &[TARGETS], SKIP_SAFETY_CHECK);
     assert_loop_over_fleet(&outcome, "deleteInstance", FLEET_SIZE);
     assert_eq!(sandbox.instances().len(), 0, "{actions:?}: the fleet is gone");
 }
@@ -150,7 +166,7 @@ fn bulky_delete_instances_deletes_the_whole_fleet(actions: ProductActions) {
 /// `imageName` defaults to `" "`, which the template's `test("{{imageName}}")` selector reads as
 /// "names containing a blank"; the seeded names have none, so the run names them.
 fn bulky_delete_expired_image_deletes_only_the_old_custom_images(actions: ProductActions) {
-    let (sandbox, outcome) = run_public("BulkyDeleteExpiredImage", &fleet("Running"), actions, &["expiredDays=30", "imageName=expired"]);
+    let (sandbox, outcome) = run_public_with("BulkyDeleteExpiredImage", &fleet("Running"), actions, &["expiredDays=30", "imageName=expired"], SKIP_SAFETY_CHECK);
     assert_loop_over_fleet(&outcome, "deleteImages", 5);
     let names: Vec<String> =
         sandbox.cloud()["images"].as_object().expect("images").values().map(|i| i["image_name"].as_str().unwrap_or_default().to_owned()).collect();
