@@ -5,7 +5,8 @@
 
 use crate::audit::{AuditQuery, AuditRecord, NewAudit, Verification};
 use crate::model::{
-    ExecutionMeta, ExecutionQuery, ListedExecution, NewParameter, NewTemplateVersion, ParameterQuery, ParameterRow, ParameterUpdate,
+    ActivationRow, CommandQuery, CommandRow, Delivery, InvocationQuery, InvocationRow, InvocationTarget, ManagedInstanceQuery,
+    ManagedInstanceRow, RegisterOutcome, TargetChange, ExecutionMeta, ExecutionQuery, ListedExecution, NewParameter, NewTemplateVersion, ParameterQuery, ParameterRow, ParameterUpdate,
     ParameterVersionRow, ResourceTag, TagChange, TaggedKind, TemplateQuery, TemplateRow,
 };
 use crate::{Close, Result, Store};
@@ -89,7 +90,49 @@ pub trait AuditStore: Send + Sync {
     async fn verify_audit(&self) -> Result<Verification>;
 }
 
-/// Everything a server reads and writes: the engine's store and the API's.
-pub trait ServerStore: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + Close + std::fmt::Debug {}
+/// The Cloud Assistant for managed instances: activations, registered hosts, saved commands and
+/// invocations. Tags of instances, commands and activations go through [`TagStore`].
+#[async_trait::async_trait]
+pub trait AssistantStore: Send + Sync {
+    /// `false` when the id is taken.
+    async fn create_activation(&self, activation: &ActivationRow) -> Result<bool>;
+    /// The activations with these ids (every one when empty), newest first.
+    async fn activations(&self, ids: &[String]) -> Result<Vec<ActivationRow>>;
+    async fn delete_activation(&self, activation_id: &str) -> Result<bool>;
+    /// In one transaction: the activation exists with `code_hash`, has not expired at `now_ms` and
+    /// has uses left; its use is counted and `instance` inserted. Otherwise nothing is written.
+    async fn register_instance(&self, code_hash: &str, now_ms: i64, instance: &ManagedInstanceRow) -> Result<RegisterOutcome>;
+    async fn managed_instance(&self, instance_id: &str) -> Result<Option<ManagedInstanceRow>>;
+    async fn managed_instances(&self, query: &ManagedInstanceQuery) -> Result<Vec<ManagedInstanceRow>>;
+    /// Removes the instance (its activation counts it deregistered) and fails its unfinished
+    /// targets; `false` when it did not exist.
+    async fn deregister_instance(&self, instance_id: &str, now_ms: i64) -> Result<bool>;
+    /// The hub saw the agent: last seen, connected or not, and its host inventory when given.
+    async fn instance_seen(&self, instance_id: &str, now_ms: i64, connected: bool, inventory: Option<&str>) -> Result<()>;
+    /// Merges collected inventory (a JSON object: type → items) into the instance's.
+    async fn record_inventory(&self, instance_id: &str, collected: &str) -> Result<()>;
 
-impl<T> ServerStore for T where T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + Close + std::fmt::Debug {}
+    /// `false` when the id is taken.
+    async fn create_command(&self, command: &CommandRow) -> Result<bool>;
+    async fn commands(&self, query: &CommandQuery) -> Result<Vec<CommandRow>>;
+    async fn delete_command(&self, command_id: &str) -> Result<bool>;
+
+    /// The invocation and its targets in one transaction. When its `client_token` belongs to an
+    /// invocation already, nothing is written and that invocation's id is returned.
+    async fn create_invocation(&self, invocation: &InvocationRow, targets: &[InvocationTarget]) -> Result<Option<String>>;
+    /// Invocations newest first, each with its targets (only the queried instance's when the query
+    /// names one), and the total count.
+    async fn invocations(&self, query: &InvocationQuery) -> Result<(Vec<(InvocationRow, Vec<InvocationTarget>)>, i64)>;
+    /// Targets of these instances that are `Pending` or `Stopping`, oldest first (one query).
+    async fn deliveries(&self, instance_ids: &[String]) -> Result<Vec<Delivery>>;
+    /// Applies `change` to one target unless it is final; `false` when nothing changed.
+    async fn update_target(&self, invoke_id: &str, instance_id: &str, change: &TargetChange) -> Result<bool>;
+    /// Fails every unfinished target whose deadline is before `now_ms`: `ClientNotResponse` when
+    /// it was never accepted, `ExecutionTimeout` when it was; returns how many.
+    async fn expire_targets(&self, now_ms: i64) -> Result<u64>;
+}
+
+/// Everything a server reads and writes: the engine's store and the API's.
+pub trait ServerStore: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + Close + std::fmt::Debug {}
+
+impl<T> ServerStore for T where T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + Close + std::fmt::Debug {}

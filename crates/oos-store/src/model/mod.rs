@@ -1,10 +1,12 @@
 //! Row types, writes and queries of the API's storage, shared by every backend.
 
+mod assistant;
 mod executions;
 mod parameters;
 mod tags;
 mod templates;
 
+pub use assistant::*;
 pub use executions::*;
 pub use parameters::*;
 pub use tags::*;

@@ -9,6 +9,11 @@ pub enum TaggedKind {
     Execution,
     Parameter,
     SecretParameter,
+    /// A host registered with `oos agent` (`mi-…`).
+    ManagedInstance,
+    /// A saved Cloud Assistant command.
+    Command,
+    Activation,
 }
 
 /// What a tag write does to each resource's tags.

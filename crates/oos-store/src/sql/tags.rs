@@ -23,6 +23,9 @@ impl TaggedKind {
             Self::Execution => ("api_executions", "execution_id", ""),
             Self::Parameter => ("parameters", "name", " AND r.secret = FALSE"),
             Self::SecretParameter => ("parameters", "name", " AND r.secret = TRUE"),
+            Self::ManagedInstance => ("managed_instances", "instance_id", ""),
+            Self::Command => ("assistant_commands", "command_id", ""),
+            Self::Activation => ("activations", "activation_id", ""),
         };
         TagSource { table, key, only }
     }
