@@ -6,6 +6,7 @@ pub(crate) mod assistant;
 pub(crate) mod assistant_rules;
 pub(crate) mod executions;
 pub(crate) mod iam;
+pub(crate) mod invocations;
 pub(crate) mod parameters;
 pub(crate) mod tags;
 pub(crate) mod templates;

@@ -1,7 +1,8 @@
-//! The Cloud Assistant's storage in SQLite (statements in [`crate::sql::assistant`], decisions in
-//! [`crate::sql::assistant_rules`]). Every write is one `BEGIN IMMEDIATE` transaction, so what it
-//! reads before writing (an activation's uses, a target's status) cannot change under it; a write
-//! that changed something commits with the request's audit entry.
+//! The Cloud Assistant's storage in SQLite (statements in [`crate::sql::assistant`] and
+//! [`crate::sql::invocations`], decisions in [`crate::sql::assistant_rules`]). Every write is one
+//! `BEGIN IMMEDIATE` transaction, so what it reads before writing (an activation's uses, a target's
+//! status) cannot change under it; a write that changed something commits with the request's audit
+//! entry.
 
 use sqlx::{AssertSqlSafe, FromRow, Sqlite};
 
@@ -13,8 +14,9 @@ use crate::model::{
     ActivationRow, CommandQuery, CommandRow, Delivery, InvocationQuery, InvocationRow, InvocationTarget, ManagedInstanceQuery, ManagedInstanceRow,
     RegisterOutcome, TargetChange,
 };
-use crate::sql::assistant::{self as sql, TARGETS_PER_INSERT};
+use crate::sql::assistant as sql;
 use crate::sql::assistant_rules as rules;
+use crate::sql::invocations::{self, TARGETS_PER_INSERT};
 
 #[async_trait::async_trait]
 impl AssistantStore for SqliteStore {
@@ -70,7 +72,7 @@ impl AssistantStore for SqliteStore {
             return Ok(false);
         };
         sqlx::query(sql::COUNT_DEREGISTERED).bind(&activation_id).execute(&mut *tx).await?;
-        sql::fail_targets_of_instance::<Sqlite>(instance_id, now_ms).execute(&mut *tx).await?;
+        invocations::fail_targets_of_instance::<Sqlite>(instance_id, now_ms).execute(&mut *tx).await?;
         commit_audited(tx).await?;
         Ok(true)
     }
@@ -114,11 +116,11 @@ impl AssistantStore for SqliteStore {
 
     async fn create_invocation(&self, invocation: &InvocationRow, targets: &[InvocationTarget]) -> Result<Option<String>> {
         let mut tx = self.begin_write().await?;
-        if sql::insert_invocation::<Sqlite>(invocation).execute(&mut *tx).await?.rows_affected() == 0 {
-            return Ok(sqlx::query_scalar(sql::BY_CLIENT_TOKEN).bind(invocation.client_token.as_deref()).fetch_optional(&mut *tx).await?);
+        if invocations::insert_invocation::<Sqlite>(invocation).execute(&mut *tx).await?.rows_affected() == 0 {
+            return Ok(sqlx::query_scalar(invocations::BY_CLIENT_TOKEN).bind(invocation.client_token.as_deref()).fetch_optional(&mut *tx).await?);
         }
         for chunk in targets.chunks(TARGETS_PER_INSERT) {
-            sql::insert_targets::<Sqlite>(chunk).build().execute(&mut *tx).await?;
+            invocations::insert_targets::<Sqlite>(chunk).build().execute(&mut *tx).await?;
         }
         commit_audited(tx).await?;
         Ok(None)
@@ -127,15 +129,15 @@ impl AssistantStore for SqliteStore {
     /// The count, the page and its targets, read in one transaction (one snapshot of the database).
     async fn invocations(&self, query: &InvocationQuery) -> Result<(Vec<(InvocationRow, Vec<InvocationTarget>)>, i64)> {
         let mut tx = self.pool.begin().await?;
-        let total = sql::count_invocations::<Sqlite>(query).build_query_scalar().fetch_one(&mut *tx).await?;
-        let page: Vec<InvocationRow> = sql::invocation_page::<Sqlite>(query).build_query_as().fetch_all(&mut *tx).await?;
-        let targets = if page.is_empty() { Vec::new() } else { sql::page_targets::<Sqlite>(query).build_query_as().fetch_all(&mut *tx).await? };
+        let total = invocations::count_invocations::<Sqlite>(query).build_query_scalar().fetch_one(&mut *tx).await?;
+        let page: Vec<InvocationRow> = invocations::invocation_page::<Sqlite>(query).build_query_as().fetch_all(&mut *tx).await?;
+        let targets = if page.is_empty() { Vec::new() } else { invocations::page_targets::<Sqlite>(query).build_query_as().fetch_all(&mut *tx).await? };
         tx.commit().await?;
-        Ok((sql::with_targets(page, targets), total))
+        Ok((invocations::with_targets(page, targets), total))
     }
 
     async fn deliveries(&self, instance_ids: &[String]) -> Result<Vec<Delivery>> {
-        let rows = sql::deliveries::<Sqlite>(instance_ids).build().fetch_all(&self.pool).await?;
+        let rows = invocations::deliveries::<Sqlite>(instance_ids).build().fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| Ok(Delivery { invocation: InvocationRow::from_row(row)?, target: InvocationTarget::from_row(row)? }))
             .collect()
@@ -144,16 +146,16 @@ impl AssistantStore for SqliteStore {
     async fn update_target(&self, invoke_id: &str, instance_id: &str, change: &TargetChange) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let current: Option<InvocationTarget> =
-            sqlx::query_as(AssertSqlSafe(sql::target::<Sqlite>())).bind(invoke_id).bind(instance_id).fetch_optional(&mut *tx).await?;
+            sqlx::query_as(AssertSqlSafe(invocations::target::<Sqlite>())).bind(invoke_id).bind(instance_id).fetch_optional(&mut *tx).await?;
         let Some(next) = current.and_then(|current| rules::changed(&current, change)) else { return Ok(false) };
-        sql::update_target::<Sqlite>(&next).execute(&mut *tx).await?;
+        invocations::update_target::<Sqlite>(&next).execute(&mut *tx).await?;
         commit_audited(tx).await?;
         Ok(true)
     }
 
     async fn expire_targets(&self, now_ms: i64) -> Result<u64> {
         let mut tx = self.begin_write().await?;
-        let expired = sql::expire::<Sqlite>(now_ms).execute(&mut *tx).await?.rows_affected();
+        let expired = invocations::expire::<Sqlite>(now_ms).execute(&mut *tx).await?.rows_affected();
         if expired > 0 {
             commit_audited(tx).await?;
         }
