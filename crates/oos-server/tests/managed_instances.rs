@@ -67,9 +67,10 @@ fn outcome(invoke_id: &str, status: FinishStatus, exit_code: i32, output: &str) 
     AgentMessage::Finished(Outcome { invoke_id: invoke_id.into(), status, exit_code: Some(exit_code), start_ms: 1, finish_ms: 2, output: output.into(), dropped: 0, error_code: (exit_code != 0).then(|| "ExitCodeNonzero".into()), error_info: None })
 }
 
-/// Waits until DescribeInvocationResults shows the target of `instance` with a final status.
+/// Waits until DescribeInvocationResults shows the target of `instance` with a final status (an
+/// offline instance's after its timeout and the 15 s report grace).
 async fn result_of(root: &CloudClient, invoke_id: &str, instance: &str) -> Value {
-    for _ in 0..200 {
+    for _ in 0..600 {
         let results = ecs(root, "DescribeInvocationResults", &[("InvokeId", invoke_id), ("InstanceId", instance)]).await;
         let result = results["Invocation"]["InvocationResults"]["InvocationResult"][0].clone();
         if !matches!(result["InvocationStatus"].as_str(), Some("Pending" | "Running" | "Stopping") | None) {
@@ -210,9 +211,10 @@ async fn ram_governs_commands_by_instance_and_tag() {
     let policy = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["ecs:RunCommand"], "Resource": "*", "Condition": {"StringEquals": {"acs:ResourceTag/env": "dev"}}}]});
     ram(&root, "CreatePolicy", &[("PolicyName", "dev-commands"), ("PolicyDocument", &policy.to_string())]).await;
     ram(&root, "AttachPolicyToUser", &[("PolicyType", "Custom"), ("PolicyName", "dev-commands"), ("UserName", "operator")]).await;
-    let run = |instance: &str| call(&operator, ECS, "RunCommand", &[("Type", "RunShellScript"), ("CommandContent", "id"), ("InstanceId.1", instance)]);
-    assert!(run(&dev.instance_id).await.is_ok(), "dev is allowed");
-    let denied = run(&prod.instance_id).await.unwrap_err();
+    let run = [("Type", "RunShellScript"), ("CommandContent", "id")];
+    let allowed = call(&operator, ECS, "RunCommand", &[run[0], run[1], ("InstanceId.1", &dev.instance_id)]).await;
+    assert!(allowed.is_ok(), "dev is allowed: {allowed:?}");
+    let denied = call(&operator, ECS, "RunCommand", &[run[0], run[1], ("InstanceId.1", &prod.instance_id)]).await.unwrap_err();
     assert!(denied.code.starts_with("Forbidden") || denied.code.contains("NoPermission"), "{denied:?}");
     let denied = call(&operator, ECS, "DescribeInvocationResults", &[]).await.unwrap_err();
     assert!(denied.code.starts_with("Forbidden") || denied.code.contains("NoPermission"), "{denied:?}");
