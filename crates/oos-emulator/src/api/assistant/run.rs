@@ -42,15 +42,17 @@ pub(super) fn command_content(request: &RpcRequest, base64_default: bool) -> Res
     Ok(content)
 }
 
-/// `Parameters` (a JSON object), refused when the command takes no parameters.
+/// `Parameters` (a JSON object; entries with an empty name are ignored), refused when the
+/// command takes no parameters.
 fn call_parameters(request: &RpcRequest, enabled: bool) -> Result<Map<String, Value>, AcsError> {
-    let parameters = match request.get("Parameters").filter(|raw| !raw.trim().is_empty()) {
+    let mut parameters = match request.get("Parameters").filter(|raw| !raw.trim().is_empty()) {
         None => Map::new(),
         Some(raw) => match serde_json::from_str(raw) {
             Ok(Value::Object(map)) => map,
             _ => return Err(AcsError::invalid_parameter("Parameters", "expected a JSON object")),
         },
     };
+    parameters.retain(|name, _| !name.is_empty());
     if !enabled && !parameters.is_empty() {
         return Err(AcsError::new(
             PARAMETER_DISABLED,
