@@ -180,6 +180,17 @@ fn saved_commands_take_parameters() {
 }
 
 #[test]
+fn public_commands_are_invoked_by_name() {
+    let (emulator, _) = emulator(Duration::ZERO);
+    let params = [("RegionId", "cn-hangzhou"), ("CommandId", "ACS-ECS-GenerateRsaKeypair-linux.sh"), ("InstanceId.1", "i-web1"), ("Parameters", r#"{"any":"value"}"#)];
+    let invoke_id = ecs(&emulator, "InvokeCommand", &params).unwrap()["InvokeId"].as_str().unwrap().to_owned();
+    let found = invocation(&emulator, &invoke_id);
+    assert_eq!((found["CommandName"].as_str(), found["InvokeStatus"].as_str()), (Some("ACS-ECS-GenerateRsaKeypair-linux.sh"), Some("Finished")));
+    let error = ecs(&emulator, "InvokeCommand", &[("RegionId", "cn-hangzhou"), ("CommandId", "c-unknown"), ("InstanceId.1", "i-web1")]).unwrap_err();
+    assert_eq!(error.code, "InvalidCmdId.NotFound");
+}
+
+#[test]
 fn stop_invocation_terminates_running_targets() {
     let (emulator, clock) = emulator(Duration::from_secs(1));
     let invoke_id = run(&emulator, "sleep 30", &["i-web1", "i-web2"]);

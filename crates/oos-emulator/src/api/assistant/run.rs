@@ -111,15 +111,13 @@ pub fn run_command(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result
 pub fn invoke_command(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let command_id = request.require("CommandId")?;
-    let command = cloud
-        .assistant
-        .commands
-        .get(command_id)
-        .filter(|command| command.region_id == region)
-        .cloned()
+    let saved = cloud.assistant.commands.get(command_id).filter(|command| command.region_id == region).cloned();
+    let public = saved.is_none() && command_id.starts_with(PUBLIC_COMMAND_PREFIX);
+    let command = saved
+        .or_else(|| public.then(|| public_command(command_id, &region, ctx)))
         .ok_or_else(|| AcsError::new(INVALID_CMD_ID_NOT_FOUND, format!("The specified command ID does not exist: {command_id}.")))?;
     let parameters = call_parameters(request, command.enable_parameter)?;
-    if let Some(unknown) = parameters.keys().find(|name| !command.parameter_names.contains(name)) {
+    if let Some(unknown) = parameters.keys().find(|name| !public && !command.parameter_names.contains(name)) {
         return Err(AcsError::new(
             PARAMETER_NOT_MATCHED,
             format!("The passed-in parameter {unknown:?} is not defined by the command (it defines {:?}).", command.parameter_names),
@@ -138,6 +136,29 @@ pub fn invoke_command(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Res
         saved.invoke_times += 1;
     }
     Ok(json!({"InvokeId": invoke_id}))
+}
+
+/// Alibaba's public commands are invoked by name (`ACS-ECS-GenerateRsaKeypair-linux.sh`).
+const PUBLIC_COMMAND_PREFIX: &str = "ACS-";
+
+/// A public command: its "content" is its name (what scripted results match), it takes any
+/// parameters.
+fn public_command(name: &str, region: &str, ctx: &Ctx) -> Command {
+    let windows = name.ends_with(".ps1") || name.ends_with(".bat");
+    Command {
+        command_id: name.to_owned(),
+        region_id: region.to_owned(),
+        name: name.to_owned(),
+        description: "Alibaba Cloud public command (emulated: scripted results only)".into(),
+        command_type: if windows { "RunPowerShellScript" } else { "RunShellScript" }.into(),
+        content: name.to_owned(),
+        working_dir: String::new(),
+        timeout: 60,
+        enable_parameter: true,
+        parameter_names: Vec::new(),
+        creation_time: utc_time(ctx.now),
+        invoke_times: 0,
+    }
 }
 
 fn target_ids(cloud: &Cloud, request: &RpcRequest, region: &str) -> Result<Vec<String>, AcsError> {

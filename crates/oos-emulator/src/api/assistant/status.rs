@@ -29,10 +29,8 @@ impl Phase {
         if target.aborted.is_some() {
             return Self::Aborted;
         }
-        if let Some(stopped) = target.stopped_ms.filter(|stopped| *stopped < target.end_ms) {
-            if now_ms >= stopped {
-                return if stopped < target.start_ms { Self::Cancelled } else { Self::Terminated };
-            }
+        if let Some(stopped) = target.stopped_ms.filter(|stopped| *stopped < target.end_ms && now_ms >= *stopped) {
+            return if stopped < target.start_ms { Self::Cancelled } else { Self::Terminated };
         }
         if now_ms < target.start_ms {
             Self::Pending
