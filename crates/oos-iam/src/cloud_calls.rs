@@ -17,6 +17,7 @@ pub const RESOURCE_PARAMETERS: &[(&str, &str, &str)] = &[
     ("ecs", "SecurityGroupId", "securitygroup"),
     ("ecs", "SecurityGroupIds", "securitygroup"),
     ("ecs", "CommandId", "command"),
+    ("ecs", "ActivationId", "activation"),
     ("ecs", "KeyPairName", "keypair"),
     ("ecs", "KeyPairNames", "keypair"),
     ("ecs", "LaunchTemplateId", "launchtemplate"),
@@ -60,6 +61,25 @@ pub fn cloud_call_authz(
         resources.push("*".to_string());
     }
     (format!("{service}:{api}"), resources)
+}
+
+/// What an ECS API request made to this server (the Cloud Assistant of managed instances) is
+/// authorized as: `ecs:<Action>` on the resources its parameters name, as for an execution's call.
+pub fn ecs_request_authz(action: &str, params: &std::collections::BTreeMap<String, String>, scope: &ArnScope) -> crate::oos_actions::ActionAuthz {
+    let tags_instances = params.get("ResourceType").is_some_and(|kind| kind.eq_ignore_ascii_case("managedinstance"));
+    let params: Map<String, Value> = params
+        .iter()
+        .map(|(name, value)| {
+            // Tag actions name their resources `ResourceId.N`: managed instances are instances.
+            let name = match name.strip_prefix("ResourceId") {
+                Some(rest) if tags_instances => format!("InstanceId{rest}"),
+                _ => name.clone(),
+            };
+            (name, Value::String(value.clone()))
+        })
+        .collect();
+    let (action, resources) = cloud_call_authz("ecs", action, &params, scope);
+    crate::oos_actions::ActionAuthz { action, resources, request_context: Vec::new() }
 }
 
 /// `.1`, `.2`, ... (RPC repeat-list flattening).

@@ -18,6 +18,8 @@ pub mod keys {
     pub const TAG_KEYS: &str = "oos:TagKeys";
     /// Prefix of `oos:ResourceTag/<key>`; see [`super::Context::with_resource_tag`].
     pub const RESOURCE_TAG_PREFIX: &str = "oos:ResourceTag/";
+    /// Prefix of `acs:ResourceTag/<key>`, the tags of a cloud resource (a managed instance).
+    pub const ACS_RESOURCE_TAG_PREFIX: &str = "acs:ResourceTag/";
     /// Prefix of `oos:RequestTag/<key>` (tags given in the request itself).
     pub const REQUEST_TAG_PREFIX: &str = "oos:RequestTag/";
 }
@@ -69,6 +71,11 @@ impl Context {
     /// Adds `oos:ResourceTag/<key>` = `value`.
     pub fn with_resource_tag(self, key: &str, value: impl Into<String>) -> Context {
         self.with(&format!("{}{key}", keys::RESOURCE_TAG_PREFIX), value)
+    }
+
+    /// Adds `acs:ResourceTag/<key>` = `value`.
+    pub fn with_acs_resource_tag(self, key: &str, value: impl Into<String>) -> Context {
+        self.with(&format!("{}{key}", keys::ACS_RESOURCE_TAG_PREFIX), value)
     }
 
     /// The values of `key`, if present.

@@ -46,6 +46,8 @@ pub struct Api {
     pub(crate) authenticator: Authenticator,
     /// The HTTP client of TemplateURL fetches, under the server's address policy.
     pub(crate) outbound: oos_actions::Outbound,
+    /// The Cloud Assistant of managed instances (the ECS API's part served here).
+    pub assistant: oos_assistant::Assistant,
 }
 
 impl Api {

@@ -2,6 +2,7 @@
 //! execution (ExecuteAPI/WaitFor/CheckFor, and SelectTargets as `ecs:DescribeInstances`) is checked
 //! against the RAM policies of the role it acts as — or of the user who started it when the role is
 //! empty — before it leaves; a denied call fails its task with `Forbidden.RAM` and reaches no cloud.
+//! Each resource is checked on its own; a managed instance with its tags (`acs:ResourceTag/<key>`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,11 +36,19 @@ pub struct AuthorizedActions {
     /// The time policies are evaluated at (`acs:CurrentTime`).
     clock: Arc<dyn Clock>,
     cache: Mutex<HashMap<Principal, (Instant, Policies)>>,
+    /// Where the tags of managed instances are read.
+    tags: Option<Arc<dyn oos_store::ServerStore>>,
 }
 
 impl AuthorizedActions {
     pub fn new(inner: Arc<dyn Actions>, iam: Arc<Iam<RecordIdentityStore>>, clock: Arc<dyn Clock>) -> Self {
-        Self { inner, iam, clock, cache: Mutex::default() }
+        Self { inner, iam, clock, cache: Mutex::default(), tags: None }
+    }
+
+    /// Checks calls on managed instances with their tags, read from `store`.
+    pub fn with_resource_tags(mut self, store: Arc<dyn oos_store::ServerStore>) -> Self {
+        self.tags = Some(store);
+        self
     }
 
     /// Allows or refuses the cloud call of `request`.
@@ -67,18 +76,24 @@ impl AuthorizedActions {
         };
         let policies = self.policies(&principal).await.map_err(|error| forbidden(format!("task {}: {who}: {error}", request.task_name)))?;
         let context = Context::new().with(keys::CURRENT_TIME, self.clock.timestamp().to_string());
-        let question = AuthzRequest { action, resources, context };
         let borrowed: Vec<&Policy> = policies.iter().map(Arc::as_ref).collect();
-        if evaluate(&borrowed, &question).allowed {
-            return Ok(());
+        for resource in resources {
+            let tags = match &self.tags {
+                Some(store) => crate::resource_tags::managed_instance_tags(store.as_ref(), &resource).await,
+                None => Default::default(),
+            };
+            let question = AuthzRequest { action: action.clone(), resources: vec![resource], context: crate::resource_tags::with_tags(context.clone(), &tags) };
+            if !evaluate(&borrowed, &question).allowed {
+                return Err(forbidden(format!(
+                    "task {}: {who} ({}) is not allowed to perform {} on {}",
+                    request.task_name,
+                    principal.arn(account),
+                    question.action,
+                    question.resources.join(", ")
+                )));
+            }
         }
-        Err(forbidden(format!(
-            "task {}: {who} ({}) is not allowed to perform {} on {}",
-            request.task_name,
-            principal.arn(account),
-            question.action,
-            question.resources.join(", ")
-        )))
+        Ok(())
     }
 
     /// The policies of `principal`, read at most once per [`POLICY_CACHE_TTL`].

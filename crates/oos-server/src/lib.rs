@@ -4,12 +4,14 @@
 //! worker, sets up the account (root AccessKey on first start, see [`bootstrap`]), and serves the
 //! API over HTTP/1.1, plain or TLS ([`transport`]: hyper, axum, rustls), through the request
 //! pipeline ([`pipeline`]): parse → authenticate → authorize → action → JSON reply; `/stream`
-//! pushes an execution's progress ([`stream`]). The worker's actions are
+//! pushes an execution's progress ([`stream`]); agents register and keep their connection on the
+//! same listener ([`agents`], served by the hub of [`oos_assistant`]). The worker's actions are
 //! wrapped in [`AuthorizedActions`], so every cloud call of an execution is checked against RAM first.
 //! Every task the server spawns (accept loop, connections, the worker loop, its calls and timers)
 //! runs in one [`TaskRegistry`]; [`Server::shutdown`] stops them in order.
 
 pub mod actions;
+mod agents;
 pub mod api;
 pub mod authorized_actions;
 mod audit;
@@ -67,7 +69,12 @@ pub struct ServerConfig {
     pub tls: Option<transport::tls::TlsSource>,
     /// Timeouts and the connection cap.
     pub limits: transport::Limits,
+    /// Whether the output of commands run on managed instances goes into the audit trail.
+    pub audit_command_output: bool,
 }
+
+/// The task kind of the loop carrying work to the connected agents.
+pub const HUB_TASK: &str = "agent-hub";
 
 /// How long a shutdown waits for the requests in progress, and then for the worker's calls in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -94,7 +101,8 @@ impl Server {
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let tasks = TaskRegistry::new();
-        let worker = node::wire(worker, &store, &iam, files, &config.region, &tasks)?;
+        let assistant = oos_assistant::Assistant::new(store.clone(), worker.clock().clone(), &config.region).with_output_audit(config.audit_command_output);
+        let worker = node::wire(worker, &store, &iam, files, &assistant, &tasks)?;
         let starter = worker.starter();
         let clock = worker.clock().clone();
         let engine_stop = engine::spawn(worker, &tasks);
@@ -107,9 +115,12 @@ impl Server {
             region: config.region.clone(),
             authenticator: auth::Authenticator::new(),
             outbound: oos_actions::Outbound::new(config.outbound.clone(), actions::template_url::FETCH_TIMEOUT),
+            assistant: assistant.clone(),
         });
         let (stop_accepting, stop) = watch::channel(false);
-        let front = transport::Front::new(api, config.limits.clone(), tls, tasks.clone(), stop);
+        let hub = oos_assistant::hub::Hub::new(assistant);
+        tasks.spawn(HUB_TASK, hub.clone().dispatch(stop.clone()));
+        let front = transport::Front::new(api, hub, config.limits.clone(), tls, tasks.clone(), stop);
         tasks.spawn(transport::ACCEPT_TASK, transport::serve(listener, front));
         tracing::info!(%addr, tls = config.tls.is_some(), "OOS API listening");
         Ok(Self {

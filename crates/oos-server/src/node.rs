@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use oos_assistant::Assistant;
+use oos_assistant::router::AssistantActions;
 use oos_iam::Iam;
 use oos_runtime::{TaskRegistry, Worker};
 use oos_store::ServerStore;
@@ -15,13 +17,19 @@ use crate::bootstrap::{self, KeyFiles};
 use crate::engine::{self, EngineStop};
 use crate::{AuthorizedActions, KeySealer, RecordIdentityStore, SHUTDOWN_GRACE, ServerError};
 
-/// `worker` wired to `store`, `iam` and the master key of `files`, spawning into `tasks`.
-pub(crate) fn wire(worker: Worker, store: &Arc<dyn ServerStore>, iam: &Arc<Iam<RecordIdentityStore>>, files: &KeyFiles, region: &str, tasks: &TaskRegistry) -> Result<Worker, ServerError> {
+/// `worker` wired to `store`, `iam`, the master key of `files` and the Cloud Assistant of managed
+/// instances (`assistant`), spawning into `tasks`.
+pub(crate) fn wire(worker: Worker, store: &Arc<dyn ServerStore>, iam: &Arc<Iam<RecordIdentityStore>>, files: &KeyFiles, assistant: &Assistant, tasks: &TaskRegistry) -> Result<Worker, ServerError> {
     let clock = worker.clock().clone();
-    let parameters = StoreParameters { store: store.clone(), iam: iam.clone(), region: region.to_string(), clock: clock.clone() };
+    let parameters = StoreParameters { store: store.clone(), iam: iam.clone(), region: assistant.region().to_string(), clock: clock.clone() };
     let authorized = iam.clone();
+    let assistant = assistant.clone();
+    let tags = store.clone();
     Ok(worker
-        .wrap_actions(|executors| Arc::new(AuthorizedActions::new(executors, authorized, clock)))
+        .wrap_actions(|executors| {
+            let routed = Arc::new(AssistantActions::new(executors, assistant));
+            Arc::new(AuthorizedActions::new(routed, authorized, clock).with_resource_tags(tags))
+        })
         .with_sealer(Arc::new(KeySealer::open(&files.master_key)?))
         .with_parameters(Arc::new(parameters))
         .with_tasks(tasks.clone()))
@@ -58,7 +66,8 @@ impl WorkerNode {
     pub async fn start(store: Arc<dyn ServerStore>, files: &KeyFiles, region: &str, worker: Worker) -> Result<Self, ServerError> {
         let iam = Arc::new(bootstrap::open_iam(&store, files, worker.clock().clone()).await?);
         let tasks = TaskRegistry::new();
-        let worker = wire(worker, &store, &iam, files, region, &tasks)?;
+        let assistant = Assistant::new(store.clone(), worker.clock().clone(), region);
+        let worker = wire(worker, &store, &iam, files, &assistant, &tasks)?;
         let engine = engine::spawn(worker, &tasks);
         tracing::info!("OOS worker started");
         Ok(Self { store, tasks, engine })

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use oos_acs::{AcsError, ErrorBody, IncomingRequest, RpcRequest, new_request_id, unknown_action, unsupported_version};
 use oos_iam::oos_actions::oos_action_authz;
+use oos_iam::cloud_calls::ecs_request_authz;
 use oos_iam::ram_actions::{RAM_VERSION, ram_action_authz};
 use oos_iam::{ArnScope, AuthzRequest, Context, IamError};
 use serde_json::{Map, Value};
@@ -24,6 +25,8 @@ enum Version {
     Oos,
     /// RAM 2015-05-01: users, groups, roles, policies, AccessKeys.
     Ram,
+    /// ECS 2014-05-26, its Cloud Assistant part: managed instances, commands, invocations.
+    Ecs,
 }
 
 impl Version {
@@ -31,6 +34,7 @@ impl Version {
         match rpc.version.as_str() {
             OOS_VERSION => Ok(Self::Oos),
             RAM_VERSION => Ok(Self::Ram),
+            oos_assistant::ECS_VERSION => Ok(Self::Ecs),
             other => Err(unsupported_version(other)),
         }
     }
@@ -80,6 +84,7 @@ impl Api {
             match api {
                 Version::Oos => actions::dispatch(self, &caller, &rpc).await,
                 Version::Ram => actions::ram::dispatch(self, &caller, &rpc).await,
+                Version::Ecs => actions::assistant::dispatch(self, &caller, &rpc).await,
             }
         };
         let (outcome, committed) = oos_store::audit::scope(audit.entry("Success", 200), action).await;
@@ -99,6 +104,8 @@ impl Api {
             let authz = match api {
                 Version::Oos => oos_action_authz(&rpc.action, &params, &scope),
                 Version::Ram => ram_action_authz(&rpc.action, &params, self.iam.account()),
+                Version::Ecs if actions::assistant::serves(&rpc.action) => Ok(ecs_request_authz(&rpc.action, &params, &scope)),
+                Version::Ecs => Err(IamError::UnknownAction(rpc.action.clone())),
             };
             let authz = match authz {
                 Ok(authz) => authz,

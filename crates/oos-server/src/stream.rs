@@ -174,12 +174,17 @@ fn websocket_stream(routes: Routes, mut watch: Watch, upgrade: hyper::upgrade::O
         }
         let _ = socket.close(None).await;
     });
+    switching_protocols(&accept_key)
+}
+
+/// The answer accepting a WebSocket upgrade whose key derives `accept_key`.
+pub(crate) fn switching_protocols(accept_key: &str) -> Response<Body> {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = response.headers_mut();
     headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
     headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-    if let Ok(accept) = HeaderValue::from_str(&accept_key) {
+    if let Ok(accept) = HeaderValue::from_str(accept_key) {
         headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
     }
     response

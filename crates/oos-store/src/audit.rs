@@ -28,6 +28,9 @@ pub enum AuditKind {
     /// A plain outbound HTTP request: a webhook, ExecuteHttpRequest, a TemplateURL fetch (or one
     /// refused by the address policy).
     HttpCall,
+    /// What a managed instance's agent did: registered, or finished an invocation (its outcome and,
+    /// unless configured otherwise, its output).
+    Agent,
 }
 
 impl AuditKind {
@@ -36,6 +39,7 @@ impl AuditKind {
             AuditKind::ApiCall => "ApiCall",
             AuditKind::CloudCall => "CloudCall",
             AuditKind::HttpCall => "HttpCall",
+            AuditKind::Agent => "Agent",
         }
     }
 
@@ -44,6 +48,7 @@ impl AuditKind {
             "ApiCall" => Some(AuditKind::ApiCall),
             "CloudCall" => Some(AuditKind::CloudCall),
             "HttpCall" => Some(AuditKind::HttpCall),
+            "Agent" => Some(AuditKind::Agent),
             _ => None,
         }
     }

@@ -1,6 +1,7 @@
 //! The OOS actions this server implements, and what they share: paging, dates, JSON parameters.
 
 mod approvals;
+pub mod assistant;
 mod audit;
 pub(crate) mod common;
 mod execution_policy;

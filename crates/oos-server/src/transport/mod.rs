@@ -76,8 +76,8 @@ pub(crate) struct Front {
 }
 
 impl Front {
-    pub fn new(api: Arc<Api>, limits: Limits, tls: Option<TlsAcceptor>, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Self {
-        let router = routes::router(Arc::clone(&api), limits.clone(), tasks.clone(), stop.clone());
+    pub fn new(api: Arc<Api>, hub: oos_assistant::hub::Hub, limits: Limits, tls: Option<TlsAcceptor>, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Self {
+        let router = routes::router(Arc::clone(&api), hub, limits.clone(), tasks.clone(), stop.clone());
         Self { api, limits, tls, tasks, stop, router, heads: Arc::new(HeadBudget::new(HEAD_BUDGET_BYTES)) }
     }
 }

@@ -1,5 +1,5 @@
 //! What each request path is: `/stream` (an execution's progress as server-sent events or over a
-//! WebSocket), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
+//! WebSocket), the agents' registration and connection (`/agent/v1/…`), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
 //! the RPC API. The RPC handler reads the body under the request timeout and the size limit, takes
 //! back a request target the edge moved aside, and hands the request to the pipeline.
 
@@ -30,14 +30,18 @@ pub(crate) struct Routes {
     pub stop: watch::Receiver<bool>,
     /// Permits of the streams open at once ([`stream::MAX_STREAMS`]).
     pub streams: Arc<Semaphore>,
+    /// The connected agents.
+    pub hub: oos_assistant::hub::Hub,
 }
 
-pub(super) fn router(api: Arc<Api>, limits: Limits, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Router {
+pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, limits: Limits, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Router {
     Router::new()
         .route("/stream", any(stream::open))
+        .route(oos_agent_proto::REGISTER_PATH, any(crate::agents::register))
+        .route(oos_agent_proto::CONNECT_PATH, any(crate::agents::connect))
         .route(&format!("{REFUSED_PATH}{{refusal}}"), any(refused))
         .fallback(rpc)
-        .with_state(Routes { api, limits, tasks, stop, streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)) })
+        .with_state(Routes { api, limits, tasks, stop, streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)), hub })
 }
 
 /// The HTTP response of an API reply.

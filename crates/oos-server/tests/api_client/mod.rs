@@ -21,7 +21,11 @@ pub fn client(url: &str, credentials: Credentials) -> CloudClient {
 }
 
 pub async fn call(client: &CloudClient, version: &str, action: &str, params: &[(&str, &str)]) -> Result<Value, CloudError> {
-    let service = if version == OOS_VERSION { "OOS" } else { "RAM" };
+    let service = match version {
+        OOS_VERSION => "OOS",
+        "2014-05-26" => "ECS",
+        _ => "RAM",
+    };
     let params: Map<String, Value> = params.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect();
     let mut request = simple_call(service, action, params);
     request.auto_paging = false;
@@ -121,7 +125,7 @@ pub async fn start_timed(backend: Backend, cloud: CloudClient, runtime: RuntimeC
     let library = Library::new(Some(store.clone()), &[]);
     let actions = Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new())));
     let worker = Worker::new(store.clone(), actions, Arc::new(library), runtime).with_clock(clock.clone());
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls: None, limits: Default::default() };
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls: None, limits: Default::default(), audit_command_output: true };
     let server = Server::start(config, store, &oos_server::KeyFiles::in_dir(bed.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());

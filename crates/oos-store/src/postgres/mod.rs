@@ -9,6 +9,7 @@ mod api_executions;
 mod api_parameters;
 mod api_tags;
 mod api_templates;
+mod assistant;
 mod audit;
 mod background;
 mod execution_list;

@@ -2,8 +2,11 @@
 //! PostgreSQL, query builders generic over the database, and the few places the dialects differ
 //! ([`Dialect`]). Each backend runs these in its own transactions and with its own locking.
 
+pub(crate) mod assistant;
+pub(crate) mod assistant_rules;
 pub(crate) mod executions;
 pub(crate) mod iam;
+pub(crate) mod invocations;
 pub(crate) mod parameters;
 pub(crate) mod tags;
 pub(crate) mod templates;
@@ -26,6 +29,13 @@ pub(crate) trait Dialect: sqlx::Database {
     /// (an object of counts per status) and `current_tasks` (an array of the running or waiting
     /// ones, in creation order).
     const TASK_SUMMARY: &'static str;
+    /// Appended to a `SELECT` of rows the transaction is about to change: PostgreSQL locks them
+    /// (`FOR UPDATE`); SQLite's write transactions hold the database's single writer lock already.
+    const FOR_UPDATE: &'static str;
+
+    /// Pushes the condition "`column` is one of `ids`" with the ids bound as one value, so that one
+    /// statement serves any number of them.
+    fn push_in_ids(sql: &mut QueryBuilder<Self>, column: &str, ids: &[String]);
 
     /// `expression` (text) compared and ordered bytewise.
     fn bytewise(expression: &str) -> String;
@@ -46,6 +56,13 @@ impl Dialect for Sqlite {
         (SELECT json_group_array(json_object('TaskName', t.task_name, 'TaskAction', t.task_action, 'TaskExecutionId', t.id)) \
         FROM task_executions t WHERE t.execution_id = e.id AND t.parent_task_execution_id IS NULL AND t.status IN ('Running', 'Waiting')) \
         AS current_tasks";
+    const FOR_UPDATE: &'static str = "";
+
+    /// The ids as a JSON array, unnested by `json_each`.
+    fn push_in_ids(sql: &mut QueryBuilder<Self>, column: &str, ids: &[String]) {
+        let ids = serde_json::Value::from(ids.to_vec()).to_string();
+        sql.push(format!("{column} IN (SELECT value FROM json_each(")).push_bind(ids).push("))");
+    }
 
     /// SQLite's default collation (BINARY) is bytewise already.
     fn bytewise(expression: &str) -> String {
@@ -73,6 +90,12 @@ impl Dialect for Postgres {
         COALESCE((SELECT json_agg(json_build_object('TaskName', t.task_name, 'TaskAction', t.task_action, 'TaskExecutionId', t.id) \
         ORDER BY t.seq) FROM task_executions t WHERE t.execution_id = e.id AND t.parent_task_execution_id IS NULL \
         AND t.status IN ('Running', 'Waiting')), '[]') AS current_tasks";
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+
+    /// The ids as a `TEXT[]`.
+    fn push_in_ids(sql: &mut QueryBuilder<Self>, column: &str, ids: &[String]) {
+        sql.push(format!("{column} = ANY(")).push_bind(ids.to_vec()).push(")");
+    }
 
     /// The database's collation may follow a locale; `"C"` compares bytes, as SQLite does.
     fn bytewise(expression: &str) -> String {

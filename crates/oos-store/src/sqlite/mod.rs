@@ -10,6 +10,7 @@ mod api_executions;
 mod api_parameters;
 mod api_tags;
 mod api_templates;
+mod assistant;
 mod execution_list;
 mod audit;
 mod lease;

@@ -40,6 +40,7 @@ macro_rules! on_both {
     )*};
 }
 
+mod assistant;
 mod audit_chain;
 mod audited_writes;
 mod engine;

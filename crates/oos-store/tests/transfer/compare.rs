@@ -2,7 +2,7 @@
 
 use oos_store::audit::AuditQuery;
 use oos_store::{
-    ExecutionFilter, ExecutionQuery, ExecutionSort, ParameterQuery, ParameterSort, ServerStore, TaggedKind, TemplateQuery, TemplateSort,
+    CommandQuery, ExecutionFilter, InvocationQuery, ManagedInstanceQuery, ExecutionQuery, ExecutionSort, ParameterQuery, ParameterSort, ServerStore, TaggedKind, TemplateQuery, TemplateSort,
 };
 
 use crate::fill::{EXECUTIONS, id};
@@ -25,7 +25,7 @@ macro_rules! same {
 
 /// Compares every answer of the two stores; returns how many answers were compared.
 pub async fn same_answers(a: &impl ServerStore, b: &impl ServerStore) -> usize {
-    executions(a, b).await + listings(a, b).await + catalogue(a, b).await + parameters_and_tags(a, b).await + iam_and_audit(a, b).await
+    executions(a, b).await + listings(a, b).await + catalogue(a, b).await + parameters_and_tags(a, b).await + assistant(a, b).await + iam_and_audit(a, b).await
 }
 
 async fn executions(a: &impl ServerStore, b: &impl ServerStore) -> usize {
@@ -132,6 +132,37 @@ async fn parameters_and_tags(a: &impl ServerStore, b: &impl ServerStore) -> usiz
         compared += 3;
     }
     compared
+}
+
+/// The Cloud Assistant's reads: activations, instances under filters, commands, invocations page by
+/// page and per instance, deliveries.
+async fn assistant(a: &impl ServerStore, b: &impl ServerStore) -> usize {
+    assert_eq!(same!(a, b, |s| s.activations(&[])).len(), 2);
+    let instance_queries = [
+        ManagedInstanceQuery::default(),
+        ManagedInstanceQuery { tags: vec![("env".into(), "prod".into())], ..ManagedInstanceQuery::default() },
+        ManagedInstanceQuery { sandbox_instance: Some("i-sandbox".into()), activation_id: Some("a-1".into()), ..ManagedInstanceQuery::default() },
+    ];
+    for query in &instance_queries {
+        assert!(!same!(a, b, |s| s.managed_instances(query)).is_empty());
+    }
+    same!(a, b, |s| s.managed_instance("mi-0"));
+    assert_eq!(same!(a, b, |s| s.commands(&CommandQuery::default())).len(), 1);
+    let mut compared = 6;
+    for instance_id in [None, Some("mi-0"), Some("mi-2")] {
+        for offset in 0..4 {
+            let query = InvocationQuery { instance_id: instance_id.map(Into::into), offset, limit: 1, ..InvocationQuery::default() };
+            same!(a, b, |s| s.invocations(&query));
+            compared += 1;
+        }
+    }
+    let instances: Vec<String> = (0..4).map(|n| format!("mi-{n}")).collect();
+    assert!(!same!(a, b, |s| s.deliveries(&instances)).is_empty());
+    for kind in [TaggedKind::ManagedInstance, TaggedKind::Command, TaggedKind::Activation] {
+        assert!(!same!(a, b, |s| s.resource_tags(kind, &[], &[], 0, 1_000)).is_empty());
+        compared += 1;
+    }
+    compared + 1
 }
 
 async fn iam_and_audit(a: &impl ServerStore, b: &impl ServerStore) -> usize {

@@ -1,12 +1,13 @@
 //! An embedded store with a bit of everything, written through the store traits: executions with
 //! children, tasks, loop iterations, logs, inbox events (some consumed), crash marks and leases;
 //! API metadata with tags and ClientTokens; templates with versions, tags and a favourite; library
-//! templates; common and secret parameters with versions and tags; IAM records; and an audit trail
-//! long enough to take several copy batches.
+//! templates; common and secret parameters with versions and tags; IAM records; the Cloud
+//! Assistant's activations, managed instances, commands and invocations with targets in every state;
+//! and an audit trail long enough to take several copy batches.
 
 use oos_store::audit::{AuditKind, NewAudit};
 use oos_store::{
-    AuditStore, CrashGuard, ExecutionApiStore, ExecutionMeta, ExecutionRecord, IamRecordStore, InboxStore, LibraryStore, LogRecord,
+    ActivationRow, AssistantStore, AuditStore, CommandRow, InvocationRow, InvocationTarget, ManagedInstanceRow, RegisterOutcome, TargetChange, CrashGuard, ExecutionApiStore, ExecutionMeta, ExecutionRecord, IamRecordStore, InboxStore, LibraryStore, LogRecord,
     NewInboxEvent, NewParameter, NewTemplateVersion, ParameterStore, ParameterUpdate, SqliteStore, StepStore, StepWrite, TagChange,
     TagStore, TaggedKind, TaskRecord, TemplateStore,
 };
@@ -111,6 +112,7 @@ pub async fn populate(store: &SqliteStore) {
     executions(store).await;
     templates(store).await;
     parameters(store).await;
+    assistant(store).await;
     for (kind, key, body) in [
         ("Settings", "account-id", r#"{"Value":"1234"}"#),
         ("User", "alice", r#"{"UserName":"alice","DisplayName":""}"#),
@@ -223,4 +225,113 @@ async fn parameters(store: &SqliteStore) {
         store.update_parameter(&update).await.unwrap().unwrap();
     }
     assert!(store.retag(TaggedKind::SecretParameter, &["db/password".into()], &set(&[("rotated", "yes")])).await.unwrap().is_empty());
+}
+
+/// Activations `a-0`, `a-1`; instances `mi-0`…`mi-3` (one bound to a sandbox instance, one
+/// deregistered); a saved command; invocations `t-0`…`t-3` with targets pending, running, stopping,
+/// finished with output, and expired.
+async fn assistant(store: &SqliteStore) {
+    for n in 0..2_i64 {
+        let activation = ActivationRow {
+            activation_id: format!("a-{n}"),
+            region_id: "cn-hangzhou".into(),
+            code_hash: format!("hash-{n}"),
+            description: format!("activation {n} — ünïcode"),
+            instance_name: "web".into(),
+            ip_address_range: if n == 0 { "0.0.0.0/0".into() } else { String::new() },
+            usage_limit: 10,
+            usage_count: 0,
+            deregistered_count: 0,
+            created_ms: 600 + n,
+            expires_ms: i64::MAX / 2,
+            tags: json!({"team": "ops"}).to_string(),
+        };
+        assert!(store.create_activation(&activation).await.unwrap());
+    }
+    for n in 0..4_i64 {
+        let instance = ManagedInstanceRow {
+            instance_id: format!("mi-{n}"),
+            region_id: "cn-hangzhou".into(),
+            activation_id: format!("a-{}", n % 2),
+            secret_hash: format!("secret-{n}"),
+            instance_name: "web".into(),
+            hostname: format!("host-{n}"),
+            os_type: "Linux".into(),
+            os_name: "Debian 12".into(),
+            agent_version: "0.1.0".into(),
+            ip_address: format!("10.0.0.{n}"),
+            inventory: json!({"Cpu": n}).to_string(),
+            collected: "{}".into(),
+            registered_ms: 700 + n,
+            last_seen_ms: 700 + n,
+            connected: n % 2 == 0,
+            sandbox_instance: (n == 1).then(|| "i-sandbox".into()),
+            tags: "{}".into(),
+        };
+        assert_eq!(store.register_instance(&format!("hash-{}", n % 2), 700, &instance).await.unwrap(), RegisterOutcome::Registered);
+    }
+    store.record_inventory("mi-0", &json!({"Service": [{"Name": "sshd"}]}).to_string()).await.unwrap();
+    assert!(store.retag(TaggedKind::ManagedInstance, &["mi-0".into(), "mi-2".into()], &set(&[("env", "prod")])).await.unwrap().is_empty());
+    let command = CommandRow {
+        command_id: "c-0".into(),
+        region_id: "cn-hangzhou".into(),
+        name: "deploy".into(),
+        description: String::new(),
+        command_type: "RunShellScript".into(),
+        content_base64: "ZWNobyB7eyBuYW1lIH19".into(),
+        working_dir: String::new(),
+        timeout_secs: 60,
+        enable_parameter: true,
+        parameter_names: json!(["name"]).to_string(),
+        created_ms: 800,
+        tags: json!({"team": "web"}).to_string(),
+    };
+    assert!(store.create_command(&command).await.unwrap());
+    for n in 0..4_i64 {
+        let invocation = InvocationRow {
+            invoke_id: format!("t-{n}"),
+            region_id: "cn-hangzhou".into(),
+            kind: if n == 3 { "File" } else { "Command" }.into(),
+            command_id: (n == 0).then(|| "c-0".into()),
+            command_name: "deploy".into(),
+            command_type: "RunShellScript".into(),
+            content_base64: "ZWNobyBoaQ==".into(),
+            working_dir: "/tmp".into(),
+            timeout_secs: 60,
+            username: "root".into(),
+            enable_parameter: n == 0,
+            parameters: json!({"name": n}).to_string(),
+            file: if n == 3 { json!({"TargetDir": "/tmp", "Name": "f"}).to_string() } else { "{}".into() },
+            created_ms: 900 + n,
+            creator: if n == 2 { id(1) } else { "acs:ram::1:root".into() },
+            client_token: (n % 2 == 0).then(|| format!("run-{n}")),
+            tags: "{}".into(),
+        };
+        let targets: Vec<InvocationTarget> = (0..4).map(|m| InvocationTarget::pending(&format!("t-{n}"), &format!("mi-{m}"), 1_000 + n * 100)).collect();
+        assert_eq!(store.create_invocation(&invocation, &targets).await.unwrap(), None);
+    }
+    let changes = [
+        ("t-0", "mi-0", TargetChange::Accepted { start_ms: 910 }),
+        ("t-0", "mi-0", TargetChange::Output { data: "héllo".into(), limit: 4 }),
+        ("t-0", "mi-1", TargetChange::Accepted { start_ms: 911 }),
+        ("t-0", "mi-1", TargetChange::StopRequested { now_ms: 912 }),
+        ("t-1", "mi-0", TargetChange::StopRequested { now_ms: 913 }),
+        ("t-2", "mi-0", TargetChange::Accepted { start_ms: 920 }),
+    ];
+    for (invoke_id, instance_id, change) in changes {
+        assert!(store.update_target(invoke_id, instance_id, &change).await.unwrap());
+    }
+    let finished = TargetChange::Finished {
+        status: "Success".into(),
+        exit_code: Some(0),
+        output: "done".into(),
+        dropped: 0,
+        error_code: String::new(),
+        error_info: String::new(),
+        start_ms: Some(921),
+        finish_ms: 930,
+    };
+    assert!(store.update_target("t-2", "mi-1", &finished).await.unwrap());
+    assert_eq!(store.expire_targets(1_050).await.unwrap(), 4, "t-0: two targets never taken, two run too long");
+    assert!(store.deregister_instance("mi-3", 1_100).await.unwrap());
 }

@@ -22,7 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use fill::{AUDIT_RECORDS, EXECUTIONS, WORKER, id, populate};
 
 /// Every table, in copy order.
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 18] = [
     "executions",
     "task_executions",
     "execution_logs",
@@ -35,6 +35,11 @@ const TABLES: [&str; 13] = [
     "iam_records",
     "parameters",
     "parameter_versions",
+    "activations",
+    "managed_instances",
+    "assistant_commands",
+    "invocations",
+    "invocation_targets",
     "audit_log",
 ];
 
@@ -188,9 +193,14 @@ async fn verify_names_the_table_changed_after_the_copy() {
     populate(&source).await;
     let (_database, target) = target().await;
     migrate(&source, &target).await.0.unwrap();
-    let changes: [(&str, &str, &[&str]); 5] = [
+    let changes: [(&str, &str, &[&str]); 6] = [
         ("UPDATE parameters SET description = '' WHERE name = 'db/port'", "UPDATE parameters SET description = 'about db/port' WHERE name = 'db/port'", &["parameters"]),
         ("UPDATE api_templates SET is_favorite = NOT is_favorite WHERE name = 'rotate'", "UPDATE api_templates SET is_favorite = FALSE WHERE name = 'rotate'", &["api_templates"]),
+        (
+            "UPDATE invocation_targets SET output = 'hel' WHERE invoke_id = 't-0' AND instance_id = 'mi-0'",
+            "UPDATE invocation_targets SET output = 'hél' WHERE invoke_id = 't-0' AND instance_id = 'mi-0'",
+            &["invocation_targets"],
+        ),
         ("UPDATE task_executions SET outputs = '' WHERE id = 'e02-t2'", "UPDATE task_executions SET outputs = NULL WHERE id = 'e02-t2'", &["task_executions"]),
         ("DELETE FROM api_execution_tags WHERE execution_id = 'e03' AND key = 'owner'", "INSERT INTO api_execution_tags VALUES ('e03', 'owner', 'ops')", &["api_execution_tags"]),
         (

@@ -9,6 +9,7 @@ mod execution;
 mod execution_client;
 mod iam;
 mod iam_client;
+mod instance;
 mod login;
 mod process;
 mod run;
@@ -56,6 +57,8 @@ enum Command {
     Emulator(emulator::EmulatorArgs),
     /// RAM on a server: `oos iam user|group|role|policy|accesskey …`; offline: `oos iam policy validate|simulate|generate`, `oos iam action`.
     Iam(iam::IamArgs),
+    /// Managed instances on a server: `oos instance activate|activations|list|deregister|run`.
+    Instance(instance::InstanceArgs),
     /// Run a template in-process on the embedded store: `oos run TEMPLATE -p Key=Value …`.
     Run(run::RunArgs),
     /// Executions on a server, or in the local data directory when no server is configured: `oos execution start|list|show|tasks|logs|cancel|notify|delete`.
@@ -80,6 +83,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Login(args) => login::login(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Iam(args) => iam::run(args),
+        Command::Instance(args) => instance::run(args),
         Command::Run(args) => run::run(args),
         Command::Execution(args) => execution::run(args),
         Command::Server(args) => server::run(args),

@@ -38,6 +38,10 @@ pub struct ServerArgs {
     /// and metadata addresses are refused otherwise.
     #[arg(long = "outbound-allow", env = "OOS_OUTBOUND_ALLOW", value_delimiter = ',')]
     outbound_allow: Vec<Allow>,
+    /// Record the output of commands run on managed instances in the audit trail (`false`: only
+    /// their status and exit code; the output stays with the invocation).
+    #[arg(long, env = "OOS_AUDIT_COMMAND_OUTPUT", default_value_t = true, action = clap::ArgAction::Set)]
+    audit_command_output: bool,
     #[command(flatten)]
     front: FrontArgs,
 }
@@ -110,7 +114,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let worker = worker(opened.store.clone(), &args.worker, policy.clone(), true, Arc::new(SystemClock))?;
         args.front.raise_file_limit();
         let tls = args.front.tls(&args.store.data.data_dir);
-        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits() };
+        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits(), audit_command_output: args.audit_command_output };
         let mut signals = StopSignals::listen();
         let server = Server::start(config, opened.store.clone(), &files, worker).await?;
         // The address line comes first: tools (and oos-testkit) read it from the first line.
