@@ -1,8 +1,8 @@
 //! The corpus's `ACS-ECS-BulkyRunCommand`, unmodified, under `oos run --sandbox` against a
 //! 3-instance fleet whose seed scripts what `uname -a; df -h` prints: every instance's output
 //! comes back in `commandOutputs` (with the corpus's product actions and with our own), and a
-//! scripted non-zero exit fails the execution with a message naming the exit code. Nothing runs
-//! on this machine: the emulator answers from the seed.
+//! scripted non-zero exit fails the execution with a message naming the exit code; and nothing
+//! runs on this machine: the emulator answers from the seed.
 
 mod sandbox_support;
 
@@ -105,4 +105,16 @@ fn a_scripted_nonzero_exit_fails_the_execution_naming_the_exit_code() {
     let failed: Vec<Value> = outcome.tasks().into_iter().filter(|task| task["Status"] == "Failed" && !task["LoopItem"].is_null()).collect();
     assert_eq!(failed.len(), 1, "only i-rc-2's command failed: {failed:#?}");
     assert!(failed[0]["LoopItem"].to_string().contains("i-rc-2"), "{failed:#?}");
+}
+
+#[test]
+fn a_sandboxed_command_never_runs_on_this_machine() {
+    let sandbox = SandboxDir::new(&fleet(None));
+    let marker = sandbox.path().join("the-command-ran");
+    let template = corpus().join("PublicTemplates/YAML/ACS-ECS-BulkyRunCommand.yml");
+    let content = format!("commandContent=touch {}", marker.display());
+    let outcome = sandbox.run(&template, &["regionId=cn-hangzhou", TARGETS, &content, "OOSAssumeRole="], &[]);
+    outcome.assert_success();
+    assert!(!marker.exists(), "the emulator executed the command");
+    assert_eq!(outcome.outputs()["commandOutputs"].as_array().map(Vec::len), Some(INSTANCES.len()), "unscripted: empty output each");
 }
