@@ -95,7 +95,7 @@ def main() -> int:
         ensure(raw["InvokeId"].startswith("t-"), f"invoke {raw}")
         answer("StopInvocation", ecs.stop_invocation(M.StopInvocationRequest(region_id=region, invoke_id=raw["InvokeId"])))
         answer("DeleteCommand", ecs.delete_command(M.DeleteCommandRequest(region_id=region, command_id=created["CommandId"])))
-        expect_error(lambda: ecs.delete_command(M.DeleteCommandRequest(region_id=region, command_id=created["CommandId"])), codes=["InvalidCommandId.NotFound"], status=404)
+        expect_error(lambda: ecs.delete_command(M.DeleteCommandRequest(region_id=region, command_id=created["CommandId"])), codes=["InvalidCmdId.NotFound"], status=404)
 
     def send_file():
         raw = answer("SendFile", ecs.send_file(M.SendFileRequest(
@@ -106,7 +106,9 @@ def main() -> int:
     def refusals():
         expect_error(lambda: ecs.run_command(M.RunCommandRequest(region_id=region, type="RunShellScript", command_content="id", instance_id=["mi-0000000000000000"])), codes=["InvalidInstance.NotFound"], status=404)
         expect_error(lambda: ecs.run_command(M.RunCommandRequest(region_id=region, type="RunCmd", command_content="id", instance_id=[state["instance"]])), codes=["InvalidParameter.Type"])
-        expect_error(lambda: ecs.describe_invocation_results(M.DescribeInvocationResultsRequest(region_id=region, invoke_id="t-oos0000")), codes=["InvalidInvokeId.NotFound"], status=404)
+        raw = answer("DescribeInvocationResults", ecs.describe_invocation_results(M.DescribeInvocationResultsRequest(region_id=region, invoke_id="t-oos0000")))
+        ensure(raw["Invocation"]["InvocationResults"]["InvocationResult"] == [], f"unknown invocation {raw}")
+        expect_error(lambda: ecs.stop_invocation(M.StopInvocationRequest(region_id=region, invoke_id="t-oos0000")), codes=["InvalidInvokeId.NotFound"], status=404)
 
     def deregister():
         answer("DeregisterManagedInstance", ecs.deregister_managed_instance(M.DeregisterManagedInstanceRequest(region_id=region, instance_id=state["instance"])))
