@@ -91,7 +91,7 @@ impl Ledger {
     /// Forgets an invocation whose outcome the server recorded (a running one is kept).
     pub fn forget(&self, invoke_id: &str) -> Result<bool, AgentError> {
         let mut entries = self.lock();
-        if !entries.get(invoke_id).is_some_and(|entry| entry.outcome.is_some()) {
+        if entries.get(invoke_id).is_none_or(|entry| entry.outcome.is_none()) {
             return Ok(false);
         }
         let path = self.path_of(invoke_id);
