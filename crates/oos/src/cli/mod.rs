@@ -1,6 +1,7 @@
 //! Command-line surface of `oos`: one module per subcommand family.
 
 mod admin;
+mod agent;
 mod api;
 mod audit;
 mod client;
@@ -71,6 +72,8 @@ enum Command {
     Template(template::TemplateArgs),
     /// The hash-chained audit trail: `oos audit query [--since --until --user --action --execution --kind]`, `oos audit verify`.
     Audit(audit::AuditArgs),
+    /// Make this host a managed instance: `oos agent --server URL [--activation-id ID --activation-code CODE]` (registers on the first start).
+    Agent(agent::AgentArgs),
     /// Administration: `oos admin migrate-store --data-dir DIR --to postgres://…` moves an embedded installation to PostgreSQL.
     Admin(admin::AdminArgs),
 }
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Template(args) => template::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Admin(args) => admin::run(args),
+        Command::Agent(args) => agent::run(args),
         Command::Version => {
             println!("oos {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
