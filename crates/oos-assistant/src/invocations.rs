@@ -23,12 +23,8 @@ async fn find(assistant: &Assistant, request: &RpcRequest, kind: &str) -> Result
         limit: page.size,
     };
     let (found, total) = assistant.store().invocations(&query).await.map_err(store_error)?;
+    // An unknown InvokeId lists nothing, as Cloud Assistant answers it.
     let found: Vec<_> = found.into_iter().filter(|(row, _)| row.kind == kind).collect();
-    if found.is_empty()
-        && let Some(invoke_id) = &query.invoke_id
-    {
-        return Err(AcsError::new(INVOCATION_NOT_FOUND, format!("The invocation {invoke_id} does not exist.")));
-    }
     Ok((found, total, page))
 }
 

@@ -167,7 +167,7 @@ pub(crate) fn file_invocation(row: &InvocationRow, targets: &[InvocationTarget])
         "FileMode": field("FileMode"),
         "FileOwner": field("FileOwner"),
         "FileGroup": field("FileGroup"),
-        "Overwrite": file.get("Overwrite").cloned().unwrap_or(Value::Bool(false)),
+        "Overwrite": file.get("Overwrite").and_then(Value::as_bool).unwrap_or(false).to_string(),
         "CreationTime": time(Some(row.created_ms)),
         "InvocationStatus": overall_invocation_status(targets),
         "VmCount": targets.len(),

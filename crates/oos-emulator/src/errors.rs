@@ -51,3 +51,13 @@ pub fn dry_run() -> AcsError {
 }
 pub const IDEMPOTENT_PARAMETER_MISMATCH: ErrorCode =
     ErrorCode::new("IdempotentParameterMismatch", 400);
+
+// Cloud Assistant.
+pub const INVALID_INSTANCE_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidInstance.NotFound", 404);
+pub const INVALID_CMD_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidCmdId.NotFound", 404);
+pub const INVALID_INVOKE_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidInvokeId.NotFound", 404);
+pub const CMD_CONTENT_EXCEED_LIMIT: ErrorCode = ErrorCode::new("CmdContent.ExceedLimit", 403);
+pub const FILE_CONTENT_EXCEED_LIMIT: ErrorCode = ErrorCode::new("FileContent.ExceedLimit", 403);
+pub const INSTANCE_IDS_EXCEED_LIMIT: ErrorCode = ErrorCode::new("InstanceIds.ExceedLimit", 403);
+pub const PARAMETER_DISABLED: ErrorCode = ErrorCode::new("Parameter.Disabled", 404);
+pub const PARAMETER_NOT_MATCHED: ErrorCode = ErrorCode::new("Parameter.NotMatched", 403);

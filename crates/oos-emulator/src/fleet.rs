@@ -1,6 +1,6 @@
 //! Fleet seed files (YAML): regions, instance groups with generator shorthand
 //! (`count`, `{index}` name patterns, values cycled from lists), custom images, security
-//! groups and load balancers.
+//! groups, load balancers and the Cloud Assistant's scripted command results.
 
 use std::path::Path;
 
@@ -134,6 +134,9 @@ pub struct FleetSeed {
     pub images: Vec<ImageGroup>,
     #[serde(default)]
     pub load_balancers: Vec<LoadBalancerSeed>,
+    /// What commands run by the Cloud Assistant print and exit with (first match wins).
+    #[serde(default)]
+    pub commands: Vec<crate::ScriptedResult>,
 }
 
 fn default_count() -> u32 {
@@ -250,6 +253,10 @@ impl FleetSeed {
                 },
             );
         }
+        for (number, script) in self.commands.iter().enumerate() {
+            script.validate().map_err(|error| format!("commands[{number}]: {error}"))?;
+        }
+        cloud.assistant.scripts = self.commands.clone();
         for (number, group) in self.instances.iter().enumerate() {
             for index in 1..=group.count {
                 let spec = self

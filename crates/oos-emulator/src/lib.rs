@@ -1,7 +1,7 @@
 //! A local, ECS 2014-05-26 compatible cloud (plus the VPC EIP and SLB backend pieces the
 //! public ECS templates touch): instances, disks, snapshots, images, security groups, tags
-//! and EIPs with asynchronous state machines, real error codes, signature verification,
-//! throttling, fleet seeds and optional on-disk state.
+//! and EIPs with asynchronous state machines, a Cloud Assistant with scripted command results,
+//! real error codes, signature verification, throttling, fleet seeds and optional on-disk state.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), oos_emulator::EmulatorError> {
@@ -32,7 +32,7 @@ mod throttle;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use api::{ECS_VERSION, SLB_VERSION, VPC_VERSION};
+pub use api::{Assistant, ECS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION};
 pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
 };

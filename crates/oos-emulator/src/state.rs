@@ -54,6 +54,9 @@ pub struct Cloud {
     /// Earliest pending step of any resource (ms); `None` when nothing is in flight.
     #[serde(default)]
     next_due_ms: Option<i64>,
+    /// Cloud Assistant commands, invocations, file deliveries and scripted results.
+    #[serde(default)]
+    pub assistant: crate::api::Assistant,
     /// Answers to mutating calls that carried a ClientToken.
     #[serde(default)]
     pub(crate) answered: crate::idempotency::Answered,
@@ -77,6 +80,7 @@ impl Cloud {
             security_groups: IndexMap::new(),
             eips: IndexMap::new(),
             load_balancers: IndexMap::new(),
+            assistant: Default::default(),
             answered: Default::default(),
             next_due_ms: None,
         }

@@ -9,7 +9,7 @@ use oos_acs::RpcRequest;
 use oos_emulator::{ECS_VERSION, SLB_VERSION, VPC_VERSION};
 use proptest::prelude::*;
 
-const ACTIONS: [(&str, &str); 24] = [
+const ACTIONS: [(&str, &str); 30] = [
     (ECS_VERSION, "DescribeInstances"),
     (ECS_VERSION, "DescribeInstanceStatus"),
     (ECS_VERSION, "StopInstance"),
@@ -31,6 +31,12 @@ const ACTIONS: [(&str, &str); 24] = [
     (ECS_VERSION, "TagResources"),
     (ECS_VERSION, "ListTagResources"),
     (ECS_VERSION, "DescribeZones"),
+    (ECS_VERSION, "RunCommand"),
+    (ECS_VERSION, "InvokeCommand"),
+    (ECS_VERSION, "DescribeInvocations"),
+    (ECS_VERSION, "DescribeInvocationResults"),
+    (ECS_VERSION, "StopInvocation"),
+    (ECS_VERSION, "SendFile"),
     (VPC_VERSION, "AssociateEipAddress"),
     (VPC_VERSION, "DescribeEipAddresses"),
     (SLB_VERSION, "AddBackendServers"),
@@ -59,6 +65,15 @@ fn param_name() -> impl Strategy<Value = String> {
         Just("BackendServers".to_string()),
         Just("RegionId".to_string()),
         Just("DryRun".to_string()),
+        Just("CommandContent".to_string()),
+        Just("ContentEncoding".to_string()),
+        Just("Type".to_string()),
+        Just("Timeout".to_string()),
+        Just("Parameters".to_string()),
+        Just("EnableParameter".to_string()),
+        Just("CommandId".to_string()),
+        Just("InvokeId".to_string()),
+        Just("Content".to_string()),
         "[A-Za-z.0-9]{1,16}",
     ]
 }
@@ -74,6 +89,9 @@ fn param_value() -> impl Strategy<Value = String> {
         Just("instance".to_string()),
         Just("1/0".to_string()),
         Just("cn-hangzhou".to_string()),
+        Just("RunShellScript".to_string()),
+        Just("Base64".to_string()),
+        Just("ACS-ECS-Public.sh".to_string()),
         ".{0,24}",
     ]
 }

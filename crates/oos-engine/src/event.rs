@@ -62,6 +62,10 @@ pub enum Event {
     Quarantine { crashes: i64 },
     /// NotifyExecution.
     Notify(Notify),
+    /// What a waiting `ACS::WaitFor` polls may have changed (a command on a managed instance
+    /// finished): every WaitFor waiting out its back-off polls now instead. Harmless when nothing
+    /// waits; a poll's timer that fires later finds nothing to do.
+    Poke,
 }
 
 /// The operations of NotifyExecution.

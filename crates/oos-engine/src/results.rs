@@ -81,6 +81,21 @@ impl Step<'_> {
         }
     }
 
+    /// [`Event::Poke`]: each running WaitFor waiting out its back-off polls now.
+    pub(crate) fn poke(&mut self) {
+        let waiting: Vec<usize> = (0..self.exec.tasks.len())
+            .filter(|&pos| {
+                self.exec.tasks[pos].status == TaskStatus::Running
+                    && self.exec.tasks[pos].state.wake_at.is_some()
+                    && self.atomic(pos) == Some(AtomicAction::WaitFor)
+            })
+            .collect();
+        for pos in waiting {
+            self.exec.task_mut(pos, self.now).state.wake_at = None;
+            self.call(pos, CallKind::CloudApi);
+        }
+    }
+
     pub(crate) fn child_finished(&mut self, id: &str, status: ExecutionStatus, outputs: Map<String, Value>, message: String) {
         let Some(pos) = self.exec.position(id) else { return };
         if self.exec.tasks[pos].status != TaskStatus::Running {

@@ -56,6 +56,7 @@ pub fn step(execution: &mut Execution, event: Event, now_ms: i64, config: &Engin
             format!("Execution.Quarantined: the process stopped {crashes} times while this execution was being run; it is failed instead of being run again"),
         ),
         Event::Notify(notify) => step.notify(notify),
+        Event::Poke => step.poke(),
     }
     step.effects
 }

@@ -44,6 +44,9 @@ static BUILTIN: &[BuiltinTemplate] = ecs_templates![
     "DeleteImage",
     "AttachDisk",
     "DetachDisk",
+    "RunCommand",
+    "InvokeCommand",
+    "SendFile",
 ];
 
 /// Every embedded template, in a stable order.

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use oos_product_actions::{ProductActions, builtin_templates, find_builtin};
 use oos_template::{Template, TemplateLibrary, ValidateOptions, validate};
 
+/// Our own actions that have no public template of the same name.
+const WITHOUT_PUBLIC_TWIN: &[&str] = &["ACS::ECS::SendFile"];
+
 fn corpus_twin(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/corpus/oos-templates/aliyun__oos-templates/CloudProductActions/ECS/YAML")
@@ -35,7 +38,7 @@ fn names_resolve_case_insensitively_and_unknown_names_do_not() {
     assert!(library.find(" ACS::ECS::StartInstance ").is_some());
     assert!(library.find("ACS::ECS::NoSuchAction").is_none());
     assert_eq!(find_builtin("ACS::ECS::RebootInstance").map(|b| b.name), Some("ACS::ECS::RebootInstance"));
-    assert!(find_builtin("ACS::ECS::RunCommand").is_none());
+    assert!(find_builtin("ACS::ECS::RunCommandForLongTime").is_none());
     for builtin in builtin_templates() {
         assert!(builtin.content.contains(&format!("name-en: {}", builtin.name)), "{} names itself", builtin.name);
     }
@@ -63,7 +66,7 @@ fn interface(template: &Template) -> BTreeSet<String> {
 #[test]
 fn interfaces_match_the_public_twins() {
     let mut differences = Vec::new();
-    for builtin in builtin_templates() {
+    for builtin in builtin_templates().iter().filter(|builtin| !WITHOUT_PUBLIC_TWIN.contains(&builtin.name)) {
         let twin_path = corpus_twin(builtin.name);
         let twin_text = std::fs::read_to_string(&twin_path).unwrap_or_else(|e| panic!("{}: {e}", twin_path.display()));
         let twin = oos_template::parse(&twin_text).unwrap_or_else(|e| panic!("{}: {e}", twin_path.display()));

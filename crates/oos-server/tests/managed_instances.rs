@@ -220,3 +220,49 @@ async fn ram_governs_commands_by_instance_and_tag() {
     assert!(denied.code.starts_with("Forbidden") || denied.code.contains("NoPermission"), "{denied:?}");
     server.shutdown().await;
 }
+
+/// What anyone can send to the agents' door, without a valid credential or with a revoked one:
+/// each refused with its code, nothing stored, and a deregistered agent's connection ends.
+#[tokio::test]
+async fn the_agent_door_refuses_abuse() {
+    let (server, root, _bed) = start_on(Backend::Sqlite).await;
+    let addr = server.addr();
+    let http = reqwest::Client::new();
+    let register_url = format!("http://{addr}{}", oos_agent_proto::REGISTER_PATH);
+    let refusal = |answer: reqwest::Response| async move { (answer.status().as_u16(), answer.json::<Value>().await.unwrap()["Code"].as_str().unwrap_or_default().to_string()) };
+
+    let huge = json!({"activation_id": "x", "activation_code": "y", "inventory": {"hostname": "h".repeat(100_000)}});
+    assert_eq!(refusal(http.post(&register_url).json(&huge).send().await.unwrap()).await, (413, "RequestEntityTooLarge".into()));
+    assert_eq!(refusal(http.post(&register_url).body("{not json").send().await.unwrap()).await, (400, "InvalidParameter.body".into()));
+    assert_eq!(refusal(http.get(&register_url).send().await.unwrap()).await.0, 405);
+    let guessed = json!({"activation_id": "00000000-0000-0000-0000-000000000000", "activation_code": "guess", "inventory": inventory("h")});
+    assert_eq!(refusal(http.post(&register_url).json(&guessed).send().await.unwrap()).await, (403, "InvalidActivation.NotFound".into()));
+    let listed = ecs(&root, "DescribeManagedInstances", &[]).await;
+    assert_eq!(listed["TotalCount"], 0, "a refused registration stores nothing: {listed}");
+
+    let connect_url = format!("http://{addr}{}", oos_agent_proto::CONNECT_PATH);
+    assert_eq!(refusal(http.get(&connect_url).send().await.unwrap()).await.0, 400, "a plain GET is not a connection");
+    for credential in ["", "mi-1", "mi-1:secret", &format!("mi-{}:{}", "9".repeat(5000), "s"), "i-123:secret"] {
+        assert!(connect(addr, credential).await.is_err(), "credential {credential:.40} must not connect");
+    }
+
+    // A revoked agent: its credential stops working, and its open connection ends.
+    let activation = ecs(&root, "CreateActivation", &[]).await;
+    let agent = register(addr, &activation, "leaver").await.unwrap();
+    let credential = format!("{}:{}", agent.instance_id, agent.secret);
+    let mut socket = connect(addr, &credential).await.unwrap();
+    ecs(&root, "DeregisterManagedInstance", &[("InstanceId", &agent.instance_id)]).await;
+    send(&mut socket, &AgentMessage::Heartbeat).await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "a deregistered agent's connection must end");
+    assert!(connect(addr, &credential).await.is_err(), "a deregistered agent must not connect again");
+    server.shutdown().await;
+}

@@ -3,7 +3,8 @@
 //! directory, with the root AccessKey the first start wrote, over plain HTTP and over TLS
 //! (`--tls-self-signed`, the SDKs trusting its certificate); `tests/sdk/parameter_store.py` (ours)
 //! drives the parameter store and tags through the same SDK, and `tests/sdk/long_request_line.py`
-//! (ours) sends request lines of over 200 KB.
+//! (ours) sends request lines of over 200 KB; `tests/sdk/cloud_assistant.py` (ours) drives the
+//! Cloud Assistant of managed instances through the official ECS SDK.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -40,6 +41,9 @@ fn official_sdks_pass_against_oos_server() {
     let parameter_store = repo_root().join("crates/oos/tests/sdk/parameter_store.py");
     check_sdk_harness(&server, parameter_store.to_str().expect("utf-8 path"), &ak, &sk, &[], 6);
     check_sdk_harness(&server, long_request_line().as_str(), &ak, &sk, &[], 2);
+    // The Cloud Assistant of managed instances through the official ECS SDK.
+    let cloud_assistant = repo_root().join("crates/oos/tests/sdk/cloud_assistant.py");
+    check_sdk_harness(&server, cloud_assistant.to_str().expect("utf-8 path"), &ak, &sk, &[], 7);
     server.stop().expect("the server stops");
 }
 

@@ -43,13 +43,18 @@ impl Hub {
             tokio::select! {
                 message = tokio::time::timeout(SILENCE, socket.next()) => match message {
                     Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<AgentMessage>(&text) {
-                        Ok(message) => {
-                            if let Some(answer) = self.handle(&keys, message).await
-                                && socket.send(Message::text(answer)).await.is_err()
-                            {
+                        Ok(message) => match self.handle(&keys, message).await {
+                            Some(Answer::Send(text)) => {
+                                if socket.send(Message::text(text)).await.is_err() {
+                                    break;
+                                }
+                            }
+                            Some(Answer::Close) => {
+                                tracing::warn!(instance = id, "the agent's instance is deregistered; closing its connection");
                                 break;
                             }
-                        }
+                            None => {}
+                        },
                         Err(error) => {
                             tracing::warn!(instance = id, %error, "an agent sent a message this hub does not understand");
                             break;
@@ -82,8 +87,8 @@ impl Hub {
         tracing::info!(instance = id, "agent disconnected");
     }
 
-    /// Records one message of the agent answering for `keys`; the answer to send, if any.
-    async fn handle(&self, keys: &[String], message: AgentMessage) -> Option<String> {
+    /// Records one message of the agent answering for `keys`; what to answer, if anything.
+    async fn handle(&self, keys: &[String], message: AgentMessage) -> Option<Answer> {
         let store = self.assistant.store();
         let id = &keys[0];
         match message {
@@ -91,7 +96,13 @@ impl Hub {
                 let inventory = serde_json::to_string(&inventory).unwrap_or_default();
                 self.seen(id, true, Some(&inventory)).await;
             }
-            AgentMessage::Heartbeat => self.seen(id, true, None).await,
+            AgentMessage::Heartbeat => {
+                // A deregistered agent's connection ends at its next heartbeat.
+                if matches!(store.managed_instance(id).await, Ok(None)) {
+                    return Some(Answer::Close);
+                }
+                self.seen(id, true, None).await;
+            }
             AgentMessage::Accepted { invoke_id, start_ms } => {
                 self.update(keys, &invoke_id, &TargetChange::Accepted { start_ms }).await;
             }
@@ -106,7 +117,7 @@ impl Hub {
                 {
                     self.assistant.audit_outcome(&key, &invoke_id, status, *exit_code, error_code, output, *dropped).await;
                 }
-                return serde_json::to_string(&ServerMessage::Recorded { invoke_id }).ok();
+                return serde_json::to_string(&ServerMessage::Recorded { invoke_id }).ok().map(Answer::Send);
             }
             AgentMessage::Inventory { data } => {
                 if let Err(error) = store.record_inventory(id, &serde_json::Value::Object(data).to_string()).await {
@@ -138,6 +149,12 @@ impl Hub {
             tracing::warn!(instance = instance_id, %error, "recording that an agent was seen");
         }
     }
+}
+
+/// What the hub does after an agent's message.
+enum Answer {
+    Send(String),
+    Close,
 }
 
 /// The store's change for an agent's outcome (its output was streamed; the outcome's is the whole).

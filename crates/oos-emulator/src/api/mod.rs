@@ -1,5 +1,6 @@
 //! The RPC actions the emulator serves, routed by (API version, action name).
 
+mod assistant;
 mod images;
 mod instances;
 mod network;
@@ -15,6 +16,7 @@ mod vpc;
 use oos_acs::{AcsError, RpcRequest, unknown_action, unsupported_version};
 use serde_json::Value;
 
+pub use assistant::{Assistant, ScriptedResult};
 pub use images::{PUBLIC_IMAGES, ensure_public_images};
 pub use params::Ctx;
 
@@ -80,6 +82,25 @@ fn ecs_handler(action: &str) -> Option<Handler> {
         "ListTagResources" => list_tag_resources,
         "DescribeRegions" => describe_regions,
         "DescribeZones" => describe_zones,
+        other => return assistant_handler(other),
+    })
+}
+
+fn assistant_handler(action: &str) -> Option<Handler> {
+    use assistant::*;
+    Some(match action {
+        "RunCommand" => run_command,
+        "InvokeCommand" => invoke_command,
+        "CreateCommand" => create_command,
+        "DescribeCommands" => describe_commands,
+        "DeleteCommand" => delete_command,
+        "DescribeInvocations" => describe_invocations,
+        "DescribeInvocationResults" => describe_invocation_results,
+        "StopInvocation" => stop_invocation,
+        "SendFile" => send_file,
+        "DescribeSendFileResults" => describe_send_file_results,
+        "DescribeCloudAssistantStatus" => describe_cloud_assistant_status,
+        "InstallCloudAssistant" => install_cloud_assistant,
         _ => return None,
     })
 }

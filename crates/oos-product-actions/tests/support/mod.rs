@@ -2,6 +2,8 @@
 //! `ACS::ECS::<Name>` task, on a real SQLite store, resolved through `WithBuiltins`, calling the
 //! emulator in-process over HTTP.
 
+#![allow(dead_code)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +21,7 @@ const AK: &str = "products-test-ak";
 const SK: &str = "products-test-sk";
 
 /// The fleet every scenario starts from.
-const SEED: &str = r"
+const SEED: &str = r#"
 security_groups:
 - {id: sg-products, name: products}
 instances:
@@ -27,7 +29,11 @@ instances:
 - {ids: [i-stopped], status: Stopped, data_disks: [20], security_group: sg-products}
 images:
 - {ids: [m-base], name: base}
-";
+commands:
+- {match: 'echo ops', output: "ops on {instance_id}\n"}
+- {match: 'uname -a', output: "Linux {instance_id}\n"}
+- {match: 'exit 7', output: "disk full\n", exit_code: 7}
+"#;
 
 /// Transition delays every scenario runs with: instant, and short but realistic.
 pub const DELAYS: [Duration; 2] = [Duration::ZERO, Duration::from_millis(300)];

@@ -212,6 +212,8 @@ pub enum Service {
     Oos,
     /// RAM 2015-05-01 (users, groups, roles, policies, AccessKeys).
     Ram,
+    /// ECS 2014-05-26: the Cloud Assistant of managed instances.
+    Ecs,
 }
 
 impl Service {
@@ -219,6 +221,7 @@ impl Service {
         match self {
             Service::Oos => "OOS",
             Service::Ram => "RAM",
+            Service::Ecs => "ECS",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Command-line surface of `oos`: one module per subcommand family.
 
 mod admin;
+mod agent;
 mod api;
 mod audit;
 mod client;
@@ -9,6 +10,7 @@ mod execution;
 mod execution_client;
 mod iam;
 mod iam_client;
+mod instance;
 mod login;
 mod process;
 mod run;
@@ -56,6 +58,8 @@ enum Command {
     Emulator(emulator::EmulatorArgs),
     /// RAM on a server: `oos iam user|group|role|policy|accesskey …`; offline: `oos iam policy validate|simulate|generate`, `oos iam action`.
     Iam(iam::IamArgs),
+    /// Managed instances on a server: `oos instance activate|activations|list|deregister|run`.
+    Instance(instance::InstanceArgs),
     /// Run a template in-process on the embedded store: `oos run TEMPLATE -p Key=Value …`.
     Run(run::RunArgs),
     /// Executions on a server, or in the local data directory when no server is configured: `oos execution start|list|show|tasks|logs|cancel|notify|delete`.
@@ -68,6 +72,8 @@ enum Command {
     Template(template::TemplateArgs),
     /// The hash-chained audit trail: `oos audit query [--since --until --user --action --execution --kind]`, `oos audit verify`.
     Audit(audit::AuditArgs),
+    /// Make this host a managed instance: `oos agent --server URL [--activation-id ID --activation-code CODE]` (registers on the first start).
+    Agent(agent::AgentArgs),
     /// Administration: `oos admin migrate-store --data-dir DIR --to postgres://…` moves an embedded installation to PostgreSQL.
     Admin(admin::AdminArgs),
 }
@@ -80,6 +86,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Login(args) => login::login(args),
         Command::Emulator(args) => emulator::run(args),
         Command::Iam(args) => iam::run(args),
+        Command::Instance(args) => instance::run(args),
         Command::Run(args) => run::run(args),
         Command::Execution(args) => execution::run(args),
         Command::Server(args) => server::run(args),
@@ -87,6 +94,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Template(args) => template::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Admin(args) => admin::run(args),
+        Command::Agent(args) => agent::run(args),
         Command::Version => {
             println!("oos {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
