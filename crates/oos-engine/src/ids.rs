@@ -20,6 +20,11 @@ pub fn execution_id(random: [u8; 8]) -> String {
     format!("exec-{}", hex::encode(random))
 }
 
+/// Whether `id` names an execution (`exec-…`), as opposed to, say, an API caller's ARN.
+pub fn is_execution_id(id: &str) -> bool {
+    id.strip_prefix("exec-").is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|byte| byte.is_ascii_hexdigit()))
+}
+
 /// The id of the `seq`-th task execution of an execution.
 pub fn task_execution_id(execution_id: &str, seq: i64) -> String {
     format!("task-exec-{}", short_hash(&[execution_id, &seq.to_string()]))

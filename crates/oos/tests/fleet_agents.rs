@@ -3,7 +3,8 @@
 //! test may make namespaces, else each a process with its own state directory (the test's standard
 //! error says which); the public template `ACS-ECS-BulkyRunCommand`, unmodified, runs
 //! `uname -a; df -h` on the instances selected by tag, and its outputs hold every instance's
-//! `uname -a` line and `df` header.
+//! `uname -a` line and `df` header. And a WaitFor on a command polls as soon as the command's
+//! outcome is recorded, not after its back-off.
 
 mod fleet;
 
@@ -66,4 +67,25 @@ async fn bulky_run_command_runs_unmodified_across_the_fleet() {
         assert_eq!((result["InvocationStatus"].as_str(), result["ExitCode"].as_i64()), (Some("Success"), Some(0)), "{result}");
         assert!(fleet::decoded(&result["Output"]).contains(&uname), "{result}");
     }
+}
+
+/// A template whose WaitFor would wait an hour between polls: the first poll finds the command
+/// still running, and the execution ends only because the hub pokes it when the outcome is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_for_on_a_command_polls_when_the_command_ends() {
+    let fleet = Fleet::start(1, false).await;
+    let template = json!({
+        "FormatVersion": "OOS-2019-06-01",
+        "Tasks": [
+            {"Name": "run", "Action": "ACS::ExecuteAPI",
+             "Properties": {"Service": "ECS", "API": "RunCommand", "Parameters": {"Type": "RunShellScript", "CommandContent": "sleep 3; echo poked", "InstanceIds": [fleet.instance_ids[0]]}},
+             "Outputs": {"invokeId": {"Type": "String", "ValueSelector": "InvokeId"}}},
+            {"Name": "wait", "Action": "ACS::WaitFor", "DelayType": "Constant", "Delay": 3600, "Retries": 2,
+             "Properties": {"Service": "ECS", "API": "DescribeInvocations", "Parameters": {"InvokeId": "{{ run.invokeId }}"},
+                            "DesiredValues": ["Finished"], "StopRetryValues": ["Failed", "Stopped"], "PropertySelector": "Invocations.Invocation[].InvokeStatus"}}
+        ]
+    });
+    let id = fleet.server.start_execution(&template.to_string(), &json!({})).await;
+    let execution = fleet.server.finished_execution(&id, Duration::from_millis(200), BOUND).await;
+    assert_eq!(execution["Status"], "Success", "{execution}\n--- server output ---\n{}", fleet.server.process.output());
 }
