@@ -12,11 +12,13 @@
 //!   - `bulky`: StartExecution of the public `ACS-ECS-BulkyRunCommand`, unmodified (SelectTargets
 //!     of managed instances, a Loop of `ACS::ECS::RunCommand` with Concurrency N), until `Success`.
 //!
-//! With `--real`, the agents are `oos agent` processes instead (each its own state directory, each
+//! The server runs with its quotas of unfinished executions raised above N (the bulky shape has N
+//! children at once). With `--real`, the agents are `oos agent` processes instead (each its own state directory, each
 //! really running `echo hi`), and memory is not measured.
 //!
 //! `cargo bench -p oos --bench agent_fanout -- [api|template|bulky]… [--agents N] [--runs R] [--real]`
-//! (release; defaults: all shapes, 1000 agents, 5 runs); prints markdown rows.
+//! (release; defaults: all shapes, 1000 agents, 5 runs); prints markdown rows. `OOS_BENCH_KEEP=1`
+//! keeps the server's data directory (its SQLite database) for inspection.
 
 #[path = "../tests/fleet/mod.rs"]
 mod fleet;
@@ -205,7 +207,10 @@ async fn real(server: &FleetServer, dir: &std::path::Path, count: usize) -> (Vec
 async fn main() {
     let plan = plan();
     let dir = tempfile::tempdir().expect("a temp dir");
-    let server = FleetServer::start(&dir.path().join("server"), "127.0.0.1:0", "warn");
+    // One parent and N children of ACS::ECS::RunCommand run at once in the bulky shape: quotas above that.
+    let quota = (plan.agents + 10).to_string();
+    let flags = ["--max-running-executions", &quota, "--max-running-per-template", &quota];
+    let server = FleetServer::start(&dir.path().join("server"), "127.0.0.1:0", "warn", &flags);
     let (agents, ids) = if plan.real {
         let (agents, ids) = real(&server, dir.path(), plan.agents).await;
         (Agents::Real { _processes: agents }, ids)
@@ -236,4 +241,7 @@ async fn main() {
     }
     drop(agents);
     server.process.stop().expect("the server stops");
+    if std::env::var_os("OOS_BENCH_KEEP").is_some() {
+        println!("\ndata directory kept for inspection: {}", dir.keep().join("server").display());
+    }
 }

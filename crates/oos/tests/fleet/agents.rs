@@ -136,7 +136,7 @@ impl Fleet {
             None => (Vec::new(), Mode::Processes("not asked for".into())),
         };
         let listen = if hosts.is_empty() { "127.0.0.1:0" } else { "0.0.0.0:0" };
-        let server = FleetServer::start(&dir.path().join("server"), listen, "info");
+        let server = FleetServer::start(&dir.path().join("server"), listen, "info", &[]);
         let port = server.process.addr().port();
         let activation = server.activation(count).await;
         let mut agents: Vec<AgentProcess> = (0..count)

@@ -32,21 +32,25 @@ pub struct FleetServer {
     pub data_dir: PathBuf,
     /// `--listen` it was started with (kept for restarts).
     listen: String,
+    /// Further flags it was started with (kept for restarts).
+    flags: Vec<String>,
     pub root: Credentials,
 }
 
 impl FleetServer {
-    /// Starts `oos server --listen <listen> --data-dir <data_dir>` (`RUST_LOG` as given, `warn` when
-    /// empty) and reads the root key it wrote on its first start.
-    pub fn start(data_dir: &Path, listen: &str, log: &str) -> Self {
+    /// Starts `oos server --listen <listen> --data-dir <data_dir> <flags…>` (`RUST_LOG` as given,
+    /// `warn` when empty) and reads the root key it wrote on its first start.
+    pub fn start(data_dir: &Path, listen: &str, log: &str, flags: &[&str]) -> Self {
         let dir = data_dir.to_str().expect("a UTF-8 data dir");
         let log = if log.is_empty() { "warn" } else { log };
-        let process = OosProcess::spawn_env(binary(), &["server", "--listen", listen, "--data-dir", dir], &[("RUST_LOG", log)]).expect("oos server starts");
+        let mut args = vec!["server", "--listen", listen, "--data-dir", dir];
+        args.extend_from_slice(flags);
+        let process = OosProcess::spawn_env(binary(), &args, &[("RUST_LOG", log)]).expect("oos server starts");
         let text = std::fs::read(data_dir.join("root-credentials.json")).expect("root credentials written");
         let document: Value = serde_json::from_slice(&text).expect("credentials JSON");
         let field = |key: &str| document[key].as_str().expect("credential field").to_string();
         let root = Credentials::new(&field("AccessKeyId"), &field("AccessKeySecret"));
-        Self { process, data_dir: data_dir.to_path_buf(), listen: listen.to_string(), root }
+        Self { process, data_dir: data_dir.to_path_buf(), listen: listen.to_string(), flags: flags.iter().map(|flag| (*flag).to_string()).collect(), root }
     }
 
     /// Kills the server with SIGKILL (as a crash ends it) and starts it again on the same data
@@ -58,7 +62,8 @@ impl FleetServer {
         self.process.wait_exit(Duration::from_secs(30)).expect("the killed server exits");
         let host = self.listen.rsplit_once(':').map_or("127.0.0.1", |(host, _)| host).to_string();
         // The port is free again at once: the killed listener is gone, and tokio binds with SO_REUSEADDR.
-        self.process = Self::start(&self.data_dir, &format!("{host}:{port}"), "info").process;
+        let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
+        self.process = Self::start(&self.data_dir, &format!("{host}:{port}"), "info", &flags).process;
     }
 
     /// Where API calls go (loopback, whatever address the server listens on).
