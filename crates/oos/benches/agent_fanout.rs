@@ -13,10 +13,11 @@
 //!     of managed instances, a Loop of `ACS::ECS::RunCommand` with Concurrency N), until `Success`.
 //!
 //! The server runs with its quotas of unfinished executions raised above N (the bulky shape has N
-//! children at once). With `--real`, the agents are `oos agent` processes instead (each its own state directory, each
-//! really running `echo hi`), and memory is not measured.
+//! children at once). With `--real`, the agents are `oos agent` processes instead (each its own
+//! state directory, each really running `echo hi`), and memory is not measured.
 //!
-//! `cargo bench -p oos --bench agent_fanout -- [api|template|bulky]… [--agents N] [--runs R] [--real]`
+//! `cargo bench -p oos --bench agent_fanout -- [api|template|bulky]… [--agents N] [--runs R] [--real]
+//! [--concurrency C]` (C: the bulky shape's rateControl Concurrency, default N)
 //! (release; defaults: all shapes, 1000 agents, 5 runs); prints markdown rows. `OOS_BENCH_KEEP=1`
 //! keeps the server's data directory (its SQLite database) for inspection.
 
@@ -50,20 +51,23 @@ struct Plan {
     runs: usize,
     /// `oos agent` processes instead of simulated agents.
     real: bool,
+    /// The bulky shape's rateControl Concurrency (default: all agents at once).
+    concurrency: Option<usize>,
 }
 
 fn plan() -> Plan {
-    let mut plan = Plan { shapes: Vec::new(), agents: 1000, runs: 5, real: false };
+    let mut plan = Plan { shapes: Vec::new(), agents: 1000, runs: 5, real: false, concurrency: None };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--agents" => plan.agents = args.next().and_then(|n| n.parse().ok()).expect("--agents N"),
             "--runs" => plan.runs = args.next().and_then(|n| n.parse().ok()).expect("--runs R"),
             "--real" => plan.real = true,
+            "--concurrency" => plan.concurrency = args.next().and_then(|n| n.parse().ok()),
             "api" | "template" | "bulky" => plan.shapes.push(arg),
             // cargo bench passes --bench; anything else is a mistake.
             "--bench" => {}
-            other => panic!("unknown argument {other:?}; expected api, template, bulky, --agents N, --runs R, --real"),
+            other => panic!("unknown argument {other:?}; expected api, template, bulky, --agents N, --runs R, --real, --concurrency C"),
         }
     }
     if plan.shapes.is_empty() {
@@ -120,12 +124,12 @@ fn chunked_template() -> String {
 }
 
 /// The parameters of `ACS-ECS-BulkyRunCommand` for these managed instances.
-fn bulky_parameters(ids: &[String]) -> Value {
+fn bulky_parameters(ids: &[String], concurrency: usize) -> Value {
     json!({
         "resourceType": "ALIYUN::ECS::ManagedInstance",
         "targets": {"Type": "ResourceIds", "ResourceIds": ids},
         "commandContent": COMMAND,
-        "rateControl": {"Mode": "Concurrency", "MaxErrors": 0, "Concurrency": ids.len()},
+        "rateControl": {"Mode": "Concurrency", "MaxErrors": 0, "Concurrency": concurrency},
     })
 }
 
@@ -139,14 +143,14 @@ async fn fan_out_execution(server: &FleetServer, template: &str, parameters: &Va
     elapsed
 }
 
-async fn fan_out(server: &FleetServer, shape: &str, ids: &[String]) -> Duration {
+async fn fan_out(server: &FleetServer, shape: &str, ids: &[String], concurrency: usize) -> Duration {
     match shape {
         "api" => fan_out_api(server, ids).await,
         "template" => {
             let chunks: Vec<&[String]> = ids.chunks(PER_CALL).collect();
             fan_out_execution(server, &chunked_template(), &json!({"chunks": chunks})).await
         }
-        _ => fan_out_execution(server, &fleet::bulky_run_command(), &bulky_parameters(ids)).await,
+        _ => fan_out_execution(server, &fleet::bulky_run_command(), &bulky_parameters(ids, concurrency)).await,
     }
 }
 
@@ -223,13 +227,15 @@ async fn main() {
     };
     let kind = if plan.real { "oos agent processes" } else { "simulated agents" };
     println!("| shape | {kind} | runs | wall time min / median / max | load before |\n| --- | --- | --- | --- | --- |");
+    let concurrency = plan.concurrency.map_or(String::new(), |c| format!(", Concurrency {c}"));
     for shape in &plan.shapes {
         let load_before = load();
         let mut runs = Vec::new();
         for _ in 0..plan.runs {
-            runs.push(fan_out(&server, shape, &ids).await);
+            runs.push(fan_out(&server, shape, &ids, plan.concurrency.unwrap_or(plan.agents)).await);
         }
-        println!("| {shape} | {} | {} | {} | {load_before} |", plan.agents, plan.runs, spread(runs));
+        let shown = if shape == "bulky" { format!("{shape}{concurrency}") } else { shape.clone() };
+        println!("| {shown} | {} | {} | {} | {load_before} |", plan.agents, plan.runs, spread(runs));
     }
     if let Agents::Simulated(swarm) = &agents {
         // Every outcome was acknowledged (the last acknowledgements may still be on their way).

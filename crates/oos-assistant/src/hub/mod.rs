@@ -104,11 +104,17 @@ impl Hub {
         }
     }
 
-    /// Pokes every execution noted since the last round (one inbox event each).
+    /// Pokes every execution noted since the last round (one inbox event each), except those that
+    /// have ended: nothing would consume their event.
     async fn poke(&self) {
         let executions: Vec<String> = self.pokes.lock().unwrap_or_else(|e| e.into_inner()).drain().collect();
         let payload = serde_json::to_string(&oos_engine::Event::Poke).unwrap_or_default();
         for execution_id in executions {
+            if let Ok(Some(execution)) = self.assistant.store().execution(&execution_id).await
+                && execution.end_ms.is_some()
+            {
+                continue;
+            }
             let event = NewInboxEvent { execution_id, payload: payload.clone(), created_ms: self.assistant.now_ms() };
             if let Err(error) = self.assistant.store().push(event).await {
                 tracing::warn!(%error, "poking an execution waiting for a command");
