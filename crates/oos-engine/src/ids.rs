@@ -55,4 +55,13 @@ mod tests {
         assert_ne!(client_token("e", "t", 1), client_token("e", "t", 2));
         assert!(client_token("e", "t", 1).len() <= 64);
     }
+
+    #[test]
+    fn execution_ids_are_told_from_other_creators() {
+        assert!(is_execution_id(&execution_id([7; 8])));
+        assert!(is_execution_id(&child_execution_id("task-exec-1")));
+        for other in ["acs:ram::123:root", "exec-", "exec-xyz", "task-exec-0a", ""] {
+            assert!(!is_execution_id(other), "{other}");
+        }
+    }
 }

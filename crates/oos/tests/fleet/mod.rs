@@ -49,7 +49,7 @@ impl FleetServer {
         let text = std::fs::read(data_dir.join("root-credentials.json")).expect("root credentials written");
         let document: Value = serde_json::from_slice(&text).expect("credentials JSON");
         let field = |key: &str| document[key].as_str().expect("credential field").to_string();
-        let root = Credentials::new(&field("AccessKeyId"), &field("AccessKeySecret"));
+        let root = Credentials::new(field("AccessKeyId"), field("AccessKeySecret"));
         Self { process, data_dir: data_dir.to_path_buf(), listen: listen.to_string(), flags: flags.iter().map(|flag| (*flag).to_string()).collect(), root }
     }
 
