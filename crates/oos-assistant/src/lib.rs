@@ -17,6 +17,7 @@ pub mod hub;
 mod ids;
 pub mod instances;
 pub mod invocations;
+mod poke;
 mod params;
 pub mod router;
 mod select;
