@@ -51,8 +51,10 @@ pub(crate) async fn run_command(assistant: &Assistant, request: &RpcRequest, cre
     } else {
         None
     };
+    let invoke_id = ids::invocation_id();
     let invocation = InvocationRow {
-        invoke_id: ids::invocation_id(),
+        parameters: assistant.seal_parameters(parameters_json(request)?, &invoke_id),
+        invoke_id,
         region_id: region,
         kind: "Command".into(),
         command_id: command_id.clone(),
@@ -63,7 +65,6 @@ pub(crate) async fn run_command(assistant: &Assistant, request: &RpcRequest, cre
         timeout_secs: timeout,
         username: text(request, "Username", 255)?,
         enable_parameter: request.bool("EnableParameter")?.unwrap_or(false),
-        parameters: parameters_json(request)?,
         file: String::from("{}"),
         created_ms: now,
         creator: creator.to_string(),
@@ -84,8 +85,10 @@ pub(crate) async fn invoke_command(assistant: &Assistant, request: &RpcRequest, 
     refuse_repeats(request)?;
     let command = find_command(assistant, command_id).await?;
     let timeout = bounded(request, "Timeout", command.timeout_secs, 1, MAX_TIMEOUT_SECS)?;
+    let invoke_id = ids::invocation_id();
     let invocation = InvocationRow {
-        invoke_id: ids::invocation_id(),
+        parameters: assistant.seal_parameters(parameters_json(request)?, &invoke_id),
+        invoke_id,
         region_id: assistant.region_of(request),
         kind: "Command".into(),
         command_id: Some(command.command_id.clone()),
@@ -96,7 +99,6 @@ pub(crate) async fn invoke_command(assistant: &Assistant, request: &RpcRequest, 
         timeout_secs: timeout,
         username: text(request, "Username", 255)?,
         enable_parameter: command.enable_parameter,
-        parameters: parameters_json(request)?,
         file: String::from("{}"),
         created_ms: assistant.now_ms(),
         creator: creator.to_string(),

@@ -87,7 +87,7 @@ fn decoded(output: &Value) -> String {
 }
 
 async fn run_command_round_trip(backend: Backend) {
-    let (server, root, _bed) = start_on(backend).await;
+    let (server, root, bed) = start_on(backend).await;
     let addr = server.addr();
     let activation = ecs(&root, "CreateActivation", &[("InstanceCount", "2"), ("TimeToLiveInHours", "1")]).await;
     let one = register(addr, &activation, "web-1").await.unwrap();
@@ -108,6 +108,14 @@ async fn run_command_round_trip(backend: Backend) {
     let ServerMessage::Run(job) = next(&mut agent).await else { panic!("expected a run") };
     assert_eq!((job.invoke_id.as_str(), job.content.as_str(), job.enable_parameter), (invoke_id.as_str(), "echo {{ who }}", true));
     assert_eq!(job.parameters["who"], "ops");
+    let described = ecs(&root, "DescribeInvocations", &[("InvokeId", &invoke_id)]).await;
+    assert!(!described.to_string().contains("ops"), "parameter values are never shown: {described}");
+    if backend == Backend::Postgres {
+        // Beside the server, as another process reads the database: the values are sealed at rest.
+        let query = oos_store::InvocationQuery { invoke_id: Some(invoke_id.clone()), ..Default::default() };
+        let (stored, _) = oos_store::AssistantStore::invocations(bed.store().await.as_ref(), &query).await.unwrap();
+        assert!(stored[0].0.parameters.starts_with("sealed:") && !stored[0].0.parameters.contains("ops"), "{}", stored[0].0.parameters);
+    }
 
     // Another agent reporting on this invocation changes nothing.
     send(&mut other, &outcome(&invoke_id, FinishStatus::Failed, 9, "forged")).await;

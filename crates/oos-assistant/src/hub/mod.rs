@@ -107,7 +107,7 @@ impl Hub {
                 continue;
             }
             // A full queue: the agent is slow; the next round offers it again.
-            if session.outbox.try_send(message(&delivery, stop)).is_ok() {
+            if session.outbox.try_send(message(&self.assistant, &delivery, stop)).is_ok() {
                 session.sent.insert(key);
             }
         }
@@ -139,7 +139,7 @@ impl Hub {
 }
 
 /// What an agent is sent for `delivery`.
-fn message(delivery: &Delivery, stop: bool) -> ServerMessage {
+fn message(assistant: &Assistant, delivery: &Delivery, stop: bool) -> ServerMessage {
     let invocation = &delivery.invocation;
     if stop {
         return ServerMessage::Stop { invoke_id: invocation.invoke_id.clone() };
@@ -166,7 +166,7 @@ fn message(delivery: &Delivery, stop: bool) -> ServerMessage {
         timeout_secs: u64::try_from(invocation.timeout_secs).unwrap_or(60),
         username: invocation.username.clone(),
         enable_parameter: invocation.enable_parameter,
-        parameters: serde_json::from_str(&invocation.parameters).unwrap_or_default(),
+        parameters: assistant.open_parameters(&invocation.parameters, &invocation.invoke_id),
         output_limit: OUTPUT_LIMIT,
     })
 }
