@@ -177,6 +177,18 @@ async fn run_command_round_trip(backend: Backend) {
     let listed = ecs(&root, "DescribeManagedInstances", &[("Tag.1.Key", "env"), ("Tag.1.Value", "prod")]).await;
     assert_eq!(listed["Instances"].as_array().unwrap().len(), 1, "{listed}");
     assert_eq!((listed["Instances"][0]["InstanceId"].as_str(), listed["Instances"][0]["Connected"].as_bool()), (Some(two.instance_id.as_str()), Some(true)));
+    let select = json!({
+        "FormatVersion": "OOS-2019-06-01",
+        "Tasks": [{"Name": "pick", "Action": "ACS::SelectTargets", "Properties": {"ResourceType": "ALIYUN::ECS::ManagedInstance", "Filters": [{"Type": "Tags", "Tags": [{"Key": "env", "Value": "prod"}]}]},
+                   "Outputs": {"ids": {"Type": "List", "ValueSelector": "Instances.Instance[].InstanceId"}}}],
+        "Outputs": {"ids": {"Type": "List", "Value": "{{ pick.ids }}"}}
+    });
+    let started = oos(&root, "StartExecution", &[("TemplateContent", &select.to_string())]).await;
+    let execution = started["Execution"]["ExecutionId"].as_str().unwrap().to_string();
+    assert_eq!(settle(&root, &execution).await, "Success");
+    let listed = oos(&root, "ListExecutions", &[("ExecutionId", &execution)]).await;
+    let outputs: Value = serde_json::from_str(listed["Executions"][0]["Outputs"].as_str().unwrap()).unwrap();
+    assert_eq!(outputs["ids"], json!([two.instance_id]), "SelectTargets picks managed instances by tag");
     drop(agent);
     drop(other);
     server.shutdown().await;
