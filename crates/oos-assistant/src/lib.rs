@@ -143,10 +143,6 @@ impl Assistant {
         self.clock.now_ms()
     }
 
-    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
-    }
-
     /// The region of requests without `RegionId`.
     pub fn region(&self) -> &str {
         &self.region
