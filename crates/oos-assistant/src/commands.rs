@@ -22,58 +22,18 @@ pub(crate) const INSTANCE_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidInstance
 
 /// RunCommand: a one-off command (kept as a saved command only with `KeepCommand`).
 pub(crate) async fn run_command(assistant: &Assistant, request: &RpcRequest, creator: &str) -> Result<Fields, AcsError> {
-    let command_type = content::command_type(request)?;
     let script = content::decoded(request, "CommandContent", "ContentEncoding", "PlainText", MAX_CONTENT_BYTES)?;
+    let command = command_of(assistant, request, &script)?;
     let instances = params::instance_ids(request, true)?;
-    let timeout = bounded(request, "Timeout", DEFAULT_TIMEOUT_SECS, 1, MAX_TIMEOUT_SECS)?;
     refuse_repeats(request)?;
-    let name = text(request, "Name", 128)?;
-    let now = assistant.now_ms();
-    let region = assistant.region_of(request);
-    let content_base64 = content::encode(&script);
-    let command_id = if request.bool("KeepCommand")?.unwrap_or(false) {
-        let command = CommandRow {
-            command_id: ids::command_id(),
-            region_id: region.clone(),
-            name: name.clone(),
-            description: text(request, "Description", 512)?,
-            command_type: command_type.clone(),
-            content_base64: content_base64.clone(),
-            working_dir: text(request, "WorkingDir", 200)?,
-            timeout_secs: timeout,
-            enable_parameter: request.bool("EnableParameter")?.unwrap_or(false),
-            parameter_names: json!(content::parameter_names(&String::from_utf8_lossy(&script))).to_string(),
-            created_ms: now,
-            tags: tags_json(request),
-        };
+    let kept = request.bool("KeepCommand")?.unwrap_or(false);
+    if kept {
         assistant.store().create_command(&command).await.map_err(store_error)?;
-        Some(command.command_id)
-    } else {
-        None
-    };
-    let invocation = InvocationRow {
-        invoke_id: ids::invocation_id(),
-        region_id: region,
-        kind: "Command".into(),
-        command_id: command_id.clone(),
-        command_name: name,
-        command_type,
-        content_base64,
-        working_dir: text(request, "WorkingDir", 200)?,
-        timeout_secs: timeout,
-        username: text(request, "Username", 255)?,
-        enable_parameter: request.bool("EnableParameter")?.unwrap_or(false),
-        parameters: parameters_json(request)?,
-        file: String::from("{}"),
-        created_ms: now,
-        creator: creator.to_string(),
-        client_token: request.get("ClientToken").map(str::to_string),
-        tags: tags_json(request),
-    };
-    let invoke_id = start(assistant, &invocation, &instances).await?;
+    }
+    let invoke_id = invoke(assistant, request, creator, &command, kept, &instances).await?;
     let mut fields = Fields::new();
     fields.insert("InvokeId".into(), Value::String(invoke_id));
-    fields.insert("CommandId".into(), Value::String(command_id.unwrap_or_default()));
+    fields.insert("CommandId".into(), Value::String(if kept { command.command_id } else { String::new() }));
     Ok(fields)
 }
 
@@ -83,30 +43,54 @@ pub(crate) async fn invoke_command(assistant: &Assistant, request: &RpcRequest, 
     let instances = params::instance_ids(request, true)?;
     refuse_repeats(request)?;
     let command = find_command(assistant, command_id).await?;
-    let timeout = bounded(request, "Timeout", command.timeout_secs, 1, MAX_TIMEOUT_SECS)?;
+    let invoke_id = invoke(assistant, request, creator, &command, true, &instances).await?;
+    let mut fields = Fields::new();
+    fields.insert("InvokeId".into(), Value::String(invoke_id));
+    Ok(fields)
+}
+
+/// The command a request describes (CreateCommand, or RunCommand's one-off), with `script` as its content.
+fn command_of(assistant: &Assistant, request: &RpcRequest, script: &[u8]) -> Result<CommandRow, AcsError> {
+    Ok(CommandRow {
+        command_id: ids::command_id(),
+        region_id: assistant.region_of(request),
+        name: text(request, "Name", 128)?,
+        description: text(request, "Description", 512)?,
+        command_type: content::command_type(request)?,
+        content_base64: content::encode(script),
+        working_dir: text(request, "WorkingDir", 200)?,
+        timeout_secs: bounded(request, "Timeout", DEFAULT_TIMEOUT_SECS, 1, MAX_TIMEOUT_SECS)?,
+        enable_parameter: request.bool("EnableParameter")?.unwrap_or(false),
+        parameter_names: json!(content::parameter_names(&String::from_utf8_lossy(script))).to_string(),
+        created_ms: assistant.now_ms(),
+        tags: tags_json(request),
+    })
+}
+
+/// Starts `command` on `instances` with the request's parameters, user, timeout and working
+/// directory (those of the command when the request gives none); `saved`: it names the command.
+async fn invoke(assistant: &Assistant, request: &RpcRequest, creator: &str, command: &CommandRow, saved: bool, instances: &[String]) -> Result<String, AcsError> {
+    let invoke_id = ids::invocation_id();
     let invocation = InvocationRow {
-        invoke_id: ids::invocation_id(),
+        parameters: assistant.seal_parameters(parameters_json(request)?, &invoke_id),
+        invoke_id,
         region_id: assistant.region_of(request),
         kind: "Command".into(),
-        command_id: Some(command.command_id.clone()),
+        command_id: saved.then(|| command.command_id.clone()),
         command_name: command.name.clone(),
         command_type: command.command_type.clone(),
         content_base64: command.content_base64.clone(),
         working_dir: request.get("WorkingDir").map_or(command.working_dir.clone(), str::to_string),
-        timeout_secs: timeout,
+        timeout_secs: bounded(request, "Timeout", command.timeout_secs, 1, MAX_TIMEOUT_SECS)?,
         username: text(request, "Username", 255)?,
         enable_parameter: command.enable_parameter,
-        parameters: parameters_json(request)?,
         file: String::from("{}"),
         created_ms: assistant.now_ms(),
         creator: creator.to_string(),
         client_token: request.get("ClientToken").map(str::to_string),
         tags: tags_json(request),
     };
-    let invoke_id = start(assistant, &invocation, &instances).await?;
-    let mut fields = Fields::new();
-    fields.insert("InvokeId".into(), Value::String(invoke_id));
-    Ok(fields)
+    start(assistant, &invocation, instances).await
 }
 
 /// Writes `invocation` with a pending target per instance (each must be known) and wakes the hub.
@@ -168,23 +152,9 @@ pub(crate) async fn find_command(assistant: &Assistant, command_id: &str) -> Res
 
 /// CreateCommand: a saved command (content in base64).
 pub(crate) async fn create_command(assistant: &Assistant, request: &RpcRequest) -> Result<Fields, AcsError> {
-    let command_type = content::command_type(request)?;
+    request.require("Name")?;
     let script = content::decoded(request, "CommandContent", "ContentEncoding", "Base64", MAX_CONTENT_BYTES)?;
-    let name = request.require("Name")?;
-    let command = CommandRow {
-        command_id: ids::command_id(),
-        region_id: assistant.region_of(request),
-        name: text(request, "Name", 128).map(|_| name.to_string())?,
-        description: text(request, "Description", 512)?,
-        command_type,
-        content_base64: content::encode(&script),
-        working_dir: text(request, "WorkingDir", 200)?,
-        timeout_secs: bounded(request, "Timeout", DEFAULT_TIMEOUT_SECS, 1, MAX_TIMEOUT_SECS)?,
-        enable_parameter: request.bool("EnableParameter")?.unwrap_or(false),
-        parameter_names: json!(content::parameter_names(&String::from_utf8_lossy(&script))).to_string(),
-        created_ms: assistant.now_ms(),
-        tags: tags_json(request),
-    };
+    let command = command_of(assistant, request, &script)?;
     assistant.store().create_command(&command).await.map_err(store_error)?;
     let mut fields = Fields::new();
     fields.insert("CommandId".into(), Value::String(command.command_id));
@@ -203,10 +173,7 @@ pub(crate) async fn describe_commands(assistant: &Assistant, request: &RpcReques
     let listed: Vec<Value> = page.of(&commands).iter().map(command_json).collect();
     let mut fields = Fields::new();
     fields.insert("Commands".into(), json!({"Command": listed}));
-    fields.insert("TotalCount".into(), json!(commands.len()));
-    fields.insert("PageNumber".into(), json!(page.number));
-    fields.insert("PageSize".into(), json!(page.size));
-    Ok(fields)
+    Ok(page.answer(fields, commands.len()))
 }
 
 fn command_json(command: &CommandRow) -> Value {

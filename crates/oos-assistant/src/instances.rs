@@ -63,10 +63,7 @@ pub(crate) async fn describe_activations(assistant: &Assistant, request: &RpcReq
     let listed: Vec<Value> = page.of(&found).iter().map(shapes::activation).collect();
     let mut fields = Fields::new();
     fields.insert("ActivationList".into(), Value::Array(listed));
-    fields.insert("TotalCount".into(), json!(found.len()));
-    fields.insert("PageNumber".into(), json!(page.number));
-    fields.insert("PageSize".into(), json!(page.size));
-    Ok(fields)
+    Ok(page.answer(fields, found.len()))
 }
 
 /// DeleteActivation: no new registrations with it; registered instances stay.
@@ -178,10 +175,7 @@ pub(crate) async fn describe_managed_instances(assistant: &Assistant, request: &
     let listed: Vec<Value> = page.of(&found).iter().map(shapes::managed_instance).collect();
     let mut fields = Fields::new();
     fields.insert("Instances".into(), Value::Array(listed));
-    fields.insert("TotalCount".into(), json!(found.len()));
-    fields.insert("PageNumber".into(), json!(page.number));
-    fields.insert("PageSize".into(), json!(page.size));
-    Ok(fields)
+    Ok(page.answer(fields, found.len()))
 }
 
 /// DeregisterManagedInstance: the agent's credential stops working and its pending work fails.
@@ -220,10 +214,7 @@ pub(crate) async fn describe_cloud_assistant_status(assistant: &Assistant, reque
         .collect();
     let mut fields = Fields::new();
     fields.insert("InstanceCloudAssistantStatusSet".into(), json!({"InstanceCloudAssistantStatus": listed}));
-    fields.insert("TotalCount".into(), json!(found.len()));
-    fields.insert("PageNumber".into(), json!(page.number));
-    fields.insert("PageSize".into(), json!(page.size));
-    Ok(fields)
+    Ok(page.answer(fields, found.len()))
 }
 
 /// The managed instance an agent's credential (`<instance id>:<secret>`) belongs to.

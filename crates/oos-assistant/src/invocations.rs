@@ -28,13 +28,6 @@ async fn find(assistant: &Assistant, request: &RpcRequest, kind: &str) -> Result
     Ok((found, total, page))
 }
 
-fn paged(mut fields: Fields, total: i64, page: params::Page) -> Fields {
-    fields.insert("TotalCount".into(), json!(total));
-    fields.insert("PageNumber".into(), json!(page.number));
-    fields.insert("PageSize".into(), json!(page.size));
-    fields
-}
-
 /// DescribeInvocations.
 pub(crate) async fn describe_invocations(assistant: &Assistant, request: &RpcRequest) -> Result<Fields, AcsError> {
     let with_output = request.bool("IncludeOutput")?.unwrap_or(false);
@@ -42,7 +35,7 @@ pub(crate) async fn describe_invocations(assistant: &Assistant, request: &RpcReq
     let listed: Vec<Value> = found.iter().map(|(row, targets)| shapes::invocation(row, targets, with_output)).collect();
     let mut fields = Fields::new();
     fields.insert("Invocations".into(), json!({"Invocation": listed}));
-    Ok(paged(fields, total, page))
+    Ok(page.answer(fields, usize::try_from(total).unwrap_or(0)))
 }
 
 /// DescribeInvocationResults: one result per instance of the invocations found.
@@ -128,5 +121,5 @@ pub(crate) async fn describe_send_file_results(assistant: &Assistant, request: &
     let listed: Vec<Value> = found.iter().map(|(row, targets)| shapes::file_invocation(row, targets)).collect();
     let mut fields = Fields::new();
     fields.insert("Invocations".into(), json!({"Invocation": listed}));
-    Ok(paged(fields, total, page))
+    Ok(page.answer(fields, usize::try_from(total).unwrap_or(0)))
 }

@@ -17,6 +17,7 @@ pub mod hub;
 mod ids;
 pub mod instances;
 pub mod invocations;
+mod poke;
 mod params;
 pub mod router;
 mod select;
@@ -40,7 +41,7 @@ pub const ECS_VERSION: &str = "2014-05-26";
 pub const OUTPUT_LIMIT: u64 = 24 * 1024;
 
 /// The Cloud Assistant over one store, shared by the API, the hub and the worker's router.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Assistant {
     store: Arc<dyn ServerStore>,
     clock: Arc<dyn Clock>,
@@ -49,6 +50,14 @@ pub struct Assistant {
     work: Arc<Notify>,
     /// Whether command output goes into the audit trail (it always goes into the invocation).
     audit_output: bool,
+    /// Seals command parameters at rest (they may carry secrets); none: kept as given.
+    sealer: Option<Arc<dyn oos_runtime::Sealer>>,
+}
+
+impl std::fmt::Debug for Assistant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assistant").field("region", &self.region).field("audit_output", &self.audit_output).field("sealed", &self.sealer.is_some()).finish_non_exhaustive()
+    }
 }
 
 /// The fields of an answer (without `RequestId`).
@@ -56,13 +65,42 @@ pub type Fields = Map<String, Value>;
 
 impl Assistant {
     pub fn new(store: Arc<dyn ServerStore>, clock: Arc<dyn Clock>, region: &str) -> Self {
-        Self { store, clock, region: region.to_string(), work: Arc::new(Notify::new()), audit_output: true }
+        Self { store, clock, region: region.to_string(), work: Arc::new(Notify::new()), audit_output: true, sealer: None }
     }
 
     /// Leaves command output out of the audit trail (`oos server --audit-command-output false`).
     pub fn with_output_audit(mut self, audit_output: bool) -> Self {
         self.audit_output = audit_output;
         self
+    }
+
+    /// Seals command parameters with the master key before they are stored.
+    pub fn with_sealer(mut self, sealer: Arc<dyn oos_runtime::Sealer>) -> Self {
+        self.sealer = Some(sealer);
+        self
+    }
+
+    /// `parameters` (a JSON object's text) as stored for invocation `invoke_id`.
+    pub(crate) fn seal_parameters(&self, parameters: String, invoke_id: &str) -> String {
+        match &self.sealer {
+            Some(sealer) if parameters != "{}" => format!("{SEALED}{}", sealer.seal(&parameters, &sealing_context(invoke_id))),
+            _ => parameters,
+        }
+    }
+
+    /// The parameters of an invocation as given (opened when sealed; none when they cannot be).
+    pub(crate) fn open_parameters(&self, stored: &str, invoke_id: &str) -> serde_json::Map<String, Value> {
+        let text = match (stored.strip_prefix(SEALED), &self.sealer) {
+            (Some(sealed), Some(sealer)) => match sealer.open(sealed, &sealing_context(invoke_id)) {
+                Ok(text) => text,
+                Err(error) => {
+                    tracing::error!(invoke_id, %error, "the parameters of an invocation cannot be opened with this master key");
+                    return serde_json::Map::new();
+                }
+            },
+            _ => stored.to_string(),
+        };
+        serde_json::from_str(&text).unwrap_or_default()
     }
 
     pub(crate) fn audits_output(&self) -> bool {
@@ -105,10 +143,6 @@ impl Assistant {
         self.clock.now_ms()
     }
 
-    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
-    }
-
     /// The region of requests without `RegionId`.
     pub fn region(&self) -> &str {
         &self.region
@@ -126,6 +160,13 @@ impl Assistant {
     pub(crate) fn work(&self) -> &Arc<Notify> {
         &self.work
     }
+}
+
+/// What sealed invocation parameters start with.
+pub(crate) const SEALED: &str = "sealed:";
+
+fn sealing_context(invoke_id: &str) -> String {
+    format!("invocation-parameters/{invoke_id}")
 }
 
 /// Every action [`Assistant::call`] serves.

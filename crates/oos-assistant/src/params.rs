@@ -53,6 +53,14 @@ impl Page {
         (self.number - 1) * self.size
     }
 
+    /// `fields` with the paging fields of an answer: `TotalCount`, `PageNumber`, `PageSize`.
+    pub fn answer(self, mut fields: crate::Fields, total: usize) -> crate::Fields {
+        fields.insert("TotalCount".into(), serde_json::json!(total));
+        fields.insert("PageNumber".into(), serde_json::json!(self.number));
+        fields.insert("PageSize".into(), serde_json::json!(self.size));
+        fields
+    }
+
     /// The items of this page out of all of them.
     pub fn of<T: Clone>(self, all: &[T]) -> Vec<T> {
         let start = usize::try_from(self.offset()).unwrap_or(usize::MAX).min(all.len());

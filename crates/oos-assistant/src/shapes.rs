@@ -175,7 +175,8 @@ pub(crate) fn file_invocation(row: &InvocationRow, targets: &[InvocationTarget])
     })
 }
 
-/// Secret parameter values never leave: the names are shown, the values masked.
+/// Parameter values never leave (they may be secrets): the names are shown, the values masked;
+/// sealed parameters show nothing.
 fn parameters_text(row: &InvocationRow) -> String {
     let parameters: Map<String, Value> = serde_json::from_str(&row.parameters).unwrap_or_default();
     let masked: Map<String, Value> = parameters.keys().map(|name| (name.clone(), Value::String("******".into()))).collect();

@@ -20,11 +20,6 @@ pub fn execution_id(random: [u8; 8]) -> String {
     format!("exec-{}", hex::encode(random))
 }
 
-/// Whether `id` names an execution (`exec-…`), as opposed to, say, an API caller's ARN.
-pub fn is_execution_id(id: &str) -> bool {
-    id.strip_prefix("exec-").is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|byte| byte.is_ascii_hexdigit()))
-}
-
 /// The id of the `seq`-th task execution of an execution.
 pub fn task_execution_id(execution_id: &str, seq: i64) -> String {
     format!("task-exec-{}", short_hash(&[execution_id, &seq.to_string()]))
@@ -54,14 +49,5 @@ mod tests {
         assert_eq!(execution_id([0xab; 8]), "exec-abababababababab");
         assert_ne!(client_token("e", "t", 1), client_token("e", "t", 2));
         assert!(client_token("e", "t", 1).len() <= 64);
-    }
-
-    #[test]
-    fn execution_ids_are_told_from_other_creators() {
-        assert!(is_execution_id(&execution_id([7; 8])));
-        assert!(is_execution_id(&child_execution_id("task-exec-1")));
-        for other in ["acs:ram::123:root", "exec-", "exec-xyz", "task-exec-0a", ""] {
-            assert!(!is_execution_id(other), "{other}");
-        }
     }
 }

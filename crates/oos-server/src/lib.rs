@@ -101,7 +101,9 @@ impl Server {
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let tasks = TaskRegistry::new();
-        let assistant = oos_assistant::Assistant::new(store.clone(), worker.clock().clone(), &config.region).with_output_audit(config.audit_command_output);
+        let assistant = oos_assistant::Assistant::new(store.clone(), worker.clock().clone(), &config.region)
+            .with_output_audit(config.audit_command_output)
+            .with_sealer(Arc::new(KeySealer::open(&files.master_key)?));
         let worker = node::wire(worker, &store, &iam, files, &assistant, &tasks)?;
         let starter = worker.starter();
         let clock = worker.clock().clone();

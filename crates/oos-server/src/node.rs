@@ -66,7 +66,7 @@ impl WorkerNode {
     pub async fn start(store: Arc<dyn ServerStore>, files: &KeyFiles, region: &str, worker: Worker) -> Result<Self, ServerError> {
         let iam = Arc::new(bootstrap::open_iam(&store, files, worker.clock().clone()).await?);
         let tasks = TaskRegistry::new();
-        let assistant = Assistant::new(store.clone(), worker.clock().clone(), region);
+        let assistant = Assistant::new(store.clone(), worker.clock().clone(), region).with_sealer(Arc::new(KeySealer::open(&files.master_key)?));
         let worker = wire(worker, &store, &iam, files, &assistant, &tasks)?;
         let engine = engine::spawn(worker, &tasks);
         tracing::info!("OOS worker started");

@@ -87,7 +87,7 @@ fn decoded(output: &Value) -> String {
 }
 
 async fn run_command_round_trip(backend: Backend) {
-    let (server, root, _bed) = start_on(backend).await;
+    let (server, root, bed) = start_on(backend).await;
     let addr = server.addr();
     let activation = ecs(&root, "CreateActivation", &[("InstanceCount", "2"), ("TimeToLiveInHours", "1")]).await;
     let one = register(addr, &activation, "web-1").await.unwrap();
@@ -108,6 +108,14 @@ async fn run_command_round_trip(backend: Backend) {
     let ServerMessage::Run(job) = next(&mut agent).await else { panic!("expected a run") };
     assert_eq!((job.invoke_id.as_str(), job.content.as_str(), job.enable_parameter), (invoke_id.as_str(), "echo {{ who }}", true));
     assert_eq!(job.parameters["who"], "ops");
+    let described = ecs(&root, "DescribeInvocations", &[("InvokeId", &invoke_id)]).await;
+    assert!(!described.to_string().contains("ops"), "parameter values are never shown: {described}");
+    if backend == Backend::Postgres {
+        // Beside the server, as another process reads the database: the values are sealed at rest.
+        let query = oos_store::InvocationQuery { invoke_id: Some(invoke_id.clone()), ..Default::default() };
+        let (stored, _) = oos_store::AssistantStore::invocations(bed.store().await.as_ref(), &query).await.unwrap();
+        assert!(stored[0].0.parameters.starts_with("sealed:") && !stored[0].0.parameters.contains("ops"), "{}", stored[0].0.parameters);
+    }
 
     // Another agent reporting on this invocation changes nothing.
     send(&mut other, &outcome(&invoke_id, FinishStatus::Failed, 9, "forged")).await;
@@ -169,6 +177,18 @@ async fn run_command_round_trip(backend: Backend) {
     let listed = ecs(&root, "DescribeManagedInstances", &[("Tag.1.Key", "env"), ("Tag.1.Value", "prod")]).await;
     assert_eq!(listed["Instances"].as_array().unwrap().len(), 1, "{listed}");
     assert_eq!((listed["Instances"][0]["InstanceId"].as_str(), listed["Instances"][0]["Connected"].as_bool()), (Some(two.instance_id.as_str()), Some(true)));
+    let select = json!({
+        "FormatVersion": "OOS-2019-06-01",
+        "Tasks": [{"Name": "pick", "Action": "ACS::SelectTargets", "Properties": {"ResourceType": "ALIYUN::ECS::ManagedInstance", "Filters": [{"Type": "Tags", "Tags": [{"Key": "env", "Value": "prod"}]}]},
+                   "Outputs": {"ids": {"Type": "List", "ValueSelector": "Instances.Instance[].InstanceId"}}}],
+        "Outputs": {"ids": {"Type": "List", "Value": "{{ pick.ids }}"}}
+    });
+    let started = oos(&root, "StartExecution", &[("TemplateContent", &select.to_string())]).await;
+    let execution = started["Execution"]["ExecutionId"].as_str().unwrap().to_string();
+    assert_eq!(settle(&root, &execution).await, "Success");
+    let listed = oos(&root, "ListExecutions", &[("ExecutionId", &execution)]).await;
+    let outputs: Value = serde_json::from_str(listed["Executions"][0]["Outputs"].as_str().unwrap()).unwrap();
+    assert_eq!(outputs["ids"], json!([two.instance_id]), "SelectTargets picks managed instances by tag");
     drop(agent);
     drop(other);
     server.shutdown().await;

@@ -3,9 +3,7 @@
 //! pending targets, this process's loop reads the targets of the agents connected here (one query
 //! for all of them) whenever it is woken ([`Assistant::wake_hub`](crate::Assistant)) and at least
 //! every [`POLL`], and sends each to its agent once per connection; an agent reconnecting elsewhere
-//! gets its unaccepted work there. The loop also fails targets past their deadline, and pokes the
-//! executions whose invocations got an outcome, so a WaitFor on them polls at once instead of
-//! waiting out its back-off ([`Event::Poke`](oos_engine::Event::Poke)).
+//! gets its unaccepted work there. The loop also fails targets past their deadline.
 
 mod session;
 
@@ -14,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oos_agent_proto::{FileJob, Job, ServerMessage};
-use oos_store::{Delivery, NewInboxEvent, TargetStatus};
+use oos_store::{Delivery, TargetStatus};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 
@@ -22,7 +20,8 @@ use crate::{Assistant, OUTPUT_LIMIT};
 
 pub use session::{SESSION_TASK, socket_config};
 
-/// How often the hub looks for work without being woken (work written by another process).
+/// How often the hub looks for work without being woken (work written by another process), in
+/// real time.
 pub const POLL: Duration = Duration::from_millis(200);
 
 /// How often targets past their deadline are failed.
@@ -36,8 +35,6 @@ const QUEUE: usize = 256;
 pub struct Hub {
     assistant: Assistant,
     sessions: Arc<Mutex<HashMap<String, Session>>>,
-    /// Executions to poke in the next round: an invocation they made got an outcome.
-    pokes: Arc<Mutex<HashSet<String>>>,
 }
 
 /// One connected agent, as the dispatch loop sees it.
@@ -50,13 +47,11 @@ struct Session {
     outbox: mpsc::Sender<ServerMessage>,
     /// What was sent on this connection: (invoke id, stop?).
     sent: HashSet<(String, bool)>,
-    /// The execution that made each invocation sent on this connection, if one did.
-    creators: HashMap<String, String>,
 }
 
 impl Hub {
     pub fn new(assistant: Assistant) -> Self {
-        Self { assistant, sessions: Arc::default(), pokes: Arc::default() }
+        Self { assistant, sessions: Arc::default() }
     }
 
     /// How many agents are connected here.
@@ -71,7 +66,9 @@ impl Hub {
         loop {
             tokio::select! {
                 _ = work.notified() => {}
-                _ = self.assistant.clock().sleep(POLL) => {}
+                // Real time, not the injected clock: a virtual clock skipping ahead to the next
+                // sleeper must not be held to this poll's pace.
+                _ = tokio::time::sleep(POLL) => {}
                 _ = stop.changed() => {}
             }
             if *stop.borrow() {
@@ -86,38 +83,6 @@ impl Hub {
             }
             if let Err(error) = self.deliver().await {
                 tracing::warn!(%error, "reading work for connected agents");
-            }
-            self.poke().await;
-        }
-    }
-
-    /// Notes that `instance_id`'s outcome of `invoke_id` is recorded: the execution that made the
-    /// invocation (known when it was sent on this connection) is poked in the next round.
-    fn recorded(&self, instance_id: &str, invoke_id: &str) {
-        let creator = {
-            let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-            sessions.get_mut(instance_id).and_then(|session| session.creators.remove(invoke_id))
-        };
-        if let Some(execution_id) = creator {
-            self.pokes.lock().unwrap_or_else(|e| e.into_inner()).insert(execution_id);
-            self.assistant.wake_hub();
-        }
-    }
-
-    /// Pokes every execution noted since the last round (one inbox event each), except those that
-    /// have ended: nothing would consume their event.
-    async fn poke(&self) {
-        let executions: Vec<String> = self.pokes.lock().unwrap_or_else(|e| e.into_inner()).drain().collect();
-        let payload = serde_json::to_string(&oos_engine::Event::Poke).unwrap_or_default();
-        for execution_id in executions {
-            if let Ok(Some(execution)) = self.assistant.store().execution(&execution_id).await
-                && execution.end_ms.is_some()
-            {
-                continue;
-            }
-            let event = NewInboxEvent { execution_id, payload: payload.clone(), created_ms: self.assistant.now_ms() };
-            if let Err(error) = self.assistant.store().push(event).await {
-                tracing::warn!(%error, "poking an execution waiting for a command");
             }
         }
     }
@@ -145,10 +110,7 @@ impl Hub {
                 continue;
             }
             // A full queue: the agent is slow; the next round offers it again.
-            if session.outbox.try_send(message(&delivery, stop)).is_ok() {
-                if oos_engine::ids::is_execution_id(&delivery.invocation.creator) {
-                    session.creators.insert(delivery.invocation.invoke_id.clone(), delivery.invocation.creator.clone());
-                }
+            if session.outbox.try_send(message(&self.assistant, &delivery, stop)).is_ok() {
                 session.sent.insert(key);
             }
         }
@@ -162,7 +124,7 @@ impl Hub {
         let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (outbox, inbox) = mpsc::channel(QUEUE);
         let instance = keys[0].clone();
-        let session = Session { serial, keys, outbox, sent: HashSet::new(), creators: HashMap::new() };
+        let session = Session { serial, keys, outbox, sent: HashSet::new() };
         self.sessions.lock().unwrap_or_else(|e| e.into_inner()).insert(instance, session);
         self.assistant.wake_hub();
         (serial, inbox)
@@ -180,7 +142,7 @@ impl Hub {
 }
 
 /// What an agent is sent for `delivery`.
-fn message(delivery: &Delivery, stop: bool) -> ServerMessage {
+fn message(assistant: &Assistant, delivery: &Delivery, stop: bool) -> ServerMessage {
     let invocation = &delivery.invocation;
     if stop {
         return ServerMessage::Stop { invoke_id: invocation.invoke_id.clone() };
@@ -207,7 +169,7 @@ fn message(delivery: &Delivery, stop: bool) -> ServerMessage {
         timeout_secs: u64::try_from(invocation.timeout_secs).unwrap_or(60),
         username: invocation.username.clone(),
         enable_parameter: invocation.enable_parameter,
-        parameters: serde_json::from_str(&invocation.parameters).unwrap_or_default(),
+        parameters: assistant.open_parameters(&invocation.parameters, &invocation.invoke_id),
         output_limit: OUTPUT_LIMIT,
     })
 }
