@@ -3,7 +3,9 @@
 //! pending targets, this process's loop reads the targets of the agents connected here (one query
 //! for all of them) whenever it is woken ([`Assistant::wake_hub`](crate::Assistant)) and at least
 //! every [`POLL`], and sends each to its agent once per connection; an agent reconnecting elsewhere
-//! gets its unaccepted work there. The loop also fails targets past their deadline.
+//! gets its unaccepted work there. The loop also fails targets past their deadline, and has the
+//! executions whose invocations got outcomes since its last round poked (once per invocation and
+//! round, however many of its targets reported).
 
 mod session;
 
@@ -35,6 +37,8 @@ const QUEUE: usize = 256;
 pub struct Hub {
     assistant: Assistant,
     sessions: Arc<Mutex<HashMap<String, Session>>>,
+    /// Invocations made by an execution that got an outcome since the last round.
+    reported: Arc<Mutex<HashSet<String>>>,
 }
 
 /// One connected agent, as the dispatch loop sees it.
@@ -47,11 +51,13 @@ struct Session {
     outbox: mpsc::Sender<ServerMessage>,
     /// What was sent on this connection: (invoke id, stop?).
     sent: HashSet<(String, bool)>,
+    /// The invocations sent on this connection that an execution made (whose outcome pokes it).
+    made_by_executions: HashSet<String>,
 }
 
 impl Hub {
     pub fn new(assistant: Assistant) -> Self {
-        Self { assistant, sessions: Arc::default() }
+        Self { assistant, sessions: Arc::default(), reported: Arc::default() }
     }
 
     /// How many agents are connected here.
@@ -84,6 +90,25 @@ impl Hub {
             if let Err(error) = self.deliver().await {
                 tracing::warn!(%error, "reading work for connected agents");
             }
+            let reported: Vec<String> = self.reported.lock().unwrap_or_else(|e| e.into_inner()).drain().collect();
+            for invoke_id in reported {
+                self.assistant.poke_creator(&invoke_id).await;
+            }
+        }
+    }
+
+    /// Notes that `instance_id` reported the outcome of `invoke_id`: when an execution made it (as
+    /// known from sending it on this connection), the next round pokes that execution. An invocation
+    /// made through the API costs nothing here; an outcome re-sent on a later connection pokes
+    /// nothing, and the execution's WaitFor sees it at its next poll.
+    fn reported(&self, instance_id: &str, invoke_id: &str) {
+        let made_by_execution = {
+            let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+            sessions.get_mut(instance_id).is_some_and(|session| session.made_by_executions.remove(invoke_id))
+        };
+        if made_by_execution {
+            self.reported.lock().unwrap_or_else(|e| e.into_inner()).insert(invoke_id.to_string());
+            self.assistant.wake_hub();
         }
     }
 
@@ -111,6 +136,9 @@ impl Hub {
             }
             // A full queue: the agent is slow; the next round offers it again.
             if session.outbox.try_send(message(&self.assistant, &delivery, stop)).is_ok() {
+                if delivery.invocation.creator.starts_with("exec-") {
+                    session.made_by_executions.insert(delivery.invocation.invoke_id.clone());
+                }
                 session.sent.insert(key);
             }
         }
@@ -124,7 +152,7 @@ impl Hub {
         let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (outbox, inbox) = mpsc::channel(QUEUE);
         let instance = keys[0].clone();
-        let session = Session { serial, keys, outbox, sent: HashSet::new() };
+        let session = Session { serial, keys, outbox, sent: HashSet::new(), made_by_executions: HashSet::new() };
         self.sessions.lock().unwrap_or_else(|e| e.into_inner()).insert(instance, session);
         self.assistant.wake_hub();
         (serial, inbox)

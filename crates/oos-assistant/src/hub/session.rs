@@ -116,7 +116,7 @@ impl Hub {
                     && let TargetChange::Finished { status, exit_code, output, dropped, error_code, .. } = &change
                 {
                     self.assistant.audit_outcome(&key, &invoke_id, status, *exit_code, error_code, output, *dropped).await;
-                    self.assistant.poke_creator(&invoke_id).await;
+                    self.reported(id, &invoke_id);
                 }
                 return serde_json::to_string(&ServerMessage::Recorded { invoke_id }).ok().map(Answer::Send);
             }
