@@ -51,8 +51,15 @@ impl Host {
         }
         remove_stale();
         let pid = std::process::id();
-        let index = NEXT_INDEX.fetch_add(1, Ordering::Relaxed);
         let block = 100 + (pid % 100) as u8;
+        // The next index whose subnet no link of this host uses (another test process may share `block`).
+        let index = loop {
+            let index = NEXT_INDEX.fetch_add(1, Ordering::Relaxed);
+            let used = Command::new("ip").args(["-o", "addr", "show", "to", &format!("10.{block}.{index}.0/30")]).output().map_err(|error| format!("running ip: {error}"))?;
+            if used.stdout.is_empty() {
+                break index;
+            }
+        };
         let host = Self {
             namespace: format!("{PREFIX}{pid}n{index}"),
             link: format!("o{pid}h{index}"),
