@@ -1,0 +1,95 @@
+//! State configurations: a configuration and the invocation applying it are written together (or,
+//! for a repeated ClientToken, not at all), listed newest first with filters and paging, changed
+//! with a new application, and deleted without their invocations.
+
+use oos_store::{Application, InvocationQuery, ServerStore, StateConfigurationQuery, StateConfigurationRow};
+
+use super::{invocation, targets};
+
+on_both!(a_configuration_is_written_with_its_application_once_per_client_token, configurations_list_change_and_delete);
+
+fn configuration(id: &str, template: &str, created_ms: i64, client_token: Option<&str>) -> StateConfigurationRow {
+    StateConfigurationRow {
+        state_configuration_id: id.into(),
+        region_id: "cn-hangzhou".into(),
+        template_name: template.into(),
+        template_version: "v1".into(),
+        template_id: "t-0123".into(),
+        description: "collect — ünïcode".into(),
+        parameters: r#"{"policy":{"ACS:Application":{"Collection":"Enabled"}}}"#.into(),
+        targets: r#"{"ResourceType":"ALIYUN::ECS::ManagedInstance","Type":"ResourceIds","ResourceIds":["mi-1"]}"#.into(),
+        configure_mode: "ApplyOnce".into(),
+        schedule_type: String::new(),
+        schedule_expression: String::new(),
+        resource_group_id: String::new(),
+        tags: r#"{"team":"ops"}"#.into(),
+        inventory_types: r#"["ACS:Application"]"#.into(),
+        client_token: client_token.map(Into::into),
+        created_ms,
+        updated_ms: created_ms,
+    }
+}
+
+fn all() -> StateConfigurationQuery {
+    StateConfigurationQuery { limit: 100, ..StateConfigurationQuery::default() }
+}
+
+fn inventory(id: &str, created_ms: i64, creator: &str) -> oos_store::InvocationRow {
+    oos_store::InvocationRow { kind: "Inventory".into(), file: r#"{"Types":["ACS:Application"]}"#.into(), ..invocation(id, created_ms, creator, None) }
+}
+
+async fn a_configuration_is_written_with_its_application_once_per_client_token(store: &impl ServerStore) {
+    let row = configuration("sc-1", "collect", 10, Some("token-1"));
+    let applying = inventory("t-inv-1", 10, "sc-1");
+    let on = targets("t-inv-1", &["mi-1", "mi-2"], 1_000);
+    let application = Application { invocation: &applying, targets: &on };
+    assert_eq!(store.create_state_configuration(&row, Some(application)).await.unwrap(), None);
+    assert_eq!(store.state_configurations(&all()).await.unwrap(), vec![row.clone()], "read back as written");
+    let (page, _) = store.invocations(&InvocationQuery { invoke_id: Some("t-inv-1".into()), limit: 10, ..InvocationQuery::default() }).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].0, applying);
+    assert_eq!(page[0].1.iter().map(|target| target.instance_id.as_str()).collect::<Vec<_>>(), ["mi-1", "mi-2"]);
+    let deliveries = store.deliveries(&["mi-2".to_string()]).await.unwrap();
+    assert_eq!(deliveries.len(), 1, "the hub finds the application's target");
+
+    let again = configuration("sc-2", "collect", 11, Some("token-1"));
+    let second = inventory("t-inv-2", 11, "sc-2");
+    let application = Application { invocation: &second, targets: &[] };
+    assert_eq!(store.create_state_configuration(&again, Some(application)).await.unwrap(), Some("sc-1".into()), "the first configuration");
+    assert_eq!(store.state_configurations(&all()).await.unwrap().len(), 1);
+    let (page, _) = store.invocations(&InvocationQuery { invoke_id: Some("t-inv-2".into()), limit: 10, ..InvocationQuery::default() }).await.unwrap();
+    assert!(page.is_empty(), "nor its application");
+    assert_eq!(store.create_state_configuration(&configuration("sc-3", "collect", 12, None), None).await.unwrap(), None, "nothing to apply to");
+}
+
+async fn configurations_list_change_and_delete(store: &impl ServerStore) {
+    for (id, template, created_ms) in [("sc-a", "collect", 1), ("sc-b", "other", 2), ("sc-c", "collect", 3)] {
+        store.create_state_configuration(&configuration(id, template, created_ms, None), None).await.unwrap();
+    }
+    let ids = |rows: Vec<StateConfigurationRow>| rows.into_iter().map(|row| row.state_configuration_id).collect::<Vec<_>>();
+    assert_eq!(ids(store.state_configurations(&all()).await.unwrap()), ["sc-c", "sc-b", "sc-a"], "newest first");
+    let by_template = StateConfigurationQuery { template_name: Some("collect".into()), ..all() };
+    assert_eq!(ids(store.state_configurations(&by_template).await.unwrap()), ["sc-c", "sc-a"]);
+    let by_id = StateConfigurationQuery { ids: vec!["sc-a".into(), "sc-b".into(), "sc-none".into()], ..all() };
+    assert_eq!(ids(store.state_configurations(&by_id).await.unwrap()), ["sc-b", "sc-a"]);
+    let page = StateConfigurationQuery { offset: 1, limit: 1, ..all() };
+    assert_eq!(ids(store.state_configurations(&page).await.unwrap()), ["sc-b"]);
+
+    let changed = StateConfigurationRow { description: "changed".into(), configure_mode: "ApplyAndMonitor".into(), updated_ms: 9, ..configuration("sc-a", "collect", 1, None) };
+    let applying = inventory("t-inv-a", 9, "sc-a");
+    let on = targets("t-inv-a", &["mi-9"], 1_000);
+    assert!(store.update_state_configuration(&changed, Some(Application { invocation: &applying, targets: &on })).await.unwrap());
+    let read = store.state_configurations(&StateConfigurationQuery { ids: vec!["sc-a".into()], ..all() }).await.unwrap();
+    assert_eq!(read, vec![changed.clone()]);
+    assert_eq!(store.deliveries(&["mi-9".to_string()]).await.unwrap().len(), 1, "the change is applied");
+    let missing = StateConfigurationRow { state_configuration_id: "sc-none".into(), ..changed };
+    let other = inventory("t-inv-none", 9, "sc-none");
+    assert!(!store.update_state_configuration(&missing, Some(Application { invocation: &other, targets: &[] })).await.unwrap());
+    let (page, _) = store.invocations(&InvocationQuery { invoke_id: Some("t-inv-none".into()), limit: 10, ..InvocationQuery::default() }).await.unwrap();
+    assert!(page.is_empty(), "no application for a configuration that does not exist");
+
+    assert_eq!(store.delete_state_configurations(&["sc-a".into(), "sc-b".into(), "sc-none".into()]).await.unwrap(), 2);
+    assert_eq!(ids(store.state_configurations(&all()).await.unwrap()), ["sc-c"]);
+    assert_eq!(store.deliveries(&["mi-9".to_string()]).await.unwrap().len(), 1, "its invocations stay");
+    assert_eq!(store.delete_state_configurations(&[]).await.unwrap(), 0);
+}
