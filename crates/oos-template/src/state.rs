@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::model::State;
+use crate::model::{State, Template};
+use crate::parameters::{ParameterError, check_parameters};
 use crate::path::KeyPath;
 
 /// The resource type of inventory collection.
@@ -195,5 +196,50 @@ pub(crate) fn check_state(state: &State, out: &mut Vec<Diagnostic>) {
     }
     if let Err(message) = inventory_policy(policy) {
         out.push(Diagnostic::error(codes::POLICY, properties_path.key("Policy"), message));
+    }
+}
+
+/// The inventory types a state template collects with these parameters: the enabled types of
+/// every `ACS:Inventory` policy, evaluated (`{{ parameter }}`), each once, in the order written.
+/// A parameter that does not check fails with its code; a policy that is not valid with
+/// [`codes::POLICY`] (its `parameter` is the policy's key path).
+pub fn inventory_types(template: &Template, given: &Map<String, Value>) -> Result<Vec<String>, ParameterError> {
+    let parameters = check_parameters(template, given, &ParametersOnly(&Map::new()))?;
+    let mut types: Vec<String> = Vec::new();
+    for state in template.states.iter().filter(|state| state.resource_type == INVENTORY) {
+        let path = state.path.key("Properties").key("Policy");
+        let policy_error = |message: String| ParameterError { code: codes::POLICY, parameter: path.to_string(), message };
+        let written = state.properties.get("Policy").cloned().unwrap_or(Value::Null);
+        let policy = oos_expr::evaluate(&written, &ParametersOnly(&parameters))
+            .map_err(|error| policy_error(error.message))?
+            .unwrap_or(Value::Null);
+        for entry in inventory_policy(&policy).map_err(policy_error)? {
+            if entry.enabled && !types.contains(&entry.type_name) {
+                types.push(entry.type_name);
+            }
+        }
+    }
+    Ok(types)
+}
+
+/// What a state template's expressions may read: its parameters (no tasks, built-ins or parameter
+/// store — a state is applied outside any execution).
+struct ParametersOnly<'a>(&'a Map<String, Value>);
+
+impl oos_expr::Context for ParametersOnly<'_> {
+    fn parameter(&self, name: &str) -> Option<Value> {
+        self.0.get(name).cloned()
+    }
+    fn task_output(&self, _task: &str, _output: &str) -> Option<Value> {
+        None
+    }
+    fn task_result(&self, _task: &str) -> Option<Value> {
+        None
+    }
+    fn builtin(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn store_parameter(&self, _name: &str, _secret: bool) -> Option<Value> {
+        None
     }
 }

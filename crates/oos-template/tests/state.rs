@@ -3,7 +3,7 @@
 
 mod support;
 
-use oos_template::state::{INVENTORY, inventory_policy};
+use oos_template::state::{INVENTORY, inventory_policy, inventory_types};
 use oos_template::{ValidateOptions, codes, parse, parse_state, validate};
 use serde_json::json;
 
@@ -66,4 +66,19 @@ fn a_policy_lists_its_types_enabled_or_not() {
     for bad in [json!([]), json!("not json"), json!({"ACS:File": {"Collection": "Enabled", "Filters": "{"}}), json!({"ACS:File": {}})] {
         assert!(inventory_policy(&bad).is_err(), "{bad} is refused");
     }
+}
+
+#[test]
+fn applying_resolves_the_enabled_types_from_the_parameters() {
+    let template = parse_state(&corpus_state_templates()[0]).expect("a state template");
+    let policy = json!({"ACS:Application": {"Collection": "Enabled"}, "ACS:File": {"Collection": "Disabled"}, "ACS:InstanceInformation": {"Collection": "Enabled"}});
+    let given = json!({"policy": policy}).as_object().cloned().unwrap();
+    assert_eq!(inventory_types(&template, &given).expect("valid parameters"), ["ACS:Application", "ACS:InstanceInformation"]);
+    let as_text = json!({"policy": policy.to_string()}).as_object().cloned().unwrap();
+    assert_eq!(inventory_types(&template, &as_text).expect("the policy as JSON text"), ["ACS:Application", "ACS:InstanceInformation"]);
+    let missing = inventory_types(&template, &serde_json::Map::new()).expect_err("policy is required");
+    assert_eq!(missing.code, codes::MISSING_PARAMETER);
+    let bad = json!({"policy": {"ACS:Application": {"Collection": "Maybe"}}}).as_object().cloned().unwrap();
+    let error = inventory_types(&template, &bad).expect_err("a bad policy");
+    assert_eq!((error.code, error.parameter.as_str()), (codes::POLICY, "States[0].Properties.Policy"));
 }
