@@ -273,6 +273,8 @@ pub struct StateConfigurationQuery {
     pub ids: Vec<String>,
     pub template_name: Option<String>,
     pub template_version: Option<String>,
+    /// Only configurations carrying every one of these tags.
+    pub tags: Vec<(String, String)>,
     pub offset: i64,
     pub limit: i64,
 }

@@ -4,7 +4,7 @@
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use super::assistant::push_ids_or_all;
-use super::{Dialect, SortKey, Statement, order_term};
+use super::{Dialect, SortKey, Statement, order_term, push_has_tag};
 use crate::model::{StateConfigurationQuery, StateConfigurationRow};
 
 const COLUMNS: &str = "state_configuration_id, region_id, template_name, template_version, template_id, description, parameters, \
@@ -81,6 +81,9 @@ where
         if let Some(value) = value {
             sql.push(format!(" AND {column} = ")).push_bind(value.clone());
         }
+    }
+    for (key, value) in &query.tags {
+        push_has_tag(&mut sql, "tags", key, value);
     }
     sql.push(format!(" ORDER BY created_ms DESC, {}", order_term::<DB>("state_configuration_id", SortKey::Text, false)));
     sql.push(" LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);

@@ -72,6 +72,10 @@ async fn configurations_list_change_and_delete(store: &impl ServerStore) {
     assert_eq!(ids(store.state_configurations(&by_template).await.unwrap()), ["sc-c", "sc-a"]);
     let by_id = StateConfigurationQuery { ids: vec!["sc-a".into(), "sc-b".into(), "sc-none".into()], ..all() };
     assert_eq!(ids(store.state_configurations(&by_id).await.unwrap()), ["sc-b", "sc-a"]);
+    let tagged = StateConfigurationQuery { tags: vec![("team".into(), "ops".into())], template_name: Some("other".into()), ..all() };
+    assert_eq!(ids(store.state_configurations(&tagged).await.unwrap()), ["sc-b"]);
+    let untagged = StateConfigurationQuery { tags: vec![("team".into(), "web".into())], ..all() };
+    assert!(store.state_configurations(&untagged).await.unwrap().is_empty());
     let page = StateConfigurationQuery { offset: 1, limit: 1, ..all() };
     assert_eq!(ids(store.state_configurations(&page).await.unwrap()), ["sc-b"]);
 
