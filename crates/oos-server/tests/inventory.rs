@@ -2,12 +2,13 @@
 //! corpus's `ACS-ECS-InventoryDataCollection` state template is created (and refused by
 //! StartExecution), a state configuration applies it to the managed instances its Targets select —
 //! their agents are asked to collect the enabled types, once, and an instance outside the targets is
-//! not — and ListInventoryEntries answers what the agents sent. Both store backends.
+//! not — and ListInventoryEntries answers what the agents sent, to those RAM allows by the
+//! instance's tags. Both store backends.
 
 mod api_client;
 mod scripted_agent;
 
-use api_client::{Backend, call, ecs, oos, start_on};
+use api_client::{Backend, call, ecs, oos, ram, start_on, user};
 use oos_agent_proto::{AgentMessage, ServerMessage};
 use oos_cloud::CloudClient;
 use oos_server::OOS_VERSION;
@@ -119,6 +120,17 @@ async fn state_configuration_collects_from_its_targets(backend: Backend) {
     let started = ecs(&root, "RunCommand", &[("Type", "RunShellScript"), ("CommandContent", "true"), ("InstanceId.1", &web_1)]).await;
     let ServerMessage::Run(job) = next(&mut agent_1).await else { panic!("web-1 was asked to collect again") };
     assert_eq!(job.invoke_id, started["InvokeId"].as_str().unwrap());
+
+    // RAM: reading an instance's inventory is decided on the instance's tags.
+    let reader = user(&root, &format!("http://{addr}"), "reader").await;
+    let condition = json!({"StringEquals": {"oos:ResourceTag/env": "prod"}});
+    let policy = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["oos:ListInventoryEntries"], "Resource": "*", "Condition": condition}]});
+    ram(&root, "CreatePolicy", &[("PolicyName", "prod-inventory"), ("PolicyDocument", &policy.to_string())]).await;
+    ram(&root, "AttachPolicyToUser", &[("PolicyType", "Custom"), ("PolicyName", "prod-inventory"), ("UserName", "reader")]).await;
+    let prod = call(&reader, OOS_VERSION, "ListInventoryEntries", &[("InstanceId", &web_2), ("TypeName", "ACS:Application")]).await;
+    assert_eq!(prod.expect("prod is readable")["Entries"], packages("web-2"));
+    let denied = call(&reader, OOS_VERSION, "ListInventoryEntries", &[("InstanceId", &dev), ("TypeName", "ACS:Application")]).await;
+    assert!(denied.expect_err("dev is not").code.starts_with("Forbidden"));
 
     // The configuration is listed, changed (applied again) and deleted.
     let listed = oos(&root, "ListStateConfigurations", &[("TemplateName", TEMPLATE)]).await;
