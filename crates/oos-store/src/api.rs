@@ -144,6 +144,11 @@ pub trait StateConfigurationStore: Send + Sync {
     async fn state_configurations(&self, query: &StateConfigurationQuery) -> Result<Vec<StateConfigurationRow>>;
     /// Deletes these configurations (the invocations that applied them stay); how many existed.
     async fn delete_state_configurations(&self, ids: &[String]) -> Result<u64>;
+    /// Scheduled configurations whose next application is due at `now_ms`, most overdue first.
+    async fn due_state_configurations(&self, now_ms: i64, limit: i64) -> Result<Vec<StateConfigurationRow>>;
+    /// Claims the application of `id` due at `due_ms` by moving it to `next_ms`, and writes it, in one
+    /// transaction; `false` (nothing written) when another writer claimed it first or it is gone.
+    async fn reapply_state_configuration(&self, id: &str, due_ms: i64, next_ms: i64, application: Option<Application<'_>>) -> Result<bool>;
 }
 
 /// Everything a server reads and writes: the engine's store and the API's.

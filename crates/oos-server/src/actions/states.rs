@@ -38,6 +38,7 @@ pub async fn create(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         resource_group_id: rpc.get("ResourceGroupId").unwrap_or_default().to_string(),
         tags: tags_param(rpc)?.unwrap_or_else(|| "{}".into()),
         inventory_types: String::new(),
+        next_apply_ms: None,
         client_token: rpc.get("ClientToken").map(str::to_string),
         created_ms: now,
         updated_ms: now,

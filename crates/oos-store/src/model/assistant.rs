@@ -261,6 +261,8 @@ pub struct StateConfigurationRow {
     pub tags: String,
     /// What applying it collects: the enabled inventory types of its policy (a JSON array).
     pub inventory_types: String,
+    /// When a scheduled configuration is applied next; `None`: applied once.
+    pub next_apply_ms: Option<i64>,
     pub client_token: Option<String>,
     pub created_ms: i64,
     pub updated_ms: i64,

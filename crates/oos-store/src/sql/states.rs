@@ -8,7 +8,7 @@ use super::{Dialect, SortKey, Statement, order_term, push_has_tag};
 use crate::model::{StateConfigurationQuery, StateConfigurationRow};
 
 const COLUMNS: &str = "state_configuration_id, region_id, template_name, template_version, template_id, description, parameters, \
-    targets, configure_mode, schedule_type, schedule_expression, resource_group_id, tags, inventory_types, client_token, created_ms, updated_ms";
+    targets, configure_mode, schedule_type, schedule_expression, resource_group_id, tags, inventory_types, next_apply_ms, client_token, created_ms, updated_ms";
 
 /// Records a configuration unless its ClientToken belongs to another one.
 pub(crate) fn insert<DB: Database>(row: &StateConfigurationRow) -> Statement<DB>
@@ -16,11 +16,12 @@ where
     for<'t> &'t str: Encode<'t, DB> + Type<DB>,
     for<'t> Option<&'t str>: Encode<'t, DB> + Type<DB>,
     for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
 {
     sqlx::query(
         "INSERT INTO state_configurations (state_configuration_id, region_id, template_name, template_version, template_id, description, \
-         parameters, targets, configure_mode, schedule_type, schedule_expression, resource_group_id, tags, inventory_types, client_token, \
-         created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         parameters, targets, configure_mode, schedule_type, schedule_expression, resource_group_id, tags, inventory_types, next_apply_ms, \
+         client_token, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (client_token) DO NOTHING",
     )
     .bind(row.state_configuration_id.as_str())
@@ -37,6 +38,7 @@ where
     .bind(row.resource_group_id.as_str())
     .bind(row.tags.as_str())
     .bind(row.inventory_types.as_str())
+    .bind(row.next_apply_ms)
     .bind(row.client_token.as_deref())
     .bind(row.created_ms)
     .bind(row.updated_ms)
@@ -50,10 +52,11 @@ pub(crate) fn update<DB: Database>(row: &StateConfigurationRow) -> Statement<DB>
 where
     for<'t> &'t str: Encode<'t, DB> + Type<DB>,
     for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<i64>: Encode<'t, DB> + Type<DB>,
 {
     sqlx::query(
         "UPDATE state_configurations SET description = $2, parameters = $3, targets = $4, configure_mode = $5, schedule_type = $6, \
-         schedule_expression = $7, resource_group_id = $8, tags = $9, inventory_types = $10, updated_ms = $11 \
+         schedule_expression = $7, resource_group_id = $8, tags = $9, inventory_types = $10, updated_ms = $11, next_apply_ms = $12 \
          WHERE state_configuration_id = $1",
     )
     .bind(row.state_configuration_id.as_str())
@@ -67,6 +70,7 @@ where
     .bind(row.tags.as_str())
     .bind(row.inventory_types.as_str())
     .bind(row.updated_ms)
+    .bind(row.next_apply_ms)
 }
 
 /// One page of configurations, newest first.
@@ -96,3 +100,17 @@ pub(crate) fn delete<DB: Dialect>(ids: &[String]) -> QueryBuilder<DB> {
     DB::push_in_ids(&mut sql, "state_configuration_id", ids);
     sql
 }
+
+/// The scheduled configurations due at `now_ms`, most overdue first, at most `limit`.
+pub(crate) fn due<DB: Dialect>(now_ms: i64, limit: i64) -> QueryBuilder<DB>
+where
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+{
+    let mut sql = QueryBuilder::new(format!("SELECT {COLUMNS} FROM state_configurations WHERE next_apply_ms <= "));
+    sql.push_bind(now_ms).push(" ORDER BY next_apply_ms LIMIT ").push_bind(limit);
+    sql
+}
+
+/// Moves configuration `$1`'s next application from `$2` to `$3`: only one writer claims a due
+/// application (a second sees `$2` changed and changes nothing).
+pub(crate) const CLAIM: &str = "UPDATE state_configurations SET next_apply_ms = $3 WHERE state_configuration_id = $1 AND next_apply_ms = $2";

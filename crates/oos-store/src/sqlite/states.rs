@@ -48,6 +48,20 @@ impl StateConfigurationStore for SqliteStore {
         }
         Ok(deleted)
     }
+
+    async fn due_state_configurations(&self, now_ms: i64, limit: i64) -> Result<Vec<StateConfigurationRow>> {
+        Ok(sql::due::<Sqlite>(now_ms, limit).build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn reapply_state_configuration(&self, id: &str, due_ms: i64, next_ms: i64, application: Option<Application<'_>>) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        if sqlx::query(sql::CLAIM).bind(id).bind(due_ms).bind(next_ms).execute(&mut *tx).await?.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_application(&mut tx, application).await?;
+        commit_audited(tx).await?;
+        Ok(true)
+    }
 }
 
 async fn insert_application(tx: &mut Transaction<'static, Sqlite>, application: Option<Application<'_>>) -> Result<()> {

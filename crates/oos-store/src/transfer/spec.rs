@@ -386,6 +386,7 @@ pub(crate) const TABLES: &[Table] = &[
             text("resource_group_id"),
             text("tags"),
             text("inventory_types"),
+            int_or_null("next_apply_ms"),
             text_or_null("client_token"),
             int("created_ms"),
             int("updated_ms"),

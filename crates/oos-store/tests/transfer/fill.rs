@@ -355,6 +355,7 @@ async fn state_configurations(store: &SqliteStore) {
             resource_group_id: String::new(),
             tags: json!({"team": "ops"}).to_string(),
             inventory_types: json!(["ACS:Application"]).to_string(),
+            next_apply_ms: (n == 1).then_some(1_800_000),
             client_token: (n == 0).then(|| "apply-0".into()),
             created_ms: 1_200 + n,
             updated_ms: 1_200 + n,

@@ -1,12 +1,17 @@
 //! State configurations: a configuration and the invocation applying it are written together (or,
 //! for a repeated ClientToken, not at all), listed newest first with filters and paging, changed
-//! with a new application, and deleted without their invocations.
+//! with a new application, deleted without their invocations; a scheduled one is applied again
+//! once per due time, by whoever claims it first.
 
 use oos_store::{Application, InvocationQuery, ServerStore, StateConfigurationQuery, StateConfigurationRow};
 
 use super::{invocation, targets};
 
-on_both!(a_configuration_is_written_with_its_application_once_per_client_token, configurations_list_change_and_delete);
+on_both!(
+    a_configuration_is_written_with_its_application_once_per_client_token,
+    configurations_list_change_and_delete,
+    a_due_application_is_claimed_and_written_once,
+);
 
 fn configuration(id: &str, template: &str, created_ms: i64, client_token: Option<&str>) -> StateConfigurationRow {
     StateConfigurationRow {
@@ -24,6 +29,7 @@ fn configuration(id: &str, template: &str, created_ms: i64, client_token: Option
         resource_group_id: String::new(),
         tags: r#"{"team":"ops"}"#.into(),
         inventory_types: r#"["ACS:Application"]"#.into(),
+        next_apply_ms: None,
         client_token: client_token.map(Into::into),
         created_ms,
         updated_ms: created_ms,
@@ -96,4 +102,24 @@ async fn configurations_list_change_and_delete(store: &impl ServerStore) {
     assert_eq!(ids(store.state_configurations(&all()).await.unwrap()), ["sc-c"]);
     assert_eq!(store.deliveries(&["mi-9".to_string()]).await.unwrap().len(), 1, "its invocations stay");
     assert_eq!(store.delete_state_configurations(&[]).await.unwrap(), 0);
+}
+
+async fn a_due_application_is_claimed_and_written_once(store: &impl ServerStore) {
+    let scheduled = |id: &str, next: i64| StateConfigurationRow { next_apply_ms: Some(next), ..configuration(id, "collect", 1, None) };
+    for row in [scheduled("sc-late", 100), scheduled("sc-later", 200), scheduled("sc-future", 5_000), configuration("sc-once", "collect", 1, None)] {
+        store.create_state_configuration(&row, None).await.unwrap();
+    }
+    let due = |now| async move { store.due_state_configurations(now, 10).await.unwrap().into_iter().map(|row| row.state_configuration_id).collect::<Vec<_>>() };
+    assert_eq!(due(1_000).await, ["sc-late", "sc-later"], "most overdue first; not the future nor the unscheduled");
+    assert_eq!(store.due_state_configurations(1_000, 1).await.unwrap().len(), 1);
+
+    let applying = inventory("t-again", 1_000, "sc-late");
+    let on = targets("t-again", &["mi-7"], 9_000);
+    assert!(store.reapply_state_configuration("sc-late", 100, 1_900, Some(Application { invocation: &applying, targets: &on })).await.unwrap());
+    let other = inventory("t-twice", 1_000, "sc-late");
+    assert!(!store.reapply_state_configuration("sc-late", 100, 1_900, Some(Application { invocation: &other, targets: &on })).await.unwrap(), "claimed already");
+    assert_eq!(store.deliveries(&["mi-7".to_string()]).await.unwrap().iter().map(|d| d.invocation.invoke_id.as_str()).collect::<Vec<_>>(), ["t-again"]);
+    assert_eq!(due(1_000).await, ["sc-later"]);
+    assert_eq!(due(2_000).await, ["sc-later", "sc-late"]);
+    assert!(!store.reapply_state_configuration("sc-none", 100, 1_900, None).await.unwrap());
 }
