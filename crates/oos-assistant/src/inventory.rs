@@ -2,7 +2,8 @@
 //! row, one invocation of kind [`KIND`] (its `file` names the types to collect) with a pending
 //! target per instance its `Targets` select; the hub sends each agent `Collect` for it, records
 //! the agent's `Inventory` answer per type with its capture time, and finishes the target. What
-//! was collected is read back per instance and type ([`entries`]).
+//! was collected is read back per instance and type ([`entries`]). A scheduled configuration
+//! (`rate`) is applied again when due by whichever hub claims it first ([`Assistant::apply_due`]).
 
 use oos_acs::AcsError;
 use oos_store::{Application, InvocationRow, InvocationTarget, ManagedInstanceQuery, StateConfigurationRow, TargetChange};
@@ -16,6 +17,30 @@ pub const KIND: &str = "Inventory";
 
 /// How long an agent has to answer a collection.
 const TIMEOUT_SECS: i64 = 120;
+
+/// The shortest interval of a `rate` schedule.
+const MIN_RATE_MS: i64 = 30 * 60 * 1000;
+
+/// Scheduled configurations applied again per round of a hub.
+const DUE_PER_ROUND: i64 = 20;
+
+/// The interval of a `rate` schedule expression (`30 minutes`, `1 hour`, `2 days`), at least 30 minutes.
+pub fn rate_interval_ms(expression: &str) -> Result<i64, String> {
+    let invalid = || format!("{expression:?} is not a rate like `30 minutes`, `1 hour` or `2 days` (at least 30 minutes)");
+    let (count, unit) = expression.trim().split_once(' ').ok_or_else(invalid)?;
+    let count: i64 = count.parse().map_err(|_| invalid())?;
+    let unit_ms = match unit.trim().trim_end_matches('s') {
+        "minute" => 60_000,
+        "hour" => 3_600_000,
+        "day" => 86_400_000,
+        _ => return Err(invalid()),
+    };
+    let interval = count.checked_mul(unit_ms).ok_or_else(invalid)?;
+    if interval < MIN_RATE_MS {
+        return Err(invalid());
+    }
+    Ok(interval)
+}
 
 /// The types an inventory invocation collects (its `file` column).
 pub(crate) fn types_of(invocation: &InvocationRow) -> Vec<String> {
@@ -65,6 +90,30 @@ impl Assistant {
         let found = self.store().update_state_configuration(row, application).await.map_err(store_error)?;
         self.wake_hub();
         Ok(found)
+    }
+
+    /// Applies again every scheduled configuration that is due, each claimed by one hub of the cluster
+    /// and written with its invocation; the next application is one interval from now.
+    pub(crate) async fn apply_due(&self) -> Result<(), oos_store::StoreError> {
+        let now = self.now_ms();
+        for row in self.store().due_state_configurations(now, DUE_PER_ROUND).await? {
+            let Some(due) = row.next_apply_ms else { continue };
+            let interval = rate_interval_ms(&row.schedule_expression).unwrap_or(MIN_RATE_MS);
+            let types: Vec<String> = serde_json::from_str(&row.inventory_types).unwrap_or_default();
+            let built = match self.application(&row, &types).await {
+                Ok(built) => Some(built),
+                Err(error) => {
+                    tracing::warn!(configuration = %row.state_configuration_id, %error, "a scheduled state configuration cannot be applied");
+                    None
+                }
+            };
+            let application = built.as_ref().filter(|(_, targets)| !targets.is_empty()).map(|(invocation, targets)| Application { invocation, targets });
+            let applied = application.is_some();
+            if self.store().reapply_state_configuration(&row.state_configuration_id, due, now + interval, application).await? && applied {
+                self.wake_hub();
+            }
+        }
+        Ok(())
     }
 
     /// The invocation collecting `types` from the instances `row` targets, and its targets.

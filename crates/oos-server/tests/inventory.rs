@@ -8,9 +8,14 @@
 mod api_client;
 mod scripted_agent;
 
-use api_client::{Backend, call, ecs, oos, ram, start_on, user};
+use std::sync::Arc;
+use std::time::Duration;
+
+use api_client::{Backend, call, client, ecs, oos, ram, start_on, start_timed, user};
 use oos_agent_proto::{AgentMessage, ServerMessage};
-use oos_cloud::CloudClient;
+use oos_clock::{Clock, VirtualClock};
+use oos_cloud::{CloudClient, Credentials};
+use oos_runtime::RuntimeConfig;
 use oos_server::OOS_VERSION;
 use scripted_agent::{Socket, connect, connected, next, register, send};
 use serde_json::{Map, Value, json};
@@ -54,7 +59,7 @@ async fn entries(root: &CloudClient, instance: &str, type_name: &str, filters: &
         if !answer["CaptureTime"].as_str().unwrap_or_default().is_empty() {
             return answer;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("no {type_name} of {instance} was recorded");
 }
@@ -156,8 +161,9 @@ async fn state_configuration_collects_from_its_targets_postgres() {
     state_configuration_collects_from_its_targets(Backend::Postgres).await;
 }
 
-/// What is refused, with its code: a bad policy, an automation template, another configure mode, a
-/// schedule, an unknown configuration or inventory type; and the schema of the types served.
+/// What is refused, with its code: a bad policy, an automation template, an unknown configure mode,
+/// a schedule that does not fit the mode or is too frequent, an unknown configuration or inventory
+/// type; and the schema of the types served.
 #[tokio::test]
 async fn state_configurations_refuse_what_they_cannot_apply() {
     let (server, root, _bed) = start_on(Backend::Sqlite).await;
@@ -177,8 +183,11 @@ async fn state_configurations_refuse_what_they_cannot_apply() {
     };
     assert_eq!(create(TEMPLATE, bad_policy, vec![]).await, "InvalidTemplate.Policy");
     assert_eq!(create("sleep", "{}".into(), vec![]).await, "InvalidTemplate.NotStateTemplate");
-    assert_eq!(create(TEMPLATE, policy(), vec![("ConfigureMode", "ApplyAndAutoCorrect")]).await, "InvalidParameter.ConfigureMode");
+    assert_eq!(create(TEMPLATE, policy(), vec![("ConfigureMode", "Sometimes")]).await, "InvalidParameter.ConfigureMode");
+    assert_eq!(create(TEMPLATE, policy(), vec![("ConfigureMode", "ApplyAndAutoCorrect")]).await, "InvalidParameter.ScheduleType");
     assert_eq!(create(TEMPLATE, policy(), vec![("ScheduleType", "rate"), ("ScheduleExpression", "1 hour")]).await, "InvalidParameter.ScheduleType");
+    let too_often = vec![("ConfigureMode", "ApplyAndMonitor"), ("ScheduleType", "rate"), ("ScheduleExpression", "5 minutes")];
+    assert_eq!(create(TEMPLATE, policy(), too_often).await, "InvalidParameter.ScheduleExpression");
     assert_eq!(create(TEMPLATE, "{}".into(), vec![]).await, "MissingParameter");
     let ecs_targets = json!({"ResourceType": "ACS::ECS::Instance", "Type": "ResourceIds", "ResourceIds": ["i-1"]}).to_string();
     let wrong_targets = refused(&root, "CreateStateConfiguration", &[("TemplateName", TEMPLATE), ("Parameters", &policy()), ("Targets", &ecs_targets)]).await;
@@ -192,4 +201,41 @@ async fn state_configurations_refuse_what_they_cannot_apply() {
     let all = oos(&root, "GetInventorySchema", &[]).await;
     assert!(all["Schemas"].as_array().unwrap().len() >= 8, "{all}");
     server.shutdown().await;
+}
+
+/// A scheduled configuration (`ApplyAndMonitor`, rate `30 minutes`) collects again when its interval
+/// has passed on the server's clock (virtual here: advanced by hand).
+#[tokio::test]
+async fn a_scheduled_configuration_collects_again_each_interval() {
+    let clock = VirtualClock::new(1_800_000_000_000);
+    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+    let cloud = client("http://127.0.0.1:9", Credentials::new("unused", "unused"));
+    let (server, root, _bed) = start_timed(Backend::Sqlite, cloud, RuntimeConfig::default(), shared).await;
+    oos(&root, "CreateTemplate", &[("TemplateName", TEMPLATE), ("Content", &corpus_template())]).await;
+    let activation = ecs(&root, "CreateActivation", &[]).await;
+    let (web, mut agent) = connected(server.addr(), &activation, "web").await;
+    let targets = json!({"ResourceType": "ALIYUN::ECS::ManagedInstance", "Type": "ResourceIds", "ResourceIds": [web]}).to_string();
+    let schedule = [("ConfigureMode", "ApplyAndMonitor"), ("ScheduleType", "rate"), ("ScheduleExpression", "30 minutes")];
+    let policy = policy();
+    let mut params = vec![("TemplateName", TEMPLATE), ("Parameters", policy.as_str()), ("Targets", targets.as_str())];
+    params.extend(schedule);
+    let created = oos(&root, "CreateStateConfiguration", &params).await;
+    assert_eq!((created["StateConfiguration"]["ScheduleType"].as_str(), created["StateConfiguration"]["ScheduleExpression"].as_str()), (Some("rate"), Some("30 minutes")));
+    collect(&mut agent, "web").await;
+    let first = entries(&root, &web, "ACS:Application", &[]).await["CaptureTime"].clone();
+
+    clock.advance(Duration::from_secs(29 * 60));
+    let started = ecs(&root, "RunCommand", &[("Type", "RunShellScript"), ("CommandContent", "true"), ("InstanceId.1", &web)]).await;
+    let ServerMessage::Run(job) = next(&mut agent).await else { panic!("collected again before the interval") };
+    assert_eq!(job.invoke_id, started["InvokeId"].as_str().unwrap());
+    clock.advance(Duration::from_secs(2 * 60));
+    collect(&mut agent, "web").await;
+    for _ in 0..400 {
+        if oos(&root, "ListInventoryEntries", &[("InstanceId", &web), ("TypeName", "ACS:Application")]).await["CaptureTime"] != first {
+            server.shutdown().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the second collection was not recorded");
 }

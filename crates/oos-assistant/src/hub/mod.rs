@@ -4,7 +4,8 @@
 //! for all of them) whenever it is woken ([`Assistant::wake_hub`](crate::Assistant)) and at least
 //! every [`POLL`], and sends each to its agent once per connection; an agent reconnecting elsewhere
 //! gets its unaccepted work there. An inventory collection is sent as `Collect`; the agent's
-//! `Inventory` answer finishes every collection sent to it whose types the answer covers. The loop also fails targets past their deadline.
+//! `Inventory` answer finishes every collection sent to it whose types the answer covers. The loop
+//! also fails targets past their deadline and applies the scheduled state configurations that are due.
 
 mod session;
 
@@ -24,7 +25,7 @@ pub use session::{SESSION_TASK, socket_config};
 /// How often the hub looks for work without being woken (work written by another process).
 pub const POLL: Duration = Duration::from_millis(200);
 
-/// How often targets past their deadline are failed.
+/// How often targets past their deadline are failed and scheduled state configurations applied.
 const EXPIRY_EVERY: Duration = Duration::from_secs(1);
 
 /// Messages queued for one agent before the hub waits for it.
@@ -79,6 +80,9 @@ impl Hub {
                 last_expiry = now;
                 if let Err(error) = self.assistant.store().expire_targets(now).await {
                     tracing::warn!(%error, "failing overdue invocations");
+                }
+                if let Err(error) = self.assistant.apply_due().await {
+                    tracing::warn!(%error, "applying scheduled state configurations");
                 }
             }
             if let Err(error) = self.deliver().await {

@@ -3,7 +3,8 @@
 //! (`OOS-2019-06-01-State`) with its parameters to the managed instances its `Targets` select:
 //! the enabled inventory types of its policy are resolved here, and the Cloud Assistant writes the
 //! configuration with the invocation asking each instance's agent to collect them. It is applied
-//! once, when created and again when updated (`ConfigureMode: ApplyOnce`).
+//! when created and again when updated; with `ConfigureMode` `ApplyAndMonitor` or
+//! `ApplyAndAutoCorrect` and `ScheduleType: rate`, also every `ScheduleExpression` (`30 minutes`…).
 
 use oos_acs::{AcsError, ErrorCode, RpcRequest};
 use oos_store::{StateConfigurationQuery, StateConfigurationRow};
@@ -32,9 +33,9 @@ pub async fn create(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         description: rpc.get("Description").unwrap_or_default().to_string(),
         parameters: parameters_param(rpc)?.unwrap_or_else(|| "{}".into()),
         targets: rpc.require("Targets")?.to_string(),
-        configure_mode: configure_mode(rpc)?.unwrap_or(APPLY_ONCE).to_string(),
-        schedule_type: String::new(),
-        schedule_expression: String::new(),
+        configure_mode: rpc.get("ConfigureMode").unwrap_or(APPLY_ONCE).to_string(),
+        schedule_type: rpc.get("ScheduleType").unwrap_or_default().to_string(),
+        schedule_expression: rpc.get("ScheduleExpression").unwrap_or_default().to_string(),
         resource_group_id: rpc.get("ResourceGroupId").unwrap_or_default().to_string(),
         tags: tags_param(rpc)?.unwrap_or_else(|| "{}".into()),
         inventory_types: String::new(),
@@ -43,7 +44,7 @@ pub async fn create(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         created_ms: now,
         updated_ms: now,
     };
-    refuse_schedule(rpc)?;
+    row.next_apply_ms = next_application(&row, now)?;
     let types = resolve(&template.content, &mut row)?;
     let id = match api.assistant.create_state_configuration(&row, &types).await? {
         Some(earlier) => earlier,
@@ -59,22 +60,27 @@ pub async fn create(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
 
 pub async fn update(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let mut row = one(api, rpc.require("StateConfigurationId")?).await?;
-    refuse_schedule(rpc)?;
-    if let Some(mode) = configure_mode(rpc)? {
-        row.configure_mode = mode.to_string();
-    }
     if let Some(parameters) = parameters_param(rpc)? {
         row.parameters = parameters;
     }
     if let Some(tags) = tags_param(rpc)? {
         row.tags = tags;
     }
-    for (field, name) in [(&mut row.description, "Description"), (&mut row.targets, "Targets"), (&mut row.resource_group_id, "ResourceGroupId")] {
+    let fields = [
+        (&mut row.description, "Description"),
+        (&mut row.targets, "Targets"),
+        (&mut row.resource_group_id, "ResourceGroupId"),
+        (&mut row.configure_mode, "ConfigureMode"),
+        (&mut row.schedule_type, "ScheduleType"),
+        (&mut row.schedule_expression, "ScheduleExpression"),
+    ];
+    for (field, name) in fields {
         if let Some(value) = rpc.get(name) {
             *field = value.to_string();
         }
     }
     row.updated_ms = api.clock.now_ms();
+    row.next_apply_ms = next_application(&row, row.updated_ms)?;
     let version = row.template_version.strip_prefix('v').and_then(|n| n.parse().ok());
     let template = fetch(api, &row.template_name, version).await?;
     let types = resolve(&template.content, &mut row)?;
@@ -150,25 +156,21 @@ fn ids_param(rpc: &RpcRequest) -> Result<Vec<String>, AcsError> {
     }
 }
 
-fn configure_mode(rpc: &RpcRequest) -> Result<Option<&str>, AcsError> {
-    match rpc.get("ConfigureMode") {
-        None => Ok(None),
-        Some(mode) if mode == APPLY_ONCE => Ok(Some(mode)),
-        Some(other) => Err(AcsError::invalid_parameter(
-            "ConfigureMode",
-            format!("{other:?} is not supported: a configuration is applied once, when it is created or updated (ApplyOnce)"),
-        )),
-    }
-}
-
-/// Schedules (`ScheduleType: rate`) are not served: a configuration applies when written.
-fn refuse_schedule(rpc: &RpcRequest) -> Result<(), AcsError> {
-    match rpc.get("ScheduleType").filter(|kind| !kind.is_empty()) {
-        None => Ok(()),
-        Some(kind) => Err(AcsError::invalid_parameter(
-            "ScheduleType",
-            format!("{kind:?}: schedules are not supported; a configuration is applied once, when it is created or updated (update it to apply again)"),
-        )),
+/// When a configuration written at `now` is applied again: never for `ApplyOnce` (which takes no
+/// schedule); one `rate` interval later for `ApplyAndMonitor` and `ApplyAndAutoCorrect` (which need one).
+fn next_application(row: &StateConfigurationRow, now: i64) -> Result<Option<i64>, AcsError> {
+    let scheduled = !row.schedule_type.is_empty();
+    match row.configure_mode.as_str() {
+        APPLY_ONCE if scheduled => Err(AcsError::invalid_parameter("ScheduleType", "ApplyOnce applies when written; a schedule needs ApplyAndMonitor or ApplyAndAutoCorrect")),
+        APPLY_ONCE => Ok(None),
+        "ApplyAndMonitor" | "ApplyAndAutoCorrect" => {
+            if row.schedule_type != "rate" {
+                return Err(AcsError::invalid_parameter("ScheduleType", format!("{:?}: {} needs ScheduleType rate", row.schedule_type, row.configure_mode)));
+            }
+            let interval = oos_assistant::inventory::rate_interval_ms(&row.schedule_expression).map_err(|message| AcsError::invalid_parameter("ScheduleExpression", message))?;
+            Ok(Some(now + interval))
+        }
+        other => Err(AcsError::invalid_parameter("ConfigureMode", format!("{other:?} is not ApplyOnce, ApplyAndMonitor or ApplyAndAutoCorrect"))),
     }
 }
 
