@@ -18,7 +18,7 @@ const MAX_TIMEOUT_SECS: i64 = 86_400;
 pub(crate) const REPORT_GRACE_MS: i64 = 15_000;
 
 pub(crate) const COMMAND_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidCmdId.NotFound", 404);
-pub(crate) const INSTANCE_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidInstance.NotFound", 404);
+pub const INSTANCE_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidInstance.NotFound", 404);
 
 /// RunCommand: a one-off command (kept as a saved command only with `KeepCommand`).
 pub(crate) async fn run_command(assistant: &Assistant, request: &RpcRequest, creator: &str) -> Result<Fields, AcsError> {

@@ -7,7 +7,8 @@
 //! shapes, so the official SDKs and the public `ACS::ECS::RunCommand` templates work unmodified.
 //! The [`hub`] holds the agents' WebSocket connections and carries invocations to them and their
 //! outcomes back; [`router::AssistantActions`] sends an execution's Cloud Assistant calls for
-//! managed instances here instead of to a cloud. Any server can hold any agent: invocations are
+//! managed instances here instead of to a cloud. [`inventory`] applies state configurations: their
+//! inventory collections are invocations too. Any server can hold any agent: invocations are
 //! rows, and each hub delivers the ones of the agents connected to it.
 
 mod audit;
@@ -16,6 +17,7 @@ mod content;
 pub mod hub;
 mod ids;
 pub mod instances;
+pub mod inventory;
 pub mod invocations;
 mod poke;
 mod params;

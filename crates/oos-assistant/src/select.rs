@@ -25,7 +25,7 @@ pub(crate) async fn select_managed(assistant: &Assistant, call: &ApiCall) -> Res
     };
     let mut selected: Vec<ManagedInstanceRow> = Vec::new();
     for filter in &filters {
-        let query = query_of(filter)?;
+        let query = query_of(filter, "Filters")?;
         for row in assistant.store().managed_instances(&query).await.map_err(store_error)? {
             if !selected.iter().any(|seen| seen.instance_id == row.instance_id) {
                 selected.push(row);
@@ -53,14 +53,15 @@ fn strings(value: Option<&Value>) -> Vec<String> {
     }
 }
 
-fn query_of(filter: &Value) -> Result<ManagedInstanceQuery, AcsError> {
+/// The managed instances `filter` selects; errors name the request's `parameter`.
+pub(crate) fn query_of(filter: &Value, parameter: &str) -> Result<ManagedInstanceQuery, AcsError> {
     let kind = filter.get("Type").and_then(Value::as_str).unwrap_or("All");
     match kind {
         "All" => Ok(ManagedInstanceQuery::default()),
         "ResourceIds" => {
             let ids = strings(filter.get("ResourceIds"));
             if ids.is_empty() {
-                return Err(AcsError::invalid_parameter("Filters", "ResourceIds names no instance"));
+                return Err(AcsError::invalid_parameter(parameter, "ResourceIds names no instance"));
             }
             Ok(ManagedInstanceQuery { ids, ..Default::default() })
         }
@@ -75,10 +76,10 @@ fn query_of(filter: &Value) -> Result<ManagedInstanceQuery, AcsError> {
                 })
                 .unwrap_or_default();
             if tags.is_empty() {
-                return Err(AcsError::invalid_parameter("Filters", "Tags names no tag"));
+                return Err(AcsError::invalid_parameter(parameter, "Tags names no tag"));
             }
             Ok(ManagedInstanceQuery { tags, ..Default::default() })
         }
-        other => Err(AcsError::invalid_parameter("Filters", format!("filter type {other} is not supported for managed instances"))),
+        other => Err(AcsError::invalid_parameter(parameter, format!("filter type {other} is not supported for managed instances"))),
     }
 }

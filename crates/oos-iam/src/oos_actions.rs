@@ -102,6 +102,13 @@ pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     ("ListTagKeys", Global),
     ("ListTagValues", Global),
     ("ChangeResourceGroup", TaggedResource),
+    // state configurations (applying a template: its name) and the inventory they collect
+    ("CreateStateConfiguration", One("template", "TemplateName")),
+    ("UpdateStateConfiguration", One("stateconfiguration", "StateConfigurationId")),
+    ("ListStateConfigurations", Many("stateconfiguration", "StateConfigurationIds")),
+    ("DeleteStateConfigurations", Many("stateconfiguration", "StateConfigurationIds")),
+    ("ListInventoryEntries", One("instance", "InstanceId")),
+    ("GetInventorySchema", Global),
     // audit trail (OpenOOS extensions)
     ("ListAuditEvents", Collection("audit")),
     ("VerifyAuditTrail", Collection("audit")),

@@ -19,6 +19,9 @@ fn params() -> BTreeMap<String, String> {
         ("ResourceType", "Template"),
         ("ResourceIds", r#"["t1","t2"]"#),
         ("ResourceId", "t9"),
+        ("StateConfigurationId", "sc-1"),
+        ("StateConfigurationIds", r#"["sc-1","sc-2"]"#),
+        ("InstanceId", "mi-1"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -89,6 +92,12 @@ fn every_action_maps_to_its_resources() {
         ("SetServiceSettings", &["*"]),
         ("ListAuditEvents", &["audit/*"]),
         ("VerifyAuditTrail", &["audit/*"]),
+        ("CreateStateConfiguration", &["template/tpl"]),
+        ("UpdateStateConfiguration", &["stateconfiguration/sc-1"]),
+        ("ListStateConfigurations", &["stateconfiguration/sc-1", "stateconfiguration/sc-2"]),
+        ("DeleteStateConfigurations", &["stateconfiguration/sc-1", "stateconfiguration/sc-2"]),
+        ("ListInventoryEntries", &["instance/mi-1"]),
+        ("GetInventorySchema", &["*"]),
     ];
     let scope = ArnScope::new("cn-hangzhou", "123");
     let covered: BTreeSet<&str> = expected.iter().map(|(a, _)| *a).collect();

@@ -1,5 +1,6 @@
-//! `oos:ResourceTag/<key>`: the tags of the template, execution, parameter or secret parameter a
-//! request names, and `acs:ResourceTag/<key>`: those of a managed instance; read from the store so
+//! `oos:ResourceTag/<key>`: the tags of the template, execution, parameter, secret parameter, state
+//! configuration or managed instance (ListInventoryEntries) a request names, and
+//! `acs:ResourceTag/<key>`: those of a managed instance; read from the store so
 //! that policies conditioned on them are evaluated against what is there (a resource without the
 //! tag has no value for the key).
 
@@ -30,6 +31,11 @@ pub async fn of(api: &Api, arn: &str) -> Map<String, Value> {
             };
             found.map(|row| row.tags)
         }
+        "stateconfiguration" => {
+            let query = oos_store::StateConfigurationQuery { ids: vec![id.to_string()], limit: 1, ..Default::default() };
+            api.store.state_configurations(&query).await.ok().and_then(|rows| rows.into_iter().next()).map(|row| row.tags)
+        }
+        "instance" => return managed_instance_tags(api.store.as_ref(), arn).await,
         _ => None,
     };
     text.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()

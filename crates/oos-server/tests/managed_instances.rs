@@ -1,67 +1,23 @@
 //! The Cloud Assistant of managed instances through the server, with a scripted agent speaking the
-//! agent protocol over a real WebSocket (the real `oos agent` is tested in the `oos` crate):
+//! agent protocol over a real WebSocket (`scripted_agent`; the real `oos agent` is tested in the `oos` crate):
 //! activation limits, registration, RunCommand through the ECS API and from a template, output
 //! and outcome recorded and audited, stops, an agent unable to touch another's invocations,
 //! timeouts of offline instances, and RAM on instances by id and by tag. Both store backends.
 
 mod api_client;
+mod scripted_agent;
 
 use std::time::Duration;
 
-use api_client::{Backend, call, oos, ram, settle, start_on, user};
-use futures::{SinkExt, StreamExt};
-use oos_agent_proto::{AgentMessage, FinishStatus, HostInventory, Outcome, Registered, Registration, ServerMessage};
+use api_client::{Backend, call, ecs, oos, ram, settle, start_on, user};
+use oos_agent_proto::{AgentMessage, FinishStatus, Outcome, ServerMessage};
 use oos_cloud::CloudClient;
-use serde_json::{Value, json};
+use futures::StreamExt;
+use scripted_agent::{connect, inventory, next, register, send};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use serde_json::{Value, json};
 
 const ECS: &str = "2014-05-26";
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn ecs(client: &CloudClient, action: &str, params: &[(&str, &str)]) -> Value {
-    call(client, ECS, action, params).await.unwrap_or_else(|error| panic!("{action} {params:?}: {error:?}"))
-}
-
-fn inventory(host: &str) -> HostInventory {
-    HostInventory { hostname: host.into(), os_type: "Linux".into(), os_name: "Test".into(), kernel: "6".into(), arch: "x86_64".into(), ip_addresses: vec!["10.0.0.9".into()], cpus: 2, memory_bytes: 1 << 30, agent_version: "test".into() }
-}
-
-async fn register(addr: std::net::SocketAddr, activation: &Value, host: &str) -> Result<Registered, Value> {
-    let registration = Registration {
-        activation_id: activation["ActivationId"].as_str().unwrap().into(),
-        activation_code: activation["ActivationCode"].as_str().unwrap().into(),
-        inventory: inventory(host),
-        sandbox_instance: None,
-    };
-    let answer = reqwest::Client::new().post(format!("http://{addr}{}", oos_agent_proto::REGISTER_PATH)).json(&registration).send().await.unwrap();
-    let ok = answer.status().is_success();
-    let body: Value = answer.json().await.unwrap();
-    if ok { Ok(serde_json::from_value(body).unwrap()) } else { Err(body) }
-}
-
-async fn connect(addr: std::net::SocketAddr, credential: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
-    let mut request = format!("ws://{addr}{}", oos_agent_proto::CONNECT_PATH).into_client_request().unwrap();
-    request.headers_mut().insert("authorization", format!("OosAgent {credential}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
-    send(&mut socket, &AgentMessage::Hello { inventory: inventory("h") }).await;
-    Ok(socket)
-}
-
-async fn send(socket: &mut Socket, message: &AgentMessage) {
-    socket.send(Message::text(serde_json::to_string(message).unwrap())).await.unwrap();
-}
-
-/// The next message of the hub (within ten seconds).
-async fn next(socket: &mut Socket) -> ServerMessage {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("the hub sent nothing").unwrap().unwrap();
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
 
 fn outcome(invoke_id: &str, status: FinishStatus, exit_code: i32, output: &str) -> AgentMessage {
     AgentMessage::Finished(Outcome { invoke_id: invoke_id.into(), status, exit_code: Some(exit_code), start_ms: 1, finish_ms: 2, output: output.into(), dropped: 0, error_code: (exit_code != 0).then(|| "ExitCodeNonzero".into()), error_info: None })

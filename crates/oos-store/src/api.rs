@@ -5,9 +5,9 @@
 
 use crate::audit::{AuditQuery, AuditRecord, NewAudit, Verification};
 use crate::model::{
-    ActivationRow, CommandQuery, CommandRow, Delivery, InvocationQuery, InvocationRow, InvocationTarget, ManagedInstanceQuery,
+    ActivationRow, Application, CommandQuery, CommandRow, Delivery, InvocationQuery, InvocationRow, InvocationTarget, ManagedInstanceQuery,
     ManagedInstanceRow, RegisterOutcome, TargetChange, ExecutionMeta, ExecutionQuery, ListedExecution, NewParameter, NewTemplateVersion, ParameterQuery, ParameterRow, ParameterUpdate,
-    ParameterVersionRow, ResourceTag, TagChange, TaggedKind, TemplateQuery, TemplateRow,
+    ParameterVersionRow, ResourceTag, StateConfigurationQuery, StateConfigurationRow, TagChange, TaggedKind, TemplateQuery, TemplateRow,
 };
 use crate::{Close, Result, Store};
 
@@ -132,7 +132,32 @@ pub trait AssistantStore: Send + Sync {
     async fn expire_targets(&self, now_ms: i64) -> Result<u64>;
 }
 
-/// Everything a server reads and writes: the engine's store and the API's.
-pub trait ServerStore: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + Close + std::fmt::Debug {}
+/// State configurations (CreateStateConfiguration…): each write of one also writes the invocation
+/// applying it, when it targets any instance, in the same transaction.
+#[async_trait::async_trait]
+pub trait StateConfigurationStore: Send + Sync {
+    /// The configuration and its application. When its `client_token` belongs to a configuration
+    /// already, nothing is written and that configuration's id is returned.
+    async fn create_state_configuration(&self, row: &StateConfigurationRow, application: Option<Application<'_>>) -> Result<Option<String>>;
+    /// The changed configuration and its new application; `false` (nothing written) when it does not exist.
+    async fn update_state_configuration(&self, row: &StateConfigurationRow, application: Option<Application<'_>>) -> Result<bool>;
+    async fn state_configurations(&self, query: &StateConfigurationQuery) -> Result<Vec<StateConfigurationRow>>;
+    /// Deletes these configurations (the invocations that applied them stay); how many existed.
+    async fn delete_state_configurations(&self, ids: &[String]) -> Result<u64>;
+    /// Scheduled configurations whose next application is due at `now_ms`, most overdue first.
+    async fn due_state_configurations(&self, now_ms: i64, limit: i64) -> Result<Vec<StateConfigurationRow>>;
+    /// Claims the application of `id` due at `due_ms` by moving it to `next_ms`, and writes it, in one
+    /// transaction; `false` (nothing written) when another writer claimed it first or it is gone.
+    async fn reapply_state_configuration(&self, id: &str, due_ms: i64, next_ms: i64, application: Option<Application<'_>>) -> Result<bool>;
+}
 
-impl<T> ServerStore for T where T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + Close + std::fmt::Debug {}
+/// Everything a server reads and writes: the engine's store and the API's.
+pub trait ServerStore:
+    Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + Close + std::fmt::Debug
+{
+}
+
+impl<T> ServerStore for T where
+    T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + Close + std::fmt::Debug
+{
+}

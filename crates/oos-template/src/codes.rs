@@ -8,6 +8,17 @@ pub const SYNTAX: &str = "InvalidTemplate.Syntax";
 pub const DUPLICATE_KEY: &str = "InvalidTemplate.DuplicateKey";
 /// `FormatVersion` is missing or is not `OOS-2019-06-01`.
 pub const FORMAT_VERSION: &str = "InvalidTemplate.FormatVersion";
+/// A state template (`OOS-2019-06-01-State`) where a template to execute is needed (StartExecution,
+/// `oos run`, `ACS::Template`): state templates are applied by a state configuration.
+pub const STATE_TEMPLATE: &str = "InvalidTemplate.StateTemplate";
+/// An automation template where a state template is needed (CreateStateConfiguration).
+pub const NOT_STATE_TEMPLATE: &str = "InvalidTemplate.NotStateTemplate";
+/// A state template with `Tasks` (it has `States`).
+pub const TASKS_IN_STATE: &str = "InvalidTemplate.TasksInStateTemplate";
+/// A state's `ResourceType` that is not one this engine applies (`ACS:Inventory`).
+pub const RESOURCE_TYPE: &str = "InvalidTemplate.ResourceType";
+/// An `ACS:Inventory` `Policy` that is not an object of inventory type → `{Collection, Filters}`.
+pub const POLICY: &str = "InvalidTemplate.Policy";
 /// A required key (Tasks, task Name/Action, Loop Items, output Value…) is missing.
 pub const MISSING_KEY: &str = "InvalidTemplate.MissingKey";
 /// A key holds a value of the wrong shape (e.g. `Tasks` is a string).

@@ -7,7 +7,7 @@ use crate::catalog::{AtomicAction, is_product_action_name};
 use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    ActionKind, ActionName, Description, FORMAT_VERSION, Jump, Loop, LoopOutput, Parameter, Task,
+    ActionKind, ActionName, Description, FORMAT_VERSION, Jump, STATE_FORMAT_VERSION, Loop, LoopOutput, Parameter, Task,
     TaskOutput, TasksForm, Template, TemplateOutput, ValueType,
 };
 use crate::path::KeyPath;
@@ -15,6 +15,8 @@ use crate::source::Document;
 
 const TOP_LEVEL_KEYS: [&str; 7] =
     ["FormatVersion", "Description", "Parameters", "RamRole", "Tasks", "Outputs", "Metadata"];
+/// `Tasks` is listed so that it is reported once, as an error of its own (`state::lower_states`).
+const STATE_TOP_LEVEL_KEYS: [&str; 6] = ["FormatVersion", "Description", "Parameters", "States", "Metadata", "Tasks"];
 const PARAMETER_KEYS: [&str; 14] = [
     "Type",
     "Default",
@@ -60,38 +62,19 @@ pub(crate) fn lower(document: Document, diagnostics: &mut Vec<Diagnostic>) -> Op
         return None;
     };
     let root_path = KeyPath::root();
-    lowerer.warn_unknown_keys(root, &root_path, &TOP_LEVEL_KEYS, "top-level key");
     let format_version = lowerer.format_version(root);
-    let tasks_path = root_path.key("Tasks");
-    let (tasks, tasks_form) = match root.get("Tasks") {
-        None => {
-            lowerer.error(codes::MISSING_KEY, root_path.clone(), "the template has no `Tasks`");
-            (Vec::new(), TasksForm::List)
-        }
-        Some(Value::Array(items)) => {
-            let tasks = items
-                .iter()
-                .enumerate()
-                .filter_map(|(index, item)| lowerer.task(item, tasks_path.index(index), None))
-                .collect();
-            (tasks, TasksForm::List)
-        }
-        Some(Value::Object(map)) => {
-            let tasks =
-                map.iter().filter_map(|(name, item)| lowerer.task(item, tasks_path.key(name), Some(name))).collect();
-            (tasks, TasksForm::Map)
-        }
-        Some(_) => {
-            lowerer.error(codes::WRONG_TYPE, tasks_path, "`Tasks` must be a list of tasks (or a map of name → task)");
-            (Vec::new(), TasksForm::List)
-        }
-    };
+    let is_state = format_version == STATE_FORMAT_VERSION;
+    let known_keys: &[&str] = if is_state { &STATE_TOP_LEVEL_KEYS } else { &TOP_LEVEL_KEYS };
+    lowerer.warn_unknown_keys(root, &root_path, known_keys, "top-level key");
+    let (tasks, tasks_form) = if is_state { (Vec::new(), TasksForm::List) } else { lowerer.tasks(root) };
+    let states = if is_state { crate::state::lower_states(root, lowerer.diagnostics) } else { Vec::new() };
     let template = Template {
         format_version,
         description: root.get("Description").map(description),
         parameters: lowerer.named_map(root, "Parameters", &root_path, Lowerer::parameter),
         ram_role: root.get("RamRole").cloned(),
         tasks,
+        states,
         outputs: lowerer.named_map(root, "Outputs", &root_path, Lowerer::template_output),
         metadata: root.get("Metadata").cloned(),
         format: document.format,
@@ -138,6 +121,30 @@ impl Lowerer<'_> {
         self.diagnostics.push(Diagnostic::error(code, path, message));
     }
 
+    /// `Tasks`, as a list or as a map of name → task.
+    fn tasks(&mut self, root: &Map<String, Value>) -> (Vec<Task>, TasksForm) {
+        let root_path = KeyPath::root();
+        let tasks_path = root_path.key("Tasks");
+        match root.get("Tasks") {
+            None => {
+                self.error(codes::MISSING_KEY, root_path, "the template has no `Tasks`");
+                (Vec::new(), TasksForm::List)
+            }
+            Some(Value::Array(items)) => {
+                let tasks = items.iter().enumerate().filter_map(|(index, item)| self.task(item, tasks_path.index(index), None)).collect();
+                (tasks, TasksForm::List)
+            }
+            Some(Value::Object(map)) => {
+                let tasks = map.iter().filter_map(|(name, item)| self.task(item, tasks_path.key(name), Some(name))).collect();
+                (tasks, TasksForm::Map)
+            }
+            Some(_) => {
+                self.error(codes::WRONG_TYPE, tasks_path, "`Tasks` must be a list of tasks (or a map of name → task)");
+                (Vec::new(), TasksForm::List)
+            }
+        }
+    }
+
     fn warn_unknown_keys(&mut self, map: &Map<String, Value>, path: &KeyPath, known: &[&str], what: &str) {
         for key in map.keys().filter(|key| !known.contains(&key.as_str())) {
             self.diagnostics.push(Diagnostic::warning(
@@ -155,13 +162,13 @@ impl Lowerer<'_> {
                 self.error(codes::FORMAT_VERSION, KeyPath::root(), format!("`FormatVersion: {FORMAT_VERSION}` is missing"));
                 String::new()
             }
-            Some(Value::String(version)) if version == FORMAT_VERSION => version.clone(),
+            Some(Value::String(version)) if version == FORMAT_VERSION || version == STATE_FORMAT_VERSION => version.clone(),
             Some(other) => {
                 let shown = other.as_str().map_or_else(|| other.to_string(), str::to_owned);
                 self.error(
                     codes::FORMAT_VERSION,
                     path,
-                    format!("FormatVersion `{shown}` is not supported; only `{FORMAT_VERSION}` automation templates are"),
+                    format!("FormatVersion `{shown}` is not supported; only `{FORMAT_VERSION}` (automation) and `{STATE_FORMAT_VERSION}` (state) templates are"),
                 );
                 shown
             }

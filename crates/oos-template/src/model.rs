@@ -15,6 +15,10 @@ use crate::source_map::SourceMap;
 /// The only automation template format version.
 pub const FORMAT_VERSION: &str = "OOS-2019-06-01";
 
+/// The format version of state templates: a desired state (`States`) that a state configuration
+/// applies to managed instances, instead of tasks that an execution runs.
+pub const STATE_FORMAT_VERSION: &str = "OOS-2019-06-01-State";
+
 /// A parsed template. `text` is the original content, byte for byte.
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -25,6 +29,8 @@ pub struct Template {
     pub ram_role: Option<Value>,
     /// Tasks in document order (also for the map form `Tasks: {Name: {...}}`).
     pub tasks: Vec<Task>,
+    /// The desired states of a state template (empty for an automation template).
+    pub states: Vec<State>,
     pub outputs: IndexMap<String, TemplateOutput>,
     /// UI metadata, kept but not interpreted.
     pub metadata: Option<Value>,
@@ -37,6 +43,11 @@ pub struct Template {
 }
 
 impl Template {
+    /// Whether this is a state template (`OOS-2019-06-01-State`), applied rather than executed.
+    pub fn is_state(&self) -> bool {
+        self.format_version == STATE_FORMAT_VERSION
+    }
+
     /// The task with this exact name.
     pub fn task(&self, name: &str) -> Option<&Task> {
         self.tasks.iter().find(|task| task.name == name)
@@ -46,6 +57,16 @@ impl Template {
     pub fn task_index(&self, name: &str) -> Option<usize> {
         self.tasks.iter().position(|task| task.name == name)
     }
+}
+
+/// One desired state of a state template: a resource type and its properties (which may hold
+/// `{{ parameter }}` references, resolved when the state is applied).
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// `ACS:Inventory`, …
+    pub resource_type: String,
+    pub properties: Value,
+    pub path: KeyPath,
 }
 
 /// Whether `Tasks` was written as a list (normal) or as a map keyed by task name.

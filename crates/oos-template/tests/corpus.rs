@@ -1,4 +1,4 @@
-//! The real corpus: every automation template parses and validates with no errors. Product actions
+//! The real corpus: every template (automation and state) parses and validates with no errors. Product actions
 //! resolve against the corpus `CloudProductActions` directory. Warnings are printed (`--nocapture`).
 
 mod support;

@@ -3,9 +3,11 @@
 //! pending targets, this process's loop reads the targets of the agents connected here (one query
 //! for all of them) whenever it is woken ([`Assistant::wake_hub`](crate::Assistant)) and at least
 //! every [`POLL`], and sends each to its agent once per connection; an agent reconnecting elsewhere
-//! gets its unaccepted work there. The loop also fails targets past their deadline, and has the
-//! executions whose invocations got outcomes since its last round poked (once per invocation and
-//! round, however many of its targets reported).
+//! gets its unaccepted work there. An inventory collection is sent as `Collect`; the agent's
+//! `Inventory` answer finishes every collection sent to it whose types the answer covers. The loop
+//! also fails targets past their deadline, applies the scheduled state configurations that are due,
+//! and has the executions whose invocations got outcomes since its last round poked (once per
+//! invocation and round, however many of its targets reported).
 
 mod session;
 
@@ -18,7 +20,7 @@ use oos_store::{Delivery, TargetStatus};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
 
-use crate::{Assistant, OUTPUT_LIMIT};
+use crate::{Assistant, OUTPUT_LIMIT, inventory};
 
 pub use session::{SESSION_TASK, socket_config};
 
@@ -26,7 +28,7 @@ pub use session::{SESSION_TASK, socket_config};
 /// real time.
 pub const POLL: Duration = Duration::from_millis(200);
 
-/// How often targets past their deadline are failed.
+/// How often targets past their deadline are failed and scheduled state configurations applied.
 const EXPIRY_EVERY: Duration = Duration::from_secs(1);
 
 /// Messages queued for one agent before the hub waits for it.
@@ -53,6 +55,8 @@ struct Session {
     sent: HashSet<(String, bool)>,
     /// The invocations sent on this connection that an execution made (whose outcome pokes it).
     made_by_executions: HashSet<String>,
+    /// Inventory collections sent on this connection and not yet answered: invoke id → types.
+    collecting: HashMap<String, Vec<String>>,
 }
 
 impl Hub {
@@ -85,6 +89,9 @@ impl Hub {
                 last_expiry = now;
                 if let Err(error) = self.assistant.store().expire_targets(now).await {
                     tracing::warn!(%error, "failing overdue invocations");
+                }
+                if let Err(error) = self.assistant.apply_due().await {
+                    tracing::warn!(%error, "applying scheduled state configurations");
                 }
             }
             if let Err(error) = self.deliver().await {
@@ -126,6 +133,7 @@ impl Hub {
         let offered: HashSet<(String, bool)> = deliveries.iter().map(|delivery| (delivery.invocation.invoke_id.clone(), delivery.target.status == TargetStatus::STOPPING)).collect();
         for session in sessions.values_mut() {
             session.sent.retain(|key| offered.contains(key));
+            session.collecting.retain(|invoke_id, _| offered.contains(&(invoke_id.clone(), false)));
         }
         for delivery in deliveries {
             let Some(session) = sessions.values_mut().find(|session| session.keys.contains(&delivery.target.instance_id)) else { continue };
@@ -138,6 +146,9 @@ impl Hub {
             if session.outbox.try_send(message(&self.assistant, &delivery, stop)).is_ok() {
                 if delivery.invocation.creator.starts_with("exec-") {
                     session.made_by_executions.insert(delivery.invocation.invoke_id.clone());
+                }
+                if delivery.invocation.kind == inventory::KIND {
+                    session.collecting.insert(delivery.invocation.invoke_id.clone(), inventory::types_of(&delivery.invocation));
                 }
                 session.sent.insert(key);
             }
@@ -152,10 +163,19 @@ impl Hub {
         let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (outbox, inbox) = mpsc::channel(QUEUE);
         let instance = keys[0].clone();
-        let session = Session { serial, keys, outbox, sent: HashSet::new(), made_by_executions: HashSet::new() };
+        let session = Session { serial, keys, outbox, sent: HashSet::new(), made_by_executions: HashSet::new(), collecting: HashMap::new() };
         self.sessions.lock().unwrap_or_else(|e| e.into_inner()).insert(instance, session);
         self.assistant.wake_hub();
         (serial, inbox)
+    }
+
+    /// The inventory collections sent to agent `instance_id` that `answered` (type → items) covers:
+    /// each asked type is in it. They are no longer awaited; their ids and types.
+    fn answered(&self, instance_id: &str, answered: &Map<String, Value>) -> Vec<(String, Vec<String>)> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(session) = sessions.get_mut(instance_id) else { return Vec::new() };
+        let covered: Vec<String> = session.collecting.iter().filter(|(_, types)| types.iter().all(|kind| answered.contains_key(kind))).map(|(id, _)| id.clone()).collect();
+        covered.into_iter().filter_map(|id| session.collecting.remove_entry(&id)).collect()
     }
 
     /// Removes the connection `serial` of `instance_id`, unless a newer one replaced it; whether it did.
@@ -174,6 +194,9 @@ fn message(assistant: &Assistant, delivery: &Delivery, stop: bool) -> ServerMess
     let invocation = &delivery.invocation;
     if stop {
         return ServerMessage::Stop { invoke_id: invocation.invoke_id.clone() };
+    }
+    if invocation.kind == inventory::KIND {
+        return ServerMessage::Collect { types: inventory::types_of(invocation) };
     }
     if invocation.kind == "File" {
         let file: Map<String, Value> = serde_json::from_str(&invocation.file).unwrap_or_default();

@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::Hub;
-use crate::OUTPUT_LIMIT;
+use crate::{OUTPUT_LIMIT, inventory};
 
 /// The task kind of an agent connection.
 pub const SESSION_TASK: &str = "agent-session";
@@ -121,8 +121,13 @@ impl Hub {
                 return serde_json::to_string(&ServerMessage::Recorded { invoke_id }).ok().map(Answer::Send);
             }
             AgentMessage::Inventory { data } => {
-                if let Err(error) = store.record_inventory(id, &serde_json::Value::Object(data).to_string()).await {
+                let now = self.assistant.now_ms();
+                if let Err(error) = store.record_inventory(id, &inventory::recorded(&data, now)).await {
                     tracing::warn!(instance = %id, %error, "recording an agent's inventory");
+                    return None;
+                }
+                for (invoke_id, types) in self.answered(id, &data) {
+                    self.update(keys, &invoke_id, &inventory::finished(&data, &types, now)).await;
                 }
             }
         }

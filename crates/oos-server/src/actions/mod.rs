@@ -7,10 +7,12 @@ pub(crate) mod common;
 mod execution_policy;
 mod execution_role;
 mod executions;
+mod inventory;
 mod logs;
 pub mod parameters;
 pub mod ram;
 mod risky_tasks;
+mod states;
 mod tags;
 mod template_admin;
 mod template_tree;
@@ -68,6 +70,12 @@ pub const SERVED_ACTIONS: &[&str] = &[
     "ListTagValues",
     "ListAuditEvents",
     "VerifyAuditTrail",
+    "CreateStateConfiguration",
+    "UpdateStateConfiguration",
+    "ListStateConfigurations",
+    "DeleteStateConfigurations",
+    "GetInventorySchema",
+    "ListInventoryEntries",
 ];
 
 /// Every `(Version, Action)` the server serves: the OOS actions, then the RAM management actions.
@@ -123,6 +131,12 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "ListTagValues" => tags::values(api, rpc).await,
         "ListAuditEvents" => audit::list(api, rpc).await,
         "VerifyAuditTrail" => audit::verify(api).await,
+        "CreateStateConfiguration" => states::create(api, rpc).await,
+        "UpdateStateConfiguration" => states::update(api, rpc).await,
+        "ListStateConfigurations" => states::list(api, rpc).await,
+        "DeleteStateConfigurations" => states::delete(api, rpc).await,
+        "GetInventorySchema" => inventory::schema(rpc),
+        "ListInventoryEntries" => inventory::entries(api, rpc).await,
         other => Err(unknown_action(other)),
     }
 }

@@ -29,7 +29,7 @@ fn template_name(rpc: &RpcRequest) -> Result<&str, AcsError> {
 }
 
 /// `TemplateVersion` (`v3`) as a number.
-fn version_param(rpc: &RpcRequest) -> Result<Option<i64>, AcsError> {
+pub(crate) fn version_param(rpc: &RpcRequest) -> Result<Option<i64>, AcsError> {
     rpc.get("TemplateVersion")
         .map(|text| text.strip_prefix('v').and_then(|n| n.parse::<i64>().ok()).ok_or_else(|| AcsError::invalid_parameter("TemplateVersion", format!("{text:?} is not like v1"))))
         .transpose()

@@ -42,6 +42,12 @@ pub async fn oos(client: &CloudClient, action: &str, params: &[(&str, &str)]) ->
     call(client, OOS_VERSION, action, params).await.unwrap_or_else(|error| panic!("{action}: {error:?}"))
 }
 
+/// An ECS (2014-05-26) call that must succeed: the Cloud Assistant's actions.
+#[allow(dead_code, reason = "each test binary uses a part of these")]
+pub async fn ecs(client: &CloudClient, action: &str, params: &[(&str, &str)]) -> Value {
+    call(client, "2014-05-26", action, params).await.unwrap_or_else(|error| panic!("{action} {params:?}: {error:?}"))
+}
+
 /// The status of execution `id` once it is one of `wanted` (or the last seen after ten seconds).
 #[allow(dead_code, reason = "each test binary uses a part of these")]
 pub async fn status_once(client: &CloudClient, id: &str, wanted: &[&str]) -> String {

@@ -51,7 +51,7 @@ pub struct ManagedInstanceRow {
     pub ip_address: String,
     /// The last reported host inventory (a JSON object).
     pub inventory: String,
-    /// Collected inventory by type (a JSON object: type → items).
+    /// Collected inventory by type (a JSON object: type → what its last collection recorded).
     pub collected: String,
     pub registered_ms: i64,
     pub last_seen_ms: i64,
@@ -231,4 +231,59 @@ pub struct InvocationQuery {
 pub struct Delivery {
     pub invocation: InvocationRow,
     pub target: InvocationTarget,
+}
+
+/// A state configuration (CreateStateConfiguration): a state template applied to managed instances.
+/// Applying it writes one invocation of kind `Inventory` with a target per instance, in the same
+/// transaction as the configuration's row.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StateConfigurationRow {
+    /// `sc-…`
+    pub state_configuration_id: String,
+    pub region_id: String,
+    pub template_name: String,
+    /// `v3`: the version applied.
+    pub template_version: String,
+    pub template_id: String,
+    pub description: String,
+    /// A JSON object: the template's parameters.
+    pub parameters: String,
+    /// The targets as given (a JSON object: `ResourceType`, `Type`, `ResourceIds` or `Tags`).
+    pub targets: String,
+    /// `ApplyOnce` or `ApplyAndMonitor`.
+    pub configure_mode: String,
+    /// `rate` or empty.
+    pub schedule_type: String,
+    /// `30 minutes`, `1 hour`, … or empty.
+    pub schedule_expression: String,
+    pub resource_group_id: String,
+    /// A JSON object.
+    pub tags: String,
+    /// What applying it collects: the enabled inventory types of its policy (a JSON array).
+    pub inventory_types: String,
+    /// When a scheduled configuration is applied next; `None`: applied once.
+    pub next_apply_ms: Option<i64>,
+    pub client_token: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// Which state configurations to list (newest first).
+#[derive(Debug, Clone, Default)]
+pub struct StateConfigurationQuery {
+    /// Only these ids (all when empty).
+    pub ids: Vec<String>,
+    pub template_name: Option<String>,
+    pub template_version: Option<String>,
+    /// Only configurations carrying every one of these tags.
+    pub tags: Vec<(String, String)>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One application of a state configuration: the invocation carrying it and its targets.
+#[derive(Debug, Clone, Copy)]
+pub struct Application<'a> {
+    pub invocation: &'a InvocationRow,
+    pub targets: &'a [InvocationTarget],
 }

@@ -168,7 +168,7 @@ where
 pub(crate) const DELETE_COMMAND: &str = "DELETE FROM assistant_commands WHERE command_id = $1";
 
 /// Pushes "`column` is one of `ids`", or a condition always true when there are none.
-fn push_ids_or_all<DB: Dialect>(sql: &mut QueryBuilder<DB>, column: &str, ids: &[String]) {
+pub(crate) fn push_ids_or_all<DB: Dialect>(sql: &mut QueryBuilder<DB>, column: &str, ids: &[String]) {
     if ids.is_empty() {
         sql.push("1 = 1");
     } else {

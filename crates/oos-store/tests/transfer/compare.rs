@@ -2,7 +2,7 @@
 
 use oos_store::audit::AuditQuery;
 use oos_store::{
-    CommandQuery, ExecutionFilter, InvocationQuery, ManagedInstanceQuery, ExecutionQuery, ExecutionSort, ParameterQuery, ParameterSort, ServerStore, TaggedKind, TemplateQuery, TemplateSort,
+    CommandQuery, ExecutionFilter, InvocationQuery, ManagedInstanceQuery, ExecutionQuery, ExecutionSort, ParameterQuery, ParameterSort, ServerStore, StateConfigurationQuery, TaggedKind, TemplateQuery, TemplateSort,
 };
 
 use crate::fill::{EXECUTIONS, id};
@@ -160,6 +160,11 @@ async fn assistant(a: &impl ServerStore, b: &impl ServerStore) -> usize {
     assert!(!same!(a, b, |s| s.deliveries(&instances)).is_empty());
     for kind in [TaggedKind::ManagedInstance, TaggedKind::Command, TaggedKind::Activation] {
         assert!(!same!(a, b, |s| s.resource_tags(kind, &[], &[], 0, 1_000)).is_empty());
+        compared += 1;
+    }
+    for offset in 0..2 {
+        let query = StateConfigurationQuery { offset, limit: 1, ..StateConfigurationQuery::default() };
+        assert_eq!(same!(a, b, |s| s.state_configurations(&query)).len(), 1);
         compared += 1;
     }
     compared + 1

@@ -7,7 +7,7 @@
 
 use oos_store::audit::{AuditKind, NewAudit};
 use oos_store::{
-    ActivationRow, AssistantStore, AuditStore, CommandRow, InvocationRow, InvocationTarget, ManagedInstanceRow, RegisterOutcome, TargetChange, CrashGuard, ExecutionApiStore, ExecutionMeta, ExecutionRecord, IamRecordStore, InboxStore, LibraryStore, LogRecord,
+    ActivationRow, Application, AssistantStore, AuditStore, StateConfigurationRow, StateConfigurationStore, CommandRow, InvocationRow, InvocationTarget, ManagedInstanceRow, RegisterOutcome, TargetChange, CrashGuard, ExecutionApiStore, ExecutionMeta, ExecutionRecord, IamRecordStore, InboxStore, LibraryStore, LogRecord,
     NewInboxEvent, NewParameter, NewTemplateVersion, ParameterStore, ParameterUpdate, SqliteStore, StepStore, StepWrite, TagChange,
     TagStore, TaggedKind, TaskRecord, TemplateStore,
 };
@@ -334,4 +334,57 @@ async fn assistant(store: &SqliteStore) {
     assert!(store.update_target("t-2", "mi-1", &finished).await.unwrap());
     assert_eq!(store.expire_targets(1_050).await.unwrap(), 4, "t-0: two targets never taken, two run too long");
     assert!(store.deregister_instance("mi-3", 1_100).await.unwrap());
+    state_configurations(store).await;
+}
+
+/// Two state configurations, one with the inventory invocation applying it.
+async fn state_configurations(store: &SqliteStore) {
+    for n in 0..2_i64 {
+        let row = StateConfigurationRow {
+            state_configuration_id: format!("sc-{n}"),
+            region_id: "cn-hangzhou".into(),
+            template_name: "collect".into(),
+            template_version: "v1".into(),
+            template_id: "t-collect".into(),
+            description: String::new(),
+            parameters: json!({"policy": {"ACS:Application": {"Collection": "Enabled"}}}).to_string(),
+            targets: json!({"Type": "ResourceIds", "ResourceIds": ["mi-0"]}).to_string(),
+            configure_mode: "ApplyOnce".into(),
+            schedule_type: String::new(),
+            schedule_expression: String::new(),
+            resource_group_id: String::new(),
+            tags: json!({"team": "ops"}).to_string(),
+            inventory_types: json!(["ACS:Application"]).to_string(),
+            next_apply_ms: (n == 1).then_some(1_800_000),
+            client_token: (n == 0).then(|| "apply-0".into()),
+            created_ms: 1_200 + n,
+            updated_ms: 1_200 + n,
+        };
+        let invocation = inventory_invocation(n);
+        let targets = [InvocationTarget::pending(&invocation.invoke_id, "mi-0", 2_000)];
+        let application = (n == 0).then_some(Application { invocation: &invocation, targets: &targets });
+        assert_eq!(store.create_state_configuration(&row, application).await.unwrap(), None);
+    }
+}
+
+fn inventory_invocation(n: i64) -> InvocationRow {
+    InvocationRow {
+        invoke_id: format!("t-inventory-{n}"),
+        region_id: "cn-hangzhou".into(),
+        kind: "Inventory".into(),
+        command_id: None,
+        command_name: String::new(),
+        command_type: String::new(),
+        content_base64: String::new(),
+        working_dir: String::new(),
+        timeout_secs: 60,
+        username: String::new(),
+        enable_parameter: false,
+        parameters: "{}".into(),
+        file: json!({"Types": ["ACS:Application"]}).to_string(),
+        created_ms: 1_200 + n,
+        creator: format!("sc-{n}"),
+        client_token: None,
+        tags: "{}".into(),
+    }
 }

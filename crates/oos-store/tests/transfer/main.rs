@@ -22,7 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use fill::{AUDIT_RECORDS, EXECUTIONS, WORKER, id, populate};
 
 /// Every table, in copy order.
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 19] = [
     "executions",
     "task_executions",
     "execution_logs",
@@ -40,6 +40,7 @@ const TABLES: [&str; 18] = [
     "assistant_commands",
     "invocations",
     "invocation_targets",
+    "state_configurations",
     "audit_log",
 ];
 

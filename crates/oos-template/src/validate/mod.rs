@@ -90,6 +90,9 @@ pub fn validate_template(template: &Template, library: Option<&dyn TemplateLibra
     flow::check_jumps(template, &mut diagnostics);
     literals::check_task_literals(template, &mut diagnostics);
     literals::check_output_literals(template, &mut diagnostics);
+    for state in &template.states {
+        crate::state::check_state(state, &mut diagnostics);
+    }
     references::check_references(template, &mut diagnostics);
     diagnostics
 }

@@ -15,7 +15,7 @@ use crate::path::KeyPath;
 /// Where an expression is evaluated, which decides what it may reference.
 #[derive(Clone, Copy)]
 enum Site {
-    /// Parameter defaults and RamRole: before any task runs.
+    /// Parameter defaults, RamRole and a state template's States: before any task runs.
     BeforeTasks,
     /// Inside task `index`.
     Task(usize),
@@ -32,6 +32,9 @@ pub(super) fn check_references(template: &Template, out: &mut Vec<Diagnostic>) {
     }
     if let Some(ram_role) = &template.ram_role {
         checker.check(ram_role, &KeyPath::root().key("RamRole"), Site::BeforeTasks, out);
+    }
+    for state in &template.states {
+        checker.check(&state.properties, &state.path.key("Properties"), Site::BeforeTasks, out);
     }
     for (index, task) in template.tasks.iter().enumerate() {
         for (value, path) in task_expressions(task) {

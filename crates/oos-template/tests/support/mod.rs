@@ -23,12 +23,12 @@ pub struct CorpusFile {
     pub text: String,
 }
 
-/// Every `.json`/`.yml`/`.yaml` automation template (FormatVersion OOS-2019-06-01, not `-State`).
+/// Every `.json`/`.yml`/`.yaml` template (FormatVersion OOS-2019-06-01, automation or `-State`).
 pub fn corpus_templates() -> Vec<CorpusFile> {
     corpus_listing().0
 }
 
-/// The automation templates, and the template files skipped with the reason.
+/// The templates, and the template files skipped with the reason.
 pub fn corpus_listing() -> (Vec<CorpusFile>, Vec<(String, &'static str)>) {
     let root = corpus_dir();
     let mut files = Vec::new();
@@ -38,11 +38,9 @@ pub fn corpus_listing() -> (Vec<CorpusFile>, Vec<(String, &'static str)>) {
     (files, skipped)
 }
 
-/// The reason a corpus file is not an automation template, if it is not one.
+/// The reason a corpus file is not an OOS template, if it is not one.
 pub fn skip_reason(text: &str) -> Option<&'static str> {
-    if text.contains("OOS-2019-06-01-State") {
-        Some("State template (FormatVersion OOS-2019-06-01-State), not an automation template")
-    } else if !text.contains("OOS-2019-06-01") {
+    if !text.contains("OOS-2019-06-01") {
         Some("no FormatVersion OOS-2019-06-01")
     } else {
         None

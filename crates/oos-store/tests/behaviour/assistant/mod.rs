@@ -3,6 +3,7 @@
 
 mod instances;
 mod invocations;
+mod states;
 
 use oos_store::{ActivationRow, CommandRow, InvocationQuery, InvocationRow, InvocationTarget, ManagedInstanceRow, ServerStore};
 
