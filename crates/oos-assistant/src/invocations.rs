@@ -19,12 +19,12 @@ async fn find(assistant: &Assistant, request: &RpcRequest, kind: &str) -> Result
         command_id: request.get("CommandId").map(str::to_string),
         instance_id: request.get("InstanceId").map(str::to_string),
         creator: None,
+        kind: Some(kind.to_string()),
         offset: page.offset(),
         limit: page.size,
     };
     let (found, total) = assistant.store().invocations(&query).await.map_err(store_error)?;
     // An unknown InvokeId lists nothing, as Cloud Assistant answers it.
-    let found: Vec<_> = found.into_iter().filter(|(row, _)| row.kind == kind).collect();
     Ok((found, total, page))
 }
 

@@ -222,6 +222,8 @@ pub struct InvocationQuery {
     pub instance_id: Option<String>,
     /// Only invocations made by this creator.
     pub creator: Option<String>,
+    /// Only invocations of this kind (`Command`, `File`, `Inventory`).
+    pub kind: Option<String>,
     pub offset: i64,
     pub limit: i64,
 }

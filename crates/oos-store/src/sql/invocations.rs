@@ -235,7 +235,7 @@ fn push_invocation_filters<DB: Dialect>(sql: &mut QueryBuilder<DB>, query: &Invo
 where
     for<'t> String: Encode<'t, DB> + Type<DB>,
 {
-    for (column, value) in [("i.invoke_id", &query.invoke_id), ("i.command_id", &query.command_id), ("i.creator", &query.creator)] {
+    for (column, value) in [("i.invoke_id", &query.invoke_id), ("i.command_id", &query.command_id), ("i.creator", &query.creator), ("i.kind", &query.kind)] {
         if let Some(value) = value {
             sql.push(format!(" AND {column} = ")).push_bind(value.clone());
         }

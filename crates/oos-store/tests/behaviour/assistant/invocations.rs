@@ -85,6 +85,8 @@ async fn invocations_list_newest_first_paged_and_filtered(store: &impl ServerSto
     assert_eq!(listed(InvocationQuery { command_id: Some("c-1".into()), ..Default::default() }).await, (vec![row("t-5", &["mi-a"])], 1));
     assert_eq!(listed(InvocationQuery { invoke_id: Some("t-4".into()), ..Default::default() }).await, (vec![row("t-4", &["mi-b", "mi-c"])], 1));
     assert_eq!(listed(InvocationQuery { invoke_id: Some("t-9".into()), ..Default::default() }).await, (vec![], 0));
+    assert_eq!(listed(InvocationQuery { kind: Some("File".into()), ..Default::default() }).await, (vec![], 0), "the kind filters the count too");
+    assert_eq!(listed(InvocationQuery { kind: Some("Command".into()), ..Default::default() }).await.1, 5);
 }
 
 async fn deliveries_are_the_pending_and_stopping_targets_of_the_instances(store: &impl ServerStore) {
