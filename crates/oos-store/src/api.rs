@@ -108,7 +108,8 @@ pub trait AssistantStore: Send + Sync {
     /// targets; `false` when it did not exist.
     async fn deregister_instance(&self, instance_id: &str, now_ms: i64) -> Result<bool>;
     /// The hub saw the agent: last seen, connected or not, and its host inventory when given.
-    async fn instance_seen(&self, instance_id: &str, now_ms: i64, connected: bool, inventory: Option<&str>) -> Result<()>;
+    /// `false` when the instance does not exist (deregistered).
+    async fn instance_seen(&self, instance_id: &str, now_ms: i64, connected: bool, inventory: Option<&str>) -> Result<bool>;
     /// Merges collected inventory (a JSON object: type → items) into the instance's.
     async fn record_inventory(&self, instance_id: &str, collected: &str) -> Result<()>;
 

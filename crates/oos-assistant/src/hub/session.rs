@@ -60,7 +60,9 @@ impl Hub {
                             break;
                         }
                     },
-                    Ok(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)))) => self.seen(id, true, None).await,
+                    Ok(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)))) => {
+                        self.seen(id, true, None).await;
+                    }
                     Ok(Some(Ok(Message::Binary(_)))) => break,
                     Ok(Some(Ok(Message::Close(_))) | Some(Err(_)) | None) => break,
                     Err(_) => {
@@ -98,10 +100,9 @@ impl Hub {
             }
             AgentMessage::Heartbeat => {
                 // A deregistered agent's connection ends at its next heartbeat.
-                if matches!(store.managed_instance(id).await, Ok(None)) {
+                if !self.seen(id, true, None).await {
                     return Some(Answer::Close);
                 }
-                self.seen(id, true, None).await;
             }
             AgentMessage::Accepted { invoke_id, start_ms } => {
                 self.update(keys, &invoke_id, &TargetChange::Accepted { start_ms }).await;
@@ -150,9 +151,14 @@ impl Hub {
         None
     }
 
-    async fn seen(&self, instance_id: &str, connected: bool, inventory: Option<&str>) {
-        if let Err(error) = self.assistant.store().instance_seen(instance_id, self.assistant.now_ms(), connected, inventory).await {
-            tracing::warn!(instance = instance_id, %error, "recording that an agent was seen");
+    /// Records that the agent was seen; `false` only when its instance no longer exists.
+    async fn seen(&self, instance_id: &str, connected: bool, inventory: Option<&str>) -> bool {
+        match self.assistant.store().instance_seen(instance_id, self.assistant.now_ms(), connected, inventory).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::warn!(instance = instance_id, %error, "recording that an agent was seen");
+                true
+            }
         }
     }
 }

@@ -77,10 +77,11 @@ impl AssistantStore for SqliteStore {
         Ok(true)
     }
 
-    async fn instance_seen(&self, instance_id: &str, now_ms: i64, connected: bool, inventory: Option<&str>) -> Result<()> {
+    async fn instance_seen(&self, instance_id: &str, now_ms: i64, connected: bool, inventory: Option<&str>) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(sql::SEEN).bind(instance_id).bind(now_ms).bind(connected).bind(inventory).execute(&mut *tx).await?;
-        commit_audited(tx).await
+        let found = sqlx::query(sql::SEEN).bind(instance_id).bind(now_ms).bind(connected).bind(inventory).execute(&mut *tx).await?.rows_affected() > 0;
+        commit_audited(tx).await?;
+        Ok(found)
     }
 
     async fn record_inventory(&self, instance_id: &str, collected: &str) -> Result<()> {

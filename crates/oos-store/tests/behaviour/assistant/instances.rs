@@ -142,7 +142,7 @@ async fn managed_instance_filters_combine(store: &impl ServerStore) {
 async fn the_hub_records_presence_and_inventory(store: &impl ServerStore) {
     assert!(store.create_activation(&open_activation("a-1")).await.unwrap());
     registered(store, "mi-1", "a-1", 5).await;
-    store.instance_seen("mi-1", 10, true, Some(r#"{"Cpu":4}"#)).await.unwrap();
+    assert!(store.instance_seen("mi-1", 10, true, Some(r#"{"Cpu":4}"#)).await.unwrap(), "a registered instance is found");
     store.instance_seen("mi-1", 20, false, None).await.unwrap();
     let seen = store.managed_instance("mi-1").await.unwrap().unwrap();
     assert_eq!((seen.last_seen_ms, seen.connected, seen.inventory.as_str()), (20, false, r#"{"Cpu":4}"#), "no inventory given: kept");
@@ -152,7 +152,7 @@ async fn the_hub_records_presence_and_inventory(store: &impl ServerStore) {
     let collected: serde_json::Value = serde_json::from_str(&store.managed_instance("mi-1").await.unwrap().unwrap().collected).unwrap();
     assert_eq!(collected, serde_json::json!({"File": [{"Name": "a"}], "Service": [{"Name": "sshd"}]}), "a newer type replaces the older");
     store.record_inventory("mi-none", r#"{"File":[]}"#).await.unwrap();
-    store.instance_seen("mi-none", 1, true, None).await.unwrap();
+    assert!(!store.instance_seen("mi-none", 1, true, None).await.unwrap(), "an unknown instance is not found");
     assert_eq!(store.managed_instance("mi-none").await.unwrap(), None, "an unknown instance is not created");
 }
 
