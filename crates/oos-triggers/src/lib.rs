@@ -1,0 +1,8 @@
+//! What a trigger is: the schedule of an `ACS::TimerTrigger`, the filter of an `ACS::EventTrigger`,
+//! the rule of an `ACS::AlarmTrigger`, and the event and alarm formats that reach them. Pure: no
+//! I/O, no clock (times come in as unix milliseconds); the engine, the server's intake and the
+//! scheduler all decide with these same functions.
+
+mod error;
+
+pub use error::TriggerError;
