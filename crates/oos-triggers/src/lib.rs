@@ -4,5 +4,10 @@
 //! scheduler all decide with these same functions.
 
 mod error;
+mod fields;
+pub mod alarms;
+pub mod events;
 
 pub use error::TriggerError;
+pub use alarms::{Alarm, AlarmSpec};
+pub use events::{CloudEvent, EventSpec};
