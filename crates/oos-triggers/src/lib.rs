@@ -6,8 +6,10 @@
 mod error;
 mod fields;
 pub mod alarms;
+pub mod alertmanager;
 pub mod events;
 
 pub use error::TriggerError;
 pub use alarms::{Alarm, AlarmSpec};
+pub use alertmanager::{MAX_ALERTS, from_alertmanager};
 pub use events::{CloudEvent, EventSpec};
