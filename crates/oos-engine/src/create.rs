@@ -31,6 +31,8 @@ pub struct NewExecution {
     pub secret_parameters: BTreeMap<String, Value>,
     /// Who starts it (`ACS::ExecuteUser`; a server puts the caller's ARN); None: the engine's configured user.
     pub execute_user: Option<String>,
+    /// The firing this execution runs (a trigger execution's child; None otherwise).
+    pub firing: Option<crate::event::Firing>,
 }
 
 /// Why an execution could not be created.
@@ -70,6 +72,7 @@ pub fn create(request: NewExecution, now_ms: i64, config: &EngineConfig) -> Resu
             execute_user: request.execute_user.unwrap_or_else(|| config.execute_user.clone()),
             store_parameters: request.store_parameters,
             secret_parameters: request.secret_parameters,
+            firing: request.firing,
             ..Flow::default()
         },
         tasks: Vec::new(),

@@ -7,12 +7,13 @@ use serde_json::{Map, Value, json};
 
 use crate::approvals::ApprovalRule;
 use crate::context::EvalContext;
-use crate::event::{Call, CallKind, ChildStart, Effect};
+use crate::event::{Call, CallKind, ChildStart, Effect, Firing};
 use crate::ids;
 use crate::risk;
 use crate::state::{Execution, SafetyCheck, Waiting};
 use crate::status::TaskStatus;
 use crate::step::{Outcome, Step};
+use crate::triggers::TriggerKind;
 
 impl Step<'_> {
     /// Starts the action of task execution `pos`. Returns the outcome when the action finished
@@ -42,10 +43,11 @@ impl Step<'_> {
                 }
                 AtomicAction::Sleep => self.sleep(pos, &properties),
                 AtomicAction::Template => self.start_child(pos),
-                AtomicAction::Loop
-                | AtomicAction::TimerTrigger
-                | AtomicAction::EventTrigger
-                | AtomicAction::AlarmTrigger => Some(Outcome::Failure(format!(
+                AtomicAction::TimerTrigger | AtomicAction::EventTrigger | AtomicAction::AlarmTrigger => {
+                    let kind = TriggerKind::of_action(action).expect("a trigger action");
+                    self.arm_trigger(pos, kind, &properties)
+                }
+                AtomicAction::Loop => Some(Outcome::Failure(format!(
                     "UnsupportedAction: {} is not supported by this engine yet",
                     action.name()
                 ))),
@@ -257,7 +259,29 @@ pub(crate) fn child_start(exec: &Execution, pos: usize) -> Result<ChildStart, St
         safety_check: exec.flow.safety_check,
         depth: exec.flow.depth + 1,
         secrets: crate::secrets::secret_texts(exec),
+        firing: None,
     })
+}
+
+/// The child execution of a trigger's firing: the execution's own template and parameters, run
+/// after its trigger task (task execution `pos`).
+pub(crate) fn child_start_of_template(exec: &Execution, pos: usize, child_execution_id: String, firing: Firing) -> ChildStart {
+    ChildStart {
+        child_execution_id,
+        parent_execution_id: exec.id.clone(),
+        parent_task_execution_id: exec.tasks[pos].id.clone(),
+        template_name: Some(exec.template_name.clone()),
+        template_version: exec.template_version.clone(),
+        template_content: None,
+        parameters: exec.parameters.clone(),
+        region_id: exec.flow.region_id.clone(),
+        executed_by: exec.flow.execute_user.clone(),
+        ram_role: exec.flow.ram_role.clone(),
+        safety_check: exec.flow.safety_check,
+        depth: exec.flow.depth + 1,
+        secrets: crate::secrets::secret_texts(exec),
+        firing: Some(firing),
+    }
 }
 
 /// The executor kind of an atomic action that runs as a call.

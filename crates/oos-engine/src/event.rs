@@ -52,6 +52,9 @@ pub enum Event {
         /// The child's secrets: its outputs and message may carry them, so the parent masks them too.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         secrets: Vec<String>,
+        /// The child's id (a trigger's firings share one task execution).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        child_execution_id: Option<String>,
     },
     /// A child execution could not be started (template not found, invalid parameters).
     ChildNotStarted { task_execution_id: String, code: String, message: String },
@@ -66,6 +69,43 @@ pub enum Event {
     /// finished): every WaitFor waiting out its back-off polls now instead. Harmless when nothing
     /// waits; a poll's timer that fires later finds nothing to do.
     Poke,
+    /// A firing, pause or resume of the execution's trigger (an event, an alarm, TriggerExecution,
+    /// `oos trigger`). Ignored when the execution has no armed trigger.
+    Trigger(TriggerSignal),
+}
+
+/// What reaches a trigger execution from outside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TriggerSignal {
+    /// Run the rest of the template once, with `payload` as the trigger task's result. `key` names
+    /// the firing (an event id, an alarm's de-duplication key): the same key fires once.
+    Fire { key: String, source: FireSource, payload: Value },
+    /// Stop firing until resumed (ticks that fall due meanwhile are skipped).
+    Pause,
+    Resume,
+}
+
+/// Where a firing came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FireSource {
+    /// A TimerTrigger tick.
+    Timer,
+    /// A cloud event matched by an EventTrigger.
+    Event,
+    /// An alarm matched by an AlarmTrigger.
+    Alarm,
+    /// TriggerExecution or `oos trigger fire`.
+    Manual,
+}
+
+/// One firing of a trigger, carried to the child execution that runs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Firing {
+    pub key: String,
+    pub source: FireSource,
+    pub fired_ms: i64,
+    /// The trigger task's result in the child (its Outputs select from it).
+    pub result: Value,
 }
 
 /// The operations of NotifyExecution.
@@ -198,4 +238,6 @@ pub struct ChildStart {
     pub depth: u32,
     /// The parent's secrets: the child's parameters may carry them, so the child masks them too.
     pub secrets: Vec<String>,
+    /// A trigger's firing: the child runs the parent's own template after its trigger task.
+    pub firing: Option<Firing>,
 }

@@ -30,6 +30,11 @@ pub fn child_execution_id(task_execution_id: &str) -> String {
     format!("exec-{}", short_hash(&["child", task_execution_id]))
 }
 
+/// The child execution of one firing of a trigger (a tick, an event id, an alarm's key).
+pub fn firing_execution_id(task_execution_id: &str, key: &str) -> String {
+    format!("exec-{}", short_hash(&["firing", task_execution_id, key]))
+}
+
 /// The ClientToken of a cloud call: stable for one attempt of one task execution, so a call re-driven
 /// after a crash is recognised by the cloud API as the same request (at most 64 characters).
 pub fn client_token(execution_id: &str, task_execution_id: &str, attempt: u32) -> String {

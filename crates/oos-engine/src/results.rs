@@ -73,7 +73,9 @@ impl Step<'_> {
             return;
         }
         self.exec.task_mut(pos, self.now).state.wake_at = None;
-        if self.atomic(pos) == Some(AtomicAction::Sleep) {
+        if self.exec.tasks[pos].state.trigger.is_some() {
+            self.timer_tick(pos);
+        } else if self.atomic(pos) == Some(AtomicAction::Sleep) {
             let progress = self.finish_action(pos, Outcome::Success(Value::Object(Map::new())));
             self.after(progress);
         } else {
@@ -96,10 +98,13 @@ impl Step<'_> {
         }
     }
 
-    pub(crate) fn child_finished(&mut self, id: &str, status: ExecutionStatus, outputs: Map<String, Value>, message: String) {
+    pub(crate) fn child_finished(&mut self, id: &str, child: Option<&str>, status: ExecutionStatus, outputs: Map<String, Value>, message: String) {
         let Some(pos) = self.exec.position(id) else { return };
         if self.exec.tasks[pos].status != TaskStatus::Running {
             return;
+        }
+        if self.exec.tasks[pos].state.trigger.is_some() {
+            return self.firing_finished(pos, child, status, outputs);
         }
         let outcome = match status {
             ExecutionStatus::Success => Outcome::Success(Value::Object(outputs)),

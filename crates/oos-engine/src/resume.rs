@@ -13,7 +13,7 @@ use crate::status::{ExecutionStatus, TaskStatus};
 enum Outstanding {
     /// A timer (Sleep, WaitFor back-off) due at this time.
     Timer(i64),
-    /// Its child execution (which tells it through the inbox).
+    /// Its child execution (which tells it through the inbox), or an event for its armed trigger.
     Child,
     /// A call of its current attempt.
     Call(CallKind),
@@ -27,7 +27,7 @@ fn outstanding(exec: &Execution) -> impl Iterator<Item = (usize, Outstanding)> +
         let action = exec.template.tasks[run.task].action.kind;
         let waits = if let Some(at_ms) = run.state.wake_at {
             Outstanding::Timer(at_ms)
-        } else if run.child_execution_id.is_some() {
+        } else if run.child_execution_id.is_some() || run.state.trigger.is_some() {
             Outstanding::Child
         } else if let ActionKind::Atomic(atomic) = action
             && let Some(kind) = call_kind(atomic)
@@ -54,7 +54,8 @@ pub enum Wake {
 
 /// When `exec` next needs a worker (what the store's `runnable` and `wake_ms` columns say).
 pub fn wake(exec: &Execution) -> Wake {
-    if exec.status.is_final() || exec.status == ExecutionStatus::Waiting {
+    let armed = matches!(exec.flow.waiting, Some(crate::state::Waiting::Trigger { .. }));
+    if exec.status.is_final() || (exec.status == ExecutionStatus::Waiting && !armed) {
         return Wake::Event;
     }
     if matches!(exec.status, ExecutionStatus::Started | ExecutionStatus::Queued) {
@@ -93,6 +94,7 @@ pub fn resume(exec: &Execution) -> (Vec<Event>, Vec<Effect>) {
                     attempt: run.state.attempt,
                     at_ms,
                 }),
+                Outstanding::Child if run.state.trigger.is_some() => None,
                 Outstanding::Child => child_start(exec, pos).ok().map(Effect::StartChild),
                 Outstanding::Call(kind) => Some(Effect::Call(call_for(exec, pos, kind))),
                 Outstanding::Other => None,

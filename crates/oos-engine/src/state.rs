@@ -27,6 +27,10 @@ pub struct EngineConfig {
     /// Expression evaluations of one execution that may exceed a budget (steps, time, memory, …);
     /// one more ends it Failed, so a template cannot spend evaluation time without end.
     pub max_budget_failures: u32,
+    /// A TimerTrigger's time zone when it names none (IANA name).
+    pub default_time_zone: String,
+    /// A timer tick more than this late fires once for every tick missed (see `triggers.rs`).
+    pub trigger_misfire_ms: i64,
 }
 
 impl Default for EngineConfig {
@@ -38,6 +42,8 @@ impl Default for EngineConfig {
             execute_user: "oos".into(),
             max_tasks: 100_000,
             max_budget_failures: 3,
+            default_time_zone: "UTC".into(),
+            trigger_misfire_ms: 60_000,
         }
     }
 }
@@ -55,6 +61,8 @@ pub enum Waiting {
     Pause { task_execution_id: String },
     /// A loop with a batch pause option waits before its next batch.
     BatchPause { task_execution_id: String },
+    /// A trigger is armed: each firing runs the rest of the template.
+    Trigger { task_execution_id: String },
 }
 
 /// The engine's cursor over the template, persisted with the execution.
@@ -94,6 +102,9 @@ pub struct Flow {
     /// Secrets received from the parent (in parameters) or from children (in outputs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inherited_secrets: Vec<String>,
+    /// The firing this execution runs (its template's trigger task is done with this result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firing: Option<crate::event::Firing>,
 }
 
 /// Rate control of one loop, fixed when the loop starts.
@@ -189,6 +200,9 @@ pub struct TaskState {
     /// The approvals counted so far while the task waits for a decision (distinct eligible approvers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<Approval>,
+    /// The armed trigger of a trigger task execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<crate::triggers::TriggerState>,
     #[serde(skip)]
     pub progress: Option<LoopProgress>,
 }

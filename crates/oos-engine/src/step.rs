@@ -43,12 +43,12 @@ pub fn step(execution: &mut Execution, event: Event, now_ms: i64, config: &Engin
             step.action_done(&task_execution_id, attempt, outcome)
         }
         Event::TimerFired { task_execution_id, attempt } => step.timer_fired(&task_execution_id, attempt),
-        Event::ChildFinished { task_execution_id, status, outputs, message, secrets } => {
+        Event::ChildFinished { task_execution_id, status, outputs, message, secrets, child_execution_id } => {
             step.inherit_secrets(secrets);
-            step.child_finished(&task_execution_id, status, outputs, message)
+            step.child_finished(&task_execution_id, child_execution_id.as_deref(), status, outputs, message)
         }
         Event::ChildNotStarted { task_execution_id, code, message } => {
-            step.child_finished(&task_execution_id, ExecutionStatus::Failed, Map::new(), format!("{code}: {message}"))
+            step.child_finished(&task_execution_id, None, ExecutionStatus::Failed, Map::new(), format!("{code}: {message}"))
         }
         Event::Cancel => step.cancel(),
         Event::Quarantine { crashes } => step.abort(
@@ -57,6 +57,7 @@ pub fn step(execution: &mut Execution, event: Event, now_ms: i64, config: &Engin
         ),
         Event::Notify(notify) => step.notify(notify),
         Event::Poke => step.poke(),
+        Event::Trigger(signal) => step.trigger_signal(signal),
     }
     step.effects
 }
@@ -76,8 +77,22 @@ impl Step<'_> {
         self.exec.status = ExecutionStatus::Running;
         self.exec.start_ms = Some(self.now);
         self.exec.touch(self.now);
+        if let Some(firing) = self.exec.flow.firing.clone() {
+            return self.run_firing(firing.result);
+        }
         let first = (!self.exec.template.tasks.is_empty()).then_some(0);
         self.continue_at(first);
+    }
+
+    /// The run of a trigger's firing: the trigger task is done with the firing's result (its
+    /// Outputs select from it), and the flow goes on after it.
+    fn run_firing(&mut self, result: Value) {
+        let pos = self.new_run(0, None, None);
+        let id = self.exec.tasks[pos].id.clone();
+        self.exec.flow.current = Some(id.clone());
+        self.exec.log(Some(&id), self.now, format!("task {} fired", self.exec.tasks[pos].name));
+        let progress = self.finish_action(pos, Outcome::Success(result));
+        self.after(progress);
     }
 
     /// Runs the flow from task `target` on, through tasks that finish within this step.
@@ -353,6 +368,7 @@ impl Step<'_> {
                     outputs: self.exec.outputs.clone().unwrap_or_default(),
                     message,
                     secrets: crate::secrets::secret_texts(self.exec),
+                    child_execution_id: Some(self.exec.id.clone()),
                 },
             });
         }

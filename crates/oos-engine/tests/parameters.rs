@@ -47,6 +47,7 @@ fn try_create(parameters: Value) -> Result<serde_json::Map<String, Value>, (Stri
         store_parameters: Default::default(),
         secret_parameters: Default::default(),
         execute_user: None,
+        firing: None,
     };
     create(request, 0, &EngineConfig::default())
         .map(|execution| execution.parameters)

@@ -63,6 +63,7 @@ pub fn new_execution(id: &str, template: &str, parameters: Value, mode: Mode) ->
         store_parameters: Default::default(),
         secret_parameters: Default::default(),
         execute_user: None,
+        firing: None,
     }
 }
 
@@ -84,9 +85,15 @@ impl Harness {
 
     /// Creates and starts an execution of `template` (YAML/JSON text).
     pub fn start(&mut self, template: &str, parameters: Value, mode: Mode) -> String {
+        self.start_until(template, parameters, mode, i64::MAX)
+    }
+
+    /// Creates and starts an execution, running until `until_ms` (what never ends on its own: a
+    /// trigger's schedule).
+    pub fn start_until(&mut self, template: &str, parameters: Value, mode: Mode, until_ms: i64) -> String {
         let id = format!("exec-{:016x}", self.executions.len() + 1);
         self.start_with(new_execution(&id, template, parameters, mode)).expect("execution created");
-        self.run();
+        self.run_until(until_ms);
         id
     }
 
@@ -103,8 +110,20 @@ impl Harness {
         self.run();
     }
 
+    /// Applies `event` and what follows from it now, without moving the clock.
+    pub fn send_now(&mut self, id: &str, event: Event) {
+        self.queue.push_back((id.to_owned(), event));
+        self.run_until(self.now);
+    }
+
     /// Runs until no event is queued and no timer is pending.
     pub fn run(&mut self) {
+        self.run_until(i64::MAX);
+    }
+
+    /// Runs until no event is queued and no timer is due at or before `until_ms` (the clock then
+    /// stands at `until_ms`, or at the last timer fired when that is the largest).
+    pub fn run_until(&mut self, until_ms: i64) {
         loop {
             while let Some((id, event)) = self.queue.pop_front() {
                 let Some(execution) = self.executions.get_mut(&id) else { continue };
@@ -116,7 +135,12 @@ impl Harness {
                     self.apply(&id, effect);
                 }
             }
-            let Some((&key, _)) = self.timers.iter().next() else { return };
+            let Some((&key, _)) = self.timers.iter().next().filter(|(key, _)| key.0 <= until_ms) else {
+                if until_ms != i64::MAX {
+                    self.now = self.now.max(until_ms);
+                }
+                return;
+            };
             let (id, event) = self.timers.remove(&key).unwrap();
             self.now = self.now.max(key.0);
             self.queue.push_back((id, event));
@@ -140,7 +164,9 @@ impl Harness {
             }
             Effect::StartChild(start) => {
                 let name = start.template_name.clone().unwrap_or_default();
-                let Some(text) = self.library.get(&name).cloned() else {
+                // A trigger's firing runs its trigger execution's own template.
+                let own = start.firing.as_ref().map(|_| self.executions[&start.parent_execution_id].template.text.clone());
+                let Some(text) = own.or_else(|| self.library.get(&name).cloned()) else {
                     self.queue.push_back((
                         id.to_owned(),
                         Event::ChildNotStarted {
@@ -165,6 +191,7 @@ impl Harness {
                     store_parameters: Default::default(),
         secret_parameters: Default::default(),
                     execute_user: None,
+                    firing: start.firing,
                 };
                 if let Err(error) = self.start_with(request) {
                     self.queue.push_back((
