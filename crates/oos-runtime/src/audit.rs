@@ -1,7 +1,7 @@
 //! Audit records of an execution's outbound calls: `CloudCall`, one per ExecuteAPI / WaitFor /
 //! CheckFor / SelectTargets attempt, and `HttpCall`, one per webhook or ExecuteHttpRequest, including
 //! calls refused before they left, with the execution's secrets redacted. They commit with the
-//! `ActionDone` they produced.
+//! `ActionDone` they produced. `Trigger`, one per firing, commits with the run it started.
 
 use oos_actions::{ActionError, ActionRequest, CallKind, api_call};
 use oos_store::audit::{AuditKind, NewAudit, redact};
@@ -23,6 +23,22 @@ impl CallContext {
     pub(crate) fn of(exec: &Execution) -> Self {
         Self { user: Some(exec.flow.execute_user.clone()), secrets: oos_engine::secrets::secret_texts(exec) }
     }
+}
+
+/// The record of one firing of a trigger: which trigger execution, what fired it (the key, not the
+/// event or alarm content, which may carry anything) and the run it started.
+pub(crate) fn firing(start: &oos_engine::ChildStart, firing: &oos_engine::Firing, now_ms: i64) -> NewAudit {
+    let body = json!({
+        "Principal": start.ram_role.clone().unwrap_or_else(|| start.executed_by.clone()),
+        "User": start.executed_by,
+        "ExecutionId": start.parent_execution_id,
+        "TaskExecutionId": start.parent_task_execution_id,
+        "Source": format!("{:?}", firing.source),
+        "FireKey": firing.key,
+        "FiredAt": firing.fired_ms,
+        "ChildExecutionId": start.child_execution_id,
+    });
+    NewAudit { time_ms: now_ms, kind: AuditKind::Trigger, body: body.as_object().cloned().unwrap_or_default() }
 }
 
 /// The record of one call attempt: a cloud call, or a webhook / HTTP request.

@@ -1,14 +1,16 @@
-//! Child executions (`ACS::Template`, nested templates): created by the worker that steps the
-//! parent, in the parent's turn commit, under the quotas and with a parameter snapshot of their own.
+//! Child executions (`ACS::Template`, nested templates, a trigger's firings): created by the worker
+//! that steps the parent, in the parent's turn commit, under the quotas and with a parameter
+//! snapshot of their own. A firing's child commits with its firing row, unique per (trigger, key).
 
 use std::sync::Arc;
 
 use oos_engine::{ChildStart, Event, Execution, Mode, NewExecution, create};
-use oos_store::StepWrite;
+use oos_template::Template;
+use oos_store::{FiringRecord, StepWrite};
 
 use crate::parameters::{self, Reader};
 use crate::quotas::Uncommitted;
-use crate::{RuntimeError, Worker, persist};
+use crate::{RuntimeError, Worker, audit, persist};
 
 impl Worker {
     /// Creates the requested child executions in this turn's commit (skipping ones that exist).
@@ -16,12 +18,24 @@ impl Worker {
         let mut started = Vec::new();
         let mut uncommitted = Uncommitted::default();
         for (start, recovered) in std::mem::take(&mut self.children) {
-            if recovered && self.store.execution(&start.child_execution_id).await?.is_some() {
+            // A firing's key may come again (an event re-delivered, an alarm notified twice): its
+            // child exists then, and the firing is not run twice.
+            if (recovered || start.firing.is_some()) && self.store.execution(&start.child_execution_id).await?.is_some() {
                 continue;
             }
             match self.child(&start, now, &uncommitted).await {
                 Ok(mut child) => {
                     uncommitted.add(&child.template_name);
+                    if let Some(firing) = &start.firing {
+                        write.firings.push(FiringRecord {
+                            execution_id: start.parent_execution_id.clone(),
+                            fire_key: firing.key.clone(),
+                            source: format!("{:?}", firing.source),
+                            child_execution_id: child.id.clone(),
+                            fired_ms: firing.fired_ms,
+                        });
+                        write.audit.push(audit::firing(&start, firing, now));
+                    }
                     let changes = child.take_changes();
                     persist::add_changes(write, &child, changes, self.sealer.as_deref());
                     started.push(child.id.clone());
@@ -39,23 +53,14 @@ impl Worker {
     }
 
     async fn child(&self, start: &ChildStart, now: i64, uncommitted: &Uncommitted) -> Result<Execution, (String, String)> {
-        let (name, version, content) = match (&start.template_content, &start.template_name) {
-            (Some(content), name) => (name.clone().unwrap_or_else(|| "inline".into()), None, content.clone()),
-            (None, Some(name)) => match self.library.find(name, start.template_version.as_deref()).await {
-                Ok(Some(found)) => (name.clone(), found.version, found.content),
-                Ok(None) => return Err(("EntityNotExists.Template".into(), format!("template {name} does not exist"))),
-                Err(message) => return Err(("Library.ReadFailed".into(), message)),
-            },
-            (None, None) => return Err(("InvalidTemplate".into(), "no template given".into())),
-        };
-        let template = oos_template::parse(&content).map_err(|e| (e.code().to_owned(), format!("template {name}: {e}")))?;
+        let (name, version, template) = self.child_template(start).await?;
         self.config.quotas.admit(self.store.as_ref(), &name, start.depth, uncommitted).await.map_err(|e| (e.code.to_owned(), e.message))?;
         let reader = Reader { executed_by: Some(start.executed_by.clone()), ram_role: start.ram_role.clone() };
         let values = parameters::snapshot(self.parameters.as_deref(), &template, &reader).await.map_err(|e| (e.code.to_owned(), e.message))?;
         create(
             NewExecution {
                 id: start.child_execution_id.clone(),
-                template: Arc::new(template),
+                template: template.clone(),
                 template_name: name,
                 template_version: version,
                 parameters: start.parameters.clone(),
@@ -67,6 +72,7 @@ impl Worker {
                 store_parameters: values.common,
                 secret_parameters: values.secret,
                 execute_user: Some(start.executed_by.clone()),
+                firing: start.firing.clone(),
             },
             now,
             &self.config.engine,
@@ -79,5 +85,25 @@ impl Worker {
             child
         })
         .map_err(|e| (e.code.to_owned(), e.message))
+    }
+
+    /// The child's template: a firing runs its trigger execution's own (parsed once, held by this
+    /// worker, which steps the parent in this very turn); others name one or carry its content.
+    async fn child_template(&self, start: &ChildStart) -> Result<(String, Option<String>, Arc<Template>), (String, String)> {
+        if start.firing.is_some() {
+            let parent = self.live.get(&start.parent_execution_id).ok_or_else(|| ("Trigger.NotLoaded".to_owned(), "the trigger execution is not loaded".to_owned()))?;
+            return Ok((parent.template_name.clone(), parent.template_version.clone(), parent.template.clone()));
+        }
+        let (name, version, content) = match (&start.template_content, &start.template_name) {
+            (Some(content), name) => (name.clone().unwrap_or_else(|| "inline".into()), None, content.clone()),
+            (None, Some(name)) => match self.library.find(name, start.template_version.as_deref()).await {
+                Ok(Some(found)) => (name.clone(), found.version, found.content),
+                Ok(None) => return Err(("EntityNotExists.Template".into(), format!("template {name} does not exist"))),
+                Err(message) => return Err(("Library.ReadFailed".into(), message)),
+            },
+            (None, None) => return Err(("InvalidTemplate".into(), "no template given".into())),
+        };
+        let template = oos_template::parse(&content).map_err(|e| (e.code().to_owned(), format!("template {name}: {e}")))?;
+        Ok((name, version, Arc::new(template)))
     }
 }

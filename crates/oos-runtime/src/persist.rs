@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use oos_store::{ExecutionRecord, LogRecord, StepWrite, TaskRecord};
+use oos_store::{ExecutionRecord, LogRecord, StepWrite, TaskRecord, TriggerRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::RuntimeError;
 use oos_engine::secrets::{mask_text, mask_value, secret_texts, visible_parameters};
-use oos_engine::{Changes, Execution, Flow, TaskRun, Wake};
+use oos_engine::{Changes, Execution, Flow, TaskRun, TriggerKind, Wake};
 use oos_engine::{ExecutionStatus, Mode, TaskStatus};
 
 /// Seals and opens text with a key the store does not hold (the server's master key).
@@ -86,6 +86,39 @@ fn execution_record(exec: &Execution, writer: &Writer<'_>) -> ExecutionRecord {
     }
 }
 
+/// The trigger row of a trigger execution (None for any other execution, the runs of its firings
+/// included): what the intake matches and the API shows, secrets masked.
+fn trigger_record(exec: &Execution, writer: &Writer<'_>) -> Option<TriggerRecord> {
+    if exec.flow.firing.is_some() {
+        return None;
+    }
+    let kind = TriggerKind::of_template(&exec.template)?;
+    let run = exec.tasks.iter().find(|run| run.task == 0 && run.parent.is_none());
+    let state = run.and_then(|run| run.state.trigger.as_ref());
+    let status = match (exec.status.is_final(), state) {
+        (true, _) => "Ended",
+        (false, Some(state)) if state.paused => "Paused",
+        (false, Some(_)) => "Active",
+        (false, None) => "Pending",
+    };
+    let properties = run.and_then(|run| run.properties.as_ref()).map_or_else(|| "{}".to_owned(), |value| json_text(&shown(value, writer, true).0));
+    let last = state.and_then(|state| state.last.as_ref());
+    Some(TriggerRecord {
+        execution_id: exec.id.clone(),
+        kind: kind.category().into(),
+        status: status.into(),
+        properties,
+        next_ms: state.and_then(|state| state.next_ms).filter(|_| !exec.status.is_final()),
+        fired: state.map_or(0, |state| i64::try_from(state.fired).unwrap_or(i64::MAX)),
+        last_ms: last.map(|last| last.fired_ms),
+        last_status: last.map(|last| last.status.as_str().to_owned()),
+        last_outputs: last.filter(|last| last.status.is_final()).map(|last| json_text(&mask_value(&Value::Object(last.outputs.clone()), &writer.secrets))),
+        last_child_execution_id: last.map(|last| last.child_execution_id.clone()),
+        last_success_ms: state.and_then(|state| state.last_success_ms),
+        updated_ms: exec.updated_ms,
+    })
+}
+
 /// Key of a task row's engine state holding the real values of fields whose shown copy is masked.
 const REAL: &str = "real";
 
@@ -150,6 +183,7 @@ pub(crate) fn add_changes(write: &mut StepWrite, exec: &Execution, changes: Chan
     }
     let writer = Writer { secrets: secret_texts(exec), sealer };
     write.executions.push(execution_record(exec, &writer));
+    write.triggers.extend(trigger_record(exec, &writer));
     write.tasks.extend(changes.tasks.iter().map(|&pos| task_record(exec, &exec.tasks[pos], &writer)));
     write.logs.extend(changes.logs.into_iter().map(|line| LogRecord {
         execution_id: exec.id.clone(),

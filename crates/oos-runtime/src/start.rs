@@ -124,6 +124,7 @@ impl Starter {
                 store_parameters: values.common,
                 secret_parameters: values.secret,
                 execute_user: request.executed_by,
+                firing: None,
             },
             self.clock.now_ms(),
             &self.engine,

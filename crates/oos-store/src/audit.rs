@@ -31,6 +31,8 @@ pub enum AuditKind {
     /// What a managed instance's agent did: registered, or finished an invocation (its outcome and,
     /// unless configured otherwise, its output).
     Agent,
+    /// A trigger fired: a tick, an event, an alarm or TriggerExecution started a run of its template.
+    Trigger,
 }
 
 impl AuditKind {
@@ -40,6 +42,7 @@ impl AuditKind {
             AuditKind::CloudCall => "CloudCall",
             AuditKind::HttpCall => "HttpCall",
             AuditKind::Agent => "Agent",
+            AuditKind::Trigger => "Trigger",
         }
     }
 
@@ -49,6 +52,7 @@ impl AuditKind {
             "CloudCall" => Some(AuditKind::CloudCall),
             "HttpCall" => Some(AuditKind::HttpCall),
             "Agent" => Some(AuditKind::Agent),
+            "Trigger" => Some(AuditKind::Trigger),
             _ => None,
         }
     }
