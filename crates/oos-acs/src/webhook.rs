@@ -35,12 +35,26 @@ pub fn verify_webhook(secret: &[u8], timestamp: i64, body: &[u8], signature_hex:
     webhook_mac(secret, timestamp, body).verify_slice(&claimed).is_ok()
 }
 
+/// Whether two secrets are the same, compared in constant time (their MACs of a fixed message are
+/// compared, so neither length nor a common prefix shows in the time taken).
+pub fn same_secret(known: &[u8], given: &[u8]) -> bool {
+    let expected = webhook_mac(known, 0, b"oos-secret-comparison").finalize().into_bytes();
+    webhook_mac(given, 0, b"oos-secret-comparison").verify_slice(&expected).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const SECRET: &[u8] = b"webhook-secret";
     const BODY: &[u8] = br#"{"id":"e-1"}"#;
+
+    #[test]
+    fn same_secret_holds_only_for_equal_secrets() {
+        assert!(same_secret(b"s3cret", b"s3cret"));
+        assert!(!same_secret(b"s3cret", b"s3cret2"));
+        assert!(!same_secret(b"s3cret", b""));
+    }
 
     #[test]
     fn signs_a_fixed_vector() {

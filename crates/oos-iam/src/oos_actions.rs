@@ -66,6 +66,9 @@ pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     ("NotifyExecution", One("execution", "ExecutionId")),
     ("UpdateExecution", One("execution", "ExecutionId")),
     ("TriggerExecution", One("execution", "ExecutionId")),
+    // OpenOOS: stop and restart a trigger's firings
+    ("PauseTrigger", One("execution", "ExecutionId")),
+    ("ResumeTrigger", One("execution", "ExecutionId")),
     ("DeleteExecutions", Many("execution", "ExecutionIds")),
     ("ListTaskExecutions", One("execution", "ExecutionId")),
     ("ListExecutionLogs", One("execution", "ExecutionId")),

@@ -21,6 +21,7 @@ mod engine;
 mod parsed;
 pub mod error;
 mod identity;
+pub mod intake;
 mod node;
 pub mod pipeline;
 mod resource_tags;

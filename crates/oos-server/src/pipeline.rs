@@ -59,6 +59,20 @@ impl Api {
         reply
     }
 
+    /// The reply of a request served outside the RPC pipeline (the event and alarm intake).
+    pub(crate) fn reply(&self, outcome: Result<Fields, AcsError>) -> Reply {
+        let request_id = new_request_id();
+        match outcome {
+            Ok(fields) => {
+                let mut body = Map::with_capacity(fields.len() + 1);
+                body.insert("RequestId".into(), Value::String(request_id.clone()));
+                body.extend(fields);
+                Reply { status: 200, body: serde_json::to_vec(&body).unwrap_or_default(), request_id }
+            }
+            Err(error) => self.error_reply(&error, request_id),
+        }
+    }
+
     /// The reply for a request refused before it could be parsed (oversized, malformed).
     pub fn refuse(&self, error: &AcsError) -> Reply {
         self.error_reply(error, new_request_id())

@@ -1,5 +1,6 @@
 //! Execution actions: StartExecution (with ClientToken idempotency), ListExecutions,
-//! GetExecutionTemplate, CancelExecution, NotifyExecution, DeleteExecutions.
+//! GetExecutionTemplate, CancelExecution, NotifyExecution, DeleteExecutions. Trigger executions'
+//! own fields and actions are in `triggers.rs`.
 
 use oos_acs::{AcsError, RpcRequest};
 use oos_runtime::{RuntimeError, StartRequest, Started};
@@ -9,7 +10,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::templates::{fetch, fetch_requested};
-use super::{approvals, execution_role, template_url};
+use super::{approvals, execution_role, template_url, triggers};
 use super::common::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
 use crate::error::{self, EXECUTION_NOT_FOUND, INCORRECT_EXECUTION_STATUS};
@@ -118,7 +119,9 @@ fn safety_check(rpc: &RpcRequest, mode: Mode) -> Result<SafetyCheck, AcsError> {
 /// The StartExecution answer for an existing execution (`Parameters` as a JSON string).
 async fn execution_answer(api: &Api, id: &str) -> Result<Fields, AcsError> {
     let listed = api.store.listed_execution(id).await.map_err(error::store)?.ok_or_else(|| not_found(id))?;
+    let triggers = triggers::triggers_of(api, vec![listed.id.clone()]).await?;
     let mut execution = execution_json(&listed);
+    triggers::add_trigger_fields(&mut execution, triggers.get(&listed.id));
     execution["Parameters"] = Value::String(listed.parameters);
     let mut fields = Map::new();
     fields.insert("Execution".into(), execution);
@@ -161,7 +164,6 @@ fn execution_json(listed: &ListedExecution) -> Value {
         "ResourceGroupId": meta.resource_group_id,
         "RamRole": meta.ram_role,
         "SafetyCheck": if meta.safety_check.is_empty() { SafetyCheck::default().as_str() } else { meta.safety_check.as_str() },
-        "Category": "Other",
         "Counters": counters,
         "CurrentTasks": current_tasks,
         "CreateDate": date(listed.created_ms),
@@ -185,8 +187,15 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         Some(other) => return Err(AcsError::invalid_parameter("SortField", format!("{other:?} is not StartDate, EndDate or Status"))),
     };
     let text = |name: &str| rpc.get(name).map(str::to_string);
+    let category = text("Category");
+    if let Some(category) = &category
+        && !["TimerTrigger", "EventTrigger", "AlarmTrigger", "Other"].contains(&category.as_str())
+    {
+        return Err(AcsError::invalid_parameter("Category", format!("{category:?} is not TimerTrigger, EventTrigger, AlarmTrigger or Other")));
+    }
     let query = ExecutionQuery {
         execution_id: text("ExecutionId"),
+        category,
         template_name: text("TemplateName"),
         status: text("Status"),
         mode: text("Mode"),
@@ -206,8 +215,17 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     };
     let (listed, total) = api.store.list_executions(&query).await.map_err(error::store)?;
     let rows = listed.len();
+    let triggers = triggers::triggers_of(api, listed.iter().map(|row| row.id.clone()).collect()).await?;
+    let executions = listed
+        .iter()
+        .map(|row| {
+            let mut execution = execution_json(row);
+            triggers::add_trigger_fields(&mut execution, triggers.get(&row.id));
+            execution
+        })
+        .collect();
     let mut fields = Map::new();
-    fields.insert("Executions".into(), Value::Array(listed.iter().map(execution_json).collect()));
+    fields.insert("Executions".into(), Value::Array(executions));
     fields.insert("TotalCount".into(), Value::from(total));
     page.finish(&mut fields, rows, page.offset + (rows as i64) < total);
     Ok(fields)

@@ -18,6 +18,7 @@ mod template_admin;
 mod template_tree;
 pub(crate) mod template_url;
 mod templates;
+mod triggers;
 
 use oos_acs::{AcsError, RpcRequest, unknown_action};
 
@@ -44,6 +45,9 @@ pub const SERVED_ACTIONS: &[&str] = &[
     "GetExecutionTemplate",
     "CancelExecution",
     "NotifyExecution",
+    "TriggerExecution",
+    "PauseTrigger",
+    "ResumeTrigger",
     "DeleteExecutions",
     "ListTaskExecutions",
     "ListExecutionLogs",
@@ -105,6 +109,9 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "GetExecutionTemplate" => executions::template(api, rpc).await,
         "CancelExecution" => executions::cancel(api, rpc).await,
         "NotifyExecution" => executions::notify(api, caller, rpc).await,
+        "TriggerExecution" => triggers::fire(api, rpc).await,
+        "PauseTrigger" => triggers::pause(api, rpc, true).await,
+        "ResumeTrigger" => triggers::pause(api, rpc, false).await,
         "DeleteExecutions" => executions::delete(api, rpc).await,
         "ListTaskExecutions" => logs::task_executions(api, rpc).await,
         "ListExecutionLogs" => logs::execution_logs(api, rpc).await,

@@ -1,5 +1,6 @@
 //! What each request path is: `/stream` (an execution's progress as server-sent events or over a
-//! WebSocket), the agents' registration and connection (`/agent/v1/…`), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
+//! WebSocket), the agents' registration and connection (`/agent/v1/…`), the event and alarm intake
+//! (`/events/v1`, `/alarms/v1`, `/alertmanager/v1`), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
 //! the RPC API. The RPC handler reads the body under the request timeout and the size limit, takes
 //! back a request target the edge moved aside, and hands the request to the pipeline.
 
@@ -10,7 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, Response, StatusCode, header};
-use axum::routing::any;
+use axum::routing::{any, post};
 use oos_acs::encode::is_well_formed_form;
 use oos_acs::{AcsError, ErrorCode, IncomingRequest};
 use oos_runtime::TaskRegistry;
@@ -39,6 +40,9 @@ pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, limits: Limits
         .route("/stream", any(stream::open))
         .route(oos_agent_proto::REGISTER_PATH, any(crate::agents::register))
         .route(oos_agent_proto::CONNECT_PATH, any(crate::agents::connect))
+        .route(crate::intake::EVENTS_PATH, post(intake))
+        .route(crate::intake::ALARMS_PATH, post(intake))
+        .route(crate::intake::ALERTMANAGER_PATH, post(intake))
         .route(&format!("{REFUSED_PATH}{{refusal}}"), any(refused))
         .fallback(rpc)
         .with_state(Routes { api, limits, tasks, stop, streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)), hub })
@@ -114,6 +118,24 @@ pub(crate) async fn incoming(routes: &Routes, connection: &Connection, request: 
     }
     let headers = parts.headers.iter().map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())).collect();
     Ok(IncomingRequest::from_target(parts.method.as_str(), &target, headers, body.to_vec()))
+}
+
+/// The event and alarm intake (`crate::intake`): read like an RPC request, served by its door.
+async fn intake(State(routes): State<Routes>, request: Request) -> Response<Body> {
+    let Some(connection) = request.extensions().get::<Connection>().cloned() else {
+        return refusal(&routes.api, &AcsError::with_code("InternalError", 500, "The request arrived without its connection."));
+    };
+    let incoming = match incoming(&routes, &connection, request).await {
+        Ok(incoming) => incoming,
+        Err(error) => return refusal(&routes.api, &error),
+    };
+    let api = &routes.api;
+    let outcome = match incoming.path.as_str() {
+        crate::intake::EVENTS_PATH => crate::intake::events(api, &incoming).await,
+        crate::intake::ALARMS_PATH => crate::intake::alarms(api, &incoming).await,
+        _ => crate::intake::alertmanager(api, &incoming).await,
+    };
+    reply_response(api.reply(outcome))
 }
 
 async fn rpc(State(routes): State<Routes>, request: Request) -> Response<Body> {
