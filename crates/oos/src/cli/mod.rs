@@ -19,6 +19,7 @@ mod sandbox;
 mod store;
 mod template;
 mod template_client;
+mod trigger;
 mod worker;
 
 use std::process::ExitCode;
@@ -60,6 +61,8 @@ enum Command {
     Iam(iam::IamArgs),
     /// Managed instances on a server: `oos instance activate|activations|list|deregister|run`.
     Instance(instance::InstanceArgs),
+    /// Trigger executions on a server (schedules, events, alarms): `oos trigger list|show|fire|pause|resume`.
+    Trigger(trigger::TriggerArgs),
     /// Run a template in-process on the embedded store: `oos run TEMPLATE -p Key=Value …`.
     Run(run::RunArgs),
     /// Executions on a server, or in the local data directory when no server is configured: `oos execution start|list|show|tasks|logs|cancel|notify|delete`.
@@ -87,6 +90,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Emulator(args) => emulator::run(args),
         Command::Iam(args) => iam::run(args),
         Command::Instance(args) => instance::run(args),
+        Command::Trigger(args) => trigger::run(args),
         Command::Run(args) => run::run(args),
         Command::Execution(args) => execution::run(args),
         Command::Server(args) => server::run(args),

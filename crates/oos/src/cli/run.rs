@@ -70,6 +70,13 @@ pub struct WorkerArgs {
     /// renewed 5 minutes before they expire.
     #[arg(long, env = "OOS_ASSUME_ROLE_DURATION", value_name = "SECS", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(900..=43200))]
     pub assume_role_duration: u64,
+    /// Time zone (IANA name) of the TimerTriggers that name none.
+    #[arg(long, env = "OOS_TRIGGER_TIME_ZONE", default_value = "UTC")]
+    pub trigger_time_zone: String,
+    /// Seconds a TimerTrigger tick may be late and still fire as itself; ticks missed for longer
+    /// (every worker down) fire once, together, when a worker runs the trigger again.
+    #[arg(long, env = "OOS_TRIGGER_MISFIRE", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub trigger_misfire_secs: u64,
     /// Credentials that take precedence over the environment (set by `--sandbox`).
     #[arg(skip)]
     pub credentials: Option<oos_cloud::Credentials>,
@@ -141,7 +148,15 @@ pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, h
         Err(error) => Arc::new(NoCloud(error.to_string())),
     };
     let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone()), &args.libraries));
-    let engine = EngineConfig { max_loop_items: args.max_loop_items, region_id: args.region.clone(), max_tasks: args.max_tasks_per_execution, ..EngineConfig::default() };
+    oos_triggers::check_time_zone(&args.trigger_time_zone).map_err(|e| anyhow::anyhow!("--trigger-time-zone: {e}"))?;
+    let engine = EngineConfig {
+        max_loop_items: args.max_loop_items,
+        region_id: args.region.clone(),
+        max_tasks: args.max_tasks_per_execution,
+        default_time_zone: args.trigger_time_zone.clone(),
+        trigger_misfire_ms: i64::try_from(args.trigger_misfire_secs).unwrap_or(60).saturating_mul(1000),
+        ..EngineConfig::default()
+    };
     let quotas = Quotas { running_per_account: args.max_running_executions, running_per_template: args.max_running_per_template, max_depth: args.max_nesting_depth };
     let defaults = RuntimeConfig::default();
     let park_after = if hands_back { defaults.park_after } else { None };
