@@ -4,5 +4,7 @@
 //! scheduler all decide with these same functions.
 
 mod error;
+pub mod schedule;
 
 pub use error::TriggerError;
+pub use schedule::{TimerKind, TimerSpec};
