@@ -8,8 +8,10 @@ mod fields;
 pub mod alarms;
 pub mod alertmanager;
 pub mod events;
+pub mod schedule;
 
 pub use error::TriggerError;
 pub use alarms::{Alarm, AlarmSpec};
 pub use alertmanager::{MAX_ALERTS, from_alertmanager};
 pub use events::{CloudEvent, EventSpec};
+pub use schedule::{TimerKind, TimerSpec, check_time_zone};

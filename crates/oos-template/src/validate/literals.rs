@@ -1,6 +1,7 @@
 //! Checks of literal values: parameter defaults and patterns, jq programs, durations, cron
 //! expressions, loop items and rate control. Values holding `{{ }}` or `Fn::` are left to run time.
 
+use oos_triggers::schedule::{cron_problem, rate_problem};
 use serde_json::Value;
 
 use super::{get_ci, walk};
@@ -188,27 +189,6 @@ fn check_timer(kind: Option<&Value>, expression: Option<(KeyPath, &Value)>, out:
     if let Some(problem) = problem {
         out.push(Diagnostic::error(codes::CRON, path, problem));
     }
-}
-
-/// Why a Quartz-style cron expression (6 or 7 fields, `?` allowed) is invalid, if it is.
-pub(crate) fn cron_problem(expression: &str) -> Option<String> {
-    let parser = croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .sloppy_ranges(true)
-        .build();
-    parser.parse(expression).err().map(|error| format!("invalid cron expression {expression:?}: {error}"))
-}
-
-/// Why a rate expression (`30 minutes`, `1 hour`, `2 days`) is invalid, if it is.
-fn rate_problem(expression: &str) -> Option<String> {
-    let mut words = expression.split_whitespace();
-    let count_ok = words.next().and_then(|n| n.parse::<u64>().ok()).is_some_and(|n| n > 0);
-    let unit_ok = words.next().is_some_and(|unit| {
-        let unit = unit.to_ascii_lowercase();
-        ["minute", "minutes", "hour", "hours", "day", "days"].contains(&unit.as_str())
-    });
-    (!(count_ok && unit_ok && words.next().is_none()))
-        .then(|| format!("invalid rate expression {expression:?}; expected e.g. `30 minutes`, `1 hour`, `2 days`"))
 }
 
 fn check_loop(task: &Task, out: &mut Vec<Diagnostic>) {
