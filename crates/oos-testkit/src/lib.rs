@@ -1,9 +1,10 @@
 //! Test support shared by the workspace's integration tests: where `../shared` is, a Python
 //! venv with the official Alibaba Cloud SDKs (created once, safely under concurrent tests),
 //! free ports, `oos` child processes that are killed when dropped (or stopped by SIGTERM and waited
-//! for), and raw signed API exchanges
-//! ([`wire`]).
+//! for), raw signed API exchanges ([`wire`]) and a real Prometheus Alertmanager
+//! ([`alertmanager`]).
 
+pub mod alertmanager;
 pub mod wire;
 
 use std::fs::{self, File};
@@ -326,11 +327,14 @@ fn address_in(line: &str) -> Option<SocketAddr> {
     line.split("://").nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|text| text.parse().ok())
 }
 
+/// Where to report the first address found in a process's output, and how to find it in a line.
+type AddressReport = (mpsc::Sender<SocketAddr>, fn(&str) -> Option<SocketAddr>);
+
 /// Copies `pipe` line by line into `output`; reports the first address `ready` finds in a line.
 fn drain(
     pipe: impl Read + Send + 'static,
     output: Arc<Mutex<String>>,
-    mut found: Option<(mpsc::Sender<SocketAddr>, fn(&str) -> Option<SocketAddr>)>,
+    mut found: Option<AddressReport>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {

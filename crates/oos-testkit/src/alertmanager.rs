@@ -1,0 +1,131 @@
+//! A real Prometheus Alertmanager for tests (the Debian package `prometheus-alertmanager`, which
+//! `.ci/run` installs): started on a free port with one route to a webhook the test gives, its own
+//! storage in a temporary directory, no cluster gossip, and short group and repeat intervals;
+//! alerts are posted through its API v2; killed when dropped.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{Error, drain, free_port, lock};
+
+/// The Alertmanager binary the Debian package installs.
+pub const ALERTMANAGER_BINARY: &str = "prometheus-alertmanager";
+
+/// How long Alertmanager may take to become ready, and any one HTTP exchange with it to finish.
+const READY_WITHIN: Duration = Duration::from_secs(30);
+
+/// The route's timing: a first notification a second after an alert arrives, changes to the group
+/// a second apart, and an unchanged firing alert notified again every two seconds.
+const ROUTE_TIMING: &str = "group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 2s";
+
+/// A running Alertmanager; killed when dropped.
+#[derive(Debug)]
+pub struct Alertmanager {
+    child: Child,
+    addr: SocketAddr,
+    output: Arc<Mutex<String>>,
+    _data: tempfile::TempDir,
+}
+
+impl Alertmanager {
+    /// Starts Alertmanager with one route that sends every alert, each in its own group, to
+    /// `webhook_url` (resolutions too), and waits until it answers `/-/ready`.
+    pub fn start(webhook_url: &str) -> Result<Self, Error> {
+        let data = tempfile::tempdir().map_err(|error| format!("creating Alertmanager's directory: {error}"))?;
+        let config = data.path().join("alertmanager.yml");
+        let url = serde_json::to_string(webhook_url).map_err(|error| error.to_string())?;
+        let text = format!(
+            "route:\n  receiver: webhook\n  group_by: ['...']\n  {ROUTE_TIMING}\nreceivers:\n  - name: webhook\n    webhook_configs:\n      - url: {url}\n        send_resolved: true\n"
+        );
+        std::fs::write(&config, text).map_err(|error| format!("writing {}: {error}", config.display()))?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+        let mut child = Command::new(ALERTMANAGER_BINARY)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.path={}", data.path().join("storage").display()))
+            .arg(format!("--web.listen-address={addr}"))
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("spawning {ALERTMANAGER_BINARY} (install the Debian package prometheus-alertmanager, as .ci/run does): {error}"))?;
+        let output = Arc::new(Mutex::new(String::new()));
+        drain(child.stdout.take().expect("stdout is piped"), Arc::clone(&output), None);
+        drain(child.stderr.take().expect("stderr is piped"), Arc::clone(&output), None);
+        let mut alertmanager = Self { child, addr, output, _data: data };
+        alertmanager.wait_ready()?;
+        Ok(alertmanager)
+    }
+
+    fn wait_ready(&mut self) -> Result<(), Error> {
+        let deadline = Instant::now() + READY_WITHIN;
+        loop {
+            if matches!(self.http("GET", "/-/ready", None), Ok((200, _))) {
+                return Ok(());
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("Alertmanager exited ({status}); output:\n{}", self.output()));
+            }
+            if Instant::now() > deadline {
+                return Err(format!("Alertmanager is not ready after {READY_WITHIN:?}; output:\n{}", self.output()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The address its API listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Posts `alerts` (a list of `{labels, annotations, startsAt, endsAt, generatorURL}`) to
+    /// `POST /api/v2/alerts`.
+    pub fn post_alerts(&self, alerts: &Value) -> Result<(), Error> {
+        match self.http("POST", "/api/v2/alerts", Some(alerts))? {
+            (200, _) => Ok(()),
+            (status, body) => Err(format!("POST /api/v2/alerts answered {status}: {body}")),
+        }
+    }
+
+    /// The alerts Alertmanager holds (`GET /api/v2/alerts`), each with its `fingerprint`.
+    pub fn alerts(&self) -> Result<Value, Error> {
+        match self.http("GET", "/api/v2/alerts", None)? {
+            (200, body) => serde_json::from_str(&body).map_err(|error| format!("GET /api/v2/alerts is not JSON ({error}): {body}")),
+            (status, body) => Err(format!("GET /api/v2/alerts answered {status}: {body}")),
+        }
+    }
+
+    /// Everything Alertmanager logged so far.
+    pub fn output(&self) -> String {
+        lock(&self.output).clone()
+    }
+
+    /// One HTTP/1.0 exchange (so the answer is neither chunked nor kept alive): the status and the body.
+    fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, String), Error> {
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let mut stream = TcpStream::connect_timeout(&self.addr, READY_WITHIN).map_err(|error| format!("connecting to Alertmanager: {error}"))?;
+        stream.set_read_timeout(Some(READY_WITHIN)).map_err(|error| error.to_string())?;
+        let request = format!(
+            "{method} {path} HTTP/1.0\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).map_err(|error| format!("{method} {path}: {error}"))?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).map_err(|error| format!("{method} {path}: {error}"))?;
+        let (head, body) = answer.split_once("\r\n\r\n").ok_or_else(|| format!("{method} {path}: no HTTP answer: {answer:.300}"))?;
+        let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).ok_or_else(|| format!("{method} {path}: bad status line: {head:.300}"))?;
+        Ok((status, body.to_string()))
+    }
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
