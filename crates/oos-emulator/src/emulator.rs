@@ -285,7 +285,7 @@ impl Emulator {
     }
 
     /// The cloud, settled to now; what is raised under it is published when it is released.
-    fn lock(&self) -> Publishing<'_> {
+    pub(crate) fn lock(&self) -> Publishing<'_> {
         let mut cloud = Publishing::new(
             self.inner.cloud.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
             &self.inner.events,

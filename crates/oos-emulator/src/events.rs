@@ -185,27 +185,22 @@ impl crate::Emulator {
     /// `tags` when `resourceId` names an instance); answers the body published.
     pub fn raise_event(&self, body: Value) -> Result<Value, crate::EmulatorError> {
         let now = self.now();
-        self.with_cloud(|cloud| {
-            let event = completed(body, cloud, now)?;
-            cloud.raise(EventKind::Event, event.clone());
-            Ok(event)
-        })
-        .map_err(crate::EmulatorError::InvalidInput)
+        let mut cloud = self.lock();
+        let event = completed(body, &cloud, now).map_err(crate::EmulatorError::InvalidInput)?;
+        cloud.raise(EventKind::Event, event.clone());
+        Ok(event)
     }
 
     /// Publishes `Instance:PreemptibleInstanceInterruption` for instance `instance_id` (the
     /// instance itself stays as it is); answers the body published.
     pub fn interrupt_preemptible(&self, instance_id: &str) -> Result<Value, crate::EmulatorError> {
         let now = self.now();
-        self.with_cloud(|cloud| {
-            let instance = cloud
-                .instances
-                .get(instance_id)
-                .ok_or_else(|| format!("instanceId: instance {instance_id:?} does not exist"))?;
-            let event = preemptible_interruption(instance, now);
-            cloud.raise(EventKind::Event, event.clone());
-            Ok(event)
-        })
-        .map_err(crate::EmulatorError::InvalidInput)
+        let mut cloud = self.lock();
+        let instance = cloud.instances.get(instance_id).ok_or_else(|| {
+            crate::EmulatorError::InvalidInput(format!("instanceId: instance {instance_id:?} does not exist"))
+        })?;
+        let event = preemptible_interruption(instance, now);
+        cloud.raise(EventKind::Event, event.clone());
+        Ok(event)
     }
 }

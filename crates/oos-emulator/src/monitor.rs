@@ -297,11 +297,11 @@ impl crate::Emulator {
 
     /// The latest value of every metric series.
     pub fn metrics(&self) -> Vec<MetricValue> {
-        self.with_cloud(|cloud| cloud.monitor.metrics())
+        self.lock().monitor.metrics()
     }
 
     /// The alarm rules.
     pub fn alarm_rules(&self) -> Vec<AlarmRule> {
-        self.with_cloud(|cloud| cloud.monitor.alarm_rules())
+        self.lock().monitor.alarm_rules()
     }
 }
