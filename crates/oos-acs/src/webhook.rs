@@ -13,8 +13,8 @@ pub const WEBHOOK_TIMESTAMP_HEADER: &str = "x-oos-timestamp";
 pub const WEBHOOK_SIGNATURE_HEADER: &str = "x-oos-signature";
 
 fn webhook_mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
-        .expect("HMAC accepts keys of any length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC accepts keys of any length");
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b"\n");
     mac.update(body);
@@ -32,7 +32,9 @@ pub fn verify_webhook(secret: &[u8], timestamp: i64, body: &[u8], signature_hex:
     let Ok(claimed) = hex::decode(signature_hex.trim()) else {
         return false;
     };
-    webhook_mac(secret, timestamp, body).verify_slice(&claimed).is_ok()
+    webhook_mac(secret, timestamp, body)
+        .verify_slice(&claimed)
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -55,16 +57,36 @@ mod tests {
     fn verifies_its_own_signature_in_either_case() {
         let signature = sign_webhook(SECRET, 1_700_000_000, BODY);
         assert!(verify_webhook(SECRET, 1_700_000_000, BODY, &signature));
-        assert!(verify_webhook(SECRET, 1_700_000_000, BODY, &signature.to_uppercase()));
+        assert!(verify_webhook(
+            SECRET,
+            1_700_000_000,
+            BODY,
+            &signature.to_uppercase()
+        ));
     }
 
     #[test]
     fn refuses_any_change() {
         let signature = sign_webhook(SECRET, 1_700_000_000, BODY);
-        assert!(!verify_webhook(b"other-secret", 1_700_000_000, BODY, &signature));
+        assert!(!verify_webhook(
+            b"other-secret",
+            1_700_000_000,
+            BODY,
+            &signature
+        ));
         assert!(!verify_webhook(SECRET, 1_700_000_001, BODY, &signature));
-        assert!(!verify_webhook(SECRET, 1_700_000_000, br#"{"id":"e-2"}"#, &signature));
-        assert!(!verify_webhook(SECRET, 1_700_000_000, BODY, &signature[..62]));
+        assert!(!verify_webhook(
+            SECRET,
+            1_700_000_000,
+            br#"{"id":"e-2"}"#,
+            &signature
+        ));
+        assert!(!verify_webhook(
+            SECRET,
+            1_700_000_000,
+            BODY,
+            &signature[..62]
+        ));
         assert!(!verify_webhook(SECRET, 1_700_000_000, BODY, "not hex"));
         assert!(!verify_webhook(SECRET, 1_700_000_000, BODY, ""));
     }

@@ -24,7 +24,11 @@ pub(crate) fn routes() -> Router<Emulator> {
 
 fn refused(message: String) -> Response {
     let code = "EmulatorInput.Invalid";
-    (StatusCode::BAD_REQUEST, Json(json!({"Code": code, "Message": message}))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"Code": code, "Message": message})),
+    )
+        .into_response()
 }
 
 fn answer(result: Result<Value, EmulatorError>) -> Response {
@@ -36,7 +40,8 @@ fn answer(result: Result<Value, EmulatorError>) -> Response {
 }
 
 fn json_body(body: &[u8]) -> Result<Value, EmulatorError> {
-    serde_json::from_slice(body).map_err(|error| EmulatorError::InvalidInput(format!("the body is not JSON: {error}")))
+    serde_json::from_slice(body)
+        .map_err(|error| EmulatorError::InvalidInput(format!("the body is not JSON: {error}")))
 }
 
 /// One item or a list of them; an error names the item (`[2].threshold: …`).
@@ -50,7 +55,11 @@ fn items<T: DeserializeOwned>(body: Value) -> Result<Vec<T>, EmulatorError> {
         .enumerate()
         .map(|(index, value)| {
             serde_json::from_value(value).map_err(|error| {
-                let place = if listed { format!("[{index}]: ") } else { String::new() };
+                let place = if listed {
+                    format!("[{index}]: ")
+                } else {
+                    String::new()
+                };
                 EmulatorError::InvalidInput(format!("{place}{error}"))
             })
         })
@@ -77,17 +86,29 @@ async fn published(State(emulator): State<Emulator>) -> Response {
 }
 
 async fn set_metrics(State(emulator): State<Emulator>, body: Bytes) -> Response {
-    answer(json_body(&body).and_then(items::<MetricValue>).and_then(|metrics| {
-        let count = metrics.len();
-        metrics.into_iter().try_for_each(|metric| emulator.set_metric(metric))?;
-        Ok(json!({"set": count}))
-    }))
+    answer(
+        json_body(&body)
+            .and_then(items::<MetricValue>)
+            .and_then(|metrics| {
+                let count = metrics.len();
+                metrics
+                    .into_iter()
+                    .try_for_each(|metric| emulator.set_metric(metric))?;
+                Ok(json!({"set": count}))
+            }),
+    )
 }
 
 async fn put_alarm_rules(State(emulator): State<Emulator>, body: Bytes) -> Response {
-    answer(json_body(&body).and_then(items::<AlarmRule>).and_then(|rules| {
-        let count = rules.len();
-        rules.into_iter().try_for_each(|rule| emulator.put_alarm_rule(rule))?;
-        Ok(json!({"put": count}))
-    }))
+    answer(
+        json_body(&body)
+            .and_then(items::<AlarmRule>)
+            .and_then(|rules| {
+                let count = rules.len();
+                rules
+                    .into_iter()
+                    .try_for_each(|rule| emulator.put_alarm_rule(rule))?;
+                Ok(json!({"put": count}))
+            }),
+    )
 }

@@ -47,7 +47,10 @@ pub(crate) struct EventLog {
 
 impl EventLog {
     pub(crate) fn new(sink: Option<Arc<dyn EventSink>>) -> Self {
-        Self { sink, recent: Mutex::default() }
+        Self {
+            sink,
+            recent: Mutex::default(),
+        }
     }
 
     fn publish(&self, raised: Vec<Published>) {
@@ -67,7 +70,12 @@ impl EventLog {
     }
 
     pub(crate) fn recent(&self) -> Vec<Published> {
-        self.recent.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
+        self.recent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 
@@ -104,7 +112,13 @@ impl Drop for Publishing<'_> {
 }
 
 /// An ECS event about `instance`, with its tags as they are now.
-fn instance_event(instance: &Instance, name: &str, level: &str, content: Value, at: Timestamp) -> Value {
+fn instance_event(
+    instance: &Instance,
+    name: &str,
+    level: &str,
+    content: Value,
+    at: Timestamp,
+) -> Value {
     json!({
         "id": new_id("evt"),
         "product": "ECS",
@@ -131,7 +145,13 @@ pub(crate) fn state_change(instance: &Instance, status: &str, at: Timestamp) -> 
 /// `Instance:PreemptibleInstanceInterruption`: the spot instance is about to be released.
 pub(crate) fn preemptible_interruption(instance: &Instance, at: Timestamp) -> Value {
     let content = json!({"instanceId": instance.instance_id, "action": "delete"});
-    instance_event(instance, "Instance:PreemptibleInstanceInterruption", "WARN", content, at)
+    instance_event(
+        instance,
+        "Instance:PreemptibleInstanceInterruption",
+        "WARN",
+        content,
+        at,
+    )
 }
 
 /// An event given whole (the admin endpoint): must be a JSON object; `id` and `time` are filled
@@ -197,7 +217,9 @@ impl crate::Emulator {
         let now = self.now();
         let mut cloud = self.lock();
         let instance = cloud.instances.get(instance_id).ok_or_else(|| {
-            crate::EmulatorError::InvalidInput(format!("instanceId: instance {instance_id:?} does not exist"))
+            crate::EmulatorError::InvalidInput(format!(
+                "instanceId: instance {instance_id:?} does not exist"
+            ))
         })?;
         let event = preemptible_interruption(instance, now);
         cloud.raise(EventKind::Event, event.clone());

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use oos_acs::sign_webhook;
-use oos_acs::webhook::{WEBHOOK_ACCESS_KEY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER};
+use oos_acs::webhook::{
+    WEBHOOK_ACCESS_KEY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER,
+};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -46,7 +48,11 @@ struct Poster {
 impl HttpEventSink {
     /// Starts posting to `base_url` (e.g. `http://127.0.0.1:8080`) as `access_key_id`, signing
     /// with `secret`. Must be called inside a tokio runtime, which runs the posting task.
-    pub fn start(base_url: &str, access_key_id: &str, secret: &[u8]) -> Result<Self, EmulatorError> {
+    pub fn start(
+        base_url: &str,
+        access_key_id: &str,
+        secret: &[u8],
+    ) -> Result<Self, EmulatorError> {
         let failed = |message: String| EmulatorError::EventSink(message);
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|error| failed(format!("no tokio runtime to post from: {error}")))?;
@@ -73,7 +79,10 @@ impl HttpEventSink {
                 poster.post(kind, &body).await;
             }
         });
-        Ok(Self { queue, dropped: Arc::default() })
+        Ok(Self {
+            queue,
+            dropped: Arc::default(),
+        })
     }
 
     /// How many bodies were dropped because the queue was full.

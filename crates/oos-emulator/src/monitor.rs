@@ -60,11 +60,20 @@ impl MetricValue {
     }
 
     fn series_key(&self) -> String {
-        format!("{}/{}/{}", self.namespace, self.metric_name, self.resource_key())
+        format!(
+            "{}/{}/{}",
+            self.namespace,
+            self.metric_name,
+            self.resource_key()
+        )
     }
 
     fn check(&self) -> Result<(), String> {
-        for (field, value) in [("namespace", &self.namespace), ("metricName", &self.metric_name), ("instanceId", &self.instance_id)] {
+        for (field, value) in [
+            ("namespace", &self.namespace),
+            ("metricName", &self.metric_name),
+            ("instanceId", &self.instance_id),
+        ] {
             if value.is_empty() {
                 return Err(format!("{field}: must not be empty"));
             }
@@ -114,10 +123,19 @@ impl ComparisonOperator {
 impl TryFrom<String> for ComparisonOperator {
     type Error = String;
     fn try_from(name: String) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|operator| format!("{operator:?}") == name).ok_or_else(|| {
-            let known: Vec<String> = Self::ALL.iter().map(|operator| format!("{operator:?}")).collect();
-            format!("comparisonOperator: {name:?} is not one of {}", known.join(", "))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|operator| format!("{operator:?}") == name)
+            .ok_or_else(|| {
+                let known: Vec<String> = Self::ALL
+                    .iter()
+                    .map(|operator| format!("{operator:?}"))
+                    .collect();
+                format!(
+                    "comparisonOperator: {name:?} is not one of {}",
+                    known.join(", ")
+                )
+            })
     }
 }
 
@@ -133,8 +151,13 @@ pub struct ResourceFilter {
 
 impl ResourceFilter {
     fn matches(&self, metric: &MetricValue) -> bool {
-        self.instance_id.as_ref().is_none_or(|id| *id == metric.instance_id)
-            && self.device.as_ref().is_none_or(|device| metric.device.as_ref() == Some(device))
+        self.instance_id
+            .as_ref()
+            .is_none_or(|id| *id == metric.instance_id)
+            && self
+                .device
+                .as_ref()
+                .is_none_or(|device| metric.device.as_ref() == Some(device))
     }
 }
 
@@ -161,16 +184,26 @@ fn one_time() -> u32 {
 
 impl AlarmRule {
     fn check(&self) -> Result<(), String> {
-        for (field, value) in [("ruleName", &self.rule_name), ("namespace", &self.namespace), ("metricName", &self.metric_name)] {
+        for (field, value) in [
+            ("ruleName", &self.rule_name),
+            ("namespace", &self.namespace),
+            ("metricName", &self.metric_name),
+        ] {
             if value.is_empty() {
                 return Err(format!("{field}: must not be empty"));
             }
         }
         if self.rule_name.contains('@') {
-            return Err(format!("ruleName: {:?} must not contain '@' (it separates the parts of alarm ids)", self.rule_name));
+            return Err(format!(
+                "ruleName: {:?} must not contain '@' (it separates the parts of alarm ids)",
+                self.rule_name
+            ));
         }
         if !self.threshold.is_finite() {
-            return Err(format!("threshold: {} is not a finite number", self.threshold));
+            return Err(format!(
+                "threshold: {} is not a finite number",
+                self.threshold
+            ));
         }
         if self.times == 0 {
             return Err("times: must be at least 1".into());
@@ -181,7 +214,8 @@ impl AlarmRule {
     fn covers(&self, metric: &MetricValue) -> bool {
         self.namespace == metric.namespace
             && self.metric_name == metric.metric_name
-            && (self.resources.is_empty() || self.resources.iter().any(|filter| filter.matches(metric)))
+            && (self.resources.is_empty()
+                || self.resources.iter().any(|filter| filter.matches(metric)))
     }
 }
 
@@ -215,7 +249,10 @@ impl Monitor {
 
     /// The alarm rules, in the order they were first put.
     pub fn alarm_rules(&self) -> Vec<AlarmRule> {
-        self.rules.values().map(|watched| watched.rule.clone()).collect()
+        self.rules
+            .values()
+            .map(|watched| watched.rule.clone())
+            .collect()
     }
 }
 
@@ -223,8 +260,13 @@ impl Cloud {
     /// Adds `rule`, or replaces the rule of that name (forgetting where it stood).
     pub(crate) fn put_alarm_rule(&mut self, rule: AlarmRule) -> Result<(), String> {
         rule.check()?;
-        let watched = WatchedRule { rule, standings: IndexMap::new() };
-        self.monitor.rules.insert(watched.rule.rule_name.clone(), watched);
+        let watched = WatchedRule {
+            rule,
+            standings: IndexMap::new(),
+        };
+        self.monitor
+            .rules
+            .insert(watched.rule.rule_name.clone(), watched);
         Ok(())
     }
 
@@ -233,15 +275,26 @@ impl Cloud {
     pub(crate) fn set_metric(&mut self, metric: MetricValue, now: Timestamp) -> Result<(), String> {
         metric.check()?;
         let Some(instance) = self.instances.get(&metric.instance_id) else {
-            return Err(format!("instanceId: instance {:?} does not exist", metric.instance_id));
+            return Err(format!(
+                "instanceId: instance {:?} does not exist",
+                metric.instance_id
+            ));
         };
         let tags = json!(instance.tags);
         let key = metric.resource_key();
         let mut alarms = Vec::new();
-        for watched in self.monitor.rules.values_mut().filter(|watched| watched.rule.covers(&metric)) {
+        for watched in self
+            .monitor
+            .rules
+            .values_mut()
+            .filter(|watched| watched.rule.covers(&metric))
+        {
             let rule = &watched.rule;
             let standing = watched.standings.entry(key.clone()).or_default();
-            let status = if rule.comparison_operator.breached(metric.value, rule.threshold) {
+            let status = if rule
+                .comparison_operator
+                .breached(metric.value, rule.threshold)
+            {
                 standing.breaches = standing.breaches.saturating_add(1);
                 if standing.firing_since_ms.is_some() || standing.breaches < rule.times {
                     continue;

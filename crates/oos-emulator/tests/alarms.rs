@@ -5,7 +5,9 @@ mod support;
 
 use std::time::Duration;
 
-use oos_emulator::{AlarmRule, ComparisonOperator, Emulator, EventKind, FleetSeed, MetricValue, ResourceFilter};
+use oos_emulator::{
+    AlarmRule, ComparisonOperator, Emulator, EventKind, FleetSeed, MetricValue, ResourceFilter,
+};
 use serde_json::{Value, json};
 use support::ManualClock;
 
@@ -73,7 +75,15 @@ fn a_breach_fires_once_and_a_recovery_resolves_the_same_alarm() {
     clock.advance(Duration::from_secs(60));
     emulator.set_metric(cpu("i-web1", 95.0)).unwrap();
     emulator.set_metric(cpu("i-web1", 99.0)).unwrap();
-    assert_eq!(alarms(&emulator), [alarm("firing", 90.0, 1_767_225_660_000, "2026-01-01T00:01:00Z")]);
+    assert_eq!(
+        alarms(&emulator),
+        [alarm(
+            "firing",
+            90.0,
+            1_767_225_660_000,
+            "2026-01-01T00:01:00Z"
+        )]
+    );
     clock.advance(Duration::from_secs(60));
     emulator.set_metric(cpu("i-web1", 80.0)).unwrap();
     emulator.set_metric(cpu("i-web1", 10.0)).unwrap();
@@ -98,7 +108,10 @@ fn a_rule_fires_only_after_times_breaches_in_a_row() {
     emulator.set_metric(cpu("i-web1", 94.0)).unwrap();
     let fired = alarms(&emulator);
     assert_eq!(fired.len(), 1);
-    assert_eq!((fired[0]["status"].as_str(), fired[0]["value"].as_f64()), (Some("firing"), Some(94.0)));
+    assert_eq!(
+        (fired[0]["status"].as_str(), fired[0]["value"].as_f64()),
+        (Some("firing"), Some(94.0))
+    );
 }
 
 #[test]
@@ -110,21 +123,40 @@ fn each_resource_has_its_own_alarm_and_filters_limit_the_resources() {
         metric_name: "diskusage_utilization".into(),
         comparison_operator: ComparisonOperator::GreaterThanOrEqualToThreshold,
         threshold: 90.0,
-        resources: vec![ResourceFilter { instance_id: Some("i-web2".into()), device: Some("/dev/vda1".into()) }],
+        resources: vec![ResourceFilter {
+            instance_id: Some("i-web2".into()),
+            device: Some("/dev/vda1".into()),
+        }],
         ..cpu_rule(1)
     };
     emulator.put_alarm_rule(disk_rule).unwrap();
     emulator.set_metric(cpu("i-web1", 90.0)).unwrap();
     emulator.set_metric(cpu("i-web2", 90.0)).unwrap();
-    let disk = |instance: &str, device: &str| MetricValue::new("acs_ecs_dashboard", "diskusage_utilization", instance, 90.0).on_device(device);
+    let disk = |instance: &str, device: &str| {
+        MetricValue::new("acs_ecs_dashboard", "diskusage_utilization", instance, 90.0)
+            .on_device(device)
+    };
     emulator.set_metric(disk("i-web1", "/dev/vda1")).unwrap();
     emulator.set_metric(disk("i-web2", "/dev/vdb1")).unwrap();
     emulator.set_metric(disk("i-web2", "/dev/vda1")).unwrap();
-    let ids: Vec<Value> = alarms(&emulator).iter().map(|alarm| alarm["id"].clone()).collect();
+    let ids: Vec<Value> = alarms(&emulator)
+        .iter()
+        .map(|alarm| alarm["id"].clone())
+        .collect();
     let at = 1_767_225_600_000_i64;
-    assert_eq!(ids, [json!(format!("cpu-high@i-web1@{at}")), json!(format!("cpu-high@i-web2@{at}")), json!(format!("disk-full@i-web2:/dev/vda1@{at}"))]);
+    assert_eq!(
+        ids,
+        [
+            json!(format!("cpu-high@i-web1@{at}")),
+            json!(format!("cpu-high@i-web2@{at}")),
+            json!(format!("disk-full@i-web2:/dev/vda1@{at}"))
+        ]
+    );
     let last = alarms(&emulator).pop().unwrap();
-    assert_eq!(last["resource"], json!({"instanceId": "i-web2", "device": "/dev/vda1"}));
+    assert_eq!(
+        last["resource"],
+        json!({"instanceId": "i-web2", "device": "/dev/vda1"})
+    );
 }
 
 #[test]
@@ -132,9 +164,17 @@ fn putting_a_rule_again_replaces_it_and_forgets_its_alarms() {
     let (emulator, _) = emulator_with(FLEET);
     emulator.put_alarm_rule(cpu_rule(1)).unwrap();
     emulator.set_metric(cpu("i-web1", 90.0)).unwrap();
-    emulator.put_alarm_rule(AlarmRule { threshold: 95.0, ..cpu_rule(1) }).unwrap();
+    emulator
+        .put_alarm_rule(AlarmRule {
+            threshold: 95.0,
+            ..cpu_rule(1)
+        })
+        .unwrap();
     emulator.set_metric(cpu("i-web1", 96.0)).unwrap();
-    let statuses: Vec<Value> = alarms(&emulator).iter().map(|alarm| alarm["status"].clone()).collect();
+    let statuses: Vec<Value> = alarms(&emulator)
+        .iter()
+        .map(|alarm| alarm["status"].clone())
+        .collect();
     assert_eq!(statuses, [json!("firing"), json!("firing")]);
     assert_eq!(emulator.alarm_rules().len(), 1);
 }
@@ -146,7 +186,13 @@ fn bad_metrics_and_rules_are_refused_naming_the_field() {
     assert!(refused(emulator.set_metric(cpu("i-nope", 1.0))).contains("instanceId"));
     assert!(refused(emulator.set_metric(cpu("i-web1", f64::NAN))).contains("value"));
     assert!(refused(emulator.put_alarm_rule(cpu_rule(0))).contains("times"));
-    assert!(refused(emulator.put_alarm_rule(AlarmRule { rule_name: "a@b".into(), ..cpu_rule(1) })).contains("ruleName"));
+    assert!(
+        refused(emulator.put_alarm_rule(AlarmRule {
+            rule_name: "a@b".into(),
+            ..cpu_rule(1)
+        }))
+        .contains("ruleName")
+    );
     assert!(emulator.alarm_rules().is_empty());
 }
 
@@ -172,7 +218,15 @@ fn a_seed_sets_rules_and_metrics_and_its_breaches_fire_at_start() {
     let (emulator, _) = emulator_with(MONITORED);
     assert_eq!(emulator.alarm_rules(), [cpu_rule(1)]);
     assert_eq!(emulator.metrics(), [cpu("i-web1", 97.5)]);
-    assert_eq!(alarms(&emulator), [alarm("firing", 97.5, 1_767_225_600_000, "2026-01-01T00:00:00Z")]);
+    assert_eq!(
+        alarms(&emulator),
+        [alarm(
+            "firing",
+            97.5,
+            1_767_225_600_000,
+            "2026-01-01T00:00:00Z"
+        )]
+    );
 }
 
 fn seed_error(seed: &str) -> String {
@@ -180,7 +234,11 @@ fn seed_error(seed: &str) -> String {
         Ok(parsed) => parsed,
         Err(error) => return error,
     };
-    Emulator::builder().seed(parsed).build().unwrap_err().to_string()
+    Emulator::builder()
+        .seed(parsed)
+        .build()
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]

@@ -98,12 +98,27 @@ fn a_delayed_transition_raises_each_step_at_the_time_it_took_effect() {
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].body["content"]["state"], "Stopping");
     assert_eq!(first[0].body["time"], "2026-01-01T00:00:00Z");
-    emulator.with_cloud(|cloud| cloud.instances.get_mut("i-web1").unwrap().tags.insert("Env".into(), "Test".into()));
+    emulator.with_cloud(|cloud| {
+        cloud
+            .instances
+            .get_mut("i-web1")
+            .unwrap()
+            .tags
+            .insert("Env".into(), "Test".into())
+    });
     clock.advance(Duration::from_secs(60));
     assert_eq!(emulator.instance("i-web1").unwrap().status, "Stopped");
     let second = sink.taken();
     assert_eq!(second.len(), 1);
-    assert_eq!(without_id(&second[0]), state_change("i-web1", "Stopped", json!({"Env": "Test", "App": "web"}), "2026-01-01T00:00:05Z"));
+    assert_eq!(
+        without_id(&second[0]),
+        state_change(
+            "i-web1",
+            "Stopped",
+            json!({"Env": "Test", "App": "web"}),
+            "2026-01-01T00:00:05Z"
+        )
+    );
 }
 
 #[test]
@@ -111,15 +126,28 @@ fn reboot_run_and_delete_raise_every_status_they_pass() {
     let (emulator, _, sink) = emulator(Duration::ZERO);
     ecs(&emulator, "RebootInstance", &[("InstanceId", "i-web1")]).unwrap();
     ecs(&emulator, "DeleteInstance", &[("InstanceId", "i-db1")]).unwrap();
-    let image = emulator.with_cloud(|cloud| cloud.images.keys().next().cloned()).unwrap();
-    let created = ecs(&emulator, "RunInstances", &[("ImageId", &image), ("InstanceType", "ecs.g7.large")]).unwrap();
-    let new_id = created["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap().to_owned();
+    let image = emulator
+        .with_cloud(|cloud| cloud.images.keys().next().cloned())
+        .unwrap();
+    let created = ecs(
+        &emulator,
+        "RunInstances",
+        &[("ImageId", &image), ("InstanceType", "ecs.g7.large")],
+    )
+    .unwrap();
+    let new_id = created["InstanceIdSets"]["InstanceIdSet"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let seen: Vec<(String, String)> = sink
         .taken()
         .iter()
         .map(|published| {
             let body = &published.body;
-            (body["resourceId"].as_str().unwrap().to_owned(), body["content"]["state"].as_str().unwrap().to_owned())
+            (
+                body["resourceId"].as_str().unwrap().to_owned(),
+                body["content"]["state"].as_str().unwrap().to_owned(),
+            )
         })
         .collect();
     let expected: Vec<(String, String)> = [
@@ -160,8 +188,14 @@ fn a_preemptible_interruption_is_a_warning_about_the_instance() {
         })
     );
     assert_eq!(emulator.instance("i-web1").unwrap().status, "Running");
-    let error = emulator.interrupt_preemptible("i-gone").unwrap_err().to_string();
-    assert!(error.starts_with("EmulatorInput.Invalid: instanceId"), "{error}");
+    let error = emulator
+        .interrupt_preemptible("i-gone")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("EmulatorInput.Invalid: instanceId"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -183,7 +217,13 @@ fn an_event_given_whole_is_published_as_is_with_what_was_missing_filled() {
     );
     assert_eq!(published[1].body, kept);
     for bad in [json!([1]), json!({"product": "ECS"})] {
-        assert!(emulator.raise_event(bad).unwrap_err().to_string().starts_with("EmulatorInput.Invalid"));
+        assert!(
+            emulator
+                .raise_event(bad)
+                .unwrap_err()
+                .to_string()
+                .starts_with("EmulatorInput.Invalid")
+        );
     }
 }
 
@@ -191,10 +231,15 @@ fn an_event_given_whole_is_published_as_is_with_what_was_missing_filled() {
 fn the_log_keeps_the_last_events_only() {
     let (emulator, _, _) = emulator(Duration::ZERO);
     for number in 0..oos_emulator::EVENT_LOG_CAPACITY + 5 {
-        emulator.raise_event(json!({"product": "T", "name": "N", "id": number.to_string()})).unwrap();
+        emulator
+            .raise_event(json!({"product": "T", "name": "N", "id": number.to_string()}))
+            .unwrap();
     }
     let events = emulator.events();
     assert_eq!(events.len(), oos_emulator::EVENT_LOG_CAPACITY);
     assert_eq!(events[0].body["id"], "5");
-    assert_eq!(events.last().unwrap().body["id"], (oos_emulator::EVENT_LOG_CAPACITY + 4).to_string());
+    assert_eq!(
+        events.last().unwrap().body["id"],
+        (oos_emulator::EVENT_LOG_CAPACITY + 4).to_string()
+    );
 }
