@@ -257,3 +257,31 @@ fn bad_seed_sections_name_the_field() {
         assert!(error.contains(field), "{field:?} not in {error:?}\n{seed}");
     }
 }
+
+#[test]
+fn a_firing_alarm_survives_a_restart_from_the_state_file() {
+    let directory = tempfile::tempdir().unwrap();
+    let state = directory.path().join("cloud.json");
+    let clock = ManualClock::new();
+    let build = || {
+        clock
+            .install(Emulator::builder())
+            .seed(FleetSeed::from_yaml(FLEET).unwrap())
+            .state_file(&state)
+            .build()
+            .unwrap()
+    };
+    let first = build();
+    first.put_alarm_rule(cpu_rule(1)).unwrap();
+    first.set_metric(cpu("i-web1", 90.0)).unwrap();
+    first.save().unwrap();
+    drop(first);
+    clock.advance(Duration::from_secs(60));
+    let restarted = build();
+    restarted.set_metric(cpu("i-web1", 95.0)).unwrap();
+    restarted.set_metric(cpu("i-web1", 20.0)).unwrap();
+    assert_eq!(
+        alarms(&restarted),
+        [alarm("resolved", 20.0, 1_767_225_600_000, "2026-01-01T00:01:00Z")]
+    );
+}
