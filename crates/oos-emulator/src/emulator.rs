@@ -3,7 +3,7 @@
 //! and sandboxes.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::api::{self, Ctx};
+use crate::events::{EventLog, EventSink, Publishing};
 use crate::fleet::FleetSeed;
 use crate::idempotency::Tokened;
 use crate::journal::{CallRecord, Journal};
@@ -48,6 +49,8 @@ pub struct EmulatorBuilder {
     account_id: Option<String>,
     roles: Roles,
     metadata_role: Option<String>,
+    event_sink: Option<Arc<dyn EventSink>>,
+    admin: bool,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -139,7 +142,22 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Creates the emulator: loads the state file or applies the seed.
+    /// Hands every event and alarm raised to `sink` (default: they are only kept for
+    /// [`Emulator::events`]).
+    pub fn event_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.event_sink = Some(sink);
+        self
+    }
+
+    /// Serves the admin endpoints under `/_emulator/` (raise events, set metrics, put alarm
+    /// rules); they take no signature, so only for an emulator no one else can reach.
+    pub fn admin(mut self, enabled: bool) -> Self {
+        self.admin = enabled;
+        self
+    }
+
+    /// Creates the emulator: loads the state file or applies the seed (whose metrics may raise
+    /// alarms, published to the sink here).
     pub fn build(self) -> Result<Emulator, EmulatorError> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(Timestamp::now));
         let now = clock();
@@ -193,8 +211,11 @@ impl EmulatorBuilder {
                 changed: Notify::new(),
                 journal: self.journal.then(Journal::default),
                 metadata: self.metadata_role.map(Metadata::new),
+                events: EventLog::new(self.event_sink),
+                admin: self.admin,
             }),
         };
+        drop(emulator.lock());
         emulator.save()?;
         Ok(emulator)
     }
@@ -214,6 +235,8 @@ struct Inner {
     changed: Notify,
     journal: Option<Journal>,
     metadata: Option<Metadata>,
+    events: EventLog,
+    admin: bool,
 }
 
 impl std::fmt::Debug for Inner {
@@ -261,14 +284,28 @@ impl Emulator {
         &self.inner.default_region
     }
 
-    fn lock(&self) -> MutexGuard<'_, Cloud> {
-        let mut cloud = self
-            .inner
-            .cloud
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// The cloud, settled to now; what is raised under it is published when it is released.
+    pub(crate) fn lock(&self) -> Publishing<'_> {
+        let mut cloud = Publishing::new(
+            self.inner.cloud.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+            &self.inner.events,
+        );
         cloud.settle((self.inner.clock)());
         cloud
+    }
+
+    /// The time on the emulator's clock.
+    pub fn now(&self) -> Timestamp {
+        (self.inner.clock)()
+    }
+
+    pub(crate) fn event_log(&self) -> &EventLog {
+        &self.inner.events
+    }
+
+    /// Whether the admin endpoints are served.
+    pub(crate) fn admin(&self) -> bool {
+        self.inner.admin
     }
 
     /// The mutating calls acted on so far, in order (empty unless built with

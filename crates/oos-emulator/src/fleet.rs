@@ -1,6 +1,7 @@
 //! Fleet seed files (YAML): regions, instance groups with generator shorthand
 //! (`count`, `{index}` name patterns, values cycled from lists), custom images, security
-//! groups, load balancers and the Cloud Assistant's scripted command results.
+//! groups, load balancers, the Cloud Assistant's scripted command results, and the monitor's
+//! alarm rules and metric values.
 
 use std::path::Path;
 
@@ -10,6 +11,7 @@ use serde::Deserialize;
 
 use crate::EmulatorError;
 use crate::model::{BackendServer, Image, LoadBalancer, SecurityGroup, Tags};
+use crate::monitor::{AlarmRule, MetricValue};
 use crate::provision::{InstanceSpec, create_instance, vpc_of};
 use crate::state::{Cloud, Region, default_regions, new_id, utc_time};
 
@@ -137,6 +139,12 @@ pub struct FleetSeed {
     /// What commands run by the Cloud Assistant print and exit with (first match wins).
     #[serde(default)]
     pub commands: Vec<crate::ScriptedResult>,
+    /// CloudMonitor-like alarm rules (names unique).
+    #[serde(default, rename = "alarmRules", alias = "alarm_rules")]
+    pub alarm_rules: Vec<AlarmRule>,
+    /// Metric values, set in order after the rules (each is an evaluation, so it may fire alarms).
+    #[serde(default)]
+    pub metrics: Vec<MetricValue>,
 }
 
 fn default_count() -> u32 {
@@ -304,6 +312,22 @@ impl FleetSeed {
                     tags: Tags::new(),
                 },
             );
+        }
+        self.apply_monitor(cloud, now)
+    }
+
+    fn apply_monitor(&self, cloud: &mut Cloud, now: Timestamp) -> Result<(), String> {
+        for (number, rule) in self.alarm_rules.iter().enumerate() {
+            let place = format!("alarmRules[{number}] ({:?})", rule.rule_name);
+            if self.alarm_rules[..number].iter().any(|earlier| earlier.rule_name == rule.rule_name) {
+                return Err(format!("{place}: ruleName: a rule of this name is seeded already"));
+            }
+            cloud.put_alarm_rule(rule.clone()).map_err(|error| format!("{place}: {error}"))?;
+        }
+        for (number, metric) in self.metrics.iter().enumerate() {
+            cloud
+                .set_metric(metric.clone(), now)
+                .map_err(|error| format!("metrics[{number}]: {error}"))?;
         }
         Ok(())
     }

@@ -1,7 +1,9 @@
 //! A local, ECS 2014-05-26 compatible cloud (plus the VPC EIP and SLB backend pieces the
 //! public ECS templates touch): instances, disks, snapshots, images, security groups, tags
 //! and EIPs with asynchronous state machines, a Cloud Assistant with scripted command results,
-//! real error codes, signature verification, throttling, fleet seeds and optional on-disk state.
+//! real error codes, signature verification, throttling, fleet seeds and optional on-disk state;
+//! and a source of cloud events and CloudMonitor-style alarms for event- and alarm-triggered
+//! runbooks (an [`EventSink`], [`HttpEventSink`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), oos_emulator::EmulatorError> {
@@ -14,14 +16,18 @@
 
 #![recursion_limit = "256"]
 
+mod admin;
 mod api;
 mod emulator;
 mod errors;
+mod events;
 mod fleet;
+mod http_sink;
 mod idempotency;
 mod journal;
 mod metadata;
 mod model;
+mod monitor;
 mod persist;
 mod provision;
 mod server;
@@ -36,7 +42,10 @@ pub use api::{Assistant, ECS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION};
 pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
 };
+pub use events::{EVENT_LOG_CAPACITY, EventKind, EventSink, Published};
+pub use http_sink::{HTTP_SINK_QUEUE, HttpEventSink};
 pub use journal::{CallRecord, Mutation};
+pub use monitor::{AlarmRule, ComparisonOperator, MetricValue, Monitor, ResourceFilter};
 pub use metadata::{CREDENTIALS_PATH, MetadataReply, TOKEN_HEADER, TOKEN_PATH};
 pub use sts::{Caller, DEFAULT_ACCOUNT_ID, STS_VERSION};
 pub use fleet::{
@@ -67,4 +76,10 @@ pub enum EmulatorError {
     /// The server stopped with an error.
     #[error("EmulatorServe.Failed: {0}")]
     Serve(String),
+    /// An event, metric or alarm rule given to the emulator is not valid (names the field).
+    #[error("EmulatorInput.Invalid: {0}")]
+    InvalidInput(String),
+    /// The event sink could not be set up.
+    #[error("EmulatorEventSink.Failed: {0}")]
+    EventSink(String),
 }

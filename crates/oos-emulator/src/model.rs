@@ -28,6 +28,8 @@ pub mod instance_status {
     pub const STOPPING: &str = "Stopping";
     /// Down.
     pub const STOPPED: &str = "Stopped";
+    /// Released (only ever seen in an `Instance:StateChange` event).
+    pub const DELETED: &str = "Deleted";
 }
 
 /// An ECS instance.

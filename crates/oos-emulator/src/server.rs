@@ -1,6 +1,6 @@
 //! The HTTP face: one axum fallback route serving `POST /` and `GET /` with Alibaba's RPC
-//! protocol, the ECS metadata service under `/latest/` when configured, JSON errors for everything
-//! else, and the background state saver.
+//! protocol, the ECS metadata service under `/latest/` when configured, the admin endpoints under
+//! `/_emulator/` when enabled, JSON errors for everything else, and the background state saver.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -129,7 +129,11 @@ impl Emulator {
             addr,
             message: error.to_string(),
         })?;
-        let router = Router::new().fallback(serve_rpc).with_state(self.clone());
+        let mut router = Router::new();
+        if self.admin() {
+            router = router.merge(crate::admin::routes());
+        }
+        let router = router.fallback(serve_rpc).with_state(self.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             axum::serve(listener, router)

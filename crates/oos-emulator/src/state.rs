@@ -60,6 +60,12 @@ pub struct Cloud {
     /// Answers to mutating calls that carried a ClientToken.
     #[serde(default)]
     pub(crate) answered: crate::idempotency::Answered,
+    /// Metric values and alarm rules with their states.
+    #[serde(default)]
+    pub monitor: crate::monitor::Monitor,
+    /// Events and alarms raised and not yet published (published when the lock is released).
+    #[serde(skip)]
+    pub(crate) raised: Vec<crate::events::Published>,
 }
 
 impl Default for Cloud {
@@ -82,6 +88,8 @@ impl Cloud {
             load_balancers: IndexMap::new(),
             assistant: Default::default(),
             answered: Default::default(),
+            monitor: Default::default(),
+            raised: Vec::new(),
             next_due_ms: None,
         }
     }
@@ -100,11 +108,17 @@ impl Cloud {
             return;
         }
         let mut next = None;
-        settle_all(self.instances.values_mut(), now_ms, &mut next);
-        settle_all(self.disks.values_mut(), now_ms, &mut next);
-        settle_all(self.snapshots.values_mut(), now_ms, &mut next);
-        settle_all(self.images.values_mut(), now_ms, &mut next);
+        let mut reached_by_instances = Vec::new();
+        settle_all(self.instances.values_mut(), now_ms, &mut next, |instance, steps| {
+            reached_by_instances.extend(steps.iter().map(|step| (instance.instance_id.clone(), step.clone())));
+        });
+        settle_all(self.disks.values_mut(), now_ms, &mut next, |_, _| {});
+        settle_all(self.snapshots.values_mut(), now_ms, &mut next, |_, _| {});
+        settle_all(self.images.values_mut(), now_ms, &mut next, |_, _| {});
         self.next_due_ms = next;
+        for (id, step) in reached_by_instances {
+            self.raise_state_change(&id, &step.status, step.at_ms);
+        }
     }
 
     /// Records that some step falls due at `at_ms`, so [`Cloud::settle`] looks again then.
@@ -119,10 +133,12 @@ impl Cloud {
     }
 }
 
+/// Applies the due steps of `items`, telling `reached` each item's steps that took effect.
 fn settle_all<'a, T: Stepped + 'a>(
     items: impl Iterator<Item = &'a mut T>,
     now_ms: i64,
     next: &mut Option<i64>,
+    mut reached: impl FnMut(&T, &[PendingStep]),
 ) {
     for item in items {
         let pending = item.pending_mut();
@@ -133,12 +149,13 @@ fn settle_all<'a, T: Stepped + 'a>(
             .iter()
             .take_while(|step| step.at_ms <= now_ms)
             .count();
-        let reached = pending.drain(..due).next_back();
+        let taken: Vec<PendingStep> = pending.drain(..due).collect();
         if let Some(first_left) = pending.first() {
             *next = Some(next.map_or(first_left.at_ms, |at: i64| at.min(first_left.at_ms)));
         }
-        if let Some(step) = reached {
-            *item.status_mut() = step.status;
+        if let Some(last) = taken.last() {
+            *item.status_mut() = last.status.clone();
+            reached(item, &taken);
         }
     }
 }
@@ -182,7 +199,23 @@ macro_rules! scheduler {
         )*}
     };
 }
-scheduler!(schedule_instance => instances, schedule_disk => disks, schedule_snapshot => snapshots, schedule_image => images);
+scheduler!(schedule_disk => disks, schedule_snapshot => snapshots, schedule_image => images);
+
+impl Cloud {
+    /// Schedules status steps on instance `id` (see [`schedule`]) and raises `Instance:StateChange`
+    /// for the first step now, or for every step now when they all apply at once; later steps
+    /// raise theirs when [`Cloud::settle`] reaches them.
+    pub fn schedule_instance(&mut self, id: &str, steps: &[&str], now: Timestamp, delay_ms: i64) {
+        let Some(instance) = self.instances.get_mut(id) else {
+            return;
+        };
+        schedule(&mut self.next_due_ms, instance, steps, now, delay_ms);
+        let at_once = if instance.pending.is_empty() { steps.len() } else { 1 };
+        for status in &steps[..at_once] {
+            self.raise_state_change(id, status, now.as_millisecond());
+        }
+    }
+}
 
 /// A new resource id: `prefix-` + 20 lower-case letters and digits, like Alibaba's.
 pub fn new_id(prefix: &str) -> String {

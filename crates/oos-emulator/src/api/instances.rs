@@ -221,9 +221,10 @@ fn check_deletable(cloud: &Cloud, id: &str, force: bool) -> Result<(), AcsError>
     Ok(())
 }
 
-/// Removes an instance with its `DeleteWithInstance` disks; detaches the others, frees its
-/// EIP and drops it from load balancers.
-fn remove_instance(cloud: &mut Cloud, id: &str) {
+/// Removes an instance with its `DeleteWithInstance` disks (raising its `Deleted` state change);
+/// detaches the others, frees its EIP and drops it from load balancers.
+fn remove_instance(cloud: &mut Cloud, id: &str, ctx: &Ctx) {
+    cloud.raise_state_change(id, status::DELETED, ctx.now.as_millisecond());
     cloud.instances.shift_remove(id);
     cloud
         .disks
@@ -252,19 +253,19 @@ fn remove_instance(cloud: &mut Cloud, id: &str) {
 pub fn delete_instance(
     cloud: &mut Cloud,
     request: &RpcRequest,
-    _ctx: &Ctx,
+    ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let id = request.require("InstanceId")?.to_string();
     check_deletable(cloud, &id, request.bool("Force")?.unwrap_or(false))?;
     check_dry_run(request)?;
-    remove_instance(cloud, &id);
+    remove_instance(cloud, &id, ctx);
     Ok(json!({}))
 }
 
 pub fn delete_instances(
     cloud: &mut Cloud,
     request: &RpcRequest,
-    _ctx: &Ctx,
+    ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let ids = request.repeated("InstanceId");
     if ids.is_empty() {
@@ -274,7 +275,7 @@ pub fn delete_instances(
     ids.iter()
         .try_for_each(|id| check_deletable(cloud, id, force))?;
     check_dry_run(request)?;
-    ids.iter().for_each(|id| remove_instance(cloud, id));
+    ids.iter().for_each(|id| remove_instance(cloud, id, ctx));
     Ok(json!({}))
 }
 

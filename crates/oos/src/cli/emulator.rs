@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, FleetSeed};
+use std::sync::Arc;
+
+use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, FleetSeed, HttpEventSink};
 
 /// Options of `oos emulator`.
 #[derive(Debug, Args)]
@@ -43,6 +45,30 @@ pub struct EmulatorArgs {
     /// `ecs_ram_role` credentials with OOS_ECS_METADATA_URL pointing here).
     #[arg(long, value_name = "NAME")]
     metadata_role: Option<String>,
+    /// Post the events and alarms it raises, signed, to this server intake
+    /// (`<URL>/events/v1`, `<URL>/alarms/v1`).
+    #[arg(long, value_name = "URL", requires_all = ["events_access_key_id", "events_access_key_secret_file"])]
+    events_to: Option<String>,
+    /// The access key id events are signed as (with --events-to).
+    #[arg(long, value_name = "ID", requires = "events_to")]
+    events_access_key_id: Option<String>,
+    /// A file holding the access key secret events are signed with (with --events-to).
+    #[arg(long, value_name = "FILE", requires = "events_to")]
+    events_access_key_secret_file: Option<PathBuf>,
+    /// Serve the unsigned admin endpoints under /_emulator/ (raise events, set metrics, put alarm
+    /// rules); only for an emulator no one else can reach.
+    #[arg(long)]
+    admin: bool,
+}
+
+/// The secret in `file`, without the line end an editor leaves.
+fn read_secret(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let secret = text.trim_end_matches(['\r', '\n']);
+    if secret.is_empty() {
+        bail!("--events-access-key-secret-file {} is empty", file.display());
+    }
+    Ok(secret.as_bytes().to_vec())
 }
 
 /// Parses `2s`, `500ms`, `1m` (jiff's friendly format) or `0` into a duration.
@@ -61,7 +87,8 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     let mut builder = Emulator::builder()
         .transition_delay(args.transition_delay)
         .default_region(&args.default_region)
-        .replay_protection(args.replay_protection);
+        .replay_protection(args.replay_protection)
+        .admin(args.admin);
     for pair in &args.access_keys {
         let Some((id, secret)) = pair
             .split_once(':')
@@ -92,8 +119,15 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     if let Some(role) = &args.metadata_role {
         builder = builder.metadata_role(role);
     }
-    let emulator = builder.build()?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    if let (Some(url), Some(key_id), Some(secret_file)) =
+        (&args.events_to, &args.events_access_key_id, &args.events_access_key_secret_file)
+    {
+        let secret = read_secret(secret_file)?;
+        let _in_runtime = runtime.enter();
+        builder = builder.event_sink(Arc::new(HttpEventSink::start(url, key_id, &secret)?));
+    }
+    let emulator = builder.build()?;
     runtime.block_on(async {
         let mut signals = super::process::StopSignals::listen();
         let handle = emulator.spawn(args.listen).await?;
@@ -109,6 +143,12 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
             }
         }
         println!("instances: {}", emulator.instances().len());
+        if let Some(url) = &args.events_to {
+            println!("events and alarms posted to: {url}");
+        }
+        if args.admin {
+            println!("admin endpoints: {}/_emulator/ (events, metrics, alarm-rules)", handle.url());
+        }
         signals.recv().await;
         handle.shutdown().await?;
         anyhow::Ok(ExitCode::SUCCESS)
