@@ -139,13 +139,22 @@ pub trait Close: Send + Sync {
     async fn close(&self);
 }
 
+/// Reading trigger executions' triggers and firings (written by [`StepStore::commit`]).
+#[async_trait::async_trait]
+pub trait TriggerStore: Send + Sync {
+    /// Triggers in execution id order, narrowed by `query`, at most `query.limit`.
+    async fn triggers(&self, query: &TriggerQuery) -> Result<Vec<TriggerRecord>>;
+    /// The firings of one trigger execution, newest first, at most `limit`.
+    async fn firings(&self, execution_id: &str, limit: i64) -> Result<Vec<FiringRecord>>;
+}
+
 /// Everything the engine runtime needs from a store.
 pub trait Store:
-    ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard
+    ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard + TriggerStore
 {
 }
 
 impl<T> Store for T where
-    T: ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard
+    T: ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard + TriggerStore
 {
 }

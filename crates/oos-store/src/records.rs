@@ -119,6 +119,10 @@ pub struct StepWrite {
     pub at_risk: Vec<String>,
     /// Executions whose work is committed with no call in flight: no longer at risk, crash count reset.
     pub settled: Vec<String>,
+    /// Triggers of trigger executions to insert or update.
+    pub triggers: Vec<crate::TriggerRecord>,
+    /// Firings to insert: one already there for the same (execution, key) fails the commit.
+    pub firings: Vec<crate::FiringRecord>,
 }
 
 impl StepWrite {
@@ -131,6 +135,8 @@ impl StepWrite {
             && self.consumed_inbox.is_empty()
             && self.inbox.is_empty()
             && self.audit.is_empty()
+            && self.triggers.is_empty()
+            && self.firings.is_empty()
     }
 }
 

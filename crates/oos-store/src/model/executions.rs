@@ -35,6 +35,8 @@ pub enum ExecutionSort {
 #[derive(Debug, Clone, Default)]
 pub struct ExecutionQuery {
     pub execution_id: Option<String>,
+    /// `TimerTrigger`, `EventTrigger`, `AlarmTrigger` (executions with such a trigger) or `Other` (the rest).
+    pub category: Option<String>,
     /// Substring of the template name.
     pub template_name: Option<String>,
     pub status: Option<String>,

@@ -5,9 +5,11 @@ mod executions;
 mod parameters;
 mod tags;
 mod templates;
+mod triggers;
 
 pub use assistant::*;
 pub use executions::*;
 pub use parameters::*;
 pub use tags::*;
 pub use templates::*;
+pub use triggers::*;
