@@ -93,6 +93,7 @@ async fn write_rows(tx: &mut Transaction<'static, Sqlite>, owner: Option<&str>, 
             .execute(&mut **tx)
             .await?;
     }
+    super::triggers::write_triggers(tx, write).await?;
     super::audit::append(tx, &write.audit).await
 }
 
