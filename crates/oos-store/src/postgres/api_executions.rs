@@ -38,7 +38,7 @@ impl ExecutionApiStore for PgStore {
         Ok(sqlx::query_scalar(executions::BY_CLIENT_TOKEN).bind(client_token).fetch_optional(&self.pool).await?)
     }
 
-    /// Deletes executions (with their descendants, tasks, logs, inbox and API metadata); returns the
+    /// Deletes executions (with their descendants, tasks, logs, inbox, API metadata, trigger and firings); returns the
     /// requested ids that existed, in the order requested, each once.
     async fn delete_executions(&self, ids: &[String]) -> Result<Vec<String>> {
         let mut tx = self.pool.begin().await?;
@@ -51,7 +51,7 @@ impl ExecutionApiStore for PgStore {
         .await?;
         let removed: Vec<String> =
             sqlx::query_scalar("DELETE FROM executions WHERE id = ANY($1) RETURNING id").bind(&tree).fetch_all(&mut *tx).await?;
-        for table in ["task_executions", "execution_logs", "inbox", "api_executions"] {
+        for table in executions::DEPENDENT_TABLES {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE execution_id = ANY($1)"))).bind(&tree).execute(&mut *tx).await?;
         }
         self.commit_audited(tx).await?;

@@ -17,6 +17,7 @@ mod execution_list;
 mod lease;
 mod read;
 mod scratch;
+mod triggers;
 mod wakeups;
 mod write;
 

@@ -60,6 +60,8 @@ async fn write_rows(tx: &mut Transaction<'static, Postgres>, owner: Option<&str>
     upsert_executions(tx, owner, write.lease_expires_ms, &write.executions).await?;
     upsert_tasks(tx, &write.tasks).await?;
     insert_logs(tx, &write.logs).await?;
+    super::triggers::upsert_triggers(tx, &write.triggers).await?;
+    super::triggers::insert_firings(tx, &write.firings).await?;
     // Fenced like the executions: only events of executions `owner` holds are consumed.
     if !write.consumed_inbox.is_empty() {
         let deleted = sqlx::query("DELETE FROM inbox WHERE id = ANY($1) AND execution_id IN (SELECT id FROM executions WHERE lease_owner = $2)")
@@ -229,34 +231,34 @@ async fn insert_logs(tx: &mut Transaction<'static, Postgres>, logs: &[LogRecord]
 }
 
 /// Column arrays of a batch of rows, borrowed (bound as PostgreSQL arrays).
-struct Columns<'a, T>(Vec<&'a T>);
+pub(super) struct Columns<'a, T>(Vec<&'a T>);
 
 impl<'a, T> Columns<'a, T> {
-    fn of(rows: &'a [T]) -> Self {
+    pub(super) fn of(rows: &'a [T]) -> Self {
         Self(rows.iter().collect())
     }
 
     /// The rows with the last of each id only: one upsert statement may touch a row once.
-    fn last_by_id(rows: &'a [T], id: impl Fn(&T) -> &str) -> Self {
+    pub(super) fn last_by_id(rows: &'a [T], id: impl Fn(&T) -> &str) -> Self {
         let mut seen = HashSet::new();
         let mut kept: Vec<&T> = rows.iter().rev().filter(|row| seen.insert(id(row).to_owned())).collect();
         kept.reverse();
         Self(kept)
     }
 
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.0.len()
     }
 
-    fn map<V>(&self, field: impl Fn(&'a T) -> V) -> Vec<V> {
+    pub(super) fn map<V>(&self, field: impl Fn(&'a T) -> V) -> Vec<V> {
         self.0.iter().map(|row| field(row)).collect()
     }
 
-    fn text(&self, field: impl Fn(&'a T) -> &'a String) -> Vec<&'a str> {
+    pub(super) fn text(&self, field: impl Fn(&'a T) -> &'a String) -> Vec<&'a str> {
         self.0.iter().map(|row| field(row).as_str()).collect()
     }
 
-    fn optional(&self, field: impl Fn(&'a T) -> &'a Option<String>) -> Vec<Option<&'a str>> {
+    pub(super) fn optional(&self, field: impl Fn(&'a T) -> &'a Option<String>) -> Vec<Option<&'a str>> {
         self.0.iter().map(|row| field(row).as_deref()).collect()
     }
 }

@@ -29,6 +29,9 @@ where
     .bind(meta.safety_check.as_str())
 }
 
+/// The tables of rows hanging off an execution (by their `execution_id`), deleted with it.
+pub(crate) const DEPENDENT_TABLES: [&str; 6] = ["task_executions", "execution_logs", "inbox", "api_executions", "triggers", "trigger_firings"];
+
 /// The metadata of execution `$1`.
 pub(crate) const META: &str = "SELECT execution_id, executed_by, tags, resource_group_id, template_id, client_token, ram_role, \
     loop_mode, safety_check FROM api_executions WHERE execution_id = $1";
@@ -94,6 +97,9 @@ where
     sql.push(" WHERE 1 = 1");
     if let Some(id) = &query.execution_id {
         sql.push(" AND e.id = ").push_bind(id.clone());
+    }
+    if let Some(category) = &query.category {
+        super::triggers::push_category(sql, category);
     }
     if let Some(name) = &query.template_name {
         sql.push(format!(" AND {}(e.template_name, ", DB::FIND)).push_bind(name.clone()).push(") > 0");

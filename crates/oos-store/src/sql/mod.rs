@@ -11,6 +11,7 @@ pub(crate) mod parameters;
 pub(crate) mod states;
 pub(crate) mod tags;
 pub(crate) mod templates;
+pub(crate) mod triggers;
 
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 

@@ -36,7 +36,7 @@ impl ExecutionApiStore for SqliteStore {
         Ok(sqlx::query_scalar(executions::BY_CLIENT_TOKEN).bind(client_token).fetch_optional(&self.pool).await?)
     }
 
-    /// Deletes executions (with their children, tasks, logs, inbox and API metadata); returns the
+    /// Deletes executions (with their children, tasks, logs, inbox, API metadata, trigger and firings); returns the
     /// requested ids that existed, in the order requested, each once.
     async fn delete_executions(&self, ids: &[String]) -> Result<Vec<String>> {
         let mut tx = self.begin_write().await?;
@@ -48,7 +48,7 @@ impl ExecutionApiStore for SqliteStore {
                 pending.push(child.try_get("id")?);
             }
             let rows = sqlx::query("DELETE FROM executions WHERE id = ?1").bind(&id).execute(&mut *tx).await?.rows_affected();
-            for table in ["task_executions", "execution_logs", "inbox", "api_executions"] {
+            for table in executions::DEPENDENT_TABLES {
                 sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE execution_id = ?1"))).bind(&id).execute(&mut *tx).await?;
             }
             if rows > 0 {

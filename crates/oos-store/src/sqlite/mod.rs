@@ -16,6 +16,7 @@ mod execution_list;
 mod audit;
 mod lease;
 mod read;
+mod triggers;
 mod write;
 
 use std::fs::{File, TryLockError};

@@ -30,7 +30,7 @@ impl StepStore for SqliteStore {
         if let Some(meta) = meta
             && !super::api_executions::insert_execution_meta(&mut tx, meta).await?
         {
-            return Ok(token_owner(&mut tx, meta).await?);
+            return token_owner(&mut tx, meta).await;
         }
         write_rows(&mut tx, None, write).await?;
         tx.commit().await?;
@@ -93,6 +93,7 @@ async fn write_rows(tx: &mut Transaction<'static, Sqlite>, owner: Option<&str>, 
             .execute(&mut **tx)
             .await?;
     }
+    super::triggers::write_triggers(tx, write).await?;
     super::audit::append(tx, &write.audit).await
 }
 

@@ -50,6 +50,7 @@ mod iam;
 mod parameters;
 mod tags;
 mod templates;
+mod triggers;
 
 /// Both backends are whole server stores: a server holds either as an `Arc<dyn ServerStore>`.
 #[test]

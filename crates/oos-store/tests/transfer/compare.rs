@@ -2,7 +2,7 @@
 
 use oos_store::audit::AuditQuery;
 use oos_store::{
-    CommandQuery, ExecutionFilter, InvocationQuery, ManagedInstanceQuery, ExecutionQuery, ExecutionSort, ParameterQuery, ParameterSort, ServerStore, StateConfigurationQuery, TaggedKind, TemplateQuery, TemplateSort,
+    CommandQuery, ExecutionFilter, InvocationQuery, ManagedInstanceQuery, ExecutionQuery, ExecutionSort, ParameterQuery, ParameterSort, ServerStore, StateConfigurationQuery, TaggedKind, TemplateQuery, TemplateSort, TriggerQuery,
 };
 
 use crate::fill::{EXECUTIONS, id};
@@ -51,7 +51,23 @@ async fn executions(a: &impl ServerStore, b: &impl ServerStore) -> usize {
     }
     same!(a, b, |s| s.count_open(None));
     same!(a, b, |s| s.count_open(Some("deploy")));
-    compared + 6
+    compared + 6 + triggers(a, b).await
+}
+
+/// Triggers under each filter and their firings.
+async fn triggers(a: &impl ServerStore, b: &impl ServerStore) -> usize {
+    let queries = [
+        TriggerQuery { limit: 100, ..TriggerQuery::default() },
+        TriggerQuery { kind: Some("TimerTrigger".into()), status: Some("Active".into()), limit: 100, ..TriggerQuery::default() },
+        TriggerQuery { execution_ids: vec![id(1), id(4), id(9)], after: Some(id(1)), limit: 100, ..TriggerQuery::default() },
+    ];
+    assert_eq!(same!(a, b, |s| s.triggers(&queries[0])).len(), 6);
+    assert_eq!(same!(a, b, |s| s.triggers(&queries[1])).len(), 2);
+    assert_eq!(same!(a, b, |s| s.triggers(&queries[2])).len(), 1);
+    for n in 0..7 {
+        same!(a, b, |s| s.firings(&id(n), 10));
+    }
+    3 + 7
 }
 
 /// ListExecutions page by page under several filters and orders: rows and totals.
@@ -67,6 +83,8 @@ async fn listings(a: &impl ServerStore, b: &impl ServerStore) -> usize {
         ExecutionQuery { status: Some("Success".into()), template_name: Some("ep".into()), ..ExecutionQuery::default() },
         ExecutionQuery { sort: ExecutionSort::EndDate, ascending: true, include_children: true, ..ExecutionQuery::default() },
         ExecutionQuery { sort: ExecutionSort::Status, ..ExecutionQuery::default() },
+        ExecutionQuery { category: Some("TimerTrigger".into()), include_children: true, ..ExecutionQuery::default() },
+        ExecutionQuery { category: Some("Other".into()), ..ExecutionQuery::default() },
     ];
     let mut compared = 0;
     for query in queries {

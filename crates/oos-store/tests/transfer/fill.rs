@@ -1,5 +1,5 @@
 //! An embedded store with a bit of everything, written through the store traits: executions with
-//! children, tasks, loop iterations, logs, inbox events (some consumed), crash marks and leases;
+//! children, tasks, loop iterations, logs, triggers with their firings, inbox events (some consumed), crash marks and leases;
 //! API metadata with tags and ClientTokens; templates with versions, tags and a favourite; library
 //! templates; common and secret parameters with versions and tags; IAM records; the Cloud
 //! Assistant's activations, managed instances, commands and invocations with targets in every state;
@@ -9,7 +9,7 @@ use oos_store::audit::{AuditKind, NewAudit};
 use oos_store::{
     ActivationRow, Application, AssistantStore, AuditStore, StateConfigurationRow, StateConfigurationStore, CommandRow, InvocationRow, InvocationTarget, ManagedInstanceRow, RegisterOutcome, TargetChange, CrashGuard, ExecutionApiStore, ExecutionMeta, ExecutionRecord, IamRecordStore, InboxStore, LibraryStore, LogRecord,
     NewInboxEvent, NewParameter, NewTemplateVersion, ParameterStore, ParameterUpdate, SqliteStore, StepStore, StepWrite, TagChange,
-    TagStore, TaggedKind, TaskRecord, TemplateStore,
+    TagStore, TaggedKind, TaskRecord, TemplateStore, TriggerRecord, FiringRecord,
 };
 use serde_json::{Map, Value, json};
 
@@ -83,6 +83,37 @@ fn log(n: usize, k: usize) -> LogRecord {
     }
 }
 
+/// Executions `e00`…`e05` are triggers, one kind after another; each fired twice but `e05`.
+const TRIGGERS: usize = 6;
+
+fn trigger(n: usize) -> TriggerRecord {
+    let fired = n != TRIGGERS - 1;
+    TriggerRecord {
+        execution_id: id(n),
+        kind: ["TimerTrigger", "EventTrigger", "AlarmTrigger"][n % 3].into(),
+        status: if fired { "Active" } else { "Pending" }.into(),
+        properties: if fired { json!({"n": n}).to_string() } else { "{}".into() },
+        next_ms: n.is_multiple_of(3).then_some(90_000 + n as i64),
+        fired: if fired { 2 } else { 0 },
+        last_ms: fired.then_some(60_000),
+        last_status: fired.then(|| "Success".into()),
+        last_outputs: (fired && n.is_multiple_of(2)).then(|| json!({"out": n}).to_string()),
+        last_child_execution_id: fired.then(|| format!("{}-fire-1", id(n))),
+        last_success_ms: fired.then_some(61_000),
+        updated_ms: 62_000,
+    }
+}
+
+fn firing(n: usize, k: usize) -> FiringRecord {
+    FiringRecord {
+        execution_id: id(n),
+        fire_key: format!("{}", 30_000 * (k + 1)),
+        source: ["Timer", "Event", "Alarm"][n % 3].into(),
+        child_execution_id: format!("{}-fire-{k}", id(n)),
+        fired_ms: 30_000 * (k as i64 + 1) + 5,
+    }
+}
+
 fn meta(n: usize) -> ExecutionMeta {
     let team = if n.is_multiple_of(2) { "web" } else { "db" };
     let mut tags = json!({"team": team, "n": format!("{n}")});
@@ -142,6 +173,8 @@ async fn executions(store: &SqliteStore) {
         executions: (0..EXECUTIONS).map(execution).collect(),
         tasks: (0..EXECUTIONS).flat_map(|n| (0..3).map(move |k| task(n, k))).collect(),
         logs: (0..EXECUTIONS).flat_map(|n| (0..5).map(move |k| log(n, k))).collect(),
+        triggers: (0..TRIGGERS).map(trigger).collect(),
+        firings: (0..TRIGGERS - 1).flat_map(|n| (0..2).map(move |k| firing(n, k))).collect(),
         lease_expires_ms: i64::MAX / 2,
         ..StepWrite::default()
     };

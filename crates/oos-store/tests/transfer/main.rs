@@ -22,7 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use fill::{AUDIT_RECORDS, EXECUTIONS, WORKER, id, populate};
 
 /// Every table, in copy order.
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 21] = [
     "executions",
     "task_executions",
     "execution_logs",
@@ -41,6 +41,8 @@ const TABLES: [&str; 19] = [
     "invocations",
     "invocation_targets",
     "state_configurations",
+    "triggers",
+    "trigger_firings",
     "audit_log",
 ];
 
