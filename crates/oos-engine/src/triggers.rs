@@ -9,6 +9,8 @@
 //! firing of it fail its commit.
 
 use oos_triggers::TimerSpec;
+use std::collections::VecDeque;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -77,6 +79,11 @@ pub struct TriggerState {
     /// When the last firing whose run succeeded was fired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_success_ms: Option<i64>,
+    /// The keys of the latest firings (at most [`RECENT_KEYS`]): a key among them that comes again
+    /// (an event delivered twice, an alarm notified again) does not fire. Older keys are caught
+    /// by the runtime, which finds the firing's run already there.
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    pub recent: VecDeque<String>,
 }
 
 /// The latest firing and, once its run finished, how it ended.
@@ -90,6 +97,9 @@ pub struct LastFiring {
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub outputs: Map<String, Value>,
 }
+
+/// How many firing keys a trigger remembers.
+pub const RECENT_KEYS: usize = 64;
 
 /// How many missed ticks a late tick counts at most when it reports them.
 const MISSED_COUNT_LIMIT: u32 = 1000;
@@ -120,7 +130,7 @@ impl Step<'_> {
         };
         let id = self.exec.tasks[pos].id.clone();
         self.exec.task_mut(pos, self.now).state.trigger =
-            Some(TriggerState { kind, timer, next_ms: None, paused: false, fired: 0, last: None, last_success_ms: None });
+            Some(TriggerState { kind, timer, next_ms: None, paused: false, fired: 0, last: None, last_success_ms: None, recent: VecDeque::new() });
         self.wait(Waiting::Trigger { task_execution_id: id.clone() });
         self.exec.log(Some(&id), self.now, format!("{} armed", kind.category()));
         if kind == TriggerKind::Timer {
@@ -250,6 +260,11 @@ impl Step<'_> {
     /// Starts the run of one firing: a child execution of this template whose trigger task is done.
     fn fire(&mut self, pos: usize, key: String, source: FireSource, result: Value) {
         let run = &self.exec.tasks[pos];
+        if run.state.trigger.as_ref().is_some_and(|state| state.recent.contains(&key)) {
+            let id = run.id.clone();
+            self.exec.log(Some(&id), self.now, format!("{source:?} firing {key} ignored: it fired already"));
+            return;
+        }
         let child = ids::firing_execution_id(&run.id, &key);
         let id = run.id.clone();
         let start = child_start_of_template(self.exec, pos, child.clone(), Firing { key: key.clone(), source, fired_ms: self.now, result });
@@ -258,6 +273,10 @@ impl Step<'_> {
         let run = self.exec.task_mut(pos, now);
         if let Some(state) = run.state.trigger.as_mut() {
             state.fired += 1;
+            state.recent.push_back(key.clone());
+            if state.recent.len() > RECENT_KEYS {
+                state.recent.pop_front();
+            }
             state.last = Some(LastFiring { key: key.clone(), child_execution_id: child.clone(), fired_ms: now, status: ExecutionStatus::Running, outputs: Map::new() });
         }
         self.exec.touch(now);

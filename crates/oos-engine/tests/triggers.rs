@@ -153,6 +153,9 @@ fn an_event_is_the_trigger_task_result_of_its_run_and_a_paused_trigger_ignores_e
     };
     h.send_now(&id, fire("evt-1", "i-1"));
     assert_eq!(firings(&h, &id), vec![(ExecutionStatus::Success, json!({"instanceId": "i-1"}))]);
+    h.send_now(&id, fire("evt-1", "i-1"));
+    assert_eq!(firings(&h, &id).len(), 1, "the same event delivered again fires once");
+    assert_eq!(trigger_state(&h, &id).last.unwrap().status, ExecutionStatus::Success, "and leaves the last firing as it was");
     h.send_now(&id, Event::Trigger(TriggerSignal::Pause));
     h.send_now(&id, fire("evt-2", "i-2"));
     assert_eq!(firings(&h, &id).len(), 1);

@@ -16,6 +16,7 @@ use bench_api::{Bed, Bench, on_both, request};
 use oos_actions::Executors;
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_store::{
+    FiringRecord, TriggerQuery, TriggerRecord, TriggerStore,
     CrashGuard, ExecutionFilter, ExecutionMeta, ExecutionRecord, ExecutionStore, InboxEvent, InboxStore, LeaseStore, LibraryStore, LogRecord, LogStore,
     NewInboxEvent, Result, StepStore, StepWrite, Store, StoreError, TaskRecord, TaskStore,
 };
@@ -82,6 +83,11 @@ impl StepStore for Faulty {
 impl LibraryStore for Faulty {
     async fn library_template(&self, n: &str, v: Option<i64>) -> Result<Option<(i64, String)>> { self.inner.library_template(n, v).await }
     async fn put_library_template(&self, n: &str, c: &str, t: i64) -> Result<i64> { self.inner.put_library_template(n, c, t).await }
+}
+#[async_trait::async_trait]
+impl TriggerStore for Faulty {
+    async fn triggers(&self, q: &TriggerQuery) -> Result<Vec<TriggerRecord>> { self.inner.triggers(q).await }
+    async fn firings(&self, id: &str, l: i64) -> Result<Vec<FiringRecord>> { self.inner.firings(id, l).await }
 }
 #[async_trait::async_trait]
 impl CrashGuard for Faulty {

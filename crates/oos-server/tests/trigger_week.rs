@@ -18,7 +18,6 @@ use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, F
 use oos_engine::EngineConfig;
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_server::{OOS_VERSION, Server, ServerConfig};
-use oos_store::TriggerStore;
 use oos_store::audit::AuditQuery;
 use serde_json::{Value, json};
 
@@ -40,6 +39,10 @@ const TICKS: [&str; 5] = ["2026-10-22T06:00:00Z", "2026-10-23T06:00:00Z", "2026-
 
 fn ms(text: &str) -> i64 {
     text.parse::<jiff::Timestamp>().unwrap_or_else(|error| panic!("{text}: {error}")).as_millisecond()
+}
+
+async fn oos(client: &CloudClient, action: &str, params: &[(&str, &str)]) -> Value {
+    call(client, OOS_VERSION, action, params).await.unwrap_or_else(|error| panic!("{action}: {error:?}"))
 }
 
 fn corpus_template() -> String {
@@ -87,26 +90,20 @@ async fn a_week_of_weekday_start_and_stop(backend: Backend) {
     let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
     let root = client(&format!("http://{}", server.addr()), root).with_clock(shared.clone());
 
-    let oos = |action: &'static str, params: Vec<(&'static str, String)>| {
-        let root = root.clone();
-        async move {
-            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            call(&root, OOS_VERSION, action, &params).await.unwrap_or_else(|error| panic!("{action}: {error:?}"))
-        }
-    };
-    oos("CreateTemplate", vec![("TemplateName", "ACS-ECS-ScheduleToStartAndStopInstances".into()), ("Content", corpus_template())]).await;
+    let name = "ACS-ECS-ScheduleToStartAndStopInstances";
+    oos(&root, "CreateTemplate", &[("TemplateName", name), ("Content", &corpus_template())]).await;
     let parameters = json!({
         "dailyStartTime": "08:00:00+02:00",
         "dailyStopTime": "20:00:00+02:00",
         "targets": {"Type": "Tags", "Tags": [{"Key": "Env", "Value": "Dev"}], "RegionId": "cn-hangzhou"},
         "OOSAssumeRole": "",
     });
-    let started = oos("StartExecution", vec![("TemplateName", "ACS-ECS-ScheduleToStartAndStopInstances".into()), ("Parameters", parameters.to_string())]).await;
+    let started = oos(&root, "StartExecution", &[("TemplateName", name), ("Parameters", &parameters.to_string())]).await;
     let id = started["Execution"]["ExecutionId"].as_str().unwrap().to_owned();
 
     // The week passes: wait until the clock is past its end and every firing's run has finished.
     let children = loop {
-        let listed = oos("ListExecutions", vec![("ParentExecutionId", id.clone()), ("MaxResults", "50".into())]).await;
+        let listed = oos(&root, "ListExecutions", &[("ParentExecutionId", &id), ("MaxResults", "50")]).await;
         let runs = listed["Executions"].as_array().cloned().unwrap_or_default();
         let settled = runs.iter().all(|run| ["Success", "Failed", "Cancelled"].contains(&run["Status"].as_str().unwrap_or("")));
         if clock.now_ms() >= END_MS && settled {
@@ -125,7 +122,7 @@ async fn a_week_of_weekday_start_and_stop(backend: Backend) {
     assert!(children.iter().all(|run| run["Status"] == "Success"), "{children:#?}");
 
     // The trigger execution waits for next Thursday's tick, and says so.
-    let trigger = &oos("ListExecutions", vec![("ExecutionId", id.clone())]).await["Executions"][0];
+    let trigger = &oos(&root, "ListExecutions", &[("ExecutionId", &id)]).await["Executions"][0];
     assert_eq!(trigger["Status"], "Waiting", "{trigger}");
     assert_eq!(trigger["Category"], "TimerTrigger", "{trigger}");
     assert_eq!(trigger["NextScheduleTime"], "2026-10-29T07:00:00Z", "{trigger}");
