@@ -404,6 +404,18 @@ fn time_functions() {
             Ok(r#""PT43200S""#),
         ),
         (
+            r#"{"Fn::DurationBetween": ["08:00:00+08:00", "20:00:00+08:00"]}"#,
+            Ok(r#""PT43200S""#),
+        ),
+        (
+            r#"{"Fn::DurationBetween": ["22:00:00+0800", "08:00:00+02:00"]}"#,
+            Ok(r#""PT57600S""#),
+        ),
+        (
+            r#"{"Fn::DurationBetween": ["08:00:00+25:00", "09:00:00Z"]}"#,
+            Err("Expression.InvalidTime"),
+        ),
+        (
             r#"{"Fn::DurationBetween": ["2024-05-01T08:00:00Z", "2024-05-02T08:00:01Z"]}"#,
             Ok(r#""PT86401S""#),
         ),

@@ -90,7 +90,7 @@ async fn a_week_of_weekday_start_and_stop(backend: Backend) {
     let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());
     let root = client(&format!("http://{}", server.addr()), root).with_clock(shared.clone());
 
-    let name = "ACS-ECS-ScheduleToStartAndStopInstances";
+    let name = "ScheduleToStartAndStopInstances";
     oos(&root, "CreateTemplate", &[("TemplateName", name), ("Content", &corpus_template())]).await;
     let parameters = json!({
         "dailyStartTime": "08:00:00+02:00",

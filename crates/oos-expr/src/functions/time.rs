@@ -46,7 +46,8 @@ pub(super) fn format_utc_time(argument: Value) -> Result<Value, ExprError> {
 }
 
 /// `Fn::DurationBetween: [from, to]` → ISO-8601 seconds duration (`PT3600S`) usable as `ACS::Sleep`
-/// `Duration`. Times of day (`HH:MM[:SS][Z]`) measure forward to the next occurrence of `to` (across
+/// `Duration`. Times of day (`HH:MM[:SS]` with `Z`, an offset such as `+08:00` / `+0800`, or none:
+/// the console's `HH:mm:ssZ`) measure forward to the next occurrence of `to` (across
 /// midnight when `to` is earlier); full timestamps give `to - from`, `PT0S` when `to` is not later.
 pub(super) fn duration_between(argument: Value) -> Result<Value, ExprError> {
     const EXPECTED: &str = "[from, to]";
@@ -64,10 +65,13 @@ pub(super) fn duration_between(argument: Value) -> Result<Value, ExprError> {
     Ok(Value::String(format!("PT{seconds}S")))
 }
 
-/// Seconds since midnight of `HH:MM[:SS][Z]`.
+/// Seconds since midnight UTC of `HH:MM[:SS]` followed by `Z`, an offset (`+08:00`, `-0530`) or nothing (UTC).
 fn parse_time_of_day(text: &str) -> Option<i64> {
     let trimmed = text.trim();
-    let bare = trimmed.strip_suffix(['Z', 'z']).unwrap_or(trimmed);
+    let (bare, offset) = match trimmed.rfind(['+', '-']) {
+        Some(at) if at >= 4 => (&trimmed[..at], offset_seconds(&trimmed[at..])?),
+        _ => (trimmed.strip_suffix(['Z', 'z']).unwrap_or(trimmed), 0),
+    };
     if !bare
         .chars()
         .all(|ch| ch.is_ascii_digit() || ch == ':' || ch == '.')
@@ -75,7 +79,23 @@ fn parse_time_of_day(text: &str) -> Option<i64> {
         return None;
     }
     let time: Time = bare.parse().ok()?;
-    Some(i64::from(time.hour()) * 3600 + i64::from(time.minute()) * 60 + i64::from(time.second()))
+    Some(i64::from(time.hour()) * 3600 + i64::from(time.minute()) * 60 + i64::from(time.second()) - offset)
+}
+
+/// Seconds east of UTC of `+HH:MM`, `+HHMM` or `+HH` (or `-…`).
+fn offset_seconds(text: &str) -> Option<i64> {
+    let (sign, digits) = match text.split_at(1) {
+        ("+", rest) => (1, rest),
+        ("-", rest) => (-1, rest),
+        _ => return None,
+    };
+    let digits: String = digits.chars().filter(|ch| *ch != ':').collect();
+    if !digits.chars().all(|ch| ch.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
+        return None;
+    }
+    let hours: i64 = digits[..2].parse().ok()?;
+    let minutes: i64 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    (hours <= 14 && minutes < 60).then_some(sign * (hours * 3600 + minutes * 60))
 }
 
 /// A UTC timestamp from RFC 3339 text (`2024-05-01T08:00:00Z`, `2024-05-01T08:00Z`, with offset) or an
