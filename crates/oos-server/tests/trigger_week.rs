@@ -29,7 +29,7 @@ const HOUR_MS: i64 = 3_600_000;
 
 const SEED: &str = r#"
 instances:
-  - {ids: [i-dev1, i-dev2], region: cn-hangzhou, status: Stopped, tags: {Env: Dev}}
+  - {count: 2, ids: [i-dev1, i-dev2], region: cn-hangzhou, status: Stopped, tags: {Env: Dev}}
   - {ids: [i-prod1], region: cn-hangzhou, status: Running, tags: {Env: Prod}}
 "#;
 
