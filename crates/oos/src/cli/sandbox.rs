@@ -1,17 +1,22 @@
 //! `oos run --sandbox`: starts the ECS emulator in-process (a default small fleet or a seed file),
 //! points every cloud call of the run at it with the emulator's own keys, assumes executions' roles
-//! through its STS, and afterwards shows what the run changed on the emulated cloud.
+//! through its STS, and afterwards shows what the run changed on the emulated cloud. Under `oos
+//! server`, the emulator's events and alarms go to the server's own intake, signed with the root key,
+//! so EventTriggers and AlarmTriggers react to what happens in the sandbox.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use oos_cloud::Credentials;
 use oos_emulator::{
-    Cloud, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, FleetSeed,
+    Cloud, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, EventKind,
+    EventSink, FleetSeed, HttpEventSink,
 };
+use serde_json::Value;
 
 use super::emulator::parse_delay;
 use super::run::WorkerArgs;
@@ -40,6 +45,20 @@ pub struct SandboxArgs {
 pub struct Sandbox {
     handle: EmulatorHandle,
     before: CloudSummary,
+    events: Arc<LateSink>,
+}
+
+/// Where the sandbox's events go once the server is up (before that, and without a server, they are
+/// only kept in the emulator's own log).
+#[derive(Default)]
+struct LateSink(OnceLock<HttpEventSink>);
+
+impl EventSink for LateSink {
+    fn publish(&self, kind: EventKind, body: Value) {
+        if let Some(sink) = self.0.get() {
+            sink.publish(kind, body);
+        }
+    }
 }
 
 impl Sandbox {
@@ -69,6 +88,8 @@ impl Sandbox {
         if let Some(path) = &args.sandbox_state {
             builder = builder.state_file(path);
         }
+        let events = Arc::new(LateSink::default());
+        builder = builder.event_sink(events.clone());
         let emulator = builder.build()?;
         let handle = emulator.spawn(([127, 0, 0, 1], 0).into()).await?;
         worker.endpoint = Some(handle.url());
@@ -90,7 +111,23 @@ impl Sandbox {
             before.describe()
         );
         eprintln!("sandbox: instances {}", sample_instance_ids(&emulator));
-        Ok(Some(Self { handle, before }))
+        Ok(Some(Self { handle, before, events }))
+    }
+
+    /// Sends the sandbox's events and alarms to the server at `url`, signed with the AccessKey in
+    /// `credentials` (the root key file a server writes at its first start).
+    pub fn deliver_events_to(&self, url: &str, credentials: &Path) -> anyhow::Result<()> {
+        let text = std::fs::read(credentials).with_context(|| format!("reading {}", credentials.display()))?;
+        let key: Value = serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", credentials.display()))?;
+        let (Some(id), Some(secret)) = (key["AccessKeyId"].as_str(), key["AccessKeySecret"].as_str()) else {
+            bail!("{} holds no AccessKeyId and AccessKeySecret", credentials.display());
+        };
+        let sink = HttpEventSink::start(url, id, secret.as_bytes())?;
+        if self.events.0.set(sink).is_err() {
+            bail!("the sandbox's events already go to a server");
+        }
+        eprintln!("sandbox: events and alarms go to {url}/events/v1 and /alarms/v1");
+        Ok(())
     }
 
     /// Prints what changed on the emulated cloud, then stops the emulator (saving its state file).

@@ -124,6 +124,11 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
             println!("TLS certificate (self-signed; trust it with --ca-cert or OOS_CA_CERT): {}", self_signed_paths(dir).0.display());
         }
         let credentials = server.root_credentials();
+        if let Some(sandbox) = &sandbox
+            && credentials.exists()
+        {
+            sandbox.deliver_events_to(&format!("{scheme}://{}", server.addr()), credentials)?;
+        }
         if server.created_root_key() {
             println!("created the root AccessKey; its only copy is in {} (mode 0600)", credentials.display());
         } else if credentials.exists() {
