@@ -36,6 +36,10 @@ pub struct SandboxArgs {
     /// Answer Throttling.User beyond this many requests per second.
     #[arg(long, requires = "sandbox")]
     pub throttle_rps: Option<f64>,
+    /// Address of the sandbox's emulator (port 0 picks a free port), for calling it directly with
+    /// `oos api --endpoint` (its keys: oos-emulator-ak / oos-emulator-sk).
+    #[arg(long, requires = "sandbox", default_value = "127.0.0.1:0")]
+    pub sandbox_listen: std::net::SocketAddr,
     /// Keep the sandbox's cloud in this JSON file: loaded when present, saved at the end.
     #[arg(long, requires = "sandbox", value_name = "FILE")]
     pub sandbox_state: Option<PathBuf>,
@@ -91,7 +95,7 @@ impl Sandbox {
         let events = Arc::new(LateSink::default());
         builder = builder.event_sink(events.clone());
         let emulator = builder.build()?;
-        let handle = emulator.spawn(([127, 0, 0, 1], 0).into()).await?;
+        let handle = emulator.spawn(args.sandbox_listen).await?;
         worker.endpoint = Some(handle.url());
         worker.credentials = Some(Credentials::new(
             DEFAULT_ACCESS_KEY_ID,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use super::client::{ClientArgs, params, print_answer, print_list, print_object};
+use super::client::{ClientArgs, params, print_list, print_object};
 
 #[derive(Debug, Args)]
 pub struct TriggerArgs {
@@ -79,11 +79,17 @@ pub fn run(args: TriggerArgs) -> anyhow::Result<ExitCode> {
         }
         TriggerCommand::Fire { execution_id, kind, content } => {
             let content: Value = serde_json::from_str(&content).map_err(|e| anyhow::anyhow!("--content is not JSON: {e}"))?;
-            let answer = server.call("TriggerExecution", params([("ExecutionId", Some(Value::from(execution_id))), ("Type", Some(Value::from(kind))), ("Content", Some(Value::from(content.to_string())))]))?;
-            print_answer(output, answer);
+            server.call("TriggerExecution", params([("ExecutionId", Some(Value::from(execution_id.clone()))), ("Type", Some(Value::from(kind))), ("Content", Some(Value::from(content.to_string())))]))?;
+            println!("ExecutionId: {execution_id} fired (its run shows in `oos trigger show {execution_id}`)");
         }
-        TriggerCommand::Pause { execution_id } => print_answer(output, server.call("PauseTrigger", params([("ExecutionId", Some(Value::from(execution_id)))]))?),
-        TriggerCommand::Resume { execution_id } => print_answer(output, server.call("ResumeTrigger", params([("ExecutionId", Some(Value::from(execution_id)))]))?),
+        TriggerCommand::Pause { execution_id } => {
+            server.call("PauseTrigger", params([("ExecutionId", Some(Value::from(execution_id.clone())))]))?;
+            println!("ExecutionId: {execution_id} pause requested");
+        }
+        TriggerCommand::Resume { execution_id } => {
+            server.call("ResumeTrigger", params([("ExecutionId", Some(Value::from(execution_id.clone())))]))?;
+            println!("ExecutionId: {execution_id} resume requested");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
