@@ -75,7 +75,7 @@ pub struct WorkerArgs {
     pub trigger_time_zone: String,
     /// Seconds a TimerTrigger tick may be late and still fire as itself; ticks missed for longer
     /// (every worker down) fire once, together, when a worker runs the trigger again.
-    #[arg(long, env = "OOS_TRIGGER_MISFIRE", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    #[arg(long = "trigger-misfire", env = "OOS_TRIGGER_MISFIRE", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub trigger_misfire_secs: u64,
     /// Credentials that take precedence over the environment (set by `--sandbox`).
     #[arg(skip)]

@@ -55,9 +55,15 @@ impl Target {
 
     /// Kills the server (SIGKILL) and starts it again on the same data directory.
     pub fn restart(&mut self) {
+        self.restart_after(Duration::ZERO);
+    }
+
+    /// Kills the server (SIGKILL), leaves it down for `down`, and starts it again on the same data directory.
+    pub fn restart_after(&mut self, down: Duration) {
         if let Some(process) = self.process.take() {
             process.kill();
         }
+        std::thread::sleep(down);
         self.process = Some(spawn(&self.args));
     }
 
