@@ -1,6 +1,7 @@
 //! A real Prometheus Alertmanager for tests (the Debian package `prometheus-alertmanager`, which
 //! `.ci/run` installs): started on a free port with one route to a webhook the test gives, its own
 //! storage in a temporary directory, no cluster gossip, and short group and repeat intervals;
+//! the webhook may be called with HTTP Basic credentials (`basic_auth` with a `password_file`);
 //! alerts are posted through its API v2; killed when dropped.
 
 use std::io::{Read, Write};
@@ -36,11 +37,27 @@ impl Alertmanager {
     /// Starts Alertmanager with one route that sends every alert, each in its own group, to
     /// `webhook_url` (resolutions too), and waits until it answers `/-/ready`.
     pub fn start(webhook_url: &str) -> Result<Self, Error> {
+        Self::start_with(webhook_url, None)
+    }
+
+    /// As [`Alertmanager::start`], the webhook called with HTTP Basic `(username, password)` when
+    /// given (the password in a file of Alertmanager's directory, as `password_file`).
+    pub fn start_with(webhook_url: &str, basic_auth: Option<(&str, &str)>) -> Result<Self, Error> {
         let data = tempfile::tempdir().map_err(|error| format!("creating Alertmanager's directory: {error}"))?;
         let config = data.path().join("alertmanager.yml");
-        let url = serde_json::to_string(webhook_url).map_err(|error| error.to_string())?;
+        let quoted = |text: &str| serde_json::to_string(text).map_err(|error| error.to_string());
+        let url = quoted(webhook_url)?;
+        let auth = match basic_auth {
+            None => String::new(),
+            Some((username, password)) => {
+                let password_file = data.path().join("webhook-password");
+                std::fs::write(&password_file, password).map_err(|error| format!("writing {}: {error}", password_file.display()))?;
+                let file = quoted(&password_file.display().to_string())?;
+                format!("        http_config:\n          basic_auth:\n            username: {}\n            password_file: {file}\n", quoted(username)?)
+            }
+        };
         let text = format!(
-            "route:\n  receiver: webhook\n  group_by: ['...']\n  {ROUTE_TIMING}\nreceivers:\n  - name: webhook\n    webhook_configs:\n      - url: {url}\n        send_resolved: true\n"
+            "route:\n  receiver: webhook\n  group_by: ['...']\n  {ROUTE_TIMING}\nreceivers:\n  - name: webhook\n    webhook_configs:\n      - url: {url}\n        send_resolved: true\n{auth}"
         );
         std::fs::write(&config, text).map_err(|error| format!("writing {}: {error}", config.display()))?;
         let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));

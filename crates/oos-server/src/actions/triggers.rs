@@ -79,7 +79,8 @@ async fn signal(api: &Api, id: &str, signal: TriggerSignal) -> Result<Fields, Ac
 
 /// TriggerExecution: `Type` (Timer, Event or Alarm) must be the execution's trigger; `Content` (a
 /// JSON object) becomes the firing's result — an event or alarm in the intake's shape is read as
-/// one (an alarm's de-duplication key then applies); `Content.id` names the firing, so a retried
+/// one (an alarm's de-duplication key then applies; without `namespace` / `metricName` it is about
+/// the trigger's own `Namespace` / `MetricName`); `Content.id` names the firing, so a retried
 /// request fires once.
 pub async fn fire(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let id = rpc.require("ExecutionId")?;
@@ -112,12 +113,28 @@ pub async fn fire(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
             Err(_) => (request_key, content),
         },
         "AlarmTrigger" => {
+            let content = with_trigger_metric(content, &trigger.properties);
             let alarm = oos_triggers::Alarm::from_content(&content, now).map_err(|e| AcsError::invalid_parameter("Content", e.to_string()))?;
             (alarm.dedup_key.clone(), alarm.payload())
         }
         _ => (request_key, content),
     };
     signal(api, id, TriggerSignal::Fire { key, source: FireSource::Manual, payload }).await
+}
+
+/// An alarm `Content` without `namespace` or `metricName` is about the trigger's own metric: they
+/// are taken from the trigger's `Namespace` and `MetricName` properties.
+fn with_trigger_metric(mut content: Value, properties: &str) -> Value {
+    let properties: Value = serde_json::from_str(properties).unwrap_or(Value::Null);
+    if let Value::Object(fields) = &mut content {
+        for (field, property) in [("namespace", "Namespace"), ("metricName", "MetricName")] {
+            let missing = fields.get(field).is_none_or(|value| value.is_null() || value.as_str() == Some(""));
+            if let (true, Some(value)) = (missing, properties.get(property).filter(|value| value.is_string())) {
+                fields.insert(field.to_owned(), value.clone());
+            }
+        }
+    }
+    content
 }
 
 /// PauseTrigger / ResumeTrigger (OpenOOS): ticks that fall due while paused are skipped, events and
