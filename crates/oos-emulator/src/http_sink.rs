@@ -137,3 +137,23 @@ impl Poster {
         }
     }
 }
+
+/// A sink whose target is given after the emulator is built (a server started after its sandbox,
+/// which signs with the server's root key); until then events stay only in the emulator's log.
+#[derive(Debug, Default)]
+pub struct LateSink(std::sync::OnceLock<HttpEventSink>);
+
+impl LateSink {
+    /// Sends everything published from now on to `sink`; false when a target was set already.
+    pub fn set(&self, sink: HttpEventSink) -> bool {
+        self.0.set(sink).is_ok()
+    }
+}
+
+impl EventSink for LateSink {
+    fn publish(&self, kind: EventKind, body: Value) {
+        if let Some(sink) = self.0.get() {
+            sink.publish(kind, body);
+        }
+    }
+}

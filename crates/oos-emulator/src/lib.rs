@@ -43,7 +43,7 @@ pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
 };
 pub use events::{EVENT_LOG_CAPACITY, EventKind, EventSink, Published};
-pub use http_sink::{HTTP_SINK_QUEUE, HttpEventSink};
+pub use http_sink::{HTTP_SINK_QUEUE, HttpEventSink, LateSink};
 pub use journal::{CallRecord, Mutation};
 pub use monitor::{AlarmRule, ComparisonOperator, MetricValue, Monitor, ResourceFilter};
 pub use metadata::{CREDENTIALS_PATH, MetadataReply, TOKEN_HEADER, TOKEN_PATH};

@@ -245,14 +245,33 @@ pub(crate) fn child_start(exec: &Execution, pos: usize) -> Result<ChildStart, St
         let version = properties.get("TemplateVersion").and_then(Value::as_str).map(str::to_owned);
         (name, version, content, parameters)
     };
-    Ok(ChildStart {
-        child_execution_id: run.child_execution_id.clone().unwrap_or_else(|| ids::child_execution_id(&run.id)),
+    let child_execution_id = run.child_execution_id.clone().unwrap_or_else(|| ids::child_execution_id(&run.id));
+    Ok(ChildStart { template_name, template_version, template_content, parameters, ..inherited(exec, pos, child_execution_id) })
+}
+
+/// The child execution of a trigger's firing: the execution's own template and parameters, run
+/// after its trigger task (task execution `pos`).
+pub(crate) fn child_start_of_template(exec: &Execution, pos: usize, child_execution_id: String, firing: Firing) -> ChildStart {
+    ChildStart {
+        template_name: Some(exec.template_name.clone()),
+        template_version: exec.template_version.clone(),
+        parameters: exec.parameters.clone(),
+        firing: Some(firing),
+        ..inherited(exec, pos, child_execution_id)
+    }
+}
+
+/// What every child of task execution `pos` takes from its parent: where and as whom it runs, its
+/// `SafetyCheck`, its depth and the parent's secrets; the caller names its template and parameters.
+fn inherited(exec: &Execution, pos: usize, child_execution_id: String) -> ChildStart {
+    ChildStart {
+        child_execution_id,
         parent_execution_id: exec.id.clone(),
-        parent_task_execution_id: run.id.clone(),
-        template_name,
-        template_version,
-        template_content,
-        parameters,
+        parent_task_execution_id: exec.tasks[pos].id.clone(),
+        template_name: None,
+        template_version: None,
+        template_content: None,
+        parameters: Map::new(),
         region_id: exec.flow.region_id.clone(),
         executed_by: exec.flow.execute_user.clone(),
         ram_role: exec.flow.ram_role.clone(),
@@ -260,27 +279,6 @@ pub(crate) fn child_start(exec: &Execution, pos: usize) -> Result<ChildStart, St
         depth: exec.flow.depth + 1,
         secrets: crate::secrets::secret_texts(exec),
         firing: None,
-    })
-}
-
-/// The child execution of a trigger's firing: the execution's own template and parameters, run
-/// after its trigger task (task execution `pos`).
-pub(crate) fn child_start_of_template(exec: &Execution, pos: usize, child_execution_id: String, firing: Firing) -> ChildStart {
-    ChildStart {
-        child_execution_id,
-        parent_execution_id: exec.id.clone(),
-        parent_task_execution_id: exec.tasks[pos].id.clone(),
-        template_name: Some(exec.template_name.clone()),
-        template_version: exec.template_version.clone(),
-        template_content: None,
-        parameters: exec.parameters.clone(),
-        region_id: exec.flow.region_id.clone(),
-        executed_by: exec.flow.execute_user.clone(),
-        ram_role: exec.flow.ram_role.clone(),
-        safety_check: exec.flow.safety_check,
-        depth: exec.flow.depth + 1,
-        secrets: crate::secrets::secret_texts(exec),
-        firing: Some(firing),
     }
 }
 

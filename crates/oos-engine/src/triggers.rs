@@ -141,7 +141,7 @@ impl Step<'_> {
 
     /// Arms the timer for the first tick after `after_ms`; ends the trigger when none is left.
     fn schedule_after(&mut self, pos: usize, after_ms: i64) -> Option<Outcome> {
-        let Some(state) = self.exec.tasks[pos].state.trigger.as_ref() else { return None };
+        let state = self.exec.tasks[pos].state.trigger.as_ref()?;
         let next = state.timer.as_ref().and_then(|timer| timer.next_after(after_ms));
         match next {
             Some(at_ms) => {

@@ -3,13 +3,13 @@
 //! on the system clock; and the helpers the proofs share (signed intake posts, waiting, counting).
 #![allow(dead_code, reason = "each test binary uses a part of these")]
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oos_actions::Executors;
 use oos_clock::SystemClock;
 use oos_cloud::{CloudClient, Credentials};
-use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, EventKind, EventSink, FleetSeed, HttpEventSink};
+use oos_emulator::{DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, FleetSeed, HttpEventSink, LateSink};
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_server::{Server, ServerConfig};
 use serde_json::{Value, json};
@@ -19,17 +19,6 @@ use crate::api_client::{Backend, Bed, call, client, oos};
 /// How long a proof waits for the fleet and the server to get where it expects.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// Forwards to the HTTP sink once the server (and its root key) exists: the emulator is built first.
-#[derive(Default)]
-struct LateSink(OnceLock<HttpEventSink>);
-
-impl EventSink for LateSink {
-    fn publish(&self, kind: EventKind, body: Value) {
-        if let Some(sink) = self.0.get() {
-            sink.publish(kind, body);
-        }
-    }
-}
 
 /// The server, its root (client and key), the emulated fleet and an ECS client of it.
 pub struct Fleet {
@@ -68,7 +57,7 @@ impl Fleet {
         let root_key = (saved["AccessKeyId"].as_str().unwrap().to_owned(), saved["AccessKeySecret"].as_str().unwrap().to_owned());
         let url = format!("http://{}", server.addr());
         let root = client(&url, Credentials::new(&root_key.0, &root_key.1));
-        assert!(sink.0.set(HttpEventSink::start(&url, &root_key.0, root_key.1.as_bytes()).unwrap()).is_ok());
+        assert!(sink.set(HttpEventSink::start(&url, &root_key.0, root_key.1.as_bytes()).unwrap()));
         Fleet { server, root, root_key, ecs: ecs(), emulator, url, _bed: bed }
     }
 

@@ -7,14 +7,14 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use oos_cloud::Credentials;
 use oos_emulator::{
-    Cloud, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, EventKind,
-    EventSink, FleetSeed, HttpEventSink,
+    Cloud, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, FleetSeed,
+    HttpEventSink, LateSink,
 };
 use serde_json::Value;
 
@@ -52,18 +52,6 @@ pub struct Sandbox {
     events: Arc<LateSink>,
 }
 
-/// Where the sandbox's events go once the server is up (before that, and without a server, they are
-/// only kept in the emulator's own log).
-#[derive(Default)]
-struct LateSink(OnceLock<HttpEventSink>);
-
-impl EventSink for LateSink {
-    fn publish(&self, kind: EventKind, body: Value) {
-        if let Some(sink) = self.0.get() {
-            sink.publish(kind, body);
-        }
-    }
-}
 
 impl Sandbox {
     /// Starts the emulator when `--sandbox` is given and redirects `worker`'s cloud calls to it.
@@ -127,7 +115,7 @@ impl Sandbox {
             bail!("{} holds no AccessKeyId and AccessKeySecret", credentials.display());
         };
         let sink = HttpEventSink::start(url, id, secret.as_bytes())?;
-        if self.events.0.set(sink).is_err() {
+        if !self.events.set(sink) {
             bail!("the sandbox's events already go to a server");
         }
         eprintln!("sandbox: events and alarms go to {url}/events/v1 and /alarms/v1");
