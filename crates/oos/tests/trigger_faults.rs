@@ -248,14 +248,28 @@ fn check_firings(triggers: &BTreeSet<String>, armed: &HashMap<String, Vec<i64>>,
         let unexpected: Vec<i64> = actual.difference(&expected).copied().collect();
         if !missing.is_empty() {
             let explained = missed_logs.get(trigger).map_or_else(|| "no misfire log line explains them".to_owned(), |logs| format!("its misfire log lines: {logs:?}"));
-            problems.push(format!("{trigger} (armed {armed_ms}) missed ticks {missing:?}; {explained}"));
+            problems.push(format!("{trigger} (armed {armed_ms}): {explained}; missed ticks {}", runs(&missing)));
         }
         if !unexpected.is_empty() {
-            problems.push(format!("{trigger} (armed {armed_ms}) fired ticks outside its schedule: {unexpected:?}"));
+            problems.push(format!("{trigger} (armed {armed_ms}) fired ticks outside its schedule: {}", runs(&unexpected)));
         }
     }
     problems.extend(missed_logs.iter().map(|(id, logs)| format!("the missed-firing policy applied to {id}: {logs:?}")));
     problems
+}
+
+/// Ascending ticks as runs of consecutive seconds (`15:25:52Z..=15:26:40Z (49)`).
+fn runs(ticks: &[i64]) -> String {
+    let mut runs: Vec<(i64, i64)> = Vec::new();
+    for &tick in ticks {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1000 == tick => *last = tick,
+            _ => runs.push((tick, tick)),
+        }
+    }
+    let iso = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(|at| at.strftime("%H:%M:%SZ").to_string()).unwrap_or_default();
+    let shown: Vec<String> = runs.iter().map(|&(first, last)| format!("{}..={} ({})", iso(first), iso(last), (last - first) / 1000 + 1)).collect();
+    shown.join(", ")
 }
 
 /// One Trigger audit record per firing, naming it.
