@@ -181,8 +181,11 @@ async fn armed_times(db: &mut PgConnection) -> HashMap<String, Vec<i64>> {
     armed
 }
 
+/// A firing joined with its run: trigger, key, run id, the run's parent, status and creation time.
+type FiringRow = (String, String, String, Option<String>, Option<String>, Option<i64>);
+
 async fn firings(db: &mut PgConnection) -> Vec<Fired> {
-    let rows: Vec<(String, String, String, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<FiringRow> = sqlx::query_as(
         "SELECT f.execution_id, f.fire_key, f.child_execution_id, c.parent_execution_id, c.status, c.created_ms \
          FROM trigger_firings f LEFT JOIN executions c ON c.id = f.child_execution_id",
     )

@@ -87,7 +87,7 @@ impl Cluster {
         let text = std::fs::read(self.data_dir(name).join("root-credentials.json")).expect("root credentials written");
         let document: Value = serde_json::from_slice(&text).expect("credentials JSON");
         let field = |key: &str| document[key].as_str().expect("credential field").to_string();
-        Credentials::new(&field("AccessKeyId"), &field("AccessKeySecret"))
+        Credentials::new(field("AccessKeyId"), field("AccessKeySecret"))
     }
 }
 
