@@ -14,14 +14,12 @@ mod cluster;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use cluster::{Cluster, OOS};
+use cluster::{Cluster, call_retrying as call, terminate_connections};
 use oos_acs::Credentials;
 use oos_emulator::Emulator;
 use oos_testkit::OosProcess;
-use oos_testkit::wire::Call;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 const EXECUTIONS: usize = 20;
 const ITEMS: usize = 1000;
@@ -70,29 +68,6 @@ Tasks:
 Outputs:
   names: {Type: List, Value: '{{ settled.names }}'}
 ";
-
-/// A signed call that may meet a server whose database connections were just cut: retried.
-async fn call(server: &OosProcess, root: &Credentials, action: &str, params: &[(&str, &str)]) -> Value {
-    for _ in 0..50 {
-        let (status, body) = Call::new(root, OOS, action, params).send(server.addr()).await;
-        if status == 200 {
-            return body;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{action} kept failing at {}", server.endpoint());
-}
-
-/// Cuts every connection of every process to the test database.
-async fn terminate_connections(cluster: &Cluster) -> u64 {
-    let mut admin = sqlx::PgConnection::connect(&cluster.database.admin_url()).await.expect("an admin connection");
-    let cut: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
-        .bind(cluster.database.name())
-        .fetch_all(&mut admin)
-        .await
-        .expect("terminating the backends");
-    cut.into_iter().filter(|done| *done).count() as u64
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_workers_and_cut_connections_lose_nothing_and_repeat_no_call() {

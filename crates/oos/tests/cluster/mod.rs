@@ -10,6 +10,7 @@ use oos_store::postgres::ScratchDatabase;
 use oos_testkit::OosProcess;
 use oos_testkit::wire::Call;
 use serde_json::Value;
+use sqlx::Connection;
 
 pub const OOS: &str = "2019-06-01";
 
@@ -86,7 +87,7 @@ impl Cluster {
         let text = std::fs::read(self.data_dir(name).join("root-credentials.json")).expect("root credentials written");
         let document: Value = serde_json::from_slice(&text).expect("credentials JSON");
         let field = |key: &str| document[key].as_str().expect("credential field").to_string();
-        Credentials::new(&field("AccessKeyId"), &field("AccessKeySecret"))
+        Credentials::new(field("AccessKeyId"), field("AccessKeySecret"))
     }
 }
 
@@ -95,6 +96,31 @@ pub async fn call(server: &OosProcess, root: &Credentials, action: &str, params:
     let (status, body) = Call::new(root, OOS, action, params).send(server.addr()).await;
     assert_eq!(status, 200, "{action} {params:?}: {body}");
     body
+}
+
+/// A signed call that may meet a server whose database connections were just cut: retried (for
+/// about 10 s) until it answers 200.
+pub async fn call_retrying(server: &OosProcess, root: &Credentials, action: &str, params: &[(&str, &str)]) -> Value {
+    for _ in 0..50 {
+        let (status, body) = Call::new(root, OOS, action, params).send(server.addr()).await;
+        if status == 200 {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("{action} kept failing at {}", server.endpoint());
+}
+
+/// Cuts every connection of every process to the cluster's database (`pg_terminate_backend`);
+/// returns how many were cut.
+pub async fn terminate_connections(cluster: &Cluster) -> u64 {
+    let mut admin = sqlx::PgConnection::connect(&cluster.database.admin_url()).await.expect("an admin connection");
+    let cut: Vec<bool> = sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
+        .bind(cluster.database.name())
+        .fetch_all(&mut admin)
+        .await
+        .expect("terminating the backends");
+    cut.into_iter().filter(|done| *done).count() as u64
 }
 
 /// The status of execution `id` as `server` shows it.
