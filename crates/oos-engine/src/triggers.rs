@@ -196,7 +196,7 @@ impl Step<'_> {
             self.exec.log(
                 Some(&id),
                 self.now,
-                format!("{count} ticks since {} were missed (no worker ran this trigger); firing once now", iso(tick)),
+                format!("{count} ticks since {} were missed (no worker could run this trigger in time); firing once now", iso(tick)),
             );
             self.now
         } else {

@@ -75,9 +75,7 @@ impl Guard {
     /// The next execution to run alone, once the one running alone has settled (`settled` tells
     /// whether an execution still has work in flight).
     pub(crate) fn next_alone(&mut self, busy: impl Fn(&str) -> bool) -> Option<String> {
-        if let Some((alone, false)) = &self.alone
-            && (self.marked.contains(alone) || busy(alone))
-        {
+        if !self.alone_done(&busy) {
             return None;
         }
         self.alone = None;
@@ -85,6 +83,17 @@ impl Guard {
         let (_, id) = self.probation.swap_remove(fewest);
         self.alone = Some((id.clone(), false));
         Some(id)
+    }
+
+    /// Whether the next execution on probation may run now: one waits, and the one running alone
+    /// (if any) has progressed or settled. The worker then looks at once instead of at its next
+    /// poll, so taking over many executions of a dead worker takes a turn each, not a poll interval.
+    pub(crate) fn next_is_due(&self, busy: impl Fn(&str) -> bool) -> bool {
+        !self.probation.is_empty() && self.alone_done(&busy)
+    }
+
+    fn alone_done(&self, busy: &impl Fn(&str) -> bool) -> bool {
+        !matches!(&self.alone, Some((alone, false)) if self.marked.contains(alone) || busy(alone))
     }
 
     /// The executions to mark before a turn steps `stepped` (those not marked already).
@@ -155,11 +164,15 @@ mod tests {
         assert_eq!(guard.admit("bystander", 1), Admission::Run);
         // While the bystander has work in flight, the poison one waits.
         guard.to_mark([&"bystander".to_owned()]);
+        assert!(!guard.next_is_due(|_| false));
         assert_eq!(guard.next_alone(|_| false), None);
         let mut write = StepWrite::default();
         guard.finish_turn(&mut write, &[]);
         assert_eq!(write.settled, ["bystander"]);
+        assert!(guard.next_is_due(|_| false), "settled: the next may run at once");
+        assert!(!guard.next_is_due(|id| id == "bystander"), "not while it has events queued");
         assert_eq!(guard.next_alone(|_| false).as_deref(), Some("poison"));
+        assert!(!guard.next_is_due(|_| false), "nothing else waits");
         assert_eq!(guard.admit("again", 3), Admission::Quarantine(3));
     }
 

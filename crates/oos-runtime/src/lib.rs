@@ -311,6 +311,10 @@ impl Worker {
         for effect in self.step_and_commit(true).await? {
             self.launch(effect);
         }
+        let queued: std::collections::HashSet<&str> = self.queue.iter().map(|(id, _, _)| id.as_str()).collect();
+        if self.guard.next_is_due(|id| queued.contains(id)) {
+            self.poll_now = true;
+        }
         self.live.retain(|_, exec| !exec.status.is_final());
         self.park().await;
         Ok(())
