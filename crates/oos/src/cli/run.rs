@@ -222,8 +222,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             loop_mode: None,
             safety_check,
         };
+        let trigger = oos_engine::TriggerKind::of_template(&request.template);
         let id = worker.start(request).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let status = worker.settle(&id).await?;
+        let status = match trigger {
+            Some(kind) => {
+                eprintln!("execution {id} is a {}: each firing runs the rest of the template; Ctrl-C stops here (the trigger stays armed, and `oos server` on this data directory fires it)", kind.category());
+                follow_trigger(&mut worker, &store, &id).await?
+            }
+            None => worker.settle(&id).await?,
+        };
         let code = report(&store, &id, status).await;
         if let Some(sandbox) = sandbox {
             sandbox.finish().await?;
@@ -232,6 +239,26 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         store.close().await;
         Ok(code)
     })
+}
+
+/// Runs the worker until the trigger execution `id` ends (EndDate passed, a one-time trigger fired,
+/// cancelled) or Ctrl-C; its status then.
+async fn follow_trigger(worker: &mut Worker, store: &SqliteStore, id: &str) -> anyhow::Result<ExecutionStatus> {
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(ExecutionStatus::Waiting),
+            turn = worker.turn() => turn?,
+        }
+        let status = match worker.live(id) {
+            Some(exec) => exec.status,
+            None => store.execution(id).await?.and_then(|record| ExecutionStatus::parse(&record.status)).unwrap_or(ExecutionStatus::Waiting),
+        };
+        if status.is_final() {
+            return Ok(status);
+        }
+    }
 }
 
 fn template_name(path: &Path) -> String {
@@ -248,12 +275,22 @@ pub async fn report(store: &SqliteStore, id: &str, status: ExecutionStatus) -> a
     println!("ExecutionId: {id}");
     match status {
         ExecutionStatus::Success => Ok(ExitCode::SUCCESS),
+        ExecutionStatus::Waiting if is_trigger(&record) => {
+            eprintln!("execution {id} is an armed trigger: `oos server` on this data directory fires it; `oos execution cancel {id}` ends it");
+            Ok(ExitCode::SUCCESS)
+        }
         ExecutionStatus::Waiting => {
             eprintln!("execution {id} is Waiting: continue it with `oos execution notify {id} <Approve|Reject|Resume|ExecuteTask|…>`");
             Ok(ExitCode::SUCCESS)
         }
         other => bail!("execution {id} {other}: {}", record.status_message),
     }
+}
+
+/// Whether `record` is a trigger execution (its template's first task is a trigger; not a firing's run).
+fn is_trigger(record: &oos_store::ExecutionRecord) -> bool {
+    record.parent_execution_id.is_none()
+        && oos_template::parse(&record.template_content).ok().is_some_and(|template| oos_engine::TriggerKind::of_template(&template).is_some())
 }
 
 /// Live per-task progress on stderr (hidden when stderr is not a terminal).
@@ -268,6 +305,15 @@ impl Display {
     }
 
     fn update(&mut self, exec: &Execution) {
+        if exec.flow.firing.is_some() && exec.status.is_final() {
+            let outputs = exec.outputs.as_ref().map(|outputs| Value::Object(outputs.clone()).to_string()).unwrap_or_default();
+            let line = format!("firing run {} {} {outputs}", exec.id, exec.status);
+            if self.bars.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                let _ = self.bars.println(line);
+            }
+        }
         if exec.parent_execution_id.is_some() {
             return;
         }
