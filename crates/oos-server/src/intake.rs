@@ -32,6 +32,9 @@ use crate::error;
 
 /// How far a signed request's timestamp may be from the server's clock.
 pub const MAX_SKEW_SECS: i64 = 300;
+/// Largest event or alarm body: each matching trigger keeps a copy (its inbox event, then its run's
+/// trigger result), so a sender cannot multiply the front door's 2 MiB by the number of triggers.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Triggers read per page while matching.
 const PAGE: i64 = 500;
 
@@ -61,6 +64,9 @@ fn unauthenticated(message: impl Into<String>) -> AcsError {
 }
 
 fn body_json(body: &[u8]) -> Result<Value, AcsError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(AcsError::with_code("InvalidEvent.TooLarge", 413, format!("the body is larger than {MAX_BODY_BYTES} bytes")));
+    }
     serde_json::from_slice(body).map_err(|e| AcsError::with_code("InvalidEvent.Format", 400, format!("the body is not JSON: {e}")))
 }
 
