@@ -154,6 +154,21 @@ pub(crate) fn preemptible_interruption(instance: &Instance, at: Timestamp) -> Va
     )
 }
 
+/// `Tag:ChangeOnResource` (product `tag`): the tags of `instance` changed; `changed` names the keys
+/// added, overwritten or removed, and the event carries the tags as they are now.
+pub(crate) fn tag_change(instance: &Instance, changed: &[String], at: Timestamp) -> Value {
+    let content = json!({
+        "product": "ecs",
+        "resourceType": "instance",
+        "resourceId": instance.instance_id,
+        "changedTagKeys": changed,
+        "tags": instance.tags,
+    });
+    let mut event = instance_event(instance, "Tag:ChangeOnResource", "INFO", content, at);
+    event["product"] = json!("tag");
+    event
+}
+
 /// An event given whole (the admin endpoint): must be a JSON object; `id` and `time` are filled
 /// when missing, and `regionId` and `tags` too when `resourceId` names an instance.
 pub(crate) fn completed(body: Value, cloud: &Cloud, at: Timestamp) -> Result<Value, String> {
@@ -183,6 +198,16 @@ impl Cloud {
     /// Raises an event or alarm; it is published when the cloud's lock is released.
     pub(crate) fn raise(&mut self, kind: EventKind, body: Value) {
         self.raised.push(Published { kind, body });
+    }
+
+    /// Raises `Tag:ChangeOnResource` for instance `id` whose tag keys `changed` changed.
+    pub(crate) fn raise_tag_change(&mut self, id: &str, changed: &[String], at: Timestamp) {
+        if let Some(instance) = self.instances.get(id)
+            && !changed.is_empty()
+        {
+            let body = tag_change(instance, changed, at);
+            self.raise(EventKind::Event, body);
+        }
     }
 
     /// Raises `Instance:StateChange` for instance `id` taking `status` at `at_ms`.

@@ -243,3 +243,25 @@ fn the_log_keeps_the_last_events_only() {
         (oos_emulator::EVENT_LOG_CAPACITY + 4).to_string()
     );
 }
+
+#[test]
+fn tagging_an_instance_raises_a_tag_change_naming_the_changed_keys() {
+    let (emulator, _clock, sink) = emulator(Duration::ZERO);
+    let tag = [("RegionId", "cn-hangzhou"), ("ResourceType", "instance"), ("ResourceId.1", "i-web1"), ("Tag.1.Key", "Owner"), ("Tag.1.Value", "ops"), ("Tag.2.Key", "Env"), ("Tag.2.Value", "Dev")];
+    ecs(&emulator, "TagResources", &tag).unwrap();
+    let raised = sink.taken();
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    let event = &raised[0].body;
+    assert_eq!((event["product"].as_str(), event["name"].as_str(), event["resourceId"].as_str()), (Some("tag"), Some("Tag:ChangeOnResource"), Some("i-web1")));
+    assert_eq!(event["content"]["changedTagKeys"], json!(["Owner"]), "Env was Dev already: not a change");
+    assert_eq!(event["content"]["resourceType"], "instance");
+    assert_eq!(event["content"]["tags"]["Owner"], "ops");
+    let untag = [("RegionId", "cn-hangzhou"), ("ResourceType", "instance"), ("ResourceId.1", "i-web1"), ("TagKey.1", "App")];
+    ecs(&emulator, "UntagResources", &untag).unwrap();
+    let raised = sink.taken();
+    assert_eq!(raised[0].body["content"]["changedTagKeys"], json!(["App"]));
+    assert!(raised[0].body["content"]["tags"].get("App").is_none());
+    // Setting a tag to the value it has changes nothing, and raises nothing.
+    ecs(&emulator, "TagResources", &[("RegionId", "cn-hangzhou"), ("ResourceType", "instance"), ("ResourceId.1", "i-web1"), ("Tag.1.Key", "Env"), ("Tag.1.Value", "Dev")]).unwrap();
+    assert!(sink.taken().is_empty());
+}

@@ -63,7 +63,7 @@ fn missing_resource(kind: &str, id: &str) -> AcsError {
 pub fn tag_resources(
     cloud: &mut Cloud,
     request: &RpcRequest,
-    _ctx: &Ctx,
+    ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let kind = resource_type(request)?;
     let ids = resource_ids(request)?;
@@ -87,7 +87,9 @@ pub fn tag_resources(
     }
     for id in &ids {
         let current = tags_of(cloud, &kind, id).expect("checked above");
+        let changed: Vec<String> = tags.iter().filter(|(key, value)| current.get(key) != Some(value)).map(|(key, _)| key.clone()).collect();
         current.extend(tags.iter().cloned());
+        cloud.raise_tag_change(id, &changed, ctx.now);
     }
     Ok(json!({}))
 }
@@ -96,7 +98,7 @@ pub fn tag_resources(
 pub fn untag_resources(
     cloud: &mut Cloud,
     request: &RpcRequest,
-    _ctx: &Ctx,
+    ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let kind = resource_type(request)?;
     let ids = resource_ids(request)?;
@@ -107,7 +109,9 @@ pub fn untag_resources(
     }
     for id in &ids {
         let current = tags_of(cloud, &kind, id).expect("checked above");
+        let changed: Vec<String> = current.keys().filter(|key| all || keys.contains(key)).cloned().collect();
         current.retain(|key, _| !all && !keys.contains(key));
+        cloud.raise_tag_change(id, &changed, ctx.now);
     }
     Ok(json!({}))
 }
