@@ -12,6 +12,10 @@ use crate::parameters::{self, Reader};
 use crate::quotas::Uncommitted;
 use crate::{RuntimeError, Worker, audit, persist};
 
+/// Codes of a child start that failed because something could not be read, not because of the child.
+const UNAVAILABLE: [&str; 3] = [crate::quotas::READ_FAILED, "ParameterStore.ReadFailed", LIBRARY_READ_FAILED];
+const LIBRARY_READ_FAILED: &str = "Library.ReadFailed";
+
 impl Worker {
     /// Creates the requested child executions in this turn's commit (skipping ones that exist).
     pub(crate) async fn create_children(&mut self, now: i64, write: &mut StepWrite) -> Result<Vec<String>, RuntimeError> {
@@ -42,6 +46,9 @@ impl Worker {
                     write.at_risk.extend(self.guard.to_mark([&child.id]));
                     self.live.insert(child.id.clone(), child);
                 }
+                // The store could not be read (a lost connection): the turn fails and is applied
+                // again, rather than failing the parent's task (or losing a trigger's firing).
+                Err((code, message)) if UNAVAILABLE.contains(&code.as_str()) => return Err(RuntimeError::Unavailable(format!("{code}: {message}"))),
                 Err((code, message)) => self.queue.push_back((
                     start.parent_execution_id.clone(),
                     Event::ChildNotStarted { task_execution_id: start.parent_task_execution_id.clone(), code, message },
@@ -99,7 +106,7 @@ impl Worker {
             (None, Some(name)) => match self.library.find(name, start.template_version.as_deref()).await {
                 Ok(Some(found)) => (name.clone(), found.version, found.content),
                 Ok(None) => return Err(("EntityNotExists.Template".into(), format!("template {name} does not exist"))),
-                Err(message) => return Err(("Library.ReadFailed".into(), message)),
+                Err(message) => return Err((LIBRARY_READ_FAILED.into(), message)),
             },
             (None, None) => return Err(("InvalidTemplate".into(), "no template given".into())),
         };

@@ -1,10 +1,12 @@
 //! The crash-loop guard of a worker. Before it steps an execution, and while the execution's calls
 //! run, the store marks it *at risk*; the commit that holds its work with no call in flight clears
 //! the mark. An execution taken over at risk (its worker died during the work) has crashed once
-//! more, and any committed progress of it resets the count. With crashes it runs alone, fewest
-//! crashes first, until it has progressed or settled, so that the one that kills the process is told
-//! apart from the ones that happened to run beside it; at [`Guard::max_crashes`] crashes without
-//! progress it is quarantined (failed without being run again) and restarts stop looping.
+//! more, and any committed progress of it resets the count. After one crash it runs as usual: one
+//! crash is what every execution a killed or restarted worker held has, so a worker taking over
+//! hundreds of them (a fleet of triggers) runs them at once. From the second crash it runs alone,
+//! fewest crashes first, until it has progressed or settled, so that the one that kills the process
+//! is told apart from the ones that happened to run beside it; at [`Guard::max_crashes`] crashes
+//! without progress it is quarantined (failed without being run again) and restarts stop looping.
 
 use std::collections::{HashMap, HashSet};
 
@@ -48,7 +50,7 @@ impl Guard {
         if crashes >= self.max_crashes {
             return Admission::Quarantine(crashes);
         }
-        if crashes == 0 || self.alone.as_ref().is_some_and(|(alone, _)| alone == id) {
+        if crashes <= 1 || self.alone.as_ref().is_some_and(|(alone, _)| alone == id) {
             return Admission::Run;
         }
         if !self.probation.iter().any(|(_, held)| held == id) {
@@ -157,11 +159,12 @@ mod tests {
     fn executions_with_crashes_run_alone_fewest_first_and_are_quarantined_at_the_bound() {
         let mut guard = Guard::new(3);
         assert_eq!(guard.admit("fresh", 0), Admission::Run);
+        assert_eq!(guard.admit("taken-over", 1), Admission::Run, "one crash: the worker was killed, not proof of poison");
         assert_eq!(guard.admit("poison", 2), Admission::Hold);
-        assert_eq!(guard.admit("bystander", 1), Admission::Hold);
+        assert_eq!(guard.admit("bystander", 2), Admission::Hold);
         assert!(guard.holds("poison"));
         assert_eq!(guard.next_alone(|_| false).as_deref(), Some("bystander"));
-        assert_eq!(guard.admit("bystander", 1), Admission::Run);
+        assert_eq!(guard.admit("bystander", 2), Admission::Run);
         // While the bystander has work in flight, the poison one waits.
         guard.to_mark([&"bystander".to_owned()]);
         assert!(!guard.next_is_due(|_| false));

@@ -64,6 +64,10 @@ pub enum RuntimeError {
     /// Stored state that cannot be read back.
     #[error("corrupt stored state: {0}")]
     Corrupt(String),
+    /// Something a turn needed could not be read (the store, the parameter store, a library
+    /// template); the turn is applied again.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Settings of a worker.

@@ -29,6 +29,9 @@ pub const RUNNING_EXECUTIONS: &str = "QuotaExceeded.RunningExecutions";
 /// The code of a child refused for its depth.
 pub const NESTING_DEPTH: &str = "QuotaExceeded.NestingDepth";
 
+/// The code of a quota check that could not read the store.
+pub(crate) const READ_FAILED: &str = "Store.ReadFailed";
+
 impl Quotas {
     /// Refuses a new execution of `template_name` at `depth` when a quota is reached; `uncommitted`
     /// counts the executions created in the current turn and not yet in the store.
@@ -39,7 +42,7 @@ impl Quotas {
                 message: format!("template {template_name} would run {depth} levels deep; child executions may nest {} levels", self.max_depth),
             });
         }
-        let read = |e: oos_store::StoreError| CreateError { code: "Store.ReadFailed", message: e.to_string() };
+        let read = |e: oos_store::StoreError| CreateError { code: READ_FAILED, message: e.to_string() };
         let account = store.count_open(None).await.map_err(read)? + uncommitted.total;
         if account >= self.running_per_account {
             return Err(CreateError {
