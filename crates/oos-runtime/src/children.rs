@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use oos_engine::{ChildStart, Event, Execution, Mode, NewExecution, create};
+use oos_engine::{ChildStart, Event, Execution, FireSource, Mode, NewExecution, create};
 use oos_template::Template;
 use oos_store::{FiringRecord, StepWrite};
 
@@ -22,12 +22,14 @@ impl Worker {
         let mut started = Vec::new();
         let mut uncommitted = Uncommitted::default();
         for (start, recovered) in std::mem::take(&mut self.children) {
-            // A firing's key may come again (an event re-delivered, an alarm notified twice): its
-            // child exists then, and the firing is not run twice.
-            if (recovered || start.firing.is_some()) && self.store.execution(&start.child_execution_id).await?.is_some() {
+            // An event's or alarm's key may come again (re-delivered, notified twice) after the
+            // engine forgot it: its child exists then, and the firing is not run twice. A tick comes
+            // once from committed state (a unique key guards it anyway), so it reads nothing here.
+            let repeatable = start.firing.as_ref().is_some_and(|firing| firing.source != FireSource::Timer);
+            if (recovered || repeatable) && self.store.execution(&start.child_execution_id).await?.is_some() {
                 continue;
             }
-            match self.child(&start, now, &uncommitted).await {
+            match self.child(&start, now, &mut uncommitted).await {
                 Ok(mut child) => {
                     uncommitted.add(&child.template_name);
                     if let Some(firing) = &start.firing {
@@ -59,7 +61,7 @@ impl Worker {
         Ok(started)
     }
 
-    async fn child(&self, start: &ChildStart, now: i64, uncommitted: &Uncommitted) -> Result<Execution, (String, String)> {
+    async fn child(&self, start: &ChildStart, now: i64, uncommitted: &mut Uncommitted) -> Result<Execution, (String, String)> {
         let (name, version, template) = self.child_template(start).await?;
         self.config.quotas.admit(self.store.as_ref(), &name, start.depth, uncommitted).await.map_err(|e| (e.code.to_owned(), e.message))?;
         let reader = Reader { executed_by: Some(start.executed_by.clone()), ram_role: start.ram_role.clone() };

@@ -35,22 +35,21 @@ pub(crate) const READ_FAILED: &str = "Store.ReadFailed";
 impl Quotas {
     /// Refuses a new execution of `template_name` at `depth` when a quota is reached; `uncommitted`
     /// counts the executions created in the current turn and not yet in the store.
-    pub(crate) async fn admit(&self, store: &dyn Store, template_name: &str, depth: u32, uncommitted: &Uncommitted) -> Result<(), CreateError> {
+    pub(crate) async fn admit(&self, store: &dyn Store, template_name: &str, depth: u32, uncommitted: &mut Uncommitted) -> Result<(), CreateError> {
         if depth > self.max_depth {
             return Err(CreateError {
                 code: NESTING_DEPTH,
                 message: format!("template {template_name} would run {depth} levels deep; child executions may nest {} levels", self.max_depth),
             });
         }
-        let read = |e: oos_store::StoreError| CreateError { code: READ_FAILED, message: e.to_string() };
-        let account = store.count_open(None).await.map_err(read)? + uncommitted.total;
+        let account = uncommitted.open(store, None).await? + uncommitted.total;
         if account >= self.running_per_account {
             return Err(CreateError {
                 code: RUNNING_EXECUTIONS,
                 message: format!("the account has {account} unfinished executions, its limit is {}", self.running_per_account),
             });
         }
-        let template = store.count_open(Some(template_name)).await.map_err(read)? + uncommitted.by_template.get(template_name).copied().unwrap_or(0);
+        let template = uncommitted.open(store, Some(template_name)).await? + uncommitted.by_template.get(template_name).copied().unwrap_or(0);
         if template >= self.running_per_template {
             return Err(CreateError {
                 code: RUNNING_EXECUTIONS,
@@ -61,14 +60,28 @@ impl Quotas {
     }
 }
 
-/// Executions created in the current turn, not yet committed (so not yet counted by the store).
+/// What one turn (or one start) counts against the quotas: the unfinished executions the store holds,
+/// read once per account and per template, and those it creates, not yet committed. A turn that
+/// starts many children (a burst of firings) reads the counts once, not twice per child.
 #[derive(Debug, Default)]
 pub(crate) struct Uncommitted {
     total: i64,
     by_template: HashMap<String, i64>,
+    stored: HashMap<Option<String>, i64>,
 }
 
 impl Uncommitted {
+    /// The store's unfinished executions (of `template_name`, or all), read the first time only.
+    async fn open(&mut self, store: &dyn Store, template_name: Option<&str>) -> Result<i64, CreateError> {
+        let key = template_name.map(str::to_owned);
+        if let Some(count) = self.stored.get(&key) {
+            return Ok(*count);
+        }
+        let count = store.count_open(template_name).await.map_err(|e| CreateError { code: READ_FAILED, message: e.to_string() })?;
+        self.stored.insert(key, count);
+        Ok(count)
+    }
+
     pub(crate) fn add(&mut self, template_name: &str) {
         self.total += 1;
         *self.by_template.entry(template_name.to_owned()).or_insert(0) += 1;

@@ -105,7 +105,7 @@ impl Starter {
     /// `create` (parameters validated, role resolved) and, when it acts as a role, the check that the
     /// role may read every parameter it uses.
     pub async fn prepare(&self, request: StartRequest) -> Result<Prepared, RuntimeError> {
-        self.quotas.admit(self.store.as_ref(), &request.template_name, 0, &Uncommitted::default()).await?;
+        self.quotas.admit(self.store.as_ref(), &request.template_name, 0, &mut Uncommitted::default()).await?;
         let starter = Reader { executed_by: request.executed_by.clone(), ram_role: None };
         let values = parameters::snapshot(self.parameters.as_deref(), &request.template, &starter).await?;
         let id = ids::execution_id(rand::random());
