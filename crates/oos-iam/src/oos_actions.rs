@@ -35,7 +35,7 @@ pub enum ResourceSource {
 use ResourceSource::*;
 
 /// OpenOOS's own actions on the OOS endpoint (not in Alibaba's API reference), authorized like the rest.
-pub const EXTENSION_ACTIONS: &[&str] = &["ListAuditEvents", "VerifyAuditTrail"];
+pub const EXTENSION_ACTIONS: &[&str] = &["ListAuditEvents", "VerifyAuditTrail", "PauseTrigger", "ResumeTrigger"];
 
 /// A permission that is not an API action: deciding (NotifyExecution Approve/Reject) on an
 /// execution one started oneself, checked on the execution's ARN when the caller is its starter.

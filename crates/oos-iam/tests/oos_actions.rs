@@ -53,6 +53,8 @@ fn every_action_maps_to_its_resources() {
         ("NotifyExecution", &["execution/exec-1"]),
         ("UpdateExecution", &["execution/exec-1"]),
         ("TriggerExecution", &["execution/exec-1"]),
+        ("PauseTrigger", &["execution/exec-1"]),
+        ("ResumeTrigger", &["execution/exec-1"]),
         (
             "DeleteExecutions",
             &["execution/exec-1", "execution/exec-2"],
