@@ -33,8 +33,9 @@ async fn a_loop_survives_every_connection_cut_twice() {
     let bench = Arc::new(Bench::default());
     let config = RuntimeConfig { worker_id: "cut".into(), poll_interval: Duration::from_millis(200), ..RuntimeConfig::default() };
     let (mut worker, store) = worker(&bed, bench.clone(), config).await;
-    // 300 items at concurrency 50, 200 ms each: about six waves of calls, cut in the middle.
-    let id = worker.start(request(&fan_out_template(200), json!({"count": ITEMS}))).await.unwrap();
+    // 300 items at concurrency 50, 600 ms each: about six waves of calls over ~4 s, cut in the
+    // middle (with 200 ms calls a fast run could end before any cut hit a statement in flight).
+    let id = worker.start(request(&fan_out_template(600), json!({"count": ITEMS}))).await.unwrap();
     let running = fleet::run(worker);
     let began = Instant::now();
     // Cut until two turns failed (or the loop ended: then the assertion below tells).
