@@ -56,8 +56,8 @@ fn one(value: &str) -> OneOrMany {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceGroup {
-    #[serde(default = "default_count")]
-    pub count: u32,
+    /// How many (default: as many as `ids`, at least one).
+    pub count: Option<u32>,
     /// Fixed ids (used in order; the rest are generated).
     #[serde(default)]
     pub ids: Vec<String>,
@@ -82,8 +82,8 @@ pub struct InstanceGroup {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageGroup {
-    #[serde(default = "default_count")]
-    pub count: u32,
+    /// How many (default: as many as `ids`, at least one).
+    pub count: Option<u32>,
     #[serde(default)]
     pub ids: Vec<String>,
     #[serde(default = "default_image_name")]
@@ -147,8 +147,16 @@ pub struct FleetSeed {
     pub metrics: Vec<MetricValue>,
 }
 
-fn default_count() -> u32 {
-    1
+/// How many a group makes: `count`, else one per fixed id (at least one); fewer than the ids is refused.
+fn group_size(count: Option<u32>, ids: &[String]) -> Result<u32, String> {
+    let fixed = u32::try_from(ids.len()).map_err(|_| "too many ids".to_string())?;
+    match count {
+        Some(count) if count < fixed => {
+            Err(format!("count {count} is less than the {fixed} ids given"))
+        }
+        Some(count) => Ok(count),
+        None => Ok(fixed.max(1)),
+    }
 }
 fn default_instance_name() -> OneOrMany {
     one("instance-{index}")
@@ -186,7 +194,7 @@ impl FleetSeed {
     pub fn small(region: &str) -> Self {
         Self {
             instances: vec![InstanceGroup {
-                count: 3,
+                count: Some(3),
                 ids: Vec::new(),
                 name: one("demo-{index}"),
                 region: one(region),
@@ -262,11 +270,15 @@ impl FleetSeed {
             );
         }
         for (number, script) in self.commands.iter().enumerate() {
-            script.validate().map_err(|error| format!("commands[{number}]: {error}"))?;
+            script
+                .validate()
+                .map_err(|error| format!("commands[{number}]: {error}"))?;
         }
         cloud.assistant.scripts = self.commands.clone();
         for (number, group) in self.instances.iter().enumerate() {
-            for index in 1..=group.count {
+            let size = group_size(group.count, &group.ids)
+                .map_err(|error| format!("instances[{number}]: {error}"))?;
+            for index in 1..=size {
                 let spec = self
                     .instance_spec(cloud, group, index)
                     .map_err(|error| format!("instances[{number}]: {error}"))?;
@@ -275,7 +287,9 @@ impl FleetSeed {
             }
         }
         for (number, group) in self.images.iter().enumerate() {
-            for index in 1..=group.count {
+            let size = group_size(group.count, &group.ids)
+                .map_err(|error| format!("images[{number}]: {error}"))?;
+            for index in 1..=size {
                 let image = image_from(group, index, now)
                     .map_err(|error| format!("images[{number}]: {error}"))?;
                 check_region(&image.region_id, &format!("images[{number}]"))?;
@@ -319,10 +333,17 @@ impl FleetSeed {
     fn apply_monitor(&self, cloud: &mut Cloud, now: Timestamp) -> Result<(), String> {
         for (number, rule) in self.alarm_rules.iter().enumerate() {
             let place = format!("alarmRules[{number}] ({:?})", rule.rule_name);
-            if self.alarm_rules[..number].iter().any(|earlier| earlier.rule_name == rule.rule_name) {
-                return Err(format!("{place}: ruleName: a rule of this name is seeded already"));
+            if self.alarm_rules[..number]
+                .iter()
+                .any(|earlier| earlier.rule_name == rule.rule_name)
+            {
+                return Err(format!(
+                    "{place}: ruleName: a rule of this name is seeded already"
+                ));
             }
-            cloud.put_alarm_rule(rule.clone()).map_err(|error| format!("{place}: {error}"))?;
+            cloud
+                .put_alarm_rule(rule.clone())
+                .map_err(|error| format!("{place}: {error}"))?;
         }
         for (number, metric) in self.metrics.iter().enumerate() {
             cloud
@@ -430,6 +451,15 @@ mod tests {
     fn patterns_expand_the_index() {
         assert_eq!(expand("web-{index}", 7), "web-7");
         assert_eq!(expand("web-{index:04}-{index}", 7), "web-0007-7");
+    }
+
+    #[test]
+    fn a_group_makes_one_instance_per_fixed_id() {
+        let ids = ["a", "b", "c"].map(String::from);
+        assert_eq!(group_size(None, &ids), Ok(3));
+        assert_eq!(group_size(None, &[]), Ok(1));
+        assert_eq!(group_size(Some(5), &ids), Ok(5));
+        assert!(group_size(Some(2), &ids).unwrap_err().contains("count 2"));
     }
 
     #[test]

@@ -130,6 +130,35 @@ fn bad_seeds_are_reported_with_their_place() {
     assert!(error.contains("nope"), "{error}");
 }
 
+#[test]
+fn fixed_ids_without_a_count_make_one_instance_each() {
+    let seed = FleetSeed::from_yaml(
+        "instances:\n  - ids: [i-a, i-b, i-c]\nimages:\n  - ids: [m-a, m-b]\n",
+    )
+    .unwrap();
+    let emulator = Emulator::builder().seed(seed).build().unwrap();
+    let mut ids: Vec<String> = emulator
+        .instances()
+        .into_iter()
+        .map(|instance| instance.instance_id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["i-a", "i-b", "i-c"]);
+    let images = ecs(&emulator, "DescribeImages", &[("ImageOwnerAlias", "self")]).unwrap();
+    assert_eq!(images["TotalCount"], 2, "{images}");
+    let short =
+        FleetSeed::from_yaml("instances:\n  - count: 2\n    ids: [i-a, i-b, i-c]\n").unwrap();
+    let error = Emulator::builder()
+        .seed(short)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("instances[0]") && error.contains("count 2 is less than the 3 ids"),
+        "{error}"
+    );
+}
+
 #[tokio::test]
 async fn state_survives_a_restart() {
     let directory = tempfile::tempdir().unwrap();
