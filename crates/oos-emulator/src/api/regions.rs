@@ -22,6 +22,23 @@ pub fn describe_regions(
     Ok(json!({"Regions": {"Region": regions}}))
 }
 
+/// VPC's DescribeRegions: the same regions, with VPC endpoints and without ECS's `Status`.
+pub fn describe_vpc_regions(
+    cloud: &mut Cloud,
+    _request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
+    let regions: Vec<Value> = cloud
+        .regions
+        .iter()
+        .map(|region| {
+            json!({"RegionId": region.region_id, "LocalName": region.local_name,
+                   "RegionEndpoint": format!("vpc.{}.aliyuncs.com", region.region_id)})
+        })
+        .collect();
+    Ok(json!({"Regions": {"Region": regions}}))
+}
+
 pub fn describe_zones(
     cloud: &mut Cloud,
     request: &RpcRequest,
@@ -36,7 +53,9 @@ pub fn describe_zones(
             json!({"ZoneId": zone, "LocalName": zone, "ZoneType": "AvailabilityZone",
                    "AvailableResourceCreation": {"ResourceTypes": ["Instance", "Disk", "VSwitch"]},
                    "AvailableInstanceTypes": {"InstanceTypes": ["ecs.g7.large", "ecs.g7.xlarge", "ecs.c7.large", "ecs.r7.large"]},
-                   "AvailableDiskCategories": {"DiskCategories": ["cloud_essd", "cloud_efficiency", "cloud_ssd"]}})
+                   "AvailableDiskCategories": {"DiskCategories": ["cloud_essd", "cloud_efficiency", "cloud_ssd"]},
+                   "AvailableVolumeCategories": {"VolumeCategories": []}, "AvailableResources": {"ResourcesInfo": []},
+                   "AvailableDedicatedHostTypes": {"DedicatedHostType": []}, "DedicatedHostGenerations": {"DedicatedHostGeneration": []}})
         })
         .collect();
     Ok(json!({"Zones": {"Zone": zones}}))
