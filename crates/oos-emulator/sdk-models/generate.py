@@ -29,7 +29,6 @@ import inspect
 import json
 import re
 import sys
-import typing
 from pathlib import Path
 from urllib.parse import parse_qsl
 
