@@ -82,6 +82,8 @@ mod tests {
             region_id: "cn-beijing".into(),
             ram_role: Some("OOSServiceRole".into()),
             executed_by: "oos".into(),
+            action: String::new(),
+            secrets: Vec::new(),
         }
     }
 

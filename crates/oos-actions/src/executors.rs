@@ -1,5 +1,6 @@
 //! The product's [`Actions`]: cloud calls through a [`CloudApi`], webhooks and HTTP requests through
-//! the [`Outbound`] client and its address policy.
+//! the [`Outbound`] client and its address policy, or, in a sandbox, into its inbox unless the host
+//! is on the sandbox's allow-list ([`SandboxDoor`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::api_call::api_call;
 use crate::cloud::CloudApi;
+use crate::outbound::sandbox::{CAPTURE_FAILED, LetterKind, Outgoing, SandboxDoor};
 use crate::outbound::{AddressPolicy, Outbound};
 use crate::request::{ActionError, ActionRequest, Actions, CallKind};
 
@@ -20,12 +22,18 @@ pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Executors {
     cloud: Arc<dyn CloudApi>,
     http: Outbound,
+    sandbox: Option<SandboxDoor>,
 }
 
 impl Executors {
     /// Executors whose HTTP requests obey `policy`.
     pub fn new(cloud: Arc<dyn CloudApi>, policy: AddressPolicy) -> Self {
-        Self { cloud, http: Outbound::new(policy, HTTP_TIMEOUT) }
+        Self { cloud, http: Outbound::new(policy, HTTP_TIMEOUT), sandbox: None }
+    }
+
+    /// These executors in a sandbox: requests `door` does not send are captured in its inbox.
+    pub fn with_sandbox(self, door: SandboxDoor) -> Self {
+        Self { sandbox: Some(door), ..self }
     }
 
     async fn webhook(&self, request: &ActionRequest) -> Result<Value, ActionError> {
@@ -40,7 +48,8 @@ impl Executors {
             Some(other) => other.to_string(),
             None => "{}".to_owned(),
         };
-        self.send("POST", uri, hook.get("Headers"), body, &request.task_name).await
+        let kind = if request.action == "ACS::Approve" { LetterKind::Approve } else { LetterKind::Notify };
+        self.send(request, kind, "POST", uri, hook.get("Headers"), body).await
     }
 
     async fn http_request(&self, request: &ActionRequest) -> Result<Value, ActionError> {
@@ -54,16 +63,22 @@ impl Executors {
             Some(other) => other.to_string(),
             None => String::new(),
         };
-        self.send(method, url, p.get("Headers"), body, &request.task_name).await
+        self.send(request, LetterKind::HttpRequest, method, url, p.get("Headers"), body).await
     }
 
-    async fn send(&self, method: &str, url: &str, headers: Option<&Value>, body: String, task: &str) -> Result<Value, ActionError> {
+    async fn send(&self, request: &ActionRequest, kind: LetterKind, method: &str, url: &str, headers: Option<&Value>, body: String) -> Result<Value, ActionError> {
+        let task = &request.task_name;
         let headers: Vec<(String, String)> = headers
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
             .map(|(name, value)| (name.clone(), value.as_str().map_or_else(|| value.to_string(), str::to_owned)))
             .collect();
+        if let Some(door) = self.sandbox.as_ref().filter(|door| !door.sends(url)) {
+            let outgoing = Outgoing { kind, execution_id: &request.execution_id, task_name: task, method, url, headers: &headers, body: &body };
+            let id = door.capture(outgoing, &request.secrets).await.map_err(|e| ActionError::new(CAPTURE_FAILED, format!("task {task}: {e}")))?;
+            return Ok(json!({ "StatusCode": 200, "Body": { "SandboxInboxId": id, "Captured": true } }));
+        }
         let answer = self
             .http
             .send(method, url, &headers, body.into_bytes(), MAX_HTTP_ANSWER_BYTES)

@@ -18,6 +18,11 @@ pub struct ActionRequest {
     pub ram_role: Option<String>,
     /// Who started the execution: the caller's ARN on a server (`acs:ram::<account>:user/<name>`), `oos` locally.
     pub executed_by: String,
+    /// The task's action, canonically spelled (`ACS::Approve`); empty when not known.
+    pub action: String,
+    /// Texts that must not be stored or shown: the execution's secrets (see
+    /// [`oos_engine::secrets::secret_texts`]).
+    pub secrets: Vec<String>,
 }
 
 /// Runs action calls.

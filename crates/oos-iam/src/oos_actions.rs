@@ -35,7 +35,7 @@ pub enum ResourceSource {
 use ResourceSource::*;
 
 /// OpenOOS's own actions on the OOS endpoint (not in Alibaba's API reference), authorized like the rest.
-pub const EXTENSION_ACTIONS: &[&str] = &["ListAuditEvents", "VerifyAuditTrail", "PauseTrigger", "ResumeTrigger"];
+pub const EXTENSION_ACTIONS: &[&str] = &["ListAuditEvents", "VerifyAuditTrail", "PauseTrigger", "ResumeTrigger", "ListSandboxInbox", "ClearSandboxInbox"];
 
 /// A permission that is not an API action: deciding (NotifyExecution Approve/Reject) on an
 /// execution one started oneself, checked on the execution's ARN when the caller is its starter.
@@ -115,6 +115,9 @@ pub const OOS_ACTIONS: &[(&str, ResourceSource)] = &[
     // audit trail (OpenOOS extensions)
     ("ListAuditEvents", Collection("audit")),
     ("VerifyAuditTrail", Collection("audit")),
+    // the sandbox inbox (OpenOOS extensions): requests a sandbox captured instead of sending
+    ("ListSandboxInbox", Collection("sandboxinbox")),
+    ("ClearSandboxInbox", Collection("sandboxinbox")),
     // service
     ("DescribeRegions", Global),
     ("GetServiceSettings", Global),

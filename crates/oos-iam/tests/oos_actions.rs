@@ -94,6 +94,8 @@ fn every_action_maps_to_its_resources() {
         ("SetServiceSettings", &["*"]),
         ("ListAuditEvents", &["audit/*"]),
         ("VerifyAuditTrail", &["audit/*"]),
+        ("ListSandboxInbox", &["sandboxinbox/*"]),
+        ("ClearSandboxInbox", &["sandboxinbox/*"]),
         ("CreateStateConfiguration", &["template/tpl"]),
         ("UpdateStateConfiguration", &["stateconfiguration/sc-1"]),
         ("ListStateConfigurations", &["stateconfiguration/sc-1", "stateconfiguration/sc-2"]),

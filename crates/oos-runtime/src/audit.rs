@@ -130,6 +130,8 @@ mod tests {
             region_id: "cn-hangzhou".into(),
             ram_role: Some("OOSServiceRole".into()),
             executed_by: "oos".into(),
+            action: String::new(),
+            secrets: Vec::new(),
         }
     }
 

@@ -20,7 +20,11 @@ impl Worker {
                 self.guard.launched(&call.execution_id);
                 let actions = self.actions.clone();
                 let clock = self.clock.clone();
-                let context = self.live.get(&call.execution_id).map(audit::CallContext::of).unwrap_or_default();
+                let live = self.live.get(&call.execution_id);
+                let context = live.map(audit::CallContext::of).unwrap_or_default();
+                let action = live
+                    .and_then(|exec| exec.task(&call.task_execution_id).and_then(|run| exec.template.tasks.get(run.task)).map(|task| task.action.canonical.clone()))
+                    .unwrap_or_default();
                 self.tasks.spawn(CALL_TASK, async move {
                     let request = ActionRequest {
                         kind: call.kind,
@@ -31,6 +35,8 @@ impl Worker {
                         region_id: call.region_id,
                         ram_role: call.ram_role,
                         executed_by: call.executed_by,
+                        action,
+                        secrets: context.secrets.clone(),
                     };
                     let outcome = actions.run(&request).await;
                     let record = audit::call_record(&request, &call.task_execution_id, &outcome, &context, clock.now_ms());

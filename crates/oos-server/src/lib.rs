@@ -25,6 +25,7 @@ pub mod intake;
 mod node;
 pub mod pipeline;
 mod resource_tags;
+pub mod sandbox_inbox;
 mod sealer;
 pub mod stream;
 pub mod transport;
@@ -47,6 +48,7 @@ pub use api::{Api, OOS_VERSION, Reply};
 pub use bootstrap::KeyFiles;
 pub use node::WorkerNode;
 pub use sealer::KeySealer;
+pub use sandbox_inbox::{INBOX_KEEP, StoreInbox, letter_json};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]

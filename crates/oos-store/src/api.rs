@@ -7,7 +7,7 @@ use crate::audit::{AuditQuery, AuditRecord, NewAudit, Verification};
 use crate::model::{
     ActivationRow, Application, CommandQuery, CommandRow, Delivery, InvocationQuery, InvocationRow, InvocationTarget, ManagedInstanceQuery,
     ManagedInstanceRow, RegisterOutcome, TargetChange, ExecutionMeta, ExecutionQuery, ListedExecution, NewParameter, NewTemplateVersion, ParameterQuery, ParameterRow, ParameterUpdate,
-    ParameterVersionRow, ResourceTag, StateConfigurationQuery, StateConfigurationRow, TagChange, TaggedKind, TemplateQuery, TemplateRow,
+    ParameterVersionRow, ResourceTag, SandboxLetter, SandboxLetterQuery, StateConfigurationQuery, StateConfigurationRow, TagChange, TaggedKind, TemplateQuery, TemplateRow,
 };
 use crate::{Close, Result, Store};
 
@@ -152,13 +152,25 @@ pub trait StateConfigurationStore: Send + Sync {
     async fn reapply_state_configuration(&self, id: &str, due_ms: i64, next_ms: i64, application: Option<Application<'_>>) -> Result<bool>;
 }
 
+/// The sandbox inbox: requests a sandbox captured instead of sending them.
+#[async_trait::async_trait]
+pub trait SandboxInboxStore: Send + Sync {
+    /// Stores `letter` and deletes the oldest letters beyond the newest `keep`, in one transaction.
+    async fn capture_letter(&self, letter: &SandboxLetter, keep: i64) -> Result<()>;
+    /// The letters matching `query`, newest first.
+    async fn sandbox_letters(&self, query: &SandboxLetterQuery) -> Result<Vec<SandboxLetter>>;
+    async fn sandbox_letter(&self, id: &str) -> Result<Option<SandboxLetter>>;
+    /// Deletes every letter; how many there were.
+    async fn clear_sandbox_inbox(&self) -> Result<u64>;
+}
+
 /// Everything a server reads and writes: the engine's store and the API's.
 pub trait ServerStore:
-    Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + Close + std::fmt::Debug
+    Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + Close + std::fmt::Debug
 {
 }
 
 impl<T> ServerStore for T where
-    T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + Close + std::fmt::Debug
+    T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + Close + std::fmt::Debug
 {
 }

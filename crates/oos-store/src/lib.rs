@@ -20,7 +20,7 @@ pub use records::{
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use wakeups::Wakeups;
-pub use api::{AssistantStore, AuditStore, ExecutionApiStore, IamRecordStore, ParameterStore, ServerStore, StateConfigurationStore, TagStore, TemplateStore};
+pub use api::{AssistantStore, AuditStore, ExecutionApiStore, IamRecordStore, ParameterStore, SandboxInboxStore, ServerStore, StateConfigurationStore, TagStore, TemplateStore};
 pub use model::*;
 
 /// A storage failure.

@@ -2,15 +2,18 @@
 //! StartExecution's TemplateURL): every destination is checked against an [`AddressPolicy`] after
 //! DNS resolution (a resolver that drops denied addresses), for literal IP hosts, and again on every
 //! redirect; no proxy from the environment is used (it would resolve names where we cannot check
-//! them); answers are read up to a size limit.
+//! them); answers are read up to a size limit. In a sandbox, requests to hosts off its allow-list
+//! are captured in an inbox instead ([`sandbox`]).
 
 mod policy;
+pub mod sandbox;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use policy::{AddressPolicy, Allow, is_internal};
+pub use sandbox::{Inbox, Letter, LetterKind, SandboxDoor};
 
 /// A destination refused by the address policy.
 pub const ADDRESS_DENIED: &str = "Outbound.AddressDenied";
@@ -114,29 +117,28 @@ fn failure(url: &str, error: &reqwest::Error) -> OutboundError {
     OutboundError { code, message: format!("{}{chain}", display_url(url)) }
 }
 
-/// A URL as messages and audit records show it: without user info, with the values of query
-/// parameters whose names suggest a credential (`token`, `key`, `secret`, `password`, `signature`,
-/// `sig`, `auth`) replaced by `******`, and shortened.
+/// A URL as messages and audit records show it: [`redact_url`], shortened.
 pub fn display_url(url: &str) -> String {
-    let shown = match reqwest::Url::parse(url) {
-        Ok(mut parsed) => {
-            let _ = parsed.set_username("");
-            let _ = parsed.set_password(None);
-            if parsed.query().is_some() {
-                let pairs: Vec<(String, String)> = parsed
-                    .query_pairs()
-                    .map(|(name, value)| {
-                        let secret = ["token", "key", "secret", "password", "signature", "sig", "auth"].iter().any(|word| name.to_ascii_lowercase().contains(word));
-                        (name.into_owned(), if secret { "******".to_owned() } else { value.into_owned() })
-                    })
-                    .collect();
-                parsed.query_pairs_mut().clear().extend_pairs(pairs);
-            }
-            parsed.to_string()
-        }
-        Err(_) => url.to_owned(),
-    };
-    shown.chars().take(300).collect()
+    redact_url(url).chars().take(300).collect()
+}
+
+/// A URL without user info, with the values of query parameters whose names suggest a credential
+/// (`token`, `key`, `secret`, `password`, `signature`, `sig`, `auth`) replaced by `******`.
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut parsed) = reqwest::Url::parse(url) else { return url.to_owned() };
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let secret = ["token", "key", "secret", "password", "signature", "sig", "auth"].iter().any(|word| name.to_ascii_lowercase().contains(word));
+                (name.into_owned(), if secret { "******".to_owned() } else { value.into_owned() })
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 /// Text every refusal carries, so it can be told from other failures through reqwest's error chain.

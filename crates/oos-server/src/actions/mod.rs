@@ -12,6 +12,7 @@ mod logs;
 pub mod parameters;
 pub mod ram;
 mod risky_tasks;
+mod sandbox_inbox;
 mod states;
 mod tags;
 mod template_admin;
@@ -74,6 +75,8 @@ pub const SERVED_ACTIONS: &[&str] = &[
     "ListTagValues",
     "ListAuditEvents",
     "VerifyAuditTrail",
+    "ListSandboxInbox",
+    "ClearSandboxInbox",
     "CreateStateConfiguration",
     "UpdateStateConfiguration",
     "ListStateConfigurations",
@@ -138,6 +141,8 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "ListTagValues" => tags::values(api, rpc).await,
         "ListAuditEvents" => audit::list(api, rpc).await,
         "VerifyAuditTrail" => audit::verify(api).await,
+        "ListSandboxInbox" => sandbox_inbox::list(api, rpc).await,
+        "ClearSandboxInbox" => sandbox_inbox::clear(api).await,
         "CreateStateConfiguration" => states::create(api, rpc).await,
         "UpdateStateConfiguration" => states::update(api, rpc).await,
         "ListStateConfigurations" => states::list(api, rpc).await,

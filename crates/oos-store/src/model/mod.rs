@@ -3,6 +3,7 @@
 mod assistant;
 mod executions;
 mod parameters;
+mod sandbox_inbox;
 mod tags;
 mod templates;
 mod triggers;
@@ -10,6 +11,7 @@ mod triggers;
 pub use assistant::*;
 pub use executions::*;
 pub use parameters::*;
+pub use sandbox_inbox::*;
 pub use tags::*;
 pub use templates::*;
 pub use triggers::*;

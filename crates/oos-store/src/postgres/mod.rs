@@ -16,6 +16,7 @@ mod background;
 mod execution_list;
 mod lease;
 mod read;
+mod sandbox_inbox;
 mod scratch;
 mod triggers;
 mod wakeups;

@@ -16,6 +16,7 @@ mod execution_list;
 mod audit;
 mod lease;
 mod read;
+mod sandbox_inbox;
 mod triggers;
 mod write;
 

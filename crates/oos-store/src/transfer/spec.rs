@@ -419,6 +419,23 @@ pub(crate) const TABLES: &[Table] = &[
         fill: Fill::Copied,
     },
     Table {
+        name: "sandbox_inbox",
+        key: &["id"],
+        columns: &[
+            text("id"),
+            int("captured_ms"),
+            text("kind"),
+            text("execution_id"),
+            text("task_name"),
+            text("method"),
+            text("url"),
+            text("headers"),
+            text("body"),
+            int("body_bytes"),
+        ],
+        fill: Fill::Copied,
+    },
+    Table {
         name: "audit_log",
         key: &["seq"],
         columns: &[int("seq"), int("time_ms"), text("kind"), text("body"), text("prev_hash"), text("hash")],

@@ -1,5 +1,5 @@
 //! An embedded store with a bit of everything, written through the store traits: executions with
-//! children, tasks, loop iterations, logs, triggers with their firings, inbox events (some consumed), crash marks and leases;
+//! children, tasks, loop iterations, logs, triggers with their firings, inbox events (some consumed), crash marks and leases; sandbox inbox letters;
 //! API metadata with tags and ClientTokens; templates with versions, tags and a favourite; library
 //! templates; common and secret parameters with versions and tags; IAM records; the Cloud
 //! Assistant's activations, managed instances, commands and invocations with targets in every state;
@@ -9,7 +9,7 @@ use oos_store::audit::{AuditKind, NewAudit};
 use oos_store::{
     ActivationRow, Application, AssistantStore, AuditStore, StateConfigurationRow, StateConfigurationStore, CommandRow, InvocationRow, InvocationTarget, ManagedInstanceRow, RegisterOutcome, TargetChange, CrashGuard, ExecutionApiStore, ExecutionMeta, ExecutionRecord, IamRecordStore, InboxStore, LibraryStore, LogRecord,
     NewInboxEvent, NewParameter, NewTemplateVersion, ParameterStore, ParameterUpdate, SqliteStore, StepStore, StepWrite, TagChange,
-    TagStore, TaggedKind, TaskRecord, TemplateStore, TriggerRecord, FiringRecord,
+    TagStore, TaggedKind, TaskRecord, SandboxInboxStore, SandboxLetter, TemplateStore, TriggerRecord, FiringRecord,
 };
 use serde_json::{Map, Value, json};
 
@@ -152,6 +152,11 @@ pub async fn populate(store: &SqliteStore) {
         ("Policy", "ops", r#"{"Document":"{\"Version\":\"1\"}"}"#),
     ] {
         assert!(store.insert_iam_record(kind, key, body).await.unwrap());
+    }
+    for n in 0..3 {
+        let letter = SandboxLetter { id: format!("letter-{n}"), captured_ms: 100 + n, kind: "Notify".into(), execution_id: id(n as usize),
+            task_name: "notify".into(), method: "POST".into(), url: "https://hooks.example.com/".into(), headers: "[]".into(), body: "{}".into(), body_bytes: 2 };
+        store.capture_letter(&letter, 100).await.unwrap();
     }
     let mut appended = 0;
     while appended < AUDIT_RECORDS {

@@ -22,7 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use fill::{AUDIT_RECORDS, EXECUTIONS, WORKER, id, populate};
 
 /// Every table, in copy order.
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 22] = [
     "executions",
     "task_executions",
     "execution_logs",
@@ -43,6 +43,7 @@ const TABLES: [&str; 21] = [
     "state_configurations",
     "triggers",
     "trigger_firings",
+    "sandbox_inbox",
     "audit_log",
 ];
 

@@ -3,6 +3,7 @@
 mod admin;
 mod agent;
 mod api;
+mod approval_prompt;
 mod audit;
 mod client;
 mod emulator;
@@ -16,6 +17,7 @@ mod process;
 mod run;
 mod server;
 mod sandbox;
+mod sandbox_inbox;
 mod store;
 mod template;
 mod template_client;
@@ -69,6 +71,8 @@ enum Command {
     Execution(execution::ExecutionArgs),
     /// Serve the OOS-compatible API with the engine in-process: `oos server [--listen ADDR] [--data-dir DIR | --database postgres://…] [--sandbox]`.
     Server(server::ServerArgs),
+    /// The sandbox's inbox of captured webhooks and HTTP requests: `oos sandbox inbox [list|show ID|clear]`.
+    Sandbox(sandbox_inbox::SandboxCommandArgs),
     /// Run executions only, on a PostgreSQL database shared with `oos server` processes: `oos worker --database postgres://…`.
     Worker(worker::WorkerCommandArgs),
     /// Templates: `oos template validate FILE...` offline; `create|update|get|list|versions|delete` on a server.
@@ -95,6 +99,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Execution(args) => execution::run(args),
         Command::Server(args) => server::run(args),
         Command::Worker(args) => worker::run(args),
+        Command::Sandbox(args) => sandbox_inbox::run(args),
         Command::Template(args) => template::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Admin(args) => admin::run(args),

@@ -1,5 +1,6 @@
 //! `oos run TEMPLATE -p Key=Value …`: runs a template in-process on the embedded store of a data
-//! directory, with a live per-task progress display on stderr, then prints outputs and the id.
+//! directory, with a live per-task progress display on stderr (in a terminal, asking for the
+//! approvals it waits for), then prints outputs and the id.
 //! Also the pieces `oos execution` shares: the data directory, the store, a worker.
 
 use std::collections::HashMap;
@@ -80,6 +81,10 @@ pub struct WorkerArgs {
     /// Credentials that take precedence over the environment (set by `--sandbox`).
     #[arg(skip)]
     pub credentials: Option<oos_cloud::Credentials>,
+    /// Where webhooks and HTTP requests go in a sandbox (set by `--sandbox`): captured in its inbox
+    /// unless their host is allowed.
+    #[arg(skip)]
+    pub sandbox_door: Option<oos_actions::outbound::SandboxDoor>,
 }
 
 /// Run a template in-process and print its outputs.
@@ -162,7 +167,11 @@ pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, h
     let park_after = if hands_back { defaults.park_after } else { None };
     let lease_ttl = std::time::Duration::from_secs(args.lease_ttl_secs);
     let config = RuntimeConfig { engine, quotas, park_after, lease_ttl, max_crashes: args.max_crashes, ..defaults };
-    Ok(Worker::new(store, Arc::new(Executors::new(cloud, policy)), Arc::new(library), config).with_clock(clock))
+    let mut executors = Executors::new(cloud, policy);
+    if let Some(door) = &args.sandbox_door {
+        executors = executors.with_sandbox(door.clone());
+    }
+    Ok(Worker::new(store, Arc::new(executors), Arc::new(library), config).with_clock(clock))
 }
 
 /// The worker of a local command (`oos run`, `oos execution` without a server) on a data directory's
@@ -205,6 +214,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let store = open_store(&args.data).await?;
         let _lock = take_over(&store).await?;
         let sandbox = super::sandbox::Sandbox::start(&args.sandbox, &mut args.worker).await?;
+        if let Some(sandbox) = &sandbox {
+            sandbox.capture_requests(&args.sandbox, Arc::new(store.clone()), Arc::new(SystemClock), &mut args.worker);
+        }
         let mut worker = embedded_worker(&store, &args.worker, Arc::new(SystemClock))?;
         let mut display = Display::new();
         worker.set_observer(Box::new(move |exec| display.update(exec)));
@@ -229,7 +241,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("execution {id} is a {}: each firing runs the rest of the template; Ctrl-C stops here (the trigger stays armed, and `oos server` on this data directory fires it)", kind.category());
                 follow_trigger(&mut worker, &store, &id).await?
             }
-            None => worker.settle(&id).await?,
+            None => super::approval_prompt::settle_asking(&mut worker, &store, &id, || SystemClock.now_ms()).await?,
         };
         let code = report(&store, &id, status).await;
         if let Some(sandbox) = sandbox {

@@ -2,7 +2,9 @@
 //! points every cloud call of the run at it with the emulator's own keys, assumes executions' roles
 //! through its STS, and afterwards shows what the run changed on the emulated cloud. Under `oos
 //! server`, the emulator's events and alarms go to the server's own intake, signed with the root key,
-//! so EventTriggers and AlarmTriggers react to what happens in the sandbox.
+//! so EventTriggers and AlarmTriggers react to what happens in the sandbox. Notify and Approve
+//! webhooks and ExecuteHttpRequest calls to hosts off `--sandbox-allow-host` are captured in the
+//! store's sandbox inbox instead of being sent (`oos sandbox inbox`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,6 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use oos_actions::outbound::SandboxDoor;
+use oos_clock::Clock;
 use oos_cloud::Credentials;
 use oos_emulator::{
     Cloud, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorHandle, FleetSeed,
@@ -43,6 +47,11 @@ pub struct SandboxArgs {
     /// Keep the sandbox's cloud in this JSON file: loaded when present, saved at the end.
     #[arg(long, requires = "sandbox", value_name = "FILE")]
     pub sandbox_state: Option<PathBuf>,
+    /// Really send webhooks and ExecuteHttpRequest to this host (`hooks.example.com`) or host and
+    /// port (`127.0.0.1:9000`); repeatable. Requests to other hosts are captured in the sandbox
+    /// inbox (`oos sandbox inbox`) and answered 200; the sandbox's own emulator is always reached.
+    #[arg(long = "sandbox-allow-host", requires = "sandbox", value_name = "HOST")]
+    pub sandbox_allow_hosts: Vec<String>,
 }
 
 /// A running in-process emulator that a run's cloud calls go to.
@@ -104,6 +113,16 @@ impl Sandbox {
         );
         eprintln!("sandbox: instances {}", sample_instance_ids(&emulator));
         Ok(Some(Self { handle, before, events }))
+    }
+
+    /// Makes `worker`'s webhooks and HTTP requests to hosts off the allow-list (and other than the
+    /// emulator's) go into `inbox`'s sandbox inbox instead of being sent.
+    pub fn capture_requests(&self, args: &SandboxArgs, inbox: Arc<dyn oos_store::SandboxInboxStore>, clock: Arc<dyn Clock>, worker: &mut WorkerArgs) {
+        let emulator = self.handle.url().trim_start_matches("http://").trim_end_matches('/').to_owned();
+        let allow = args.sandbox_allow_hosts.iter().cloned().chain([emulator]).collect();
+        worker.sandbox_door = Some(SandboxDoor::new(Arc::new(oos_server::StoreInbox::new(inbox, clock)), allow));
+        let sent = if args.sandbox_allow_hosts.is_empty() { String::new() } else { format!(" and {}", args.sandbox_allow_hosts.join(", ")) };
+        eprintln!("sandbox: webhooks and HTTP requests are captured in the sandbox inbox (`oos sandbox inbox`) but those to the emulator{sent}");
     }
 
     /// Sends the sandbox's events and alarms to the server at `url`, signed with the AccessKey in

@@ -110,6 +110,9 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let opened = args.store.open(true).await?;
         let files = args.store.key_files()?;
         let sandbox = Sandbox::start(&args.sandbox, &mut args.worker).await?;
+        if let Some(sandbox) = &sandbox {
+            sandbox.capture_requests(&args.sandbox, opened.store.clone(), Arc::new(SystemClock), &mut args.worker);
+        }
         let policy = AddressPolicy::server(args.outbound_allow.clone());
         let worker = worker(opened.store.clone(), &args.worker, policy.clone(), true, Arc::new(SystemClock))?;
         args.front.raise_file_limit();

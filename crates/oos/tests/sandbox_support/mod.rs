@@ -229,6 +229,22 @@ impl RunOutcome {
             .unwrap_or_else(|| panic!("no task {name} in {}", self.execution_id))
     }
 
+    /// The captured Approve webhook of this run's execution when the execution waits for an
+    /// approval that the sandbox inbox shows (`oos sandbox inbox list --execution ID --kind
+    /// Approve`); the coverage report counts such a run as reaching its approval.
+    pub fn inbox_approval(&self) -> Option<Value> {
+        if self.execution()["Status"] != "Waiting" {
+            return None;
+        }
+        let output = Command::new(env!("CARGO_BIN_EXE_oos"))
+            .args(["sandbox", "inbox", "list", "--kind", "Approve", "--execution", &self.execution_id, "--output", "json", "--data-dir"])
+            .arg(&self.data_dir)
+            .output()
+            .expect("oos sandbox inbox runs");
+        let letters: Value = serde_json::from_slice(&output.stdout).ok()?;
+        letters.as_array()?.first().cloned()
+    }
+
     /// Panics with everything the run printed unless it succeeded.
     pub fn assert_success(&self) {
         assert!(self.success, "the run failed:\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
