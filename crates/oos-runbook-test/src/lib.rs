@@ -24,7 +24,9 @@ const MAX_FILES: usize = 10_000;
 
 /// Whether `path` names a spec file (`*.test.yml` or `*.test.yaml`).
 pub fn is_spec(path: &Path) -> bool {
-    path.file_name().and_then(|name| name.to_str()).is_some_and(|name| name.ends_with(".test.yml") || name.ends_with(".test.yaml"))
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.ends_with(".test.yml") || name.ends_with(".test.yaml"))
 }
 
 /// The spec files named (files as given; directories searched recursively, sorted).
@@ -50,10 +52,14 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
     entries.sort();
     for path in entries {
         if found.len() >= MAX_FILES {
-            return Err(format!("more than {MAX_FILES} spec files under {}", dir.display()));
+            return Err(format!(
+                "more than {MAX_FILES} spec files under {}",
+                dir.display()
+            ));
         }
         // Symbolic links are not followed: a link cycle cannot make the walk endless.
-        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.file_type().is_symlink());
+        let is_link =
+            std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.file_type().is_symlink());
         if path.is_dir() && !is_link {
             walk(&path, found)?;
         } else if is_spec(&path) {
@@ -67,13 +73,25 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
 pub async fn run_file(path: &Path, only: Option<&str>) -> FileResult {
     let spec = match read_file(path) {
         Ok(spec) => spec,
-        Err(error) => return FileResult { path: path.to_path_buf(), outcome: Err(error) },
+        Err(error) => {
+            return FileResult {
+                path: path.to_path_buf(),
+                outcome: Err(error),
+            };
+        }
     };
     let mut results = Vec::new();
-    for case in spec.cases.iter().filter(|case| only.is_none_or(|only| case.name.contains(only))) {
+    for case in spec
+        .cases
+        .iter()
+        .filter(|case| only.is_none_or(|only| case.name.contains(only)))
+    {
         results.push(run_case(case).await);
     }
-    FileResult { path: path.to_path_buf(), outcome: Ok(results) }
+    FileResult {
+        path: path.to_path_buf(),
+        outcome: Ok(results),
+    }
 }
 
 /// Runs one case and judges it.
@@ -83,5 +101,10 @@ pub async fn run_case(case: &Case) -> CaseResult {
         Ok(outcome) => (verdict::compare(&case.expect, &outcome), None),
         Err(error) => (Vec::new(), Some(error)),
     };
-    CaseResult { name: case.name.clone(), elapsed: started.elapsed(), mismatches, error }
+    CaseResult {
+        name: case.name.clone(),
+        elapsed: started.elapsed(),
+        mismatches,
+        error,
+    }
 }

@@ -8,7 +8,9 @@ use regex::Regex;
 use serde_json::Value;
 
 /// The matcher names a mapping may use.
-pub const NAMES: [&str; 8] = ["equals", "contains", "matches", "length", "min", "max", "one_of", "absent"];
+pub const NAMES: [&str; 8] = [
+    "equals", "contains", "matches", "length", "min", "max", "one_of", "absent",
+];
 
 /// Longest regular expression accepted (its compiled size is bounded by the regex crate as well).
 const MAX_PATTERN: usize = 4096;
@@ -37,12 +39,22 @@ impl Matcher {
     /// Reads a spec value as a matcher; the error says what is wrong with it.
     pub fn parse(value: &Value) -> Result<Matcher, String> {
         let shown = value.clone();
-        let Some(map) = value.as_object().filter(|map| !map.is_empty() && map.keys().all(|key| NAMES.contains(&key.as_str()))) else {
-            return Ok(Matcher { checks: vec![Check::Equals(value.clone())], shown });
+        let Some(map) = value
+            .as_object()
+            .filter(|map| !map.is_empty() && map.keys().all(|key| NAMES.contains(&key.as_str())))
+        else {
+            return Ok(Matcher {
+                checks: vec![Check::Equals(value.clone())],
+                shown,
+            });
         };
         let mut checks = Vec::with_capacity(map.len());
         for (name, argument) in map {
-            let number = || argument.as_f64().ok_or_else(|| format!("`{name}` takes a number, not {argument}"));
+            let number = || {
+                argument
+                    .as_f64()
+                    .ok_or_else(|| format!("`{name}` takes a number, not {argument}"))
+            };
             checks.push(match name.as_str() {
                 "equals" => Check::Equals(argument.clone()),
                 "contains" => Check::Contains(argument.clone()),
@@ -66,7 +78,10 @@ impl Matcher {
 
     /// A matcher that wants exactly `value`.
     pub fn equal(value: Value) -> Matcher {
-        Matcher { checks: vec![Check::Equals(value.clone())], shown: value }
+        Matcher {
+            checks: vec![Check::Equals(value.clone())],
+            shown: value,
+        }
     }
 
     /// Checks `actual` (None: not there). The error says which check failed.
@@ -106,14 +121,18 @@ impl Check {
                 _ => Ok(()),
             };
         }
-        let Some(actual) = actual else { return Err("is missing".into()) };
+        let Some(actual) = actual else {
+            return Err("is missing".into());
+        };
         let fails = |what: String| Err(what);
         match self {
             Check::Equals(expected) if json_eq(expected, actual) => Ok(()),
             Check::Equals(expected) => fails(format!("is not {expected}")),
             Check::Contains(part) if contains(actual, part) => Ok(()),
             Check::Contains(part) => fails(format!("does not contain {part}")),
-            Check::Matches(regex) if actual.as_str().is_some_and(|text| regex.is_match(text)) => Ok(()),
+            Check::Matches(regex) if actual.as_str().is_some_and(|text| regex.is_match(text)) => {
+                Ok(())
+            }
             Check::Matches(regex) => fails(format!("does not match /{}/", regex.as_str())),
             Check::Length(length) => {
                 let n = match actual {
@@ -122,7 +141,9 @@ impl Check {
                     Value::Object(map) => map.len(),
                     _ => return fails("has no length (not a string, list or object)".into()),
                 };
-                length.check(Some(&Value::from(n))).map_err(|why| format!("has length {n}, which {why}"))
+                length
+                    .check(Some(&Value::from(n)))
+                    .map_err(|why| format!("has length {n}, which {why}"))
             }
             Check::Min(min) if actual.as_f64().is_some_and(|n| n >= *min) => Ok(()),
             Check::Min(min) => fails(format!("is not a number ≥ {min}")),
@@ -139,8 +160,14 @@ impl Check {
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_eq(x, y)),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(key, x)| y.get(key).is_some_and(|y| json_eq(x, y))),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_eq(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(key, x)| y.get(key).is_some_and(|y| json_eq(x, y)))
+        }
         _ => a == b,
     }
 }
@@ -151,7 +178,9 @@ fn contains(actual: &Value, part: &Value) -> bool {
     match (actual, part) {
         (Value::String(text), Value::String(part)) => text.contains(part.as_str()),
         (Value::Array(items), part) => items.iter().any(|item| json_eq(item, part)),
-        (Value::Object(map), Value::Object(part)) => part.iter().all(|(key, value)| map.get(key).is_some_and(|actual| json_eq(actual, value))),
+        (Value::Object(map), Value::Object(part)) => part
+            .iter()
+            .all(|(key, value)| map.get(key).is_some_and(|actual| json_eq(actual, value))),
         _ => false,
     }
 }

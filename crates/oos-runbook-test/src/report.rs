@@ -131,7 +131,9 @@ fn shown(value: Option<&Value>) -> String {
     match value {
         None => "(missing)".to_owned(),
         Some(Value::String(text)) if text.contains('\n') => text.clone(),
-        Some(value @ (Value::Object(_) | Value::Array(_))) if value.to_string().len() > 60 => serde_json::to_string_pretty(value).unwrap_or_default(),
+        Some(value @ (Value::Object(_) | Value::Array(_))) if value.to_string().len() > 60 => {
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        }
         Some(value) => value.to_string(),
     }
 }
@@ -140,7 +142,12 @@ fn shown(value: Option<&Value>) -> String {
 /// `<failure>` with the mismatches, an `<error>` for a spec that could not be read.
 pub fn junit(files: &[FileResult]) -> String {
     let totals = totals(files);
-    let total_time: Duration = files.iter().filter_map(|file| file.outcome.as_ref().ok()).flatten().map(|case| case.elapsed).sum();
+    let total_time: Duration = files
+        .iter()
+        .filter_map(|file| file.outcome.as_ref().ok())
+        .flatten()
+        .map(|case| case.elapsed)
+        .sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
@@ -154,26 +161,65 @@ pub fn junit(files: &[FileResult]) -> String {
         let suite = escape(&file.path.display().to_string());
         match &file.outcome {
             Err(error) => {
-                let _ = writeln!(xml, "  <testsuite name=\"{suite}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.000\">");
-                let _ = writeln!(xml, "    <testcase name=\"(spec file)\" classname=\"{suite}\" time=\"0.000\">");
-                let _ = writeln!(xml, "      <error message=\"{}\" type=\"{}\">{}</error>", escape(&error.message), escape(error.code), escape(&error.to_string()));
+                let _ = writeln!(
+                    xml,
+                    "  <testsuite name=\"{suite}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.000\">"
+                );
+                let _ = writeln!(
+                    xml,
+                    "    <testcase name=\"(spec file)\" classname=\"{suite}\" time=\"0.000\">"
+                );
+                let _ = writeln!(
+                    xml,
+                    "      <error message=\"{}\" type=\"{}\">{}</error>",
+                    escape(&error.message),
+                    escape(error.code),
+                    escape(&error.to_string())
+                );
                 let _ = writeln!(xml, "    </testcase>");
             }
             Ok(cases) => {
                 let failures = cases.iter().filter(|case| !case.passed()).count();
                 let time: Duration = cases.iter().map(|case| case.elapsed).sum();
-                let _ = writeln!(xml, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{:.3}\">", cases.len(), time.as_secs_f64());
+                let _ = writeln!(
+                    xml,
+                    "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{:.3}\">",
+                    cases.len(),
+                    time.as_secs_f64()
+                );
                 for case in cases {
-                    let _ = write!(xml, "    <testcase name=\"{}\" classname=\"{suite}\" time=\"{:.3}\"", escape(&case.name), case.elapsed.as_secs_f64());
+                    let _ = write!(
+                        xml,
+                        "    <testcase name=\"{}\" classname=\"{suite}\" time=\"{:.3}\"",
+                        escape(&case.name),
+                        case.elapsed.as_secs_f64()
+                    );
                     if case.passed() {
                         xml.push_str("/>\n");
                         continue;
                     }
                     xml.push_str(">\n");
-                    let mut body = case.error.clone().map(|error| format!("{error}\n")).unwrap_or_default();
+                    let mut body = case
+                        .error
+                        .clone()
+                        .map(|error| format!("{error}\n"))
+                        .unwrap_or_default();
                     body.extend(case.mismatches.iter().map(mismatch_text));
-                    let first = case.error.clone().or_else(|| case.mismatches.first().map(|mismatch| format!("{} is not as expected", mismatch.field))).unwrap_or_default();
-                    let _ = writeln!(xml, "      <failure message=\"{}\" type=\"Mismatch\">{}</failure>", escape(&first), escape(&body));
+                    let first = case
+                        .error
+                        .clone()
+                        .or_else(|| {
+                            case.mismatches
+                                .first()
+                                .map(|mismatch| format!("{} is not as expected", mismatch.field))
+                        })
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        xml,
+                        "      <failure message=\"{}\" type=\"Mismatch\">{}</failure>",
+                        escape(&first),
+                        escape(&body)
+                    );
                     xml.push_str("    </testcase>\n");
                 }
             }

@@ -65,6 +65,17 @@ pub struct Expect {
     /// A trigger's firing runs, oldest first.
     pub runs: Option<Vec<ExecutionExpect>>,
     pub cloud: Vec<CloudAssertion>,
+    /// Requests the sandbox inbox must have captured (an empty list: none).
+    pub inbox: Option<Vec<LetterExpect>>,
+}
+
+/// A request the sandbox inbox captured: every field named must match.
+#[derive(Debug, Clone, Default)]
+pub struct LetterExpect {
+    /// `Notify`, `Approve` or `HttpRequest`.
+    pub kind: Option<String>,
+    /// Matchers by field: `task`, `method`, `url`, `body`.
+    pub fields: Vec<(String, Matcher)>,
 }
 
 /// Expectations on one execution.

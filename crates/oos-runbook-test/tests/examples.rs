@@ -17,14 +17,30 @@ async fn run(path: &Path) -> FileResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_example_specs_pass() {
     let files = oos_runbook_test::discover(&[examples()]).unwrap();
-    let names: Vec<String> = files.iter().filter_map(|file| file.file_name()?.to_str().map(str::to_owned)).collect();
-    assert!(names.contains(&"stop-by-tag.test.yml".to_owned()) && names.contains(&"restart-when-stopped.test.yml".to_owned()), "{names:?}");
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|file| file.file_name()?.to_str().map(str::to_owned))
+        .collect();
+    assert!(
+        names.contains(&"stop-by-tag.test.yml".to_owned())
+            && names.contains(&"restart-when-stopped.test.yml".to_owned()),
+        "{names:?}"
+    );
     for file in files {
         let result = run(&file).await;
         let text = report::text(&result);
-        let cases = result.outcome.as_ref().unwrap_or_else(|error| panic!("{error}"));
-        assert!(!cases.is_empty() && cases.iter().all(|case| case.passed()), "{text}");
-        assert!(cases.iter().all(|case| case.elapsed.as_secs() < 30), "virtual time: {text}");
+        let cases = result
+            .outcome
+            .as_ref()
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert!(
+            !cases.is_empty() && cases.iter().all(|case| case.passed()),
+            "{text}"
+        );
+        assert!(
+            cases.iter().all(|case| case.elapsed.as_secs() < 30),
+            "virtual time: {text}"
+        );
     }
 }
 
@@ -37,6 +53,7 @@ fleet:
 tests:
   - name: expects the wrong things
     parameters: {tagKey: env, tagValue: dev}
+    steps: [{approve: true}]
     expect:
       status: Failed
       outputs:
@@ -48,6 +65,7 @@ tests:
           all: {Status: Stopped}
   - name: expects the right things
     parameters: {tagKey: env, tagValue: prod}
+    steps: [{approve: true}]
     expect:
       status: Success
       cloud:
@@ -58,14 +76,25 @@ tests:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_spec_fails_with_a_diff_naming_the_case_the_field_and_both_values() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(examples().join("stop-by-tag.yml"), dir.path().join("stop-by-tag.yml")).unwrap();
+    std::fs::copy(
+        examples().join("stop-by-tag.yml"),
+        dir.path().join("stop-by-tag.yml"),
+    )
+    .unwrap();
     let spec = dir.path().join("broken.test.yml");
     std::fs::write(&spec, BROKEN).unwrap();
     let result = run(&spec).await;
     let text = report::text(&result);
     let cases = result.outcome.as_ref().unwrap();
     assert!(!cases[0].passed() && cases[1].passed(), "{text}");
-    assert_eq!(report::totals(std::slice::from_ref(&result)), report::Totals { passed: 1, failed: 1, invalid: 0 });
+    assert_eq!(
+        report::totals(std::slice::from_ref(&result)),
+        report::Totals {
+            passed: 1,
+            failed: 1,
+            invalid: 0
+        }
+    );
     for expected in [
         "  ✗ expects the wrong things (",
         "  ✓ expects the right things (",
@@ -80,18 +109,41 @@ async fn a_broken_spec_fails_with_a_diff_naming_the_case_the_field_and_both_valu
     }
 
     let xml = report::junit(std::slice::from_ref(&result));
-    let document = roxmltree::Document::parse(&xml).unwrap_or_else(|error| panic!("{error}:\n{xml}"));
+    let document =
+        roxmltree::Document::parse(&xml).unwrap_or_else(|error| panic!("{error}:\n{xml}"));
     let root = document.root_element();
-    assert_eq!((root.tag_name().name(), root.attribute("tests"), root.attribute("failures")), ("testsuites", Some("2"), Some("1")));
+    assert_eq!(
+        (
+            root.tag_name().name(),
+            root.attribute("tests"),
+            root.attribute("failures")
+        ),
+        ("testsuites", Some("2"), Some("1"))
+    );
     let suite = root.children().find(|node| node.is_element()).unwrap();
-    assert_eq!((suite.tag_name().name(), suite.attribute("name")), ("testsuite", Some(spec.to_str().unwrap())));
-    let cases: Vec<_> = suite.children().filter(|node| node.has_tag_name("testcase")).collect();
+    assert_eq!(
+        (suite.tag_name().name(), suite.attribute("name")),
+        ("testsuite", Some(spec.to_str().unwrap()))
+    );
+    let cases: Vec<_> = suite
+        .children()
+        .filter(|node| node.has_tag_name("testcase"))
+        .collect();
     assert_eq!(cases.len(), 2);
     assert_eq!(cases[0].attribute("name"), Some("expects the wrong things"));
     assert!(cases[0].attribute("time").unwrap().parse::<f64>().is_ok());
-    let failure = cases[0].children().find(|node| node.has_tag_name("failure")).expect("a <failure>");
-    assert!(failure.text().unwrap().contains("+ actual:   \"Success\""), "{xml}");
-    assert!(cases[1].children().all(|node| !node.is_element()), "a passed case has no child element: {xml}");
+    let failure = cases[0]
+        .children()
+        .find(|node| node.has_tag_name("failure"))
+        .expect("a <failure>");
+    assert!(
+        failure.text().unwrap().contains("+ actual:   \"Success\""),
+        "{xml}"
+    );
+    assert!(
+        cases[1].children().all(|node| !node.is_element()),
+        "a passed case has no child element: {xml}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,10 +153,22 @@ async fn a_spec_error_names_the_line_and_goes_into_the_junit_report_as_an_error(
     std::fs::write(&spec, "template: {FormatVersion: OOS-2019-06-01, Tasks: [{Name: a, Action: ACS::Sleep, Properties: {Duration: PT1S}}]}\ntests:\n  - name: x\n    expect:\n      staus: Success\n").unwrap();
     let result = run(&spec).await;
     let error = result.outcome.as_ref().unwrap_err();
-    assert_eq!(error.to_string(), format!("{}:5:7: InvalidTestSpec.UnknownField: tests[0].expect.staus: unknown field `staus` (expected one of status, status_message, outputs, tasks, runs, cloud)", spec.display()));
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}:5:7: InvalidTestSpec.UnknownField: tests[0].expect.staus: unknown field `staus` (expected one of status, status_message, outputs, tasks, runs, cloud, inbox)",
+            spec.display()
+        )
+    );
     let xml = report::junit(std::slice::from_ref(&result));
     let document = roxmltree::Document::parse(&xml).unwrap();
-    let error = document.descendants().find(|node| node.has_tag_name("error")).expect("an <error>");
-    assert_eq!(error.attribute("type"), Some("InvalidTestSpec.UnknownField"));
+    let error = document
+        .descendants()
+        .find(|node| node.has_tag_name("error"))
+        .expect("an <error>");
+    assert_eq!(
+        error.attribute("type"),
+        Some("InvalidTestSpec.UnknownField")
+    );
     assert_eq!(document.root_element().attribute("errors"), Some("1"));
 }

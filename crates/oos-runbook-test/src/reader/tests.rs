@@ -45,15 +45,29 @@ tests:
     );
     let file = read(&text).unwrap();
     let case = &file.cases[0];
-    assert_eq!((case.name.as_str(), case.region.as_str(), case.template_name.as_str()), ("first", "cn-shanghai", "inline"));
+    assert_eq!(
+        (
+            case.name.as_str(),
+            case.region.as_str(),
+            case.template_name.as_str()
+        ),
+        ("first", "cn-shanghai", "inline")
+    );
     assert_eq!(case.start_ms, 1_767_599_700_000);
     assert_eq!(case.timeout, Duration::from_secs(7200));
     assert_eq!(case.steps.len(), 4);
     assert!(matches!(case.steps[3], Step::Approve(false)));
     assert_eq!(case.expect.execution.status.as_deref(), Some("Success"));
-    assert_eq!(case.expect.execution.tasks[1].1.items, vec![("i-1".to_owned(), "Failed".to_owned())]);
+    assert_eq!(
+        case.expect.execution.tasks[1].1.items,
+        vec![("i-1".to_owned(), "Failed".to_owned())]
+    );
     assert_eq!(case.expect.cloud.len(), 2);
-    assert_eq!(case.fleet.commands.len(), 1, "the file's commands reach the seed");
+    assert_eq!(
+        case.fleet.commands.len(),
+        1,
+        "the file's commands reach the seed"
+    );
 }
 
 #[test]
@@ -64,7 +78,7 @@ fn an_unknown_field_names_its_line_column_and_the_known_ones() {
     assert_eq!(error.position, Some(Position { line: 6, column: 7 }));
     assert_eq!(
         error.to_string(),
-        "/nowhere/a.test.yml:6:7: InvalidTestSpec.UnknownField: tests[0].expect.taks: unknown field `taks` (expected one of status, status_message, outputs, tasks, runs, cloud)"
+        "/nowhere/a.test.yml:6:7: InvalidTestSpec.UnknownField: tests[0].expect.taks: unknown field `taks` (expected one of status, status_message, outputs, tasks, runs, cloud, inbox)"
     );
 }
 
@@ -72,19 +86,50 @@ fn an_unknown_field_names_its_line_column_and_the_known_ones() {
 fn a_syntax_error_names_the_line() {
     let error = read("tests:\n  - name: [unclosed\n").unwrap_err();
     assert_eq!(error.code, codes::SYNTAX);
-    assert!(error.position.is_some_and(|position| position.line >= 2), "{error}");
+    assert!(
+        error.position.is_some_and(|position| position.line >= 2),
+        "{error}"
+    );
 }
 
 #[test]
 fn wrong_values_are_located_and_explained() {
     let cases = [
-        ("tests:\n  - name: x\n    expect: {status: Done}\n", "unknown execution status \"Done\"", 3),
-        ("tests:\n  - name: x\n    steps: [{advance: soon}]\n    expect: {}\n", "\"soon\" is not a duration", 3),
-        ("tests:\n  - name: x\n    expect:\n      outputs: {a: {matches: '('}}\n", "invalid regular expression", 4),
-        ("tests:\n  - name: x\n    expect:\n      cloud: [{vms: {}}]\n", "unknown resource kind `vms`", 4),
-        ("tests:\n  - name: x\n    expect:\n      cloud: [{instances: {}, per: disks}]\n", "instances do not belong to disks", 4),
-        ("tests:\n  - name: x\n    expect: {}\n  - name: x\n    expect: {}\n", "another test case is named \"x\"", 4),
-        ("tests:\n  - name: x\n    steps: [{advance: 1m, approve: true}]\n    expect: {}\n", "a step is one of", 3),
+        (
+            "tests:\n  - name: x\n    expect: {status: Done}\n",
+            "unknown execution status \"Done\"",
+            3,
+        ),
+        (
+            "tests:\n  - name: x\n    steps: [{advance: soon}]\n    expect: {}\n",
+            "\"soon\" is not a duration",
+            3,
+        ),
+        (
+            "tests:\n  - name: x\n    expect:\n      outputs: {a: {matches: '('}}\n",
+            "invalid regular expression",
+            4,
+        ),
+        (
+            "tests:\n  - name: x\n    expect:\n      cloud: [{vms: {}}]\n",
+            "unknown resource kind `vms`",
+            4,
+        ),
+        (
+            "tests:\n  - name: x\n    expect:\n      cloud: [{instances: {}, per: disks}]\n",
+            "instances do not belong to disks",
+            4,
+        ),
+        (
+            "tests:\n  - name: x\n    expect: {}\n  - name: x\n    expect: {}\n",
+            "another test case is named \"x\"",
+            4,
+        ),
+        (
+            "tests:\n  - name: x\n    steps: [{advance: 1m, approve: true}]\n    expect: {}\n",
+            "a step is one of",
+            3,
+        ),
     ];
     for (body, message, line) in cases {
         let error = read(&spec(body)).unwrap_err();
@@ -97,14 +142,29 @@ fn wrong_values_are_located_and_explained() {
 #[test]
 fn missing_fields_and_bad_templates_and_fleets() {
     let error = read("tests:\n  - name: x\n    expect: {}\n").unwrap_err();
-    assert_eq!((error.code, error.message.as_str()), (codes::MISSING_FIELD, "missing field `template` (here or at the top of the file)"));
+    assert_eq!(
+        (error.code, error.message.as_str()),
+        (
+            codes::MISSING_FIELD,
+            "missing field `template` (here or at the top of the file)"
+        )
+    );
     let error = read(&spec("tests:\n  - name: x\n")).unwrap_err();
     assert_eq!(error.code, codes::MISSING_FIELD);
     let error = read("template: missing.yml\ntests:\n  - {name: x, expect: {}}\n").unwrap_err();
-    assert_eq!((error.code, error.position.map(|p| p.line)), (codes::TEMPLATE, Some(1)));
-    let error = read("template: {FormatVersion: OOS-2019-06-01, Tasks: [{Name: a, Action: ACS::Nope}]}\ntests:\n  - {name: x, expect: {}}\n").unwrap_err();
+    assert_eq!(
+        (error.code, error.position.map(|p| p.line)),
+        (codes::TEMPLATE, Some(1))
+    );
+    let error = read(
+        "template: {Tasks: [{Name: a, Action: ACS::Sleep}]}\ntests:\n  - {name: x, expect: {}}\n",
+    )
+    .unwrap_err();
     assert_eq!(error.code, codes::TEMPLATE, "{error}");
-    let error = read(&spec("fleet: {instances: [{counts: 2}]}\ntests:\n  - {name: x, expect: {}}\n")).unwrap_err();
+    let error = read(&spec(
+        "fleet: {instances: [{counts: 2}]}\ntests:\n  - {name: x, expect: {}}\n",
+    ))
+    .unwrap_err();
     assert_eq!(error.code, codes::FLEET, "{error}");
     assert!(error.message.contains("counts"), "{error}");
 }
