@@ -73,6 +73,9 @@ impl EventSink for Raised {
     }
 }
 
+/// Whether a trigger's rendered properties match what was raised.
+type TriggerMatch = Box<dyn Fn(&Value) -> bool>;
+
 /// The case's sandbox inbox: every webhook and HTTP request of the run, captured, never sent.
 #[derive(Default)]
 struct Letters(Mutex<Vec<Letter>>);
@@ -394,7 +397,7 @@ impl Run {
             ..ExecutionFilter::default()
         };
         let waiting = self.store.executions(&filter).await.map_err(store_error)?;
-        let armed = self.armed_triggers(None).await?;
+        let armed = self.armed_triggers().await?;
         let notify_type = if approve {
             NotifyType::Approve
         } else {
@@ -427,12 +430,8 @@ impl Run {
     }
 
     /// The case's armed triggers: (execution id, kind, properties).
-    async fn armed_triggers(
-        &self,
-        kind: Option<&str>,
-    ) -> Result<Vec<(String, String, Value)>, String> {
+    async fn armed_triggers(&self) -> Result<Vec<(String, String, Value)>, String> {
         let query = TriggerQuery {
-            kind: kind.map(str::to_owned),
             status: Some("Active".into()),
             limit: 1000,
             ..TriggerQuery::default()
@@ -457,14 +456,14 @@ impl Run {
             return Ok(false);
         }
         let now = self.clock.now_ms();
-        let triggers = self.armed_triggers(None).await?;
+        let triggers = self.armed_triggers().await?;
         for (kind, body) in raised {
             let (category, key, source, payload, matches): (
-                _,
-                _,
-                _,
-                _,
-                Box<dyn Fn(&Value) -> bool>,
+                &str,
+                String,
+                FireSource,
+                Value,
+                TriggerMatch,
             ) = match kind {
                 EventKind::Event => {
                     let fallback = body
