@@ -80,6 +80,17 @@ impl VirtualClock {
         self.shared.state().sleepers.len()
     }
 
+    /// When the earliest waiting sleep is due (unix milliseconds), None when nothing sleeps.
+    pub fn next_due(&self) -> Option<i64> {
+        self.shared.state().sleepers.first_key_value().map(|(&(due, _), _)| due)
+    }
+
+    /// A count that moves whenever a sleep starts, ends or is dropped, and when time moves: a driver
+    /// that sees it stand still for a while knows everything on this clock is waiting.
+    pub fn changes(&self) -> u64 {
+        self.shared.state().changes
+    }
+
     /// Starts a task (on the current tokio runtime) that [`skip`](Self::skip)s whenever sleepers
     /// wait and nothing changed on the clock for `quiet` of real time: everything that runs on this
     /// clock is waiting, so the earliest wait may as well be over. The task ends with the clock's

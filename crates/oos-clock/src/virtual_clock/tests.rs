@@ -125,3 +125,20 @@ async fn auto_advance_waits_while_the_clock_is_busy() {
     }
     assert_eq!(clock.now_ms(), START, "no jump while work goes on");
 }
+
+#[tokio::test]
+async fn next_due_names_the_earliest_sleep_and_changes_count_every_move() {
+    let clock = VirtualClock::new(START);
+    assert_eq!(clock.next_due(), None);
+    let before = clock.changes();
+    let late = clock.sleep(Duration::from_secs(20));
+    let early = clock.sleep(Duration::from_secs(10));
+    assert_eq!(clock.next_due(), Some(START + 10_000));
+    assert!(clock.changes() > before, "a sleep that starts is a change");
+    let seen = clock.changes();
+    assert_eq!(clock.changes(), seen, "nothing happened: no change");
+    drop(early);
+    assert_eq!(clock.next_due(), Some(START + 20_000));
+    assert!(clock.changes() > seen, "a dropped sleep is a change");
+    drop(late);
+}

@@ -21,6 +21,7 @@ mod sandbox_inbox;
 mod store;
 mod template;
 mod template_client;
+mod test;
 mod trigger;
 mod worker;
 
@@ -81,6 +82,8 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Make this host a managed instance: `oos agent --server URL [--activation-id ID --activation-code CODE]` (registers on the first start).
     Agent(agent::AgentArgs),
+    /// Behaviour tests of runbooks: `oos test PATH… [--junit FILE]` runs the `*.test.yml` specs against the emulator in virtual time.
+    Test(test::TestArgs),
     /// Administration: `oos admin migrate-store --data-dir DIR --to postgres://…` moves an embedded installation to PostgreSQL.
     Admin(admin::AdminArgs),
 }
@@ -101,6 +104,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Worker(args) => worker::run(args),
         Command::Sandbox(args) => sandbox_inbox::run(args),
         Command::Template(args) => template::run(args),
+        Command::Test(args) => test::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Admin(args) => admin::run(args),
         Command::Agent(args) => agent::run(args),
