@@ -59,14 +59,24 @@ pub fn find(name: &str) -> Option<&'static LibraryTemplate> {
 /// Whether `name` is in the library's reserved namespace (`OpenOOS-…`, any case), whether or not
 /// a template of that name exists.
 pub fn is_library_name(name: &str) -> bool {
-    name.get(..PREFIX.len()).is_some_and(|prefix| prefix.eq_ignore_ascii_case(PREFIX))
+    name.get(..PREFIX.len())
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(PREFIX))
 }
 
 /// The first sentence of the template's English description (for listings).
 pub fn summary(template: &LibraryTemplate) -> String {
     let parsed = oos_template::parse(template.content).ok();
-    let description = parsed.as_ref().and_then(|parsed| parsed.description.as_ref()).and_then(|description| description.english()).unwrap_or_default();
+    let description = parsed
+        .as_ref()
+        .and_then(|parsed| parsed.description.as_ref())
+        .and_then(|description| description.english())
+        .unwrap_or_default();
     // A sentence ends at a full stop followed by a capital (so "e.g. a" does not end one).
-    let end = description.match_indices(". ").map(|(at, _)| at).find(|&at| description[at + 2..].starts_with(|c: char| c.is_ascii_uppercase()));
-    end.map_or(description, |at| &description[..=at]).trim().to_owned()
+    let end = description
+        .match_indices(". ")
+        .map(|(at, _)| at)
+        .find(|&at| description[at + 2..].starts_with(|c: char| c.is_ascii_uppercase()));
+    end.map_or(description, |at| &description[..=at])
+        .trim()
+        .to_owned()
 }

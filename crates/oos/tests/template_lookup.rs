@@ -42,13 +42,23 @@ fn validate(library: &Path, template: &Path) -> (bool, String) {
         .output()
         .expect("oos runs");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
-    (report[0]["Valid"] == true, report[0]["Diagnostics"].to_string())
+    (
+        report[0]["Valid"] == true,
+        report[0]["Diagnostics"].to_string(),
+    )
 }
 
 fn run(sandbox: &SandboxDir, library: &Path, template: &Path) -> String {
-    let outcome = sandbox.run(template, &[], &["--library", library.to_str().expect("a UTF-8 path")]);
+    let outcome = sandbox.run(
+        template,
+        &[],
+        &["--library", library.to_str().expect("a UTF-8 path")],
+    );
     outcome.assert_success();
-    outcome.outputs()["greeting"].as_str().unwrap_or_default().to_owned()
+    outcome.outputs()["greeting"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn setup(files: &[(&str, String)]) -> (SandboxDir, std::path::PathBuf, std::path::PathBuf) {
@@ -65,18 +75,27 @@ fn setup(files: &[(&str, String)]) -> (SandboxDir, std::path::PathBuf, std::path
 
 #[test]
 fn a_dashed_lower_case_json_file_is_found_by_validate_and_by_run() {
-    let (sandbox, library, template) = setup(&[("nested/acs-custom-greet.json", greet_action("name", "json"))]);
+    let (sandbox, library, template) =
+        setup(&[("nested/acs-custom-greet.json", greet_action("name", "json"))]);
     let (valid, diagnostics) = validate(&library, &template);
-    assert!(valid, "validate found the action and its required `name` is given: {diagnostics}");
-    assert!(!diagnostics.contains("not in the template library"), "{diagnostics}");
+    assert!(
+        valid,
+        "validate found the action and its required `name` is given: {diagnostics}"
+    );
+    assert!(
+        !diagnostics.contains("not in the template library"),
+        "{diagnostics}"
+    );
     assert_eq!(run(&sandbox, &library, &template), "hello world from json");
 }
 
 #[test]
 fn of_a_yaml_and_a_json_twin_both_commands_take_the_yaml_one() {
     // The JSON twin requires `who`, which the caller does not pass: validate would fail on it.
-    let (sandbox, library, template) =
-        setup(&[("ACS-Custom-Greet.json", greet_action("who", "json")), ("ACS-Custom-Greet.yaml", greet_action("name", "yaml"))]);
+    let (sandbox, library, template) = setup(&[
+        ("ACS-Custom-Greet.json", greet_action("who", "json")),
+        ("ACS-Custom-Greet.yaml", greet_action("name", "yaml")),
+    ]);
     let (valid, diagnostics) = validate(&library, &template);
     assert!(valid, "validate checked the YAML twin: {diagnostics}");
     assert_eq!(run(&sandbox, &library, &template), "hello world from yaml");
@@ -84,8 +103,10 @@ fn of_a_yaml_and_a_json_twin_both_commands_take_the_yaml_one() {
 
 #[test]
 fn an_exact_name_wins_over_one_equal_only_when_case_is_ignored() {
-    let (sandbox, library, template) =
-        setup(&[("acs-custom-greet.yml", greet_action("who", "lower")), ("ACS::Custom::Greet.yml", greet_action("name", "exact"))]);
+    let (sandbox, library, template) = setup(&[
+        ("acs-custom-greet.yml", greet_action("who", "lower")),
+        ("ACS::Custom::Greet.yml", greet_action("name", "exact")),
+    ]);
     let (valid, diagnostics) = validate(&library, &template);
     assert!(valid, "validate checked the exact name: {diagnostics}");
     assert_eq!(run(&sandbox, &library, &template), "hello world from exact");

@@ -50,17 +50,36 @@ pub fn run(args: LibraryArgs) -> anyhow::Result<ExitCode> {
         }
         LibraryCommand::Show { name, spec } => {
             let template = named(&name)?;
-            print!("{}", if spec { template.spec } else { template.content });
+            print!(
+                "{}",
+                if spec {
+                    template.spec
+                } else {
+                    template.content
+                }
+            );
         }
         LibraryCommand::Install { names, all } => {
             let chosen: Vec<&LibraryTemplate> = match (all, names.is_empty()) {
                 (true, _) => oos_library::templates().iter().collect(),
-                (false, true) => bail!("InvalidParameter.TemplateName: name the templates to install, or pass --all"),
-                (false, false) => names.iter().map(|name| named(name)).collect::<anyhow::Result<_>>()?,
+                (false, true) => bail!(
+                    "InvalidParameter.TemplateName: name the templates to install, or pass --all"
+                ),
+                (false, false) => names
+                    .iter()
+                    .map(|name| named(name))
+                    .collect::<anyhow::Result<_>>()?,
             };
             let connection = args.client.connect()?;
-            let rows = chosen.into_iter().map(|template| install(&connection, template)).collect::<anyhow::Result<Vec<_>>>()?;
-            print_list(output, &rows, &["TemplateName", "TemplateVersion", "Result"]);
+            let rows = chosen
+                .into_iter()
+                .map(|template| install(&connection, template))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            print_list(
+                output,
+                &rows,
+                &["TemplateName", "TemplateVersion", "Result"],
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -80,7 +99,13 @@ fn install(connection: &Connection, template: &LibraryTemplate) -> anyhow::Resul
             return Ok(row(template, &current, "unchanged"));
         }
         Ok(_) => ("UpdateTemplate", "updated"),
-        Err(error) if error.downcast_ref::<ApiError>().is_some_and(|error| error.code == "EntityNotExists.Template") => ("CreateTemplate", "installed"),
+        Err(error)
+            if error
+                .downcast_ref::<ApiError>()
+                .is_some_and(|error| error.code == "EntityNotExists.Template") =>
+        {
+            ("CreateTemplate", "installed")
+        }
         Err(error) => return Err(error),
     };
     let answer = connection.call(action, params([name(), content()]))?;
