@@ -3,13 +3,13 @@
 //! library configured.
 //!
 //! Entry points: [`builtin_templates`] (the embedded table), [`find_builtin`] (by name),
-//! [`ProductActions`] (an `oos_template::TemplateLibrary`, for validation) and [`WithBuiltins`]
+//! [`ProductActions`] and [`AfterLibrary`] (`oos_template::TemplateLibrary`s, for validation) and [`WithBuiltins`]
 //! (an engine `TemplateSource` that falls back to these templates after another source).
 
 mod library;
 mod source;
 
-pub use library::ProductActions;
+pub use library::{AfterLibrary, ProductActions};
 pub use source::WithBuiltins;
 
 /// One embedded template: its action name and its YAML text.

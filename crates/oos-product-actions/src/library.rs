@@ -1,5 +1,6 @@
 //! The embedded templates as an `oos_template::TemplateLibrary` (used by validation to check the
-//! properties a product-action task passes).
+//! properties a product-action task passes), alone or after another library ([`AfterLibrary`]),
+//! in the order `oos run` finds them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -46,5 +47,25 @@ impl Default for ProductActions {
 impl TemplateLibrary for ProductActions {
     fn find(&self, name: &str) -> Option<Arc<Template>> {
         self.templates.get(&name.trim().to_ascii_lowercase()).cloned()
+    }
+}
+
+/// `first` (e.g. the `--library` directories), then the embedded product actions: the order in
+/// which the runtime's [`crate::WithBuiltins`] finds templates, so that validation accepts exactly
+/// what a run finds.
+pub struct AfterLibrary<L> {
+    first: L,
+    builtins: ProductActions,
+}
+
+impl<L: TemplateLibrary> AfterLibrary<L> {
+    pub fn new(first: L) -> Self {
+        Self { first, builtins: ProductActions::new() }
+    }
+}
+
+impl<L: TemplateLibrary> TemplateLibrary for AfterLibrary<L> {
+    fn find(&self, name: &str) -> Option<Arc<Template>> {
+        self.first.find(name).or_else(|| self.builtins.find(name))
     }
 }

@@ -1,11 +1,10 @@
 //! Finding templates of child executions (ACS::Template, product actions): the store's library
-//! first, then directories of template files named `<TemplateName>.yml|yaml|json`.
+//! first, then directories of template files (`oos_template::TemplateFiles`: `<TemplateName>.yml|yaml|json`).
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use oos_store::LibraryStore;
+use oos_template::TemplateFiles;
 
 /// A template found by name: its version (if known) and content.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,34 +19,22 @@ pub trait TemplateSource: Send + Sync {
     async fn find(&self, name: &str, version: Option<&str>) -> Result<Option<FoundTemplate>, String>;
 }
 
-/// The store's templates, then template files under the given directories.
+/// The store's templates, then template files found by the rules of [`TemplateFiles`] (the
+/// same as `oos template validate --library`).
 pub struct Library {
     store: Option<Arc<dyn LibraryStore>>,
-    files: HashMap<String, PathBuf>,
+    files: TemplateFiles,
 }
 
 impl Library {
-    /// Indexes every `*.yml`, `*.yaml` and `*.json` file under `dirs` (recursively) by file stem.
-    pub fn new(store: Option<Arc<dyn LibraryStore>>, dirs: &[PathBuf]) -> Self {
-        let mut files = HashMap::new();
-        for dir in dirs {
-            index(dir, &mut files);
-        }
-        Self { store, files }
+    /// The store's templates only.
+    pub fn new(store: Option<Arc<dyn LibraryStore>>) -> Self {
+        Self { store, files: TemplateFiles::default() }
     }
-}
 
-fn index(dir: &Path, files: &mut HashMap<String, PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            index(&path, files);
-        } else if let (Some(stem), Some(ext)) = (path.file_stem().and_then(|s| s.to_str()), path.extension().and_then(|e| e.to_str()))
-            && matches!(ext, "yml" | "yaml" | "json")
-        {
-            files.entry(stem.to_owned()).or_insert(path);
-        }
+    /// Then the template files `files` (e.g. `TemplateFiles::scan` of the `--library` directories).
+    pub fn with_files(self, files: TemplateFiles) -> Self {
+        Self { files, ..self }
     }
 }
 
@@ -63,7 +50,7 @@ impl TemplateSource for Library {
                 return Ok(Some(FoundTemplate { version: Some(format!("v{number}")), content }));
             }
         }
-        match self.files.get(name) {
+        match self.files.resolve(name) {
             Some(path) => std::fs::read_to_string(path)
                 .map(|content| Some(FoundTemplate { version: None, content }))
                 .map_err(|e| format!("{}: {e}", path.display())),

@@ -116,7 +116,7 @@ async fn a_child_check_failing_after_a_takeover(bed: Bed) {
     };
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let faulty: Arc<dyn Store> = Arc::new(Faulty { inner: plain.clone(), fail: Mutex::new(HashMap::from([("execution", 1)])), skip: Mutex::new(HashMap::from([("execution", 2)])) });
-    let library = Library::new(Some(faulty.clone()), &[]);
+    let library = Library::new(Some(faulty.clone()));
     let actions = Executors::new(Arc::new(Bench::default()), oos_actions::AddressPolicy::open());
     let config = RuntimeConfig { poll_interval: Duration::from_millis(100), lease_ttl: Duration::from_secs(3), ..RuntimeConfig::default() };
     let running = fleet::run(Worker::new(faulty, Arc::new(actions), Arc::new(library), config));
@@ -129,7 +129,7 @@ async fn a_child_check_failing_after_a_takeover(bed: Bed) {
 async fn setup(bed: &Bed, what: &'static str) -> (Worker, Arc<dyn Store>) {
     let plain = bed.store().await;
     let faulty: Arc<dyn Store> = Arc::new(Faulty { inner: plain.clone(), fail: Mutex::new(HashMap::from([(what, 1)])), skip: Mutex::new(HashMap::new()) });
-    let library = Library::new(Some(faulty.clone()), &[]);
+    let library = Library::new(Some(faulty.clone()));
     let actions = Executors::new(Arc::new(Bench::default()), oos_actions::AddressPolicy::open());
     let config = RuntimeConfig { poll_interval: Duration::from_millis(100), lease_ttl: Duration::from_secs(3), ..RuntimeConfig::default() };
     (Worker::new(faulty, Arc::new(actions), Arc::new(library), config), plain)

@@ -9,6 +9,8 @@ use oos_template::TemplateError;
 pub const TEMPLATE_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.Template", 404);
 /// The template exists but not at the requested version.
 pub const TEMPLATE_VERSION_NOT_FOUND: ErrorCode = ErrorCode::new("EntityNotExists.TemplateVersion", 404);
+/// A write to a library template (`OpenOOS-…`) other than installing its own content.
+pub const PUBLIC_TEMPLATE: ErrorCode = ErrorCode::new("Forbidden.PublicTemplate", 403);
 /// CreateTemplate with a name that is taken.
 pub const TEMPLATE_EXISTS: ErrorCode = ErrorCode::new("EntityAlreadyExists.Template", 409);
 /// No parameter with this name.

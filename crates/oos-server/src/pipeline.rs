@@ -18,6 +18,13 @@ use crate::audit::RequestAudit;
 use crate::auth::Caller;
 use crate::error;
 
+/// The action an OOS request is authorized as: reading a public (library, `OpenOOS-…`) template
+/// is allowed to whoever may list templates, as public templates are on OOS.
+fn authorized_as(rpc: &RpcRequest) -> &str {
+    let reads = matches!(rpc.action.as_str(), "GetTemplate" | "ListTemplateVersions");
+    if reads && rpc.get("TemplateName").is_some_and(oos_library::is_library_name) { "ListTemplates" } else { &rpc.action }
+}
+
 /// The APIs served on the one endpoint, told apart by the request's `Version`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Version {
@@ -116,7 +123,7 @@ impl Api {
             let params: BTreeMap<String, String> = rpc.params().iter().cloned().collect();
             let scope = ArnScope::new(self.region_of(rpc), self.iam.account().to_string());
             let authz = match api {
-                Version::Oos => oos_action_authz(&rpc.action, &params, &scope),
+                Version::Oos => oos_action_authz(authorized_as(rpc), &params, &scope),
                 Version::Ram => ram_action_authz(&rpc.action, &params, self.iam.account()),
                 Version::Ecs if actions::assistant::serves(&rpc.action) => Ok(ecs_request_authz(&rpc.action, &params, &scope)),
                 Version::Ecs => Err(IamError::UnknownAction(rpc.action.clone())),

@@ -69,7 +69,7 @@ async fn lab() -> Lab {
     let cloud = Arc::new(Recording { cloud: role_assuming_client(&emulator), apis: Mutex::default() });
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
-    let library = Library::new(Some(Arc::new(store.clone())), &[]);
+    let library = Library::new(Some(Arc::new(store.clone())));
     let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud.clone(), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
     // TemplateURL tests serve templates on loopback: allow-listed, as an operator would.
     let outbound = oos_actions::AddressPolicy::server(vec!["127.0.0.1".parse().unwrap()]);

@@ -92,7 +92,7 @@ async fn a_week_of_weekday_start_and_stop(backend: Backend) {
     let runtime = RuntimeConfig { engine, poll_interval: Duration::from_secs(600), lease_ttl: Duration::from_secs(3600), ..RuntimeConfig::default() };
     let bed = Bed::new(backend).await;
     let store = bed.store().await;
-    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone()), &[]));
+    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone())));
     let actions = Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new())));
     let worker = Worker::new(store.clone(), actions, Arc::new(library), runtime).with_clock(shared.clone());
     let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls: None, limits: Default::default(), audit_command_output: true };

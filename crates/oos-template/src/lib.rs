@@ -22,7 +22,7 @@ pub mod state;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Severity, TemplateError};
-pub use library::{DirectoryLibrary, TemplateLibrary};
+pub use library::{DirectoryLibrary, TemplateFiles, TemplateLibrary};
 pub use lower::action_name;
 pub use model::*;
 pub use parameters::{REDACTED, ParameterError, check_parameters, redact_parameters};

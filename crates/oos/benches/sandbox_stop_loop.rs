@@ -64,7 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut worker = Worker::new(
         Arc::new(store.clone()),
         Arc::new(Executors::new(cloud, oos_actions::AddressPolicy::open())),
-        Arc::new(Library::new(None, &[])),
+        Arc::new(Library::new(None)),
         RuntimeConfig { engine, ..RuntimeConfig::default() },
     );
     let request = StartRequest {

@@ -76,7 +76,7 @@ impl Harness {
         let client = CloudClient::new(config, Credentials::new(AK, SK)).expect("client builds");
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path(), Durability::Normal).await.expect("store opens");
-        let library = WithBuiltins::new(Library::new(Some(Arc::new(store.clone())), &[]));
+        let library = WithBuiltins::new(Library::new(Some(Arc::new(store.clone()))));
         let worker = Worker::new(
             Arc::new(store.clone()),
             Arc::new(Executors::new(Arc::new(client), oos_actions::AddressPolicy::open())),

@@ -150,7 +150,7 @@ pub(crate) use on_both;
 /// server's API would share with its worker: what it writes wakes the worker at once).
 pub async fn worker(bed: &Bed, cloud: Arc<dyn CloudApi>, config: RuntimeConfig) -> (Worker, Arc<dyn Store>) {
     let store = bed.store().await;
-    let library = Library::new(Some(store.clone()), &[]);
+    let library = Library::new(Some(store.clone()));
     let actions = Executors::new(cloud, oos_actions::AddressPolicy::open());
     (Worker::new(store.clone(), Arc::new(actions), Arc::new(library), config), store)
 }

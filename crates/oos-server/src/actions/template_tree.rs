@@ -35,7 +35,7 @@ pub(super) struct Reached {
 /// children in task order. Templates the library does not have, or that do not parse, are not
 /// reached (their execution would fail before any call); a failure to read the library is an error.
 pub(super) async fn reach(api: &Api, root: Template, name: Option<&str>) -> Result<Vec<Reached>, AcsError> {
-    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(api.store.clone() as Arc<dyn oos_store::LibraryStore>), &[]));
+    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(api.store.clone() as Arc<dyn oos_store::LibraryStore>)));
     let max_depth = usize::try_from(api.starter.quotas().max_depth).unwrap_or(usize::MAX);
     let mut found = HashMap::new();
     let mut reached = Vec::new();

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::common::{Page, ascending, date, date_param, json_object, tag_filter, tags_param};
 use crate::auth::Caller;
-use crate::error::{self, TEMPLATE_EXISTS, TEMPLATE_NOT_FOUND, TEMPLATE_VERSION_NOT_FOUND};
+use crate::error::{self, PUBLIC_TEMPLATE, TEMPLATE_EXISTS, TEMPLATE_NOT_FOUND, TEMPLATE_VERSION_NOT_FOUND};
 use crate::api::{Api, Fields};
 
 const RESERVED_PREFIXES: [&str; 4] = ["ALIYUN", "ACS", "ALIBABA", "ALICLOUD"];
@@ -35,9 +35,30 @@ pub(crate) fn version_param(rpc: &RpcRequest) -> Result<Option<i64>, AcsError> {
         .transpose()
 }
 
+/// A name in the library's namespace (`OpenOOS-…`) takes only the library's own content of that
+/// name (what `oos library install` sends): library templates are public and not the users' to change.
+fn check_library_write(name: &str, content: Option<&str>) -> Result<(), AcsError> {
+    if !oos_library::is_library_name(name) {
+        return Ok(());
+    }
+    match (oos_library::find(name), content) {
+        (Some(template), Some(content)) if template.content == content => Ok(()),
+        _ => Err(AcsError::new(
+            PUBLIC_TEMPLATE,
+            format!("{name} is in the namespace of OpenOOS's public library (OpenOOS-*): it can only be installed as shipped, with `oos library install`, not changed or deleted"),
+        )),
+    }
+}
+
+/// `ShareType` of a stored template: the library's are `Public`, the account's own `Private`.
+fn share_type(name: &str) -> &'static str {
+    if oos_library::is_library_name(name) { "Public" } else { "Private" }
+}
+
 /// Validates `Content` and describes the new version.
 fn new_version(rpc: &RpcRequest, caller: &Caller, name: &str, now_ms: i64) -> Result<NewTemplateVersion, AcsError> {
     let content = rpc.require("Content")?;
+    check_library_write(name, Some(content))?;
     let validation = checked(content)?;
     let template = validation.template.as_ref().ok_or_else(|| error::internal("validated template without model"))?;
     Ok(NewTemplateVersion {
@@ -73,7 +94,7 @@ fn template_json(row: &TemplateRow) -> Value {
         "HasTrigger": false,
         "Hash": row.hash,
         "ResourceGroupId": row.resource_group_id,
-        "ShareType": "Private",
+        "ShareType": share_type(&row.name),
         "Tags": json_object(Some(&row.tags)),
         "TemplateFormat": row.format,
         "TemplateId": row.template_id,
@@ -150,13 +171,20 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         Some("TotalExecutionCount" | "Popularity") => TemplateSort::TotalExecutionCount,
         Some(other) => return Err(AcsError::invalid_parameter("SortField", format!("{other:?} is not a sort field of templates"))),
     };
-    // This server holds only the account's own (Private, Automation) templates, without triggers.
-    let nothing_matches = rpc.get("ShareType").is_some_and(|share| share != "Private")
+    // This server holds the account's own (Private) templates and the installed library (Public),
+    // all of type Automation, without triggers.
+    let name_prefix = match rpc.get("ShareType") {
+        Some("Private") => Some((oos_library::PREFIX.to_string(), false)),
+        Some("Public") => Some((oos_library::PREFIX.to_string(), true)),
+        _ => None,
+    };
+    let nothing_matches = rpc.get("ShareType").is_some_and(|share| share != "Private" && share != "Public")
         || rpc.get("TemplateType").is_some_and(|kind| kind != "Automation")
         || rpc.bool("HasTrigger")? == Some(true)
         || rpc.bool("IsExample")? == Some(true);
     let query = TemplateQuery {
         name_contains: rpc.get("TemplateName").map(str::to_string),
+        name_prefix,
         created_by: rpc.get("CreatedBy").map(str::to_string),
         format: rpc.get("TemplateFormat").map(str::to_string),
         created_after_ms: date_param(rpc, "CreatedDateAfter")?,
@@ -214,6 +242,7 @@ pub async fn delete(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
 
 /// Deletes template `name` (and, when asked, its executions).
 pub(crate) async fn delete_one(api: &Api, name: &str, with_executions: bool) -> Result<(), AcsError> {
+    check_library_write(name, None)?;
     if with_executions {
         let filter = ExecutionFilter { template_name: Some(name.to_string()), include_children: true, ..ExecutionFilter::default() };
         let ids: Vec<String> = api.store.executions(&filter).await.map_err(error::store)?.into_iter().map(|record| record.id).collect();

@@ -128,7 +128,7 @@ pub async fn start_calling(backend: Backend, cloud: CloudClient) -> (Server, Clo
 pub async fn start_timed(backend: Backend, cloud: CloudClient, runtime: RuntimeConfig, clock: Arc<dyn Clock>) -> (Server, CloudClient, Bed) {
     let bed = Bed::new(backend).await;
     let store = bed.store().await;
-    let library = Library::new(Some(store.clone()), &[]);
+    let library = Library::new(Some(store.clone()));
     let actions = Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new())));
     let worker = Worker::new(store.clone(), actions, Arc::new(library), runtime).with_clock(clock.clone());
     let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls: None, limits: Default::default(), audit_command_output: true };

@@ -48,7 +48,7 @@ impl Fleet {
         let ecs = || client(&emulator.url(), Credentials::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET));
         let bed = Bed::new(backend).await;
         let store = bed.store().await;
-        let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone()), &[]));
+        let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone())));
         let actions = Arc::new(Executors::new(Arc::new(ecs()), oos_actions::AddressPolicy::server(Vec::new())));
         let worker = Worker::new(store.clone(), actions, Arc::new(library), RuntimeConfig::default()).with_clock(Arc::new(SystemClock));
         let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls: None, limits: Default::default(), audit_command_output: true };

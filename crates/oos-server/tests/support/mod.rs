@@ -41,7 +41,7 @@ pub async fn start_with(backend: Backend, runtime: RuntimeConfig) -> (Server, Cr
 pub async fn start_front(backend: Backend, runtime: RuntimeConfig, tls: Option<TlsSource>, limits: Limits) -> (Server, Credentials, Bed) {
     let bed = Bed::new(backend).await;
     let store = bed.store().await;
-    let library = Library::new(Some(store.clone()), &[]);
+    let library = Library::new(Some(store.clone()));
     let worker = Worker::new(store.clone(), Arc::new(Executors::new(Arc::new(NoCloud), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), runtime);
     let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls, limits, audit_command_output: true };
     let server = Server::start(config, store, &oos_server::KeyFiles::in_dir(bed.path()), worker).await.unwrap();

@@ -61,6 +61,8 @@ pub enum TemplateSort {
 pub struct TemplateQuery {
     /// Substring of the name.
     pub name_contains: Option<String>,
+    /// Only names that start (`true`) or do not start (`false`) with this prefix, ASCII case ignored.
+    pub name_prefix: Option<(String, bool)>,
     pub created_by: Option<String>,
     pub format: Option<String>,
     pub created_after_ms: Option<i64>,

@@ -120,6 +120,10 @@ where
     if let Some(name) = &query.name_contains {
         sql.push(format!(" AND {}(t.name, ", DB::FIND)).push_bind(name.clone()).push(") > 0");
     }
+    if let Some((prefix, starts)) = &query.name_prefix {
+        let test = if *starts { "=" } else { "<>" };
+        sql.push(format!(" AND LOWER(SUBSTR(t.name, 1, {})) {test} ", prefix.chars().count())).push_bind(prefix.to_lowercase());
+    }
     if let Some(creator) = &query.created_by {
         sql.push(" AND t.created_by = ").push_bind(creator.clone());
     }

@@ -12,6 +12,7 @@ mod execution_client;
 mod iam;
 mod iam_client;
 mod instance;
+mod library;
 mod login;
 mod process;
 mod run;
@@ -78,6 +79,8 @@ enum Command {
     Worker(worker::WorkerCommandArgs),
     /// Templates: `oos template validate FILE...` offline; `create|update|get|list|versions|delete` on a server.
     Template(template::TemplateArgs),
+    /// The library of common operations shipped with OpenOOS: `oos library list|show NAME|install [NAME…|--all]`.
+    Library(library::LibraryArgs),
     /// The hash-chained audit trail: `oos audit query [--since --until --user --action --execution --kind]`, `oos audit verify`.
     Audit(audit::AuditArgs),
     /// Make this host a managed instance: `oos agent --server URL [--activation-id ID --activation-code CODE]` (registers on the first start).
@@ -105,6 +108,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sandbox(args) => sandbox_inbox::run(args),
         Command::Template(args) => template::run(args),
         Command::Test(args) => test::run(args),
+        Command::Library(args) => library::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Admin(args) => admin::run(args),
         Command::Agent(args) => agent::run(args),

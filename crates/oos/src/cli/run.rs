@@ -36,7 +36,8 @@ pub struct WorkerArgs {
     /// Region of the execution (`ACS::RegionId`).
     #[arg(long, env = "OOS_REGION_ID", default_value = "cn-hangzhou")]
     pub region: String,
-    /// Directories of templates for ACS::Template and product actions (`<Name>.yml|yaml|json`).
+    /// Directories of templates for ACS::Template and product actions (`<Name>.yml|yaml|json`, found
+    /// by the rules of `oos template validate --library`, docs/cli.md).
     #[arg(long = "library")]
     pub libraries: Vec<PathBuf>,
     /// Largest Loop.Items list accepted.
@@ -152,7 +153,8 @@ pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, h
         Ok(client) => Arc::new(client.with_clock(clock.clone())),
         Err(error) => Arc::new(NoCloud(error.to_string())),
     };
-    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone()), &args.libraries));
+    let files = oos_template::TemplateFiles::scan(&args.libraries).map_err(|e| anyhow::anyhow!("reading the template library {:?}: {e}", args.libraries))?;
+    let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone())).with_files(files));
     oos_triggers::check_time_zone(&args.trigger_time_zone).map_err(|e| anyhow::anyhow!("--trigger-time-zone: {e}"))?;
     let engine = EngineConfig {
         max_loop_items: args.max_loop_items,

@@ -34,9 +34,11 @@ struct ValidateArgs {
     /// Template files to validate.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Directory of product-action templates (`ACS::<Product>::<Name>.yml`) to check product actions against.
-    #[arg(long, env = "OOS_TEMPLATE_LIBRARY")]
-    library: Option<PathBuf>,
+    /// Directories of templates for product actions and ACS::Template (`ACS::<Product>::<Name>`
+    /// as `ACS::<Product>::<Name>.yml` or `ACS-<Product>-<Name>.json`…), found by the same rules
+    /// as `oos run --library` (docs/cli.md); OpenOOS's own product actions come after them.
+    #[arg(long = "library", env = "OOS_TEMPLATE_LIBRARY")]
+    libraries: Vec<PathBuf>,
     /// Content size limit in bytes.
     #[arg(long, default_value_t = oos_template::DEFAULT_MAX_BYTES)]
     max_bytes: usize,
@@ -50,15 +52,9 @@ pub fn run(args: TemplateArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_validate(args: &ValidateArgs, output: Output) -> anyhow::Result<ExitCode> {
-    let library = args
-        .library
-        .as_deref()
-        .map(|dir| DirectoryLibrary::load(dir).with_context(|| format!("reading template library {}", dir.display())))
-        .transpose()?;
-    let options = ValidateOptions {
-        parse: ParseOptions { max_bytes: args.max_bytes },
-        library: library.as_ref().map(|library| library as &dyn TemplateLibrary),
-    };
+    let directories = DirectoryLibrary::load_all(&args.libraries).with_context(|| format!("reading the template library {:?}", args.libraries))?;
+    let library = oos_product_actions::AfterLibrary::new(directories);
+    let options = ValidateOptions { parse: ParseOptions { max_bytes: args.max_bytes }, library: Some(&library as &dyn TemplateLibrary) };
     let mut failed = false;
     let mut reports = Vec::new();
     for file in &args.files {

@@ -41,11 +41,14 @@ pub enum ServerTemplateCommand {
         #[arg(long)]
         content: bool,
     },
-    /// ListTemplates of the account.
+    /// ListTemplates of the account, and the installed library (`oos library install`).
     List {
         /// Only names containing this.
         #[arg(long)]
         name: Option<String>,
+        /// `Private` (the account's own) or `Public` (the library's).
+        #[arg(long, value_parser = ["Private", "Public"])]
+        share_type: Option<String>,
     },
     /// ListTemplateVersions of one template.
     Versions { name: String },
@@ -55,7 +58,7 @@ pub enum ServerTemplateCommand {
     ValidateRemote { file: PathBuf },
 }
 
-const TEMPLATE_COLUMNS: &[&str] = &["TemplateName", "TemplateVersion", "Description", "CreatedBy", "UpdatedDate"];
+const TEMPLATE_COLUMNS: &[&str] = &["TemplateName", "TemplateVersion", "ShareType", "Description", "CreatedBy", "UpdatedDate"];
 const VERSION_COLUMNS: &[&str] = &["TemplateVersion", "VersionName", "Description", "UpdatedBy", "UpdatedDate"];
 
 /// Runs one template command on the server behind `connection`.
@@ -79,8 +82,8 @@ pub fn run(connection: &Connection, command: ServerTemplateCommand, output: Outp
                 print_object(output, &answer["Template"]);
             }
         }
-        ServerTemplateCommand::List { name: contains } => {
-            let answer = connection.call("ListTemplates", params([("TemplateName", text(contains))]))?;
+        ServerTemplateCommand::List { name: contains, share_type } => {
+            let answer = connection.call("ListTemplates", params([("TemplateName", text(contains)), ("ShareType", text(share_type))]))?;
             print_list(output, &items(&answer, &["Templates"]), TEMPLATE_COLUMNS);
         }
         ServerTemplateCommand::Versions { name: template } => {
