@@ -122,7 +122,17 @@ fn describe_filters_by_ids_tags_status_and_region() {
         ],
     )
     .unwrap();
-    assert_eq!(ids(&by_id), [first_shanghai]);
+    assert_eq!(ids(&by_id), [first_shanghai.clone()]);
+    let padded = ecs(
+        &emulator,
+        "DescribeInstances",
+        &[
+            ("RegionId", "cn-shanghai"),
+            ("InstanceIds", &format!("[\"{first_shanghai} \"]")),
+        ],
+    )
+    .unwrap();
+    assert_eq!(ids(&padded), [first_shanghai], "blanks around an id are ignored");
     let stopped = ecs(&emulator, "DescribeInstances", &[("Status", "Stopped")]).unwrap();
     assert_eq!(stopped["TotalCount"], 1);
     let prod = ecs(
