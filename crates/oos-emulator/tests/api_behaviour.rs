@@ -122,7 +122,17 @@ fn describe_filters_by_ids_tags_status_and_region() {
         ],
     )
     .unwrap();
-    assert_eq!(ids(&by_id), [first_shanghai]);
+    assert_eq!(ids(&by_id), [first_shanghai.clone()]);
+    let padded = ecs(
+        &emulator,
+        "DescribeInstances",
+        &[
+            ("RegionId", "cn-shanghai"),
+            ("InstanceIds", &format!("[\"{first_shanghai} \"]")),
+        ],
+    )
+    .unwrap();
+    assert_eq!(ids(&padded), [first_shanghai], "blanks around an id are ignored");
     let stopped = ecs(&emulator, "DescribeInstances", &[("Status", "Stopped")]).unwrap();
     assert_eq!(stopped["TotalCount"], 1);
     let prod = ecs(
@@ -482,7 +492,7 @@ fn images_filter_by_creation_time_window() {
     ]);
     assert_eq!(recent, ["new"]);
     let public = names(&[("ImageOwnerAlias", "system")]);
-    assert_eq!(public.len(), 2);
+    assert_eq!(public.len(), 5, "the current public images and the older ids templates name");
     let bad = ecs(
         &emulator,
         "DescribeImages",

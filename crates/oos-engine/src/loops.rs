@@ -1,13 +1,14 @@
 //! `Loop`: items fanned out as iteration task executions under rate control (Concurrency number or
 //! percentage, Batch mode with per-batch concurrency and pauses, MaxErrors number or percentage,
-//! legacy flat keys), and `Loop.Outputs` aggregation in item order.
+//! legacy flat keys), the task's `When` per iteration (with `ACS::TaskLoopItem`), and `Loop.Outputs`
+//! aggregation in item order.
 
 use serde_json::{Map, Value};
 
 use crate::context::EvalContext;
 use crate::state::{BatchPause, LoopPlan, LoopProgress, Waiting};
-use crate::status::Mode;
-use crate::step::{Progress, Step};
+use crate::status::{Mode, TaskStatus};
+use crate::step::{Outcome, Progress, Step};
 
 /// Concurrency when neither RateControl nor the legacy key sets one (OOS documents 1).
 const DEFAULT_CONCURRENCY: usize = 1;
@@ -146,12 +147,35 @@ impl Step<'_> {
     fn dispatch_iteration(&mut self, parent_pos: usize, index: usize, item: Value, batch: i64) {
         let parent_id = self.exec.tasks[parent_pos].id.clone();
         let task = self.exec.tasks[parent_pos].task;
-        let pos = self.new_run(task, Some(parent_id), Some((index, item, batch)));
+        let pos = self.new_run(task, Some(parent_id.clone()), Some((index, item, batch)));
         self.progress_mut(parent_pos).children[index] = Some(pos);
+        match self.iteration_when(pos) {
+            Ok(true) => {}
+            Ok(false) => {
+                let run = self.exec.task_mut(pos, self.now);
+                run.status = TaskStatus::Skipped;
+                run.status_message = "When evaluated to false".into();
+                run.end_ms = Some(self.now);
+                self.iteration_done(&parent_id, true);
+                return;
+            }
+            Err(error) => {
+                self.finish_action(pos, Outcome::Failure(format!("When: {error}")));
+                return;
+            }
+        }
         if let Some(outcome) = self.start_action(pos) {
             // Finished at once (e.g. a property error): counted; the running `fill` goes on.
             self.finish_action(pos, outcome);
         }
+    }
+
+    /// The task's `When` for iteration `pos`, which sees its `ACS::TaskLoopItem`; true without one.
+    fn iteration_when(&self, pos: usize) -> Result<bool, String> {
+        let run = &self.exec.tasks[pos];
+        let Some(when) = &self.exec.template.tasks[run.task].when else { return Ok(true) };
+        let ctx = EvalContext { execution: self.exec, now_ms: self.now, loop_item: run.loop_item.as_ref(), task_execution_id: Some(&run.id) };
+        oos_expr::evaluate_condition(when, &ctx).map_err(|error| error.to_string())
     }
 
     /// Counts a finished iteration of loop task execution `parent_id`; the caller refills.
@@ -178,6 +202,10 @@ impl Step<'_> {
                 plan.max_errors
             );
             return self.complete(pos, Some(message));
+        }
+        let skipped = |child: &Option<usize>| child.is_some_and(|child| self.exec.tasks[child].status == TaskStatus::Skipped);
+        if !p.children.is_empty() && p.children.iter().all(skipped) {
+            return self.skip(pos);
         }
         match self.aggregate(pos) {
             Ok(outputs) => {

@@ -23,7 +23,8 @@ pub(crate) fn task_outputs(exec: &Execution, pos: usize, result: &Value, now: i6
     Ok(outputs)
 }
 
-/// The template's `Outputs`, evaluated at the end of a successful flow and coerced to their types.
+/// The template's `Outputs`, evaluated at the end of a successful flow and coerced to their types
+/// (one scalar for a `List` output is a one-element list).
 pub(crate) fn template_outputs(exec: &Execution, now: i64) -> Result<Map<String, Value>, String> {
     let ctx = EvalContext::new(exec, now);
     let mut outputs = Map::new();
@@ -31,7 +32,7 @@ pub(crate) fn template_outputs(exec: &Execution, now: i64) -> Result<Map<String,
         let value = oos_expr::evaluate(&output.value, &ctx)
             .map_err(|e| format!("Outputs.{name}: {e}"))?
             .unwrap_or(Value::Null);
-        let value = oos_expr::coerce(&value, output.ty).map_err(|e| format!("Outputs.{name}: {e}"))?;
+        let value = oos_expr::coerce_output(&value, output.ty).map_err(|e| format!("Outputs.{name}: {e}"))?;
         outputs.insert(name.clone(), value);
     }
     Ok(outputs)

@@ -179,6 +179,8 @@ impl Step<'_> {
             match oos_expr::evaluate_condition(when, &ctx) {
                 Ok(true) => {}
                 Ok(false) => return self.skip(pos),
+                // A loop task's When may select by `ACS::TaskLoopItem`: each iteration evaluates it.
+                Err(_) if task.loop_.is_some() => {}
                 Err(error) => return self.finish_action(pos, Outcome::Failure(format!("When: {error}"))),
             }
         }
@@ -191,7 +193,7 @@ impl Step<'_> {
         }
     }
 
-    fn skip(&mut self, pos: usize) -> Progress {
+    pub(crate) fn skip(&mut self, pos: usize) -> Progress {
         let run = self.exec.task_mut(pos, self.now);
         run.status = TaskStatus::Skipped;
         run.status_message = "When evaluated to false".into();

@@ -201,3 +201,45 @@ fn start_executions_loop_mode_overrides_the_batch_pause_option() {
     assert_eq!(h.execution("exec-loop-mode").status, ExecutionStatus::Success, "only the first batch pauses");
     assert_eq!(iterations(&h, "exec-loop-mode").len(), 6);
 }
+
+/// A loop task whose `When` selects by `ACS::TaskLoopItem` (as ACS-ECS-BulkyInstallARMSAgent's
+/// does): each iteration evaluates it; false skips that iteration only, and a loop whose every
+/// iteration is skipped is itself Skipped.
+#[test]
+fn when_is_evaluated_per_iteration_with_the_loop_item() {
+    let template = |items: &str| {
+        format!(
+            r#"
+FormatVersion: OOS-2019-06-01
+Tasks:
+- Name: each
+  Action: ACS::ExecuteAPI
+  When: {{'Fn::Equals': [linux, {{'Fn::Jq': [First, '.[] | select(.id == "{{{{ ACS::TaskLoopItem }}}}") | .os', [{{id: a, os: linux}}, {{id: b, os: windows}}, {{id: c, os: linux}}]]}}]}}
+  Loop:
+    Items: {items}
+    Outputs:
+      values: {{AggregateType: Fn::ListJoin, AggregateField: value}}
+  Properties:
+    Service: Bench
+    API: Echo
+    Parameters: {{Value: '{{{{ ACS::TaskLoopItem }}}}'}}
+  Outputs: {{value: {{Type: String, ValueSelector: .Value}}}}
+"#
+        )
+    };
+    let mut h = Harness::new(bench);
+    let id = h.start(&template("[a, b, c]"), json!({}), Mode::Automatic);
+    let exec = h.execution(&id);
+    assert_eq!(exec.status, ExecutionStatus::Success, "{}", exec.status_message);
+    let statuses: Vec<TaskStatus> = exec.tasks.iter().filter(|t| t.parent.is_some()).map(|t| t.status).collect();
+    assert_eq!(statuses, [TaskStatus::Success, TaskStatus::Skipped, TaskStatus::Success]);
+    let parent = exec.tasks.iter().find(|t| t.parent.is_none()).unwrap();
+    assert_eq!(parent.status, TaskStatus::Success);
+    assert_eq!(parent.outputs.clone().unwrap()["values"], json!(["a", "c"]));
+
+    let id = h.start(&template("[b]"), json!({}), Mode::Automatic);
+    let exec = h.execution(&id);
+    assert_eq!(exec.status, ExecutionStatus::Success, "{}", exec.status_message);
+    let parent = exec.tasks.iter().find(|t| t.parent.is_none()).unwrap();
+    assert_eq!(parent.status, TaskStatus::Skipped, "{}", parent.status_message);
+}

@@ -30,7 +30,7 @@ pub use evaluator::Evaluator;
 pub use functions::{FUNCTIONS, UTC_FORMAT};
 pub use reference::{Reference, canonical_builtin, references};
 pub use serde_json::Value;
-pub use value_type::{ValueType, coerce};
+pub use value_type::{ValueType, coerce, coerce_output};
 
 /// Evaluates a property value tree: renders every `{{ }}` in strings (at any depth) and applies `Fn::`
 /// functions (arguments first). `Ok(None)` means the value was removed (an `Fn::If` that chose

@@ -85,6 +85,22 @@ pub fn coerce(value: &Value, to: ValueType) -> Result<Value, ExprError> {
     })
 }
 
+/// [`coerce`] for a template output's `Value`: a `List` output whose value is one scalar (a string
+/// that is not a JSON array, a number, a boolean) is that one-element list, as a `List` task output
+/// selecting one value is (ACS-ECS-CreateAndCopyImage's `imageIds: {Type: List, Value:
+/// '{{ createImage.imageId }}'}` is `["m-…"]`).
+pub fn coerce_output(value: &Value, to: ValueType) -> Result<Value, ExprError> {
+    match coerce(value, to) {
+        Err(_)
+            if to == ValueType::List
+                && matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)) =>
+        {
+            Ok(Value::Array(vec![value.clone()]))
+        }
+        other => other,
+    }
+}
+
 /// A JSON array or object written as text; `None` for anything else.
 pub(crate) fn parse_container(text: &str) -> Option<Value> {
     serde_json::from_str::<Value>(text)

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{parse, sample};
 use oos_expr::jq::{self, Program};
-use oos_expr::{Evaluator, ValueType, aggregate, coerce, evaluate_condition, parse_duration};
+use oos_expr::{Evaluator, ValueType, aggregate, coerce, coerce_output, evaluate_condition, parse_duration};
 use serde_json::json;
 
 #[test]
@@ -275,4 +275,18 @@ fn loop_aggregation_keeps_item_order() {
         aggregate("Fn::Join", vec![]).expect_err("unsupported").code,
         "InvalidTemplate.Function"
     );
+}
+
+/// A template output of `Type: List` whose value is one scalar is that one-element list; parameters
+/// (plain `coerce`) still refuse a scalar for a List.
+#[test]
+fn a_scalar_list_output_is_a_one_element_list() {
+    let list = ValueType::List;
+    assert_eq!(coerce_output(&json!("m-1"), list).unwrap(), json!(["m-1"]));
+    assert_eq!(coerce_output(&json!(3), list).unwrap(), json!([3]));
+    assert_eq!(coerce_output(&json!("[\"m-1\",\"m-2\"]"), list).unwrap(), json!(["m-1", "m-2"]));
+    assert_eq!(coerce_output(&json!(["a"]), list).unwrap(), json!(["a"]));
+    assert_eq!(coerce_output(&serde_json::Value::Null, list).unwrap(), serde_json::Value::Null);
+    assert!(coerce_output(&json!({"a": 1}), list).is_err(), "a map is not a list");
+    assert!(coerce(&json!("m-1"), list).is_err());
 }

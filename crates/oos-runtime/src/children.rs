@@ -15,6 +15,20 @@ use crate::{RuntimeError, Worker, audit, persist};
 /// Codes of a child start that failed because something could not be read, not because of the child.
 const UNAVAILABLE: [&str; 3] = [crate::quotas::READ_FAILED, "ParameterStore.ReadFailed", LIBRARY_READ_FAILED];
 const LIBRARY_READ_FAILED: &str = "Library.ReadFailed";
+/// The parameter public templates name their execution role by.
+const ASSUME_ROLE: &str = "OOSAssumeRole";
+
+/// The parameters a child starts with. Public templates hand their `OOSAssumeRole` on to every
+/// child (ACS-ECS-CloneInstancesAcrossAZ to `ACS::ECS::CloneInstanceAcrossAZ`, which declares no
+/// such parameter), and OOS accepts that: a child that does not declare it is started without it
+/// and runs as its parent's role anyway. Any other undeclared parameter is still refused.
+fn child_parameters(template: &Template, given: &serde_json::Map<String, serde_json::Value>) -> serde_json::Map<String, serde_json::Value> {
+    let mut parameters = given.clone();
+    if !template.parameters.contains_key(ASSUME_ROLE) {
+        parameters.remove(ASSUME_ROLE);
+    }
+    parameters
+}
 
 impl Worker {
     /// Creates the requested child executions in this turn's commit (skipping ones that exist).
@@ -72,7 +86,7 @@ impl Worker {
                 template: template.clone(),
                 template_name: name,
                 template_version: version,
-                parameters: start.parameters.clone(),
+                parameters: child_parameters(&template, &start.parameters),
                 mode: Mode::Automatic,
                 parent_execution_id: Some(start.parent_execution_id.clone()),
                 parent_task_execution_id: Some(start.parent_task_execution_id.clone()),

@@ -44,6 +44,8 @@ async fn effect_tasks_are_counted_while_they_run_and_leave_when_done(bed: Bed) {
     assert!(worker.tasks().wait(None, bound).await, "finished tasks leave the registry: {:?}", worker.tasks().counts());
 }
 
+/// The child also accepts the parent's `OOSAssumeRole` without declaring it (as public templates
+/// hand it on); another undeclared parameter would be refused.
 async fn template_tasks_run_children_from_the_library(bed: Bed) {
     let (mut worker, store) = worker(&bed, Arc::new(Bench::default()), RuntimeConfig::default()).await;
     let child = r"
@@ -59,7 +61,7 @@ FormatVersion: OOS-2019-06-01
 Tasks:
 - Name: call
   Action: ACS::Template
-  Properties: {TemplateName: Greeter, Parameters: {name: world}}
+  Properties: {TemplateName: Greeter, Parameters: {name: world, OOSAssumeRole: ''}}
   Outputs: {greeting: {Type: String, ValueSelector: .greeting}}
 - Name: missing
   Action: ACS::Template

@@ -43,7 +43,10 @@ impl oos_expr::Context for DefaultsContext<'_> {
 }
 
 /// Checks the parameters given to an execution against the template and returns the complete,
-/// typed parameter map (given values coerced, defaults evaluated in declaration order).
+/// typed parameter map in declaration order (given values coerced, defaults evaluated).
+/// A default may refer to any other parameter (`UpdateImage_from_{{ sourceImageId }}`, declared
+/// before or after it): defaults are evaluated once the values they refer to are known; defaults
+/// that refer to each other in a cycle are refused.
 /// `ctx` supplies `ACS::` built-ins and parameter-store values for default expressions.
 pub fn check_parameters(
     template: &Template,
@@ -58,22 +61,44 @@ pub fn check_parameters(
         });
     }
     let mut resolved = Map::new();
+    let mut defaulted = Vec::new();
     for (name, parameter) in &template.parameters {
         let error = |code: &'static str, message: String| ParameterError { code, parameter: name.clone(), message };
-        let value = match (given.get(name), &parameter.default) {
-            (Some(value), _) => value.clone(),
-            (None, Some(default)) => {
-                let context = DefaultsContext { inner: ctx, resolved: &resolved };
-                oos_expr::evaluate(default, &context)
-                    .map_err(|e| error(codes::DEFAULT_EVALUATION, format!("Default cannot be evaluated: {}", e.message)))?
-                    .unwrap_or(Value::Null)
+        match (given.get(name), &parameter.default) {
+            (Some(value), _) => {
+                let value = check_value(parameter, value).map_err(|violation| error(violation.code, violation.message))?;
+                resolved.insert(name.clone(), value);
             }
+            (None, Some(default)) => defaulted.push((name, parameter, default)),
             (None, None) => return Err(error(codes::MISSING_PARAMETER, "the parameter is required (it has no Default)".to_owned())),
-        };
-        let value = check_value(parameter, &value).map_err(|violation| error(violation.code, violation.message))?;
-        resolved.insert(name.clone(), value);
+        }
     }
-    Ok(resolved)
+    // Each pass evaluates the defaults whose references are known; one that fails waits for the
+    // next pass unless the pass resolved nothing (its error is then final).
+    while !defaulted.is_empty() {
+        let mut waiting = Vec::new();
+        let mut first_error = None;
+        for (name, parameter, default) in defaulted.iter().copied() {
+            let error = |code: &'static str, message: String| ParameterError { code, parameter: name.clone(), message };
+            let context = DefaultsContext { inner: ctx, resolved: &resolved };
+            match oos_expr::evaluate(default, &context) {
+                Ok(value) => {
+                    let value = value.unwrap_or(Value::Null);
+                    let value = check_value(parameter, &value).map_err(|violation| error(violation.code, violation.message))?;
+                    resolved.insert(name.clone(), value);
+                }
+                Err(e) => {
+                    first_error.get_or_insert_with(|| error(codes::DEFAULT_EVALUATION, format!("Default cannot be evaluated: {}", e.message)));
+                    waiting.push((name, parameter, default));
+                }
+            }
+        }
+        if let Some(error) = first_error.filter(|_| waiting.len() == defaulted.len()) {
+            return Err(error);
+        }
+        defaulted = waiting;
+    }
+    Ok(template.parameters.keys().filter_map(|name| Some((name.clone(), resolved.remove(name)?))).collect())
 }
 
 /// A copy of `parameters` with the values of NoEcho parameters replaced by [`REDACTED`].

@@ -138,3 +138,23 @@ fn no_echo_values_are_masked() {
     assert_eq!(redacted["instanceId"], json!("i-1"));
     assert!(!serde_json::to_string(&redacted).expect("json").contains("hunter2"));
 }
+
+/// ACS-ECS-UpdateImage: `targetImageName` defaults to `UpdateImage_from_{{sourceImageId}}_…`, and
+/// `sourceImageId` is declared after it. A cycle of defaults is refused.
+#[test]
+fn a_default_may_refer_to_a_parameter_declared_after_it() {
+    let template = parse(
+        "FormatVersion: OOS-2019-06-01\nParameters:\n  target:\n    Type: String\n    Default: 'from_{{ middle }}'\n  middle:\n    Type: String\n    Default: '{{ source }}_copy'\n  source:\n    Type: String\nTasks:\n  - Name: a\n    Action: ACS::Sleep\n    Properties:\n      Duration: PT1S\n",
+    )
+    .expect("valid");
+    let resolved = check_parameters(&template, &given(json!({"source": "m-1"})), &Builtins).expect("accepted");
+    assert_eq!(resolved["target"], json!("from_m-1_copy"));
+    assert_eq!(resolved.keys().collect::<Vec<_>>(), ["target", "middle", "source"], "declaration order");
+
+    let cycle = parse(
+        "FormatVersion: OOS-2019-06-01\nParameters:\n  a:\n    Type: String\n    Default: '{{ b }}'\n  b:\n    Type: String\n    Default: '{{ a }}'\nTasks:\n  - Name: a\n    Action: ACS::Sleep\n    Properties:\n      Duration: PT1S\n",
+    )
+    .expect("valid");
+    let error = check_parameters(&cycle, &Map::new(), &Builtins).expect_err("a cycle");
+    assert_eq!((error.code, error.parameter.as_str()), (codes::DEFAULT_EVALUATION, "a"));
+}

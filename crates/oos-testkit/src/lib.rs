@@ -29,6 +29,13 @@ pub fn shared_dir() -> PathBuf {
     repo_root().join("../shared")
 }
 
+/// The `oos` binary a test runs: `$OOS_UNDER_TEST` when set (another build, e.g. a copy that
+/// other worktrees sharing the target directory cannot overwrite), else `built` (the test's
+/// `env!("CARGO_BIN_EXE_oos")`).
+pub fn binary_under_test(built: &str) -> String {
+    std::env::var("OOS_UNDER_TEST").unwrap_or_else(|_| built.to_owned())
+}
+
 /// A file under `shared/conformance/`.
 pub fn conformance_file(name: &str) -> PathBuf {
     shared_dir().join("conformance").join(name)

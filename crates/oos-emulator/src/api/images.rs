@@ -17,8 +17,9 @@ use crate::errors::{
 use crate::model::{Image, Tags};
 use crate::state::{Cloud, new_id, utc_time};
 
-/// Public images every region offers: `(ImageId, OSName, OSType, Platform)`.
-pub const PUBLIC_IMAGES: [(&str, &str, &str, &str); 2] = [
+/// Public images every region offers: `(ImageId, OSName, OSType, Platform)`; besides the current
+/// ones, the older ids public templates name (ACS-ECS-RepairImage, RescueUnreachableInstance-Linux).
+pub const PUBLIC_IMAGES: [(&str, &str, &str, &str); 5] = [
     (
         "aliyun_3_x64_20G_alibase_20240819.vhd",
         "Alibaba Cloud Linux 3.2104 LTS 64位",
@@ -30,6 +31,24 @@ pub const PUBLIC_IMAGES: [(&str, &str, &str, &str); 2] = [
         "Windows Server 2022 数据中心版 64位中文版",
         "windows",
         "Windows Server 2022",
+    ),
+    (
+        "aliyun_3_x64_20G_alibase_20230727.vhd",
+        "Alibaba Cloud Linux 3.2104 LTS 64位",
+        "linux",
+        "Aliyun",
+    ),
+    (
+        "aliyun_3_arm64_20G_alibase_20230731.vhd",
+        "Alibaba Cloud Linux 3.2104 LTS 64位 ARM版",
+        "linux",
+        "Aliyun",
+    ),
+    (
+        "centos_8_0_x64_20G_alibase_20191225.vhd",
+        "CentOS 8.0 64位",
+        "linux",
+        "CentOS",
     ),
 ];
 
@@ -55,7 +74,7 @@ pub fn ensure_public_images(cloud: &mut Cloud, now: Timestamp) {
                 os_name: os_name.into(),
                 os_type: os_type.into(),
                 platform: platform.into(),
-                architecture: "x86_64".into(),
+                architecture: if image_id.contains("arm64") { "arm64" } else { "x86_64" }.into(),
                 source_instance_id: String::new(),
                 snapshot_ids: Vec::new(),
                 shared_accounts: Vec::new(),

@@ -58,8 +58,10 @@ pub fn id_list(
                 items
                     .iter()
                     .map(|item| {
+                        // ECS ignores blanks around an id (ACS-ECS-RestoreDataWithSnapshot sends
+                        // `["i-… "]`).
                         item.as_str()
-                            .map_or_else(|| item.to_string(), str::to_string)
+                            .map_or_else(|| item.to_string(), |id| id.trim().to_owned())
                     })
                     .collect(),
             )),

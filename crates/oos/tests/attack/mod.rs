@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 /// The binary under test.
 pub fn binary() -> String {
-    std::env::var("OOS_UNDER_TEST").unwrap_or_else(|_| env!("CARGO_BIN_EXE_oos").to_owned())
+    oos_testkit::binary_under_test(env!("CARGO_BIN_EXE_oos"))
 }
 
 /// A server process on its own data directory.
@@ -65,6 +65,13 @@ impl Target {
         }
         std::thread::sleep(down);
         self.process = Some(spawn(&self.args));
+    }
+
+    /// Kills the server (SIGKILL); its data directory stays, to be read afterwards.
+    pub fn kill(&mut self) {
+        if let Some(process) = self.process.take() {
+            process.kill();
+        }
     }
 
     /// The server's resident memory in KiB (Linux).

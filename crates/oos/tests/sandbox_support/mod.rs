@@ -1,6 +1,6 @@
 //! Runs `oos run --sandbox` as a real process in a temporary data directory and reads back what
 //! it did: the exit status, the outputs, the task executions (`oos execution tasks`) and the
-//! emulated cloud's state file.
+//! emulated cloud's state file. `OOS_UNDER_TEST` names another `oos` binary to run.
 
 #![allow(dead_code)] // each test binary uses a part of it
 
@@ -19,6 +19,11 @@ pub fn example(name: &str) -> PathBuf {
 /// The corpus's `aliyun__oos-templates` directory (public templates and product actions).
 pub fn corpus() -> PathBuf {
     oos_testkit::shared_dir().join("corpus/oos-templates/aliyun__oos-templates")
+}
+
+/// The `oos` binary under test.
+pub fn binary() -> String {
+    oos_testkit::binary_under_test(env!("CARGO_BIN_EXE_oos"))
 }
 
 /// A sandbox workspace: a data directory, a fleet seed and the emulator's state file.
@@ -95,7 +100,7 @@ impl SandboxDir {
     }
 
     fn command(&self, template: &Path, parameters: &[&str], options: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_oos"));
+        let mut command = Command::new(binary());
         command
             .arg("run")
             .arg(template)
@@ -173,6 +178,19 @@ fn execution_id(stdout: &str, stderr: &str) -> String {
 }
 
 impl RunOutcome {
+    /// Execution `execution_id` as recorded in the store of `data_dir` (e.g. a stopped server's),
+    /// judged by the caller: `success`, and `timed_out` when it was still running at its limit.
+    pub fn recorded(data_dir: &Path, execution_id: &str, success: bool, timed_out: bool) -> Self {
+        let (stdout, stderr) = (String::new(), String::new());
+        Self { success, timed_out, stdout, stderr, execution_id: execution_id.to_owned(), data_dir: data_dir.to_owned() }
+    }
+
+    /// A start refused with `message` (no execution).
+    pub fn refused(message: &str) -> Self {
+        let stderr = format!("error: {message}");
+        Self { success: false, timed_out: false, stdout: String::new(), stderr, execution_id: String::new(), data_dir: PathBuf::new() }
+    }
+
     /// The outputs object printed before the execution id.
     pub fn outputs(&self) -> Value {
         let json = self.stdout.split("ExecutionId:").next().unwrap_or_default();
@@ -194,6 +212,16 @@ impl RunOutcome {
         self.execution_json(&["show", &self.execution_id]).into_iter().next().unwrap_or_default()
     }
 
+    /// Whether the sandbox inbox of this run's data directory (`oos sandbox inbox`) holds a
+    /// captured webhook or request of execution `id`; none when the inbox cannot be read.
+    pub fn inbox_holds(&self, id: &str) -> bool {
+        let output = Command::new(binary())
+            .args(["sandbox", "inbox", "--output", "json", "--data-dir"])
+            .arg(&self.data_dir)
+            .output();
+        output.is_ok_and(|output| output.status.success() && String::from_utf8_lossy(&output.stdout).contains(id))
+    }
+
     fn newest_execution(&self) -> Option<String> {
         let newest = self.execution_json(&["list", "--limit", "1"]).into_iter().next()?;
         newest["ExecutionId"].as_str().map(str::to_owned)
@@ -205,7 +233,7 @@ impl RunOutcome {
     }
 
     fn try_execution_json(&self, args: &[&str]) -> Result<Vec<Value>, String> {
-        let output = Command::new(env!("CARGO_BIN_EXE_oos"))
+        let output = Command::new(binary())
             .arg("execution")
             .args(args)
             .args(["--output", "json", "--data-dir"])
