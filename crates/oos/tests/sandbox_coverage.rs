@@ -268,7 +268,7 @@ fn diagnose(outcome: &RunOutcome) -> (String, String) {
         };
         let (task, action) = (field("TaskName"), field("TaskAction"));
         let category = match action.as_str() {
-            "ACS::Approve" if outcome.inbox_holds(&outcome.execution_id) => {
+            "ACS::Approve" if outcome.inbox_approval().is_some() => {
                 format!("{APPROVAL_SHOWN}: {task}")
             }
             "ACS::Approve" => "waits for an approval the sandbox inbox does not show".to_owned(),

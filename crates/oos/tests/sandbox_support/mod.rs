@@ -212,16 +212,6 @@ impl RunOutcome {
         self.execution_json(&["show", &self.execution_id]).into_iter().next().unwrap_or_default()
     }
 
-    /// Whether the sandbox inbox of this run's data directory (`oos sandbox inbox`) holds a
-    /// captured webhook or request of execution `id`; none when the inbox cannot be read.
-    pub fn inbox_holds(&self, id: &str) -> bool {
-        let output = Command::new(binary())
-            .args(["sandbox", "inbox", "--output", "json", "--data-dir"])
-            .arg(&self.data_dir)
-            .output();
-        output.is_ok_and(|output| output.status.success() && String::from_utf8_lossy(&output.stdout).contains(id))
-    }
-
     fn newest_execution(&self) -> Option<String> {
         let newest = self.execution_json(&["list", "--limit", "1"]).into_iter().next()?;
         newest["ExecutionId"].as_str().map(str::to_owned)
@@ -264,7 +254,7 @@ impl RunOutcome {
         if self.execution()["Status"] != "Waiting" {
             return None;
         }
-        let output = Command::new(env!("CARGO_BIN_EXE_oos"))
+        let output = Command::new(binary())
             .args(["sandbox", "inbox", "list", "--kind", "Approve", "--execution", &self.execution_id, "--output", "json", "--data-dir"])
             .arg(&self.data_dir)
             .output()
