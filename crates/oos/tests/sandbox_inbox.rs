@@ -157,13 +157,33 @@ fn webhooks_are_captured_redacted_and_the_approval_is_given_with_oos_execution_a
     assert_eq!(only_notify, [notify.clone()]);
 
     let data = sandbox.path().join("data");
-    let approved = oos(&[
+    let approve_args = [
         "execution",
         "approve",
         &run.execution_id,
         "--data-dir",
         data.to_str().unwrap(),
-    ]);
+    ];
+    // Nothing runs it now: continuing here would send its cloud calls to the environment's cloud.
+    let refused = oos(&approve_args);
+    assert!(
+        !refused.status.success() && text(&refused).contains("IncorrectExecutionStatus.Sandbox"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(
+        run.execution()["Status"],
+        "Waiting",
+        "a refused approval changes nothing"
+    );
+    // With a cloud endpoint named (the rest of this template makes no cloud call), it goes on.
+    let approved = Command::new(env!("CARGO_BIN_EXE_oos"))
+        .args(approve_args)
+        .env("OOS_CLOUD_ENDPOINT", "http://127.0.0.1:9")
+        .env_remove("OOS_ENDPOINT")
+        .env_remove("OOS_CONFIG")
+        .output()
+        .expect("oos runs");
     assert!(approved.status.success(), "{}", text(&approved));
     assert_eq!(run.execution()["Status"], "Success", "{}", text(&approved));
 

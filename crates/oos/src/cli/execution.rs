@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::Parser as _;
 use oos_clock::{Clock, SystemClock};
 use oos_engine::{Event, ExecutionStatus, Notify, NotifyType};
-use oos_store::{Close, ExecutionFilter, ExecutionRecord, ExecutionStore, InboxStore, LogStore, NewInboxEvent, SqliteStore, StoreError, TaskStore};
+use oos_store::{Close, ExecutionFilter, ExecutionRecord, ExecutionStore, InboxStore, LogStore, NewInboxEvent, SandboxInboxStore, SandboxLetterQuery, SqliteStore, StoreError, TaskStore};
 use serde_json::{Value, json};
 
 use super::client::{ClientArgs, Output, print_list, print_object};
@@ -204,12 +204,20 @@ async fn existing(store: &SqliteStore, id: &str) -> anyhow::Result<ExecutionReco
 }
 
 /// Approve or Reject on a data directory: its owner decides alone (no identity to count).
+/// Whether the sandbox inbox holds a letter of execution `id` (it ran with `--sandbox`).
+async fn ran_in_sandbox(store: &SqliteStore, id: &str) -> anyhow::Result<bool> {
+    let query = SandboxLetterQuery { execution_id: Some(id.to_owned()), kind: None, limit: 1 };
+    Ok(!store.sandbox_letters(&query).await?.is_empty())
+}
+
 async fn decide(store: &SqliteStore, decision: Decision, notify_type: NotifyType) -> anyhow::Result<ExitCode> {
     let notify = Notify { note: decision.comment, ..Notify::of(notify_type) };
     deliver(store, &decision.id, Event::Notify(notify), &local_worker(decision.libraries)).await
 }
 
-/// Queues the event, then applies it here unless another process works on the data directory.
+/// Queues the event, then applies it here unless another process works on the data directory. An
+/// execution that ran in a sandbox (its webhooks are in the sandbox inbox) is not continued here
+/// against whatever cloud the environment names, unless a cloud endpoint is given (OOS_CLOUD_ENDPOINT).
 async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs) -> anyhow::Result<ExitCode> {
     let record = existing(store, id).await?;
     if ExecutionStatus::parse(&record.status).is_some_and(ExecutionStatus::is_final) {
@@ -217,9 +225,15 @@ async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs)
     }
     let payload = serde_json::to_string(&event)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    store.push(NewInboxEvent { execution_id: id.to_owned(), payload, created_ms: clock.now_ms() }).await?;
+    let queued = NewInboxEvent { execution_id: id.to_owned(), payload, created_ms: clock.now_ms() };
     match take_over(store).await {
         Ok(_lock) => {
+            if args.endpoint.is_none() && ran_in_sandbox(store, id).await? {
+                bail!(
+                    "IncorrectExecutionStatus.Sandbox: execution {id} ran in a sandbox and no process runs it now; continuing it here would send its cloud calls to the cloud this environment names. Answer it at the `oos run --sandbox` prompt, or point this command at an emulator with OOS_CLOUD_ENDPOINT"
+                );
+            }
+            store.push(queued).await?;
             let cancel = matches!(event, Event::Cancel);
             let mut worker = embedded_worker(store, args, clock)?;
             let status = worker.settle(id).await?;
@@ -230,6 +244,7 @@ async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs)
             report(store, id, status).await
         }
         Err(error) if matches!(error.downcast_ref::<StoreError>(), Some(StoreError::Busy(_))) => {
+            store.push(queued).await?;
             println!("queued for the oos process that runs executions on this data directory");
             Ok(ExitCode::SUCCESS)
         }
