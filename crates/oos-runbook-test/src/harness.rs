@@ -168,10 +168,11 @@ fn worker(
         .map_err(|error| format!("the sandbox's cloud client: {error}"))?
         .with_clock(clock.clone());
     let shared: Arc<dyn Store> = Arc::new(store.clone());
-    let library = oos_product_actions::WithBuiltins::new(Library::new(
-        Some(shared.clone()),
-        std::slice::from_ref(&case.library),
-    ));
+    let files = oos_template::TemplateFiles::scan(std::slice::from_ref(&case.library))
+        .map_err(|error| format!("reading the templates beside the spec: {error}"))?;
+    let library = oos_product_actions::WithBuiltins::new(
+        Library::new(Some(shared.clone())).with_files(files),
+    );
     let engine = EngineConfig {
         region_id: case.region.clone(),
         ..EngineConfig::default()

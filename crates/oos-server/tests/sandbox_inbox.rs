@@ -42,7 +42,7 @@ async fn sandbox_server(backend: Backend) -> (Server, CloudClient, Bed) {
     let worker = Worker::new(
         store.clone(),
         actions,
-        Arc::new(Library::new(Some(store.clone()), &[])),
+        Arc::new(Library::new(Some(store.clone()))),
         RuntimeConfig::default(),
     );
     let config = ServerConfig {
