@@ -357,10 +357,28 @@ impl Run {
                 Some(due) if due <= deadline => {
                     self.clock.skip();
                 }
-                _ => return Ok(()),
+                Some(_) => return Ok(()),
+                // The store says an execution wakes in time, but its worker has not armed the
+                // timer yet (a slow machine): wait for it rather than end the case early.
+                None if self.wakes_by(deadline).await? => {}
+                None => return Ok(()),
             }
             self.settle(started).await?;
         }
+    }
+
+    /// Whether an unfinished execution of the case is due to wake at or before `deadline`.
+    async fn wakes_by(&self, deadline: i64) -> Result<bool, String> {
+        let filter = ExecutionFilter {
+            include_children: true,
+            ..ExecutionFilter::default()
+        };
+        let executions = self.store.executions(&filter).await.map_err(store_error)?;
+        Ok(executions.iter().any(|execution| {
+            !ExecutionStatus::parse(&execution.status).is_some_and(ExecutionStatus::is_final)
+                && execution.runnable
+                && execution.wake_ms.is_some_and(|due| due <= deadline)
+        }))
     }
 
     async fn step(&self, step: &Step, started: std::time::Instant) -> Result<(), String> {
