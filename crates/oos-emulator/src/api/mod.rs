@@ -1,14 +1,22 @@
 //! The RPC actions the emulator serves, routed by (API version, action name).
 
 mod assistant;
+mod bandwidth;
+mod disk_ops;
+mod image_tasks;
 mod images;
 mod instances;
+mod nat;
 mod network;
 mod params;
 mod power;
+mod public_ip;
 mod regions;
 mod security_groups;
 mod slb;
+mod slb_groups;
+mod slb_listeners;
+mod snapshot_policies;
 mod storage;
 mod tags;
 mod vpc;
@@ -82,6 +90,36 @@ fn ecs_handler(action: &str) -> Option<Handler> {
         "ListTagResources" => list_tag_resources,
         "DescribeRegions" => describe_regions,
         "DescribeZones" => describe_zones,
+        other => return storage_handler(other),
+    })
+}
+
+fn storage_handler(action: &str) -> Option<Handler> {
+    use disk_ops::*;
+    use image_tasks::*;
+    use snapshot_policies::*;
+    Some(match action {
+        "ModifyDiskSpec" => modify_disk_spec,
+        "ReInitDisk" => re_init_disk,
+        "ResetDisk" => reset_disk,
+        "ModifyDiskAttribute" => modify_disk_attribute,
+        "ModifyDiskChargeType" => modify_disk_charge_type,
+        "CreateAutoSnapshotPolicy" => create_auto_snapshot_policy,
+        "DescribeAutoSnapshotPolicyEx" => describe_auto_snapshot_policy_ex,
+        "ModifyAutoSnapshotPolicyEx" => modify_auto_snapshot_policy_ex,
+        "ApplyAutoSnapshotPolicy" => apply_auto_snapshot_policy,
+        "CancelAutoSnapshotPolicy" => cancel_auto_snapshot_policy,
+        "DeleteAutoSnapshotPolicy" => delete_auto_snapshot_policy,
+        "CopySnapshot" => copy_snapshot,
+        "ExportImage" => export_image,
+        "ImportImage" => import_image,
+        "DescribeTasks" => describe_tasks,
+        "DescribeTaskAttribute" => describe_task_attribute,
+        "DescribeVSwitches" => network::describe_vswitches,
+        "DescribeVpcs" => network::describe_vpcs,
+        "AllocatePublicIpAddress" => public_ip::allocate_public_ip_address,
+        "ReleasePublicIpAddress" => public_ip::release_public_ip_address,
+        "ConvertNatPublicIpToEip" => public_ip::convert_nat_public_ip_to_eip,
         other => return assistant_handler(other),
     })
 }
@@ -119,6 +157,27 @@ fn vpc_handler(action: &str) -> Option<Handler> {
         "UntagResources" => tags::untag_resources,
         "ListTagResources" => tags::list_tag_resources,
         "DescribeRegions" => regions::describe_regions,
+        other => return vpc_resource_handler(other),
+    })
+}
+
+fn vpc_resource_handler(action: &str) -> Option<Handler> {
+    use bandwidth::*;
+    use nat::*;
+    use network::*;
+    Some(match action {
+        "CreateVpc" => create_vpc,
+        "DeleteVpc" => delete_vpc,
+        "CreateVSwitch" => create_vswitch,
+        "DeleteVSwitch" => delete_vswitch,
+        "CreateNatGateway" => create_nat_gateway,
+        "DescribeNatGateways" => describe_nat_gateways,
+        "DeleteNatGateway" => delete_nat_gateway,
+        "CreateCommonBandwidthPackage" => create_common_bandwidth_package,
+        "DescribeCommonBandwidthPackages" => describe_common_bandwidth_packages,
+        "AddCommonBandwidthPackageIp" => add_common_bandwidth_package_ip,
+        "RemoveCommonBandwidthPackageIp" => remove_common_bandwidth_package_ip,
+        "DeleteCommonBandwidthPackage" => delete_common_bandwidth_package,
         _ => return None,
     })
 }
@@ -131,6 +190,29 @@ fn slb_handler(action: &str) -> Option<Handler> {
         "AddBackendServers" => add_backend_servers,
         "SetBackendServers" => set_backend_servers,
         "RemoveBackendServers" => remove_backend_servers,
+        other => return slb_group_handler(other),
+    })
+}
+
+fn slb_group_handler(action: &str) -> Option<Handler> {
+    use slb_groups::*;
+    use slb_listeners::*;
+    Some(match action {
+        "CreateVServerGroup" => create_vserver_group,
+        "DescribeVServerGroups" => describe_vserver_groups,
+        "DescribeVServerGroupAttribute" => describe_vserver_group_attribute,
+        "AddVServerGroupBackendServers" => add_vserver_group_backend_servers,
+        "RemoveVServerGroupBackendServers" => remove_vserver_group_backend_servers,
+        "SetVServerGroupAttribute" => set_vserver_group_attribute,
+        "ModifyVServerGroupBackendServers" => modify_vserver_group_backend_servers,
+        "DeleteVServerGroup" => delete_vserver_group,
+        "CreateLoadBalancerTCPListener" => create_load_balancer_tcp_listener,
+        "CreateLoadBalancerHTTPListener" => create_load_balancer_http_listener,
+        "StartLoadBalancerListener" => start_load_balancer_listener,
+        "StopLoadBalancerListener" => stop_load_balancer_listener,
+        "DeleteLoadBalancerListener" => delete_load_balancer_listener,
+        "DescribeLoadBalancerTCPListenerAttribute" => describe_load_balancer_tcp_listener_attribute,
+        "DescribeHealthStatus" => describe_health_status,
         _ => return None,
     })
 }
