@@ -153,6 +153,24 @@ fn merge(group: &mut VServerGroup, servers: Vec<VServerBackend>) {
     }
 }
 
+/// Removes `servers` from `group`; `BackendServer.NotExist` (and nothing removed) when one
+/// of them is not in it.
+fn take_out(group: &mut VServerGroup, servers: &[VServerBackend]) -> Result<(), AcsError> {
+    let listed = |wanted: &VServerBackend| {
+        group
+            .backend_servers
+            .iter()
+            .any(|item| same_backend(item, wanted))
+    };
+    if let Some(missing) = servers.iter().find(|wanted| !listed(wanted)) {
+        return Err(not_a_backend(missing));
+    }
+    group
+        .backend_servers
+        .retain(|item| !servers.iter().any(|wanted| same_backend(item, wanted)));
+    Ok(())
+}
+
 /// CreateVServerGroup: a named group on a load balancer, with optional backends.
 pub fn create_vserver_group(
     cloud: &mut Cloud,
@@ -263,18 +281,7 @@ pub fn remove_vserver_group_backend_servers(
 ) -> Result<Value, AcsError> {
     let id = group(cloud, request)?.vserver_group_id.clone();
     let servers = backends(cloud, request, "BackendServers", false)?;
-    let group = group_mut(cloud, &id);
-    if let Some(missing) = servers.iter().find(|wanted| {
-        !group
-            .backend_servers
-            .iter()
-            .any(|item| same_backend(item, wanted))
-    }) {
-        return Err(not_a_backend(missing));
-    }
-    group
-        .backend_servers
-        .retain(|item| !servers.iter().any(|wanted| same_backend(item, wanted)));
+    take_out(group_mut(cloud, &id), &servers)?;
     let group = &cloud.vserver_groups[&id];
     Ok(json!({"VServerGroupId": id, "BackendServers": backends_json(cloud, group, false, false)}))
 }
@@ -327,17 +334,7 @@ pub fn modify_vserver_group_backend_servers(
     let old = backends(cloud, request, "OldBackendServers", true)?;
     let new = backends(cloud, request, "NewBackendServers", true)?;
     let group = group_mut(cloud, &id);
-    if let Some(missing) = old.iter().find(|wanted| {
-        !group
-            .backend_servers
-            .iter()
-            .any(|item| same_backend(item, wanted))
-    }) {
-        return Err(not_a_backend(missing));
-    }
-    group
-        .backend_servers
-        .retain(|item| !old.iter().any(|wanted| same_backend(item, wanted)));
+    take_out(group, &old)?;
     merge(group, new);
     Ok(changed(cloud, &id))
 }
