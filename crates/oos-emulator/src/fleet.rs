@@ -118,6 +118,45 @@ pub struct LoadBalancerSeed {
     pub region: String,
     #[serde(default)]
     pub backends: usize,
+    /// Listeners (default: one running TCP listener on port 80 to backend port 80; `[]` for none).
+    #[serde(default)]
+    pub listeners: Option<Vec<ListenerSeed>>,
+    /// vServer groups on this balancer.
+    #[serde(default)]
+    pub vserver_groups: Vec<VServerGroupSeed>,
+}
+
+/// A running listener of a seeded load balancer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerSeed {
+    pub port: i64,
+    /// `tcp` (default), `udp`, `http` or `https`.
+    #[serde(default = "default_listener_protocol")]
+    pub protocol: String,
+    /// Default: the listener port.
+    pub backend_port: Option<i64>,
+    /// Forward to the seeded vServer group of this id or name instead of the default group.
+    pub vserver_group: Option<String>,
+}
+
+/// A vServer group holding the first `backends` instances of the balancer's region on `port`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VServerGroupSeed {
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub backends: usize,
+    #[serde(default = "default_backend_port")]
+    pub port: i64,
+}
+
+fn default_listener_protocol() -> String {
+    "tcp".into()
+}
+fn default_backend_port() -> i64 {
+    80
 }
 
 /// A whole seed file.
@@ -301,6 +340,7 @@ impl FleetSeed {
                 &balancer.region,
                 &format!("load balancer {:?}", balancer.name),
             )?;
+            let groups = crate::seed_network::vserver_groups(cloud, balancer, now);
             let backends = cloud
                 .instances
                 .values()
@@ -313,6 +353,8 @@ impl FleetSeed {
                 })
                 .collect();
             let id = balancer.id.clone().unwrap_or_else(|| new_id("lb"));
+            let listeners = crate::seed_network::listeners(balancer, &groups)?;
+            crate::seed_network::insert_groups(cloud, &id, groups);
             cloud.load_balancers.insert(
                 id.clone(),
                 LoadBalancer {
@@ -324,6 +366,7 @@ impl FleetSeed {
                     creation_time: utc_time(now),
                     backend_servers: backends,
                     tags: Tags::new(),
+                    listeners,
                 },
             );
         }

@@ -28,10 +28,13 @@ mod journal;
 mod metadata;
 mod model;
 mod monitor;
+mod network_model;
 mod persist;
 mod provision;
+mod seed_network;
 mod server;
 mod state;
+mod storage_model;
 mod sts;
 mod throttle;
 
@@ -49,7 +52,8 @@ pub use monitor::{AlarmRule, ComparisonOperator, MetricValue, Monitor, ResourceF
 pub use metadata::{CREDENTIALS_PATH, MetadataReply, TOKEN_HEADER, TOKEN_PATH};
 pub use sts::{Caller, DEFAULT_ACCOUNT_ID, STS_VERSION};
 pub use fleet::{
-    FleetSeed, ImageGroup, InstanceGroup, LoadBalancerSeed, OneOrMany, SecurityGroupSeed,
+    FleetSeed, ImageGroup, InstanceGroup, ListenerSeed, LoadBalancerSeed, OneOrMany,
+    SecurityGroupSeed, VServerGroupSeed,
 };
 pub use model::{
     BackendServer, Disk, Eip, Image, Instance, LoadBalancer, PendingStep, SecurityGroup,
@@ -57,6 +61,10 @@ pub use model::{
 };
 pub use server::EmulatorHandle;
 pub use state::{Cloud, Region};
+pub use network_model::{
+    BandwidthPackage, Listener, NatGateway, Networks, VServerBackend, VServerGroup, VSwitch, Vpc,
+};
+pub use storage_model::{AutoSnapshotPolicy, DiskSettings, Task};
 
 /// Why the emulator could not start or save.
 #[derive(Debug, thiserror::Error)]

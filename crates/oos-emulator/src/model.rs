@@ -211,6 +211,9 @@ pub struct LoadBalancer {
     pub creation_time: String,
     pub backend_servers: Vec<BackendServer>,
     pub tags: Tags,
+    /// Listeners, by port.
+    #[serde(default)]
+    pub listeners: Vec<crate::network_model::Listener>,
 }
 
 /// Lets the state machine handle every resource kind that has pending steps alike.

@@ -66,6 +66,21 @@ pub struct Cloud {
     /// Events and alarms raised and not yet published (published when the lock is released).
     #[serde(skip)]
     pub(crate) raised: Vec<crate::events::Published>,
+    /// Disk settings (performance level, charge type, automatic snapshots), by disk id.
+    #[serde(default)]
+    pub disk_settings: IndexMap<String, crate::storage_model::DiskSettings>,
+    /// Automatic snapshot policies by id.
+    #[serde(default)]
+    pub auto_snapshot_policies: IndexMap<String, crate::storage_model::AutoSnapshotPolicy>,
+    /// Image export and import tasks by id.
+    #[serde(default)]
+    pub tasks: IndexMap<String, crate::storage_model::Task>,
+    /// VPCs, vSwitches, NAT gateways and bandwidth packages created through the API.
+    #[serde(default)]
+    pub networks: crate::network_model::Networks,
+    /// SLB vServer groups by id.
+    #[serde(default)]
+    pub vserver_groups: IndexMap<String, crate::network_model::VServerGroup>,
 }
 
 impl Default for Cloud {
@@ -91,6 +106,11 @@ impl Cloud {
             monitor: Default::default(),
             raised: Vec::new(),
             next_due_ms: None,
+            disk_settings: IndexMap::new(),
+            auto_snapshot_policies: IndexMap::new(),
+            tasks: IndexMap::new(),
+            networks: Default::default(),
+            vserver_groups: IndexMap::new(),
         }
     }
 

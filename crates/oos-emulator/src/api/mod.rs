@@ -1,14 +1,22 @@
 //! The RPC actions the emulator serves, routed by (API version, action name).
 
 mod assistant;
+mod bandwidth;
+mod disk_ops;
+mod image_tasks;
 mod images;
 mod instances;
+mod nat;
 mod network;
 mod params;
 mod power;
+mod public_ip;
 mod regions;
 mod security_groups;
 mod slb;
+mod slb_groups;
+mod slb_listeners;
+mod snapshot_policies;
 mod storage;
 mod tags;
 mod vpc;
@@ -78,6 +86,27 @@ const ECS_ACTIONS: ActionTable = &[
     ("ListTagResources", tags::list_tag_resources),
     ("DescribeRegions", regions::describe_regions),
     ("DescribeZones", regions::describe_zones),
+    ("ModifyDiskSpec", disk_ops::modify_disk_spec),
+    ("ReInitDisk", disk_ops::re_init_disk),
+    ("ResetDisk", disk_ops::reset_disk),
+    ("ModifyDiskAttribute", disk_ops::modify_disk_attribute),
+    ("ModifyDiskChargeType", disk_ops::modify_disk_charge_type),
+    ("CreateAutoSnapshotPolicy", snapshot_policies::create_auto_snapshot_policy),
+    ("DescribeAutoSnapshotPolicyEx", snapshot_policies::describe_auto_snapshot_policy_ex),
+    ("ModifyAutoSnapshotPolicyEx", snapshot_policies::modify_auto_snapshot_policy_ex),
+    ("ApplyAutoSnapshotPolicy", snapshot_policies::apply_auto_snapshot_policy),
+    ("CancelAutoSnapshotPolicy", snapshot_policies::cancel_auto_snapshot_policy),
+    ("DeleteAutoSnapshotPolicy", snapshot_policies::delete_auto_snapshot_policy),
+    ("CopySnapshot", snapshot_policies::copy_snapshot),
+    ("ExportImage", image_tasks::export_image),
+    ("ImportImage", image_tasks::import_image),
+    ("DescribeTasks", image_tasks::describe_tasks),
+    ("DescribeTaskAttribute", image_tasks::describe_task_attribute),
+    ("DescribeVSwitches", network::describe_vswitches),
+    ("DescribeVpcs", network::describe_vpcs),
+    ("AllocatePublicIpAddress", public_ip::allocate_public_ip_address),
+    ("ReleasePublicIpAddress", public_ip::release_public_ip_address),
+    ("ConvertNatPublicIpToEip", public_ip::convert_nat_public_ip_to_eip),
 ];
 
 /// Cloud Assistant actions (ECS 2014-05-26).
@@ -109,6 +138,18 @@ const VPC_ACTIONS: ActionTable = &[
     ("UnTagResources", tags::untag_resources),
     ("ListTagResources", tags::list_tag_resources),
     ("DescribeRegions", regions::describe_vpc_regions),
+    ("CreateVpc", network::create_vpc),
+    ("DeleteVpc", network::delete_vpc),
+    ("CreateVSwitch", network::create_vswitch),
+    ("DeleteVSwitch", network::delete_vswitch),
+    ("CreateNatGateway", nat::create_nat_gateway),
+    ("DescribeNatGateways", nat::describe_nat_gateways),
+    ("DeleteNatGateway", nat::delete_nat_gateway),
+    ("CreateCommonBandwidthPackage", bandwidth::create_common_bandwidth_package),
+    ("DescribeCommonBandwidthPackages", bandwidth::describe_common_bandwidth_packages),
+    ("AddCommonBandwidthPackageIp", bandwidth::add_common_bandwidth_package_ip),
+    ("RemoveCommonBandwidthPackageIp", bandwidth::remove_common_bandwidth_package_ip),
+    ("DeleteCommonBandwidthPackage", bandwidth::delete_common_bandwidth_package),
 ];
 
 /// Classic load balancer (SLB 2014-05-15) actions.
@@ -118,6 +159,21 @@ const SLB_ACTIONS: ActionTable = &[
     ("AddBackendServers", slb::add_backend_servers),
     ("SetBackendServers", slb::set_backend_servers),
     ("RemoveBackendServers", slb::remove_backend_servers),
+    ("CreateVServerGroup", slb_groups::create_vserver_group),
+    ("DescribeVServerGroups", slb_groups::describe_vserver_groups),
+    ("DescribeVServerGroupAttribute", slb_groups::describe_vserver_group_attribute),
+    ("AddVServerGroupBackendServers", slb_groups::add_vserver_group_backend_servers),
+    ("RemoveVServerGroupBackendServers", slb_groups::remove_vserver_group_backend_servers),
+    ("SetVServerGroupAttribute", slb_groups::set_vserver_group_attribute),
+    ("ModifyVServerGroupBackendServers", slb_groups::modify_vserver_group_backend_servers),
+    ("DeleteVServerGroup", slb_groups::delete_vserver_group),
+    ("CreateLoadBalancerTCPListener", slb_listeners::create_load_balancer_tcp_listener),
+    ("CreateLoadBalancerHTTPListener", slb_listeners::create_load_balancer_http_listener),
+    ("StartLoadBalancerListener", slb_listeners::start_load_balancer_listener),
+    ("StopLoadBalancerListener", slb_listeners::stop_load_balancer_listener),
+    ("DeleteLoadBalancerListener", slb_listeners::delete_load_balancer_listener),
+    ("DescribeLoadBalancerTCPListenerAttribute", slb_listeners::describe_load_balancer_tcp_listener_attribute),
+    ("DescribeHealthStatus", slb_listeners::describe_health_status),
 ];
 
 /// Every routed API version with its action tables: the one source of both [`route`] and

@@ -183,6 +183,8 @@ pub fn describe_eip_addresses(
                 "InternetChargeType": address.internet_charge_type,
                 "ChargeType": "PostPaid",
                 "AllocationTime": address.allocation_time,
+                "BandwidthPackageId": super::bandwidth::package_of(cloud, &address.allocation_id)
+                    .unwrap_or_default(),
                 "Tags": tags_json(&address.tags),
                 "VpcId": "",
                 "PrivateIpAddress": "",
