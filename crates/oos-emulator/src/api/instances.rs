@@ -39,11 +39,11 @@ pub fn instance_json(instance: &Instance, cloud: &Cloud) -> Value {
         "Status": instance.status,
         "CreationTime": instance.creation_time,
         "StartTime": instance.start_time,
-        "ExpiredTime": "2099-12-31T15:59Z",
+        "ExpiredTime": instance.settings.expired_time,
         "InstanceChargeType": instance.instance_charge_type,
         "InternetChargeType": instance.internet_charge_type,
         "InternetMaxBandwidthOut": instance.internet_max_bandwidth_out,
-        "InternetMaxBandwidthIn": 100,
+        "InternetMaxBandwidthIn": instance.settings.internet_max_bandwidth_in,
         "InstanceNetworkType": "vpc",
         "IoOptimized": true,
         "DeletionProtection": instance.deletion_protection,
@@ -67,12 +67,13 @@ pub fn instance_json(instance: &Instance, cloud: &Cloud) -> Value {
             "InternetChargeType": eip.map_or("", |eip| eip.internet_charge_type.as_str()),
             "IsSupportUnassociate": true,
         },
-        "NetworkInterfaces": {"NetworkInterface": [{
-            "NetworkInterfaceId": format!("eni-{}", instance.instance_id.trim_start_matches("i-")),
-            "PrimaryIpAddress": instance.private_ip,
-            "MacAddress": "00:16:3e:00:00:01",
-            "Type": "Primary",
-        }]},
+        "NetworkInterfaces": {"NetworkInterface": super::interfaces::instance_interfaces_json(instance, cloud)},
+        "MetadataOptions": {
+            "HttpEndpoint": instance.settings.metadata.http_endpoint,
+            "HttpTokens": instance.settings.metadata.http_tokens,
+            "HttpPutResponseHopLimit": instance.settings.metadata.http_put_response_hop_limit,
+            "InstanceMetadataTags": instance.settings.metadata.instance_metadata_tags,
+        },
         "OperationLocks": {"LockReason": []},
         "Tags": tags_json(&instance.tags),
     })
@@ -248,6 +249,7 @@ fn remove_instance(cloud: &mut Cloud, id: &str, ctx: &Ctx) {
             .backend_servers
             .retain(|server| server.server_id != id);
     }
+    super::interfaces::release_with_instance(cloud, id);
 }
 
 pub fn delete_instance(

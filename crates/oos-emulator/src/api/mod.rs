@@ -1,15 +1,24 @@
 //! The RPC actions the emulator serves, routed by (API version, action name).
 
 mod assistant;
+mod billing;
 mod images;
+mod instance_attributes;
+mod instance_types;
 mod instances;
+mod interfaces;
+mod key_pairs;
+mod maintenance;
 mod network;
 mod params;
 mod power;
+mod ram_roles;
 mod regions;
 mod security_groups;
 mod slb;
+mod specs;
 mod storage;
+mod system_disk;
 mod tags;
 mod vpc;
 
@@ -17,6 +26,8 @@ use oos_acs::{AcsError, RpcRequest, unknown_action, unsupported_version};
 use serde_json::Value;
 
 pub use assistant::{Assistant, ScriptedResult};
+pub use billing::expiry_after;
+pub use key_pairs::seed_key_pair;
 pub use images::{PUBLIC_IMAGES, ensure_public_images};
 pub use params::Ctx;
 
@@ -101,6 +112,63 @@ fn assistant_handler(action: &str) -> Option<Handler> {
         "DescribeSendFileResults" => describe_send_file_results,
         "DescribeCloudAssistantStatus" => describe_cloud_assistant_status,
         "InstallCloudAssistant" => install_cloud_assistant,
+        other => return instance_family_handler(other),
+    })
+}
+
+/// The instance family: types and specs, billing, maintenance and diagnostics, RAM roles, key
+/// pairs, network interfaces and security-group membership, system disk replacement.
+fn instance_family_handler(action: &str) -> Option<Handler> {
+    use billing::*;
+    use instance_attributes::*;
+    use instance_types::*;
+    use interfaces::*;
+    use key_pairs::*;
+    use maintenance::*;
+    use ram_roles::*;
+    use specs::*;
+    Some(match action {
+        "DescribeInstanceTypes" => describe_instance_types,
+        "DescribeInstanceTypeFamilies" => describe_instance_type_families,
+        "DescribeAvailableResource" => describe_available_resource,
+        "DescribeResourcesModification" => describe_resources_modification,
+        "ModifyInstanceSpec" => modify_instance_spec,
+        "ModifyPrepayInstanceSpec" => modify_prepay_instance_spec,
+        "ModifyInstanceNetworkSpec" => modify_instance_network_spec,
+        "DescribeInstanceAttribute" => describe_instance_attribute,
+        "ModifyInstanceMetadataOptions" => modify_instance_metadata_options,
+        "ModifyInstanceVncPasswd" => modify_instance_vnc_passwd,
+        "ModifyInstanceChargeType" => modify_instance_charge_type,
+        "RenewInstance" => renew_instance,
+        "ModifyInstanceAutoRenewAttribute" => modify_instance_auto_renew_attribute,
+        "DescribeInstanceAutoRenewAttribute" => describe_instance_auto_renew_attribute,
+        "DescribePrice" => describe_price,
+        "DescribeRenewalPrice" => describe_renewal_price,
+        "DescribeSavingsPlanEstimation" => describe_savings_plan_estimation,
+        "ModifyInstanceMaintenanceAttributes" => modify_instance_maintenance_attributes,
+        "DescribeInstanceMaintenanceAttributes" => describe_instance_maintenance_attributes,
+        "DescribeInstancesFullStatus" => describe_instances_full_status,
+        "CreateDiagnosticReport" => create_diagnostic_report,
+        "DescribeDiagnosticReports" => describe_diagnostic_reports,
+        "DescribeDiagnosticReportAttributes" => describe_diagnostic_report_attributes,
+        "AttachInstanceRamRole" => attach_instance_ram_role,
+        "DetachInstanceRamRole" => detach_instance_ram_role,
+        "DescribeInstanceRamRole" => describe_instance_ram_role,
+        "CreateKeyPair" => create_key_pair,
+        "ImportKeyPair" => import_key_pair,
+        "DescribeKeyPairs" => describe_key_pairs,
+        "AttachKeyPair" => attach_key_pair,
+        "DetachKeyPair" => detach_key_pair,
+        "DeleteKeyPairs" => delete_key_pairs,
+        "CreateNetworkInterface" => create_network_interface,
+        "DescribeNetworkInterfaces" => describe_network_interfaces,
+        "AttachNetworkInterface" => attach_network_interface,
+        "DetachNetworkInterface" => detach_network_interface,
+        "DeleteNetworkInterface" => delete_network_interface,
+        "AssignPrivateIpAddresses" => assign_private_ip_addresses,
+        "JoinSecurityGroup" => join_security_group,
+        "LeaveSecurityGroup" => leave_security_group,
+        "ReplaceSystemDisk" => system_disk::replace_system_disk,
         _ => return None,
     })
 }

@@ -306,3 +306,14 @@ impl CreationWindow {
         })
     }
 }
+
+/// A list parameter of the SDK's `Name.N` form that may also come as one plain value
+/// (`NetworkInterfaceId=eni-1`) or a JSON array (`NetworkInterfaceId=["eni-1"]`). `None`
+/// when absent.
+pub fn repeated_or_single(request: &RpcRequest, name: &str) -> Result<Option<Vec<String>>, AcsError> {
+    match request.get(name) {
+        Some(raw) if raw.trim_start().starts_with('[') => id_list(request, name, name),
+        Some(single) => Ok(Some([vec![single.to_string()], request.repeated(name)].concat())),
+        None => Ok(Some(request.repeated(name)).filter(|items| !items.is_empty())),
+    }
+}
