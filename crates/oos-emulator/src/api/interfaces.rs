@@ -273,6 +273,14 @@ pub fn create_network_interface(
         ] {
             body.remove(field);
         }
+        if let Some(Value::Array(ips)) = body
+            .get_mut("PrivateIpSets")
+            .and_then(|sets| sets.get_mut("PrivateIpSet"))
+        {
+            for ip in ips.iter_mut().filter_map(Value::as_object_mut) {
+                ip.retain(|key, _| key == "PrivateIpAddress" || key == "Primary");
+            }
+        }
     }
     Ok(body)
 }
