@@ -8,7 +8,9 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use super::instances::instance;
-use super::params::{Ctx, PageLimits, check_dry_run, id_list, list_body, paginate};
+use super::params::{
+    Ctx, PageLimits, check_dry_run, list_body, paginate, required_instance_ids,
+};
 use crate::ecs_model::{AutoRenew, NEVER_EXPIRES};
 use crate::errors::{CHARGE_TYPE_VIOLATION, require_status};
 use crate::model::{Instance, instance_status as status};
@@ -121,15 +123,7 @@ pub fn modify_instance_charge_type(
     request: &RpcRequest,
     ctx: &Ctx,
 ) -> Result<Value, AcsError> {
-    let ids = id_list(request, "InstanceIds", "InstanceId")?
-        .filter(|ids| !ids.is_empty())
-        .ok_or_else(|| AcsError::missing_parameter("InstanceIds"))?;
-    if ids.len() > 20 {
-        return Err(AcsError::invalid_parameter(
-            "InstanceIds",
-            "at most 20 instances",
-        ));
-    }
+    let ids = required_instance_ids(request, 20)?;
     let target = request.get("InstanceChargeType").unwrap_or(PREPAID);
     if ![PREPAID, POSTPAID].contains(&target) {
         return Err(AcsError::invalid_parameter(

@@ -11,7 +11,8 @@ use ring::signature::{Ed25519KeyPair, KeyPair as _};
 use serde_json::{Value, json};
 
 use super::params::{
-    Ctx, PageLimits, id_list, list_body, matches_tags, paginate, tag_list, tags_json,
+    Ctx, PageLimits, id_list, list_body, matches_tags, paginate, required_instance_ids, tag_list,
+    tags_json,
 };
 use crate::ecs_model::KeyPair;
 use crate::errors::{
@@ -240,19 +241,6 @@ pub fn describe_key_pairs(
     Ok(list_body("KeyPairs", "KeyPair", page, paging))
 }
 
-fn instance_ids(request: &RpcRequest) -> Result<Vec<String>, AcsError> {
-    let ids = id_list(request, "InstanceIds", "InstanceId")?
-        .filter(|ids| !ids.is_empty())
-        .ok_or_else(|| AcsError::missing_parameter("InstanceIds"))?;
-    if ids.len() > MAX_INSTANCES {
-        return Err(AcsError::invalid_parameter(
-            "InstanceIds",
-            format!("at most {MAX_INSTANCES} instances"),
-        ));
-    }
-    Ok(ids)
-}
-
 /// What binding or unbinding does to one instance: `Ok` or the failed item's `(Code, Message)`.
 type Bind = fn(&mut crate::model::Instance, &str) -> Result<(), (String, String)>;
 
@@ -264,7 +252,7 @@ fn bind_each(
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let name = request.require("KeyPairName")?.to_string();
-    let ids = instance_ids(request)?;
+    let ids = required_instance_ids(request, MAX_INSTANCES)?;
     lookup(cloud, &region, &name)?;
     let results: Vec<Value> = ids
         .iter()

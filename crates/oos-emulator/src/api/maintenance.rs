@@ -29,6 +29,17 @@ fn instance_ids(request: &RpcRequest, required: bool) -> Result<Vec<String>, Acs
     Ok(ids)
 }
 
+/// The instances of `region`, only those of `ids` unless it is empty.
+fn region_instances<'a>(
+    cloud: &'a Cloud,
+    region: &'a str,
+    ids: &'a [String],
+) -> impl Iterator<Item = &'a Instance> + 'a {
+    cloud.instances.values().filter(move |instance| {
+        instance.region_id == region && (ids.is_empty() || ids.contains(&instance.instance_id))
+    })
+}
+
 fn is_clock_time(text: &str) -> bool {
     let Some(clock) = text.strip_suffix('Z') else {
         return false;
@@ -109,12 +120,7 @@ pub fn describe_instance_maintenance_attributes(
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let ids = instance_ids(request, false)?;
-    let selected: Vec<Value> = cloud
-        .instances
-        .values()
-        .filter(|instance| {
-            instance.region_id == region && (ids.is_empty() || ids.contains(&instance.instance_id))
-        })
+    let selected: Vec<Value> = region_instances(cloud, &region, &ids)
         .map(|instance| {
             let maintenance = &instance.settings.maintenance;
             let windows: Vec<Value> = maintenance
@@ -172,12 +178,7 @@ pub fn describe_instances_full_status(
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let ids = instance_ids(request, false)?;
-    let selected: Vec<Value> = cloud
-        .instances
-        .values()
-        .filter(|instance| {
-            instance.region_id == region && (ids.is_empty() || ids.contains(&instance.instance_id))
-        })
+    let selected: Vec<Value> = region_instances(cloud, &region, &ids)
         .filter(|instance| {
             request
                 .get("Status")

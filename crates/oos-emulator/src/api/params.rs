@@ -317,3 +317,17 @@ pub fn repeated_or_single(request: &RpcRequest, name: &str) -> Result<Option<Vec
         None => Ok(Some(request.repeated(name)).filter(|items| !items.is_empty())),
     }
 }
+
+/// The required `InstanceIds` list (JSON array or `InstanceId.N`) of at most `max` ids.
+pub fn required_instance_ids(request: &RpcRequest, max: usize) -> Result<Vec<String>, AcsError> {
+    let ids = id_list(request, "InstanceIds", "InstanceId")?
+        .filter(|ids| !ids.is_empty())
+        .ok_or_else(|| AcsError::missing_parameter("InstanceIds"))?;
+    if ids.len() > max {
+        return Err(AcsError::invalid_parameter(
+            "InstanceIds",
+            format!("at most {max} instances"),
+        ));
+    }
+    Ok(ids)
+}

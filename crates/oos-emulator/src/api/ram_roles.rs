@@ -6,25 +6,12 @@
 use oos_acs::{AcsError, RpcRequest};
 use serde_json::{Value, json};
 
-use super::params::{Ctx, PageLimits, id_list, list_body, paginate};
+use super::params::{Ctx, PageLimits, id_list, list_body, paginate, required_instance_ids};
 use crate::errors::INVALID_RAM_ROLE_NOT_FOUND;
 use crate::state::Cloud;
 
 /// Instances a call may name at once.
 const MAX_INSTANCES: usize = 100;
-
-fn instance_ids(request: &RpcRequest) -> Result<Vec<String>, AcsError> {
-    let ids = id_list(request, "InstanceIds", "InstanceId")?
-        .filter(|ids| !ids.is_empty())
-        .ok_or_else(|| AcsError::missing_parameter("InstanceIds"))?;
-    if ids.len() > MAX_INSTANCES {
-        return Err(AcsError::invalid_parameter(
-            "InstanceIds",
-            format!("at most {MAX_INSTANCES} instances"),
-        ));
-    }
-    Ok(ids)
-}
 
 /// `InvalidRamRole.NotFound` unless the role exists (every name does when the seed lists none).
 fn require_role(cloud: &Cloud, name: &str) -> Result<(), AcsError> {
@@ -76,7 +63,7 @@ pub fn attach_instance_ram_role(
     _ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let role = request.require("RamRoleName")?.to_string();
-    let ids = instance_ids(request)?;
+    let ids = required_instance_ids(request, MAX_INSTANCES)?;
     require_role(cloud, &role)?;
     if let Some(policy) = request
         .get("Policy")
@@ -125,7 +112,7 @@ pub fn detach_instance_ram_role(
     request: &RpcRequest,
     _ctx: &Ctx,
 ) -> Result<Value, AcsError> {
-    let ids = instance_ids(request)?;
+    let ids = required_instance_ids(request, MAX_INSTANCES)?;
     let wanted = request.get("RamRoleName").filter(|name| !name.is_empty());
     let outcomes = ids
         .into_iter()
