@@ -154,7 +154,7 @@ const API_NAMES: &[(&str, &str)] = &[
          DeleteVSwitch DeleteVpc DeletionProtection DescribeEipAddresses DescribeForwardTableEntries \
          DescribeIpv6Addresses DescribeIpv6Gateways DescribeNatGateways DescribeVSwitches \
          DescribeVpcAttribute DescribeVpcs ListTagResources ModifyEipAddressAttribute ReleaseEipAddress \
-         RemoveCommonBandwidthPackageIp TagResources UnassociateEipAddress UntagResources",
+         RemoveCommonBandwidthPackageIp TagResources UnTagResources UnassociateEipAddress",
     ),
     ("waf-openapi", "ModifyLogServiceStatus"),
 ];

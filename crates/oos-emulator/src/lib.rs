@@ -39,7 +39,7 @@ mod throttle;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use api::{Assistant, ECS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION};
+pub use api::{Assistant, ECS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION, served_actions};
 pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
 };

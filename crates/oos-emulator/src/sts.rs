@@ -175,11 +175,18 @@ fn parse_arn<'a>(arn: &'a str, kind: &str) -> Option<(&'a str, &'a str)> {
     valid.then_some((account, name))
 }
 
+const ASSUME_ROLE: &str = "AssumeRole";
+const ASSUME_ROLE_WITH_OIDC: &str = "AssumeRoleWithOIDC";
+const GET_CALLER_IDENTITY: &str = "GetCallerIdentity";
+
+/// The STS actions [`handle`] serves (its `match` arms use these same constants).
+pub(crate) const ACTIONS: [&str; 3] = [ASSUME_ROLE, ASSUME_ROLE_WITH_OIDC, GET_CALLER_IDENTITY];
+
 /// Serves one STS action for `caller` at `now`.
 pub(crate) fn handle(keys: &KeyStore, request: &RpcRequest, caller: &Caller, now: Timestamp) -> Result<Value, AcsError> {
     match request.action.as_str() {
-        "AssumeRole" => assume(keys, request, now, required(request, "RoleSessionName")?),
-        "AssumeRoleWithOIDC" => {
+        ASSUME_ROLE => assume(keys, request, now, required(request, "RoleSessionName")?),
+        ASSUME_ROLE_WITH_OIDC => {
             oidc_provider(keys, request)?;
             let token = required(request, "OIDCToken")?;
             if !(4..=20_000).contains(&token.len()) {
@@ -187,7 +194,7 @@ pub(crate) fn handle(keys: &KeyStore, request: &RpcRequest, caller: &Caller, now
             }
             assume(keys, request, now, request.get("RoleSessionName").filter(|name| !name.is_empty()).unwrap_or("oidc-session"))
         }
-        "GetCallerIdentity" => Ok(identity(keys, caller)),
+        GET_CALLER_IDENTITY => Ok(identity(keys, caller)),
         other => Err(oos_acs::unknown_action(other)),
     }
 }
@@ -238,6 +245,7 @@ fn assume(keys: &KeyStore, request: &RpcRequest, now: Timestamp, session_name: &
             "Arn": format!("acs:ram::{}:assumed-role/{role}/{session_name}", keys.account_id),
             "AssumedRoleId": format!("{role_id}:{session_name}"),
         },
+        "SourceIdentity": request.get("SourceIdentity").unwrap_or_default(),
     }))
 }
 

@@ -8,9 +8,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use super::instances::instance;
-use super::params::{
-    Ctx, PageLimits, check_dry_run, list_body, paginate, required_instance_ids,
-};
+use super::params::{Ctx, PageLimits, check_dry_run, list_body, paginate, required_instance_ids};
 use crate::ecs_model::{AutoRenew, NEVER_EXPIRES};
 use crate::errors::{CHARGE_TYPE_VIOLATION, require_status};
 use crate::model::{Instance, instance_status as status};
@@ -314,6 +312,7 @@ fn price_json(details: Vec<(&str, f64)>) -> Value {
         "Price": {"Currency": CURRENCY, "OriginalPrice": total, "DiscountPrice": 0.0, "TradePrice": total,
                   "DetailInfos": {"DetailInfo": detail_infos}},
         "Rules": {"Rule": []},
+        "RelatedPrice": {"MarketplaceImagePrice": {"Currency": CURRENCY, "OriginalPrice": 0.0, "DiscountPrice": 0.0, "TradePrice": 0.0}},
     }})
 }
 
@@ -375,7 +374,9 @@ pub fn describe_price(
     if bandwidth > 0.0 {
         details.push(("bandwidth", round(bandwidth * 0.063 * factor * amount)));
     }
-    Ok(price_json(details))
+    let mut body = price_json(details);
+    body["PriceInfo"]["Price"]["ReservedInstanceHourPrice"] = json!(0.0);
+    Ok(body)
 }
 
 /// DescribeRenewalPrice: a subscription instance (`ResourceId`) for `Period` `PriceUnit`s.

@@ -104,7 +104,7 @@ fn image_json(image: &Image) -> Value {
                    "Type": if index == 0 { "system" } else { "data" }, "Format": "", "ImportOSSBucket": "", "ImportOSSObject": ""})
         })
         .collect();
-    json!({
+    let described = json!({
         "ImageId": image.image_id,
         "ImageName": image.image_name,
         "Description": image.description,
@@ -126,7 +126,18 @@ fn image_json(image: &Image) -> Value {
         "ResourceGroupId": image.resource_group_id,
         "DiskDeviceMappings": {"DiskDeviceMapping": mappings},
         "Tags": tags_json(&image.tags),
-    })
+        "Usable": image.status == "Available",
+        "IsCopied": false,
+        "BootMode": "BIOS",
+    });
+    // features not modelled: image families, marketplace, licences, detection, secure boot
+    super::params::with_unmodelled(described, json!({
+        "DetectionOptions": {"Items": {"Item": []}, "Status": ""},
+        "Features": {"CpuOnlineDowngrade": "", "CpuOnlineUpgrade": "", "ImdsSupport": "v1", "MemoryOnlineDowngrade": "",
+                     "MemoryOnlineUpgrade": "", "NvmeSupport": "supported"},
+        "ImageFamily": "", "ImageOwnerId": 0, "ImageVersion": "", "IsSubscribed": false, "LicenseType": "Auto",
+        "LoginAsNonRootSupported": false, "ProductCode": "", "SecureBootOptions": {"SecureBootSupport": ""}, "SupplierName": "",
+    }))
 }
 
 /// DescribeImages: ImageId (comma-separated), ImageName, ImageOwnerAlias, Status (default

@@ -92,6 +92,23 @@ fn type_json(instance_type: &str) -> Value {
         "BaselineCredit": 0,
         "InitialCredit": 0,
         "SupportedBootModes": {"SupportedBootMode": ["BIOS", "UEFI"]},
+        "Attributes": {"Attribute": []},
+        "Clock": {"PtpSupport": "unsupported"},
+        "CpuOptions": {"Core": (cpu / 2).max(1), "CoreFactor": 2, "ThreadsPerCore": 2, "HyperThreadingAdjustable": true,
+                       "NestedVirtualizationSupport": "unsupported", "SupportedTopologyTypes": {"SupportedTopologyType": []}},
+        "EnhancedNetwork": {"ExpressSupport": false, "RssSupport": true, "SriovSupport": false, "VfQueueNumberPerEni": 0},
+        "EriQuantity": 0,
+        "JumboFrameSupport": false,
+        "NetworkEncryptionSupport": false,
+        "NetworkCardQuantity": 1,
+        "NetworkCards": {"NetworkCardInfo": [{"NetworkCardIndex": 0}]},
+        "NetworkInfo": {"BandwidthWeighting": {"WeightingInfos": {"WeightingInfo": []}}},
+        "MaximumQueueNumberPerEni": cpu.min(16),
+        "PrimaryEniQueueNumber": cpu.min(16),
+        "SecondaryEniQueueNumber": cpu.min(16),
+        "QueuePairNumber": cpu.min(16),
+        "TotalEniQueueQuantity": cpu * 2,
+        "SecurityOptions": {"SecureBootSupport": "supported"},
     })
 }
 
@@ -180,7 +197,9 @@ pub fn describe_instance_type_families(
 fn supported(values: &[String]) -> Value {
     let items: Vec<Value> = values
         .iter()
-        .map(|value| json!({"Value": value, "Status": "Available", "StatusCategory": "WithStock"}))
+        .map(|value| {
+            json!({"Value": value, "Status": "Available", "StatusCategory": "WithStock", "Min": 0, "Max": 0, "Unit": ""})
+        })
         .collect();
     json!({"SupportedResource": items})
 }
@@ -301,6 +320,8 @@ pub fn describe_resources_modification(
             ));
         }
     };
-    let zone = zone_json(&region_id, &instance.zone_id, destination, resources);
+    let mut zone = zone_json(&region_id, &instance.zone_id, destination, resources);
+    zone["AvailableResources"]["AvailableResource"][0]["ConditionSupportedResources"] =
+        json!({"ConditionSupportedResource": []});
     Ok(json!({"AvailableZones": {"AvailableZone": [zone]}}))
 }

@@ -21,7 +21,7 @@ pub fn instance_json(instance: &Instance, cloud: &Cloud) -> Value {
         .eip_allocation_id
         .as_ref()
         .and_then(|id| cloud.eips.get(id));
-    json!({
+    let described = json!({
         "InstanceId": instance.instance_id,
         "InstanceName": instance.instance_name,
         "Description": instance.description,
@@ -76,6 +76,30 @@ pub fn instance_json(instance: &Instance, cloud: &Cloud) -> Value {
         },
         "OperationLocks": {"LockReason": []},
         "Tags": tags_json(&instance.tags),
+    });
+    super::params::with_unmodelled(described, unmodelled_instance_fields(instance))
+}
+
+/// DescribeInstances fields of features the emulator does not model.
+fn unmodelled_instance_fields(instance: &Instance) -> Value {
+    json!({
+        "AdditionalInfo": {"EnableHighDensityMode": false, "ManagedHostId": "", "NodeSerialNumber": ""},
+        "AutoReleaseTime": "", "ClockOptions": {"PtpStatus": ""}, "ClusterId": "",
+        "CpuOptions": {"CoreCount": (instance.cpu / 2).max(1), "ThreadsPerCore": if instance.cpu > 1 { 2 } else { 1 },
+                       "EnableVISST": false, "EnableVRDT": false, "NestedVirtualization": "", "Numa": "", "TopologyType": "", "TurboMode": ""},
+        "CreditSpecification": "",
+        "DedicatedHostAttribute": {"DedicatedHostClusterId": "", "DedicatedHostId": "", "DedicatedHostName": ""},
+        "DedicatedInstanceAttribute": {"Affinity": "", "Tenancy": ""},
+        "DeploymentSetGroupNo": 0, "DeploymentSetId": "", "DeviceAvailable": true,
+        "EcsCapacityReservationAttr": {"CapacityReservationId": "", "CapacityReservationPreference": ""},
+        "EnableNVS": false, "GPUAmount": 0, "GPUSpec": "", "HibernationOptions": {"Configured": false},
+        "HpcClusterId": "", "ISP": "", "ImageOptions": {"CurrentOSNVMeSupported": true, "LoginAsNonRoot": false},
+        "LocalStorageAmount": 0, "LocalStorageCapacity": 0,
+        "PrivateDnsNameOptions": {"EnableInstanceIdDnsAAAARecord": false, "EnableInstanceIdDnsARecord": false,
+                                  "EnableIpDnsARecord": false, "EnableIpDnsPtrRecord": false, "HostnameType": "Custom"},
+        "RdmaIpAddress": {"IpAddress": []}, "Recyclable": false, "SaleCycle": "",
+        "SecurityOptions": {"EnableSecureBoot": false},
+        "SpotDuration": 0, "SpotInterruptionBehavior": "Terminate", "SpotPriceLimit": 0.0, "SpotStrategy": "NoSpot", "VlanId": "",
     })
 }
 

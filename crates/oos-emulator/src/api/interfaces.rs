@@ -266,7 +266,6 @@ pub fn create_network_interface(
             "AssociatedPublicIp",
             "CreationTime",
             "DeleteOnRelease",
-            "OwnerId",
             "QueueNumber",
             "QueuePairNumber",
             "NetworkInterfaceTrafficMode",

@@ -43,175 +43,168 @@ pub const SLB_VERSION: &str = "2014-05-15";
 /// An action: reads and changes the cloud, returns the body without `RequestId`.
 pub type Handler = fn(&mut Cloud, &RpcRequest, &Ctx) -> Result<Value, AcsError>;
 
-fn ecs_handler(action: &str) -> Option<Handler> {
-    use images::*;
-    use instances::*;
-    use power::*;
-    use regions::*;
-    use security_groups::*;
-    use storage::*;
-    use tags::*;
-    Some(match action {
-        "DescribeInstances" => describe_instances,
-        "DescribeInstanceStatus" => describe_instance_status,
-        "StartInstance" => start_instance,
-        "StopInstance" => stop_instance,
-        "RebootInstance" => reboot_instance,
-        "StartInstances" => start_instances,
-        "StopInstances" => stop_instances,
-        "RebootInstances" => reboot_instances,
-        "DeleteInstance" => delete_instance,
-        "DeleteInstances" => delete_instances,
-        "RunInstances" => run_instances,
-        "CreateInstance" => create_instance_action,
-        "ModifyInstanceAttribute" => modify_instance_attribute,
-        "DescribeDisks" => describe_disks,
-        "CreateDisk" => create_disk,
-        "AttachDisk" => attach_disk,
-        "DetachDisk" => detach_disk,
-        "ResizeDisk" => resize_disk,
-        "DeleteDisk" => delete_disk,
-        "CreateSnapshot" => create_snapshot,
-        "DescribeSnapshots" => describe_snapshots,
-        "DeleteSnapshot" => delete_snapshot,
-        "CreateImage" => create_image,
-        "DescribeImages" => describe_images,
-        "DeleteImage" => delete_image,
-        "CopyImage" => copy_image,
-        "DescribeImageSharePermission" => describe_image_share_permission,
-        "ModifyImageSharePermission" => modify_image_share_permission,
-        "CreateSecurityGroup" => create_security_group,
-        "DeleteSecurityGroup" => delete_security_group,
-        "DescribeSecurityGroups" => describe_security_groups,
-        "DescribeSecurityGroupAttribute" => describe_security_group_attribute,
-        "AuthorizeSecurityGroup" => authorize_security_group,
-        "AuthorizeSecurityGroupEgress" => authorize_security_group_egress,
-        "RevokeSecurityGroup" => revoke_security_group,
-        "RevokeSecurityGroupEgress" => revoke_security_group_egress,
-        "TagResources" => tag_resources,
-        "UntagResources" => untag_resources,
-        "ListTagResources" => list_tag_resources,
-        "DescribeRegions" => describe_regions,
-        "DescribeZones" => describe_zones,
-        other => return assistant_handler(other),
-    })
-}
+/// Action names with their handlers.
+type ActionTable = &'static [(&'static str, Handler)];
 
-fn assistant_handler(action: &str) -> Option<Handler> {
-    use assistant::*;
-    Some(match action {
-        "RunCommand" => run_command,
-        "InvokeCommand" => invoke_command,
-        "CreateCommand" => create_command,
-        "DescribeCommands" => describe_commands,
-        "DeleteCommand" => delete_command,
-        "DescribeInvocations" => describe_invocations,
-        "DescribeInvocationResults" => describe_invocation_results,
-        "StopInvocation" => stop_invocation,
-        "SendFile" => send_file,
-        "DescribeSendFileResults" => describe_send_file_results,
-        "DescribeCloudAssistantStatus" => describe_cloud_assistant_status,
-        "InstallCloudAssistant" => install_cloud_assistant,
-        other => return instance_family_handler(other),
-    })
-}
+/// ECS 2014-05-26 actions (without Cloud Assistant).
+const ECS_ACTIONS: ActionTable = &[
+    ("DescribeInstances", instances::describe_instances),
+    ("DescribeInstanceStatus", instances::describe_instance_status),
+    ("StartInstance", power::start_instance),
+    ("StopInstance", power::stop_instance),
+    ("RebootInstance", power::reboot_instance),
+    ("StartInstances", power::start_instances),
+    ("StopInstances", power::stop_instances),
+    ("RebootInstances", power::reboot_instances),
+    ("DeleteInstance", instances::delete_instance),
+    ("DeleteInstances", instances::delete_instances),
+    ("RunInstances", instances::run_instances),
+    ("CreateInstance", instances::create_instance_action),
+    ("ModifyInstanceAttribute", instances::modify_instance_attribute),
+    ("DescribeDisks", storage::describe_disks),
+    ("CreateDisk", storage::create_disk),
+    ("AttachDisk", storage::attach_disk),
+    ("DetachDisk", storage::detach_disk),
+    ("ResizeDisk", storage::resize_disk),
+    ("DeleteDisk", storage::delete_disk),
+    ("CreateSnapshot", storage::create_snapshot),
+    ("DescribeSnapshots", storage::describe_snapshots),
+    ("DeleteSnapshot", storage::delete_snapshot),
+    ("CreateImage", images::create_image),
+    ("DescribeImages", images::describe_images),
+    ("DeleteImage", images::delete_image),
+    ("CopyImage", images::copy_image),
+    ("DescribeImageSharePermission", images::describe_image_share_permission),
+    ("ModifyImageSharePermission", images::modify_image_share_permission),
+    ("CreateSecurityGroup", security_groups::create_security_group),
+    ("DeleteSecurityGroup", security_groups::delete_security_group),
+    ("DescribeSecurityGroups", security_groups::describe_security_groups),
+    ("DescribeSecurityGroupAttribute", security_groups::describe_security_group_attribute),
+    ("AuthorizeSecurityGroup", security_groups::authorize_security_group),
+    ("AuthorizeSecurityGroupEgress", security_groups::authorize_security_group_egress),
+    ("RevokeSecurityGroup", security_groups::revoke_security_group),
+    ("RevokeSecurityGroupEgress", security_groups::revoke_security_group_egress),
+    ("TagResources", tags::tag_resources),
+    ("UntagResources", tags::untag_resources),
+    ("ListTagResources", tags::list_tag_resources),
+    ("DescribeRegions", regions::describe_regions),
+    ("DescribeZones", regions::describe_zones),
+];
 
-/// The instance family: types and specs, billing, maintenance and diagnostics, RAM roles, key
-/// pairs, network interfaces and security-group membership, system disk replacement.
-fn instance_family_handler(action: &str) -> Option<Handler> {
-    use billing::*;
-    use instance_attributes::*;
-    use instance_types::*;
-    use interfaces::*;
-    use key_pairs::*;
-    use maintenance::*;
-    use ram_roles::*;
-    use specs::*;
-    Some(match action {
-        "DescribeInstanceTypes" => describe_instance_types,
-        "DescribeInstanceTypeFamilies" => describe_instance_type_families,
-        "DescribeAvailableResource" => describe_available_resource,
-        "DescribeResourcesModification" => describe_resources_modification,
-        "ModifyInstanceSpec" => modify_instance_spec,
-        "ModifyPrepayInstanceSpec" => modify_prepay_instance_spec,
-        "ModifyInstanceNetworkSpec" => modify_instance_network_spec,
-        "DescribeInstanceAttribute" => describe_instance_attribute,
-        "ModifyInstanceMetadataOptions" => modify_instance_metadata_options,
-        "ModifyInstanceVncPasswd" => modify_instance_vnc_passwd,
-        "ModifyInstanceChargeType" => modify_instance_charge_type,
-        "RenewInstance" => renew_instance,
-        "ModifyInstanceAutoRenewAttribute" => modify_instance_auto_renew_attribute,
-        "DescribeInstanceAutoRenewAttribute" => describe_instance_auto_renew_attribute,
-        "DescribePrice" => describe_price,
-        "DescribeRenewalPrice" => describe_renewal_price,
-        "DescribeSavingsPlanEstimation" => describe_savings_plan_estimation,
-        "ModifyInstanceMaintenanceAttributes" => modify_instance_maintenance_attributes,
-        "DescribeInstanceMaintenanceAttributes" => describe_instance_maintenance_attributes,
-        "DescribeInstancesFullStatus" => describe_instances_full_status,
-        "CreateDiagnosticReport" => create_diagnostic_report,
-        "DescribeDiagnosticReports" => describe_diagnostic_reports,
-        "DescribeDiagnosticReportAttributes" => describe_diagnostic_report_attributes,
-        "AttachInstanceRamRole" => attach_instance_ram_role,
-        "DetachInstanceRamRole" => detach_instance_ram_role,
-        "DescribeInstanceRamRole" => describe_instance_ram_role,
-        "CreateKeyPair" => create_key_pair,
-        "ImportKeyPair" => import_key_pair,
-        "DescribeKeyPairs" => describe_key_pairs,
-        "AttachKeyPair" => attach_key_pair,
-        "DetachKeyPair" => detach_key_pair,
-        "DeleteKeyPairs" => delete_key_pairs,
-        "CreateNetworkInterface" => create_network_interface,
-        "DescribeNetworkInterfaces" => describe_network_interfaces,
-        "AttachNetworkInterface" => attach_network_interface,
-        "DetachNetworkInterface" => detach_network_interface,
-        "DeleteNetworkInterface" => delete_network_interface,
-        "AssignPrivateIpAddresses" => assign_private_ip_addresses,
-        "JoinSecurityGroup" => join_security_group,
-        "LeaveSecurityGroup" => leave_security_group,
-        "ReplaceSystemDisk" => system_disk::replace_system_disk,
-        _ => return None,
-    })
-}
+/// Cloud Assistant actions (ECS 2014-05-26).
+const ASSISTANT_ACTIONS: ActionTable = &[
+    ("RunCommand", assistant::run_command),
+    ("InvokeCommand", assistant::invoke_command),
+    ("CreateCommand", assistant::create_command),
+    ("DescribeCommands", assistant::describe_commands),
+    ("DeleteCommand", assistant::delete_command),
+    ("DescribeInvocations", assistant::describe_invocations),
+    ("DescribeInvocationResults", assistant::describe_invocation_results),
+    ("StopInvocation", assistant::stop_invocation),
+    ("SendFile", assistant::send_file),
+    ("DescribeSendFileResults", assistant::describe_send_file_results),
+    ("DescribeCloudAssistantStatus", assistant::describe_cloud_assistant_status),
+    ("InstallCloudAssistant", assistant::install_cloud_assistant),
+];
 
-fn vpc_handler(action: &str) -> Option<Handler> {
-    use vpc::*;
-    Some(match action {
-        "AllocateEipAddress" => allocate_eip_address,
-        "AssociateEipAddress" => associate_eip_address,
-        "UnassociateEipAddress" => unassociate_eip_address,
-        "ReleaseEipAddress" => release_eip_address,
-        "DescribeEipAddresses" => describe_eip_addresses,
-        "DescribeVpcs" => network::describe_vpcs,
-        "DescribeVSwitches" => network::describe_vswitches,
-        "TagResources" => tags::tag_resources,
-        "UntagResources" => tags::untag_resources,
-        "ListTagResources" => tags::list_tag_resources,
-        "DescribeRegions" => regions::describe_regions,
-        _ => return None,
-    })
-}
+/// The ECS instance family: types and specs, billing, maintenance and diagnostics, RAM roles,
+/// key pairs, network interfaces and security-group membership, system disk replacement.
+const INSTANCE_FAMILY_ACTIONS: ActionTable = &[
+    ("DescribeInstanceTypes", instance_types::describe_instance_types),
+    ("DescribeInstanceTypeFamilies", instance_types::describe_instance_type_families),
+    ("DescribeAvailableResource", instance_types::describe_available_resource),
+    ("DescribeResourcesModification", instance_types::describe_resources_modification),
+    ("ModifyInstanceSpec", specs::modify_instance_spec),
+    ("ModifyPrepayInstanceSpec", specs::modify_prepay_instance_spec),
+    ("ModifyInstanceNetworkSpec", specs::modify_instance_network_spec),
+    ("DescribeInstanceAttribute", instance_attributes::describe_instance_attribute),
+    ("ModifyInstanceMetadataOptions", instance_attributes::modify_instance_metadata_options),
+    ("ModifyInstanceVncPasswd", instance_attributes::modify_instance_vnc_passwd),
+    ("ModifyInstanceChargeType", billing::modify_instance_charge_type),
+    ("RenewInstance", billing::renew_instance),
+    ("ModifyInstanceAutoRenewAttribute", billing::modify_instance_auto_renew_attribute),
+    ("DescribeInstanceAutoRenewAttribute", billing::describe_instance_auto_renew_attribute),
+    ("DescribePrice", billing::describe_price),
+    ("DescribeRenewalPrice", billing::describe_renewal_price),
+    ("DescribeSavingsPlanEstimation", billing::describe_savings_plan_estimation),
+    ("ModifyInstanceMaintenanceAttributes", maintenance::modify_instance_maintenance_attributes),
+    ("DescribeInstanceMaintenanceAttributes", maintenance::describe_instance_maintenance_attributes),
+    ("DescribeInstancesFullStatus", maintenance::describe_instances_full_status),
+    ("CreateDiagnosticReport", maintenance::create_diagnostic_report),
+    ("DescribeDiagnosticReports", maintenance::describe_diagnostic_reports),
+    ("DescribeDiagnosticReportAttributes", maintenance::describe_diagnostic_report_attributes),
+    ("AttachInstanceRamRole", ram_roles::attach_instance_ram_role),
+    ("DetachInstanceRamRole", ram_roles::detach_instance_ram_role),
+    ("DescribeInstanceRamRole", ram_roles::describe_instance_ram_role),
+    ("CreateKeyPair", key_pairs::create_key_pair),
+    ("ImportKeyPair", key_pairs::import_key_pair),
+    ("DescribeKeyPairs", key_pairs::describe_key_pairs),
+    ("AttachKeyPair", key_pairs::attach_key_pair),
+    ("DetachKeyPair", key_pairs::detach_key_pair),
+    ("DeleteKeyPairs", key_pairs::delete_key_pairs),
+    ("CreateNetworkInterface", interfaces::create_network_interface),
+    ("DescribeNetworkInterfaces", interfaces::describe_network_interfaces),
+    ("AttachNetworkInterface", interfaces::attach_network_interface),
+    ("DetachNetworkInterface", interfaces::detach_network_interface),
+    ("DeleteNetworkInterface", interfaces::delete_network_interface),
+    ("AssignPrivateIpAddresses", interfaces::assign_private_ip_addresses),
+    ("JoinSecurityGroup", interfaces::join_security_group),
+    ("LeaveSecurityGroup", interfaces::leave_security_group),
+    ("ReplaceSystemDisk", system_disk::replace_system_disk),
+];
 
-fn slb_handler(action: &str) -> Option<Handler> {
-    use slb::*;
-    Some(match action {
-        "DescribeLoadBalancers" => describe_load_balancers,
-        "DescribeLoadBalancerAttribute" => describe_load_balancer_attribute,
-        "AddBackendServers" => add_backend_servers,
-        "SetBackendServers" => set_backend_servers,
-        "RemoveBackendServers" => remove_backend_servers,
-        _ => return None,
-    })
-}
+/// VPC 2016-04-28 actions.
+const VPC_ACTIONS: ActionTable = &[
+    ("AllocateEipAddress", vpc::allocate_eip_address),
+    ("AssociateEipAddress", vpc::associate_eip_address),
+    ("UnassociateEipAddress", vpc::unassociate_eip_address),
+    ("ReleaseEipAddress", vpc::release_eip_address),
+    ("DescribeEipAddresses", vpc::describe_eip_addresses),
+    ("DescribeVpcs", network::describe_vpcs),
+    ("DescribeVSwitches", network::describe_vswitches),
+    ("TagResources", tags::tag_resources),
+    ("UnTagResources", tags::untag_resources),
+    ("ListTagResources", tags::list_tag_resources),
+    ("DescribeRegions", regions::describe_vpc_regions),
+];
+
+/// Classic load balancer (SLB 2014-05-15) actions.
+const SLB_ACTIONS: ActionTable = &[
+    ("DescribeLoadBalancers", slb::describe_load_balancers),
+    ("DescribeLoadBalancerAttribute", slb::describe_load_balancer_attribute),
+    ("AddBackendServers", slb::add_backend_servers),
+    ("SetBackendServers", slb::set_backend_servers),
+    ("RemoveBackendServers", slb::remove_backend_servers),
+];
+
+/// Every routed API version with its action tables: the one source of both [`route`] and
+/// [`served_actions`], so the list of served actions cannot drift from the routing.
+const ROUTES: &[(&str, &[ActionTable])] = &[
+    (ECS_VERSION, &[ECS_ACTIONS, ASSISTANT_ACTIONS, INSTANCE_FAMILY_ACTIONS]),
+    (VPC_VERSION, &[VPC_ACTIONS]),
+    (SLB_VERSION, &[SLB_ACTIONS]),
+];
 
 /// The handler for `request`, or `InvalidVersion` / `InvalidAction.NotFound`.
 pub fn route(request: &RpcRequest) -> Result<Handler, AcsError> {
-    let handler = match request.version.as_str() {
-        ECS_VERSION => ecs_handler(&request.action),
-        VPC_VERSION => vpc_handler(&request.action),
-        SLB_VERSION => slb_handler(&request.action),
-        other => return Err(unsupported_version(other)),
-    };
-    handler.ok_or_else(|| unknown_action(&request.action))
+    let (_, tables) = ROUTES
+        .iter()
+        .find(|(version, _)| *version == request.version)
+        .ok_or_else(|| unsupported_version(&request.version))?;
+    tables
+        .iter()
+        .flat_map(|table| table.iter())
+        .find(|(action, _)| *action == request.action)
+        .map(|(_, handler)| *handler)
+        .ok_or_else(|| unknown_action(&request.action))
+}
+
+/// Every (API version, action) the emulator answers, STS included, in routing order.
+pub fn served_actions() -> Vec<(&'static str, &'static str)> {
+    let routed = ROUTES.iter().flat_map(|(version, tables)| {
+        tables.iter().flat_map(move |table| table.iter().map(move |(action, _)| (*version, *action)))
+    });
+    routed.chain(crate::sts::ACTIONS.iter().map(|action| (crate::sts::STS_VERSION, *action))).collect()
 }
 
 /// True for actions that only read (no persistence needed afterwards).

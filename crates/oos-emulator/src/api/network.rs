@@ -24,7 +24,7 @@ pub fn describe_vpcs(
         .is_none_or(|ids| ids.split(',').any(|id| id.trim() == vpc_id));
     let vpcs: Vec<Value> = wanted
         .then(|| {
-            json!({
+            let described = json!({
                 "VpcId": vpc_id,
                 "VpcName": "default",
                 "RegionId": region_id,
@@ -33,7 +33,20 @@ pub fn describe_vpcs(
                 "IsDefault": true,
                 "CreationTime": "2020-01-01T00:00:00Z",
                 "VSwitchIds": {"VSwitchId": region.zones.iter().map(|zone| vswitch_of(zone)).collect::<Vec<_>>()},
-            })
+                "Description": "",
+                "VRouterId": format!("vrt-{}", vpc_id.trim_start_matches("vpc-")),
+                "RouterTableIds": {"RouterTableIds": [format!("vtb-{}", vpc_id.trim_start_matches("vpc-"))]},
+                "ResourceGroupId": "",
+                "Tags": {"Tag": []},
+                "EnabledIpv6": false,
+                "DnsHostnameStatus": "DISABLED",
+            });
+            // features not modelled: IPv6, CEN, DHCP option sets, NAT gateways, secondary CIDRs
+            super::params::with_unmodelled(described, json!({
+                "CenStatus": "", "DhcpOptionsSetId": "", "DhcpOptionsSetStatus": "", "Ipv6CidrBlock": "",
+                "Ipv6CidrBlocks": {"Ipv6CidrBlock": []}, "NatGatewayIds": {"NatGatewayIds": []},
+                "SecondaryCidrBlocks": {"SecondaryCidrBlock": []}, "UserCidrs": {"UserCidr": []},
+            }))
         })
         .into_iter()
         .collect();
@@ -73,12 +86,19 @@ pub fn describe_vswitches(
                 "VSwitchName": format!("default-{zone}"),
                 "VpcId": vpc_id,
                 "ZoneId": zone,
-                "RegionId": region_id,
                 "CidrBlock": format!("172.16.{}.0/20", index * 16),
                 "Status": "Available",
                 "IsDefault": true,
                 "AvailableIpAddressCount": 4093 - used,
                 "CreationTime": "2020-01-01T00:00:00Z",
+                "Description": "",
+                "ResourceGroupId": "",
+                "Tags": {"Tag": []},
+                "RouteTable": {"RouteTableId": format!("vtb-{}", vpc_id.trim_start_matches("vpc-")), "RouteTableType": "System"},
+                "ShareType": "Sharing",
+                "EnabledIpv6": false,
+                "Ipv6CidrBlock": "",
+                "NetworkAclId": "",
             })
         })
         .collect();

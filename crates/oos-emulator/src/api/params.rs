@@ -307,6 +307,18 @@ impl CreationWindow {
     }
 }
 
+/// `item` with each field of `unmodelled` it lacks: the SDK model's fields for features the
+/// emulator does not model (dedicated hosts, IPv6, bandwidth packages…), answered with the
+/// values Alibaba Cloud gives a resource that does not use them (`tests/sdk_models.rs`).
+pub fn with_unmodelled(mut item: Value, unmodelled: Value) -> Value {
+    if let (Value::Object(fields), Value::Object(defaults)) = (&mut item, unmodelled) {
+        for (key, value) in defaults {
+            fields.entry(key).or_insert(value);
+        }
+    }
+    item
+}
+
 /// A list parameter of the SDK's `Name.N` form that may also come as one plain value
 /// (`NetworkInterfaceId=eni-1`) or a JSON array (`NetworkInterfaceId=["eni-1"]`). `None`
 /// when absent.

@@ -6,20 +6,38 @@ use serde_json::{Value, json};
 use super::params::Ctx;
 use crate::state::Cloud;
 
+/// The regions with `product`'s endpoints; `status` adds ECS's `Status` (VPC's model has none).
+fn regions_json(cloud: &Cloud, product: &str, status: bool) -> Value {
+    let regions: Vec<Value> = cloud
+        .regions
+        .iter()
+        .map(|region| {
+            let mut item = json!({"RegionId": region.region_id, "LocalName": region.local_name,
+                                  "RegionEndpoint": format!("{product}.{}.aliyuncs.com", region.region_id)});
+            if status {
+                item["Status"] = json!("available");
+            }
+            item
+        })
+        .collect();
+    json!({"Regions": {"Region": regions}})
+}
+
 pub fn describe_regions(
     cloud: &mut Cloud,
     _request: &RpcRequest,
     _ctx: &Ctx,
 ) -> Result<Value, AcsError> {
-    let regions: Vec<Value> = cloud
-        .regions
-        .iter()
-        .map(|region| {
-            json!({"RegionId": region.region_id, "LocalName": region.local_name, "Status": "available",
-                   "RegionEndpoint": format!("ecs.{}.aliyuncs.com", region.region_id)})
-        })
-        .collect();
-    Ok(json!({"Regions": {"Region": regions}}))
+    Ok(regions_json(cloud, "ecs", true))
+}
+
+/// VPC's DescribeRegions: the same regions, with VPC endpoints.
+pub fn describe_vpc_regions(
+    cloud: &mut Cloud,
+    _request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
+    Ok(regions_json(cloud, "vpc", false))
 }
 
 pub fn describe_zones(
@@ -36,7 +54,9 @@ pub fn describe_zones(
             json!({"ZoneId": zone, "LocalName": zone, "ZoneType": "AvailabilityZone",
                    "AvailableResourceCreation": {"ResourceTypes": ["Instance", "Disk", "VSwitch"]},
                    "AvailableInstanceTypes": {"InstanceTypes": super::instance_types::instance_types()},
-                   "AvailableDiskCategories": {"DiskCategories": super::instance_types::DISK_CATEGORIES}})
+                   "AvailableDiskCategories": {"DiskCategories": super::instance_types::DISK_CATEGORIES},
+                   "AvailableVolumeCategories": {"VolumeCategories": []}, "AvailableResources": {"ResourcesInfo": []},
+                   "AvailableDedicatedHostTypes": {"DedicatedHostType": []}, "DedicatedHostGenerations": {"DedicatedHostGeneration": []}})
         })
         .collect();
     Ok(json!({"Zones": {"Zone": zones}}))

@@ -115,6 +115,9 @@ pub fn describe_security_groups(
                 "EcsCount": members,
                 "AvailableInstanceAmount": 2000 - members as i64,
                 "ServiceManaged": false,
+                "ServiceID": 0,
+                "RuleCount": group.rules.len(),
+                "GroupToGroupRuleCount": group.rules.iter().filter(|rule| !rule.source_group_id.is_empty() || !rule.dest_group_id.is_empty()).count(),
                 "Tags": tags_json(&group.tags),
             })
         })
@@ -157,6 +160,9 @@ fn rule_json(rule: &SecurityGroupRule) -> Value {
         "SourcePrefixListId": "",
         "DestPrefixListId": "",
         "PortRangeListId": "",
+        "SourcePrefixListName": "",
+        "DestPrefixListName": "",
+        "PortRangeListName": "",
     })
 }
 

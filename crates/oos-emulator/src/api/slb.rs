@@ -29,8 +29,23 @@ fn balancer_mut<'a>(cloud: &'a mut Cloud, id: &str) -> Result<&'a mut LoadBalanc
         .ok_or_else(|| not_found(INVALID_LOAD_BALANCER_ID_NOT_FOUND, "LoadBalancerId", id))
 }
 
-fn servers_json(servers: &[BackendServer]) -> Value {
-    json!({"BackendServer": servers.iter().map(|server| json!({"ServerId": server.server_id, "Weight": server.weight, "Type": server.server_type})).collect::<Vec<_>>()})
+/// How an answer writes a backend's weight: the SDK models of Add/SetBackendServers have it as
+/// a string, those of RemoveBackendServers and DescribeLoadBalancerAttribute as an integer.
+#[derive(Clone, Copy)]
+enum Weight {
+    Text,
+    Number,
+}
+
+fn servers_json(servers: &[BackendServer], weight: Weight) -> Value {
+    let server_json = |server: &BackendServer| {
+        let weight = match weight {
+            Weight::Text => json!(server.weight.to_string()),
+            Weight::Number => json!(server.weight),
+        };
+        json!({"ServerId": server.server_id, "Weight": weight, "Type": server.server_type, "Description": ""})
+    };
+    json!({"BackendServer": servers.iter().map(server_json).collect::<Vec<_>>()})
 }
 
 fn requested_servers(cloud: &Cloud, request: &RpcRequest) -> Result<Vec<BackendServer>, AcsError> {
@@ -63,8 +78,20 @@ fn requested_servers(cloud: &Cloud, request: &RpcRequest) -> Result<Vec<BackendS
         .collect()
 }
 
-fn respond(balancer: &LoadBalancer) -> Value {
-    json!({"LoadBalancerId": balancer.load_balancer_id, "BackendServers": servers_json(&balancer.backend_servers)})
+fn respond(balancer: &LoadBalancer, weight: Weight) -> Value {
+    json!({"LoadBalancerId": balancer.load_balancer_id, "BackendServers": servers_json(&balancer.backend_servers, weight)})
+}
+
+/// The fields both DescribeLoadBalancers and DescribeLoadBalancerAttribute carry for what the
+/// emulator does not model (billing, specs, zones, protection, the balancer's own VPC).
+fn with_unmodelled_balancer_fields(balancer: Value) -> Value {
+    super::params::with_unmodelled(balancer, json!({
+        "AddressIPVersion": "ipv4", "Bandwidth": 0, "CreateTimeStamp": 0, "DeleteProtection": "off",
+        "InstanceChargeType": "PayBySpec", "InternetChargeType": "paybytraffic",
+        "LoadBalancerSpec": "slb.s1.small", "MasterZoneId": "", "ModificationProtectionReason": "",
+        "ModificationProtectionStatus": "NonProtection", "PayType": "PayOnDemand", "RegionIdAlias": "", "ResourceGroupId": "",
+        "SlaveZoneId": "", "Tags": {"Tag": []}, "VSwitchId": "", "VpcId": "",
+    }))
 }
 
 /// DescribeLoadBalancers.
@@ -84,9 +111,10 @@ pub fn describe_load_balancers(
         .filter(|balancer| ids.as_ref().is_none_or(|ids| ids.contains(&balancer.load_balancer_id.as_str())))
         .filter(|balancer| request.get("ServerId").is_none_or(|server| balancer.backend_servers.iter().any(|item| item.server_id == server)))
         .map(|balancer| {
-            json!({"LoadBalancerId": balancer.load_balancer_id, "LoadBalancerName": balancer.load_balancer_name, "RegionId": balancer.region_id,
-                   "Address": balancer.address, "LoadBalancerStatus": balancer.status, "CreateTime": balancer.creation_time,
-                   "AddressType": "intranet", "NetworkType": "vpc"})
+            with_unmodelled_balancer_fields(json!({"LoadBalancerId": balancer.load_balancer_id, "LoadBalancerName": balancer.load_balancer_name,
+                   "RegionId": balancer.region_id, "Address": balancer.address, "LoadBalancerStatus": balancer.status,
+                   "CreateTime": balancer.creation_time, "AddressType": "intranet", "NetworkType": "vpc",
+                   "InternetChargeTypeAlias": "paybytraffic"}))
         })
         .collect();
     let (page, paging) = paginate(
@@ -103,16 +131,32 @@ pub fn describe_load_balancer_attribute(
     request: &RpcRequest,
     _ctx: &Ctx,
 ) -> Result<Value, AcsError> {
-    let balancer = balancer_mut(cloud, request.require("LoadBalancerId")?)?;
-    Ok(json!({
+    let balancer = balancer_mut(cloud, request.require("LoadBalancerId")?)?.clone();
+    let mut servers = servers_json(&balancer.backend_servers, Weight::Number);
+    for server in servers["BackendServer"].as_array_mut().into_iter().flatten() {
+        let ip = server["ServerId"].as_str().and_then(|id| cloud.instances.get(id)).map(|instance| instance.private_ip.clone());
+        server["ServerIp"] = json!(ip.unwrap_or_default());
+    }
+    let described = json!({
         "LoadBalancerId": balancer.load_balancer_id,
         "LoadBalancerName": balancer.load_balancer_name,
         "RegionId": balancer.region_id,
         "Address": balancer.address,
         "LoadBalancerStatus": balancer.status,
         "CreateTime": balancer.creation_time,
-        "BackendServers": servers_json(&balancer.backend_servers),
-    }))
+        "BackendServers": servers,
+        "AddressType": "intranet",
+        "NetworkType": "vpc",
+        "EndTime": "2999-09-08T16:00:00Z",
+        "EndTimeStamp": 32_493_801_600_000_i64,
+        "RenewalStatus": "Normal",
+    });
+    // listeners, renewals and protection settings are not modelled
+    Ok(super::params::with_unmodelled(with_unmodelled_balancer_fields(described), json!({
+        "AutoReleaseTime": 0, "ListenerPorts": {"ListenerPort": []},
+        "ListenerPortsAndProtocal": {"ListenerPortAndProtocal": []}, "ListenerPortsAndProtocol": {"ListenerPortAndProtocol": []},
+        "RenewalCycUnit": "", "RenewalDuration": 0,
+    })))
 }
 
 /// AddBackendServers: adds (or re-weights) servers.
@@ -129,7 +173,7 @@ pub fn add_backend_servers(
             .retain(|existing| existing.server_id != server.server_id);
         balancer.backend_servers.push(server);
     }
-    Ok(respond(balancer))
+    Ok(respond(balancer, Weight::Text))
 }
 
 /// SetBackendServers: changes the weights of servers already attached.
@@ -157,7 +201,7 @@ pub fn set_backend_servers(
             })?;
         existing.weight = server.weight;
     }
-    Ok(respond(balancer))
+    Ok(respond(balancer, Weight::Text))
 }
 
 /// RemoveBackendServers.
@@ -173,5 +217,5 @@ pub fn remove_backend_servers(
             .iter()
             .any(|server| server.server_id == existing.server_id)
     });
-    Ok(respond(balancer))
+    Ok(respond(balancer, Weight::Number))
 }

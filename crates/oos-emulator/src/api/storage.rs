@@ -18,7 +18,7 @@ const LIMITS: PageLimits = PageLimits::TOKEN_100;
 
 fn disk_json(disk: &Disk) -> Value {
     let attached = !disk.instance_id.is_empty();
-    json!({
+    let described = json!({
         "DiskId": disk.disk_id,
         "DiskName": disk.disk_name,
         "Description": disk.description,
@@ -51,7 +51,21 @@ fn disk_json(disk: &Disk) -> Value {
         } else { Vec::new() }},
         "OperationLocks": {"OperationLock": []},
         "Tags": tags_json(&disk.tags),
-    })
+        "MountInstances": {"MountInstance": []},
+        "Placement": {"ZoneIds": disk.zone_id},
+        "ExpiredTime": "2999-09-08T16:00Z",
+        "SerialNumber": disk.disk_id.trim_start_matches("d-"),
+    });
+    // features not modelled: bursting, provisioned performance, KMS, storage sets, dedicated clusters
+    super::params::with_unmodelled(
+        described,
+        json!({
+            "AutoSnapshotPolicyId": "", "BdfId": "", "BurstingEnabled": false, "DataSource": {"Id": "", "Type": ""},
+            "DetachedTime": "", "IOPSRead": 0, "IOPSWrite": 0, "KMSKeyId": "", "ProductCode": "", "ProvisionedIops": 0,
+            "SourceDiskId": "", "StorageClusterId": "", "StorageSetId": "", "StorageSetPartitionNumber": 0,
+            "Throughput": 0, "ThroughputRead": 0, "ThroughputWrite": 0,
+        }),
+    )
 }
 
 fn disk<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Disk, AcsError> {
@@ -242,7 +256,7 @@ pub fn resize_disk(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Resul
     }
     check_dry_run(request)?;
     cloud.disks.get_mut(&disk_id).expect("checked above").size = new_size;
-    Ok(json!({}))
+    Ok(json!({"OrderId": ""}))
 }
 
 /// DeleteDisk: only an Available disk.
@@ -335,7 +349,7 @@ pub fn create_snapshot(
 
 fn snapshot_json(snapshot: &Snapshot) -> Value {
     let done = snapshot.status == "accomplished";
-    json!({
+    let described = json!({
         "SnapshotId": snapshot.snapshot_id,
         "SnapshotName": snapshot.snapshot_name,
         "Description": snapshot.description,
@@ -353,7 +367,19 @@ fn snapshot_json(snapshot: &Snapshot) -> Value {
         "CreationTime": snapshot.creation_time,
         "ResourceGroupId": snapshot.resource_group_id,
         "Tags": tags_json(&snapshot.tags),
-    })
+        "Encrypted": false,
+        "LastModifiedTime": snapshot.creation_time,
+        "SourceStorageType": "disk",
+        "SnapshotSN": snapshot.snapshot_id.trim_start_matches("s-"),
+    });
+    // features not modelled: instant access, KMS, snapshot links, cross-region copies
+    super::params::with_unmodelled(
+        described,
+        json!({
+            "FullSnapshotSizeInBytes": 0, "InstantAccess": false, "InstantAccessRetentionDays": 0, "KMSKeyId": "",
+            "ProductCode": "", "RemainTime": 0, "SnapshotLinkId": "", "SourceRegionId": "", "SourceSnapshotId": "",
+        }),
+    )
 }
 
 /// DescribeSnapshots: SnapshotIds, DiskId, Status, SnapshotName, Tag.N, paging.

@@ -59,7 +59,7 @@ pub fn allocate_eip_address(
             tags: Tags::new(),
         },
     );
-    Ok(json!({"AllocationId": id, "EipAddress": ip, "ResourceGroupId": "", "OrderId": ""}))
+    Ok(json!({"AllocationId": id, "EipAddress": ip, "ResourceGroupId": "", "OrderId": 0}))
 }
 
 /// AssociateEipAddress with an ECS instance.
@@ -170,7 +170,7 @@ pub fn describe_eip_addresses(
                 .is_none_or(|instance| instance == address.instance_id)
         })
         .map(|address| {
-            json!({
+            let described = json!({
                 "AllocationId": address.allocation_id,
                 "IpAddress": address.ip_address,
                 "Name": address.name,
@@ -184,7 +184,28 @@ pub fn describe_eip_addresses(
                 "ChargeType": "PostPaid",
                 "AllocationTime": address.allocation_time,
                 "Tags": tags_json(&address.tags),
-            })
+                "VpcId": "",
+                "PrivateIpAddress": "",
+                "Mode": "NAT",
+                "Netmode": "public",
+                "ISP": "BGP",
+                "EipBandwidth": address.bandwidth,
+                "BusinessStatus": "Normal",
+                "OperationLocks": {"LockReason": []},
+                "ExpiredTime": "",
+                "DeletionProtection": false,
+                "SecondLimited": false,
+                "Description": "",
+                "ResourceGroupId": "",
+            });
+            // features not modelled: bandwidth packages, reservations, IP pools, anti-DDoS, managed EIPs
+            super::params::with_unmodelled(described, json!({
+                "BandwidthPackageBandwidth": "", "BandwidthPackageId": "", "BandwidthPackageType": "", "BizType": "",
+                "HDMonitorStatus": "", "HasReservationData": "", "PublicIpAddressPoolId": "", "ReservationActiveTime": "",
+                "ReservationBandwidth": "", "ReservationInternetChargeType": "", "ReservationOrderType": "",
+                "SecurityProtectionTypes": {"SecurityProtectionType": []}, "SegmentInstanceId": "", "ServiceID": 0,
+                "ServiceManaged": 0, "Zone": "",
+            }))
         })
         .collect();
     let (page, paging) = paginate(

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use oos_acs::{AcsError, RpcRequest};
+use oos_acs::{AcsError, Credentials, RpcRequest, acs3, encode};
 use oos_emulator::{ECS_VERSION, Emulator, EmulatorBuilder};
 use serde_json::Value;
 
@@ -63,4 +63,37 @@ pub fn first_instance(emulator: &Emulator) -> String {
 /// Status of instance `id`.
 pub fn status(emulator: &Emulator, id: &str) -> String {
     emulator.instance(id).expect("instance exists").status
+}
+
+/// Sends `action` of `version` over HTTP to `url`, ACS3-signed with `credentials`; the status and
+/// JSON body of the answer.
+pub async fn signed_http_call(
+    url: &str,
+    credentials: &Credentials,
+    version: &str,
+    action: &str,
+    params: &[(String, String)],
+) -> (u16, Value) {
+    use std::sync::atomic::AtomicU64;
+    static NONCE: AtomicU64 = AtomicU64::new(0);
+    let host = url.trim_start_matches("http://");
+    let date = Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let nonce = format!(
+        "nonce-{}-{}",
+        std::process::id(),
+        NONCE.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut request =
+        reqwest::Client::new().post(format!("{url}/?{}", encode::encode_form(params)));
+    let mut headers = acs3::rpc_headers(host, action, version, &date, &nonce, b"", credentials);
+    headers.push((
+        "authorization".into(),
+        acs3::sign(credentials, "POST", "/", params, &headers, b""),
+    ));
+    for (name, value) in headers.into_iter().filter(|(name, _)| name != "host") {
+        request = request.header(name, value);
+    }
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("every answer is JSON"))
 }
