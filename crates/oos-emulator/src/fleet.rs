@@ -76,6 +76,28 @@ pub struct InstanceGroup {
     pub data_disks: Vec<i64>,
     #[serde(default)]
     pub tags: IndexMap<String, OneOrMany>,
+    /// A seeded key pair bound to each instance (Linux images only).
+    #[serde(default)]
+    pub key_pair: Option<String>,
+    /// An instance RAM role attached to each instance.
+    #[serde(default)]
+    pub ram_role: Option<String>,
+    /// `PostPaid` (default) or `PrePaid` (a one-month subscription from the seed time).
+    #[serde(default)]
+    pub charge_type: Option<OneOrMany>,
+    /// Auto-renewal of `PrePaid` instances (one month at a time).
+    #[serde(default)]
+    pub auto_renew: bool,
+}
+
+/// An SSH key pair known to the cloud (its public half, OpenSSH format).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPairSeed {
+    pub name: String,
+    #[serde(default = "default_region_name")]
+    pub region: String,
+    pub public_key: String,
 }
 
 /// A group of custom images.
@@ -184,6 +206,12 @@ pub struct FleetSeed {
     /// Metric values, set in order after the rules (each is an evaluation, so it may fire alarms).
     #[serde(default)]
     pub metrics: Vec<MetricValue>,
+    /// SSH key pairs (seeded before the instances, which may name them).
+    #[serde(default)]
+    pub key_pairs: Vec<KeyPairSeed>,
+    /// The RAM roles instances may be given (default: any name).
+    #[serde(default)]
+    pub ram_roles: Vec<String>,
 }
 
 /// How many a group makes: `count`, else one per fixed id (at least one); fewer than the ids is refused.
@@ -244,6 +272,10 @@ impl FleetSeed {
                 security_group: None,
                 data_disks: Vec::new(),
                 tags: IndexMap::from([("env".to_string(), one("demo"))]),
+                key_pair: None,
+                ram_role: None,
+                charge_type: None,
+                auto_renew: false,
             }],
             ..Self::default()
         }
@@ -314,6 +346,13 @@ impl FleetSeed {
                 .map_err(|error| format!("commands[{number}]: {error}"))?;
         }
         cloud.assistant.scripts = self.commands.clone();
+        cloud.ram_roles = self.ram_roles.clone();
+        for (number, pair) in self.key_pairs.iter().enumerate() {
+            let place = format!("key_pairs[{number}] ({:?})", pair.name);
+            check_region(&pair.region, &place)?;
+            crate::api::seed_key_pair(cloud, &pair.region, &pair.name, &pair.public_key, &utc_time(now))
+                .map_err(|error| format!("{place}: {error}"))?;
+        }
         for (number, group) in self.instances.iter().enumerate() {
             let size = group_size(group.count, &group.ids)
                 .map_err(|error| format!("instances[{number}]: {error}"))?;
@@ -322,7 +361,9 @@ impl FleetSeed {
                     .instance_spec(cloud, group, index)
                     .map_err(|error| format!("instances[{number}]: {error}"))?;
                 check_region(&spec.region_id, &format!("instances[{number}]"))?;
-                create_instance(cloud, spec, now);
+                let id = create_instance(cloud, spec, now);
+                instance_settings(cloud, group, index, &id, now)
+                    .map_err(|error| format!("instances[{number}]: {error}"))?;
             }
         }
         for (number, group) in self.images.iter().enumerate() {
@@ -445,6 +486,51 @@ impl FleetSeed {
             ..InstanceSpec::default()
         })
     }
+}
+
+/// Applies a group's key pair, RAM role and billing to the instance `id` it just made.
+fn instance_settings(cloud: &mut Cloud, group: &InstanceGroup, index: u32, id: &str, now: Timestamp) -> Result<(), String> {
+    let instance = cloud.instances.get(id).expect("just created");
+    let region = instance.region_id.clone();
+    if let Some(name) = &group.key_pair {
+        if !cloud.key_pairs.contains_key(&format!("{region}/{name}")) {
+            return Err(format!("key_pair {name:?} is not seeded in {region}"));
+        }
+        if instance.os_type == "windows" {
+            return Err(format!("key_pair {name:?}: a Windows instance cannot use an SSH key pair"));
+        }
+    }
+    if let Some(role) = &group.ram_role
+        && !cloud.ram_roles.is_empty()
+        && !cloud.ram_roles.contains(role)
+    {
+        return Err(format!("ram_role {role:?} is not among ram_roles"));
+    }
+    let charge_type = group.charge_type.as_ref().map(|kind| kind.pick(index));
+    let instance = cloud.instances.get_mut(id).expect("just created");
+    if let Some(name) = &group.key_pair {
+        instance.key_pair_name = name.clone();
+    }
+    if let Some(role) = &group.ram_role {
+        instance.settings.ram_role_name = role.clone();
+    }
+    match charge_type.as_deref() {
+        None | Some("PostPaid") => {}
+        Some("PrePaid") => {
+            instance.instance_charge_type = "PrePaid".into();
+            instance.settings.expired_time = crate::api::expiry_after(now, 1, "Month");
+            if group.auto_renew {
+                instance.settings.auto_renew = crate::AutoRenew {
+                    enabled: true,
+                    duration: 1,
+                    period_unit: "Month".into(),
+                    renewal_status: "AutoRenewal".into(),
+                };
+            }
+        }
+        Some(other) => return Err(format!("charge_type {other:?} must be PostPaid or PrePaid")),
+    }
+    Ok(())
 }
 
 fn image_from(group: &ImageGroup, index: u32, now: Timestamp) -> Result<Image, String> {

@@ -18,6 +18,7 @@
 
 mod admin;
 mod api;
+mod ecs_model;
 mod emulator;
 mod errors;
 mod events;
@@ -52,12 +53,16 @@ pub use monitor::{AlarmRule, ComparisonOperator, MetricValue, Monitor, ResourceF
 pub use metadata::{CREDENTIALS_PATH, MetadataReply, TOKEN_HEADER, TOKEN_PATH};
 pub use sts::{Caller, DEFAULT_ACCOUNT_ID, STS_VERSION};
 pub use fleet::{
-    FleetSeed, ImageGroup, InstanceGroup, ListenerSeed, LoadBalancerSeed, OneOrMany,
+    FleetSeed, ImageGroup, InstanceGroup, KeyPairSeed, ListenerSeed, LoadBalancerSeed, OneOrMany,
     SecurityGroupSeed, VServerGroupSeed,
 };
 pub use model::{
     BackendServer, Disk, Eip, Image, Instance, LoadBalancer, PendingStep, SecurityGroup,
     SecurityGroupRule, Snapshot, Tags, instance_status,
+};
+pub use ecs_model::{
+    AutoRenew, DiagnosticReport, InstanceSettings, KeyPair, Maintenance, MetadataOptions,
+    NetworkInterface,
 };
 pub use server::EmulatorHandle;
 pub use state::{Cloud, Region};

@@ -67,6 +67,9 @@ pub struct Instance {
     pub stopped_mode: String,
     pub tags: Tags,
     pub pending: Vec<PendingStep>,
+    /// Billing, RAM role, maintenance and metadata settings.
+    #[serde(default)]
+    pub settings: crate::ecs_model::InstanceSettings,
 }
 
 /// An ECS block storage disk.

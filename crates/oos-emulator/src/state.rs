@@ -63,6 +63,18 @@ pub struct Cloud {
     /// Metric values and alarm rules with their states.
     #[serde(default)]
     pub monitor: crate::monitor::Monitor,
+    /// SSH key pairs, by `<region>/<name>`.
+    #[serde(default)]
+    pub key_pairs: IndexMap<String, crate::ecs_model::KeyPair>,
+    /// Secondary elastic network interfaces, by id.
+    #[serde(default)]
+    pub network_interfaces: IndexMap<String, crate::ecs_model::NetworkInterface>,
+    /// Instance diagnostic reports, by id.
+    #[serde(default)]
+    pub diagnostic_reports: IndexMap<String, crate::ecs_model::DiagnosticReport>,
+    /// The RAM roles instances may be given; empty: any role name exists.
+    #[serde(default)]
+    pub ram_roles: Vec<String>,
     /// Events and alarms raised and not yet published (published when the lock is released).
     #[serde(skip)]
     pub(crate) raised: Vec<crate::events::Published>,
@@ -104,6 +116,10 @@ impl Cloud {
             assistant: Default::default(),
             answered: Default::default(),
             monitor: Default::default(),
+            key_pairs: IndexMap::new(),
+            network_interfaces: IndexMap::new(),
+            diagnostic_reports: IndexMap::new(),
+            ram_roles: Vec::new(),
             raised: Vec::new(),
             next_due_ms: None,
             disk_settings: IndexMap::new(),

@@ -2,22 +2,31 @@
 
 mod assistant;
 mod bandwidth;
+mod billing;
 mod disk_ops;
 mod image_tasks;
 mod images;
+mod instance_attributes;
+mod instance_types;
 mod instances;
+mod interfaces;
+mod key_pairs;
+mod maintenance;
 mod nat;
 mod network;
 mod params;
 mod power;
 mod public_ip;
+mod ram_roles;
 mod regions;
 mod security_groups;
 mod slb;
 mod slb_groups;
 mod slb_listeners;
 mod snapshot_policies;
+mod specs;
 mod storage;
+mod system_disk;
 mod tags;
 mod vpc;
 
@@ -25,6 +34,8 @@ use oos_acs::{AcsError, RpcRequest, unknown_action, unsupported_version};
 use serde_json::Value;
 
 pub use assistant::{Assistant, ScriptedResult};
+pub use billing::expiry_after;
+pub use key_pairs::seed_key_pair;
 pub use images::{PUBLIC_IMAGES, ensure_public_images};
 pub use params::Ctx;
 
@@ -125,6 +136,52 @@ const ASSISTANT_ACTIONS: ActionTable = &[
     ("InstallCloudAssistant", assistant::install_cloud_assistant),
 ];
 
+/// The ECS instance family: types and specs, billing, maintenance and diagnostics, RAM roles,
+/// key pairs, network interfaces and security-group membership, system disk replacement.
+const INSTANCE_FAMILY_ACTIONS: ActionTable = &[
+    ("DescribeInstanceTypes", instance_types::describe_instance_types),
+    ("DescribeInstanceTypeFamilies", instance_types::describe_instance_type_families),
+    ("DescribeAvailableResource", instance_types::describe_available_resource),
+    ("DescribeResourcesModification", instance_types::describe_resources_modification),
+    ("ModifyInstanceSpec", specs::modify_instance_spec),
+    ("ModifyPrepayInstanceSpec", specs::modify_prepay_instance_spec),
+    ("ModifyInstanceNetworkSpec", specs::modify_instance_network_spec),
+    ("DescribeInstanceAttribute", instance_attributes::describe_instance_attribute),
+    ("ModifyInstanceMetadataOptions", instance_attributes::modify_instance_metadata_options),
+    ("ModifyInstanceVncPasswd", instance_attributes::modify_instance_vnc_passwd),
+    ("ModifyInstanceChargeType", billing::modify_instance_charge_type),
+    ("RenewInstance", billing::renew_instance),
+    ("ModifyInstanceAutoRenewAttribute", billing::modify_instance_auto_renew_attribute),
+    ("DescribeInstanceAutoRenewAttribute", billing::describe_instance_auto_renew_attribute),
+    ("DescribePrice", billing::describe_price),
+    ("DescribeRenewalPrice", billing::describe_renewal_price),
+    ("DescribeSavingsPlanEstimation", billing::describe_savings_plan_estimation),
+    ("ModifyInstanceMaintenanceAttributes", maintenance::modify_instance_maintenance_attributes),
+    ("DescribeInstanceMaintenanceAttributes", maintenance::describe_instance_maintenance_attributes),
+    ("DescribeInstancesFullStatus", maintenance::describe_instances_full_status),
+    ("CreateDiagnosticReport", maintenance::create_diagnostic_report),
+    ("DescribeDiagnosticReports", maintenance::describe_diagnostic_reports),
+    ("DescribeDiagnosticReportAttributes", maintenance::describe_diagnostic_report_attributes),
+    ("AttachInstanceRamRole", ram_roles::attach_instance_ram_role),
+    ("DetachInstanceRamRole", ram_roles::detach_instance_ram_role),
+    ("DescribeInstanceRamRole", ram_roles::describe_instance_ram_role),
+    ("CreateKeyPair", key_pairs::create_key_pair),
+    ("ImportKeyPair", key_pairs::import_key_pair),
+    ("DescribeKeyPairs", key_pairs::describe_key_pairs),
+    ("AttachKeyPair", key_pairs::attach_key_pair),
+    ("DetachKeyPair", key_pairs::detach_key_pair),
+    ("DeleteKeyPairs", key_pairs::delete_key_pairs),
+    ("CreateNetworkInterface", interfaces::create_network_interface),
+    ("DescribeNetworkInterfaces", interfaces::describe_network_interfaces),
+    ("AttachNetworkInterface", interfaces::attach_network_interface),
+    ("DetachNetworkInterface", interfaces::detach_network_interface),
+    ("DeleteNetworkInterface", interfaces::delete_network_interface),
+    ("AssignPrivateIpAddresses", interfaces::assign_private_ip_addresses),
+    ("JoinSecurityGroup", interfaces::join_security_group),
+    ("LeaveSecurityGroup", interfaces::leave_security_group),
+    ("ReplaceSystemDisk", system_disk::replace_system_disk),
+];
+
 /// VPC 2016-04-28 actions.
 const VPC_ACTIONS: ActionTable = &[
     ("AllocateEipAddress", vpc::allocate_eip_address),
@@ -179,7 +236,7 @@ const SLB_ACTIONS: ActionTable = &[
 /// Every routed API version with its action tables: the one source of both [`route`] and
 /// [`served_actions`], so the list of served actions cannot drift from the routing.
 const ROUTES: &[(&str, &[ActionTable])] = &[
-    (ECS_VERSION, &[ECS_ACTIONS, ASSISTANT_ACTIONS]),
+    (ECS_VERSION, &[ECS_ACTIONS, ASSISTANT_ACTIONS, INSTANCE_FAMILY_ACTIONS]),
     (VPC_VERSION, &[VPC_ACTIONS]),
     (SLB_VERSION, &[SLB_ACTIONS]),
 ];

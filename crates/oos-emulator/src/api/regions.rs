@@ -53,8 +53,8 @@ pub fn describe_zones(
         .map(|zone| {
             json!({"ZoneId": zone, "LocalName": zone, "ZoneType": "AvailabilityZone",
                    "AvailableResourceCreation": {"ResourceTypes": ["Instance", "Disk", "VSwitch"]},
-                   "AvailableInstanceTypes": {"InstanceTypes": ["ecs.g7.large", "ecs.g7.xlarge", "ecs.c7.large", "ecs.r7.large"]},
-                   "AvailableDiskCategories": {"DiskCategories": ["cloud_essd", "cloud_efficiency", "cloud_ssd"]},
+                   "AvailableInstanceTypes": {"InstanceTypes": super::instance_types::instance_types()},
+                   "AvailableDiskCategories": {"DiskCategories": super::instance_types::DISK_CATEGORIES},
                    "AvailableVolumeCategories": {"VolumeCategories": []}, "AvailableResources": {"ResourcesInfo": []},
                    "AvailableDedicatedHostTypes": {"DedicatedHostType": []}, "DedicatedHostGenerations": {"DedicatedHostGeneration": []}})
         })
