@@ -145,6 +145,9 @@ pub struct FleetSeed {
     /// Metric values, set in order after the rules (each is an evaluation, so it may fire alarms).
     #[serde(default)]
     pub metrics: Vec<MetricValue>,
+    /// Auto Scaling groups (after the instances and load balancers they refer to).
+    #[serde(default)]
+    pub scaling_groups: Vec<crate::ess::seed::ScalingGroupSeed>,
 }
 
 /// How many a group makes: `count`, else one per fixed id (at least one); fewer than the ids is refused.
@@ -326,6 +329,11 @@ impl FleetSeed {
                     tags: Tags::new(),
                 },
             );
+        }
+        for (number, group) in self.scaling_groups.iter().enumerate() {
+            group
+                .apply(cloud, now)
+                .map_err(|error| format!("scaling_groups[{number}] ({:?}): {error}", group.name))?;
         }
         self.apply_monitor(cloud, now)
     }

@@ -20,6 +20,7 @@ mod admin;
 mod api;
 mod emulator;
 mod errors;
+mod ess;
 mod events;
 mod fleet;
 mod http_sink;
@@ -38,7 +39,9 @@ mod throttle;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use api::{Assistant, ECS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION};
+pub use api::{
+    Assistant, ECS_VERSION, ESS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION,
+};
 pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
 };
@@ -48,6 +51,7 @@ pub use journal::{CallRecord, Mutation};
 pub use monitor::{AlarmRule, ComparisonOperator, MetricValue, Monitor, ResourceFilter};
 pub use metadata::{CREDENTIALS_PATH, MetadataReply, TOKEN_HEADER, TOKEN_PATH};
 pub use sts::{Caller, DEFAULT_ACCOUNT_ID, STS_VERSION};
+pub use ess::seed::{ConfigurationSeed, LifecycleHookSeed, ScalingGroupSeed};
 pub use fleet::{
     FleetSeed, ImageGroup, InstanceGroup, LoadBalancerSeed, OneOrMany, SecurityGroupSeed,
 };

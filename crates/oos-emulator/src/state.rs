@@ -63,6 +63,9 @@ pub struct Cloud {
     /// Metric values and alarm rules with their states.
     #[serde(default)]
     pub monitor: crate::monitor::Monitor,
+    /// Auto Scaling groups, configurations, rules, hooks, actions and activities.
+    #[serde(default)]
+    pub ess: crate::ess::Ess,
     /// Events and alarms raised and not yet published (published when the lock is released).
     #[serde(skip)]
     pub(crate) raised: Vec<crate::events::Published>,
@@ -89,6 +92,7 @@ impl Cloud {
             assistant: Default::default(),
             answered: Default::default(),
             monitor: Default::default(),
+            ess: Default::default(),
             raised: Vec::new(),
             next_due_ms: None,
         }

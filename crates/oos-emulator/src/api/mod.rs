@@ -1,6 +1,8 @@
 //! The RPC actions the emulator serves, routed by (API version, action name).
 
 mod assistant;
+mod ess;
+mod ess_members;
 mod images;
 mod instances;
 mod network;
@@ -19,6 +21,7 @@ use serde_json::Value;
 pub use assistant::{Assistant, ScriptedResult};
 pub use images::{PUBLIC_IMAGES, ensure_public_images};
 pub use params::Ctx;
+pub(crate) use instances::remove_instance as release_instance;
 
 use crate::state::Cloud;
 
@@ -28,6 +31,9 @@ pub const ECS_VERSION: &str = "2014-05-26";
 pub const VPC_VERSION: &str = "2016-04-28";
 /// Classic load balancer API version.
 pub const SLB_VERSION: &str = "2014-05-15";
+
+/// Auto Scaling API version.
+pub const ESS_VERSION: &str = "2014-08-28";
 
 /// An action: reads and changes the cloud, returns the body without `RequestId`.
 pub type Handler = fn(&mut Cloud, &RpcRequest, &Ctx) -> Result<Value, AcsError>;
@@ -135,12 +141,56 @@ fn slb_handler(action: &str) -> Option<Handler> {
     })
 }
 
+fn ess_handler(action: &str) -> Option<Handler> {
+    use ess::*;
+    use ess_members::*;
+    Some(match action {
+        "CreateScalingGroup" => create_scaling_group,
+        "DescribeScalingGroups" => describe_scaling_groups,
+        "ModifyScalingGroup" => modify_scaling_group,
+        "DeleteScalingGroup" => delete_scaling_group,
+        "EnableScalingGroup" => enable_scaling_group,
+        "DisableScalingGroup" => disable_scaling_group,
+        "SuspendProcesses" => suspend_processes,
+        "ResumeProcesses" => resume_processes,
+        "SetGroupDeletionProtection" => set_group_deletion_protection,
+        "CreateScalingConfiguration" => create_scaling_configuration,
+        "DescribeScalingConfigurations" => describe_scaling_configurations,
+        "ModifyScalingConfiguration" => modify_scaling_configuration,
+        "DeleteScalingConfiguration" => delete_scaling_configuration,
+        "CreateScalingRule" => create_scaling_rule,
+        "DescribeScalingRules" => describe_scaling_rules,
+        "ModifyScalingRule" => modify_scaling_rule,
+        "DeleteScalingRule" => delete_scaling_rule,
+        "ExecuteScalingRule" => execute_scaling_rule,
+        "ScaleWithAdjustment" => scale_with_adjustment,
+        "DescribeScalingActivities" => describe_scaling_activities,
+        "DescribeScalingInstances" => describe_scaling_instances,
+        "AttachInstances" => attach_instances,
+        "DetachInstances" => detach_instances,
+        "RemoveInstances" => remove_instances,
+        "EnterStandby" => enter_standby,
+        "ExitStandby" | "ExitStandBy" => exit_standby,
+        "SetInstancesProtection" => set_instances_protection,
+        "CreateLifecycleHook" => create_lifecycle_hook,
+        "DescribeLifecycleHooks" => describe_lifecycle_hooks,
+        "ModifyLifecycleHook" => modify_lifecycle_hook,
+        "DeleteLifecycleHook" => delete_lifecycle_hook,
+        "CompleteLifecycleAction" => complete_lifecycle_action,
+        "RecordLifecycleActionHeartbeat" => record_lifecycle_action_heartbeat,
+        "DescribeLifecycleActions" => describe_lifecycle_actions,
+        "DescribeRegions" => regions::describe_regions,
+        _ => return None,
+    })
+}
+
 /// The handler for `request`, or `InvalidVersion` / `InvalidAction.NotFound`.
 pub fn route(request: &RpcRequest) -> Result<Handler, AcsError> {
     let handler = match request.version.as_str() {
         ECS_VERSION => ecs_handler(&request.action),
         VPC_VERSION => vpc_handler(&request.action),
         SLB_VERSION => slb_handler(&request.action),
+        ESS_VERSION => ess_handler(&request.action),
         other => return Err(unsupported_version(other)),
     };
     handler.ok_or_else(|| unknown_action(&request.action))
