@@ -40,7 +40,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub use api::{
-    Assistant, ECS_VERSION, ESS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION,
+    Assistant, CMS_VERSION, ECS_VERSION, ESS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION,
 };
 pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,

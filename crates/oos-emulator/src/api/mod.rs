@@ -1,6 +1,7 @@
 //! The RPC actions the emulator serves, routed by (API version, action name).
 
 mod assistant;
+mod cms;
 mod ess;
 mod ess_members;
 mod images;
@@ -34,6 +35,8 @@ pub const SLB_VERSION: &str = "2014-05-15";
 
 /// Auto Scaling API version.
 pub const ESS_VERSION: &str = "2014-08-28";
+/// CloudMonitor API version.
+pub const CMS_VERSION: &str = "2019-01-01";
 
 /// An action: reads and changes the cloud, returns the body without `RequestId`.
 pub type Handler = fn(&mut Cloud, &RpcRequest, &Ctx) -> Result<Value, AcsError>;
@@ -191,6 +194,7 @@ pub fn route(request: &RpcRequest) -> Result<Handler, AcsError> {
         VPC_VERSION => vpc_handler(&request.action),
         SLB_VERSION => slb_handler(&request.action),
         ESS_VERSION => ess_handler(&request.action),
+        CMS_VERSION => cms::handler(&request.action),
         other => return Err(unsupported_version(other)),
     };
     handler.ok_or_else(|| unknown_action(&request.action))
