@@ -374,15 +374,7 @@ impl FleetSeed {
         }
         let security_group_id = match &group.security_group {
             None => String::new(),
-            Some(wanted) => cloud
-                .security_groups
-                .values()
-                .find(|group| {
-                    &group.security_group_id == wanted
-                        || (&group.security_group_name == wanted && group.region_id == region_id)
-                })
-                .map(|group| group.security_group_id.clone())
-                .ok_or_else(|| format!("security group {wanted:?} is not seeded in {region_id}"))?,
+            Some(wanted) => seeded_security_group(cloud, wanted, &region_id)?,
         };
         Ok(InstanceSpec {
             instance_id: group.ids.get(index as usize - 1).cloned(),
@@ -410,6 +402,23 @@ impl FleetSeed {
             ..InstanceSpec::default()
         })
     }
+}
+
+/// The id of the seeded security group `wanted` (an id, or a name in `region_id`).
+pub(crate) fn seeded_security_group(
+    cloud: &Cloud,
+    wanted: &str,
+    region_id: &str,
+) -> Result<String, String> {
+    cloud
+        .security_groups
+        .values()
+        .find(|group| {
+            group.security_group_id == wanted
+                || (group.security_group_name == wanted && group.region_id == region_id)
+        })
+        .map(|group| group.security_group_id.clone())
+        .ok_or_else(|| format!("security group {wanted:?} is not seeded in {region_id}"))
 }
 
 fn image_from(group: &ImageGroup, index: u32, now: Timestamp) -> Result<Image, String> {

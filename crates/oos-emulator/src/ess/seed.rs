@@ -220,20 +220,8 @@ impl ScalingGroupSeed {
         let seed = &self.configuration;
         let security_group_id = match &seed.security_group {
             None => String::new(),
-            Some(wanted) => cloud
-                .security_groups
-                .values()
-                .find(|group| {
-                    &group.security_group_id == wanted
-                        || (&group.security_group_name == wanted && group.region_id == self.region)
-                })
-                .map(|group| group.security_group_id.clone())
-                .ok_or_else(|| {
-                    format!(
-                        "configuration: security group {wanted:?} is not seeded in {}",
-                        self.region
-                    )
-                })?,
+            Some(wanted) => crate::fleet::seeded_security_group(cloud, wanted, &self.region)
+                .map_err(|error| format!("configuration: {error}"))?,
         };
         let id = seed.id.clone().unwrap_or_else(|| new_id("asc"));
         let instance_type = seed
