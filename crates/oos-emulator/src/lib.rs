@@ -1,5 +1,5 @@
 //! A local, ECS 2014-05-26 compatible cloud (plus the VPC EIP and SLB backend pieces the
-//! public ECS templates touch): instances, disks, snapshots, images, security groups, tags
+//! public ECS templates touch, Auto Scaling groups with lifecycle hooks, and CloudMonitor's API): instances, disks, snapshots, images, security groups, tags
 //! and EIPs with asynchronous state machines, a Cloud Assistant with scripted command results,
 //! real error codes, signature verification, throttling, fleet seeds and optional on-disk state;
 //! and a source of cloud events and CloudMonitor-style alarms for event- and alarm-triggered

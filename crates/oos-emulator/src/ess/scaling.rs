@@ -16,7 +16,8 @@ use crate::model::{BackendServer, instance_status};
 use crate::provision::{InstanceSpec, create_instance};
 use crate::state::{Cloud, ecs_time, new_id, utc_time};
 
-/// How a rule changes the number of instances.
+/// How a rule changes the number of instances (the variants are ESS's `AdjustmentType` names).
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Adjustment {
     /// Add (or remove, when negative) this many.
