@@ -212,6 +212,9 @@ pub struct FleetSeed {
     /// The RAM roles instances may be given (default: any name).
     #[serde(default)]
     pub ram_roles: Vec<String>,
+    /// Auto Scaling groups (after the instances and load balancers they refer to).
+    #[serde(default)]
+    pub scaling_groups: Vec<crate::ess::seed::ScalingGroupSeed>,
 }
 
 /// How many a group makes: `count`, else one per fixed id (at least one); fewer than the ids is refused.
@@ -411,6 +414,11 @@ impl FleetSeed {
                 },
             );
         }
+        for (number, group) in self.scaling_groups.iter().enumerate() {
+            group
+                .apply(cloud, now)
+                .map_err(|error| format!("scaling_groups[{number}] ({:?}): {error}", group.name))?;
+        }
         self.apply_monitor(cloud, now)
     }
 
@@ -450,15 +458,7 @@ impl FleetSeed {
         }
         let security_group_id = match &group.security_group {
             None => String::new(),
-            Some(wanted) => cloud
-                .security_groups
-                .values()
-                .find(|group| {
-                    &group.security_group_id == wanted
-                        || (&group.security_group_name == wanted && group.region_id == region_id)
-                })
-                .map(|group| group.security_group_id.clone())
-                .ok_or_else(|| format!("security group {wanted:?} is not seeded in {region_id}"))?,
+            Some(wanted) => seeded_security_group(cloud, wanted, &region_id)?,
         };
         Ok(InstanceSpec {
             instance_id: group.ids.get(index as usize - 1).cloned(),
@@ -531,6 +531,23 @@ fn instance_settings(cloud: &mut Cloud, group: &InstanceGroup, index: u32, id: &
         Some(other) => return Err(format!("charge_type {other:?} must be PostPaid or PrePaid")),
     }
     Ok(())
+}
+
+/// The id of the seeded security group `wanted` (an id, or a name in `region_id`).
+pub(crate) fn seeded_security_group(
+    cloud: &Cloud,
+    wanted: &str,
+    region_id: &str,
+) -> Result<String, String> {
+    cloud
+        .security_groups
+        .values()
+        .find(|group| {
+            group.security_group_id == wanted
+                || (group.security_group_name == wanted && group.region_id == region_id)
+        })
+        .map(|group| group.security_group_id.clone())
+        .ok_or_else(|| format!("security group {wanted:?} is not seeded in {region_id}"))
 }
 
 fn image_from(group: &ImageGroup, index: u32, now: Timestamp) -> Result<Image, String> {

@@ -1,5 +1,5 @@
 //! A local, ECS 2014-05-26 compatible cloud (plus the VPC EIP and SLB backend pieces the
-//! public ECS templates touch): instances, disks, snapshots, images, security groups, tags
+//! public ECS templates touch, Auto Scaling groups with lifecycle hooks, and CloudMonitor's API): instances, disks, snapshots, images, security groups, tags
 //! and EIPs with asynchronous state machines, a Cloud Assistant with scripted command results,
 //! real error codes, signature verification, throttling, fleet seeds and optional on-disk state;
 //! and a source of cloud events and CloudMonitor-style alarms for event- and alarm-triggered
@@ -21,6 +21,7 @@ mod api;
 mod ecs_model;
 mod emulator;
 mod errors;
+mod ess;
 mod events;
 mod fleet;
 mod http_sink;
@@ -42,7 +43,10 @@ mod throttle;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use api::{Assistant, ECS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION, served_actions};
+pub use api::{
+    Assistant, CMS_VERSION, ECS_VERSION, ESS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION,
+    served_actions,
+};
 pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
 };
@@ -52,6 +56,7 @@ pub use journal::{CallRecord, Mutation};
 pub use monitor::{AlarmRule, ComparisonOperator, MetricValue, Monitor, ResourceFilter};
 pub use metadata::{CREDENTIALS_PATH, MetadataReply, TOKEN_HEADER, TOKEN_PATH};
 pub use sts::{Caller, DEFAULT_ACCOUNT_ID, STS_VERSION};
+pub use ess::seed::{ConfigurationSeed, LifecycleHookSeed, ScalingGroupSeed};
 pub use fleet::{
     FleetSeed, ImageGroup, InstanceGroup, KeyPairSeed, ListenerSeed, LoadBalancerSeed, OneOrMany,
     SecurityGroupSeed, VServerGroupSeed,

@@ -75,6 +75,9 @@ pub struct Cloud {
     /// The RAM roles instances may be given; empty: any role name exists.
     #[serde(default)]
     pub ram_roles: Vec<String>,
+    /// Auto Scaling groups, configurations, rules, hooks, actions and activities.
+    #[serde(default)]
+    pub ess: crate::ess::Ess,
     /// Events and alarms raised and not yet published (published when the lock is released).
     #[serde(skip)]
     pub(crate) raised: Vec<crate::events::Published>,
@@ -120,6 +123,7 @@ impl Cloud {
             network_interfaces: IndexMap::new(),
             diagnostic_reports: IndexMap::new(),
             ram_roles: Vec::new(),
+            ess: Default::default(),
             raised: Vec::new(),
             next_due_ms: None,
             disk_settings: IndexMap::new(),

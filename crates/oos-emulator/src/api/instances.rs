@@ -206,11 +206,7 @@ pub fn describe_instance_status(
         .filter(|instance| zone.matches(instance))
         .map(|instance| json!({"InstanceId": instance.instance_id, "Status": instance.status}))
         .collect();
-    let (page, paging) = paginate(
-        request,
-        selected,
-        PageLimits::NUMBERED_50,
-    )?;
+    let (page, paging) = paginate(request, selected, PageLimits::NUMBERED_50)?;
     Ok(list_body(
         "InstanceStatuses",
         "InstanceStatus",
@@ -248,7 +244,7 @@ fn check_deletable(cloud: &Cloud, id: &str, force: bool) -> Result<(), AcsError>
 
 /// Removes an instance with its `DeleteWithInstance` disks (raising its `Deleted` state change);
 /// detaches the others, frees its EIP and drops it from load balancers.
-fn remove_instance(cloud: &mut Cloud, id: &str, ctx: &Ctx) {
+pub(crate) fn remove_instance(cloud: &mut Cloud, id: &str, ctx: &Ctx) {
     cloud.raise_state_change(id, status::DELETED, ctx.now.as_millisecond());
     cloud.instances.shift_remove(id);
     cloud

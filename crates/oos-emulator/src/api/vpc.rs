@@ -210,10 +210,6 @@ pub fn describe_eip_addresses(
             }))
         })
         .collect();
-    let (page, paging) = paginate(
-        request,
-        selected,
-        PageLimits::NUMBERED_100,
-    )?;
+    let (page, paging) = paginate(request, selected, PageLimits::NUMBERED_100)?;
     Ok(list_body("EipAddresses", "EipAddress", page, paging))
 }
