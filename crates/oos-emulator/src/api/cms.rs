@@ -174,13 +174,17 @@ pub fn describe_metric_rule_list(
             let firing = cloud.monitor.firing(&rule.rule_name).unwrap_or(false);
             let escalation = json!({"ComparisonOperator": format!("{:?}", rule.comparison_operator), "Threshold": rule.threshold.to_string(),
                                     "Times": rule.times, "Statistics": "Average", "PreCondition": ""});
+            // only the Critical level is modelled; the other levels answer as unset
+            let unset = json!({"ComparisonOperator": "", "Threshold": "", "Times": 0, "Statistics": "", "PreCondition": ""});
             let resources: Vec<Value> = rule.resources.iter().map(|filter| serde_json::to_value(filter).unwrap_or_default()).collect();
             json!({"RuleId": rule.rule_name, "RuleName": rule.rule_name, "Namespace": rule.namespace, "MetricName": rule.metric_name,
                    "EnableState": true, "AlertState": if firing { "ALARM" } else { "OK" }, "Period": "60",
-                   "Resources": Value::Array(resources).to_string(), "Dimensions": "", "Escalations": {"Critical": escalation},
+                   "Resources": Value::Array(resources).to_string(), "Dimensions": "", "Escalations": {"Critical": escalation, "Info": unset, "Warn": unset},
                    "ContactGroups": "", "Webhook": "", "SilenceTime": 86400, "EffectiveInterval": "00:00-23:59",
                    "NoEffectiveInterval": "", "MailSubject": "", "SendOK": false, "SourceType": "METRIC", "NoDataPolicy": "KEEP_LAST_STATE",
-                   "GroupId": "", "GroupName": "", "ProductCategory": "ecs", "GmtCreate": 0, "GmtUpdate": "", "Labels": {"Labels": []}})
+                   "GroupId": "", "GroupName": "", "ProductCategory": "ecs", "GmtCreate": 0, "GmtUpdate": "", "Labels": {"Labels": []},
+                   "CompositeExpression": {"ExpressionList": {"ExpressionList": []}, "ExpressionListJoin": "", "ExpressionRaw": "", "Level": "", "Times": 0},
+                   "Prometheus": {"Annotations": {"Annotations": []}, "Level": "", "PromQL": "", "Times": 0}})
         })
         .collect();
     Ok(

@@ -34,10 +34,10 @@ fn group_json(group: &ScalingGroup) -> Value {
         .first()
         .map(|_| crate::provision::vpc_of(&group.region_id))
         .unwrap_or_default();
-    json!({
+    let described = json!({
         "ScalingGroupId": group.id, "ScalingGroupName": group.name, "RegionId": group.region_id,
         "LifecycleState": group.lifecycle_state, "MinSize": group.min_size, "MaxSize": group.max_size,
-        "DesiredCapacity": group.desired_capacity, "EnableDesiredCapacity": group.desired_capacity.is_some(),
+        "DesiredCapacity": group.desired_capacity.unwrap_or_default(), "EnableDesiredCapacity": group.desired_capacity.is_some(),
         "DefaultCooldown": group.default_cooldown, "ActiveScalingConfigurationId": group.active_configuration_id,
         "LaunchTemplateId": "", "LaunchTemplateVersion": "", "VpcId": vpc,
         "VSwitchId": group.vswitch_ids.first().cloned().unwrap_or_default(),
@@ -55,7 +55,23 @@ fn group_json(group: &ScalingGroup) -> Value {
         "CreationTime": group.creation_time, "ModificationTime": group.modification_time,
         "GroupType": "ECS", "MultiAZPolicy": "PRIORITY", "ScalingPolicy": "recycle", "ResourceGroupId": "",
         "Tags": wrapped("Tag", &group.tags.iter().map(|(key, value)| json!({"TagKey": key, "TagValue": value})).collect::<Vec<_>>()),
-    })
+    });
+    // features not modelled: ALB/server groups, spot and on-demand mixes, capacity options, instance lifetimes, databases
+    super::params::with_unmodelled(
+        described,
+        json!({
+            "AlbServerGroups": [], "AllocationStrategy": "", "AutoRebalance": false, "AzBalance": false,
+            "BalanceMode": "",
+            "CapacityOptions": {"CompensateWithOnDemand": false, "OnDemandBaseCapacity": 0, "OnDemandPercentageAboveBaseCapacity": 0, "PriceComparisonMode": "", "SpotAutoReplaceOnDemand": false},
+            "CompensateWithOnDemand": false, "CurrentHostName": "", "CustomPolicyARN": "",
+            "DBInstances": [], "HealthCheckTypes": [], "InitCapacity": 0,
+            "IsElasticStrengthInAlarm": false, "LaunchTemplateOverrides": [], "LoadBalancerConfigs": [],
+            "MaxInstanceLifetime": 0, "MonitorGroupId": "", "OnDemandBaseCapacity": 0,
+            "OnDemandPercentageAboveBaseCapacity": 0, "ServerGroups": [], "SpotAllocationStrategy": "",
+            "SpotCapacity": 0, "SpotInstancePools": 0, "SpotInstanceRemedy": false,
+            "StopInstanceTimeout": 0, "SystemSuspended": false, "VServerGroups": []
+        }),
+    )
 }
 
 fn size(request: &RpcRequest, name: &str) -> Result<Option<i64>, AcsError> {
@@ -440,7 +456,10 @@ const PROCESSES: [&str; 5] = [
 ];
 
 fn processes(request: &RpcRequest) -> Result<Vec<String>, AcsError> {
-    let wanted = request.repeated("Process");
+    let mut wanted = request.repeated("Process");
+    if wanted.is_empty() {
+        wanted = request.repeated("Processes");
+    }
     if wanted.is_empty() {
         return Err(AcsError::missing_parameter("Process.1"));
     }
@@ -508,7 +527,7 @@ pub fn set_group_deletion_protection(
 
 fn configuration_json(configuration: &ScalingConfiguration) -> Value {
     let (cpu, memory) = crate::provision::type_shape(&configuration.instance_type);
-    json!({
+    let described = json!({
         "ScalingConfigurationId": configuration.id, "ScalingConfigurationName": configuration.name,
         "ScalingGroupId": configuration.group_id, "LifecycleState": configuration.lifecycle_state,
         "InstanceType": configuration.instance_type, "InstanceTypes": wrapped("InstanceType", &configuration.instance_types),
@@ -524,7 +543,31 @@ fn configuration_json(configuration: &ScalingConfiguration) -> Value {
         "InstanceGeneration": "ecs-4", "SpotStrategy": "NoSpot", "SecurityEnhancementStrategy": "Active",
         "PasswordInherit": false, "Tags": wrapped("Tag", &configuration.tags.iter().map(|(key, value)| json!({"Key": key, "Value": value})).collect::<Vec<_>>()),
         "CreationTime": configuration.creation_time,
-    })
+    });
+    // features not modelled: instance patterns, spot, dedicated hosts, storage sets, private pools, disk encryption, ENIs
+    super::params::with_unmodelled(
+        described,
+        json!({
+            "Affinity": "", "CpuOptions": {"NestedVirtualization": ""}, "CreditSpecification": "",
+            "CustomPriorities": [], "DedicatedHostClusterId": "", "DedicatedHostId": "",
+            "DeletionProtection": false, "DeploymentSetId": "", "HpcClusterId": "", "HttpEndpoint": "",
+            "HttpTokens": "", "ImageOptionsLoginAsNonRoot": false, "ImageOwnerAlias": "",
+            "InstanceDescription": "", "InstancePatternInfos": [],
+            "InstanceTypeCandidateOptions": {"AllowCidrBlocks": [], "AllowCrossAz": false, "AllowDifferentGeneration": false, "Enabled": false, "MaxPrice": 0.0},
+            "Ipv6AddressCount": 0, "NetworkInterfaces": [], "PasswordSetted": false,
+            "ResourceGroupId": "",
+            "ResourcePoolOptions": {"PrivatePoolIds": [], "PrivatePoolTags": [], "Strategy": ""},
+            "SchedulerOptions": {"ManagedPrivateSpaceId": ""},
+            "SecurityOptions": {"ConfidentialComputingMode": ""}, "SpotDuration": 0,
+            "SpotInterruptionBehavior": "", "SpotPriceLimits": [], "StorageSetId": "",
+            "StorageSetPartitionNumber": 0, "SystemDiskAutoSnapshotPolicyId": "",
+            "SystemDiskBurstingEnabled": false, "SystemDiskDescription": "",
+            "SystemDiskEncryptAlgorithm": "", "SystemDiskEncrypted": false, "SystemDiskKMSKeyId": "",
+            "SystemDiskName": "", "SystemDiskPerformanceLevel": "", "SystemDiskProvisionedIops": 0,
+            "Tenancy": "", "WeightedCapacities": [], "ZoneId": "", "PrivatePoolOptions.Id": "",
+            "PrivatePoolOptions.MatchCriteria": ""
+        }),
+    )
 }
 
 /// ESS takes configuration tags as a JSON object (`{"k":"v"}`), or `Tag.N` pairs.
@@ -750,13 +793,24 @@ pub fn describe_scaling_configurations(
 
 fn rule_json(rule: &ScalingRule, group: Option<&ScalingGroup>) -> Value {
     let (kind, value, magnitude) = rule.adjustment.wire();
-    json!({
+    let described = json!({
         "ScalingRuleId": rule.id, "ScalingRuleAri": rule.ari, "ScalingRuleName": rule.name, "ScalingGroupId": rule.group_id,
         "ScalingRuleType": "SimpleScalingRule", "AdjustmentType": kind, "AdjustmentValue": value,
-        "MinAdjustmentMagnitude": magnitude, "Cooldown": rule.cooldown,
+        "MinAdjustmentMagnitude": magnitude, "Cooldown": rule.cooldown.or(group.map(|group| group.default_cooldown)).unwrap_or_default(),
         "MinSize": group.map(|group| group.min_size), "MaxSize": group.map(|group| group.max_size),
         "Alarms": wrapped("Alarm", &[] as &[Value]), "StepAdjustments": wrapped("StepAdjustment", &[] as &[Value]),
-    })
+    });
+    // only simple scaling rules are modelled: no target-tracking, step, predictive or hybrid-metric fields
+    super::params::with_unmodelled(
+        described,
+        json!({
+            "AlarmDimensions": [], "DisableScaleIn": false, "EstimatedInstanceWarmup": 0,
+            "HybridMetrics": [], "HybridMonitorNamespace": "", "InitialMaxSize": 0, "MetricName": "",
+            "MetricType": "", "PredictiveScalingMode": "", "PredictiveTaskBufferTime": 0,
+            "PredictiveValueBehavior": "", "PredictiveValueBuffer": 0, "ScaleInEvaluationCount": 0,
+            "ScaleOutEvaluationCount": 0, "TargetValue": 0.0
+        }),
+    )
 }
 
 fn adjustment(request: &RpcRequest, current: Option<Adjustment>) -> Result<Adjustment, AcsError> {
@@ -959,13 +1013,17 @@ pub fn scale_with_adjustment(
     let cloud = prepared(cloud, ctx);
     let group_id = request.require("ScalingGroupId")?.to_owned();
     let adjustment = adjustment(request, None)?;
-    adjust(
+    let mut body = adjust(
         cloud,
         &group_id,
         adjustment,
         "A user scales the group with an adjustment.",
         ctx,
-    )
+    )?;
+    // the synchronous activity type and the allocation plan of a dry run are not modelled
+    body["ActivityType"] = json!("");
+    body["PlanResult"] = json!({"ResourceAllocations": []});
+    Ok(body)
 }
 
 fn activity_json(activity: &ScalingActivity) -> Value {
@@ -974,13 +1032,25 @@ fn activity_json(activity: &ScalingActivity) -> Value {
     } else {
         100
     };
-    json!({
+    let described = json!({
         "ScalingActivityId": activity.id, "ScalingGroupId": activity.group_id, "Description": activity.description,
         "Cause": activity.cause, "StatusCode": activity.status_code, "StatusMessage": activity.status_message,
         "StartTime": activity.start_time, "EndTime": activity.end_time, "Progress": progress,
         "ScalingInstanceNumber": activity.instance_ids.len(), "TotalCapacity": activity.total_capacity.to_string(),
         "AttachedCapacity": activity.attached_capacity.to_string(), "AutoCreatedCapacity": activity.auto_created_capacity.to_string(),
-    })
+    });
+    // per-activity instance lists, error details, refresh tasks and hook contexts are not modelled
+    super::params::with_unmodelled(
+        described,
+        json!({
+            "ActivityMetadata": "", "CreatedCapacity": 0, "CreatedInstances": [], "DestroyedCapacity": 0,
+            "DestroyedInstances": [], "Detail": "", "ErrorCode": "", "ErrorMessage": "",
+            "ErrorMessages": [], "InstanceRefreshTaskId": "",
+            "LifecycleHookContext": {"DisableLifecycleHook": false, "IgnoredLifecycleHookIds": []},
+            "StartedCapacity": 0, "StartedInstances": [], "StoppedCapacity": 0, "StoppedInstances": [],
+            "TriggerSourceId": "", "TriggerSourceType": ""
+        }),
+    )
 }
 
 /// DescribeScalingActivities: newest first; by group, `ScalingActivityId.N`, `StatusCode`.

@@ -148,7 +148,12 @@ fn leave_group(
     if request.bool("DecreaseDesiredCapacity")?.unwrap_or(true) {
         grow_desired(cloud, &group_id, -(ids.len() as i64));
     }
-    Ok(json!({"ScalingActivityId": activity}))
+    let mut body = json!({"ScalingActivityId": activity});
+    if release {
+        // every named instance is a member (checked above): none is ignored
+        body["IgnoredInstances"] = json!([]);
+    }
+    Ok(body)
 }
 
 /// Moves members of `ScalingGroupId` from states `from` to `to` (`IncorrectInstanceStatus` for one
@@ -286,6 +291,8 @@ pub fn describe_scaling_instances(
                 "WarmupState": "NoNeedWarmup", "ScalingActivityId": member.activity_id, "LaunchTemplateId": "",
                 "LaunchTemplateVersion": "", "SpotStrategy": "NoSpot",
                 "PrivateIpAddress": cloud.instances.get(&member.instance_id).map(|instance| instance.private_ip.clone()).unwrap_or_default(),
+                // instance replacement (and its per-member id) is not modelled
+                "ReplaceStatus": "", "ScalingInstanceId": "",
             })
         })
         .collect();
@@ -575,7 +582,12 @@ pub fn describe_lifecycle_actions(
             })
         })
         .collect();
-    let (page, paging) = paginate(request, selected, PageLimits::TOKEN_100)?;
+    let (page, mut paging) = paginate(request, selected, PageLimits::TOKEN_100)?;
+    // this action pages by token only: `MaxResults` instead of `PageNumber`/`PageSize`
+    paging.remove("PageNumber");
+    if let Some(size) = paging.remove("PageSize") {
+        paging.insert("MaxResults".into(), size);
+    }
     Ok(list_body(
         "LifecycleActions",
         "LifecycleAction",

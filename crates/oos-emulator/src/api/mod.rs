@@ -521,7 +521,7 @@ const ESS_ACTIONS: ActionTable = &[
         "DescribeLifecycleActions",
         ess_members::describe_lifecycle_actions,
     ),
-    ("DescribeRegions", regions::describe_regions),
+    ("DescribeRegions", regions::describe_ess_regions),
 ];
 
 /// CloudMonitor (CMS 2019-01-01) actions.

@@ -14,6 +14,21 @@ use crate::state::{Cloud, new_id, utc_time};
 
 const LIMITS: PageLimits = PageLimits::NUMBERED_50;
 
+/// The fields ECS's older DescribeVpcs (2014-05-26) answers with; VPC's own version has more.
+const ECS_VPC_FIELDS: [&str; 11] = [
+    "VpcId",
+    "VpcName",
+    "Description",
+    "RegionId",
+    "CidrBlock",
+    "Status",
+    "IsDefault",
+    "CreationTime",
+    "VRouterId",
+    "VSwitchIds",
+    "UserCidrs",
+];
+
 /// The default VPC's and vSwitches' creation time.
 const DEFAULT_CREATION_TIME: &str = "2020-01-01T00:00:00Z";
 
@@ -119,7 +134,7 @@ pub fn describe_vpcs(
                 .map(|vswitch| vswitch.vswitch_id.as_str())
                 .collect();
             let suffix = vpc.vpc_id.trim_start_matches("vpc-");
-            json!({
+            let mut item = json!({
                 "VpcId": vpc.vpc_id,
                 "VpcName": vpc.vpc_name,
                 "Description": vpc.description,
@@ -144,7 +159,13 @@ pub fn describe_vpcs(
                 "DnsHostnameStatus": "DISABLED",
                 "OwnerId": crate::sts::DEFAULT_ACCOUNT_ID.parse::<i64>().unwrap_or_default(),
                 "Tags": vpc_tags_json(&vpc.tags),
-            })
+            });
+            if request.version == super::ECS_VERSION {
+                item.as_object_mut()
+                    .expect("an object")
+                    .retain(|field, _| ECS_VPC_FIELDS.contains(&field.as_str()));
+            }
+            item
         })
         .collect();
     let (page, paging) = paginate(request, vpcs, LIMITS)?;

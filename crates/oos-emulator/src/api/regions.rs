@@ -31,6 +31,25 @@ pub fn describe_regions(
     Ok(regions_json(cloud, "ecs", true))
 }
 
+/// Auto Scaling's DescribeRegions: the same regions, with ESS endpoints; every region offers
+/// both classic and VPC networks.
+pub fn describe_ess_regions(
+    cloud: &mut Cloud,
+    _request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
+    let mut body = regions_json(cloud, "ess", false);
+    for region in body["Regions"]["Region"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        region["ClassicUnavailable"] = json!(false);
+        region["VpcUnavailable"] = json!(false);
+    }
+    Ok(body)
+}
+
 /// VPC's DescribeRegions: the same regions, with VPC endpoints.
 pub fn describe_vpc_regions(
     cloud: &mut Cloud,
