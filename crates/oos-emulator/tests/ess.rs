@@ -290,7 +290,7 @@ fn standby_protection_and_removal_follow_the_lifecycle_states() {
     assert_eq!(protect.unwrap_err().code, "IncorrectInstanceStatus");
     ess(
         &emulator,
-        "ExitStandBy",
+        "ExitStandby",
         &[group, ("InstanceId.1", "i-old1")],
     )
     .unwrap();
