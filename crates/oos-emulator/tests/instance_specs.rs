@@ -10,6 +10,9 @@ use oos_emulator::{Emulator, FleetSeed};
 use serde_json::Value;
 use support::ecs;
 
+/// A refused call: what it shows, its parameters and the error code expected.
+type RefusedCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 fn fleet() -> Emulator {
     let seed = "instances:\n  - ids: [i-run, i-stop, i-sub]\n    status: [Running, Stopped, Running]\n    charge_type: [PostPaid, PostPaid, PrePaid]\n    instance_type: ecs.g7.large\n";
     Emulator::builder()
@@ -234,7 +237,7 @@ fn pay_as_you_go_specs_change_only_when_stopped() {
         ),
         (Some("ecs.g7.2xlarge"), Some(8), Some(32768))
     );
-    let cases: [(&str, &[(&str, &str)], &str); 4] = [
+    let cases: [RefusedCase; 4] = [
         (
             "unsold",
             &[("InstanceId", "i-stop"), ("InstanceType", "ecs.z9.huge")],
