@@ -20,7 +20,7 @@ use crate::errors::{
     INVALID_VSWITCH_ID_NOT_FOUND, IPV4_COUNT_EXCEEDED, not_found, require_status,
 };
 use crate::model::{Instance, instance_status as status};
-use crate::provision::{type_shape, vpc_of, vswitch_of};
+use crate::provision::{type_shape, vpc_of};
 use crate::state::{Cloud, new_id, utc_time};
 
 /// Security groups an instance or interface may be in.
@@ -142,15 +142,10 @@ fn eni_json(cloud: &Cloud, eni: &NetworkInterface) -> Value {
     })
 }
 
-/// The zone of vSwitch `id` in `region`: a zone's default vSwitch or one an instance uses.
+/// The zone of vSwitch `id` in `region`: a default or created vSwitch, or one an instance uses.
 fn vswitch_zone(cloud: &Cloud, region: &str, id: &str) -> Result<String, AcsError> {
-    let region_zones = cloud
-        .region(region)
-        .map(|region| region.zones.clone())
-        .unwrap_or_default();
-    region_zones
-        .into_iter()
-        .find(|zone| vswitch_of(zone) == id)
+    super::nat::vswitch_zone(cloud, region, id)
+        .map(|(_, zone)| zone)
         .or_else(|| {
             cloud
                 .instances

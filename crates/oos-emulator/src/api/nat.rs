@@ -18,8 +18,8 @@ fn nat_not_found(id: &str) -> AcsError {
     )
 }
 
-/// The zone of vSwitch `id` in `region` (a default or a created one).
-fn vswitch_zone(cloud: &Cloud, region: &str, id: &str) -> Option<(String, String)> {
+/// The VPC and zone of vSwitch `id` in `region` (a default or a created one).
+pub(super) fn vswitch_zone(cloud: &Cloud, region: &str, id: &str) -> Option<(String, String)> {
     if let Some(vswitch) = cloud
         .networks
         .vswitches
