@@ -61,3 +61,46 @@ pub const FILE_CONTENT_EXCEED_LIMIT: ErrorCode = ErrorCode::new("FileContent.Exc
 pub const INSTANCE_IDS_EXCEED_LIMIT: ErrorCode = ErrorCode::new("InstanceIds.ExceedLimit", 403);
 pub const PARAMETER_DISABLED: ErrorCode = ErrorCode::new("Parameter.Disabled", 404);
 pub const PARAMETER_NOT_MATCHED: ErrorCode = ErrorCode::new("Parameter.NotMatched", 403);
+
+// Instance family: key pairs, RAM roles, billing, specs, network interfaces.
+pub const INVALID_KEY_PAIR_NAME_NOT_FOUND: ErrorCode =
+    ErrorCode::new("InvalidKeyPairName.NotFound", 404);
+pub const KEY_PAIR_ALREADY_EXIST: ErrorCode = ErrorCode::new("KeyPair.AlreadyExist", 400);
+pub const INVALID_PUBLIC_KEY_BODY_MALFORMED: ErrorCode =
+    ErrorCode::new("InvalidPublicKeyBody.Malformed", 400);
+pub const INVALID_RAM_ROLE_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidRamRole.NotFound", 404);
+pub const CHARGE_TYPE_VIOLATION: ErrorCode = ErrorCode::new("ChargeTypeViolation", 403);
+pub const INVALID_INSTANCE_TYPE_VALUE_NOT_SUPPORTED: ErrorCode =
+    ErrorCode::new("InvalidInstanceType.ValueNotSupported", 400);
+pub const INVALID_NETWORK_INTERFACE_ID_NOT_FOUND: ErrorCode =
+    ErrorCode::new("InvalidEniId.NotFound", 404);
+pub const INCORRECT_NETWORK_INTERFACE_STATUS: ErrorCode =
+    ErrorCode::new("InvalidOperation.InvalidEniState", 403);
+pub const INVALID_VSWITCH_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidVSwitchId.NotFound", 404);
+pub const INVALID_INSTANCE_ID_ALREADY_EXISTS: ErrorCode =
+    ErrorCode::new("InvalidInstanceId.AlreadyExists", 403);
+pub const INSTANCE_SECURITY_GROUP_LIMIT_EXCEEDED: ErrorCode =
+    ErrorCode::new("InstanceSecurityGroupLimitExceeded", 400);
+pub const INVALID_INSTANCE_ID_MISMATCH: ErrorCode = ErrorCode::new("InvalidInstanceId.Mismatch", 400);
+pub const ENI_PER_INSTANCE_LIMIT_EXCEEDED: ErrorCode =
+    ErrorCode::new("EniPerInstanceLimitExceeded", 400);
+pub const IPV4_COUNT_EXCEEDED: ErrorCode = ErrorCode::new("InvalidOperation.Ipv4CountExceeded", 400);
+pub const INSTANCE_LAST_SECURITY_GROUP: ErrorCode = ErrorCode::new("InstanceLastSecurityGroup", 403);
+pub const INVALID_SYSTEM_DISK_SIZE: ErrorCode =
+    ErrorCode::new("InvalidSystemDiskSize.LessThanImageSize", 400);
+pub const INVALID_VNC_PASSWORD_MALFORMED: ErrorCode =
+    ErrorCode::new("InvalidVncPassword.Malformed", 400);
+pub const INVALID_REPORT_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidReportId.NotFound", 404);
+
+/// `IncorrectInstanceStatus` unless instance `id` is in one of `allowed`.
+pub fn require_status(
+    instance: &crate::model::Instance,
+    allowed: &[&str],
+    operation: &str,
+) -> Result<(), AcsError> {
+    if allowed.contains(&instance.status.as_str()) {
+        Ok(())
+    } else {
+        Err(incorrect_instance_status(&instance.instance_id, &instance.status, operation))
+    }
+}

@@ -76,6 +76,28 @@ pub struct InstanceGroup {
     pub data_disks: Vec<i64>,
     #[serde(default)]
     pub tags: IndexMap<String, OneOrMany>,
+    /// A seeded key pair bound to each instance (Linux images only).
+    #[serde(default)]
+    pub key_pair: Option<String>,
+    /// An instance RAM role attached to each instance.
+    #[serde(default)]
+    pub ram_role: Option<String>,
+    /// `PostPaid` (default) or `PrePaid` (a one-month subscription from the seed time).
+    #[serde(default)]
+    pub charge_type: Option<OneOrMany>,
+    /// Auto-renewal of `PrePaid` instances (one month at a time).
+    #[serde(default)]
+    pub auto_renew: bool,
+}
+
+/// An SSH key pair known to the cloud (its public half, OpenSSH format).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPairSeed {
+    pub name: String,
+    #[serde(default = "default_region_name")]
+    pub region: String,
+    pub public_key: String,
 }
 
 /// A group of custom images.
@@ -118,6 +140,45 @@ pub struct LoadBalancerSeed {
     pub region: String,
     #[serde(default)]
     pub backends: usize,
+    /// Listeners (default: one running TCP listener on port 80 to backend port 80; `[]` for none).
+    #[serde(default)]
+    pub listeners: Option<Vec<ListenerSeed>>,
+    /// vServer groups on this balancer.
+    #[serde(default)]
+    pub vserver_groups: Vec<VServerGroupSeed>,
+}
+
+/// A running listener of a seeded load balancer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerSeed {
+    pub port: i64,
+    /// `tcp` (default), `udp`, `http` or `https`.
+    #[serde(default = "default_listener_protocol")]
+    pub protocol: String,
+    /// Default: the listener port.
+    pub backend_port: Option<i64>,
+    /// Forward to the seeded vServer group of this id or name instead of the default group.
+    pub vserver_group: Option<String>,
+}
+
+/// A vServer group holding the first `backends` instances of the balancer's region on `port`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VServerGroupSeed {
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub backends: usize,
+    #[serde(default = "default_backend_port")]
+    pub port: i64,
+}
+
+fn default_listener_protocol() -> String {
+    "tcp".into()
+}
+fn default_backend_port() -> i64 {
+    80
 }
 
 /// A whole seed file.
@@ -145,6 +206,15 @@ pub struct FleetSeed {
     /// Metric values, set in order after the rules (each is an evaluation, so it may fire alarms).
     #[serde(default)]
     pub metrics: Vec<MetricValue>,
+    /// SSH key pairs (seeded before the instances, which may name them).
+    #[serde(default)]
+    pub key_pairs: Vec<KeyPairSeed>,
+    /// The RAM roles instances may be given (default: any name).
+    #[serde(default)]
+    pub ram_roles: Vec<String>,
+    /// Auto Scaling groups (after the instances and load balancers they refer to).
+    #[serde(default)]
+    pub scaling_groups: Vec<crate::ess::seed::ScalingGroupSeed>,
 }
 
 /// How many a group makes: `count`, else one per fixed id (at least one); fewer than the ids is refused.
@@ -205,6 +275,10 @@ impl FleetSeed {
                 security_group: None,
                 data_disks: Vec::new(),
                 tags: IndexMap::from([("env".to_string(), one("demo"))]),
+                key_pair: None,
+                ram_role: None,
+                charge_type: None,
+                auto_renew: false,
             }],
             ..Self::default()
         }
@@ -275,6 +349,13 @@ impl FleetSeed {
                 .map_err(|error| format!("commands[{number}]: {error}"))?;
         }
         cloud.assistant.scripts = self.commands.clone();
+        cloud.ram_roles = self.ram_roles.clone();
+        for (number, pair) in self.key_pairs.iter().enumerate() {
+            let place = format!("key_pairs[{number}] ({:?})", pair.name);
+            check_region(&pair.region, &place)?;
+            crate::api::seed_key_pair(cloud, &pair.region, &pair.name, &pair.public_key, &utc_time(now))
+                .map_err(|error| format!("{place}: {error}"))?;
+        }
         for (number, group) in self.instances.iter().enumerate() {
             let size = group_size(group.count, &group.ids)
                 .map_err(|error| format!("instances[{number}]: {error}"))?;
@@ -283,7 +364,9 @@ impl FleetSeed {
                     .instance_spec(cloud, group, index)
                     .map_err(|error| format!("instances[{number}]: {error}"))?;
                 check_region(&spec.region_id, &format!("instances[{number}]"))?;
-                create_instance(cloud, spec, now);
+                let id = create_instance(cloud, spec, now);
+                instance_settings(cloud, group, index, &id, now)
+                    .map_err(|error| format!("instances[{number}]: {error}"))?;
             }
         }
         for (number, group) in self.images.iter().enumerate() {
@@ -301,6 +384,7 @@ impl FleetSeed {
                 &balancer.region,
                 &format!("load balancer {:?}", balancer.name),
             )?;
+            let groups = crate::seed_network::vserver_groups(cloud, balancer, now);
             let backends = cloud
                 .instances
                 .values()
@@ -313,6 +397,8 @@ impl FleetSeed {
                 })
                 .collect();
             let id = balancer.id.clone().unwrap_or_else(|| new_id("lb"));
+            let listeners = crate::seed_network::listeners(balancer, &groups)?;
+            crate::seed_network::insert_groups(cloud, &id, groups);
             cloud.load_balancers.insert(
                 id.clone(),
                 LoadBalancer {
@@ -324,8 +410,14 @@ impl FleetSeed {
                     creation_time: utc_time(now),
                     backend_servers: backends,
                     tags: Tags::new(),
+                    listeners,
                 },
             );
+        }
+        for (number, group) in self.scaling_groups.iter().enumerate() {
+            group
+                .apply(cloud, now)
+                .map_err(|error| format!("scaling_groups[{number}] ({:?}): {error}", group.name))?;
         }
         self.apply_monitor(cloud, now)
     }
@@ -366,15 +458,7 @@ impl FleetSeed {
         }
         let security_group_id = match &group.security_group {
             None => String::new(),
-            Some(wanted) => cloud
-                .security_groups
-                .values()
-                .find(|group| {
-                    &group.security_group_id == wanted
-                        || (&group.security_group_name == wanted && group.region_id == region_id)
-                })
-                .map(|group| group.security_group_id.clone())
-                .ok_or_else(|| format!("security group {wanted:?} is not seeded in {region_id}"))?,
+            Some(wanted) => seeded_security_group(cloud, wanted, &region_id)?,
         };
         Ok(InstanceSpec {
             instance_id: group.ids.get(index as usize - 1).cloned(),
@@ -402,6 +486,68 @@ impl FleetSeed {
             ..InstanceSpec::default()
         })
     }
+}
+
+/// Applies a group's key pair, RAM role and billing to the instance `id` it just made.
+fn instance_settings(cloud: &mut Cloud, group: &InstanceGroup, index: u32, id: &str, now: Timestamp) -> Result<(), String> {
+    let instance = cloud.instances.get(id).expect("just created");
+    let region = instance.region_id.clone();
+    if let Some(name) = &group.key_pair {
+        if !cloud.key_pairs.contains_key(&format!("{region}/{name}")) {
+            return Err(format!("key_pair {name:?} is not seeded in {region}"));
+        }
+        if instance.os_type == "windows" {
+            return Err(format!("key_pair {name:?}: a Windows instance cannot use an SSH key pair"));
+        }
+    }
+    if let Some(role) = &group.ram_role
+        && !cloud.ram_roles.is_empty()
+        && !cloud.ram_roles.contains(role)
+    {
+        return Err(format!("ram_role {role:?} is not among ram_roles"));
+    }
+    let charge_type = group.charge_type.as_ref().map(|kind| kind.pick(index));
+    let instance = cloud.instances.get_mut(id).expect("just created");
+    if let Some(name) = &group.key_pair {
+        instance.key_pair_name = name.clone();
+    }
+    if let Some(role) = &group.ram_role {
+        instance.settings.ram_role_name = role.clone();
+    }
+    match charge_type.as_deref() {
+        None | Some("PostPaid") => {}
+        Some("PrePaid") => {
+            instance.instance_charge_type = "PrePaid".into();
+            instance.settings.expired_time = crate::api::expiry_after(now, 1, "Month");
+            if group.auto_renew {
+                instance.settings.auto_renew = crate::AutoRenew {
+                    enabled: true,
+                    duration: 1,
+                    period_unit: "Month".into(),
+                    renewal_status: "AutoRenewal".into(),
+                };
+            }
+        }
+        Some(other) => return Err(format!("charge_type {other:?} must be PostPaid or PrePaid")),
+    }
+    Ok(())
+}
+
+/// The id of the seeded security group `wanted` (an id, or a name in `region_id`).
+pub(crate) fn seeded_security_group(
+    cloud: &Cloud,
+    wanted: &str,
+    region_id: &str,
+) -> Result<String, String> {
+    cloud
+        .security_groups
+        .values()
+        .find(|group| {
+            group.security_group_id == wanted
+                || (group.security_group_name == wanted && group.region_id == region_id)
+        })
+        .map(|group| group.security_group_id.clone())
+        .ok_or_else(|| format!("security group {wanted:?} is not seeded in {region_id}"))
 }
 
 fn image_from(group: &ImageGroup, index: u32, now: Timestamp) -> Result<Image, String> {

@@ -1,5 +1,5 @@
 //! A local, ECS 2014-05-26 compatible cloud (plus the VPC EIP and SLB backend pieces the
-//! public ECS templates touch): instances, disks, snapshots, images, security groups, tags
+//! public ECS templates touch, Auto Scaling groups with lifecycle hooks, and CloudMonitor's API): instances, disks, snapshots, images, security groups, tags
 //! and EIPs with asynchronous state machines, a Cloud Assistant with scripted command results,
 //! real error codes, signature verification, throttling, fleet seeds and optional on-disk state;
 //! and a source of cloud events and CloudMonitor-style alarms for event- and alarm-triggered
@@ -18,8 +18,10 @@
 
 mod admin;
 mod api;
+mod ecs_model;
 mod emulator;
 mod errors;
+mod ess;
 mod events;
 mod fleet;
 mod http_sink;
@@ -28,17 +30,23 @@ mod journal;
 mod metadata;
 mod model;
 mod monitor;
+mod network_model;
 mod persist;
 mod provision;
+mod seed_network;
 mod server;
 mod state;
+mod storage_model;
 mod sts;
 mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use api::{Assistant, ECS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION, served_actions};
+pub use api::{
+    Assistant, CMS_VERSION, ECS_VERSION, ESS_VERSION, SLB_VERSION, ScriptedResult, VPC_VERSION,
+    served_actions,
+};
 pub use emulator::{
     DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, Emulator, EmulatorBuilder, Reply,
 };
@@ -48,15 +56,25 @@ pub use journal::{CallRecord, Mutation};
 pub use monitor::{AlarmRule, ComparisonOperator, MetricValue, Monitor, ResourceFilter};
 pub use metadata::{CREDENTIALS_PATH, MetadataReply, TOKEN_HEADER, TOKEN_PATH};
 pub use sts::{Caller, DEFAULT_ACCOUNT_ID, STS_VERSION};
+pub use ess::seed::{ConfigurationSeed, LifecycleHookSeed, ScalingGroupSeed};
 pub use fleet::{
-    FleetSeed, ImageGroup, InstanceGroup, LoadBalancerSeed, OneOrMany, SecurityGroupSeed,
+    FleetSeed, ImageGroup, InstanceGroup, KeyPairSeed, ListenerSeed, LoadBalancerSeed, OneOrMany,
+    SecurityGroupSeed, VServerGroupSeed,
 };
 pub use model::{
     BackendServer, Disk, Eip, Image, Instance, LoadBalancer, PendingStep, SecurityGroup,
     SecurityGroupRule, Snapshot, Tags, instance_status,
 };
+pub use ecs_model::{
+    AutoRenew, DiagnosticReport, InstanceSettings, KeyPair, Maintenance, MetadataOptions,
+    NetworkInterface,
+};
 pub use server::EmulatorHandle;
 pub use state::{Cloud, Region};
+pub use network_model::{
+    BandwidthPackage, Listener, NatGateway, Networks, VServerBackend, VServerGroup, VSwitch, Vpc,
+};
+pub use storage_model::{AutoSnapshotPolicy, DiskSettings, Task};
 
 /// Why the emulator could not start or save.
 #[derive(Debug, thiserror::Error)]

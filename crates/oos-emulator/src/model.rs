@@ -67,6 +67,9 @@ pub struct Instance {
     pub stopped_mode: String,
     pub tags: Tags,
     pub pending: Vec<PendingStep>,
+    /// Billing, RAM role, maintenance and metadata settings.
+    #[serde(default)]
+    pub settings: crate::ecs_model::InstanceSettings,
 }
 
 /// An ECS block storage disk.
@@ -211,6 +214,9 @@ pub struct LoadBalancer {
     pub creation_time: String,
     pub backend_servers: Vec<BackendServer>,
     pub tags: Tags,
+    /// Listeners, by port.
+    #[serde(default)]
+    pub listeners: Vec<crate::network_model::Listener>,
 }
 
 /// Lets the state machine handle every resource kind that has pending steps alike.

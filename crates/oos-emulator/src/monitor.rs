@@ -358,3 +358,17 @@ impl crate::Emulator {
         self.lock().monitor.alarm_rules()
     }
 }
+
+impl Monitor {
+    /// Whether rule `name` fires for any resource now (`None`: no such rule).
+    pub(crate) fn firing(&self, name: &str) -> Option<bool> {
+        self.rules
+            .get(name)
+            .map(|watched| watched.standings.values().any(|standing| standing.firing_since_ms.is_some()))
+    }
+
+    /// Forgets rule `name`; false when there was none.
+    pub(crate) fn remove_rule(&mut self, name: &str) -> bool {
+        self.rules.shift_remove(name).is_some()
+    }
+}

@@ -209,6 +209,7 @@ pub fn create_instance(cloud: &mut Cloud, spec: InstanceSpec, now: Timestamp) ->
         stopped_mode: "Not-applicable".into(),
         tags: spec.tags,
         pending: Vec::new(),
+        settings: Default::default(),
     };
     cloud.instances.insert(id.clone(), instance);
     id

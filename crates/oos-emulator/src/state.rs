@@ -63,9 +63,39 @@ pub struct Cloud {
     /// Metric values and alarm rules with their states.
     #[serde(default)]
     pub monitor: crate::monitor::Monitor,
+    /// SSH key pairs, by `<region>/<name>`.
+    #[serde(default)]
+    pub key_pairs: IndexMap<String, crate::ecs_model::KeyPair>,
+    /// Secondary elastic network interfaces, by id.
+    #[serde(default)]
+    pub network_interfaces: IndexMap<String, crate::ecs_model::NetworkInterface>,
+    /// Instance diagnostic reports, by id.
+    #[serde(default)]
+    pub diagnostic_reports: IndexMap<String, crate::ecs_model::DiagnosticReport>,
+    /// The RAM roles instances may be given; empty: any role name exists.
+    #[serde(default)]
+    pub ram_roles: Vec<String>,
+    /// Auto Scaling groups, configurations, rules, hooks, actions and activities.
+    #[serde(default)]
+    pub ess: crate::ess::Ess,
     /// Events and alarms raised and not yet published (published when the lock is released).
     #[serde(skip)]
     pub(crate) raised: Vec<crate::events::Published>,
+    /// Disk settings (performance level, charge type, automatic snapshots), by disk id.
+    #[serde(default)]
+    pub disk_settings: IndexMap<String, crate::storage_model::DiskSettings>,
+    /// Automatic snapshot policies by id.
+    #[serde(default)]
+    pub auto_snapshot_policies: IndexMap<String, crate::storage_model::AutoSnapshotPolicy>,
+    /// Image export and import tasks by id.
+    #[serde(default)]
+    pub tasks: IndexMap<String, crate::storage_model::Task>,
+    /// VPCs, vSwitches, NAT gateways and bandwidth packages created through the API.
+    #[serde(default)]
+    pub networks: crate::network_model::Networks,
+    /// SLB vServer groups by id.
+    #[serde(default)]
+    pub vserver_groups: IndexMap<String, crate::network_model::VServerGroup>,
 }
 
 impl Default for Cloud {
@@ -89,8 +119,18 @@ impl Cloud {
             assistant: Default::default(),
             answered: Default::default(),
             monitor: Default::default(),
+            key_pairs: IndexMap::new(),
+            network_interfaces: IndexMap::new(),
+            diagnostic_reports: IndexMap::new(),
+            ram_roles: Vec::new(),
+            ess: Default::default(),
             raised: Vec::new(),
             next_due_ms: None,
+            disk_settings: IndexMap::new(),
+            auto_snapshot_policies: IndexMap::new(),
+            tasks: IndexMap::new(),
+            networks: Default::default(),
+            vserver_groups: IndexMap::new(),
         }
     }
 

@@ -133,6 +133,17 @@ fn check(model: &Value, actual: &Value, path: &str, findings: &mut Vec<(String, 
                 check(&element[0], item, &format!("{path}[]"), findings);
             }
         }
+        // ESS's models come from its 2022-02-22 package, which lists bare arrays; the 2014-08-28
+        // wire format the emulator serves wraps each list in an element object
+        // (`ScalingGroups.ScalingGroup[]`), as every other RPC product here does
+        (Value::Array(element), Value::Object(wrapper))
+            if wrapper.len() == 1 && wrapper.values().all(Value::is_array) =>
+        {
+            let (key, items) = wrapper.iter().next().expect("one entry");
+            for item in items.as_array().expect("an array") {
+                check(&element[0], item, &format!("{path}.{key}[]"), findings);
+            }
+        }
         (Value::Object(fields), Value::Object(answer)) => {
             let at = |key: &str| {
                 if path.is_empty() {

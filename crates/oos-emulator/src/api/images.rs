@@ -150,13 +150,16 @@ fn image_json(image: &Image) -> Value {
         "BootMode": "BIOS",
     });
     // features not modelled: image families, marketplace, licences, detection, secure boot
-    super::params::with_unmodelled(described, json!({
-        "DetectionOptions": {"Items": {"Item": []}, "Status": ""},
-        "Features": {"CpuOnlineDowngrade": "", "CpuOnlineUpgrade": "", "ImdsSupport": "v1", "MemoryOnlineDowngrade": "",
-                     "MemoryOnlineUpgrade": "", "NvmeSupport": "supported"},
-        "ImageFamily": "", "ImageOwnerId": 0, "ImageVersion": "", "IsSubscribed": false, "LicenseType": "Auto",
-        "LoginAsNonRootSupported": false, "ProductCode": "", "SecureBootOptions": {"SecureBootSupport": ""}, "SupplierName": "",
-    }))
+    super::params::with_unmodelled(
+        described,
+        json!({
+            "DetectionOptions": {"Items": {"Item": []}, "Status": ""},
+            "Features": {"CpuOnlineDowngrade": "", "CpuOnlineUpgrade": "", "ImdsSupport": "v1", "MemoryOnlineDowngrade": "",
+                         "MemoryOnlineUpgrade": "", "NvmeSupport": "supported"},
+            "ImageFamily": "", "ImageOwnerId": 0, "ImageVersion": "", "IsSubscribed": false, "LicenseType": "Auto",
+            "LoginAsNonRootSupported": false, "ProductCode": "", "SecureBootOptions": {"SecureBootSupport": ""}, "SupplierName": "",
+        }),
+    )
 }
 
 /// DescribeImages: ImageId (comma-separated), ImageName, ImageOwnerAlias, Status (default
@@ -202,11 +205,7 @@ pub fn describe_images(
         .filter(|image| matches_tags(&image.tags, &tags))
         .map(image_json)
         .collect();
-    let (page, paging) = paginate(
-        request,
-        selected,
-        PageLimits::NUMBERED_100,
-    )?;
+    let (page, paging) = paginate(request, selected, PageLimits::NUMBERED_100)?;
     let mut body = list_body("Images", "Image", page, paging);
     body["RegionId"] = json!(region);
     Ok(body)
@@ -362,11 +361,7 @@ pub fn describe_image_share_permission(
         .iter()
         .map(|account| json!({"AliyunId": account}))
         .collect();
-    let (page, mut paging) = paginate(
-        request,
-        accounts,
-        PageLimits::NUMBERED_100,
-    )?;
+    let (page, mut paging) = paginate(request, accounts, PageLimits::NUMBERED_100)?;
     paging.insert("ImageId".into(), json!(id));
     paging.insert("RegionId".into(), json!(region));
     paging.insert("ShareGroups".into(), json!({"ShareGroup": []}));

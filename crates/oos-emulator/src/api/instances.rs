@@ -39,11 +39,11 @@ pub fn instance_json(instance: &Instance, cloud: &Cloud) -> Value {
         "Status": instance.status,
         "CreationTime": instance.creation_time,
         "StartTime": instance.start_time,
-        "ExpiredTime": "2099-12-31T15:59Z",
+        "ExpiredTime": instance.settings.expired_time,
         "InstanceChargeType": instance.instance_charge_type,
         "InternetChargeType": instance.internet_charge_type,
         "InternetMaxBandwidthOut": instance.internet_max_bandwidth_out,
-        "InternetMaxBandwidthIn": 100,
+        "InternetMaxBandwidthIn": instance.settings.internet_max_bandwidth_in,
         "InstanceNetworkType": "vpc",
         "IoOptimized": true,
         "DeletionProtection": instance.deletion_protection,
@@ -67,16 +67,13 @@ pub fn instance_json(instance: &Instance, cloud: &Cloud) -> Value {
             "InternetChargeType": eip.map_or("", |eip| eip.internet_charge_type.as_str()),
             "IsSupportUnassociate": true,
         },
-        "NetworkInterfaces": {"NetworkInterface": [{
-            "NetworkInterfaceId": format!("eni-{}", instance.instance_id.trim_start_matches("i-")),
-            "PrimaryIpAddress": instance.private_ip,
-            "MacAddress": "00:16:3e:00:00:01",
-            "Type": "Primary",
-            "PrivateIpSets": {"PrivateIpSet": [{"PrivateIpAddress": instance.private_ip, "Primary": true, "PrivateDnsName": ""}]},
-            "Ipv6Sets": {"Ipv6Set": []},
-            "Ipv4PrefixSets": {"Ipv4PrefixSet": []},
-            "Ipv6PrefixSets": {"Ipv6PrefixSet": []},
-        }]},
+        "NetworkInterfaces": {"NetworkInterface": super::interfaces::instance_interfaces_json(instance, cloud)},
+        "MetadataOptions": {
+            "HttpEndpoint": instance.settings.metadata.http_endpoint,
+            "HttpTokens": instance.settings.metadata.http_tokens,
+            "HttpPutResponseHopLimit": instance.settings.metadata.http_put_response_hop_limit,
+            "InstanceMetadataTags": instance.settings.metadata.instance_metadata_tags,
+        },
         "OperationLocks": {"LockReason": []},
         "Tags": tags_json(&instance.tags),
     });
@@ -98,7 +95,6 @@ fn unmodelled_instance_fields(instance: &Instance) -> Value {
         "EnableNVS": false, "GPUAmount": 0, "GPUSpec": "", "HibernationOptions": {"Configured": false},
         "HpcClusterId": "", "ISP": "", "ImageOptions": {"CurrentOSNVMeSupported": true, "LoginAsNonRoot": false},
         "LocalStorageAmount": 0, "LocalStorageCapacity": 0,
-        "MetadataOptions": {"HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 1, "HttpTokens": "optional", "InstanceMetadataTags": "disabled"},
         "PrivateDnsNameOptions": {"EnableInstanceIdDnsAAAARecord": false, "EnableInstanceIdDnsARecord": false,
                                   "EnableIpDnsARecord": false, "EnableIpDnsPtrRecord": false, "HostnameType": "Custom"},
         "RdmaIpAddress": {"IpAddress": []}, "Recyclable": false, "SaleCycle": "",
@@ -210,11 +206,7 @@ pub fn describe_instance_status(
         .filter(|instance| zone.matches(instance))
         .map(|instance| json!({"InstanceId": instance.instance_id, "Status": instance.status}))
         .collect();
-    let (page, paging) = paginate(
-        request,
-        selected,
-        PageLimits::NUMBERED_50,
-    )?;
+    let (page, paging) = paginate(request, selected, PageLimits::NUMBERED_50)?;
     Ok(list_body(
         "InstanceStatuses",
         "InstanceStatus",
@@ -252,7 +244,7 @@ fn check_deletable(cloud: &Cloud, id: &str, force: bool) -> Result<(), AcsError>
 
 /// Removes an instance with its `DeleteWithInstance` disks (raising its `Deleted` state change);
 /// detaches the others, frees its EIP and drops it from load balancers.
-fn remove_instance(cloud: &mut Cloud, id: &str, ctx: &Ctx) {
+pub(crate) fn remove_instance(cloud: &mut Cloud, id: &str, ctx: &Ctx) {
     cloud.raise_state_change(id, status::DELETED, ctx.now.as_millisecond());
     cloud.instances.shift_remove(id);
     cloud
@@ -277,6 +269,7 @@ fn remove_instance(cloud: &mut Cloud, id: &str, ctx: &Ctx) {
             .backend_servers
             .retain(|server| server.server_id != id);
     }
+    super::interfaces::release_with_instance(cloud, id);
 }
 
 pub fn delete_instance(

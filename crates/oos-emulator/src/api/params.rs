@@ -147,11 +147,23 @@ pub struct PageLimits {
 
 impl PageLimits {
     /// `PageNumber`/`PageSize` paging, 10 a page by default, at most 100.
-    pub const NUMBERED_100: PageLimits = PageLimits { default_size: 10, max_size: 100, token_paging: false };
+    pub const NUMBERED_100: PageLimits = PageLimits {
+        default_size: 10,
+        max_size: 100,
+        token_paging: false,
+    };
     /// The same, at most 50 a page.
-    pub const NUMBERED_50: PageLimits = PageLimits { default_size: 10, max_size: 50, token_paging: false };
+    pub const NUMBERED_50: PageLimits = PageLimits {
+        default_size: 10,
+        max_size: 50,
+        token_paging: false,
+    };
     /// Page numbers or `NextToken`/`MaxResults`, 10 a page by default, at most 100.
-    pub const TOKEN_100: PageLimits = PageLimits { default_size: 10, max_size: 100, token_paging: true };
+    pub const TOKEN_100: PageLimits = PageLimits {
+        default_size: 10,
+        max_size: 100,
+        token_paging: true,
+    };
 }
 
 /// Cuts `items` to the requested page and returns the paging fields to merge into the body
@@ -319,4 +331,34 @@ pub fn with_unmodelled(mut item: Value, unmodelled: Value) -> Value {
         }
     }
     item
+}
+
+/// A list parameter of the SDK's `Name.N` form that may also come as one plain value
+/// (`NetworkInterfaceId=eni-1`) or a JSON array (`NetworkInterfaceId=["eni-1"]`). `None`
+/// when absent.
+pub fn repeated_or_single(
+    request: &RpcRequest,
+    name: &str,
+) -> Result<Option<Vec<String>>, AcsError> {
+    match request.get(name) {
+        Some(raw) if raw.trim_start().starts_with('[') => id_list(request, name, name),
+        Some(single) => Ok(Some(
+            [vec![single.to_string()], request.repeated(name)].concat(),
+        )),
+        None => Ok(Some(request.repeated(name)).filter(|items| !items.is_empty())),
+    }
+}
+
+/// The required `InstanceIds` list (JSON array or `InstanceId.N`) of at most `max` ids.
+pub fn required_instance_ids(request: &RpcRequest, max: usize) -> Result<Vec<String>, AcsError> {
+    let ids = id_list(request, "InstanceIds", "InstanceId")?
+        .filter(|ids| !ids.is_empty())
+        .ok_or_else(|| AcsError::missing_parameter("InstanceIds"))?;
+    if ids.len() > max {
+        return Err(AcsError::invalid_parameter(
+            "InstanceIds",
+            format!("at most {max} instances"),
+        ));
+    }
+    Ok(ids)
 }

@@ -31,6 +31,25 @@ pub fn describe_regions(
     Ok(regions_json(cloud, "ecs", true))
 }
 
+/// Auto Scaling's DescribeRegions: the same regions, with ESS endpoints; every region offers
+/// both classic and VPC networks.
+pub fn describe_ess_regions(
+    cloud: &mut Cloud,
+    _request: &RpcRequest,
+    _ctx: &Ctx,
+) -> Result<Value, AcsError> {
+    let mut body = regions_json(cloud, "ess", false);
+    for region in body["Regions"]["Region"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        region["ClassicUnavailable"] = json!(false);
+        region["VpcUnavailable"] = json!(false);
+    }
+    Ok(body)
+}
+
 /// VPC's DescribeRegions: the same regions, with VPC endpoints.
 pub fn describe_vpc_regions(
     cloud: &mut Cloud,
@@ -53,8 +72,8 @@ pub fn describe_zones(
         .map(|zone| {
             json!({"ZoneId": zone, "LocalName": zone, "ZoneType": "AvailabilityZone",
                    "AvailableResourceCreation": {"ResourceTypes": ["Instance", "Disk", "VSwitch"]},
-                   "AvailableInstanceTypes": {"InstanceTypes": ["ecs.g7.large", "ecs.g7.xlarge", "ecs.c7.large", "ecs.r7.large"]},
-                   "AvailableDiskCategories": {"DiskCategories": ["cloud_essd", "cloud_efficiency", "cloud_ssd"]},
+                   "AvailableInstanceTypes": {"InstanceTypes": super::instance_types::instance_types()},
+                   "AvailableDiskCategories": {"DiskCategories": super::instance_types::DISK_CATEGORIES},
                    "AvailableVolumeCategories": {"VolumeCategories": []}, "AvailableResources": {"ResourcesInfo": []},
                    "AvailableDedicatedHostTypes": {"DedicatedHostType": []}, "DedicatedHostGenerations": {"DedicatedHostGeneration": []}})
         })

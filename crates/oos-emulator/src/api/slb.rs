@@ -22,30 +22,28 @@ struct BackendServerParam {
     server_type: Option<String>,
 }
 
-fn balancer_mut<'a>(cloud: &'a mut Cloud, id: &str) -> Result<&'a mut LoadBalancer, AcsError> {
+pub(super) fn balancer_mut<'a>(
+    cloud: &'a mut Cloud,
+    id: &str,
+) -> Result<&'a mut LoadBalancer, AcsError> {
     cloud
         .load_balancers
         .get_mut(id)
         .ok_or_else(|| not_found(INVALID_LOAD_BALANCER_ID_NOT_FOUND, "LoadBalancerId", id))
 }
 
-/// How an answer writes a backend's weight: the SDK models of Add/SetBackendServers have it as
-/// a string, those of RemoveBackendServers and DescribeLoadBalancerAttribute as an integer.
-#[derive(Clone, Copy)]
-enum Weight {
-    Text,
-    Number,
-}
-
-fn servers_json(servers: &[BackendServer], weight: Weight) -> Value {
-    let server_json = |server: &BackendServer| {
-        let weight = match weight {
-            Weight::Text => json!(server.weight.to_string()),
-            Weight::Number => json!(server.weight),
-        };
-        json!({"ServerId": server.server_id, "Weight": weight, "Type": server.server_type, "Description": ""})
+/// `{"BackendServer": [...]}`; the SDK models of AddBackendServers and SetBackendServers carry
+/// `Weight` as text, RemoveBackendServers' as a number.
+fn servers_json(servers: &[BackendServer], weight_as_text: bool) -> Value {
+    let weight = |server: &BackendServer| {
+        if weight_as_text {
+            json!(server.weight.to_string())
+        } else {
+            json!(server.weight)
+        }
     };
-    json!({"BackendServer": servers.iter().map(server_json).collect::<Vec<_>>()})
+    json!({"BackendServer": servers.iter().map(|server| json!({"ServerId": server.server_id, "Weight": weight(server),
+        "Type": server.server_type, "Description": ""})).collect::<Vec<_>>()})
 }
 
 fn requested_servers(cloud: &Cloud, request: &RpcRequest) -> Result<Vec<BackendServer>, AcsError> {
@@ -56,42 +54,51 @@ fn requested_servers(cloud: &Cloud, request: &RpcRequest) -> Result<Vec<BackendS
         .into_iter()
         .map(|item| {
             require_instance(cloud, &item.server_id)?;
-            let weight = match item.weight {
-                None => 100,
-                Some(Value::Number(number)) => number.as_i64().unwrap_or(100),
-                Some(Value::String(text)) => text.parse().map_err(|_| {
-                    AcsError::invalid_parameter("BackendServers", "Weight must be a number")
-                })?,
-                Some(_) => {
-                    return Err(AcsError::invalid_parameter(
-                        "BackendServers",
-                        "Weight must be a number",
-                    ));
-                }
-            };
             Ok(BackendServer {
+                weight: weight_of(item.weight.as_ref(), "BackendServers")?,
                 server_id: item.server_id,
-                weight,
                 server_type: item.server_type.unwrap_or_else(|| "ecs".into()),
             })
         })
         .collect()
 }
 
-fn respond(balancer: &LoadBalancer, weight: Weight) -> Value {
-    json!({"LoadBalancerId": balancer.load_balancer_id, "BackendServers": servers_json(&balancer.backend_servers, weight)})
+/// A number sent as JSON text or number (`"80"` or `80`), `default` when absent.
+pub(super) fn number_of(
+    value: Option<&Value>,
+    default: i64,
+    parameter: &str,
+    field: &str,
+) -> Result<i64, AcsError> {
+    match value {
+        None => Ok(default),
+        Some(Value::Number(number)) => number.as_i64().ok_or_else(|| {
+            AcsError::invalid_parameter(parameter, format!("{field} must be an integer"))
+        }),
+        Some(Value::String(text)) => text.trim().parse().map_err(|_| {
+            AcsError::invalid_parameter(parameter, format!("{field} must be an integer"))
+        }),
+        Some(_) => Err(AcsError::invalid_parameter(
+            parameter,
+            format!("{field} must be an integer"),
+        )),
+    }
 }
 
-/// The fields both DescribeLoadBalancers and DescribeLoadBalancerAttribute carry for what the
-/// emulator does not model (billing, specs, zones, protection, the balancer's own VPC).
-fn with_unmodelled_balancer_fields(balancer: Value) -> Value {
-    super::params::with_unmodelled(balancer, json!({
-        "AddressIPVersion": "ipv4", "Bandwidth": 0, "CreateTimeStamp": 0, "DeleteProtection": "off",
-        "InstanceChargeType": "PayBySpec", "InternetChargeType": "paybytraffic",
-        "LoadBalancerSpec": "slb.s1.small", "MasterZoneId": "", "ModificationProtectionReason": "",
-        "ModificationProtectionStatus": "NonProtection", "PayType": "PayOnDemand", "RegionIdAlias": "", "ResourceGroupId": "",
-        "SlaveZoneId": "", "Tags": {"Tag": []}, "VSwitchId": "", "VpcId": "",
-    }))
+/// A backend weight: 0–100, 100 when absent.
+pub(super) fn weight_of(value: Option<&Value>, parameter: &str) -> Result<i64, AcsError> {
+    let weight = number_of(value, 100, parameter, "Weight")?;
+    if !(0..=100).contains(&weight) {
+        return Err(AcsError::invalid_parameter(
+            parameter,
+            "Weight must be between 0 and 100",
+        ));
+    }
+    Ok(weight)
+}
+
+fn respond(balancer: &LoadBalancer, weight_as_text: bool) -> Value {
+    json!({"LoadBalancerId": balancer.load_balancer_id, "BackendServers": servers_json(&balancer.backend_servers, weight_as_text)})
 }
 
 /// DescribeLoadBalancers.
@@ -108,55 +115,95 @@ pub fn describe_load_balancers(
         .load_balancers
         .values()
         .filter(|balancer| balancer.region_id == region)
-        .filter(|balancer| ids.as_ref().is_none_or(|ids| ids.contains(&balancer.load_balancer_id.as_str())))
-        .filter(|balancer| request.get("ServerId").is_none_or(|server| balancer.backend_servers.iter().any(|item| item.server_id == server)))
+        .filter(|balancer| {
+            ids.as_ref()
+                .is_none_or(|ids| ids.contains(&balancer.load_balancer_id.as_str()))
+        })
+        .filter(|balancer| {
+            request.get("ServerId").is_none_or(|server| {
+                balancer
+                    .backend_servers
+                    .iter()
+                    .any(|item| item.server_id == server)
+            })
+        })
         .map(|balancer| {
-            with_unmodelled_balancer_fields(json!({"LoadBalancerId": balancer.load_balancer_id, "LoadBalancerName": balancer.load_balancer_name,
-                   "RegionId": balancer.region_id, "Address": balancer.address, "LoadBalancerStatus": balancer.status,
-                   "CreateTime": balancer.creation_time, "AddressType": "intranet", "NetworkType": "vpc",
-                   "InternetChargeTypeAlias": "paybytraffic"}))
+            let mut item = balancer_json(balancer);
+            item["InternetChargeTypeAlias"] = json!("paybytraffic");
+            item
         })
         .collect();
-    let (page, paging) = paginate(
-        request,
-        selected,
-        PageLimits::NUMBERED_100,
-    )?;
+    let (page, paging) = paginate(request, selected, PageLimits::NUMBERED_100)?;
     Ok(list_body("LoadBalancers", "LoadBalancer", page, paging))
 }
 
-/// DescribeLoadBalancerAttribute, with the default server group's backends.
+/// DescribeLoadBalancerAttribute: the balancer, its default server group's backends and its
+/// listeners.
 pub fn describe_load_balancer_attribute(
     cloud: &mut Cloud,
     request: &RpcRequest,
     _ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let balancer = balancer_mut(cloud, request.require("LoadBalancerId")?)?.clone();
-    let mut servers = servers_json(&balancer.backend_servers, Weight::Number);
-    for server in servers["BackendServer"].as_array_mut().into_iter().flatten() {
-        let ip = server["ServerId"].as_str().and_then(|id| cloud.instances.get(id)).map(|instance| instance.private_ip.clone());
-        server["ServerIp"] = json!(ip.unwrap_or_default());
-    }
-    let described = json!({
+    let servers: Vec<Value> = balancer
+        .backend_servers
+        .iter()
+        .map(|server| {
+            json!({"ServerId": server.server_id, "Weight": server.weight, "Type": server.server_type,
+                   "ServerIp": super::slb_listeners::server_ip(cloud, &server.server_id), "Description": ""})
+        })
+        .collect();
+    let mut body = balancer_json(&balancer);
+    let extra = json!({
+        "BackendServers": {"BackendServer": servers},
+        "ListenerPorts": {"ListenerPort": balancer.listeners.iter().map(|listener| listener.listener_port).collect::<Vec<_>>()},
+        "ListenerPortsAndProtocal": {"ListenerPortAndProtocal": balancer.listeners.iter().map(|listener| json!({
+            "ListenerPort": listener.listener_port, "ListenerProtocal": listener.protocol})).collect::<Vec<_>>()},
+        "ListenerPortsAndProtocol": {"ListenerPortAndProtocol": balancer.listeners.iter().map(|listener| json!({
+            "ListenerPort": listener.listener_port, "ListenerProtocol": listener.protocol, "Description": listener.description,
+            "ForwardPort": 0, "ListenerForward": "off"})).collect::<Vec<_>>()},
+        "AutoReleaseTime": 0,
+        "EndTime": "2999-09-08T16:00:00Z",
+        "EndTimeStamp": 32_493_801_600_000_i64,
+        "RenewalCycUnit": "",
+        "RenewalDuration": 0,
+        "RenewalStatus": "",
+    });
+    body.as_object_mut()
+        .expect("an object")
+        .extend(extra.as_object().expect("an object").clone());
+    Ok(body)
+}
+
+/// The fields DescribeLoadBalancers and DescribeLoadBalancerAttribute share.
+fn balancer_json(balancer: &LoadBalancer) -> Value {
+    json!({
         "LoadBalancerId": balancer.load_balancer_id,
         "LoadBalancerName": balancer.load_balancer_name,
         "RegionId": balancer.region_id,
+        "RegionIdAlias": balancer.region_id,
         "Address": balancer.address,
-        "LoadBalancerStatus": balancer.status,
-        "CreateTime": balancer.creation_time,
-        "BackendServers": servers,
         "AddressType": "intranet",
+        "AddressIPVersion": "ipv4",
         "NetworkType": "vpc",
-        "EndTime": "2999-09-08T16:00:00Z",
-        "EndTimeStamp": 32_493_801_600_000_i64,
-        "RenewalStatus": "Normal",
-    });
-    // listeners, renewals and protection settings are not modelled
-    Ok(super::params::with_unmodelled(with_unmodelled_balancer_fields(described), json!({
-        "AutoReleaseTime": 0, "ListenerPorts": {"ListenerPort": []},
-        "ListenerPortsAndProtocal": {"ListenerPortAndProtocal": []}, "ListenerPortsAndProtocol": {"ListenerPortAndProtocol": []},
-        "RenewalCycUnit": "", "RenewalDuration": 0,
-    })))
+        "VpcId": crate::provision::vpc_of(&balancer.region_id),
+        "VSwitchId": "",
+        "LoadBalancerStatus": balancer.status,
+        "LoadBalancerSpec": "slb.s1.small",
+        "Bandwidth": 5120,
+        "InternetChargeType": "paybytraffic",
+        "InstanceChargeType": "PayBySpec",
+        "PayType": "PayOnDemand",
+        "CreateTime": balancer.creation_time,
+        "CreateTimeStamp": balancer.creation_time.parse::<jiff::Timestamp>().map_or(0, |time| time.as_millisecond()),
+        "DeleteProtection": "off",
+        "ModificationProtectionStatus": "NonProtection",
+        "ModificationProtectionReason": "",
+        "MasterZoneId": "",
+        "SlaveZoneId": "",
+        "ResourceGroupId": "",
+        "Tags": super::params::tags_json(&balancer.tags),
+    })
 }
 
 /// AddBackendServers: adds (or re-weights) servers.
@@ -173,7 +220,7 @@ pub fn add_backend_servers(
             .retain(|existing| existing.server_id != server.server_id);
         balancer.backend_servers.push(server);
     }
-    Ok(respond(balancer, Weight::Text))
+    Ok(respond(balancer, true))
 }
 
 /// SetBackendServers: changes the weights of servers already attached.
@@ -201,7 +248,7 @@ pub fn set_backend_servers(
             })?;
         existing.weight = server.weight;
     }
-    Ok(respond(balancer, Weight::Text))
+    Ok(respond(balancer, true))
 }
 
 /// RemoveBackendServers.
@@ -217,5 +264,5 @@ pub fn remove_backend_servers(
             .iter()
             .any(|server| server.server_id == existing.server_id)
     });
-    Ok(respond(balancer, Weight::Number))
+    Ok(respond(balancer, false))
 }

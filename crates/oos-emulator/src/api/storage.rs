@@ -13,11 +13,23 @@ use crate::errors::{
 };
 use crate::model::{Disk, Snapshot, Tags, instance_status};
 use crate::state::{Cloud, new_id, utc_time};
+use crate::storage_model::DiskSettings;
 
 const LIMITS: PageLimits = PageLimits::TOKEN_100;
 
-fn disk_json(disk: &Disk) -> Value {
+fn disk_json(disk: &Disk, settings: &DiskSettings) -> Value {
     let attached = !disk.instance_id.is_empty();
+    let attachments = if attached {
+        vec![
+            json!({"InstanceId": disk.instance_id, "Device": disk.device, "AttachedTime": disk.attached_time}),
+        ]
+    } else {
+        Vec::new()
+    };
+    let performance_level = match settings.performance_level.as_str() {
+        "" if disk.category == "cloud_essd" => "PL1",
+        level => level,
+    };
     let described = json!({
         "DiskId": disk.disk_id,
         "DiskName": disk.disk_name,
@@ -33,42 +45,45 @@ fn disk_json(disk: &Disk) -> Value {
         "ImageId": disk.image_id,
         "SourceSnapshotId": disk.source_snapshot_id,
         "DeleteWithInstance": disk.delete_with_instance,
-        "DeleteAutoSnapshot": true,
-        "EnableAutoSnapshot": true,
-        "EnableAutomatedSnapshotPolicy": false,
+        "DeleteAutoSnapshot": settings.delete_auto_snapshot,
+        "EnableAutoSnapshot": settings.enable_auto_snapshot,
+        "AutoSnapshotPolicyId": settings.auto_snapshot_policy_id,
+        "EnableAutomatedSnapshotPolicy": !settings.auto_snapshot_policy_id.is_empty(),
+        "BurstingEnabled": settings.bursting_enabled,
         "Portable": disk.portable,
         "Encrypted": disk.encrypted,
-        "DiskChargeType": "PostPaid",
-        "PerformanceLevel": "PL0",
+        "DiskChargeType": settings.disk_charge_type,
+        "ExpiredTime": "2999-09-08T16:00Z",
+        "PerformanceLevel": performance_level,
         "IOPS": 3000,
+        "IOPSRead": 1500,
+        "IOPSWrite": 1500,
+        "Throughput": 140,
+        "ThroughputRead": 70,
+        "ThroughputWrite": 70,
         "MultiAttach": "Disabled",
+        "SerialNumber": disk.disk_id.trim_start_matches("d-"),
+        "Placement": {"ZoneIds": disk.zone_id},
         "CreationTime": disk.creation_time,
         "AttachedTime": disk.attached_time,
         "ResourceGroupId": disk.resource_group_id,
         "MountInstanceNum": i64::from(attached),
-        "Attachments": {"Attachment": if attached {
-            vec![json!({"InstanceId": disk.instance_id, "Device": disk.device, "AttachedTime": disk.attached_time})]
-        } else { Vec::new() }},
+        "Attachments": {"Attachment": attachments.clone()},
+        "MountInstances": {"MountInstance": attachments},
         "OperationLocks": {"OperationLock": []},
         "Tags": tags_json(&disk.tags),
-        "MountInstances": {"MountInstance": []},
-        "Placement": {"ZoneIds": disk.zone_id},
-        "ExpiredTime": "2999-09-08T16:00Z",
-        "SerialNumber": disk.disk_id.trim_start_matches("d-"),
     });
-    // features not modelled: bursting, provisioned performance, KMS, storage sets, dedicated clusters
+    // features not modelled: provisioned performance, KMS, storage sets, dedicated clusters
     super::params::with_unmodelled(
         described,
         json!({
-            "AutoSnapshotPolicyId": "", "BdfId": "", "BurstingEnabled": false, "DataSource": {"Id": "", "Type": ""},
-            "DetachedTime": "", "IOPSRead": 0, "IOPSWrite": 0, "KMSKeyId": "", "ProductCode": "", "ProvisionedIops": 0,
-            "SourceDiskId": "", "StorageClusterId": "", "StorageSetId": "", "StorageSetPartitionNumber": 0,
-            "Throughput": 0, "ThroughputRead": 0, "ThroughputWrite": 0,
+            "BdfId": "", "DataSource": {"Id": "", "Type": ""}, "DetachedTime": "", "KMSKeyId": "", "ProductCode": "",
+            "ProvisionedIops": 0, "SourceDiskId": "", "StorageClusterId": "", "StorageSetId": "", "StorageSetPartitionNumber": 0,
         }),
     )
 }
 
-fn disk<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Disk, AcsError> {
+pub(super) fn disk<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Disk, AcsError> {
     cloud
         .disks
         .get(id)
@@ -108,7 +123,16 @@ pub fn describe_disks(
         .filter(|disk| ids.as_ref().is_none_or(|ids| ids.contains(&disk.disk_id)))
         .filter(|disk| matches_tags(&disk.tags, &tags))
         .filter(|disk| fields.matches(disk))
-        .map(disk_json)
+        .map(|disk| {
+            disk_json(
+                disk,
+                &cloud
+                    .disk_settings
+                    .get(&disk.disk_id)
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        })
         .collect();
     check_dry_run(request)?;
     let (page, paging) = paginate(request, selected, LIMITS)?;
@@ -274,10 +298,11 @@ pub fn delete_disk(cloud: &mut Cloud, request: &RpcRequest, _ctx: &Ctx) -> Resul
     }
     check_dry_run(request)?;
     cloud.disks.shift_remove(&disk_id);
+    cloud.disk_settings.shift_remove(&disk_id);
     Ok(json!({}))
 }
 
-fn snapshot<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Snapshot, AcsError> {
+pub(super) fn snapshot<'a>(cloud: &'a Cloud, id: &str) -> Result<&'a Snapshot, AcsError> {
     cloud
         .snapshots
         .get(id)

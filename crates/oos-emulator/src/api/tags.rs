@@ -87,7 +87,11 @@ pub fn tag_resources(
     }
     for id in &ids {
         let current = tags_of(cloud, &kind, id).expect("checked above");
-        let changed: Vec<String> = tags.iter().filter(|(key, value)| current.get(key) != Some(value)).map(|(key, _)| key.clone()).collect();
+        let changed: Vec<String> = tags
+            .iter()
+            .filter(|(key, value)| current.get(key) != Some(value))
+            .map(|(key, _)| key.clone())
+            .collect();
         current.extend(tags.iter().cloned());
         cloud.raise_tag_change(id, &changed, ctx.now);
     }
@@ -109,7 +113,11 @@ pub fn untag_resources(
     }
     for id in &ids {
         let current = tags_of(cloud, &kind, id).expect("checked above");
-        let changed: Vec<String> = current.keys().filter(|key| all || keys.contains(key)).cloned().collect();
+        let changed: Vec<String> = current
+            .keys()
+            .filter(|key| all || keys.contains(key))
+            .cloned()
+            .collect();
         current.retain(|key, _| !all && !keys.contains(key));
         cloud.raise_tag_change(id, &changed, ctx.now);
     }
@@ -127,14 +135,24 @@ pub fn list_tag_resources(
     let ids = id_list(request, "ResourceIds", "ResourceId")?;
     let filters = tag_list(request)?;
     let resources = match kind.as_str() {
-        "instance" => in_region(cloud.instances.values(), &region, |i| (&i.region_id, &i.instance_id, &i.tags)),
-        "disk" => in_region(cloud.disks.values(), &region, |d| (&d.region_id, &d.disk_id, &d.tags)),
-        "snapshot" => in_region(cloud.snapshots.values(), &region, |s| (&s.region_id, &s.snapshot_id, &s.tags)),
-        "image" => in_region(cloud.images.values(), &region, |i| (&i.region_id, &i.image_id, &i.tags)),
+        "instance" => in_region(cloud.instances.values(), &region, |i| {
+            (&i.region_id, &i.instance_id, &i.tags)
+        }),
+        "disk" => in_region(cloud.disks.values(), &region, |d| {
+            (&d.region_id, &d.disk_id, &d.tags)
+        }),
+        "snapshot" => in_region(cloud.snapshots.values(), &region, |s| {
+            (&s.region_id, &s.snapshot_id, &s.tags)
+        }),
+        "image" => in_region(cloud.images.values(), &region, |i| {
+            (&i.region_id, &i.image_id, &i.tags)
+        }),
         "securitygroup" => in_region(cloud.security_groups.values(), &region, |g| {
             (&g.region_id, &g.security_group_id, &g.tags)
         }),
-        _ => in_region(cloud.eips.values(), &region, |e| (&e.region_id, &e.allocation_id, &e.tags)),
+        _ => in_region(cloud.eips.values(), &region, |e| {
+            (&e.region_id, &e.allocation_id, &e.tags)
+        }),
     };
     let rows: Vec<Value> = resources
         .iter()

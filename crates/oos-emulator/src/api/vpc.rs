@@ -183,6 +183,8 @@ pub fn describe_eip_addresses(
                 "InternetChargeType": address.internet_charge_type,
                 "ChargeType": "PostPaid",
                 "AllocationTime": address.allocation_time,
+                "BandwidthPackageId": super::bandwidth::package_of(cloud, &address.allocation_id)
+                    .unwrap_or_default(),
                 "Tags": tags_json(&address.tags),
                 "VpcId": "",
                 "PrivateIpAddress": "",
@@ -208,10 +210,6 @@ pub fn describe_eip_addresses(
             }))
         })
         .collect();
-    let (page, paging) = paginate(
-        request,
-        selected,
-        PageLimits::NUMBERED_100,
-    )?;
+    let (page, paging) = paginate(request, selected, PageLimits::NUMBERED_100)?;
     Ok(list_body("EipAddresses", "EipAddress", page, paging))
 }

@@ -97,3 +97,28 @@ pub async fn signed_http_call(
     let status = response.status().as_u16();
     (status, response.json().await.expect("every answer is JSON"))
 }
+
+/// Calls an action of any API version in-process.
+pub fn call(
+    emulator: &Emulator,
+    version: &str,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Result<Value, AcsError> {
+    let params = params
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect();
+    emulator.call(&RpcRequest::new(action, version, params))
+}
+
+/// An emulator seeded with `yaml`, a manual clock and `delay` per transition step.
+pub fn seeded_with_clock(yaml: &str, delay: Duration) -> (Emulator, ManualClock) {
+    let clock = ManualClock::new();
+    let emulator = clock
+        .install(Emulator::builder().transition_delay(delay))
+        .seed(oos_emulator::FleetSeed::from_yaml(yaml).expect("seed parses"))
+        .build()
+        .expect("emulator builds");
+    (emulator, clock)
+}

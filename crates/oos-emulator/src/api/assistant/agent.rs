@@ -15,13 +15,21 @@ const AGENT_VERSION: &str = "2.2.3.857";
 
 /// DescribeCloudAssistantStatus: for `InstanceId.N` (default: the region's instances), filtered
 /// by `OSType`.
-pub fn describe_cloud_assistant_status(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_cloud_assistant_status(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let named = id_list(request, "InstanceIds", "InstanceId")?.is_some();
     let instances: Vec<&Instance> = if named {
         targeted_instances(cloud, request, &region)?
     } else {
-        cloud.instances.values().filter(|instance| instance.region_id == region).collect()
+        cloud
+            .instances
+            .values()
+            .filter(|instance| instance.region_id == region)
+            .collect()
     };
     let os_type = request.get("OSType").filter(|os| !os.is_empty());
     let now_ms = ctx.now.as_millisecond();
@@ -57,11 +65,20 @@ pub fn describe_cloud_assistant_status(cloud: &mut Cloud, request: &RpcRequest, 
         })
         .collect();
     let (page, paging) = paginate(request, items, PAGES)?;
-    Ok(list_body("InstanceCloudAssistantStatusSet", "InstanceCloudAssistantStatus", page, paging))
+    Ok(list_body(
+        "InstanceCloudAssistantStatusSet",
+        "InstanceCloudAssistantStatus",
+        page,
+        paging,
+    ))
 }
 
 /// InstallCloudAssistant: the instances must exist; the agent is already there.
-pub fn install_cloud_assistant(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn install_cloud_assistant(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     targeted_instances(cloud, request, &region)?;
     Ok(json!({}))

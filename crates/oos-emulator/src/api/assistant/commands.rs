@@ -11,11 +11,18 @@ use crate::errors::INVALID_CMD_ID_NOT_FOUND;
 use crate::state::{Cloud, new_id, utc_time};
 
 /// CreateCommand: `{CommandId}`; the content is Base64 unless `ContentEncoding=PlainText`.
-pub fn create_command(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn create_command(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let name = request.require("Name")?;
     if name.chars().count() > 128 {
-        return Err(AcsError::invalid_parameter("Name", "at most 128 characters"));
+        return Err(AcsError::invalid_parameter(
+            "Name",
+            "at most 128 characters",
+        ));
     }
     let content = command_content(request, true)?;
     let command = Command {
@@ -39,20 +46,35 @@ pub fn create_command(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Res
 
 /// DescribeCommands: the region's saved commands, newest first, filtered by `CommandId`,
 /// `Name` and `Type`.
-pub fn describe_commands(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_commands(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let plain = plain_text(request);
-    let wanted = |field: &str, value: &str| request.get(field).is_none_or(|wanted| wanted.is_empty() || wanted == value);
+    let wanted = |field: &str, value: &str| {
+        request
+            .get(field)
+            .is_none_or(|wanted| wanted.is_empty() || wanted == value)
+    };
     let matching: Vec<&Command> = cloud
         .assistant
         .commands
         .values()
         .rev()
         .filter(|command| command.region_id == region)
-        .filter(|command| wanted("CommandId", &command.command_id) && wanted("Name", &command.name) && wanted("Type", &command.command_type))
+        .filter(|command| {
+            wanted("CommandId", &command.command_id)
+                && wanted("Name", &command.name)
+                && wanted("Type", &command.command_type)
+        })
         .collect();
     let (page, paging) = paginate(request, matching, PAGES)?;
-    let items = page.into_iter().map(|command| command_json(command, plain)).collect();
+    let items = page
+        .into_iter()
+        .map(|command| command_json(command, plain))
+        .collect();
     Ok(list_body("Commands", "Command", items, paging))
 }
 
@@ -81,12 +103,23 @@ fn command_json(command: &Command, plain: bool) -> Value {
 }
 
 /// DeleteCommand: forgets a saved command (its past invocations stay).
-pub fn delete_command(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn delete_command(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let id = request.require("CommandId")?;
-    let saved = cloud.assistant.commands.get(id).is_some_and(|command| command.region_id == region);
+    let saved = cloud
+        .assistant
+        .commands
+        .get(id)
+        .is_some_and(|command| command.region_id == region);
     if !saved {
-        return Err(AcsError::new(INVALID_CMD_ID_NOT_FOUND, format!("The specified command ID does not exist: {id}.")));
+        return Err(AcsError::new(
+            INVALID_CMD_ID_NOT_FOUND,
+            format!("The specified command ID does not exist: {id}."),
+        ));
     }
     cloud.assistant.commands.shift_remove(id);
     Ok(json!({}))

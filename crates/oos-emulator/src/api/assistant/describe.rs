@@ -19,13 +19,20 @@ struct View {
 }
 
 fn time(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map(utc_time).unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms)
+        .map(utc_time)
+        .unwrap_or_default()
 }
 
 impl View {
     /// `(Output, Dropped)`: the first 24 KiB of a finished target's output.
     fn output(&self, target: &Target, phase: Phase) -> (String, usize) {
-        if !self.with_output || !matches!(phase, Phase::Success | Phase::Failed | Phase::Timeout | Phase::Terminated) {
+        if !self.with_output
+            || !matches!(
+                phase,
+                Phase::Success | Phase::Failed | Phase::Timeout | Phase::Terminated
+            )
+        {
             return (String::new(), 0);
         }
         let text = &target.output;
@@ -41,15 +48,31 @@ impl View {
         let started = !matches!(phase, Phase::Pending | Phase::Aborted | Phase::Cancelled);
         let finished = matches!(phase, Phase::Success | Phase::Failed | Phase::Timeout);
         (
-            if started { time(target.start_ms) } else { String::new() },
-            if finished { time(target.end_ms) } else { String::new() },
-            target.stopped_ms.filter(|_| matches!(phase, Phase::Cancelled | Phase::Terminated)).map(time).unwrap_or_default(),
+            if started {
+                time(target.start_ms)
+            } else {
+                String::new()
+            },
+            if finished {
+                time(target.end_ms)
+            } else {
+                String::new()
+            },
+            target
+                .stopped_ms
+                .filter(|_| matches!(phase, Phase::Cancelled | Phase::Terminated))
+                .map(time)
+                .unwrap_or_default(),
         )
     }
 }
 
 /// The target records of `invocation` that `instance` (if any) selects, with their phases.
-fn targets<'a>(invocation: &'a Invocation, instance: Option<&str>, now_ms: i64) -> Vec<(&'a Target, Phase)> {
+fn targets<'a>(
+    invocation: &'a Invocation,
+    instance: Option<&str>,
+    now_ms: i64,
+) -> Vec<(&'a Target, Phase)> {
     invocation
         .targets
         .iter()
@@ -64,7 +87,11 @@ fn nonempty<'a>(request: &'a RpcRequest, name: &str) -> Option<&'a str> {
 
 /// DescribeInvocations: the region's invocations, newest first, filtered by `InvokeId`,
 /// `CommandId`, `CommandName`, `CommandType`, `InstanceId`, `InvokeStatus` and `RepeatMode`.
-pub fn describe_invocations(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_invocations(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let view = View {
         now_ms: ctx.now.as_millisecond(),
@@ -73,9 +100,16 @@ pub fn describe_invocations(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) 
     };
     let instance = nonempty(request, "InstanceId");
     let status = nonempty(request, "InvokeStatus");
-    let matches = |field: &str, value: &str| nonempty(request, field).is_none_or(|wanted| wanted == value);
+    let matches =
+        |field: &str, value: &str| nonempty(request, field).is_none_or(|wanted| wanted == value);
     let mut items = Vec::new();
-    for invocation in cloud.assistant.invocations.values().rev().filter(|invocation| invocation.region_id == region) {
+    for invocation in cloud
+        .assistant
+        .invocations
+        .values()
+        .rev()
+        .filter(|invocation| invocation.region_id == region)
+    {
         let selected = targets(invocation, instance, view.now_ms);
         let phases: Vec<Phase> = selected.iter().map(|(_, phase)| *phase).collect();
         let keep = !selected.is_empty()
@@ -84,7 +118,9 @@ pub fn describe_invocations(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) 
             && matches("CommandName", &invocation.command_name)
             && matches("CommandType", &invocation.command_type)
             && matches("RepeatMode", "Once")
-            && status.is_none_or(|wanted| wanted == invoke_status(&phases) || wanted == invocation_status(&phases));
+            && status.is_none_or(|wanted| {
+                wanted == invoke_status(&phases) || wanted == invocation_status(&phases)
+            });
         if keep {
             items.push(invocation_json(invocation, &selected, &view));
         }
@@ -140,20 +176,41 @@ fn invocation_json(invocation: &Invocation, selected: &[(&Target, Phase)], view:
 
 /// The exit code once the command ran to its end (or was killed), else 0.
 fn exit_code(target: &Target, phase: Phase) -> i64 {
-    if matches!(phase, Phase::Success | Phase::Failed | Phase::Timeout) { target.exit_code } else { 0 }
+    if matches!(phase, Phase::Success | Phase::Failed | Phase::Timeout) {
+        target.exit_code
+    } else {
+        0
+    }
 }
 
 /// DescribeInvocationResults: one record per targeted instance, filtered by `InvokeId`,
 /// `InstanceId`, `CommandId` and `InvokeRecordStatus`; always with output.
-pub fn describe_invocation_results(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_invocation_results(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
-    let view = View { now_ms: ctx.now.as_millisecond(), plain: plain_text(request), with_output: true };
+    let view = View {
+        now_ms: ctx.now.as_millisecond(),
+        plain: plain_text(request),
+        with_output: true,
+    };
     let instance = nonempty(request, "InstanceId");
     let record_status = nonempty(request, "InvokeRecordStatus");
-    let matches = |field: &str, value: &str| nonempty(request, field).is_none_or(|wanted| wanted == value);
+    let matches =
+        |field: &str, value: &str| nonempty(request, field).is_none_or(|wanted| wanted == value);
     let mut records = Vec::new();
-    for invocation in cloud.assistant.invocations.values().rev().filter(|invocation| invocation.region_id == region) {
-        if !(matches("InvokeId", &invocation.invoke_id) && matches("CommandId", &invocation.command_id)) {
+    for invocation in cloud
+        .assistant
+        .invocations
+        .values()
+        .rev()
+        .filter(|invocation| invocation.region_id == region)
+    {
+        if !(matches("InvokeId", &invocation.invoke_id)
+            && matches("CommandId", &invocation.command_id))
+        {
             continue;
         }
         for (target, phase) in targets(invocation, instance, view.now_ms) {

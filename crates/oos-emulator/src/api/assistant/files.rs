@@ -30,13 +30,21 @@ pub fn send_file(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<V
     if content.len() > MAX_FILE_CONTENT {
         return Err(AcsError::new(
             FILE_CONTENT_EXCEED_LIMIT,
-            format!("The file content is {} bytes; at most {MAX_FILE_CONTENT} are allowed.", content.len()),
+            format!(
+                "The file content is {} bytes; at most {MAX_FILE_CONTENT} are allowed.",
+                content.len()
+            ),
         ));
     }
     timeout(request, 60)?;
     let instances: Vec<(String, bool)> = targeted_instances(cloud, request, &region)?
         .into_iter()
-        .map(|instance| (instance.instance_id.clone(), instance.status == instance_status::RUNNING))
+        .map(|instance| {
+            (
+                instance.instance_id.clone(),
+                instance.status == instance_status::RUNNING,
+            )
+        })
         .collect();
     check_dry_run(request)?;
     let overwrite = request.bool("Overwrite")?.unwrap_or(false);
@@ -44,11 +52,21 @@ pub fn send_file(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<V
     let now_ms = ctx.now.as_millisecond();
     let mut deliveries = Vec::new();
     for (instance_id, running) in instances {
-        let files = cloud.assistant.delivered_files.entry(instance_id.clone()).or_default();
+        let files = cloud
+            .assistant
+            .delivered_files
+            .entry(instance_id.clone())
+            .or_default();
         let failure = if !running {
-            Some(("InstanceNotRunning", "the instance is not running when create task"))
+            Some((
+                "InstanceNotRunning",
+                "the instance is not running when create task",
+            ))
         } else if files.contains(&path) && !overwrite {
-            Some(("FileAlreadyExists", "the file already exists and Overwrite is false"))
+            Some((
+                "FileAlreadyExists",
+                "the file already exists and Overwrite is false",
+            ))
         } else {
             if !files.contains(&path) {
                 files.push(path.clone());
@@ -57,7 +75,11 @@ pub fn send_file(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<V
         };
         deliveries.push(Delivery {
             instance_id,
-            done_ms: if failure.is_some() { now_ms } else { now_ms + ctx.delay_ms.max(0) },
+            done_ms: if failure.is_some() {
+                now_ms
+            } else {
+                now_ms + ctx.delay_ms.max(0)
+            },
             failure: failure.map(|(code, info)| (code.to_owned(), info.to_owned())),
         });
     }
@@ -107,16 +129,32 @@ fn send_status(statuses: &[&str]) -> &'static str {
 
 /// DescribeSendFileResults: the region's SendFile calls, newest first, filtered by `InvokeId`,
 /// `Name`, `InstanceId` and `InvocationStatus`.
-pub fn describe_send_file_results(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn describe_send_file_results(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let now_ms = ctx.now.as_millisecond();
     let wanted = |field: &str| request.get(field).filter(|value| !value.is_empty());
     let instance = wanted("InstanceId");
     let mut items = Vec::new();
-    for send in cloud.assistant.file_sends.values().rev().filter(|send| send.region_id == region) {
-        let deliveries: Vec<&Delivery> =
-            send.deliveries.iter().filter(|delivery| instance.is_none_or(|id| delivery.instance_id == id)).collect();
-        let statuses: Vec<&str> = deliveries.iter().map(|delivery| delivery_status(delivery, now_ms)).collect();
+    for send in cloud
+        .assistant
+        .file_sends
+        .values()
+        .rev()
+        .filter(|send| send.region_id == region)
+    {
+        let deliveries: Vec<&Delivery> = send
+            .deliveries
+            .iter()
+            .filter(|delivery| instance.is_none_or(|id| delivery.instance_id == id))
+            .collect();
+        let statuses: Vec<&str> = deliveries
+            .iter()
+            .map(|delivery| delivery_status(delivery, now_ms))
+            .collect();
         let status = send_status(&statuses);
         let keep = !deliveries.is_empty()
             && wanted("InvokeId").is_none_or(|id| id == send.invoke_id)
@@ -131,7 +169,11 @@ pub fn describe_send_file_results(cloud: &mut Cloud, request: &RpcRequest, ctx: 
 }
 
 fn send_json(send: &FileSend, deliveries: &[&Delivery], statuses: &[&str], status: &str) -> Value {
-    let time = |ms: i64| jiff::Timestamp::from_millisecond(ms).map(utc_time).unwrap_or_default();
+    let time = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(utc_time)
+            .unwrap_or_default()
+    };
     let created = time(send.created_ms);
     let instances: Vec<Value> = deliveries
         .iter()

@@ -31,7 +31,11 @@ use crate::model::Instance;
 use crate::state::Cloud;
 
 /// Page limits of the Cloud Assistant's Describe actions (at most 50 a page).
-const PAGES: PageLimits = PageLimits { default_size: 10, max_size: 50, token_paging: true };
+const PAGES: PageLimits = PageLimits {
+    default_size: 10,
+    max_size: 50,
+    token_paging: true,
+};
 
 /// The most instances one call may target.
 const MAX_TARGETS: usize = 100;
@@ -47,7 +51,10 @@ fn targeted_instances<'a>(
     request: &RpcRequest,
     region: &str,
 ) -> Result<Vec<&'a Instance>, AcsError> {
-    let ids = match request.get("InstanceId").filter(|raw| raw.trim_start().starts_with('[')) {
+    let ids = match request
+        .get("InstanceId")
+        .filter(|raw| raw.trim_start().starts_with('['))
+    {
         Some(_) => id_list(request, "InstanceId", "InstanceId")?,
         None => id_list(request, "InstanceIds", "InstanceId")?,
     };
@@ -130,7 +137,10 @@ fn command_type(request: &RpcRequest) -> Result<String, AcsError> {
 fn timeout(request: &RpcRequest, default: i64) -> Result<i64, AcsError> {
     let seconds = request.int("Timeout")?.unwrap_or(default);
     if !(10..=86_400).contains(&seconds) {
-        return Err(AcsError::invalid_parameter("Timeout", "must be between 10 and 86400 seconds"));
+        return Err(AcsError::invalid_parameter(
+            "Timeout",
+            "must be between 10 and 86400 seconds",
+        ));
     }
     Ok(seconds)
 }

@@ -23,11 +23,16 @@ const MAX_CONTENT_BASE64: usize = 24 * 1024;
 
 /// Reads `CommandContent` per `ContentEncoding` (RunCommand default PlainText, CreateCommand
 /// default Base64) and checks its Base64 size.
-pub(super) fn command_content(request: &RpcRequest, base64_default: bool) -> Result<String, AcsError> {
+pub(super) fn command_content(
+    request: &RpcRequest,
+    base64_default: bool,
+) -> Result<String, AcsError> {
     let raw = request.require("CommandContent")?;
     let base64 = request
         .get("ContentEncoding")
-        .map_or(base64_default, |encoding| encoding.eq_ignore_ascii_case("Base64"));
+        .map_or(base64_default, |encoding| {
+            encoding.eq_ignore_ascii_case("Base64")
+        });
     let (content, encoded_len) = if base64 {
         (decode("CommandContent", raw)?, raw.trim().len())
     } else {
@@ -36,7 +41,9 @@ pub(super) fn command_content(request: &RpcRequest, base64_default: bool) -> Res
     if encoded_len > MAX_CONTENT_BASE64 {
         return Err(AcsError::new(
             CMD_CONTENT_EXCEED_LIMIT,
-            format!("The command content is {encoded_len} bytes Base64-encoded; at most {MAX_CONTENT_BASE64} are allowed."),
+            format!(
+                "The command content is {encoded_len} bytes Base64-encoded; at most {MAX_CONTENT_BASE64} are allowed."
+            ),
         ));
     }
     Ok(content)
@@ -45,11 +52,19 @@ pub(super) fn command_content(request: &RpcRequest, base64_default: bool) -> Res
 /// `Parameters` (a JSON object; entries with an empty name are ignored), refused when the
 /// command takes no parameters.
 fn call_parameters(request: &RpcRequest, enabled: bool) -> Result<Map<String, Value>, AcsError> {
-    let mut parameters = match request.get("Parameters").filter(|raw| !raw.trim().is_empty()) {
+    let mut parameters = match request
+        .get("Parameters")
+        .filter(|raw| !raw.trim().is_empty())
+    {
         None => Map::new(),
         Some(raw) => match serde_json::from_str(raw) {
             Ok(Value::Object(map)) => map,
-            _ => return Err(AcsError::invalid_parameter("Parameters", "expected a JSON object")),
+            _ => {
+                return Err(AcsError::invalid_parameter(
+                    "Parameters",
+                    "expected a JSON object",
+                ));
+            }
         },
     };
     parameters.retain(|name, _| !name.is_empty());
@@ -65,14 +80,22 @@ fn call_parameters(request: &RpcRequest, enabled: bool) -> Result<Map<String, Va
 /// Only one-off runs: schedules and reboot triggers are not emulated.
 fn check_once(request: &RpcRequest) -> Result<(), AcsError> {
     let mode = request.get("RepeatMode").unwrap_or("Once");
-    if !mode.eq_ignore_ascii_case("Once") || request.get("Frequency").is_some_and(|f| !f.is_empty()) {
-        return Err(AcsError::invalid_parameter("RepeatMode", "the emulator runs commands once (RepeatMode=Once) only"));
+    if !mode.eq_ignore_ascii_case("Once") || request.get("Frequency").is_some_and(|f| !f.is_empty())
+    {
+        return Err(AcsError::invalid_parameter(
+            "RepeatMode",
+            "the emulator runs commands once (RepeatMode=Once) only",
+        ));
     }
     Ok(())
 }
 
 fn default_username(kind: &str) -> &'static str {
-    if kind == "RunShellScript" { "root" } else { "System" }
+    if kind == "RunShellScript" {
+        "root"
+    } else {
+        "System"
+    }
 }
 
 /// RunCommand: `{CommandId, InvokeId}`.
@@ -108,25 +131,47 @@ pub fn run_command(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result
 }
 
 /// InvokeCommand: runs a saved command; `{InvokeId}`.
-pub fn invoke_command(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn invoke_command(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let command_id = request.require("CommandId")?;
-    let saved = cloud.assistant.commands.get(command_id).filter(|command| command.region_id == region).cloned();
+    let saved = cloud
+        .assistant
+        .commands
+        .get(command_id)
+        .filter(|command| command.region_id == region)
+        .cloned();
     let public = saved.is_none() && command_id.starts_with(PUBLIC_COMMAND_PREFIX);
     let command = saved
         .or_else(|| public.then(|| public_command(command_id, &region, ctx)))
-        .ok_or_else(|| AcsError::new(INVALID_CMD_ID_NOT_FOUND, format!("The specified command ID does not exist: {command_id}.")))?;
+        .ok_or_else(|| {
+            AcsError::new(
+                INVALID_CMD_ID_NOT_FOUND,
+                format!("The specified command ID does not exist: {command_id}."),
+            )
+        })?;
     let parameters = call_parameters(request, command.enable_parameter)?;
-    if let Some(unknown) = parameters.keys().find(|name| !public && !command.parameter_names.contains(name)) {
+    if let Some(unknown) = parameters
+        .keys()
+        .find(|name| !public && !command.parameter_names.contains(name))
+    {
         return Err(AcsError::new(
             PARAMETER_NOT_MATCHED,
-            format!("The passed-in parameter {unknown:?} is not defined by the command (it defines {:?}).", command.parameter_names),
+            format!(
+                "The passed-in parameter {unknown:?} is not defined by the command (it defines {:?}).",
+                command.parameter_names
+            ),
         ));
     }
     check_once(request)?;
     let command = Command {
         timeout: timeout(request, command.timeout)?,
-        working_dir: request.get("WorkingDir").map_or(command.working_dir.clone(), str::to_owned),
+        working_dir: request
+            .get("WorkingDir")
+            .map_or(command.working_dir.clone(), str::to_owned),
         ..command
     };
     let targets = target_ids(cloud, request, &region)?;
@@ -150,7 +195,12 @@ fn public_command(name: &str, region: &str, ctx: &Ctx) -> Command {
         region_id: region.to_owned(),
         name: name.to_owned(),
         description: "Alibaba Cloud public command (emulated: scripted results only)".into(),
-        command_type: if windows { "RunPowerShellScript" } else { "RunShellScript" }.into(),
+        command_type: if windows {
+            "RunPowerShellScript"
+        } else {
+            "RunShellScript"
+        }
+        .into(),
         content: name.to_owned(),
         working_dir: String::new(),
         timeout: 60,
@@ -195,7 +245,10 @@ fn start(
             .unwrap_or(default_username(&command.command_type))
             .to_owned(),
         parameters,
-        termination_mode: request.get("TerminationMode").unwrap_or("Process").to_owned(),
+        termination_mode: request
+            .get("TerminationMode")
+            .unwrap_or("Process")
+            .to_owned(),
         created_ms: now_ms,
         targets: Vec::new(),
     };
@@ -203,7 +256,14 @@ fn start(
         let instance = &cloud.instances[id];
         let target = if instance.status == instance_status::RUNNING {
             let script = render(&invocation, command.enable_parameter, instance);
-            run_on(&cloud.assistant.scripts, &script, instance, now_ms, ctx.delay_ms, invocation.timeout)
+            run_on(
+                &cloud.assistant.scripts,
+                &script,
+                instance,
+                now_ms,
+                ctx.delay_ms,
+                invocation.timeout,
+            )
         } else {
             Target {
                 instance_id: id.clone(),
@@ -212,13 +272,19 @@ fn start(
                 exit_code: 0,
                 output: String::new(),
                 timed_out: false,
-                aborted: Some(("InstanceNotRunning".into(), "the instance is not running when create task".into())),
+                aborted: Some((
+                    "InstanceNotRunning".into(),
+                    "the instance is not running when create task".into(),
+                )),
                 stopped_ms: None,
             }
         };
         invocation.targets.push(target);
     }
-    cloud.assistant.invocations.insert(invoke_id.clone(), invocation);
+    cloud
+        .assistant
+        .invocations
+        .insert(invoke_id.clone(), invocation);
     Ok(invoke_id)
 }
 
@@ -231,7 +297,12 @@ fn run_on(
     delay_ms: i64,
     timeout_s: i64,
 ) -> Target {
-    let scripted = script_for(scripts, script, &instance.instance_id, &instance.instance_name);
+    let scripted = script_for(
+        scripts,
+        script,
+        &instance.instance_id,
+        &instance.instance_name,
+    );
     let duration = scripted.duration_ms.unwrap_or(delay_ms).max(0);
     let limit = timeout_s.saturating_mul(1000);
     let timed_out = duration > limit;
@@ -277,7 +348,11 @@ fn render(invocation: &Invocation, enable_parameter: bool, instance: &Instance) 
 }
 
 /// StopInvocation: stops the targets (all, or `InstanceId.N`) still pending or running.
-pub fn stop_invocation(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+pub fn stop_invocation(
+    cloud: &mut Cloud,
+    request: &RpcRequest,
+    ctx: &Ctx,
+) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let invoke_id = request.require("InvokeId")?;
     let only = request.repeated("InstanceId");
@@ -287,7 +362,12 @@ pub fn stop_invocation(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Re
         .invocations
         .get_mut(invoke_id)
         .filter(|invocation| invocation.region_id == region)
-        .ok_or_else(|| AcsError::new(INVALID_INVOKE_ID_NOT_FOUND, format!("The specified invoke ID does not exist: {invoke_id}.")))?;
+        .ok_or_else(|| {
+            AcsError::new(
+                INVALID_INVOKE_ID_NOT_FOUND,
+                format!("The specified invoke ID does not exist: {invoke_id}."),
+            )
+        })?;
     for target in &mut invocation.targets {
         let chosen = only.is_empty() || only.contains(&target.instance_id);
         if chosen && !Phase::of(target, now_ms).is_over() {

@@ -56,14 +56,18 @@ impl ScriptedResult {
     }
 
     fn duration_ms(&self) -> Result<Option<i64>, String> {
-        let Some(text) = &self.duration else { return Ok(None) };
+        let Some(text) = &self.duration else {
+            return Ok(None);
+        };
         let duration: jiff::SignedDuration = text
             .parse()
             .map_err(|error| format!("duration {text:?}: {error} (write e.g. 2s, 500ms, 1m)"))?;
         if duration.is_negative() {
             return Err(format!("duration {text:?} is negative"));
         }
-        Ok(Some(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)))
+        Ok(Some(
+            i64::try_from(duration.as_millis()).unwrap_or(i64::MAX),
+        ))
     }
 
     fn matches(&self, command: &str, instance_id: &str) -> bool {
@@ -89,7 +93,11 @@ pub fn script_for(
         .iter()
         .find(|script| script.matches(command, instance_id))
         .map_or(
-            Scripted { output: String::new(), exit_code: 0, duration_ms: None },
+            Scripted {
+                output: String::new(),
+                exit_code: 0,
+                duration_ms: None,
+            },
             |script| Scripted {
                 output: script
                     .output
@@ -116,11 +124,21 @@ mod tests {
             entry("{regex: '^df\\b', output: full, exit_code: 3, duration: 500ms}"),
             entry("{match: uname, output: other}"),
         ];
-        assert_eq!(script_for(&scripts, "uname -a", "i-a", "a").output, "Linux i-a");
+        assert_eq!(
+            script_for(&scripts, "uname -a", "i-a", "a").output,
+            "Linux i-a"
+        );
         assert_eq!(script_for(&scripts, "uname -a", "i-b", "b").output, "other");
         let df = script_for(&scripts, "df -h", "i-b", "b");
         assert_eq!((df.exit_code, df.duration_ms), (3, Some(500)));
-        assert_eq!(script_for(&scripts, "ls", "i-b", "b"), Scripted { output: String::new(), exit_code: 0, duration_ms: None });
+        assert_eq!(
+            script_for(&scripts, "ls", "i-b", "b"),
+            Scripted {
+                output: String::new(),
+                exit_code: 0,
+                duration_ms: None
+            }
+        );
     }
 
     #[test]

@@ -29,8 +29,15 @@ impl Phase {
         if target.aborted.is_some() {
             return Self::Aborted;
         }
-        if let Some(stopped) = target.stopped_ms.filter(|stopped| *stopped < target.end_ms && now_ms >= *stopped) {
-            return if stopped < target.start_ms { Self::Cancelled } else { Self::Terminated };
+        if let Some(stopped) = target
+            .stopped_ms
+            .filter(|stopped| *stopped < target.end_ms && now_ms >= *stopped)
+        {
+            return if stopped < target.start_ms {
+                Self::Cancelled
+            } else {
+                Self::Terminated
+            };
         }
         if now_ms < target.start_ms {
             Self::Pending
@@ -83,9 +90,15 @@ impl Phase {
                 .aborted
                 .as_ref()
                 .map_or(("", ""), |(code, info)| (code.as_str(), info.as_str())),
-            Self::Failed => ("ExitCodeNonzero", "the command execution exit code is not zero"),
+            Self::Failed => (
+                "ExitCodeNonzero",
+                "the command execution exit code is not zero",
+            ),
             Self::Timeout => ("ExecutionTimeout", "the command execution has been timeout"),
-            Self::Terminated => ("ExecutionInterrupted", "the command execution has been interrupted"),
+            Self::Terminated => (
+                "ExecutionInterrupted",
+                "the command execution has been interrupted",
+            ),
             _ => ("", ""),
         }
     }
