@@ -262,9 +262,7 @@ pub fn describe_instance_auto_renew_attribute(
     ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
-    let ids: Option<Vec<&str>> = request
-        .get("InstanceId")
-        .map(|ids| ids.split(',').map(str::trim).collect());
+    let ids = super::params::comma_ids(request, "InstanceId");
     let selected: Vec<Value> = cloud
         .instances
         .values()

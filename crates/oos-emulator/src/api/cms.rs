@@ -160,9 +160,7 @@ pub fn describe_metric_rule_list(
     request: &RpcRequest,
     _ctx: &Ctx,
 ) -> Result<Value, AcsError> {
-    let ids: Option<Vec<&str>> = request
-        .get("RuleIds")
-        .map(|ids| ids.split(',').map(str::trim).collect());
+    let ids = super::params::comma_ids(request, "RuleIds");
     let alarms: Vec<Value> = cloud
         .monitor
         .alarm_rules()

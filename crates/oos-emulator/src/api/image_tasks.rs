@@ -221,9 +221,7 @@ pub fn describe_tasks(
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let now_ms = ctx.now.as_millisecond();
-    let ids: Option<Vec<&str>> = request
-        .get("TaskIds")
-        .map(|ids| ids.split(',').map(str::trim).collect());
+    let ids = super::params::comma_ids(request, "TaskIds");
     let resources = request.repeated("ResourceIds");
     let selected: Vec<Value> = cloud
         .tasks

@@ -170,9 +170,7 @@ pub fn describe_images(
     ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
-    let ids: Option<Vec<&str>> = request
-        .get("ImageId")
-        .map(|ids| ids.split(',').map(str::trim).collect());
+    let ids = super::params::comma_ids(request, "ImageId");
     let statuses: Vec<&str> = request
         .get("Status")
         .unwrap_or("Available,Creating")

@@ -43,6 +43,13 @@ pub fn check_dry_run(request: &RpcRequest) -> Result<(), AcsError> {
     }
 }
 
+/// The ids of a comma-separated parameter (`InstanceId=i-1,i-2`), blanks trimmed; `None` when absent.
+pub fn comma_ids<'a>(request: &'a RpcRequest, name: &str) -> Option<Vec<&'a str>> {
+    request
+        .get(name)
+        .map(|ids| ids.split(',').map(str::trim).collect())
+}
+
 /// A list of ids sent as a JSON array string (`InstanceIds=["i-1"]`), as `Singular.N`
 /// repeats, or as `Plural.N` repeats. `None` when the request has none of them.
 pub fn id_list(

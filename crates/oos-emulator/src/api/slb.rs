@@ -108,9 +108,7 @@ pub fn describe_load_balancers(
     ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
-    let ids: Option<Vec<&str>> = request
-        .get("LoadBalancerId")
-        .map(|ids| ids.split(',').map(str::trim).collect());
+    let ids = super::params::comma_ids(request, "LoadBalancerId");
     let selected: Vec<Value> = cloud
         .load_balancers
         .values()

@@ -143,9 +143,7 @@ pub fn describe_eip_addresses(
     ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
-    let ids: Option<Vec<&str>> = request
-        .get("AllocationId")
-        .map(|ids| ids.split(',').map(str::trim).collect());
+    let ids = super::params::comma_ids(request, "AllocationId");
     let selected: Vec<Value> = cloud
         .eips
         .values()
