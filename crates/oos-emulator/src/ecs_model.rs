@@ -26,6 +26,24 @@ pub struct InstanceSettings {
     pub vnc_password_set: bool,
     /// Secondary private IPs of the primary network interface.
     pub secondary_private_ips: Vec<String>,
+    /// `Unlimited` once set so on a burstable instance; empty: the type's default ([`credit_specification`]).
+    pub credit_specification: String,
+}
+
+/// Whether an instance type is burstable (`ecs.t5-…`, `ecs.t6-…`): the only ones with a CPU credit
+/// mode.
+pub fn is_burstable(instance_type: &str) -> bool {
+    instance_type.starts_with("ecs.t5-") || instance_type.starts_with("ecs.t6-")
+}
+
+/// `CreditSpecification` as DescribeInstances shows it: `Standard` or `Unlimited` for a burstable
+/// instance, empty for any other.
+pub fn credit_specification(instance_type: &str, settings: &InstanceSettings) -> String {
+    match (is_burstable(instance_type), settings.credit_specification.as_str()) {
+        (false, _) => String::new(),
+        (true, "") => "Standard".into(),
+        (true, mode) => mode.into(),
+    }
 }
 
 impl Default for InstanceSettings {
@@ -39,6 +57,7 @@ impl Default for InstanceSettings {
             internet_max_bandwidth_in: 100,
             vnc_password_set: false,
             secondary_private_ips: Vec::new(),
+            credit_specification: String::new(),
         }
     }
 }

@@ -104,3 +104,5 @@ pub fn require_status(
         Err(incorrect_instance_status(&instance.instance_id, &instance.status, operation))
     }
 }
+/// A CPU credit mode asked of an instance type that is not burstable.
+pub const NOT_SUPPORT_CREDIT: ErrorCode = ErrorCode::new("InvalidInstanceType.NotSupportCredit", 400);

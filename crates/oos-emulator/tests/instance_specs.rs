@@ -467,3 +467,24 @@ fn replace_system_disk_needs_a_stopped_instance_and_gives_a_new_disk() {
         );
     }
 }
+
+/// A burstable instance shows its CPU credit mode (Standard until changed) and ModifyInstanceAttribute
+/// changes it; any other type has none and refuses one; an unknown mode is refused.
+#[test]
+fn burstable_instances_have_a_credit_mode() {
+    let seed = "instances:\n  - ids: [i-t5]\n    instance_type: ecs.t5-lc1m2.small\n  - ids: [i-g7]\n";
+    let emulator = Emulator::builder()
+        .transition_delay(Duration::ZERO)
+        .seed(FleetSeed::from_yaml(seed).unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(described(&emulator, "i-t5")["CreditSpecification"], "Standard");
+    assert_eq!(described(&emulator, "i-g7")["CreditSpecification"], "");
+    ecs(&emulator, "ModifyInstanceAttribute", &[("InstanceId", "i-t5"), ("CreditSpecification", "Unlimited")]).unwrap();
+    assert_eq!(described(&emulator, "i-t5")["CreditSpecification"], "Unlimited");
+    let refused = ecs(&emulator, "ModifyInstanceAttribute", &[("InstanceId", "i-g7"), ("CreditSpecification", "Unlimited")]).unwrap_err();
+    assert_eq!(refused.code, "InvalidInstanceType.NotSupportCredit");
+    let refused = ecs(&emulator, "ModifyInstanceAttribute", &[("InstanceId", "i-t5"), ("CreditSpecification", "Turbo")]).unwrap_err();
+    assert_eq!(refused.code, "InvalidParameter.CreditSpecification");
+    assert_eq!(described(&emulator, "i-t5")["CreditSpecification"], "Unlimited", "a refused call changes nothing");
+}

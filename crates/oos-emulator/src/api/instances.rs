@@ -87,7 +87,7 @@ fn unmodelled_instance_fields(instance: &Instance) -> Value {
         "AutoReleaseTime": "", "ClockOptions": {"PtpStatus": ""}, "ClusterId": "",
         "CpuOptions": {"CoreCount": (instance.cpu / 2).max(1), "ThreadsPerCore": if instance.cpu > 1 { 2 } else { 1 },
                        "EnableVISST": false, "EnableVRDT": false, "NestedVirtualization": "", "Numa": "", "TopologyType": "", "TurboMode": ""},
-        "CreditSpecification": "",
+        "CreditSpecification": crate::ecs_model::credit_specification(&instance.instance_type, &instance.settings),
         "DedicatedHostAttribute": {"DedicatedHostClusterId": "", "DedicatedHostId": "", "DedicatedHostName": ""},
         "DedicatedInstanceAttribute": {"Affinity": "", "Tenancy": ""},
         "DeploymentSetGroupNo": 0, "DeploymentSetId": "", "DeviceAvailable": true,
@@ -413,15 +413,28 @@ pub fn create_instance_action(
     Ok(json!({"InstanceId": id, "OrderId": "", "TradePrice": 0.0}))
 }
 
-/// ModifyInstanceAttribute: name, description, host name, deletion protection.
+/// ModifyInstanceAttribute: name, description, host name, deletion protection, and the CPU credit
+/// mode of a burstable instance (`CreditSpecification` `Standard` or `Unlimited`).
 pub fn modify_instance_attribute(
     cloud: &mut Cloud,
     request: &RpcRequest,
     _ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let id = request.require("InstanceId")?.to_string();
-    instance(cloud, &id)?;
+    let target = instance(cloud, &id)?;
     let protection = request.bool("DeletionProtection")?;
+    let credit = request.get("CreditSpecification").map(str::to_string);
+    if let Some(mode) = &credit {
+        if !["Standard", "Unlimited"].contains(&mode.as_str()) {
+            return Err(AcsError::invalid_parameter("CreditSpecification", format!("{mode:?} is not Standard or Unlimited")));
+        }
+        if !crate::ecs_model::is_burstable(&target.instance_type) {
+            return Err(AcsError::new(
+                crate::errors::NOT_SUPPORT_CREDIT,
+                format!("The instance type {} is not burstable and has no CreditSpecification.", target.instance_type),
+            ));
+        }
+    }
     check_dry_run(request)?;
     let instance = cloud.instances.get_mut(&id).expect("checked above");
     for (name, field) in [
@@ -435,6 +448,9 @@ pub fn modify_instance_attribute(
     }
     if let Some(protection) = protection {
         instance.deletion_protection = protection;
+    }
+    if let Some(mode) = credit {
+        instance.settings.credit_specification = mode;
     }
     Ok(json!({}))
 }
