@@ -133,12 +133,15 @@ impl Step<'_> {
 
     /// A high-risk call under `SafetyCheck: ConfirmEveryHighRiskAction` waits for Approve (the call
     /// is sent) or Reject (the task fails) before it leaves. A loop iteration cannot wait alone (one
-    /// execution waits for one decision), so a high-risk loop fails unless the execution skips the check.
+    /// execution waits for one decision), nor can a child a loop iteration started (each iteration's
+    /// child would stop on its own, unseen from the parent's run), so a high-risk call in a loop fails
+    /// unless the execution skips the check.
     fn confirm_first(&mut self, pos: usize, properties: &Value) -> Option<Outcome> {
         let call = format!("{}.{}", properties.get("Service").and_then(Value::as_str).unwrap_or("?"), properties.get("API").and_then(Value::as_str).unwrap_or("?"));
-        if self.exec.tasks[pos].parent.is_some() {
+        if self.exec.tasks[pos].parent.is_some() || self.exec.flow.in_loop {
+            let place = if self.exec.flow.in_loop { "in a child that a loop iteration started" } else { "in a loop" };
             return Some(Outcome::Failure(format!(
-                "SafetyCheck.LoopNotConfirmable: the high-risk call {call} runs in a loop, whose iterations cannot each wait for a decision; start the execution with SafetyCheck Skip, or mark the call Risk: Normal"
+                "SafetyCheck.LoopNotConfirmable: the high-risk call {call} runs {place}, whose iterations cannot each wait for a decision; start the execution with SafetyCheck Skip, or mark the call Risk: Normal"
             )));
         }
         self.wait_for_decision(pos, format!("waiting for confirmation of the high-risk call {call} (NotifyExecution Approve or Reject)"));
@@ -262,7 +265,8 @@ pub(crate) fn child_start_of_template(exec: &Execution, pos: usize, child_execut
 }
 
 /// What every child of task execution `pos` takes from its parent: where and as whom it runs, its
-/// `SafetyCheck`, its depth and the parent's secrets; the caller names its template and parameters.
+/// `SafetyCheck` (and whether a loop iteration started it), its depth and the parent's secrets; the
+/// caller names its template and parameters.
 fn inherited(exec: &Execution, pos: usize, child_execution_id: String) -> ChildStart {
     ChildStart {
         child_execution_id,
@@ -276,6 +280,7 @@ fn inherited(exec: &Execution, pos: usize, child_execution_id: String) -> ChildS
         executed_by: exec.flow.execute_user.clone(),
         ram_role: exec.flow.ram_role.clone(),
         safety_check: exec.flow.safety_check,
+        in_loop: exec.flow.in_loop || exec.tasks[pos].parent.is_some(),
         depth: exec.flow.depth + 1,
         secrets: crate::secrets::secret_texts(exec),
         firing: None,

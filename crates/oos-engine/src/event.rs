@@ -234,6 +234,8 @@ pub struct ChildStart {
     pub ram_role: Option<String>,
     /// The parent's `SafetyCheck`.
     pub safety_check: crate::state::SafetyCheck,
+    /// A loop iteration of the parent (or of an ancestor) starts the child.
+    pub in_loop: bool,
     /// The child's nesting depth (its parent's plus one).
     pub depth: u32,
     /// The parent's secrets: the child's parameters may carry them, so the child masks them too.

@@ -85,6 +85,10 @@ pub struct Flow {
     /// StartExecution's `SafetyCheck`; children inherit their parent's.
     #[serde(default, skip_serializing_if = "is_default")]
     pub safety_check: SafetyCheck,
+    /// A loop iteration started this execution or one of its ancestors: a high-risk call here cannot
+    /// wait for its own decision either (`SafetyCheck.LoopNotConfirmable`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_loop: bool,
     /// How many levels of parents this execution has (0: started directly).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub depth: u32,

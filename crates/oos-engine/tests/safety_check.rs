@@ -78,3 +78,30 @@ fn a_high_risk_loop_fails_instead_of_running_unconfirmed() {
     assert!(h.calls.is_empty());
     assert!(exec.tasks.iter().any(|task| task.status_message.starts_with("SafetyCheck.LoopNotConfirmable")), "{}", exec.status_message);
 }
+
+/// A high-risk call in a child that a loop iteration started (a product action run per instance)
+/// fails the same way: each iteration's child would otherwise wait on its own, unseen from the
+/// parent's run; a child started outside a loop still waits for its decision.
+#[test]
+fn a_high_risk_call_in_a_loop_iterations_child_fails_too() {
+    let child = risky("{Service: Bench, API: DeleteEverything}");
+    let looped = "FormatVersion: OOS-2019-06-01\nTasks:\n- Name: each\n  Action: ACS::Template\n  Loop: {Items: [1, 2]}\n  Properties: {TemplateName: risky-child}\n";
+    let mut h = Harness::new(bench);
+    h.library.insert("risky-child".into(), child.clone());
+    let id = started(&mut h, looped, SafetyCheck::ConfirmEveryHighRiskAction);
+    let exec = h.execution(&id);
+    assert_eq!(exec.status, ExecutionStatus::Failed, "{}", exec.status_message);
+    assert!(h.calls.is_empty(), "no call left unconfirmed");
+    let children: Vec<_> = h.executions.values().filter(|e| e.parent_execution_id.as_deref() == Some(id.as_str())).collect();
+    assert!(!children.is_empty(), "the first iteration's child ran (and, failing, ended the loop)");
+    for child in children {
+        assert!(child.tasks.iter().any(|task| task.status_message.contains("in a child that a loop iteration started")), "{:?}", child.tasks);
+    }
+
+    let single = "FormatVersion: OOS-2019-06-01\nTasks:\n- Name: once\n  Action: ACS::Template\n  Properties: {TemplateName: risky-child}\n";
+    let mut h = Harness::new(bench);
+    h.library.insert("risky-child".into(), child);
+    let id = started(&mut h, single, SafetyCheck::ConfirmEveryHighRiskAction);
+    let waiting = h.executions.values().find(|e| e.parent_execution_id.as_deref() == Some(id.as_str())).expect("the child started");
+    assert_eq!(waiting.status, ExecutionStatus::Waiting, "outside a loop the child waits for its decision");
+}

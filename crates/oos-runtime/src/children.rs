@@ -103,6 +103,7 @@ impl Worker {
         .map(|mut child| {
             child.flow.ram_role = start.ram_role.clone();
             child.flow.safety_check = start.safety_check;
+            child.flow.in_loop = start.in_loop;
             child.flow.depth = start.depth;
             child.flow.inherited_secrets = start.secrets.clone();
             child

@@ -193,7 +193,14 @@ impl Harness {
                     execute_user: None,
                     firing: start.firing,
                 };
-                if let Err(error) = self.start_with(request) {
+                let child_id = request.id.clone();
+                let started = self.start_with(request);
+                if let Some(child) = self.executions.get_mut(&child_id) {
+                    // What the runtime hands on from the parent.
+                    child.flow.safety_check = start.safety_check;
+                    child.flow.in_loop = start.in_loop;
+                }
+                if let Err(error) = started {
                     self.queue.push_back((
                         id.to_owned(),
                         Event::ChildNotStarted {
