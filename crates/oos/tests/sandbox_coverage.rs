@@ -24,24 +24,67 @@ use serde_json::{Map, Value, json};
 
 const REGION: &str = "cn-hangzhou";
 const TIME_LIMIT: Duration = Duration::from_secs(20);
+/// Templates that sleep on purpose (`ACS::Sleep` of a minute or more, in real time) and the time
+/// they are given instead of [`TIME_LIMIT`].
+const SLEEPERS: [(&str, Duration); 4] = [
+    ("ACS-ECS-BulkyModifyPrepayInstanceSpec", Duration::from_secs(100)),
+    ("ACS-ECS-RemoveFromSLBWhenPreemptibleInstanceInterrupted", Duration::from_secs(100)),
+    ("ACS-ECS-RepairImage", Duration::from_secs(200)),
+    ("ACS-ECS-RescueUnreachableInstance-Linux", Duration::from_secs(240)),
+];
+
+/// How long a run of template `name` may take.
+fn time_limit(name: &str) -> Duration {
+    SLEEPERS.iter().find(|(sleeper, _)| *sleeper == name).map_or(TIME_LIMIT, |(_, limit)| *limit)
+}
 const PARALLEL_RUNS: usize = 3;
 /// The category of a run that waits at an ACS::Approve whose webhook the sandbox inbox captured:
 /// counted with the successes (someone can approve it there).
 const APPROVAL_SHOWN: &str = "Waiting at an approval the sandbox inbox shows";
+/// The category of a run that waits to confirm a high-risk call (SafetyCheck
+/// ConfirmEveryHighRiskAction): it runs again with `--safety-check Skip`, as confirming would.
+const CONFIRMATION: &str = "waits to confirm a high-risk call";
 
+/// The seeded cloud: three pay-as-you-go instances (tag `env: cov`, bound to key pair `cov-key`)
+/// that generated parameters name, and (tag `env: cov-extra`) one instance for each template whose
+/// real targets differ: a subscription, one with a RAM role, a burstable `t5`.
 const FLEET: &str = "
 regions: [cn-hangzhou]
 security_groups:
   - name: cov
     id: sg-cov
     region: cn-hangzhou
+key_pairs:
+  - name: cov-key
+    public_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPKY3NVlFHE2UkgjY8eJdBm3V889P+FM8EyMbz7wxbna cov-key
+  - name: cov-key-2
+    public_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFMez0RhYXbjOKP36otqVstVBpp1PFfXqDiqdobZBu76 cov-key-2
 instances:
   - ids: [i-cov-1, i-cov-2, i-cov-3]
     name: 'cov-{index}'
     region: cn-hangzhou
     security_group: sg-cov
     data_disks: [40]
+    key_pair: cov-key
     tags: {env: cov}
+  - ids: [i-cov-prepaid]
+    name: cov-prepaid
+    region: cn-hangzhou
+    security_group: sg-cov
+    charge_type: PrePaid
+    tags: {env: cov-extra}
+  - ids: [i-cov-role]
+    name: cov-role
+    region: cn-hangzhou
+    security_group: sg-cov
+    ram_role: cov-role
+    tags: {env: cov-extra}
+  - ids: [i-cov-t5]
+    name: cov-t5
+    region: cn-hangzhou
+    security_group: sg-cov
+    instance_type: ecs.t5-lc1m2.small
+    tags: {env: cov-extra}
 images:
   - ids: [m-cov-1]
     name: cov-image
@@ -51,7 +94,26 @@ load_balancers:
     id: lb-cov
     region: cn-hangzhou
     backends: 2
+    vserver_groups:
+      - {id: rsp-cov, name: cov, backends: 2, port: 8080}
 ";
+
+/// Parameter values a user would give these templates, which no name-based guess finds: their real
+/// targets among the `env: cov-extra` instances, or a value the template cannot run without.
+const GIVEN: [(&str, &str, &str); 10] = [
+    ("ACS-ECS-BulkyDeletePrepaidInstances", "targets", r#"{"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-prepaid"]}"#),
+    ("ACS-ECS-BulkyModifyInstanceAutoRenewAttribute", "targets", r#"{"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-prepaid"]}"#),
+    ("ACS-ECS-BulkyModifyPrepayInstanceSpec", "targets", r#"{"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-prepaid"]}"#),
+    ("ACS-ECS-BulkyModifyPrepayInstanceSpec", "instanceType", r#""ecs.g7.xlarge""#),
+    ("ACS-ECS-BulkyModifyT5InstanceCreditSpecification", "targets", r#"{"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-t5"]}"#),
+    ("ACS-ECS-RunRemoteShellScript", "instanceId", r#""i-cov-role""#),
+    ("ACS-ECS-RunRemoteShellScript", "instanceRole", r#""cov-role""#),
+    // ECS deletes a Running instance only with Force.
+    ("ACS-ECS-BulkyDeleteInstances", "force", "true"),
+    // The template each firing runs, and its parameters.
+    ("ACS-ECS-ScheduleToExecuteTemplate", "templateName", r#""ACS-ECS-BulkyRebootInstances""#),
+    ("ACS-ECS-ScheduleToExecuteTemplate", "templateParameters", r#"{"targets": {"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-1"]}}"#),
+];
 
 /// Ids of the seeded cloud that generated parameters refer to.
 struct Ids {
@@ -87,7 +149,7 @@ impl Ids {
         Self {
             instances: cloud["instances"]
                 .as_object()
-                .map(|m| m.keys().cloned().collect())
+                .map(|m| m.iter().filter(|(_, instance)| instance["tags"]["env"] == "cov").map(|(id, _)| id.clone()).collect())
                 .unwrap_or_default(),
             data_disk,
             snapshot,
@@ -145,6 +207,11 @@ fn generated(name: &str, spec: &Value, ids: &Ids) -> Value {
         list_or_one(vec!["ecs.g7.large".into()])
     } else if has("loadbalancerid") {
         list_or_one(vec!["lb-cov".into()])
+    } else if has("vservergroupid") {
+        list_or_one(vec!["rsp-cov".into()])
+    } else if has("keypairname") {
+        // Not the pair the instances already have, so that binding it changes something.
+        list_or_one(vec!["cov-key-2".into()])
     } else if has("webhook") || has("url") {
         json!("http://127.0.0.1:9/sandbox-webhook")
     } else if has("password") && kind == "Json" {
@@ -157,8 +224,9 @@ fn generated(name: &str, spec: &Value, ids: &Ids) -> Value {
     } else if association == "datetime"
         && spec["AssociationPropertyMetadata"]["Format"].as_str().is_some_and(|format| format.starts_with("HH"))
     {
-        // A time of day (`HH:mm:ssZ`, ScheduleToStartAndStopInstances builds its cron from it).
-        json!("08:00:00Z")
+        // A time of day (`HH:mm:ssZ`, ScheduleToStartAndStopInstances builds its cron from it); the
+        // end of a window comes after its start.
+        if lower.contains("end") { json!("10:00:00Z") } else { json!("08:00:00Z") }
     } else if association == "datetime" || has("time") {
         json!("2026-01-01T08:00:00Z")
     } else if has("tags") && kind == "Json" {
@@ -191,12 +259,10 @@ fn generated(name: &str, spec: &Value, ids: &Ids) -> Value {
 }
 
 /// Causes read in the template itself, for rows whose error alone does not say why they fail.
-const READ_CAUSES: [(&str, &str); 10] = [
+const READ_CAUSES: [(&str, &str); 8] = [
     ("ACS-ECS-BulkyConfigureSoftwareFromEcsAppStore", "external resource: a public parameter of Alibaba's parameter store (`oos:aliyun/services/…`), whose content the sandbox does not have"),
     ("ACS-ECS-BulkyCreateSavingsPlan", "parameter needs a real value: `refundInstanceGroup`, a list of savings-plan groups"),
-    ("ACS-ECS-BulkyDeleteInstances", "parameter needs a real value: `force: true` (the fleet's instances are Running, and ECS deletes a Running instance only with Force)"),
     ("ACS-ECS-BulkyRemoveEipsFromCommonBandwidthPackage", "parameter needs a real value: EIPs in a bandwidth package (the fleet seeds none)"),
-    ("ACS-ECS-ScheduleToExecuteTemplate", "parameter needs a real value: `templateName`, the template each firing runs"),
     ("ACS-ECS-ModifyAutoRenewAttributeAfterOrderPaid", "external resource: waits for an order to be paid (BSS)"),
     ("ACS-ECS-LocalBuildAndDeployOnSingleECS", "engine gap: `ACS::GitCodeRepo` (InvalidTemplate.UnknownAction) is not implemented"),
     ("ACS-ECS-InventoryDataCollection", "not an automation template: a State Manager configuration (`OOS-2019-06-01-State`, InvalidTemplate.StateTemplate)"),
@@ -208,19 +274,26 @@ const READ_CAUSES: [(&str, &str); 10] = [
 /// empty.
 const SEEDED_IDS: [&str; 2] = ["vswitchid", "securitygroupid"];
 
-/// A generated value for every parameter without a default (and those of [`SEEDED_IDS`]).
-fn parameter_values(template: &Value, ids: &Ids) -> Map<String, Value> {
+/// A generated value for every parameter without a default (and those of [`SEEDED_IDS`]), or the
+/// one [`GIVEN`] for the template.
+fn parameter_values(name: &str, template: &Value, ids: &Ids) -> Map<String, Value> {
     let Some(parameters) = template["Parameters"].as_object() else {
         return Map::new();
     };
+    let given = |parameter: &str| {
+        GIVEN
+            .iter()
+            .find(|(template, given, _)| *template == name && *given == parameter)
+            .map(|(_, _, value)| serde_json::from_str::<Value>(value).expect("GIVEN values are JSON"))
+    };
     parameters
         .iter()
-        .filter(|(name, spec)| match spec.get("Default") {
+        .filter(|(parameter, spec)| given(parameter).is_some() || match spec.get("Default") {
             None => true,
             // An empty default for a resource the sandbox has (a vSwitch a RunInstances needs).
-            Some(default) => default == "" && SEEDED_IDS.iter().any(|id| name.to_ascii_lowercase().ends_with(id)),
+            Some(default) => default == "" && SEEDED_IDS.iter().any(|id| parameter.to_ascii_lowercase().ends_with(id)),
         })
-        .map(|(name, spec)| (name.clone(), generated(name, spec, ids)))
+        .map(|(parameter, spec)| (parameter.clone(), given(parameter).unwrap_or_else(|| generated(parameter, spec, ids))))
         .collect()
 }
 
@@ -236,7 +309,7 @@ fn parameter_arguments(values: &Map<String, Value>) -> Vec<String> {
 }
 
 /// Why a run did not succeed: `family: specifics` and the detail.
-fn diagnose(outcome: &RunOutcome) -> (String, String) {
+fn diagnose(outcome: &RunOutcome, limit: Duration) -> (String, String) {
     if outcome.execution_id.is_empty() {
         let reason = outcome
             .stderr
@@ -272,6 +345,7 @@ fn diagnose(outcome: &RunOutcome) -> (String, String) {
                 format!("{APPROVAL_SHOWN}: {task}")
             }
             "ACS::Approve" => "waits for an approval the sandbox inbox does not show".to_owned(),
+            "ACS::ExecuteAPI" if status == "Waiting" => format!("{CONFIRMATION}: {task}"),
             _ => format!(
                 "still {} after {} s: {action}",
                 if outcome.timed_out {
@@ -279,7 +353,7 @@ fn diagnose(outcome: &RunOutcome) -> (String, String) {
                 } else {
                     &status
                 },
-                TIME_LIMIT.as_secs()
+                limit.as_secs()
             ),
         };
         return (category, format!("task `{task}` ({action})"));
@@ -388,19 +462,24 @@ fn run_one(template: &Path, seeded_state: &str, ids: &Ids) -> Row {
     let sandbox = SandboxDir::new(FLEET);
     std::fs::write(sandbox.path().join("cloud.json"), seeded_state)
         .expect("copying the seeded state");
+    // The product actions, and the public templates themselves for those that run one by name.
     let library = corpus().join("CloudProductActions");
+    let public = corpus().join("PublicTemplates").join("YAML");
     let options = [
         "--library",
         library.to_str().expect("UTF-8"),
+        "--library",
+        public.to_str().expect("UTF-8"),
         "--region",
         REGION,
     ];
-    let values = parameter_values(&parsed, ids);
+    let values = parameter_values(&name, &parsed, ids);
+    let limit = time_limit(&name);
     let judged = |outcome: &RunOutcome| {
         if outcome.success && !outcome.timed_out && outcome.execution()["Status"] == "Success" {
             (true, "Success".to_owned(), String::new())
         } else {
-            let (category, detail) = diagnose(outcome);
+            let (category, detail) = diagnose(outcome, limit);
             (category.starts_with(APPROVAL_SHOWN), category, detail)
         }
     };
@@ -408,17 +487,26 @@ fn run_one(template: &Path, seeded_state: &str, ids: &Ids) -> Row {
         Some(kind) => {
             let text = std::fs::read_to_string(template).expect("the template reads");
             let instance = ids.instances.first().map_or("i-none", String::as_str);
-            fire_once(&text, &parsed, kind, &Value::Object(values), &sandbox, &options, instance, TIME_LIMIT, judged)
+            fire_once(&text, &parsed, kind, &Value::Object(values), &sandbox, &options, instance, limit, judged)
         }
         None => {
             let arguments = parameter_arguments(&values);
             let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
-            let first = judged(&sandbox.run_within(template, &arguments, &options, TIME_LIMIT));
-            if first.1.contains("SafetyCheck.LoopNotConfirmable") {
+            let first = judged(&sandbox.run_within(template, &arguments, &options, limit));
+            let why_skip = if first.1.contains("SafetyCheck.LoopNotConfirmable") {
                 // Its high-risk calls run in a loop, which OOS starts only with SafetyCheck Skip.
+                Some("high-risk calls in a loop")
+            } else if first.1.starts_with(CONFIRMATION) {
+                Some("as confirming its high-risk call does")
+            } else {
+                None
+            };
+            if let Some(why) = why_skip {
+                // From the seeded cloud again: the first run may have changed it before it stopped.
+                std::fs::write(sandbox.path().join("cloud.json"), seeded_state).expect("restoring the seeded state");
                 let skip = [&options[..], &["--safety-check", "Skip"]].concat();
-                let (success, category, detail) = judged(&sandbox.run_within(template, &arguments, &skip, TIME_LIMIT));
-                (success, category, format!("with --safety-check Skip (high-risk calls in a loop) {detail}"))
+                let (success, category, detail) = judged(&sandbox.run_within(template, &arguments, &skip, limit));
+                (success, category, format!("with --safety-check Skip ({why}) {detail}"))
             } else {
                 first
             }
@@ -489,15 +577,19 @@ fn report(rows: &[Row]) -> String {
     let _ = writeln!(
         text,
         "Every `PublicTemplates/YAML/ACS-ECS-*` template of the corpus, unmodified, run with `oos run --sandbox` \
-         (in-process ECS emulator, instant transitions, a 3-instance fleet with a data disk and a snapshot of it, a \
-         custom image, a security group and an SLB; the corpus's `CloudProductActions` as library) with generated parameters for \
-         those without a default, {}s per run at most. The {triggers} trigger templates (a first task \
+         (in-process ECS emulator, instant transitions, the fleet of `FLEET` in the test: three pay-as-you-go \
+         instances with a data disk, a snapshot of it and a key pair, a subscription instance, one with a RAM role, a \
+         burstable one, a custom image, a security group and an SLB with a VServer group; the corpus's \
+         `CloudProductActions` and public templates as library) with generated parameters for those without a \
+         default, or the values a user would give (below), {}s per run at most (the {} that sleep on purpose for a minute or more get up \
+         to four minutes). The {triggers} trigger templates (a first task \
          `ACS::TimerTrigger`, `ACS::EventTrigger` or `ACS::AlarmTrigger`, docs/triggers.md) are armed on an \
          `oos server --sandbox` with the same fleet and library instead, fired once by hand (TriggerExecution: a \
          tick, an event about `i-cov-1`, or a firing alarm on it), and judged by the run that firing started. \
          Generated by `cargo test -p oos --test sandbox_coverage -- --ignored --nocapture` (`OOS_UNDER_TEST` \
          names the `oos` binary to run).\n",
-        TIME_LIMIT.as_secs()
+        TIME_LIMIT.as_secs(),
+        SLEEPERS.len()
     );
     let percent = succeeded * 100 / rows.len().max(1);
     let _ = writeln!(
@@ -525,11 +617,20 @@ fn report(rows: &[Row]) -> String {
         .iter()
         .map(|(api, n)| format!("{api} ({n})"))
         .collect();
-    let _ = writeln!(
-        text,
-        "\nMissing emulator APIs, by the number of templates they stop: {}.",
-        listed.join(", ")
-    );
+    if listed.is_empty() {
+        let _ = writeln!(text, "\nNo template stops at an API the emulator lacks.");
+    } else {
+        let _ = writeln!(
+            text,
+            "\nMissing emulator APIs, by the number of templates they stop: {}.",
+            listed.join(", ")
+        );
+    }
+    let _ = writeln!(text, "\n## Parameters a user would give
+\n| template | parameter | value |\n| --- | --- | --- |");
+    for (template, parameter, value) in GIVEN {
+        let _ = writeln!(text, "| {template} | `{parameter}` | `{value}` |");
+    }
     commands_section(&mut text, rows);
     let _ = writeln!(
         text,
