@@ -25,7 +25,7 @@ pub enum OneOrMany {
 
 impl OneOrMany {
     /// The value for the item at 1-based `index`, with `{index}` patterns expanded.
-    fn pick(&self, index: u32) -> String {
+    pub(crate) fn pick(&self, index: u32) -> String {
         let value = match self {
             Self::One(value) => value.clone(),
             Self::Many(values) if values.is_empty() => String::new(),
@@ -88,6 +88,10 @@ pub struct InstanceGroup {
     /// Auto-renewal of `PrePaid` instances (one month at a time).
     #[serde(default)]
     pub auto_renew: bool,
+    /// A fixed public IP (with 5 Mbit/s out): `true` for `47.98.` + the private IP's last two
+    /// numbers, or the address (a pattern, or a list cycled over the group).
+    #[serde(default)]
+    pub public_ip: Option<crate::seed_resources::PublicIpSeed>,
 }
 
 /// An SSH key pair known to the cloud (its public half, OpenSSH format).
@@ -215,6 +219,15 @@ pub struct FleetSeed {
     /// Auto Scaling groups (after the instances and load balancers they refer to).
     #[serde(default)]
     pub scaling_groups: Vec<crate::ess::seed::ScalingGroupSeed>,
+    /// Elastic IPs, free or bound to a seeded instance.
+    #[serde(default)]
+    pub eips: Vec<crate::seed_resources::EipSeed>,
+    /// Common bandwidth packages holding seeded EIPs.
+    #[serde(default)]
+    pub bandwidth_packages: Vec<crate::seed_resources::BandwidthPackageSeed>,
+    /// Automatic snapshot policies, applied to the disks of seeded instances.
+    #[serde(default)]
+    pub auto_snapshot_policies: Vec<crate::seed_resources::AutoSnapshotPolicySeed>,
 }
 
 /// How many a group makes: `count`, else one per fixed id (at least one); fewer than the ids is refused.
@@ -279,6 +292,7 @@ impl FleetSeed {
                 ram_role: None,
                 charge_type: None,
                 auto_renew: false,
+                public_ip: None,
             }],
             ..Self::default()
         }
@@ -419,6 +433,7 @@ impl FleetSeed {
                 .apply(cloud, now)
                 .map_err(|error| format!("scaling_groups[{number}] ({:?}): {error}", group.name))?;
         }
+        crate::seed_resources::apply(self, cloud, now)?;
         self.apply_monitor(cloud, now)
     }
 
@@ -529,6 +544,9 @@ fn instance_settings(cloud: &mut Cloud, group: &InstanceGroup, index: u32, id: &
             }
         }
         Some(other) => return Err(format!("charge_type {other:?} must be PostPaid or PrePaid")),
+    }
+    if let Some(seed) = &group.public_ip {
+        crate::seed_resources::give_public_ip(cloud, id, seed, index)?;
     }
     Ok(())
 }

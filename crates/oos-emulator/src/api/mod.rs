@@ -1,10 +1,12 @@
 //! The RPC actions the emulator serves, routed by (API version, action name).
 
+mod account;
 mod assistant;
 mod bandwidth;
 mod billing;
 mod cms;
 mod disk_ops;
+mod ecs_eips;
 mod ess;
 mod ess_members;
 mod image_tasks;
@@ -42,6 +44,9 @@ pub use images::{PUBLIC_IMAGES, ensure_public_images};
 pub(crate) use instances::remove_instance as release_instance;
 pub use key_pairs::seed_key_pair;
 pub use params::Ctx;
+pub(crate) use bandwidth::package_of;
+pub(crate) use snapshot_policies::number_array;
+pub(crate) use vpc::{bind as bind_eip, new_eip};
 
 use crate::state::Cloud;
 
@@ -193,6 +198,15 @@ const ECS_ACTIONS: ActionTable = &[
         "ConvertNatPublicIpToEip",
         public_ip::convert_nat_public_ip_to_eip,
     ),
+    ("AllocateEipAddress", ecs_eips::allocate_eip_address),
+    ("AssociateEipAddress", vpc::associate_eip_address),
+    ("UnassociateEipAddress", vpc::unassociate_eip_address),
+    ("ReleaseEipAddress", vpc::release_eip_address),
+    ("DescribeEipAddresses", ecs_eips::describe_eip_addresses),
+    (
+        "DescribeAccountAttributes",
+        account::describe_account_attributes,
+    ),
 ];
 
 /// Cloud Assistant actions (ECS 2014-05-26).
@@ -278,6 +292,10 @@ const INSTANCE_FAMILY_ACTIONS: ActionTable = &[
     (
         "DescribeSavingsPlanEstimation",
         billing::describe_savings_plan_estimation,
+    ),
+    (
+        "DescribeSpotPriceHistory",
+        billing::describe_spot_price_history,
     ),
     (
         "ModifyInstanceMaintenanceAttributes",

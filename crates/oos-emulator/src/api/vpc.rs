@@ -25,6 +25,34 @@ fn wrong_status(id: &str, status: &str, operation: &str) -> AcsError {
     )
 }
 
+/// A free (`Available`) EIP of `region`.
+pub(crate) fn new_eip(id: &str, ip: &str, region: &str, bandwidth: &str, charge_type: &str, now: &str) -> Eip {
+    Eip {
+        allocation_id: id.to_string(),
+        ip_address: ip.to_string(),
+        name: String::new(),
+        region_id: region.to_string(),
+        status: "Available".into(),
+        instance_id: String::new(),
+        instance_type: String::new(),
+        bandwidth: bandwidth.to_string(),
+        internet_charge_type: charge_type.to_string(),
+        allocation_time: now.to_string(),
+        tags: Tags::new(),
+    }
+}
+
+/// Binds the EIP `id` to the instance `instance_id` (both checked by the caller).
+pub(crate) fn bind(cloud: &mut Cloud, id: &str, instance_id: &str, instance_type: &str) {
+    let address = cloud.eips.get_mut(id).expect("checked by the caller");
+    address.status = "InUse".into();
+    address.instance_id = instance_id.to_string();
+    address.instance_type = instance_type.to_string();
+    if let Some(instance) = cloud.instances.get_mut(instance_id) {
+        instance.eip_allocation_id = Some(id.to_string());
+    }
+}
+
 /// AllocateEipAddress.
 pub fn allocate_eip_address(
     cloud: &mut Cloud,
@@ -40,25 +68,16 @@ pub fn allocate_eip_address(
         rng.random_range(0..255),
         rng.random_range(1..255)
     );
-    cloud.eips.insert(
-        id.clone(),
-        Eip {
-            allocation_id: id.clone(),
-            ip_address: ip.clone(),
-            name: request.get("Name").unwrap_or_default().to_string(),
-            region_id: region,
-            status: "Available".into(),
-            instance_id: String::new(),
-            instance_type: String::new(),
-            bandwidth: request.get("Bandwidth").unwrap_or("5").to_string(),
-            internet_charge_type: request
-                .get("InternetChargeType")
-                .unwrap_or("PayByTraffic")
-                .to_string(),
-            allocation_time: utc_time(ctx.now),
-            tags: Tags::new(),
-        },
+    let mut address = new_eip(
+        &id,
+        &ip,
+        &region,
+        request.get("Bandwidth").unwrap_or("5"),
+        request.get("InternetChargeType").unwrap_or("PayByTraffic"),
+        &utc_time(ctx.now),
     );
+    address.name = request.get("Name").unwrap_or_default().to_string();
+    cloud.eips.insert(id.clone(), address);
     Ok(json!({"AllocationId": id, "EipAddress": ip, "ResourceGroupId": "", "OrderId": 0}))
 }
 
@@ -83,18 +102,8 @@ pub fn associate_eip_address(
         ));
     }
     check_dry_run(request)?;
-    let address = cloud.eips.get_mut(&id).expect("checked above");
-    address.status = "InUse".into();
-    address.instance_id = instance_id.clone();
-    address.instance_type = request
-        .get("InstanceType")
-        .unwrap_or("EcsInstance")
-        .to_string();
-    cloud
-        .instances
-        .get_mut(&instance_id)
-        .expect("checked above")
-        .eip_allocation_id = Some(id);
+    let kind = request.get("InstanceType").unwrap_or("EcsInstance");
+    bind(cloud, &id, &instance_id, kind);
     Ok(json!({}))
 }
 
