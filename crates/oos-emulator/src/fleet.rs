@@ -379,7 +379,7 @@ impl FleetSeed {
                     .map_err(|error| format!("instances[{number}]: {error}"))?;
                 check_region(&spec.region_id, &format!("instances[{number}]"))?;
                 let id = create_instance(cloud, spec, now);
-                instance_settings(cloud, group, index, &id, now)
+                crate::seed_resources::instance_settings(cloud, group, index, &id, now)
                     .map_err(|error| format!("instances[{number}]: {error}"))?;
             }
         }
@@ -501,54 +501,6 @@ impl FleetSeed {
             ..InstanceSpec::default()
         })
     }
-}
-
-/// Applies a group's key pair, RAM role and billing to the instance `id` it just made.
-fn instance_settings(cloud: &mut Cloud, group: &InstanceGroup, index: u32, id: &str, now: Timestamp) -> Result<(), String> {
-    let instance = cloud.instances.get(id).expect("just created");
-    let region = instance.region_id.clone();
-    if let Some(name) = &group.key_pair {
-        if !cloud.key_pairs.contains_key(&format!("{region}/{name}")) {
-            return Err(format!("key_pair {name:?} is not seeded in {region}"));
-        }
-        if instance.os_type == "windows" {
-            return Err(format!("key_pair {name:?}: a Windows instance cannot use an SSH key pair"));
-        }
-    }
-    if let Some(role) = &group.ram_role
-        && !cloud.ram_roles.is_empty()
-        && !cloud.ram_roles.contains(role)
-    {
-        return Err(format!("ram_role {role:?} is not among ram_roles"));
-    }
-    let charge_type = group.charge_type.as_ref().map(|kind| kind.pick(index));
-    let instance = cloud.instances.get_mut(id).expect("just created");
-    if let Some(name) = &group.key_pair {
-        instance.key_pair_name = name.clone();
-    }
-    if let Some(role) = &group.ram_role {
-        instance.settings.ram_role_name = role.clone();
-    }
-    match charge_type.as_deref() {
-        None | Some("PostPaid") => {}
-        Some("PrePaid") => {
-            instance.instance_charge_type = "PrePaid".into();
-            instance.settings.expired_time = crate::api::expiry_after(now, 1, "Month");
-            if group.auto_renew {
-                instance.settings.auto_renew = crate::AutoRenew {
-                    enabled: true,
-                    duration: 1,
-                    period_unit: "Month".into(),
-                    renewal_status: "AutoRenewal".into(),
-                };
-            }
-        }
-        Some(other) => return Err(format!("charge_type {other:?} must be PostPaid or PrePaid")),
-    }
-    if let Some(seed) = &group.public_ip {
-        crate::seed_resources::give_public_ip(cloud, id, seed, index)?;
-    }
-    Ok(())
 }
 
 /// The id of the seeded security group `wanted` (an id, or a name in `region_id`).

@@ -1,11 +1,11 @@
-//! The fleet seed's instance public IPs (`public_ip:` of an instance group) and its `eips:`,
-//! `bandwidth_packages:` and `auto_snapshot_policies:` sections, applied
-//! after the instances they name.
+//! The fleet seed's per-instance settings (key pair, RAM role, billing, `public_ip:` of an
+//! instance group) and its `eips:`, `bandwidth_packages:` and `auto_snapshot_policies:`
+//! sections, applied after the instances they name.
 
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::fleet::{FleetSeed, OneOrMany};
+use crate::fleet::{FleetSeed, InstanceGroup, OneOrMany};
 use crate::model::Tags;
 use crate::network_model::BandwidthPackage;
 use crate::state::{Cloud, new_id, utc_time};
@@ -110,7 +110,7 @@ fn address_taken(cloud: &Cloud, address: &str) -> bool {
 }
 
 /// Gives the seeded instance `id` (the `index`-th of its group) its public IP.
-pub fn give_public_ip(
+fn give_public_ip(
     cloud: &mut Cloud,
     id: &str,
     seed: &PublicIpSeed,
@@ -134,6 +134,60 @@ pub fn give_public_ip(
     let instance = cloud.instances.get_mut(id).expect("just created");
     instance.public_ips = vec![address];
     instance.internet_max_bandwidth_out = instance.internet_max_bandwidth_out.max(5);
+    Ok(())
+}
+
+/// Applies a group's key pair, RAM role, billing and public IP to the instance `id` it just made.
+pub(crate) fn instance_settings(
+    cloud: &mut Cloud,
+    group: &InstanceGroup,
+    index: u32,
+    id: &str,
+    now: Timestamp,
+) -> Result<(), String> {
+    let instance = cloud.instances.get(id).expect("just created");
+    let region = instance.region_id.clone();
+    if let Some(name) = &group.key_pair {
+        if !cloud.key_pairs.contains_key(&format!("{region}/{name}")) {
+            return Err(format!("key_pair {name:?} is not seeded in {region}"));
+        }
+        if instance.os_type == "windows" {
+            return Err(format!("key_pair {name:?}: a Windows instance cannot use an SSH key pair"));
+        }
+    }
+    if let Some(role) = &group.ram_role
+        && !cloud.ram_roles.is_empty()
+        && !cloud.ram_roles.contains(role)
+    {
+        return Err(format!("ram_role {role:?} is not among ram_roles"));
+    }
+    let charge_type = group.charge_type.as_ref().map(|kind| kind.pick(index));
+    let instance = cloud.instances.get_mut(id).expect("just created");
+    if let Some(name) = &group.key_pair {
+        instance.key_pair_name = name.clone();
+    }
+    if let Some(role) = &group.ram_role {
+        instance.settings.ram_role_name = role.clone();
+    }
+    match charge_type.as_deref() {
+        None | Some("PostPaid") => {}
+        Some("PrePaid") => {
+            instance.instance_charge_type = "PrePaid".into();
+            instance.settings.expired_time = crate::api::expiry_after(now, 1, "Month");
+            if group.auto_renew {
+                instance.settings.auto_renew = crate::AutoRenew {
+                    enabled: true,
+                    duration: 1,
+                    period_unit: "Month".into(),
+                    renewal_status: "AutoRenewal".into(),
+                };
+            }
+        }
+        Some(other) => return Err(format!("charge_type {other:?} must be PostPaid or PrePaid")),
+    }
+    if let Some(seed) = &group.public_ip {
+        give_public_ip(cloud, id, seed, index)?;
+    }
     Ok(())
 }
 

@@ -203,10 +203,7 @@ const ECS_ACTIONS: ActionTable = &[
     ("UnassociateEipAddress", vpc::unassociate_eip_address),
     ("ReleaseEipAddress", vpc::release_eip_address),
     ("DescribeEipAddresses", ecs_eips::describe_eip_addresses),
-    (
-        "DescribeAccountAttributes",
-        account::describe_account_attributes,
-    ),
+    ("DescribeAccountAttributes", account::describe_account_attributes),
 ];
 
 /// Cloud Assistant actions (ECS 2014-05-26).
@@ -293,10 +290,7 @@ const INSTANCE_FAMILY_ACTIONS: ActionTable = &[
         "DescribeSavingsPlanEstimation",
         billing::describe_savings_plan_estimation,
     ),
-    (
-        "DescribeSpotPriceHistory",
-        billing::describe_spot_price_history,
-    ),
+    ("DescribeSpotPriceHistory", billing::describe_spot_price_history),
     (
         "ModifyInstanceMaintenanceAttributes",
         maintenance::modify_instance_maintenance_attributes,
