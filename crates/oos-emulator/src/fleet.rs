@@ -228,6 +228,9 @@ pub struct FleetSeed {
     /// Automatic snapshot policies, applied to the disks of seeded instances.
     #[serde(default)]
     pub auto_snapshot_policies: Vec<crate::seed_resources::AutoSnapshotPolicySeed>,
+    /// System events of seeded instances (ECS raises them; the API cannot).
+    #[serde(default)]
+    pub system_events: Vec<crate::seed_resources::SystemEventSeed>,
 }
 
 /// How many a group makes: `count`, else one per fixed id (at least one); fewer than the ids is refused.

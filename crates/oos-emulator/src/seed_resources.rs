@@ -1,6 +1,6 @@
 //! The fleet seed's per-instance settings (key pair, RAM role, billing, `public_ip:` of an
-//! instance group) and its `eips:`, `bandwidth_packages:` and `auto_snapshot_policies:`
-//! sections, applied after the instances they name.
+//! instance group) and its `eips:`, `bandwidth_packages:`, `auto_snapshot_policies:` and
+//! `system_events:` sections, applied after the instances they name.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -81,6 +81,32 @@ pub struct AutoSnapshotPolicySeed {
     pub disks: Vec<String>,
 }
 
+/// A system event of a seeded instance.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemEventSeed {
+    /// Default `e-…`.
+    pub id: Option<String>,
+    /// A seeded instance; the event is in its region.
+    pub instance: String,
+    /// An instance event type (default `SystemMaintenance.Reboot`).
+    #[serde(rename = "type", default = "default_event_type")]
+    pub event_type: String,
+    /// Default `Inquiring` (AcceptInquiredSystemEvent accepts it).
+    #[serde(default = "default_event_status")]
+    pub status: String,
+    /// When its operation runs (RFC 3339; default three days after the seed is applied).
+    pub not_before: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+fn default_event_type() -> String {
+    "SystemMaintenance.Reboot".into()
+}
+fn default_event_status() -> String {
+    "Inquiring".into()
+}
 fn default_region() -> String {
     "cn-hangzhou".into()
 }
@@ -217,6 +243,45 @@ pub fn apply(seed: &FleetSeed, cloud: &mut Cloud, now: Timestamp) -> Result<(), 
             .and_then(|()| seed_policy(cloud, policy, now))
             .map_err(|error| format!("auto_snapshot_policies[{number}]: {error}"))?;
     }
+    for (number, event) in seed.system_events.iter().enumerate() {
+        seed_event(cloud, event, now).map_err(|error| format!("system_events[{number}]: {error}"))?;
+    }
+    Ok(())
+}
+
+fn seed_event(cloud: &mut Cloud, seed: &SystemEventSeed, now: Timestamp) -> Result<(), String> {
+    let known = |table: &[(&str, i64)], name: &str| table.iter().any(|(known, _)| *known == name);
+    if !known(&crate::api::EVENT_TYPES, &seed.event_type) {
+        let types: Vec<&str> = crate::api::EVENT_TYPES.iter().map(|(name, _)| *name).collect();
+        return Err(format!("type {:?} must be one of {}", seed.event_type, types.join(", ")));
+    }
+    if !known(&crate::api::CYCLE_STATUSES, &seed.status) {
+        let statuses: Vec<&str> = crate::api::CYCLE_STATUSES.iter().map(|(name, _)| *name).collect();
+        return Err(format!("status {:?} must be one of {}", seed.status, statuses.join(", ")));
+    }
+    let instance = cloud
+        .instances
+        .get(&seed.instance)
+        .ok_or_else(|| format!("instance {:?} is not seeded", seed.instance))?;
+    let not_before = match &seed.not_before {
+        Some(text) => text.parse::<Timestamp>().map_err(|error| format!("not_before {text:?}: {error}"))?,
+        None => now + jiff::SignedDuration::from_hours(72),
+    };
+    let id = seed.id.clone().unwrap_or_else(|| new_id("e"));
+    if cloud.system_events.contains_key(&id) {
+        return Err(format!("id {id:?} is used twice"));
+    }
+    let event = crate::ecs_model::SystemEvent {
+        event_id: id.clone(),
+        region_id: instance.region_id.clone(),
+        instance_id: instance.instance_id.clone(),
+        event_type: seed.event_type.clone(),
+        status: seed.status.clone(),
+        publish_time: utc_time(now),
+        not_before: utc_time(not_before),
+        reason: seed.reason.clone(),
+    };
+    cloud.system_events.insert(id, event);
     Ok(())
 }
 

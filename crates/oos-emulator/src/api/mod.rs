@@ -31,6 +31,7 @@ mod slb_listeners;
 mod snapshot_policies;
 mod specs;
 mod storage;
+mod system_events;
 mod system_disk;
 mod tags;
 mod vpc;
@@ -46,6 +47,7 @@ pub use key_pairs::seed_key_pair;
 pub use params::Ctx;
 pub(crate) use bandwidth::package_of;
 pub(crate) use snapshot_policies::number_array;
+pub(crate) use system_events::{CYCLE_STATUSES, EVENT_TYPES};
 pub(crate) use vpc::{bind as bind_eip, new_eip};
 
 use crate::state::Cloud;
@@ -291,6 +293,8 @@ const INSTANCE_FAMILY_ACTIONS: ActionTable = &[
         billing::describe_savings_plan_estimation,
     ),
     ("DescribeSpotPriceHistory", billing::describe_spot_price_history),
+    ("AcceptInquiredSystemEvent", system_events::accept_inquired_system_event),
+    ("DescribeInstanceHistoryEvents", system_events::describe_instance_history_events),
     (
         "ModifyInstanceMaintenanceAttributes",
         maintenance::modify_instance_maintenance_attributes,
