@@ -50,6 +50,10 @@ fn seeded_public_ips_show_in_describe_instances_and_can_be_released_or_converted
     assert_eq!(ips[0][0], "47.98.0.3", "derived from the private IP 172.16.0.3");
     assert_eq!(ips[1][0], "121.40.7.1");
     assert_eq!(ips[2], serde_json::json!([]));
+    // `InstanceId` as a JSON list, as ACS-ECS-ConvertsPublicIPToNewEIPByInstanceId sends it.
+    let one = api(&emulator, ECS_VERSION, "DescribeInstances", &[("InstanceId", r#"["i-fixed"]"#)]).unwrap();
+    assert_eq!(one["Instances"]["Instance"].as_array().map(Vec::len), Some(1));
+    assert_eq!(one["Instances"]["Instance"][0]["InstanceId"], "i-fixed");
     api(&emulator, ECS_VERSION, "ReleasePublicIpAddress", &[("PublicIpAddress", "121.40.7.1")]).unwrap();
     api(&emulator, ECS_VERSION, "ConvertNatPublicIpToEip", &[("InstanceId", "i-pub-2")]).unwrap();
     let eips = api(&emulator, ECS_VERSION, "DescribeEipAddresses", &[("EipAddress", "47.98.0.4")]).unwrap();
