@@ -25,6 +25,7 @@ mod public_ip;
 mod ram_roles;
 mod regions;
 mod security_groups;
+mod sg_membership;
 mod slb;
 mod slb_groups;
 mod slb_listeners;
@@ -355,8 +356,8 @@ const INSTANCE_FAMILY_ACTIONS: ActionTable = &[
         "AssignPrivateIpAddresses",
         interfaces::assign_private_ip_addresses,
     ),
-    ("JoinSecurityGroup", interfaces::join_security_group),
-    ("LeaveSecurityGroup", interfaces::leave_security_group),
+    ("JoinSecurityGroup", sg_membership::join_security_group),
+    ("LeaveSecurityGroup", sg_membership::leave_security_group),
     ("ReplaceSystemDisk", system_disk::replace_system_disk),
 ];
 

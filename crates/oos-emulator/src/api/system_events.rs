@@ -37,13 +37,23 @@ pub const CYCLE_STATUSES: [(&str, i64); 7] = [
 const ACTIVE: [&str; 3] = ["Scheduled", "Executing", "Inquiring"];
 
 fn code(table: &[(&str, i64)], name: &str) -> i64 {
-    table.iter().find(|(known, _)| *known == name).map_or(0, |(_, code)| *code)
+    table
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map_or(0, |(_, code)| *code)
 }
 
 /// The event's status at `now`: a `Scheduled` event has run once its `NotBefore` passed.
 fn status_at<'a>(event: &'a SystemEvent, now: Timestamp) -> &'a str {
-    let due = event.not_before.parse::<Timestamp>().is_ok_and(|at| at <= now);
-    if event.status == "Scheduled" && due { "Executed" } else { &event.status }
+    let due = event
+        .not_before
+        .parse::<Timestamp>()
+        .is_ok_and(|at| at <= now);
+    if event.status == "Scheduled" && due {
+        "Executed"
+    } else {
+        &event.status
+    }
 }
 
 /// An event as both list actions answer it; `extended` adds DescribeInstanceHistoryEvents' fields.
@@ -60,15 +70,31 @@ fn event_json(event: &SystemEvent, now: Timestamp, extended: bool) -> Value {
         "ExtendedAttribute": {"Device": "", "DiskId": "", "InactiveDisks": {"InactiveDisk": []}},
     });
     if extended {
-        let finished = if ACTIVE.contains(&status) { "" } else { event.not_before.as_str() };
+        let finished = if ACTIVE.contains(&status) {
+            ""
+        } else {
+            event.not_before.as_str()
+        };
         let inquiring = event.status == "Inquiring";
         item["InstanceId"] = json!(event.instance_id);
         item["ResourceType"] = json!("instance");
         item["ReasonCode"] = json!("");
         item["EventFinishTime"] = json!(finished);
         let attributes = &mut item["ExtendedAttribute"];
-        for key in ["Code", "HostId", "HostType", "InitialNotBefore", "MetricName", "MetricValue", "OnlineRepairPolicy",
-                    "PunishDomain", "PunishType", "PunishUrl", "Rack", "ResponseResult"] {
+        for key in [
+            "Code",
+            "HostId",
+            "HostType",
+            "InitialNotBefore",
+            "MetricName",
+            "MetricValue",
+            "OnlineRepairPolicy",
+            "PunishDomain",
+            "PunishType",
+            "PunishUrl",
+            "Rack",
+            "ResponseResult",
+        ] {
             attributes[key] = json!("");
         }
         attributes["CanAccept"] = json!(if inquiring { "true" } else { "false" });
@@ -133,7 +159,11 @@ pub fn describe_instance_history_events(
         .system_events
         .values()
         .filter(|event| event.region_id == region)
-        .filter(|event| request.get("InstanceId").is_none_or(|id| id == event.instance_id))
+        .filter(|event| {
+            request
+                .get("InstanceId")
+                .is_none_or(|id| id == event.instance_id)
+        })
         .filter(|event| ids.is_empty() || ids.contains(&event.event_id))
         .filter(|event| types.is_empty() || types.contains(&event.event_type))
         .filter(|event| {
@@ -147,5 +177,10 @@ pub fn describe_instance_history_events(
         .map(|event| event_json(event, ctx.now, true))
         .collect();
     let (page, paging) = paginate(request, selected, PageLimits::TOKEN_100)?;
-    Ok(list_body("InstanceSystemEventSet", "InstanceSystemEventType", page, paging))
+    Ok(list_body(
+        "InstanceSystemEventSet",
+        "InstanceSystemEventType",
+        page,
+        paging,
+    ))
 }
