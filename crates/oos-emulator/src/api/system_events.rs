@@ -44,7 +44,7 @@ fn code(table: &[(&str, i64)], name: &str) -> i64 {
 }
 
 /// The event's status at `now`: a `Scheduled` event has run once its `NotBefore` passed.
-fn status_at<'a>(event: &'a SystemEvent, now: Timestamp) -> &'a str {
+fn status_at(event: &SystemEvent, now: Timestamp) -> &str {
     let due = event
         .not_before
         .parse::<Timestamp>()

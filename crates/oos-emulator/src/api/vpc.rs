@@ -109,7 +109,10 @@ pub fn associate_eip_address(
     let kind = request.get("InstanceType").unwrap_or("EcsInstance");
     if kind == "NetworkInterface" {
         super::interfaces::find_interface(cloud, &instance_id)
-            .ok_or_else(|| crate::errors::instance_not_found(&instance_id))?;
+            .ok_or_else(|| {
+                let code = oos_acs::ErrorCode::INVALID_INSTANCE_ID_NOT_FOUND;
+                not_found(code, "network interface", &instance_id)
+            })?;
     } else {
         require_instance(cloud, &instance_id)?;
     }
