@@ -1,6 +1,6 @@
 //! The ECS resources and instance attributes beyond the core model: key pairs, elastic network
-//! interfaces, diagnostic reports, and each instance's billing, RAM role, maintenance and
-//! metadata settings. Every field has a default so older state files still load.
+//! interfaces, diagnostic reports, system events, and each instance's billing, RAM role,
+//! maintenance and metadata settings. Every field has a default so older state files still load.
 
 use serde::{Deserialize, Serialize};
 
@@ -187,4 +187,21 @@ pub struct DiagnosticReport {
     pub severity: String,
     /// The instance status seen when the report was created.
     pub instance_status: String,
+}
+
+/// A system event of an instance (seeded: ECS raises them, the API cannot).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemEvent {
+    pub event_id: String,
+    pub region_id: String,
+    pub instance_id: String,
+    /// `SystemMaintenance.Reboot`, `SystemMaintenance.IsolateErrorDisk`, …
+    pub event_type: String,
+    /// `Inquiring`, `Scheduled` (shown `Executed` once `not_before` has passed), `Executed`,
+    /// `Avoided`, `Canceled` or `Failed`.
+    pub status: String,
+    pub publish_time: String,
+    /// When the event's operation runs.
+    pub not_before: String,
+    pub reason: String,
 }

@@ -14,6 +14,8 @@ pub const INVALID_LOAD_BALANCER_ID_NOT_FOUND: ErrorCode =
 pub const INVALID_REGION_ID_NOT_FOUND: ErrorCode = ErrorCode::new("InvalidRegionId.NotFound", 404);
 pub const INVALID_RESOURCE_TYPE_NOT_FOUND: ErrorCode =
     ErrorCode::new("InvalidResourceType.NotFound", 404);
+pub const INVALID_EVENT_ID_NO_INQUIRING_EVENT_FOUND: ErrorCode =
+    ErrorCode::new("InvalidEventId.NoInquiringEventFound", 404);
 pub const INCORRECT_DISK_STATUS: ErrorCode = ErrorCode::new("IncorrectDiskStatus", 403);
 pub const INCORRECT_IMAGE_STATUS: ErrorCode = ErrorCode::new("IncorrectImageStatus", 403);
 pub const INCORRECT_EIP_STATUS: ErrorCode = ErrorCode::new("IncorrectEipStatus", 400);

@@ -25,7 +25,7 @@ pub enum OneOrMany {
 
 impl OneOrMany {
     /// The value for the item at 1-based `index`, with `{index}` patterns expanded.
-    fn pick(&self, index: u32) -> String {
+    pub(crate) fn pick(&self, index: u32) -> String {
         let value = match self {
             Self::One(value) => value.clone(),
             Self::Many(values) if values.is_empty() => String::new(),
@@ -88,6 +88,10 @@ pub struct InstanceGroup {
     /// Auto-renewal of `PrePaid` instances (one month at a time).
     #[serde(default)]
     pub auto_renew: bool,
+    /// A fixed public IP (with 5 Mbit/s out): `true` for `47.98.` + the private IP's last two
+    /// numbers, or the address (a pattern, or a list cycled over the group).
+    #[serde(default)]
+    pub public_ip: Option<crate::seed_resources::PublicIpSeed>,
 }
 
 /// An SSH key pair known to the cloud (its public half, OpenSSH format).
@@ -215,6 +219,18 @@ pub struct FleetSeed {
     /// Auto Scaling groups (after the instances and load balancers they refer to).
     #[serde(default)]
     pub scaling_groups: Vec<crate::ess::seed::ScalingGroupSeed>,
+    /// Elastic IPs, free or bound to a seeded instance.
+    #[serde(default)]
+    pub eips: Vec<crate::seed_resources::EipSeed>,
+    /// Common bandwidth packages holding seeded EIPs.
+    #[serde(default)]
+    pub bandwidth_packages: Vec<crate::seed_resources::BandwidthPackageSeed>,
+    /// Automatic snapshot policies, applied to the disks of seeded instances.
+    #[serde(default)]
+    pub auto_snapshot_policies: Vec<crate::seed_resources::AutoSnapshotPolicySeed>,
+    /// System events of seeded instances (ECS raises them; the API cannot).
+    #[serde(default)]
+    pub system_events: Vec<crate::seed_resources::SystemEventSeed>,
 }
 
 /// How many a group makes: `count`, else one per fixed id (at least one); fewer than the ids is refused.
@@ -279,6 +295,7 @@ impl FleetSeed {
                 ram_role: None,
                 charge_type: None,
                 auto_renew: false,
+                public_ip: None,
             }],
             ..Self::default()
         }
@@ -365,7 +382,7 @@ impl FleetSeed {
                     .map_err(|error| format!("instances[{number}]: {error}"))?;
                 check_region(&spec.region_id, &format!("instances[{number}]"))?;
                 let id = create_instance(cloud, spec, now);
-                instance_settings(cloud, group, index, &id, now)
+                crate::seed_resources::instance_settings(cloud, group, index, &id, now)
                     .map_err(|error| format!("instances[{number}]: {error}"))?;
             }
         }
@@ -419,6 +436,7 @@ impl FleetSeed {
                 .apply(cloud, now)
                 .map_err(|error| format!("scaling_groups[{number}] ({:?}): {error}", group.name))?;
         }
+        crate::seed_resources::apply(self, cloud, now)?;
         self.apply_monitor(cloud, now)
     }
 
@@ -486,51 +504,6 @@ impl FleetSeed {
             ..InstanceSpec::default()
         })
     }
-}
-
-/// Applies a group's key pair, RAM role and billing to the instance `id` it just made.
-fn instance_settings(cloud: &mut Cloud, group: &InstanceGroup, index: u32, id: &str, now: Timestamp) -> Result<(), String> {
-    let instance = cloud.instances.get(id).expect("just created");
-    let region = instance.region_id.clone();
-    if let Some(name) = &group.key_pair {
-        if !cloud.key_pairs.contains_key(&format!("{region}/{name}")) {
-            return Err(format!("key_pair {name:?} is not seeded in {region}"));
-        }
-        if instance.os_type == "windows" {
-            return Err(format!("key_pair {name:?}: a Windows instance cannot use an SSH key pair"));
-        }
-    }
-    if let Some(role) = &group.ram_role
-        && !cloud.ram_roles.is_empty()
-        && !cloud.ram_roles.contains(role)
-    {
-        return Err(format!("ram_role {role:?} is not among ram_roles"));
-    }
-    let charge_type = group.charge_type.as_ref().map(|kind| kind.pick(index));
-    let instance = cloud.instances.get_mut(id).expect("just created");
-    if let Some(name) = &group.key_pair {
-        instance.key_pair_name = name.clone();
-    }
-    if let Some(role) = &group.ram_role {
-        instance.settings.ram_role_name = role.clone();
-    }
-    match charge_type.as_deref() {
-        None | Some("PostPaid") => {}
-        Some("PrePaid") => {
-            instance.instance_charge_type = "PrePaid".into();
-            instance.settings.expired_time = crate::api::expiry_after(now, 1, "Month");
-            if group.auto_renew {
-                instance.settings.auto_renew = crate::AutoRenew {
-                    enabled: true,
-                    duration: 1,
-                    period_unit: "Month".into(),
-                    renewal_status: "AutoRenewal".into(),
-                };
-            }
-        }
-        Some(other) => return Err(format!("charge_type {other:?} must be PostPaid or PrePaid")),
-    }
-    Ok(())
 }
 
 /// The id of the seeded security group `wanted` (an id, or a name in `region_id`).

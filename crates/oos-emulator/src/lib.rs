@@ -34,6 +34,7 @@ mod network_model;
 mod persist;
 mod provision;
 mod seed_network;
+mod seed_resources;
 mod server;
 mod state;
 mod storage_model;

@@ -72,6 +72,9 @@ pub struct Cloud {
     /// Instance diagnostic reports, by id.
     #[serde(default)]
     pub diagnostic_reports: IndexMap<String, crate::ecs_model::DiagnosticReport>,
+    /// Instance system events, by id.
+    #[serde(default)]
+    pub system_events: IndexMap<String, crate::ecs_model::SystemEvent>,
     /// The RAM roles instances may be given; empty: any role name exists.
     #[serde(default)]
     pub ram_roles: Vec<String>,
@@ -122,6 +125,7 @@ impl Cloud {
             key_pairs: IndexMap::new(),
             network_interfaces: IndexMap::new(),
             diagnostic_reports: IndexMap::new(),
+            system_events: IndexMap::new(),
             ram_roles: Vec::new(),
             ess: Default::default(),
             raised: Vec::new(),

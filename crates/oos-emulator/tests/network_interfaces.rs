@@ -1,6 +1,6 @@
 //! Elastic network interfaces and security-group membership: the primary interface of every
-//! instance, create/attach/detach/delete with their states and errors, private IPs, and
-//! Join/LeaveSecurityGroup reflected in DescribeInstances.
+//! instance, create/attach/detach/delete with their states and errors, private IPs, EIPs bound
+//! to interfaces, and Join/LeaveSecurityGroup reflected in DescribeInstances.
 
 mod support;
 
@@ -419,4 +419,43 @@ fn join_and_leave_change_the_instance_groups() {
     )
     .unwrap_err();
     assert_eq!(in_use.code, "DependencyViolation");
+}
+
+#[test]
+fn eips_bind_to_interfaces_and_a_primary_one_stands_for_its_instance() {
+    let emulator = fleet();
+    let public_ip = |id: &str| {
+        let body = ecs(&emulator, "DescribeNetworkInterfaces", &[("NetworkInterfaceId.1", id)]).unwrap();
+        body["NetworkInterfaceSets"]["NetworkInterfaceSet"][0]["AssociatedPublicIp"].clone()
+    };
+    assert_eq!(public_ip("eni-a"), serde_json::json!({}), "empty without a public IP");
+    let allocate = || {
+        let made = ecs(&emulator, "AllocateEipAddress", &[]).unwrap();
+        made["AllocationId"].as_str().unwrap().to_owned()
+    };
+    let associate = |allocation: &str, target: &str| {
+        let params = [("AllocationId", allocation), ("InstanceId", target), ("InstanceType", "NetworkInterface")];
+        support::call(&emulator, oos_emulator::VPC_VERSION, "AssociateEipAddress", &params)
+    };
+    let primary = allocate();
+    associate(&primary, "eni-a").unwrap();
+    assert_eq!(public_ip("eni-a")["AllocationId"], primary.as_str());
+    let instance = ecs(&emulator, "DescribeInstances", &[("InstanceIds", r#"["i-a"]"#)]).unwrap();
+    assert_eq!(instance["Instances"]["Instance"][0]["EipAddress"]["AllocationId"], primary.as_str());
+    let fresh = allocate();
+    let to_instance = [("AllocationId", fresh.as_str()), ("InstanceId", "i-a")];
+    let again = support::call(&emulator, oos_emulator::VPC_VERSION, "AssociateEipAddress", &to_instance).unwrap_err();
+    assert_eq!(again.code.to_string(), "InvalidAssociation.Duplicated", "the instance has the interface's EIP");
+
+    let vsw = vswitch(&emulator);
+    let created = ecs(&emulator, "CreateNetworkInterface", &[("VSwitchId", &vsw), ("SecurityGroupId", "sg-web")]).unwrap();
+    let secondary = created["NetworkInterfaceId"].as_str().unwrap();
+    let own = allocate();
+    associate(&own, secondary).unwrap();
+    assert_eq!(public_ip(secondary)["AllocationId"], own.as_str());
+    let unknown = associate(&allocate(), "eni-nope").unwrap_err();
+    assert_eq!(unknown.code.to_string(), "InvalidInstanceId.NotFound");
+    support::call(&emulator, oos_emulator::VPC_VERSION, "UnassociateEipAddress", &[("AllocationId", &primary)]).unwrap();
+    let instance = ecs(&emulator, "DescribeInstances", &[("InstanceIds", r#"["i-a"]"#)]).unwrap();
+    assert_eq!(instance["Instances"]["Instance"][0]["EipAddress"]["AllocationId"], "");
 }

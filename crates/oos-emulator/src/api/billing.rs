@@ -1,6 +1,6 @@
 //! Billing of instances: ModifyInstanceChargeType (sets `ExpiredTime`), RenewInstance,
 //! Modify/DescribeInstanceAutoRenewAttribute, and plausible prices: DescribePrice,
-//! DescribeRenewalPrice, DescribeSavingsPlanEstimation.
+//! DescribeRenewalPrice, DescribeSavingsPlanEstimation, DescribeSpotPriceHistory.
 
 use jiff::{Span, Timestamp, tz::TimeZone};
 use oos_acs::{AcsError, RpcRequest};
@@ -419,4 +419,32 @@ pub fn describe_savings_plan_estimation(
         "Currency": CURRENCY,
         "CommittedAmount": format!("{:.2}", round(hourly_price(&current.instance_type) * 0.6)),
     }))
+}
+
+/// DescribeSpotPriceHistory: the spot price of `InstanceType` in `ZoneId` (default: the
+/// region's first zone) at each of the last three hours, a fifth of the pay-as-you-go price.
+pub fn describe_spot_price_history(cloud: &mut Cloud, request: &RpcRequest, ctx: &Ctx) -> Result<Value, AcsError> {
+    let region = ctx.region(cloud, request)?;
+    let instance_type = request.require("InstanceType")?;
+    super::instance_types::require_sold(instance_type)?;
+    let network = request.require("NetworkType")?;
+    if !["vpc", "classic"].contains(&network) {
+        return Err(AcsError::invalid_parameter("NetworkType", "must be vpc or classic"));
+    }
+    let zones = &cloud.region(&region).expect("served").zones;
+    let zone = match request.get("ZoneId") {
+        Some(zone) if zones.iter().any(|known| known == zone) => zone.to_string(),
+        Some(zone) => return Err(AcsError::invalid_parameter("ZoneId", format!("{zone} is not a zone of {region}"))),
+        None => zones.first().cloned().unwrap_or_default(),
+    };
+    let origin = hourly_price(instance_type);
+    let prices: Vec<Value> = (0..3)
+        .rev()
+        .map(|hours_ago| {
+            let at = ctx.now - Span::new().hours(hours_ago);
+            json!({"InstanceType": instance_type, "ZoneId": zone, "NetworkType": network, "IoOptimized": "optimized",
+                   "OriginPrice": origin, "SpotPrice": round(origin * 0.2), "Timestamp": crate::state::utc_time(at)})
+        })
+        .collect();
+    Ok(json!({"Currency": CURRENCY, "NextOffset": 0, "SpotPrices": {"SpotPriceType": prices}}))
 }

@@ -4,7 +4,7 @@
 use oos_acs::{AcsError, RpcRequest};
 use serde_json::{Value, json};
 
-use super::params::{Ctx, PageLimits, id_list, list_body, paginate, tag_list};
+use super::params::{Ctx, PageLimits, id_list, list_body, paginate, tag_list, with_numbered};
 use crate::errors::{INVALID_IMAGE_ID_NOT_FOUND, INVALID_SECURITY_GROUP_ID_NOT_FOUND, not_found};
 use crate::ess::{
     Adjustment, ScalingActivity, ScalingConfiguration, ScalingGroup, ScalingRule, codes, missing,
@@ -208,7 +208,7 @@ pub fn describe_scaling_groups(
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let cloud = prepared(cloud, ctx);
-    let ids = id_list(request, "ScalingGroupIds", "ScalingGroupId")?;
+    let ids = with_numbered(id_list(request, "ScalingGroupIds", "ScalingGroupId")?, request, "ScalingGroupId");
     let mut names = request.repeated("ScalingGroupName");
     names.extend(request.get("ScalingGroupName").map(str::to_owned));
     let selected: Vec<Value> = cloud
@@ -760,7 +760,11 @@ pub fn describe_scaling_configurations(
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
     let cloud = prepared(cloud, ctx);
-    let ids = id_list(request, "ScalingConfigurationIds", "ScalingConfigurationId")?;
+    let ids = with_numbered(
+        id_list(request, "ScalingConfigurationIds", "ScalingConfigurationId")?,
+        request,
+        "ScalingConfigurationId",
+    );
     let names = request.repeated("ScalingConfigurationName");
     let group = request.get("ScalingGroupId");
     let selected: Vec<Value> = cloud

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::params::{
     CreationWindow, Ctx, Field, FieldFilters, PageLimits, check_dry_run, id_list, list_body,
-    matches_tags, paginate, tag_list, tags_json,
+    matches_tags, paginate, repeated_or_single, tag_list, tags_json,
 };
 use crate::errors::{
     OPERATION_DENIED_DELETION_PROTECTION, incorrect_instance_status, instance_not_found,
@@ -122,13 +122,19 @@ fn json_strings(request: &RpcRequest, name: &str) -> Result<Option<Vec<String>>,
 }
 
 /// DescribeInstances: filters, Tag.N, InstanceIds (unknown ids give an empty list), paging.
+/// `InstanceId` (a JSON list, `InstanceId.N` or one id), which the SDK model lacks, filters too:
+/// public templates send it (ACS-ECS-ConvertsPublicIPToNewEIPByInstanceId,
+/// ACS::ECS::ConvertPublicToEIPAndAddToCommonBandwidthPackage).
 pub fn describe_instances(
     cloud: &mut Cloud,
     request: &RpcRequest,
     ctx: &Ctx,
 ) -> Result<Value, AcsError> {
     let region = ctx.region(cloud, request)?;
-    let ids = id_list(request, "InstanceIds", "InstanceId")?;
+    let ids = match id_list(request, "InstanceIds", "InstanceId")? {
+        Some(ids) => Some(ids),
+        None => repeated_or_single(request, "InstanceId")?,
+    };
     let tags = tag_list(request)?;
     let private_ips = json_strings(request, "PrivateIpAddresses")?;
     let public_ips = json_strings(request, "PublicIpAddresses")?;

@@ -1,6 +1,5 @@
-//! Elastic network interfaces and security-group membership: Create/Describe/Attach/Detach/
-//! DeleteNetworkInterface, AssignPrivateIpAddresses, JoinSecurityGroup, LeaveSecurityGroup.
-//! Every instance has a primary interface derived from it (`eni-` + the instance id's tail);
+//! Elastic network interfaces: Create/Describe/Attach/Detach/DeleteNetworkInterface,
+//! AssignPrivateIpAddresses (security-group membership: `sg_membership.rs`). Every instance has a primary interface derived from it (`eni-` + the instance id's tail);
 //! secondary ones are resources of their own.
 
 use oos_acs::{AcsError, RpcRequest};
@@ -14,8 +13,7 @@ use super::params::{
 use crate::ecs_model::NetworkInterface;
 use crate::errors::{
     ENI_PER_INSTANCE_LIMIT_EXCEEDED, INCORRECT_NETWORK_INTERFACE_STATUS,
-    INSTANCE_LAST_SECURITY_GROUP, INSTANCE_SECURITY_GROUP_LIMIT_EXCEEDED,
-    INVALID_INSTANCE_ID_ALREADY_EXISTS, INVALID_INSTANCE_ID_MISMATCH,
+    INSTANCE_SECURITY_GROUP_LIMIT_EXCEEDED, INVALID_INSTANCE_ID_MISMATCH,
     INVALID_NETWORK_INTERFACE_ID_NOT_FOUND, INVALID_SECURITY_GROUP_ID_NOT_FOUND,
     INVALID_VSWITCH_ID_NOT_FOUND, IPV4_COUNT_EXCEEDED, not_found, require_status,
 };
@@ -24,7 +22,7 @@ use crate::provision::{type_shape, vpc_of};
 use crate::state::{Cloud, new_id, utc_time};
 
 /// Security groups an instance or interface may be in.
-const MAX_GROUPS: usize = 5;
+pub(super) const MAX_GROUPS: usize = 5;
 const AVAILABLE: &str = "Available";
 const IN_USE: &str = "InUse";
 
@@ -74,7 +72,17 @@ fn all_interfaces(cloud: &Cloud) -> impl Iterator<Item = NetworkInterface> + '_ 
         .chain(cloud.network_interfaces.values().cloned())
 }
 
+/// The interface `id` (a primary one derived from its instance), if any.
+pub(crate) fn find_interface(cloud: &Cloud, id: &str) -> Option<NetworkInterface> {
+    all_interfaces(cloud).find(|eni| eni.network_interface_id == id)
+}
+
+/// `(address, allocation id)` of the interface's public IP: an EIP bound to it, else (a primary
+/// one) its instance's EIP or public IP; empty strings when it has none.
 fn public_ip_of(cloud: &Cloud, eni: &NetworkInterface) -> (String, String) {
+    if let Some(eip) = cloud.eips.values().find(|eip| eip.instance_id == eni.network_interface_id) {
+        return (eip.ip_address.clone(), eip.allocation_id.clone());
+    }
     let Some(owner) = cloud
         .instances
         .get(&eni.instance_id)
@@ -97,12 +105,18 @@ fn public_ip_of(cloud: &Cloud, eni: &NetworkInterface) -> (String, String) {
 
 fn eni_json(cloud: &Cloud, eni: &NetworkInterface) -> Value {
     let (public_ip, allocation) = public_ip_of(cloud, eni);
-    let associated = json!({"PublicIpAddress": public_ip, "AllocationId": allocation});
+    // Without a public IP the object is empty (the product action
+    // ACS::ECS::AllocateAndAssociateEipAddress allocates an EIP when its address selects nothing).
+    let associated = if public_ip.is_empty() {
+        json!({})
+    } else {
+        json!({"PublicIpAddress": public_ip, "AllocationId": allocation})
+    };
     let mut ips = vec![
         json!({"PrivateIpAddress": eni.primary_ip, "Primary": true, "PrivateDnsName": "", "AssociatedPublicIp": associated}),
     ];
     ips.extend(eni.secondary_ips.iter().map(|ip| {
-        json!({"PrivateIpAddress": ip, "Primary": false, "PrivateDnsName": "", "AssociatedPublicIp": {"PublicIpAddress": "", "AllocationId": ""}})
+        json!({"PrivateIpAddress": ip, "Primary": false, "PrivateDnsName": "", "AssociatedPublicIp": {}})
     }));
     json!({
         "NetworkInterfaceId": eni.network_interface_id,
@@ -539,127 +553,6 @@ pub fn assign_private_ip_addresses(
         "PrivateIpSet": {"PrivateIpAddress": wanted},
         "Ipv4PrefixSet": {"Ipv4Prefixes": []},
     }}))
-}
-
-/// The security groups of the target of a Join/LeaveSecurityGroup call (an instance, or an
-/// interface — a primary one stands for its instance).
-fn membership<'a>(
-    cloud: &'a mut Cloud,
-    request: &RpcRequest,
-    operation: &str,
-) -> Result<(&'a mut Vec<String>, String), AcsError> {
-    let (instance_id, eni_id) = (request.get("InstanceId"), request.get("NetworkInterfaceId"));
-    let instance_id = match (instance_id, eni_id) {
-        (Some(_), Some(_)) => {
-            return Err(AcsError::invalid_parameter(
-                "NetworkInterfaceId",
-                "give InstanceId or NetworkInterfaceId, not both",
-            ));
-        }
-        (None, None) => return Err(AcsError::missing_parameter("InstanceId")),
-        (Some(id), None) => Some(id.to_string()),
-        (None, Some(eni)) => cloud
-            .instances
-            .values()
-            .find(|instance| primary_eni_id(&instance.instance_id) == eni)
-            .map(|instance| instance.instance_id.clone()),
-    };
-    match (instance_id, eni_id) {
-        (Some(id), _) => {
-            require_status(
-                instance(cloud, &id)?,
-                &[status::RUNNING, status::STOPPED],
-                operation,
-            )?;
-            let target = cloud.instances.get_mut(&id).expect("checked above");
-            Ok((&mut target.security_group_ids, target.vpc_id.clone()))
-        }
-        (None, Some(eni)) => {
-            let target = cloud.network_interfaces.get_mut(eni).ok_or_else(|| {
-                not_found(
-                    INVALID_NETWORK_INTERFACE_ID_NOT_FOUND,
-                    "NetworkInterfaceId",
-                    eni,
-                )
-            })?;
-            Ok((&mut target.security_group_ids, target.vpc_id.clone()))
-        }
-        (None, None) => unreachable!("one of the two is given"),
-    }
-}
-
-/// JoinSecurityGroup: an instance or interface joins `SecurityGroupId` (same VPC, at most five
-/// groups; `InvalidInstanceId.AlreadyExists` when it is in it already).
-pub fn join_security_group(
-    cloud: &mut Cloud,
-    request: &RpcRequest,
-    _ctx: &Ctx,
-) -> Result<Value, AcsError> {
-    let group_id = request.require("SecurityGroupId")?.to_string();
-    let group_vpc = cloud
-        .security_groups
-        .get(&group_id)
-        .map(|group| group.vpc_id.clone())
-        .ok_or_else(|| {
-            not_found(
-                INVALID_SECURITY_GROUP_ID_NOT_FOUND,
-                "SecurityGroupId",
-                &group_id,
-            )
-        })?;
-    let (groups, vpc_id) = membership(cloud, request, "JoinSecurityGroup")?;
-    if group_vpc != vpc_id {
-        return Err(AcsError::new(
-            INVALID_INSTANCE_ID_MISMATCH,
-            "Specified instance and security group are not in the same VPC.",
-        ));
-    }
-    if groups.contains(&group_id) {
-        return Err(AcsError::new(
-            INVALID_INSTANCE_ID_ALREADY_EXISTS,
-            "The specified instance already exists in the specified security group.",
-        ));
-    }
-    if groups.len() >= MAX_GROUPS {
-        return Err(AcsError::new(
-            INSTANCE_SECURITY_GROUP_LIMIT_EXCEEDED,
-            "Exceeding the allowed amount of security groups that an instance can be in.",
-        ));
-    }
-    groups.push(group_id);
-    Ok(json!({}))
-}
-
-/// LeaveSecurityGroup: an instance or interface leaves `SecurityGroupId`; never its last group
-/// (`InstanceLastSecurityGroup`).
-pub fn leave_security_group(
-    cloud: &mut Cloud,
-    request: &RpcRequest,
-    _ctx: &Ctx,
-) -> Result<Value, AcsError> {
-    let group_id = request.require("SecurityGroupId")?.to_string();
-    if !cloud.security_groups.contains_key(&group_id) {
-        return Err(not_found(
-            INVALID_SECURITY_GROUP_ID_NOT_FOUND,
-            "SecurityGroupId",
-            &group_id,
-        ));
-    }
-    let (groups, _) = membership(cloud, request, "LeaveSecurityGroup")?;
-    if !groups.contains(&group_id) {
-        return Err(AcsError::new(
-            INVALID_SECURITY_GROUP_ID_NOT_FOUND,
-            format!("The instance is not in the security group {group_id}."),
-        ));
-    }
-    if groups.len() == 1 {
-        return Err(AcsError::new(
-            INSTANCE_LAST_SECURITY_GROUP,
-            "An instance or network interface must stay in at least one security group.",
-        ));
-    }
-    groups.retain(|id| *id != group_id);
-    Ok(json!({}))
 }
 
 /// The `NetworkInterfaces.NetworkInterface[]` of an instance in DescribeInstances: its primary

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::instances::instance;
 use super::params::{Ctx, PageLimits, list_body, paginate, repeated_or_single};
+use super::system_events::scheduled_events;
 use crate::ecs_model::DiagnosticReport;
 use crate::errors::{INVALID_REPORT_ID_NOT_FOUND, not_found};
 use crate::model::{Instance, instance_status as status};
@@ -170,7 +171,7 @@ fn health(instance: &Instance) -> (i64, &'static str) {
 }
 
 /// DescribeInstancesFullStatus: status and health of `InstanceId.N` (at most 100; `Status`,
-/// `HealthStatus` filters), no scheduled system events. Paged up to 100.
+/// `HealthStatus` filters) and the system events not over yet. Paged up to 100.
 pub fn describe_instances_full_status(
     cloud: &mut Cloud,
     request: &RpcRequest,
@@ -195,7 +196,7 @@ pub fn describe_instances_full_status(
                 "InstanceId": instance.instance_id,
                 "Status": {"Code": status_code(&instance.status), "Name": instance.status},
                 "HealthStatus": {"Code": health_code, "Name": health_name},
-                "ScheduledSystemEventSet": {"ScheduledSystemEventType": []},
+                "ScheduledSystemEventSet": {"ScheduledSystemEventType": scheduled_events(cloud, &instance.instance_id, ctx.now)},
             })
         })
         .collect();

@@ -1,10 +1,12 @@
 //! The RPC actions the emulator serves, routed by (API version, action name).
 
+mod account;
 mod assistant;
 mod bandwidth;
 mod billing;
 mod cms;
 mod disk_ops;
+mod ecs_eips;
 mod ess;
 mod ess_members;
 mod image_tasks;
@@ -23,12 +25,14 @@ mod public_ip;
 mod ram_roles;
 mod regions;
 mod security_groups;
+mod sg_membership;
 mod slb;
 mod slb_groups;
 mod slb_listeners;
 mod snapshot_policies;
 mod specs;
 mod storage;
+mod system_events;
 mod system_disk;
 mod tags;
 mod vpc;
@@ -42,6 +46,10 @@ pub use images::{PUBLIC_IMAGES, ensure_public_images};
 pub(crate) use instances::remove_instance as release_instance;
 pub use key_pairs::seed_key_pair;
 pub use params::Ctx;
+pub(crate) use bandwidth::package_of;
+pub(crate) use snapshot_policies::number_array;
+pub(crate) use system_events::{CYCLE_STATUSES, EVENT_TYPES};
+pub(crate) use vpc::{bind as bind_eip, new_eip};
 
 use crate::state::Cloud;
 
@@ -193,6 +201,12 @@ const ECS_ACTIONS: ActionTable = &[
         "ConvertNatPublicIpToEip",
         public_ip::convert_nat_public_ip_to_eip,
     ),
+    ("AllocateEipAddress", ecs_eips::allocate_eip_address),
+    ("AssociateEipAddress", vpc::associate_eip_address),
+    ("UnassociateEipAddress", vpc::unassociate_eip_address),
+    ("ReleaseEipAddress", vpc::release_eip_address),
+    ("DescribeEipAddresses", ecs_eips::describe_eip_addresses),
+    ("DescribeAccountAttributes", account::describe_account_attributes),
 ];
 
 /// Cloud Assistant actions (ECS 2014-05-26).
@@ -279,6 +293,9 @@ const INSTANCE_FAMILY_ACTIONS: ActionTable = &[
         "DescribeSavingsPlanEstimation",
         billing::describe_savings_plan_estimation,
     ),
+    ("DescribeSpotPriceHistory", billing::describe_spot_price_history),
+    ("AcceptInquiredSystemEvent", system_events::accept_inquired_system_event),
+    ("DescribeInstanceHistoryEvents", system_events::describe_instance_history_events),
     (
         "ModifyInstanceMaintenanceAttributes",
         maintenance::modify_instance_maintenance_attributes,
@@ -339,8 +356,8 @@ const INSTANCE_FAMILY_ACTIONS: ActionTable = &[
         "AssignPrivateIpAddresses",
         interfaces::assign_private_ip_addresses,
     ),
-    ("JoinSecurityGroup", interfaces::join_security_group),
-    ("LeaveSecurityGroup", interfaces::leave_security_group),
+    ("JoinSecurityGroup", sg_membership::join_security_group),
+    ("LeaveSecurityGroup", sg_membership::leave_security_group),
     ("ReplaceSystemDisk", system_disk::replace_system_disk),
 ];
 

@@ -43,6 +43,17 @@ pub fn check_dry_run(request: &RpcRequest) -> Result<(), AcsError> {
     }
 }
 
+/// `ids` with those given in ESS's older numbered form (`ScalingGroupId1` … `ScalingGroupId20`).
+pub fn with_numbered(ids: Option<Vec<String>>, request: &RpcRequest, name: &str) -> Option<Vec<String>> {
+    let numbered: Vec<String> = (1..=20)
+        .filter_map(|number| request.get(&format!("{name}{number}")).map(str::to_owned))
+        .collect();
+    if numbered.is_empty() {
+        return ids;
+    }
+    Some([ids.unwrap_or_default(), numbered].concat())
+}
+
 /// The ids of a comma-separated parameter (`InstanceId=i-1,i-2`), blanks trimmed; `None` when absent.
 pub fn comma_ids<'a>(request: &'a RpcRequest, name: &str) -> Option<Vec<&'a str>> {
     request

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::instances::require_instance;
 use super::params::{Ctx, check_dry_run};
 use crate::errors::incorrect_instance_status;
-use crate::model::{Eip, Tags, instance_status};
+use crate::model::instance_status;
 use crate::state::{Cloud, new_id, utc_time};
 
 /// The instance must be Running or Stopped for its public IP to change.
@@ -117,24 +117,9 @@ pub fn convert_nat_public_ip_to_eip(
     let bandwidth = instance.internet_max_bandwidth_out.max(1).to_string();
     let charge_type = instance.internet_charge_type.clone();
     let allocation = new_id("eip");
-    cloud.eips.insert(
-        allocation.clone(),
-        Eip {
-            allocation_id: allocation.clone(),
-            ip_address: address,
-            name: String::new(),
-            region_id: region,
-            status: "InUse".into(),
-            instance_id: id.clone(),
-            instance_type: "EcsInstance".into(),
-            bandwidth,
-            internet_charge_type: charge_type,
-            allocation_time: utc_time(ctx.now),
-            tags: Tags::new(),
-        },
-    );
-    let instance = cloud.instances.get_mut(&id).expect("checked above");
-    instance.public_ips.clear();
-    instance.eip_allocation_id = Some(allocation);
+    let converted = super::vpc::new_eip(&allocation, &address, &region, &bandwidth, &charge_type, &utc_time(ctx.now));
+    cloud.eips.insert(allocation.clone(), converted);
+    super::vpc::bind(cloud, &allocation, &id, "EcsInstance");
+    cloud.instances.get_mut(&id).expect("checked above").public_ips.clear();
     Ok(json!({}))
 }

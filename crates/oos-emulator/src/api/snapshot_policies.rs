@@ -58,7 +58,7 @@ fn policy_id(cloud: &Cloud, request: &RpcRequest, region: &str) -> Result<String
 
 /// A JSON array of numbers in `range` (as text or numbers), at most `most` of them, returned as
 /// canonical JSON text (`["0","1"]`); `code` names the error (`InvalidTimePoints.Malformed`).
-fn number_array(
+pub(crate) fn number_array(
     text: &str,
     range: std::ops::RangeInclusive<i64>,
     most: usize,

@@ -25,6 +25,46 @@ fn wrong_status(id: &str, status: &str, operation: &str) -> AcsError {
     )
 }
 
+/// A free (`Available`) EIP of `region`.
+pub(crate) fn new_eip(id: &str, ip: &str, region: &str, bandwidth: &str, charge_type: &str, now: &str) -> Eip {
+    Eip {
+        allocation_id: id.to_string(),
+        ip_address: ip.to_string(),
+        name: String::new(),
+        region_id: region.to_string(),
+        status: "Available".into(),
+        instance_id: String::new(),
+        instance_type: String::new(),
+        bandwidth: bandwidth.to_string(),
+        internet_charge_type: charge_type.to_string(),
+        allocation_time: now.to_string(),
+        tags: Tags::new(),
+    }
+}
+
+/// The instance whose EIP an EIP bound to `target` is: the instance itself, or the owner of a
+/// primary network interface (`instance_type` NetworkInterface); `None` for other interfaces.
+fn owner_of(cloud: &Cloud, target: &str, instance_type: &str) -> Option<String> {
+    if instance_type != "NetworkInterface" {
+        return Some(target.to_string());
+    }
+    super::interfaces::find_interface(cloud, target)
+        .filter(|eni| eni.device_index == 0 && !eni.instance_id.is_empty())
+        .map(|eni| eni.instance_id)
+}
+
+/// Binds the EIP `id` to `target`, an instance or a network interface (both checked by the caller).
+pub(crate) fn bind(cloud: &mut Cloud, id: &str, target: &str, instance_type: &str) {
+    let owner = owner_of(cloud, target, instance_type);
+    let address = cloud.eips.get_mut(id).expect("checked by the caller");
+    address.status = "InUse".into();
+    address.instance_id = target.to_string();
+    address.instance_type = instance_type.to_string();
+    if let Some(instance) = owner.and_then(|owner| cloud.instances.get_mut(&owner)) {
+        instance.eip_allocation_id = Some(id.to_string());
+    }
+}
+
 /// AllocateEipAddress.
 pub fn allocate_eip_address(
     cloud: &mut Cloud,
@@ -40,29 +80,21 @@ pub fn allocate_eip_address(
         rng.random_range(0..255),
         rng.random_range(1..255)
     );
-    cloud.eips.insert(
-        id.clone(),
-        Eip {
-            allocation_id: id.clone(),
-            ip_address: ip.clone(),
-            name: request.get("Name").unwrap_or_default().to_string(),
-            region_id: region,
-            status: "Available".into(),
-            instance_id: String::new(),
-            instance_type: String::new(),
-            bandwidth: request.get("Bandwidth").unwrap_or("5").to_string(),
-            internet_charge_type: request
-                .get("InternetChargeType")
-                .unwrap_or("PayByTraffic")
-                .to_string(),
-            allocation_time: utc_time(ctx.now),
-            tags: Tags::new(),
-        },
+    let mut address = new_eip(
+        &id,
+        &ip,
+        &region,
+        request.get("Bandwidth").unwrap_or("5"),
+        request.get("InternetChargeType").unwrap_or("PayByTraffic"),
+        &utc_time(ctx.now),
     );
+    address.name = request.get("Name").unwrap_or_default().to_string();
+    cloud.eips.insert(id.clone(), address);
     Ok(json!({"AllocationId": id, "EipAddress": ip, "ResourceGroupId": "", "OrderId": 0}))
 }
 
-/// AssociateEipAddress with an ECS instance.
+/// AssociateEipAddress with an ECS instance, or (`InstanceType` NetworkInterface) a network
+/// interface: an EIP of a primary interface is also its instance's.
 pub fn associate_eip_address(
     cloud: &mut Cloud,
     request: &RpcRequest,
@@ -74,8 +106,20 @@ pub fn associate_eip_address(
     if found.status != "Available" {
         return Err(wrong_status(&id, &found.status, "AssociateEipAddress"));
     }
-    require_instance(cloud, &instance_id)?;
-    if let Some(other) = &cloud.instances[&instance_id].eip_allocation_id {
+    let kind = request.get("InstanceType").unwrap_or("EcsInstance");
+    if kind == "NetworkInterface" {
+        super::interfaces::find_interface(cloud, &instance_id)
+            .ok_or_else(|| {
+                let code = oos_acs::ErrorCode::INVALID_INSTANCE_ID_NOT_FOUND;
+                not_found(code, "network interface", &instance_id)
+            })?;
+    } else {
+        require_instance(cloud, &instance_id)?;
+    }
+    let owner_eip = owner_of(cloud, &instance_id, kind)
+        .and_then(|owner| cloud.instances.get(&owner)?.eip_allocation_id.clone());
+    let bound = cloud.eips.values().find(|eip| eip.instance_id == instance_id);
+    if let Some(other) = owner_eip.or_else(|| bound.map(|eip| eip.allocation_id.clone())) {
         return Err(AcsError::with_code(
             "InvalidAssociation.Duplicated",
             400,
@@ -83,18 +127,7 @@ pub fn associate_eip_address(
         ));
     }
     check_dry_run(request)?;
-    let address = cloud.eips.get_mut(&id).expect("checked above");
-    address.status = "InUse".into();
-    address.instance_id = instance_id.clone();
-    address.instance_type = request
-        .get("InstanceType")
-        .unwrap_or("EcsInstance")
-        .to_string();
-    cloud
-        .instances
-        .get_mut(&instance_id)
-        .expect("checked above")
-        .eip_allocation_id = Some(id);
+    bind(cloud, &id, &instance_id, kind);
     Ok(json!({}))
 }
 
@@ -109,9 +142,10 @@ pub fn unassociate_eip_address(
     if found.status != "InUse" {
         return Err(wrong_status(&id, &found.status, "UnassociateEipAddress"));
     }
-    let instance_id = found.instance_id.clone();
-    if let Some(instance) = cloud.instances.get_mut(&instance_id) {
-        instance.eip_allocation_id = None;
+    for instance in cloud.instances.values_mut() {
+        if instance.eip_allocation_id.as_deref() == Some(id.as_str()) {
+            instance.eip_allocation_id = None;
+        }
     }
     let address = cloud.eips.get_mut(&id).expect("checked above");
     address.status = "Available".into();
