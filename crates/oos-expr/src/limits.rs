@@ -24,6 +24,16 @@ pub const STACK_SIZE: usize = 256 * 1024 * 1024;
 pub const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
 /// Deepest nesting of a result value (as serde_json accepts when reading JSON).
 pub const MAX_OUTPUT_DEPTH: usize = 128;
+/// Most backtracking steps of one regex search in jq (`test`, `match`, `sub`, …: fancy-regex's
+/// backtracking engine, which look-around and backreferences need); a search that needs more fails
+/// with a jq runtime error (`"a…ab" | test("(a+)+$")`).
+pub const REGEX_BACKTRACK_LIMIT: usize = 1_000_000;
+/// Largest compiled automaton of a jq regex, in bytes (each part fancy-regex hands to regex-automata).
+pub const REGEX_SIZE_LIMIT: usize = 10 * 1024 * 1024;
+/// Largest lazy-DFA cache of a jq regex, in bytes (each part fancy-regex hands to regex-automata).
+pub const REGEX_DFA_SIZE_LIMIT: usize = 2 * 1024 * 1024;
+/// Most instructions of a jq regex's backtracking program (a longer pattern fails to compile).
+pub const REGEX_PROGRAM_LIMIT: usize = 100_000;
 
 /// Which budget an evaluation exceeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

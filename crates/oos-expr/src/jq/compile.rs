@@ -1,12 +1,13 @@
 //! Compiling a jq program within bounds: its length and nesting are checked before jaq's (recursive)
 //! parser sees it, parsing runs on a grown stack, and the filters that could read the environment,
-//! the clock or the process, or that generate without counting steps, are left out or replaced.
+//! the clock or the process, or that generate without counting steps, are left out or replaced (and
+//! jaq's regex natives by our bounded ones on fancy-regex, which know look-around and backreferences).
 
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Bind, Compiler, Native};
 
 use super::meter::{Filter, Metered};
-use super::natives;
+use super::{natives, regex};
 use crate::limits::{Exceeded, MAX_PROGRAM_CHARS, MAX_PROGRAM_NESTING, STACK_RED_ZONE, STACK_SIZE};
 
 /// Filters (native or defined) left out so that programs are deterministic, pure and cannot abort
@@ -47,10 +48,13 @@ fn compile_checked(code: &str) -> Result<Filter, String> {
         .chain(jaq_std::defs())
         .chain(jaq_json::defs())
         .filter(|def| !DENIED_FILTERS.contains(&def.name));
-    let replaced = || -> [jaq_core::native::Fun<Metered>; 2] {
+    let replaced = || -> [jaq_core::native::Fun<Metered>; 5] {
         [
             ("range", jaq_core::native::v(3), Native::new(|cv| natives::range(cv))),
             ("fromjson", jaq_core::native::v(0), Native::new(|cv| natives::fromjson(cv))),
+            ("matches", jaq_core::native::v(2), Native::new(|cv| regex::matches(cv))),
+            ("split_matches", jaq_core::native::v(2), Native::new(|cv| regex::split_matches(cv))),
+            ("split_", jaq_core::native::v(2), Native::new(|cv| regex::split(cv))),
         ]
     };
     let is_replaced = |name: &str, args: &[Bind]| replaced().iter().any(|(own, own_args, _)| *own == name && own_args.len() == args.len());

@@ -1,6 +1,7 @@
 //! Running a compiled jq program under budgets. jaq looks up its term table once for every term it
 //! evaluates; our data type hands out that table and counts each lookup as a step, so every step of
-//! a program (calls, recursion, `reduce`, `until`, …) is counted, and `range` counts each output.
+//! a program (calls, recursion, `reduce`, `until`, …) is counted, `range` counts each output and a
+//! regex each compilation and search.
 //! A step beyond the budget, past the deadline, or with too little stack left unwinds the run, which
 //! ends with the budget's error instead of a spinning worker or an overflowed stack.
 
@@ -32,6 +33,8 @@ pub(crate) struct Meter<'a> {
     lut: &'a Lut,
     steps: Cell<u64>,
     started: Instant,
+    /// Regexes compiled during the run.
+    pub(super) regexes: super::regex::Compiled,
 }
 
 impl<'a> HasLut<'a, Metered> for &'a Meter<'a> {
@@ -56,6 +59,14 @@ impl Meter<'_> {
             stop(Exceeded::Recursion);
         }
         if steps % 1024 == 0 && self.started.elapsed() > MAX_TIME {
+            stop(Exceeded::Time);
+        }
+    }
+
+    /// Counts one step that may have taken long by itself (a regex search), checking the deadline.
+    pub(crate) fn tick_timed(&self) {
+        self.tick();
+        if self.started.elapsed() > MAX_TIME {
             stop(Exceeded::Time);
         }
     }
@@ -86,7 +97,7 @@ fn silence_stops() {
 /// an exceeded budget.
 pub(crate) fn run(filter: &Filter, input: Val, max_outputs: usize) -> Result<Vec<serde_json::Value>, Result<String, Exceeded>> {
     stacker::grow(STACK_SIZE, || {
-        let meter = Meter { lut: &filter.lut, steps: Cell::new(0), started: Instant::now() };
+        let meter = Meter { lut: &filter.lut, steps: Cell::new(0), started: Instant::now(), regexes: Default::default() };
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| collect(filter, &meter, input, max_outputs)));
         match outcome {
             Ok(result) => result,

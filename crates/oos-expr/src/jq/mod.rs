@@ -17,6 +17,7 @@ mod compile;
 mod convert;
 mod meter;
 mod natives;
+mod regex;
 mod shape;
 
 /// Outputs beyond this many are an error (guards against runaway generators such as `range(1e12)`).
