@@ -46,8 +46,9 @@ const APPROVAL_SHOWN: &str = "Waiting at an approval the sandbox inbox shows";
 const CONFIRMATION: &str = "waits to confirm a high-risk call";
 
 /// The seeded cloud: three pay-as-you-go instances (tag `env: cov`, bound to key pair `cov-key`)
-/// that generated parameters name, and (tag `env: cov-extra`) one instance for each template whose
-/// real targets differ: a subscription, one with a RAM role, a burstable `t5`.
+/// that generated parameters name, and (tag `env: cov-extra`) the instances of templates whose real
+/// targets differ: a subscription, one with a RAM role, a burstable `t5`, two with public IPs; EIPs
+/// (one in a bandwidth package), an auto-snapshot policy, an inquired system event, a scaling group.
 const FLEET: &str = "
 regions: [cn-hangzhou]
 security_groups:
@@ -85,6 +86,24 @@ instances:
     security_group: sg-cov
     instance_type: ecs.t5-lc1m2.small
     tags: {env: cov-extra}
+  - ids: [i-cov-pub-1, i-cov-pub-2]
+    name: 'cov-pub-{index}'
+    region: cn-hangzhou
+    security_group: sg-cov
+    public_ip: '121.40.7.{index}'
+    tags: {env: cov-extra}
+eips:
+  - {id: eip-cov-1, ip: 47.99.1.1}
+  - {id: eip-cov-2, ip: 47.99.1.2}
+  - {id: eip-cov-shared, ip: 47.99.1.3}
+bandwidth_packages:
+  - {id: cbwp-cov, name: cov, bandwidth: 50, eips: [eip-cov-shared]}
+auto_snapshot_policies:
+  - {id: sp-cov, name: cov-nightly, time_points: [2], instances: [i-cov-1]}
+system_events:
+  - {id: e-cov-inquiry, instance: i-cov-1, type: SystemMaintenance.IsolateErrorDisk}
+scaling_groups:
+  - {id: asg-cov, name: cov, min_size: 0, max_size: 2, configuration: {id: asc-cov, instance_type: ecs.g7.large}}
 images:
   - ids: [m-cov-1]
     name: cov-image
@@ -100,7 +119,7 @@ load_balancers:
 
 /// Parameter values a user would give these templates, which no name-based guess finds: their real
 /// targets among the `env: cov-extra` instances, or a value the template cannot run without.
-const GIVEN: [(&str, &str, &str); 10] = [
+const GIVEN: [(&str, &str, &str); 16] = [
     ("ACS-ECS-BulkyDeletePrepaidInstances", "targets", r#"{"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-prepaid"]}"#),
     ("ACS-ECS-BulkyModifyInstanceAutoRenewAttribute", "targets", r#"{"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-prepaid"]}"#),
     ("ACS-ECS-BulkyModifyPrepayInstanceSpec", "targets", r#"{"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-prepaid"]}"#),
@@ -110,6 +129,14 @@ const GIVEN: [(&str, &str, &str); 10] = [
     ("ACS-ECS-RunRemoteShellScript", "instanceRole", r#""cov-role""#),
     // ECS deletes a Running instance only with Force.
     ("ACS-ECS-BulkyDeleteInstances", "force", "true"),
+    ("ACS-ECS-BulkyAllocateAndAssociateEipAddress", "instanceType", r#""EcsInstance""#),
+    ("ACS-ECS-ConvertsPublicIPToNewEIPByInstanceId", "instanceId", r#""i-cov-pub-1""#),
+    ("ACS-ECS-BulkyConvertPublicToEIPAndAddToCommonBandwidthPackage", "targets", r#"{"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-pub-1", "i-cov-pub-2"]}"#),
+    // The EIP in the bandwidth package.
+    ("ACS-ECS-BulkyRemoveEipsFromCommonBandwidthPackage", "eipAddresses", r#"["47.99.1.3"]"#),
+    // Its `instanceIds` are auto-snapshot policy ids; time points are hours.
+    ("ACS-ECS-BulkyModifyAutoSnapshotPolicyTimePoint", "instanceIds", r#"["sp-cov"]"#),
+    ("ACS-ECS-BulkyModifyAutoSnapshotPolicyTimePoint", "timePoints", r#"["1", "13"]"#),
     // The template each firing runs, and its parameters.
     ("ACS-ECS-ScheduleToExecuteTemplate", "templateName", r#""ACS-ECS-BulkyRebootInstances""#),
     ("ACS-ECS-ScheduleToExecuteTemplate", "templateParameters", r#"{"targets": {"Type": "ResourceIds", "RegionId": "cn-hangzhou", "ResourceIds": ["i-cov-1"]}}"#),
@@ -209,6 +236,17 @@ fn generated(name: &str, spec: &Value, ids: &Ids) -> Value {
         list_or_one(vec!["lb-cov".into()])
     } else if has("vservergroupid") {
         list_or_one(vec!["rsp-cov".into()])
+    } else if has("bandwidthpackageid") {
+        list_or_one(vec!["cbwp-cov".into()])
+    } else if has("scalinggroupid") {
+        list_or_one(vec!["asg-cov".into()])
+    } else if has("eventid") {
+        list_or_one(vec!["e-cov-inquiry".into()])
+    } else if has("publicipaddress") {
+        list_or_one(vec!["121.40.7.1".into(), "121.40.7.2".into()])
+    } else if has("eipaddress") {
+        // The two EIPs outside the bandwidth package.
+        list_or_one(vec!["47.99.1.1".into(), "47.99.1.2".into()])
     } else if has("keypairname") {
         // Not the pair the instances already have, so that binding it changes something.
         list_or_one(vec!["cov-key-2".into()])
@@ -259,10 +297,14 @@ fn generated(name: &str, spec: &Value, ids: &Ids) -> Value {
 }
 
 /// Causes read in the template itself, for rows whose error alone does not say why they fail.
-const READ_CAUSES: [(&str, &str); 8] = [
+const READ_CAUSES: [(&str, &str); 12] = [
+    ("ACS-ECS-BulkyEncryptDisks", "engine difference: ACS::ECS::EncryptSystemDisk's `systemDiskEncryptedInstance` (`Type: List`, `Fn::If` of the instance id or null) comes back through a `Type: String` task output, as null or JSON text, and the template iterates the loop's list of them as lists (`[.[][]]`)"),
+    ("ACS-ECS-BulkyEncryptSystemDisk", "engine difference: ACS::ECS::EncryptSystemDisk's `systemDiskEncryptedInstance` (`Type: List`, `Fn::If` of the instance id or null) comes back through a `Type: String` task output, as null or JSON text, and the template iterates the loop's list of them as lists (`[.[][]]`)"),
+    ("ACS-ECS-AlarmWhenDiscountAndPriceExceedsThresholdInMultiZoneAndInstanceType", "engine difference: jaq refuses `.[1] = …` past an array's end, where jq pads the array with null"),
+    ("ACS-ECS-BulkyDescribeSavingsPlanEstimation", "template expects a number: it multiplies `CommittedAmount`, a string in the SDK model (jq repeats the text)"),
     ("ACS-ECS-BulkyConfigureSoftwareFromEcsAppStore", "external resource: a public parameter of Alibaba's parameter store (`oos:aliyun/services/…`), whose content the sandbox does not have"),
     ("ACS-ECS-BulkyCreateSavingsPlan", "parameter needs a real value: `refundInstanceGroup`, a list of savings-plan groups"),
-    ("ACS-ECS-BulkyRemoveEipsFromCommonBandwidthPackage", "parameter needs a real value: EIPs in a bandwidth package (the fleet seeds none)"),
+    ("ACS-ECS-AlarmAccountResourceUsage", "emulator answer order unknown: the template reads DescribeAccountAttributes items by position (6, 7 and 13–16, so 17 or more in Alibaba's order); the SDK model names 15 attributes and no order, and the emulator invents none"),
     ("ACS-ECS-ModifyAutoRenewAttributeAfterOrderPaid", "external resource: waits for an order to be paid (BSS)"),
     ("ACS-ECS-LocalBuildAndDeployOnSingleECS", "engine gap: `ACS::GitCodeRepo` (InvalidTemplate.UnknownAction) is not implemented"),
     ("ACS-ECS-InventoryDataCollection", "not an automation template: a State Manager configuration (`OOS-2019-06-01-State`, InvalidTemplate.StateTemplate)"),
@@ -579,7 +621,8 @@ fn report(rows: &[Row]) -> String {
         "Every `PublicTemplates/YAML/ACS-ECS-*` template of the corpus, unmodified, run with `oos run --sandbox` \
          (in-process ECS emulator, instant transitions, the fleet of `FLEET` in the test: three pay-as-you-go \
          instances with a data disk, a snapshot of it and a key pair, a subscription instance, one with a RAM role, a \
-         burstable one, a custom image, a security group and an SLB with a VServer group; the corpus's \
+         burstable one, two with public IPs, three EIPs (one in a bandwidth package), an auto-snapshot policy, an \
+         inquired system event, a scaling group, a custom image, a security group and an SLB with a VServer group; the corpus's \
          `CloudProductActions` and public templates as library) with generated parameters for those without a \
          default, or the values a user would give (below), {}s per run at most (the {} that sleep on purpose for a minute or more get up \
          to four minutes). The {triggers} trigger templates (a first task \
