@@ -474,3 +474,73 @@ fn a_bad_seed_names_the_group() {
         "{error}"
     );
 }
+
+/// Two groups, each with a hook whose lifecycle action the seed leaves pending.
+const PENDING_SEED: &str = "
+instances:
+  - ids: [i-new1, i-new2, i-leaving]
+scaling_groups:
+  - id: asg-out
+    name: out
+    instances: [i-new1, i-new2]
+    lifecycle_hooks:
+      - id: ash-out
+        name: out
+        transition: SCALE_OUT
+        pending: {token: 11111111-2222-3333-4444-555555555555, activity: asa-out, instances: [i-new1, i-new2]}
+  - id: asg-in
+    name: in
+    instances: [i-leaving]
+    lifecycle_hooks:
+      - id: ash-in
+        name: in
+        transition: SCALE_IN
+        pending: {token: 66666666-7777-8888-9999-000000000000, instances: [i-leaving]}
+";
+
+fn group_states(emulator: &Emulator, group: &str) -> Vec<(String, String)> {
+    let body = ess(emulator, "DescribeScalingInstances", &[("ScalingGroupId", group)]).unwrap();
+    body["ScalingInstances"]["ScalingInstance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| (item["InstanceId"].as_str().unwrap().to_owned(), item["LifecycleState"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_seeded_pending_lifecycle_action_holds_its_instances_until_completed() {
+    let emulator = Emulator::builder()
+        .seed(FleetSeed::from_yaml(PENDING_SEED).expect("the seed parses"))
+        .build()
+        .expect("the emulator builds");
+    let waiting = |state: &str| vec![("i-new1".to_owned(), state.to_owned()), ("i-new2".to_owned(), state.to_owned())];
+    assert_eq!(group_states(&emulator, "asg-out"), waiting("Pending:Wait"));
+    let actions = ess(&emulator, "DescribeLifecycleActions", &[("ScalingActivityId", "asa-out")]).unwrap();
+    let action = &actions["LifecycleActions"]["LifecycleAction"][0];
+    assert_eq!(action["LifecycleActionToken"], "11111111-2222-3333-4444-555555555555");
+    assert_eq!(action["LifecycleActionStatus"], "Pending");
+    let busy = ess(&emulator, "ScaleWithAdjustment", &[("ScalingGroupId", "asg-out"), ("AdjustmentType", "QuantityChangeInCapacity"), ("AdjustmentValue", "1")]);
+    assert_eq!(busy.unwrap_err().code, "ScalingActivityInProgress");
+    let wrong_hook = ess(&emulator, "CompleteLifecycleAction", &[("LifecycleHookId", "ash-in"), ("LifecycleActionToken", "11111111-2222-3333-4444-555555555555")]);
+    assert_eq!(wrong_hook.unwrap_err().code, "InvalidLifecycleActionToken.NotExist");
+    ess(&emulator, "CompleteLifecycleAction", &[("LifecycleHookId", "ash-out"), ("LifecycleActionToken", "11111111-2222-3333-4444-555555555555"), ("LifecycleActionResult", "CONTINUE")]).unwrap();
+    assert_eq!(group_states(&emulator, "asg-out"), waiting("InService"));
+    let activities = ess(&emulator, "DescribeScalingActivities", &[("ScalingGroupId", "asg-out")]).unwrap();
+    assert_eq!(activities["ScalingActivities"]["ScalingActivity"][0]["StatusCode"], "Successful");
+
+    assert_eq!(group_states(&emulator, "asg-in"), [("i-leaving".to_owned(), "Removing:Wait".to_owned())]);
+    ess(&emulator, "CompleteLifecycleAction", &[("LifecycleHookId", "ash-in"), ("LifecycleActionToken", "66666666-7777-8888-9999-000000000000"), ("LifecycleActionResult", "CONTINUE")]).unwrap();
+    assert!(group_states(&emulator, "asg-in").is_empty(), "the scale-in goes on");
+    assert!(emulator.instance("i-leaving").is_some(), "an attached instance is kept when it leaves");
+}
+
+#[test]
+fn a_pending_action_holds_only_instances_of_its_group() {
+    let seed = PENDING_SEED.replace("instances: [i-leaving]}", "instances: [i-new1]}");
+    let error = Emulator::builder().seed(FleetSeed::from_yaml(&seed).unwrap()).build().unwrap_err();
+    assert!(
+        error.to_string().contains("scaling_groups[1] (\"in\"): lifecycle_hooks[0]: pending: instances: \"i-new1\" is not an instance of the group"),
+        "{error}"
+    );
+}

@@ -39,7 +39,9 @@ fn group_json(group: &ScalingGroup) -> Value {
         "LifecycleState": group.lifecycle_state, "MinSize": group.min_size, "MaxSize": group.max_size,
         "DesiredCapacity": group.desired_capacity.unwrap_or_default(), "EnableDesiredCapacity": group.desired_capacity.is_some(),
         "DefaultCooldown": group.default_cooldown, "ActiveScalingConfigurationId": group.active_configuration_id,
-        "LaunchTemplateId": "", "LaunchTemplateVersion": "", "VpcId": vpc,
+        // No launch template: Alibaba leaves `LaunchTemplateId`/`LaunchTemplateVersion` out, and
+        // templates test them for null (ACS::ESS::ReplaceSystemDisk).
+        "VpcId": vpc,
         "VSwitchId": group.vswitch_ids.first().cloned().unwrap_or_default(),
         "VSwitchIds": wrapped("VSwitchId", &group.vswitch_ids),
         "LoadBalancerIds": wrapped("LoadBalancerId", &group.load_balancer_ids),

@@ -1,10 +1,14 @@
 //! The fleet seed's `scaling_groups:` section: groups with their configuration, lifecycle hooks and
-//! instances (seeded instances attached, or new ones launched), all `InService` from the start.
+//! instances (seeded instances attached, or new ones launched), `InService` from the start unless a
+//! hook's `pending` lifecycle action holds them in an activity that is in progress.
 
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{LifecycleHook, ScalingConfiguration, ScalingGroup, ScalingInstance, state};
+use super::{
+    LifecycleAction, LifecycleHook, ScalingActivity, ScalingConfiguration, ScalingGroup,
+    ScalingInstance, millis, state,
+};
 use crate::model::Tags;
 use crate::provision::{InstanceSpec, create_instance, vswitch_of};
 use crate::state::{Cloud, ecs_time, new_id};
@@ -70,6 +74,21 @@ pub struct LifecycleHookSeed {
     pub notification_arn: String,
     #[serde(default)]
     pub notification_metadata: String,
+    /// A lifecycle action of this hook still waiting for CompleteLifecycleAction.
+    pub pending: Option<PendingActionSeed>,
+}
+
+/// A pending lifecycle action: the hook holds `instances` (members of the group: `Pending:Wait`
+/// for a scale-out, which launched them, `Removing:Wait` for a scale-in) in a scaling activity
+/// that is in progress, until CompleteLifecycleAction with `token` or the heartbeat timeout.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingActionSeed {
+    /// The lifecycle action token (default: a new UUID).
+    pub token: Option<String>,
+    /// The scaling activity (default: a new id).
+    pub activity: Option<String>,
+    pub instances: Vec<String>,
 }
 
 fn default_region() -> String {
@@ -167,17 +186,21 @@ impl ScalingGroupSeed {
             .map(|member| (member.instance_id.clone(), member.weight))
             .collect();
         cloud.set_backend_weights(&self.load_balancers, &weights);
-        for (number, hook) in self.lifecycle_hooks.iter().enumerate() {
-            let hook = hook
+        let mut pending = Vec::new();
+        for (number, seed) in self.lifecycle_hooks.iter().enumerate() {
+            let hook = seed
                 .build(&id)
                 .map_err(|error| format!("lifecycle_hooks[{number}]: {error}"))?;
+            if let Some(action) = &seed.pending {
+                pending.push((number, hook.id.clone(), action));
+            }
             cloud.ess.hooks.insert(hook.id.clone(), hook);
         }
         let created = ecs_time(now);
         cloud.ess.groups.insert(
             id.clone(),
             ScalingGroup {
-                id,
+                id: id.clone(),
                 name: self.name.clone(),
                 region_id: self.region.clone(),
                 min_size: self.min_size,
@@ -208,6 +231,11 @@ impl ScalingGroupSeed {
             .ess
             .configurations
             .insert(configuration.id.clone(), configuration);
+        for (number, hook, action) in pending {
+            action
+                .apply(cloud, &id, &hook, now)
+                .map_err(|error| format!("lifecycle_hooks[{number}]: pending: {error}"))?;
+        }
         Ok(())
     }
 
@@ -276,6 +304,91 @@ fn member(
         zone_id: zone_id.to_owned(),
         weight: configuration.load_balancer_weight,
         creation_time: ecs_time(now),
+    }
+}
+
+impl PendingActionSeed {
+    /// Holds the instances for `hook_id` of group `group_id` in a new activity in progress.
+    fn apply(
+        &self,
+        cloud: &mut Cloud,
+        group_id: &str,
+        hook_id: &str,
+        now: Timestamp,
+    ) -> Result<(), String> {
+        let hook = cloud.ess.hooks[hook_id].clone();
+        let token = self.token.clone().unwrap_or_else(super::new_token);
+        if cloud.ess.actions.contains_key(&token) {
+            return Err(format!("token {token:?} is seeded already"));
+        }
+        if cloud
+            .ess
+            .actions
+            .values()
+            .any(|action| action.group_id == group_id)
+        {
+            return Err("the group has a pending activity already".into());
+        }
+        let scale_out = hook.transition == "SCALE_OUT";
+        let group = cloud.ess.groups.get_mut(group_id).expect("inserted above");
+        for instance_id in &self.instances {
+            let member = group.instances.get_mut(instance_id).ok_or_else(|| {
+                format!("instances: {instance_id:?} is not an instance of the group")
+            })?;
+            member.lifecycle_state = if scale_out {
+                state::PENDING_WAIT
+            } else {
+                state::REMOVING_WAIT
+            }
+            .into();
+            if scale_out {
+                member.creation_type = "AutoCreated".into();
+                member.entrusted = true;
+                member.configuration_id = group.active_configuration_id.clone();
+            }
+        }
+        let activity_id = self.activity.clone().unwrap_or_else(|| new_id("asa"));
+        for member in &self.instances {
+            group.instances[member].activity_id = activity_id.clone();
+        }
+        let count = self.instances.len();
+        let total = group.instances.len() as i64;
+        cloud.ess.activities.insert(
+            activity_id.clone(),
+            ScalingActivity {
+                id: activity_id.clone(),
+                group_id: group_id.to_owned(),
+                description: if scale_out {
+                    format!("Add \"{count}\" ECS instance(s)")
+                } else {
+                    format!("Remove \"{count}\" ECS instance(s)")
+                },
+                cause: "A user requests to execute scaling rule, changing the Total Capacity."
+                    .into(),
+                status_code: "InProgress".into(),
+                status_message: String::new(),
+                start_time: ecs_time(now),
+                end_time: String::new(),
+                instance_ids: self.instances.clone(),
+                total_capacity: total,
+                attached_capacity: 0,
+                auto_created_capacity: if scale_out { count as i64 } else { 0 },
+            },
+        );
+        cloud.ess.actions.insert(
+            token.clone(),
+            LifecycleAction {
+                token,
+                hook_id: hook.id,
+                group_id: group_id.to_owned(),
+                activity_id,
+                instance_ids: self.instances.clone(),
+                status: "Pending".into(),
+                result: String::new(),
+                deadline_ms: millis(now) + hook.heartbeat_timeout * 1000,
+            },
+        );
+        Ok(())
     }
 }
 
