@@ -4,20 +4,26 @@
 //! each other one, why (missing emulator API, engine gap, product not served…), with a section on
 //! the templates that run Cloud Assistant commands (answered by the emulator's scripted results).
 //! Trigger templates run on an `oos server --sandbox` and are fired once by hand
-//! (`coverage_triggers`).
+//! (`coverage_triggers`). The ESS public templates (`ACS-ESS-*`) run the same way with scaling
+//! groups more in the fleet and get their own section (`coverage_ess`). `coverage_report` judges
+//! the runs and writes the report.
 //!
 //! `cargo test -p oos --test sandbox_coverage -- --ignored --nocapture`
+//!
+//! `COVERAGE_ONLY=<prefix>` (e.g. `ACS-ESS-`) runs only the templates whose name starts with it and
+//! prints their rows without writing the report.
 
 mod attack;
+mod coverage_ess;
+mod coverage_report;
 mod coverage_triggers;
 mod sandbox_support;
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use coverage_report::{diagnose, report};
 use coverage_triggers::{fire_once, trigger_kind};
 use sandbox_support::{RunOutcome, SandboxDir, corpus, example};
 use serde_json::{Map, Value, json};
@@ -325,17 +331,26 @@ fn parameter_values(name: &str, template: &Value, ids: &Ids) -> Map<String, Valu
     let given = |parameter: &str| {
         GIVEN
             .iter()
+            .chain(&coverage_ess::GIVEN)
             .find(|(template, given, _)| *template == name && *given == parameter)
             .map(|(_, _, value)| serde_json::from_str::<Value>(value).expect("GIVEN values are JSON"))
     };
+    let ess = name.starts_with(coverage_ess::PREFIX);
     parameters
         .iter()
         .filter(|(parameter, spec)| given(parameter).is_some() || match spec.get("Default") {
             None => true,
+            // What ESS fills in when a lifecycle hook notifies the template.
+            Some(default) if ess && coverage_ess::notified(default) => true,
             // An empty default for a resource the sandbox has (a vSwitch a RunInstances needs).
             Some(default) => default == "" && SEEDED_IDS.iter().any(|id| parameter.to_ascii_lowercase().ends_with(id)),
         })
-        .map(|(parameter, spec)| (parameter.clone(), given(parameter).unwrap_or_else(|| generated(parameter, spec, ids))))
+        .map(|(parameter, spec)| {
+            let value = given(parameter)
+                .or_else(|| coverage_ess::generated(name, parameter).filter(|_| ess))
+                .unwrap_or_else(|| generated(parameter, spec, ids));
+            (parameter.clone(), value)
+        })
         .collect()
 }
 
@@ -350,137 +365,6 @@ fn parameter_arguments(values: &Map<String, Value>) -> Vec<String> {
         .collect()
 }
 
-/// Why a run did not succeed: `family: specifics` and the detail.
-fn diagnose(outcome: &RunOutcome, limit: Duration) -> (String, String) {
-    if outcome.execution_id.is_empty() {
-        let reason = outcome
-            .stderr
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .trim_start_matches("error: ")
-            .to_owned();
-        let code = reason.split(':').next().unwrap_or_default().to_owned();
-        return (
-            format!("rejected before it started: {code}"),
-            first_line(&reason),
-        );
-    }
-    let status = outcome.execution()["Status"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    if outcome.timed_out || status == "Waiting" {
-        let tasks = outcome.tasks();
-        let stuck = tasks
-            .iter()
-            .find(|t| matches!(t["Status"].as_str(), Some("Running" | "Waiting")));
-        let field = |key: &str| {
-            stuck
-                .and_then(|t| t[key].as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let (task, action) = (field("TaskName"), field("TaskAction"));
-        let category = match action.as_str() {
-            "ACS::Approve" if outcome.inbox_approval().is_some() => {
-                format!("{APPROVAL_SHOWN}: {task}")
-            }
-            "ACS::Approve" => "waits for an approval the sandbox inbox does not show".to_owned(),
-            "ACS::ExecuteAPI" if status == "Waiting" => format!("{CONFIRMATION}: {task}"),
-            _ => format!(
-                "still {} after {} s: {action}",
-                if outcome.timed_out {
-                    "Running"
-                } else {
-                    &status
-                },
-                limit.as_secs()
-            ),
-        };
-        return (category, format!("task `{task}` ({action})"));
-    }
-    let Some(failed) = root_failure(outcome, &outcome.execution_id) else {
-        let message = outcome.execution()["StatusMessage"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        return (
-            format!("failed: {}", error_code(&message)),
-            first_line(&message),
-        );
-    };
-    let message = failed["StatusMessage"].as_str().unwrap_or_default();
-    let action = failed["TaskAction"].as_str().unwrap_or_default();
-    let (service, api) = called(&failed);
-    let category = if message.contains("InvalidAction.NotFound") {
-        format!("emulator lacks API: {service}.{api}")
-    } else if message.contains("InvalidVersion") || message.contains("InvalidService") {
-        format!("product not served by the sandbox: {service}")
-    } else if message.contains("UnsupportedAction") && action.ends_with("Trigger") {
-        format!("trigger not supported by the engine yet: {action}")
-    } else if message.contains("Http.") {
-        "calls an external webhook/URL".into()
-    } else {
-        format!("failed: {}", error_code(message))
-    };
-    let task = failed["TaskName"].as_str().unwrap_or_default();
-    (
-        category,
-        format!("task `{task}` ({action}): {}", first_line(message)),
-    )
-}
-
-/// The deepest failed task: a failed loop iteration before its parent, and inside a failed
-/// product action or child template, the child execution's own failure.
-fn root_failure(outcome: &RunOutcome, execution_id: &str) -> Option<Value> {
-    let tasks = outcome.tasks_of(execution_id)?;
-    let mut failed: Vec<&Value> = tasks.iter().filter(|t| t["Status"] == "Failed").collect();
-    failed.sort_by_key(|t| t["LoopItem"].is_null());
-    for task in &failed {
-        if let Some(child) = task["ChildExecutionId"]
-            .as_str()
-            .filter(|id| !id.is_empty())
-            && let Some(deeper) = root_failure(outcome, child)
-        {
-            return Some(deeper);
-        }
-    }
-    failed.first().map(|task| (*task).clone())
-}
-
-/// The `Service` and `API` of a task's properties (stored as a JSON object or JSON text).
-fn called(task: &Value) -> (String, String) {
-    let properties = match &task["Properties"] {
-        Value::String(text) => serde_json::from_str(text).unwrap_or_default(),
-        other => other.clone(),
-    };
-    let text = |key: &str| properties[key].as_str().unwrap_or("?").to_owned();
-    (text("Service"), text("API"))
-}
-
-/// The OOS-style code at the start of a message (`InvalidParameter.X: …`), else `other`.
-fn error_code(message: &str) -> String {
-    let first = message.split(':').next().unwrap_or_default();
-    if first.chars().next().is_some_and(char::is_uppercase) && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
-        return first.to_owned();
-    }
-    message
-        .split([':', ' '])
-        .find(|word| word.contains('.') && word.chars().next().is_some_and(char::is_uppercase))
-        .unwrap_or("other")
-        .to_owned()
-}
-
-fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or_default().replace('|', "\\|");
-    if line.chars().count() > 160 {
-        format!("{}…", line.chars().take(160).collect::<String>())
-    } else {
-        line
-    }
-}
-
 struct Row {
     template: String,
     /// The template (or a product action it names) runs Cloud Assistant commands.
@@ -493,7 +377,7 @@ struct Row {
     detail: String,
 }
 
-fn run_one(template: &Path, seeded_state: &str, ids: &Ids) -> Row {
+fn run_one(template: &Path, fleet: &str, seeded_state: &str, ids: &Ids) -> Row {
     let name = template
         .file_stem()
         .and_then(|s| s.to_str())
@@ -501,7 +385,7 @@ fn run_one(template: &Path, seeded_state: &str, ids: &Ids) -> Row {
         .to_owned();
     let parsed = json_twin(template);
     let runs_commands = runs_commands(template);
-    let sandbox = SandboxDir::new(FLEET);
+    let sandbox = SandboxDir::new(fleet);
     std::fs::write(sandbox.path().join("cloud.json"), seeded_state)
         .expect("copying the seeded state");
     // The product actions, and the public templates themselves for those that run one by name.
@@ -587,7 +471,9 @@ fn json_twin(yaml: &Path) -> Value {
         .unwrap_or_default()
 }
 
-fn ecs_public_templates() -> Vec<PathBuf> {
+/// The public templates whose name starts with `prefix` (`ACS-ECS-`) and with `COVERAGE_ONLY`.
+fn public_templates(prefix: &str) -> Vec<PathBuf> {
+    let only = std::env::var("COVERAGE_ONLY").unwrap_or_default();
     let dir = corpus().join("PublicTemplates/YAML");
     let mut templates: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("the corpus is beside the repository")
@@ -595,128 +481,17 @@ fn ecs_public_templates() -> Vec<PathBuf> {
         .filter(|path| {
             path.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("ACS-ECS-") && n.ends_with(".yml"))
+                .is_some_and(|n| n.starts_with(prefix) && n.starts_with(&only) && n.ends_with(".yml"))
         })
         .collect();
     templates.sort();
     templates
 }
 
-fn report(rows: &[Row]) -> String {
-    let succeeded = rows.iter().filter(|row| row.success).count();
-    let mut by_category: BTreeMap<&str, usize> = BTreeMap::new();
-    for row in rows.iter().filter(|row| !row.success) {
-        *by_category
-            .entry(category_family(&row.category))
-            .or_default() += 1;
-    }
-    let waiting = rows
-        .iter()
-        .filter(|row| row.category.starts_with(APPROVAL_SHOWN))
-        .count();
-    let triggers = rows.iter().filter(|row| row.trigger.is_some()).count();
-    let mut text = String::from("# Sandbox coverage of the ECS public templates\n\n");
-    let _ = writeln!(
-        text,
-        "Every `PublicTemplates/YAML/ACS-ECS-*` template of the corpus, unmodified, run with `oos run --sandbox` \
-         (in-process ECS emulator, instant transitions, the fleet of `FLEET` in the test: three pay-as-you-go \
-         instances with a data disk, a snapshot of it and a key pair, a subscription instance, one with a RAM role, a \
-         burstable one, two with public IPs, three EIPs (one in a bandwidth package), an auto-snapshot policy, an \
-         inquired system event, a scaling group, a custom image, a security group and an SLB with a VServer group; the corpus's \
-         `CloudProductActions` and public templates as library) with generated parameters for those without a \
-         default, or the values a user would give (below), {}s per run at most (the {} that sleep on purpose for a minute or more get up \
-         to four minutes). The {triggers} trigger templates (a first task \
-         `ACS::TimerTrigger`, `ACS::EventTrigger` or `ACS::AlarmTrigger`, docs/triggers.md) are armed on an \
-         `oos server --sandbox` with the same fleet and library instead, fired once by hand (TriggerExecution: a \
-         tick, an event about `i-cov-1`, or a firing alarm on it), and judged by the run that firing started. \
-         Generated by `cargo test -p oos --test sandbox_coverage -- --ignored --nocapture` (`OOS_UNDER_TEST` \
-         names the `oos` binary to run).\n",
-        TIME_LIMIT.as_secs(),
-        SLEEPERS.len()
-    );
-    let percent = succeeded * 100 / rows.len().max(1);
-    let _ = writeln!(
-        text,
-        "**{succeeded} of {} ({percent} %) run to Success ({}) or wait at an approval that the sandbox inbox \
-         shows ({waiting}).**\n",
-        rows.len(),
-        succeeded - waiting
-    );
-    let _ = writeln!(text, "| why the others do not | templates |\n| --- | --- |");
-    let mut families: Vec<_> = by_category.into_iter().collect();
-    families.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    for (family, count) in families {
-        let _ = writeln!(text, "| {family} | {count} |");
-    }
-    let mut missing: BTreeMap<&str, usize> = BTreeMap::new();
-    for row in rows {
-        if let Some(api) = row.category.strip_prefix("emulator lacks API: ") {
-            *missing.entry(api).or_default() += 1;
-        }
-    }
-    let mut missing: Vec<_> = missing.into_iter().collect();
-    missing.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let listed: Vec<String> = missing
-        .iter()
-        .map(|(api, n)| format!("{api} ({n})"))
-        .collect();
-    if listed.is_empty() {
-        let _ = writeln!(text, "\nNo template stops at an API the emulator lacks.");
-    } else {
-        let _ = writeln!(
-            text,
-            "\nMissing emulator APIs, by the number of templates they stop: {}.",
-            listed.join(", ")
-        );
-    }
-    let _ = writeln!(text, "\n## Parameters a user would give
-\n| template | parameter | value |\n| --- | --- | --- |");
-    for (template, parameter, value) in GIVEN {
-        let _ = writeln!(text, "| {template} | `{parameter}` | `{value}` |");
-    }
-    commands_section(&mut text, rows);
-    let _ = writeln!(
-        text,
-        "\n## Per template\n\n| template | result | detail |\n| --- | --- | --- |"
-    );
-    for row in rows {
-        let _ = writeln!(
-            text,
-            "| {} | {} | {} |",
-            row.template, row.category, row.detail
-        );
-    }
-    text
-}
-
-/// The templates that run Cloud Assistant commands: how many run, and what the others need.
-fn commands_section(text: &mut String, rows: &[Row]) {
-    let commands: Vec<&Row> = rows.iter().filter(|row| row.runs_commands).collect();
-    let succeeded = commands.iter().filter(|row| row.success).count();
-    let _ = writeln!(
-        text,
-        "\n## Templates that run commands\n\nThe emulator's Cloud Assistant answers RunCommand, InvokeCommand \
-         and the Describe calls with scripted results (here the default: exit code 0, no output), so a \
-         template that runs commands is held back only by something else. **{succeeded} of {} run to \
-         Success.**\n",
-        commands.len()
-    );
-    let _ = writeln!(text, "| template | result |\n| --- | --- |");
-    for row in commands {
-        let result = if row.success { "Success".to_owned() } else { format!("needs more: {} — {}", row.category, row.detail) };
-        let _ = writeln!(text, "| {} | {result} |", row.template);
-    }
-}
-
-/// The category without its specifics (`emulator lacks API: ECS.X` → `emulator lacks API`).
-fn category_family(category: &str) -> &str {
-    category.split(':').next().unwrap_or(category)
-}
-
-#[test]
-#[ignore = "runs ~120 templates (minutes); writes docs/sandbox-coverage.md"]
-fn ecs_public_templates_in_the_sandbox() {
-    let primer = SandboxDir::new(FLEET);
+/// The cloud of `fleet` after a stop/start of `i-cov-1` and a snapshot of its data disk, as state
+/// to start each run from, and the ids generated parameters name.
+fn primed(fleet: &str) -> (String, Ids) {
+    let primer = SandboxDir::new(fleet);
     primer
         .run(
             &example("lab-stop-start.json"),
@@ -732,12 +507,15 @@ fn ecs_public_templates_in_the_sandbox() {
     primer.run(&snapshot_template, &[], &[]).assert_success();
     let seeded_state =
         std::fs::read_to_string(primer.path().join("cloud.json")).expect("the primed state");
-    let ids = Ids::of(&primer.cloud());
-    let templates = ecs_public_templates();
-    assert!(
-        templates.len() > 100,
-        "the corpus has the ECS public templates"
-    );
+    (seeded_state, Ids::of(&primer.cloud()))
+}
+
+/// Runs `templates` from `fleet`'s primed cloud, [`PARALLEL_RUNS`] at a time; the rows by name.
+fn run_all(templates: Vec<PathBuf>, fleet: &str) -> Vec<Row> {
+    if templates.is_empty() {
+        return Vec::new();
+    }
+    let (seeded_state, ids) = primed(fleet);
     let queue = Mutex::new(templates.into_iter());
     let rows = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -747,7 +525,7 @@ fn ecs_public_templates_in_the_sandbox() {
                     let Some(template) = queue.lock().expect("queue").next() else {
                         break;
                     };
-                    let row = run_one(&template, &seeded_state, &ids);
+                    let row = run_one(&template, fleet, &seeded_state, &ids);
                     eprintln!("{}: {} {}", row.template, row.category, row.detail);
                     rows.lock().expect("rows").push(row);
                 }
@@ -756,11 +534,23 @@ fn ecs_public_templates_in_the_sandbox() {
     });
     let mut rows = rows.into_inner().expect("rows");
     rows.sort_by(|a, b| a.template.cmp(&b.template));
-    let succeeded = rows.iter().filter(|row| row.success).count();
+    rows
+}
+
+#[test]
+#[ignore = "runs ~155 templates (minutes); writes docs/sandbox-coverage.md"]
+fn ecs_public_templates_in_the_sandbox() {
+    let ecs = run_all(public_templates("ACS-ECS-"), FLEET);
+    let ess = run_all(public_templates(coverage_ess::PREFIX), &coverage_ess::fleet(FLEET));
+    if std::env::var_os("COVERAGE_ONLY").is_some() {
+        return;
+    }
+    assert!(ecs.len() > 100, "the corpus has the ECS public templates");
+    assert!(ess.len() > 30, "the corpus has the ESS public templates");
     assert!(
-        succeeded > 0,
-        "some ECS public templates run in the sandbox"
+        ecs.iter().any(|row| row.success) && ess.iter().any(|row| row.success),
+        "some ECS and ESS public templates run in the sandbox"
     );
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sandbox-coverage.md");
-    std::fs::write(&path, report(&rows)).expect("writing docs/sandbox-coverage.md");
+    std::fs::write(&path, report(&ecs) + &coverage_ess::section(&ess)).expect("writing docs/sandbox-coverage.md");
 }
