@@ -539,7 +539,7 @@ fn run_all(templates: Vec<PathBuf>, fleet: &str) -> Vec<Row> {
 
 #[test]
 #[ignore = "runs ~155 templates (minutes); writes docs/sandbox-coverage.md"]
-fn ecs_public_templates_in_the_sandbox() {
+fn ecs_and_ess_public_templates_in_the_sandbox() {
     let ecs = run_all(public_templates("ACS-ECS-"), FLEET);
     let ess = run_all(public_templates(coverage_ess::PREFIX), &coverage_ess::fleet(FLEET));
     if std::env::var_os("COVERAGE_ONLY").is_some() {
