@@ -56,3 +56,23 @@ impl Heartbeat {
         self.age().is_some_and(|age| age <= self.stale_after())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oos_clock::VirtualClock;
+
+    #[test]
+    fn a_worker_is_claiming_until_its_last_poll_is_five_intervals_old() {
+        let clock = Arc::new(VirtualClock::new(1_000_000));
+        let heartbeat = Heartbeat { beat: Arc::default(), clock: clock.clone(), poll_interval: Duration::from_secs(1) };
+        assert_eq!((heartbeat.age(), heartbeat.claiming()), (None, false), "not before its first poll");
+        heartbeat.beat.beat(clock.now_ms());
+        clock.advance(Duration::from_secs(5));
+        assert_eq!((heartbeat.age(), heartbeat.claiming()), (Some(Duration::from_secs(5)), true));
+        clock.advance(Duration::from_millis(1));
+        assert!(!heartbeat.claiming(), "stale after {:?}", heartbeat.stale_after());
+        heartbeat.beat.beat(clock.now_ms());
+        assert!(heartbeat.claiming());
+    }
+}

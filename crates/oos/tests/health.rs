@@ -1,5 +1,5 @@
 //! `/healthz` and `/readyz` of a real `oos server`, over HTTP without credentials: ready on a fresh
-//! server on either store; on PostgreSQL, unready (503, naming the failed check) while the database
+//! server on either store; unready while the database holds a migration the binary does not know; on PostgreSQL, unready (503, naming the failed check) while the database
 //! refuses connections (`ALLOW_CONNECTIONS false`, and the server's connections cut) and ready again
 //! once it takes them; `/healthz` answers 200 throughout; neither shows in the audit trail.
 
@@ -60,6 +60,17 @@ async fn an_embedded_server_is_ready_and_its_probes_are_not_audited() {
         readiness(&server, 200).await;
     }
     assert_eq!(audit_records(dir.path(), &["--data-dir", data.to_str().unwrap()]), before, "probes write no audit record");
+
+    // A migration this binary does not carry (as a newer binary would leave): unready until it is gone.
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite:{}", data.join("oos.db").display())).await.expect("the store opens beside the server");
+    let foreign = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99999, 'newer', TRUE, X'00', 0)";
+    sqlx::query(foreign).execute(&mut db).await.expect("a foreign migration row");
+    let unready = readiness(&server, 503).await;
+    assert_eq!(unready["failed"], serde_json::json!(["migrations"]), "{unready}");
+    assert!(unready["checks"]["migrations"]["detail"].as_str().is_some_and(|detail| detail.contains("99999")), "{unready}");
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 99999").execute(&mut db).await.expect("the row removed");
+    db.close().await.expect("closed");
+    readiness(&server, 200).await;
     server.stop().expect("the server stops");
 }
 
