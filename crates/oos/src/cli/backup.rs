@@ -98,7 +98,7 @@ pub fn backup(args: &BackupArgs) -> anyhow::Result<ExitCode> {
     if !master_key.is_file() {
         bail!("Backup.MasterKeyMissing: no master key at {}; name it with --master-key-file (a backup without it cannot open the secrets)", master_key.display());
     }
-    let staging = Staging::create(&sibling(&args.to, "partial"))?;
+    let staging = Staging::create(&sibling(&args.to, "partial"), "Backup.Failed")?;
     let runtime = runtime()?;
     let manifest = runtime.block_on(async {
         backup::snapshot(dir, &staging.0.join(DATABASE_FILE)).await.map_err(|e| anyhow!("Backup.Failed: snapshot of {}: {e}", dir.display()))?;
@@ -130,7 +130,7 @@ pub fn restore(args: &RestoreArgs) -> anyhow::Result<ExitCode> {
         bail!("Restore.TargetNotEmpty: {} exists and is not an empty directory; restore into a new one", target.display());
     }
     let archive = File::open(&args.from).with_context(|| format!("Restore.NotABackup: opening {}", args.from.display()))?;
-    let staging = Staging::create(&sibling(target, "restoring"))?;
+    let staging = Staging::create(&sibling(target, "restoring"), "Restore.Failed")?;
     let manifest = extract(archive, &staging.0)?;
     let problems = runtime()?.block_on(backup::integrity(&staging.0.join(DATABASE_FILE))).map_err(|e| anyhow!("Restore.Corrupt: {DATABASE_FILE}: {e}"))?;
     if !problems.is_empty() {
@@ -310,8 +310,9 @@ async fn check_master_key(dir: &Path) -> anyhow::Result<()> {
 struct Staging(PathBuf);
 
 impl Staging {
-    fn create(path: &Path) -> anyhow::Result<Self> {
-        fs::DirBuilder::new().mode(0o700).create(path).with_context(|| format!("creating {}", path.display()))?;
+    /// Creates `path` (mode 0700); `code` names a failure.
+    fn create(path: &Path, code: &str) -> anyhow::Result<Self> {
+        fs::DirBuilder::new().mode(0o700).create(path).with_context(|| format!("{code}: creating {}", path.display()))?;
         Ok(Self(path.to_path_buf()))
     }
 }
