@@ -15,6 +15,7 @@ mod audit;
 mod children;
 mod effects;
 mod guard;
+mod heartbeat;
 mod library;
 mod parameters;
 mod persist;
@@ -42,6 +43,7 @@ pub use effects::CALL_TASK;
 pub use quotas::{NESTING_DEPTH, Quotas, RUNNING_EXECUTIONS};
 pub use start::{Prepared, StartRequest, Started, Starter};
 pub use tasks::TaskRegistry;
+pub use heartbeat::{Heartbeat, STALE_POLLS};
 use guard::Guard;
 use timers::Timers;
 
@@ -159,6 +161,8 @@ pub struct Worker {
     sealer: Option<Arc<dyn Sealer>>,
     /// Where the calls run.
     tasks: TaskRegistry,
+    /// When the last poll succeeded ([`Worker::heartbeat`]).
+    beat: Arc<heartbeat::Beat>,
 }
 
 impl Worker {
@@ -190,6 +194,7 @@ impl Worker {
             guard,
             sealer: None,
             tasks: TaskRegistry::new(),
+            beat: Arc::default(),
         }
     }
 
@@ -246,6 +251,12 @@ impl Worker {
     /// A handle that ends this worker's current wait for events (see [`Waker`]).
     pub fn waker(&self) -> Waker {
         Waker(self.wake.clone())
+    }
+
+    /// This worker's liveness on its clock (take it after [`Worker::with_clock`]): when its last poll
+    /// of the store succeeded.
+    pub fn heartbeat(&self) -> Heartbeat {
+        Heartbeat { beat: self.beat.clone(), clock: self.clock.clone(), poll_interval: self.config.poll_interval }
     }
 
     /// An execution this worker holds in memory (unfinished).

@@ -84,7 +84,9 @@ impl Worker {
     /// worker, loads them (re-driving their in-flight work), and queues the inbox events of the held ones.
     async fn poll(&mut self) -> Result<(), RuntimeError> {
         let polled = self.poll_store().await;
-        if polled.is_err() {
+        if polled.is_ok() {
+            self.beat.beat(self.clock.now_ms());
+        } else {
             // A claim may have committed without its answer, or its executions not been loaded.
             self.reload = true;
         }

@@ -4,7 +4,7 @@
 //! worker, sets up the account (root AccessKey on first start, see [`bootstrap`]), and serves the
 //! API over HTTP/1.1, plain or TLS ([`transport`]: hyper, axum, rustls), through the request
 //! pipeline ([`pipeline`]): parse → authenticate → authorize → action → JSON reply; `/stream`
-//! pushes an execution's progress ([`stream`]); agents register and keep their connection on the
+//! pushes an execution's progress ([`stream`]); `/healthz` and `/readyz` answer load balancers ([`health`]); agents register and keep their connection on the
 //! same listener ([`agents`], served by the hub of [`oos_assistant`]). The worker's actions are
 //! wrapped in [`AuthorizedActions`], so every cloud call of an execution is checked against RAM first.
 //! Every task the server spawns (accept loop, connections, the worker loop, its calls and timers)
@@ -20,6 +20,7 @@ pub mod bootstrap;
 mod engine;
 mod parsed;
 pub mod error;
+pub mod health;
 mod identity;
 pub mod intake;
 mod node;
@@ -110,6 +111,7 @@ impl Server {
         let worker = node::wire(worker, &store, &iam, files, &assistant, &tasks)?;
         let starter = worker.starter();
         let clock = worker.clock().clone();
+        let health = Arc::new(health::Health::new(store.clone(), worker.heartbeat()));
         let engine_stop = engine::spawn(worker, &tasks);
         let api = Arc::new(Api {
             store: store.clone(),
@@ -125,7 +127,7 @@ impl Server {
         let (stop_accepting, stop) = watch::channel(false);
         let hub = oos_assistant::hub::Hub::new(assistant);
         tasks.spawn(HUB_TASK, hub.clone().dispatch(stop.clone()));
-        let front = transport::Front::new(api, hub, config.limits.clone(), tls, tasks.clone(), stop);
+        let front = transport::Front::new(api, hub, health, config.limits.clone(), tls, tasks.clone(), stop);
         tasks.spawn(transport::ACCEPT_TASK, transport::serve(listener, front));
         tracing::info!(%addr, tls = config.tls.is_some(), "OOS API listening");
         Ok(Self {

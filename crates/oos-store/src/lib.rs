@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod health;
 pub mod model;
 pub mod postgres;
 mod records;
@@ -20,6 +21,7 @@ pub use records::{
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use wakeups::Wakeups;
+pub use health::{Migrations, Readiness};
 pub use api::{AssistantStore, AuditStore, ExecutionApiStore, IamRecordStore, ParameterStore, SandboxInboxStore, ServerStore, StateConfigurationStore, TagStore, TemplateStore};
 pub use model::*;
 

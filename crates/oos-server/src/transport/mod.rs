@@ -27,6 +27,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::api::Api;
+use crate::health::Health;
 use edge::{Aside, Edge, HEAD_BUDGET_BYTES, HeadBudget, MAX_HEAD_BYTES};
 
 /// Kind of the accept loop's task in the server's [`TaskRegistry`].
@@ -76,8 +77,8 @@ pub(crate) struct Front {
 }
 
 impl Front {
-    pub fn new(api: Arc<Api>, hub: oos_assistant::hub::Hub, limits: Limits, tls: Option<TlsAcceptor>, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Self {
-        let router = routes::router(Arc::clone(&api), hub, limits.clone(), tasks.clone(), stop.clone());
+    pub fn new(api: Arc<Api>, hub: oos_assistant::hub::Hub, health: Arc<Health>, limits: Limits, tls: Option<TlsAcceptor>, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Self {
+        let router = routes::router(Arc::clone(&api), hub, health, limits.clone(), tasks.clone(), stop.clone());
         Self { api, limits, tls, tasks, stop, router, heads: Arc::new(HeadBudget::new(HEAD_BUDGET_BYTES)) }
     }
 }

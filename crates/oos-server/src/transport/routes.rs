@@ -1,4 +1,4 @@
-//! What each request path is: `/stream` (an execution's progress as server-sent events or over a
+//! What each request path is: `/healthz` and `/readyz` ([`crate::health`]), `/stream` (an execution's progress as server-sent events or over a
 //! WebSocket), the agents' registration and connection (`/agent/v1/…`), the event and alarm intake
 //! (`/events/v1`, `/alarms/v1`, `/alertmanager/v1`), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
 //! the RPC API. The RPC handler reads the body under the request timeout and the size limit, takes
@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, Response, StatusCode, header};
-use axum::routing::{any, post};
+use axum::routing::{any, get, post};
 use oos_acs::encode::is_well_formed_form;
 use oos_acs::{AcsError, ErrorCode, IncomingRequest};
 use oos_runtime::TaskRegistry;
@@ -20,6 +20,7 @@ use tokio::sync::{Semaphore, watch};
 use super::edge::{ASIDE_QUERY, REFUSED_PATH, Refusal};
 use super::{Connection, Limits, MAX_BODY_BYTES};
 use crate::api::{Api, Reply};
+use crate::health::{self, Health};
 use crate::stream;
 
 /// What the handlers share.
@@ -33,10 +34,14 @@ pub(crate) struct Routes {
     pub streams: Arc<Semaphore>,
     /// The connected agents.
     pub hub: oos_assistant::hub::Hub,
+    /// The readiness checks.
+    pub health: Arc<Health>,
 }
 
-pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, limits: Limits, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Router {
+pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, health: Arc<Health>, limits: Limits, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Router {
     Router::new()
+        .route(health::HEALTHZ_PATH, get(|| async { health::alive() }))
+        .route(health::READYZ_PATH, get(|State(routes): State<Routes>| async move { routes.health.ready().await }))
         .route("/stream", any(stream::open))
         .route(oos_agent_proto::REGISTER_PATH, any(crate::agents::register))
         .route(oos_agent_proto::CONNECT_PATH, any(crate::agents::connect))
@@ -45,7 +50,7 @@ pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, limits: Limits
         .route(crate::intake::ALERTMANAGER_PATH, post(intake))
         .route(&format!("{REFUSED_PATH}{{refusal}}"), any(refused))
         .fallback(rpc)
-        .with_state(Routes { api, limits, tasks, stop, streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)), hub })
+        .with_state(Routes { api, limits, tasks, stop, streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)), hub, health })
 }
 
 /// The HTTP response of an API reply.

@@ -34,6 +34,9 @@ use crate::{Result, StoreError};
 pub use scratch::ScratchDatabase;
 pub use wakeups::WORK_CHANNEL;
 
+/// The schema of the shared store, as this binary carries it.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
+
 /// The PostgreSQL implementation of every store trait.
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -76,7 +79,7 @@ impl PgStore {
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations-postgres").run(&pool).await?;
+        MIGRATOR.run(&pool).await?;
         let listening = wakeups::Listening::start(options);
         let (notifier, sealer) = (wakeups::notifier(pool.clone()), audit::sealer(pool.clone()));
         Ok(Self { pool, listening, notifier, sealer })
@@ -90,6 +93,14 @@ impl PgStore {
     /// The connection pool (for the store's own modules and for `oos admin`).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::health::Readiness for PgStore {
+    async fn migrations(&self) -> Result<crate::health::Migrations> {
+        let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as(crate::health::APPLIED).fetch_all(&self.pool).await?;
+        Ok(crate::health::Migrations::compare(&MIGRATOR, &applied))
     }
 }
 
@@ -109,15 +120,43 @@ impl crate::Close for PgStore {
 
 /// `url` with its password (`scheme://user:password@host/…`) replaced, for messages and logs.
 pub fn redacted_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((user_info, host)) if user_info.contains(':') => {
-            let user = user_info.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:{}@{host}{path}", crate::audit::REDACTED)
-        }
-        _ => url.to_owned(),
+    match split_password(url) {
+        Some((before, _, after)) => format!("{before}:{}@{after}", crate::audit::REDACTED),
+        None => url.to_owned(),
     }
 }
 
+/// `url` without its password, and the password (percent-decoded), for tools that take it apart
+/// (`pg_dump` reads it from `PGPASSWORD`, so it stays off the command line).
+pub fn without_password(url: &str) -> (String, Option<String>) {
+    match split_password(url) {
+        Some((before, password, after)) => {
+            let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy().into_owned();
+            (format!("{before}@{after}"), Some(decoded))
+        }
+        None => (url.to_owned(), None),
+    }
+}
+
+/// `scheme://user`, the password and `host/…` of a URL with a password.
+fn split_password(url: &str) -> Option<(String, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (user_info, _) = rest[..authority_end].rsplit_once('@')?;
+    let (user, password) = user_info.split_once(':')?;
+    Some((format!("{scheme}://{user}"), password, &rest[user_info.len() + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{redacted_url, without_password};
+
+    #[test]
+    fn passwords_are_taken_out_of_urls() {
+        let url = "postgres://oos:p%40ss:w@db.internal:5432/oos?sslmode=require";
+        assert_eq!(redacted_url(url), format!("postgres://oos:{}@db.internal:5432/oos?sslmode=require", crate::audit::REDACTED));
+        assert_eq!(without_password(url), ("postgres://oos@db.internal:5432/oos?sslmode=require".to_owned(), Some("p@ss:w".to_owned())));
+        assert_eq!(without_password("postgres://postgres@127.0.0.1/x"), ("postgres://postgres@127.0.0.1/x".to_owned(), None));
+        assert_eq!(redacted_url("postgres://127.0.0.1/x"), "postgres://127.0.0.1/x");
+    }
+}

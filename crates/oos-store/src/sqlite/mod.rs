@@ -11,6 +11,7 @@ mod api_parameters;
 mod api_tags;
 mod api_templates;
 mod assistant;
+pub mod backup;
 mod states;
 mod execution_list;
 mod audit;
@@ -55,7 +56,11 @@ pub struct WorkerLock {
     _file: File,
 }
 
-const DATABASE_FILE: &str = "oos.db";
+/// The schema of the embedded store, as this binary carries it.
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The database file in a data directory.
+pub const DATABASE_FILE: &str = "oos.db";
 const LOCK_FILE: &str = "worker.lock";
 
 impl SqliteStore {
@@ -81,7 +86,7 @@ impl SqliteStore {
             .pragma("cache_size", "-16000")
             .foreign_keys(false);
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        MIGRATOR.run(&pool).await?;
         Ok(Self { pool, dir: dir.to_path_buf(), wakeups: Wakeups::default() })
     }
 
@@ -105,6 +110,14 @@ impl SqliteStore {
             Err(TryLockError::WouldBlock) => Err(StoreError::Busy(self.dir.display().to_string())),
             Err(TryLockError::Error(e)) => Err(data_dir_error(&self.dir, e)),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::health::Readiness for SqliteStore {
+    async fn migrations(&self) -> Result<crate::health::Migrations> {
+        let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as(crate::health::APPLIED).fetch_all(&self.pool).await?;
+        Ok(crate::health::Migrations::compare(&MIGRATOR, &applied))
     }
 }
 

@@ -1,5 +1,5 @@
 //! `oos admin migrate-store`: moves an embedded installation (the store of a data directory) into an
-//! empty PostgreSQL database. The copy and its verification are `oos_store::transfer`; this module
+//! empty PostgreSQL database (`backup` and `restore` are [`super::backup`]'s). The copy and its verification are `oos_store::transfer`; this module
 //! holds the data directory's worker lock (no server may run on it meanwhile), shows the progress on
 //! stderr and prints the verified report, never the URL's password.
 
@@ -29,6 +29,12 @@ enum AdminCommand {
     /// Copy the data directory's store into an empty PostgreSQL database and verify the copy (stop
     /// `oos server` first): `oos admin migrate-store --data-dir DIR --to postgres://USER:PASSWORD@HOST/DB`.
     MigrateStore(MigrateStoreArgs),
+    /// Write a consistent backup of an installation while its server runs: `oos admin backup
+    /// --data-dir DIR --to FILE` (one tar file: the store and its key files), or `--database
+    /// postgres://…` (pg_dump).
+    Backup(super::backup::BackupArgs),
+    /// Restore a backup into a new data directory after verifying it: `oos admin restore --from FILE --data-dir NEWDIR`.
+    Restore(super::backup::RestoreArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,6 +50,8 @@ struct MigrateStoreArgs {
 pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         AdminCommand::MigrateStore(args) => migrate_store(&args),
+        AdminCommand::Backup(args) => super::backup::backup(&args),
+        AdminCommand::Restore(args) => super::backup::restore(&args),
     }
 }
 

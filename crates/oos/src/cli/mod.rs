@@ -5,6 +5,7 @@ mod agent;
 mod api;
 mod approval_prompt;
 mod audit;
+mod backup;
 mod client;
 mod emulator;
 mod execution;
@@ -87,7 +88,7 @@ enum Command {
     Agent(agent::AgentArgs),
     /// Behaviour tests of runbooks: `oos test PATH… [--junit FILE]` runs the `*.test.yml` specs against the emulator in virtual time.
     Test(test::TestArgs),
-    /// Administration: `oos admin migrate-store --data-dir DIR --to postgres://…` moves an embedded installation to PostgreSQL.
+    /// Administration: `oos admin migrate-store --data-dir DIR --to postgres://…` moves an embedded installation to PostgreSQL; `oos admin backup|restore`.
     Admin(admin::AdminArgs),
 }
 
