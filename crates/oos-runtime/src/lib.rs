@@ -22,6 +22,7 @@ mod persist;
 mod poll;
 mod quotas;
 mod shutdown;
+mod stall;
 mod start;
 pub mod tasks;
 mod timers;
@@ -44,6 +45,7 @@ pub use quotas::{NESTING_DEPTH, Quotas, RUNNING_EXECUTIONS};
 pub use start::{Prepared, StartRequest, Started, Starter};
 pub use tasks::TaskRegistry;
 pub use heartbeat::{Heartbeat, STALE_POLLS};
+pub use stall::Stall;
 use guard::Guard;
 use timers::Timers;
 
@@ -283,11 +285,13 @@ impl Worker {
         Ok(started.id().to_owned())
     }
 
-    /// Runs turns until `id` is finished or waits for a person. Returns its status.
+    /// Runs turns until `id` is finished or waits for a person. Returns its status: `Running` when a
+    /// descendant waits for a person and nothing else of the tree can move ([`Worker::stalled_on`]).
     pub async fn settle(&mut self, id: &str) -> Result<ExecutionStatus, RuntimeError> {
         loop {
             match self.live.get(id) {
                 Some(exec) if exec.status == ExecutionStatus::Waiting && self.queue.is_empty() => return Ok(exec.status),
+                Some(exec) if self.stalled_on(id).is_some() => return Ok(exec.status),
                 Some(_) => {}
                 None => {
                     if let Some(status) = self.stored_status(id).await?

@@ -2,7 +2,8 @@
 //! Approve webhooks and ExecuteHttpRequest to hosts off `--sandbox-allow-host` are captured (and
 //! never reach the host), listed by `oos sandbox inbox` with credentials redacted and huge bodies
 //! cut; an allowed host is really sent to; `oos execution approve` finishes the execution the
-//! captured Approve webhook names; in a terminal `oos run` asks for the approval itself.
+//! captured Approve webhook names; in a terminal `oos run` asks for the approval itself, also when a
+//! child execution is the one that waits.
 
 mod sandbox_support;
 
@@ -327,4 +328,69 @@ fn oos_run_in_a_terminal_asks_for_the_approval() {
     let executions: Value =
         serde_json::from_slice(&listed.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&listed)));
     assert_eq!(executions[0]["Status"], "Success", "{shown}");
+}
+
+/// A parent whose child (`ACS::Template`) waits at the approval: without a terminal `oos run` ends at
+/// once naming the child that waits (it used to wait forever on the Running parent); in a terminal it
+/// asks about the child, and approving it finishes both.
+#[test]
+fn oos_run_ends_or_asks_when_a_child_waits_for_approval() {
+    let sandbox = SandboxDir::new(SEED);
+    let library = sandbox.path().join("library");
+    std::fs::create_dir_all(&library).unwrap();
+    std::fs::rename(approval_template(sandbox.path()), library.join("approve-child.json")).unwrap();
+    let parent = sandbox.path().join("parent.json");
+    let template = json!({"FormatVersion": "OOS-2019-06-01", "Tasks": [{"Name": "runChild", "Action": "ACS::Template",
+        "Properties": {"TemplateName": "approve-child", "Parameters": {"Token": TOKEN}}}]});
+    std::fs::write(&parent, template.to_string()).unwrap();
+    let run_args = |data: &Path| {
+        format!(
+            "run {} --sandbox --fleet {} --library {} --data-dir {}",
+            parent.display(),
+            sandbox.path().join("fleet.yaml").display(),
+            library.display(),
+            data.display()
+        )
+    };
+    let statuses = |data: &Path| -> Vec<String> {
+        let listed = oos(&["execution", "list", "-o", "json", "--data-dir", data.to_str().unwrap()]);
+        let executions: Value = serde_json::from_slice(&listed.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&listed)));
+        executions.as_array().unwrap().iter().map(|e| e["Status"].as_str().unwrap().to_owned()).collect()
+    };
+
+    let detached = sandbox.path().join("detached");
+    // Bounded: before, this run never ended.
+    let output = Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_oos"))
+        .args(run_args(&detached).split(' '))
+        .env_remove("OOS_ENDPOINT")
+        .env_remove("OOS_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("timeout runs");
+    let shown = text(&output);
+    assert!(output.status.success(), "exit {:?} (124: still running after 60 s): {shown}", output.status.code());
+    assert!(shown.contains("is Running: its child execution exec-"), "{shown}");
+    assert!(shown.contains("waits for a decision at task ask"), "{shown}");
+    assert_eq!(statuses(&detached), ["Running"], "only the parent is listed, still Running");
+
+    let asked = sandbox.path().join("asked");
+    let run = format!("{} {}", env!("CARGO_BIN_EXE_oos"), run_args(&asked));
+    let mut terminal = Command::new("script")
+        .args(["-qec", &run, "/dev/null"])
+        .env_remove("OOS_ENDPOINT")
+        .env_remove("OOS_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    terminal.stdin.take().unwrap().write_all(b"a\n").unwrap();
+    let output = terminal.wait_with_output().unwrap();
+    let shown = text(&output);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("(run by execution exec-"), "the question names the child and its parent: {shown}");
+    assert!(shown.contains("waits for approval at task ask"), "{shown}");
+    assert_eq!(statuses(&asked), ["Success"], "{shown}");
 }

@@ -1,7 +1,8 @@
 //! `oos run` in a terminal: when the execution stops to wait for an approval (an `ACS::Approve`
-//! task, or a high-risk call under ConfirmEveryHighRiskAction), it asks on the terminal whether to
-//! approve, reject or leave it waiting, showing the Approve webhook the sandbox inbox captured.
-//! Without a terminal on stdin nothing is asked (the execution stays Waiting, as before).
+//! task, or a high-risk call under ConfirmEveryHighRiskAction), or is held up by a child that waits
+//! for one, it asks on the terminal whether to approve, reject or leave it waiting, showing the
+//! Approve webhook the sandbox inbox captured. Without a terminal on stdin nothing is asked (the
+//! execution stays as it is).
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -15,8 +16,9 @@ enum Answer {
     Leave,
 }
 
-/// Runs execution `id` until it settles; each time it settles waiting for an approval and stdin is
-/// a terminal, asks for the decision and applies it. The status it settles at in the end.
+/// Runs execution `id` until it settles; each time it settles waiting for an approval (its own or a
+/// descendant's) and stdin is a terminal, asks for the decision and applies it to the execution that
+/// waits. The status it settles at in the end.
 pub async fn settle_asking(
     worker: &mut Worker,
     store: &SqliteStore,
@@ -25,19 +27,23 @@ pub async fn settle_asking(
 ) -> anyhow::Result<ExecutionStatus> {
     loop {
         let status = worker.settle(id).await?;
-        if status != ExecutionStatus::Waiting || !std::io::stdin().is_terminal() {
+        if !std::io::stdin().is_terminal() {
             return Ok(status);
         }
-        let Some(task) = worker
-            .live(id)
-            .and_then(|exec| exec.tasks.iter().find(|run| run.state.awaiting_decision))
-            .map(|run| run.name.clone())
-        else {
+        let waiting = match status {
+            ExecutionStatus::Waiting => worker
+                .live(id)
+                .and_then(|exec| exec.tasks.iter().find(|run| run.state.awaiting_decision))
+                .map(|run| (id.to_owned(), run.name.clone())),
+            ExecutionStatus::Running => worker.stalled_on(id).map(|stall| (stall.execution_id, stall.task_name)),
+            _ => None,
+        };
+        let Some((waiting_id, task)) = waiting else {
             return Ok(status);
         };
         let letters = store
             .sandbox_letters(&SandboxLetterQuery {
-                execution_id: Some(id.to_owned()),
+                execution_id: Some(waiting_id.clone()),
                 kind: Some("Approve".into()),
                 limit: 1,
             })
@@ -51,8 +57,9 @@ pub async fn settle_asking(
                 )
             })
             .unwrap_or_default();
+        let whose = if waiting_id == id { String::new() } else { format!(" (run by execution {id})") };
         let Answer::Decide(decision) = ask(&format!(
-            "execution {id} waits for approval at task {task}{captured}"
+            "execution {waiting_id}{whose} waits for approval at task {task}{captured}"
         ))?
         else {
             return Ok(status);
@@ -64,7 +71,7 @@ pub async fn settle_asking(
         let payload = serde_json::to_string(&Event::Notify(notify))?;
         store
             .push(NewInboxEvent {
-                execution_id: id.to_owned(),
+                execution_id: waiting_id,
                 payload,
                 created_ms: now_ms(),
             })

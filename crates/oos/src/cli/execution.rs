@@ -241,7 +241,8 @@ async fn deliver(store: &SqliteStore, id: &str, event: Event, args: &WorkerArgs)
                 println!("ExecutionId: {id} Cancelled");
                 return Ok(ExitCode::SUCCESS);
             }
-            report(store, id, status).await
+            let stall = worker.stalled_on(id);
+            report(store, id, status, stall.as_ref()).await
         }
         Err(error) if matches!(error.downcast_ref::<StoreError>(), Some(StoreError::Busy(_))) => {
             store.push(queued).await?;

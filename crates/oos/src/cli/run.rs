@@ -245,7 +245,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             }
             None => super::approval_prompt::settle_asking(&mut worker, &store, &id, || SystemClock.now_ms()).await?,
         };
-        let code = report(&store, &id, status).await;
+        let stall = worker.stalled_on(&id);
+        let code = report(&store, &id, status, stall.as_ref()).await;
         if let Some(sandbox) = sandbox {
             sandbox.finish().await?;
         }
@@ -279,8 +280,9 @@ fn template_name(path: &Path) -> String {
     path.file_stem().and_then(|s| s.to_str()).unwrap_or("template").to_owned()
 }
 
-/// Prints the outcome of a settled execution; the exit code says whether it succeeded.
-pub async fn report(store: &SqliteStore, id: &str, status: ExecutionStatus) -> anyhow::Result<ExitCode> {
+/// Prints the outcome of a settled execution; the exit code says whether it succeeded. `stall`:
+/// the descendant it waits for (it is Running only because that one waits for a decision).
+pub async fn report(store: &SqliteStore, id: &str, status: ExecutionStatus, stall: Option<&oos_runtime::Stall>) -> anyhow::Result<ExitCode> {
     let record = store.execution(id).await?.with_context(|| format!("execution {id} vanished"))?;
     if let Some(outputs) = &record.outputs {
         let outputs: Value = serde_json::from_str(outputs)?;
@@ -295,6 +297,14 @@ pub async fn report(store: &SqliteStore, id: &str, status: ExecutionStatus) -> a
         }
         ExecutionStatus::Waiting => {
             eprintln!("execution {id} is Waiting: continue it with `oos execution notify {id} <Approve|Reject|Resume|ExecuteTask|…>`");
+            Ok(ExitCode::SUCCESS)
+        }
+        ExecutionStatus::Running if let Some(stall) = stall => {
+            let child = &stall.execution_id;
+            eprintln!(
+                "execution {id} is Running: its child execution {child} waits for a decision at task {}: continue it with `oos execution approve {child}` (or reject)",
+                stall.task_name
+            );
             Ok(ExitCode::SUCCESS)
         }
         other => bail!("execution {id} {other}: {}", record.status_message),
