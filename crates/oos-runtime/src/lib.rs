@@ -17,6 +17,7 @@ mod effects;
 mod guard;
 mod heartbeat;
 mod library;
+mod metrics;
 mod parameters;
 mod persist;
 mod poll;
@@ -44,6 +45,7 @@ pub use quotas::{NESTING_DEPTH, Quotas, RUNNING_EXECUTIONS};
 pub use start::{Prepared, StartRequest, Started, Starter};
 pub use tasks::TaskRegistry;
 pub use heartbeat::{Heartbeat, STALE_POLLS};
+pub use metrics::{EXECUTIONS_FINISHED, EXECUTIONS_STARTED, LEASE_TAKEOVERS, TASK_SECONDS, TIMER_LAG_SECONDS, describe_metrics};
 use guard::Guard;
 use timers::Timers;
 
@@ -363,12 +365,14 @@ impl Worker {
                 return Err(error);
             }
         };
+        let mut done = metrics::Turn::default();
         let changed: Vec<String> = self
             .live
             .iter_mut()
             .filter_map(|(id, exec)| {
                 let changes = exec.take_changes();
                 let any = changes.execution || !changes.tasks.is_empty() || !changes.logs.is_empty();
+                done.note(exec, &changes, now);
                 persist::add_changes(&mut write, exec, changes, self.sealer.as_deref());
                 any.then(|| id.clone())
             })
@@ -378,6 +382,7 @@ impl Worker {
             self.forget_turn(&write, &error);
             return Err(error.into());
         }
+        done.record();
         if let Some(observer) = &mut self.observer {
             for id in &changed {
                 observer(&self.live[id]);
