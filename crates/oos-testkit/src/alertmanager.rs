@@ -4,15 +4,14 @@
 //! the webhook may be called with HTTP Basic credentials (`basic_auth` with a `password_file`);
 //! alerts are posted through its API v2; killed when dropped.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::{Error, drain, free_port, lock};
+use crate::{Error, drain, free_port, http_exchange, lock};
 
 /// The Alertmanager binary the Debian package installs.
 pub const ALERTMANAGER_BINARY: &str = "prometheus-alertmanager";
@@ -121,22 +120,9 @@ impl Alertmanager {
         lock(&self.output).clone()
     }
 
-    /// One HTTP/1.0 exchange (so the answer is neither chunked nor kept alive): the status and the body.
     fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, String), Error> {
         let body = body.map(Value::to_string).unwrap_or_default();
-        let mut stream = TcpStream::connect_timeout(&self.addr, READY_WITHIN).map_err(|error| format!("connecting to Alertmanager: {error}"))?;
-        stream.set_read_timeout(Some(READY_WITHIN)).map_err(|error| error.to_string())?;
-        let request = format!(
-            "{method} {path} HTTP/1.0\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).map_err(|error| format!("{method} {path}: {error}"))?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).map_err(|error| format!("{method} {path}: {error}"))?;
-        let (head, body) = answer.split_once("\r\n\r\n").ok_or_else(|| format!("{method} {path}: no HTTP answer: {answer:.300}"))?;
-        let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).ok_or_else(|| format!("{method} {path}: bad status line: {head:.300}"))?;
-        Ok((status, body.to_string()))
+        http_exchange(self.addr, method, path, "application/json", &body, READY_WITHIN)
     }
 }
 
