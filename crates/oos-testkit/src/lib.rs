@@ -5,6 +5,7 @@
 //! a real Prometheus server ([`prometheus`]).
 
 pub mod alertmanager;
+mod daemon;
 pub mod prometheus;
 pub mod wire;
 

@@ -5,14 +5,13 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oos_acs::encode::percent_encode;
 use serde_json::Value;
 
-use crate::{Error, drain, free_port, http_exchange, lock};
+use crate::Error;
+use crate::daemon::Daemon;
 
 /// The Prometheus binary the Debian package installs.
 pub const PROMETHEUS_BINARY: &str = "prometheus";
@@ -23,17 +22,14 @@ const READY_WITHIN: Duration = Duration::from_secs(60);
 /// A running Prometheus; killed when dropped.
 #[derive(Debug)]
 pub struct Prometheus {
-    child: Child,
-    addr: SocketAddr,
-    output: Arc<Mutex<String>>,
-    _data: tempfile::TempDir,
+    daemon: Daemon,
 }
 
 impl Prometheus {
     /// Starts Prometheus scraping `http://<target>/metrics` of each target every second, with the
     /// rules of `rule_files` evaluated every second, and waits until it answers `/-/ready`.
     pub fn start(targets: &[SocketAddr], rule_files: &[&Path]) -> Result<Self, Error> {
-        let data = tempfile::tempdir().map_err(|error| format!("creating Prometheus's directory: {error}"))?;
+        let (data, addr) = Daemon::prepare("Prometheus")?;
         let config = data.path().join("prometheus.yml");
         let quoted = |text: &str| serde_json::to_string(text).map_err(|error| error.to_string());
         let targets = targets.iter().map(|target| quoted(&target.to_string())).collect::<Result<Vec<_>, _>>()?.join(", ");
@@ -42,42 +38,17 @@ impl Prometheus {
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nrule_files: [{rules}]\nscrape_configs:\n  - job_name: oos\n    static_configs:\n      - targets: [{targets}]\n"
         );
         std::fs::write(&config, text).map_err(|error| format!("writing {}: {error}", config.display()))?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
-        let mut child = Command::new(PROMETHEUS_BINARY)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", data.path().join("tsdb").display()))
-            .arg(format!("--web.listen-address={addr}"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| format!("spawning {PROMETHEUS_BINARY} (install the Debian package prometheus, as .ci/run does): {error}"))?;
-        let output = Arc::new(Mutex::new(String::new()));
-        drain(child.stdout.take().expect("stdout is piped"), Arc::clone(&output), None);
-        drain(child.stderr.take().expect("stderr is piped"), Arc::clone(&output), None);
-        let mut prometheus = Self { child, addr, output, _data: data };
-        prometheus.wait_ready()?;
-        Ok(prometheus)
-    }
-
-    fn wait_ready(&mut self) -> Result<(), Error> {
-        let deadline = Instant::now() + READY_WITHIN;
-        loop {
-            if matches!(self.get("/-/ready"), Ok((200, _))) {
-                return Ok(());
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("Prometheus exited ({status}); output:\n{}", self.output()));
-            }
-            if Instant::now() > deadline {
-                return Err(format!("Prometheus is not ready after {READY_WITHIN:?}; output:\n{}", self.output()));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let args = [
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", data.path().join("tsdb").display()),
+            format!("--web.listen-address={addr}"),
+        ];
+        Ok(Self { daemon: Daemon::start(PROMETHEUS_BINARY, "prometheus", &args, (data, addr), READY_WITHIN)? })
     }
 
     /// The address its API listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.daemon.addr()
     }
 
     /// The result (`data.result`) of the instant query `expr` (`GET /api/v1/query`).
@@ -103,24 +74,13 @@ impl Prometheus {
 
     /// Everything Prometheus logged so far.
     pub fn output(&self) -> String {
-        lock(&self.output).clone()
+        self.daemon.output()
     }
 
     fn api(&self, path: &str) -> Result<Value, Error> {
-        match self.get(path)? {
+        match self.daemon.http("GET", path, "text/plain", "")? {
             (200, body) => serde_json::from_str(&body).map_err(|error| format!("GET {path} is not JSON ({error}): {body}")),
             (status, body) => Err(format!("GET {path} answered {status}: {body}")),
         }
-    }
-
-    fn get(&self, path: &str) -> Result<(u16, String), Error> {
-        http_exchange(self.addr, "GET", path, "text/plain", "", READY_WITHIN)
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
