@@ -6,6 +6,7 @@
 //! run, and Prometheus's query API counts exactly what happened: 1,001 successful ECS StopInstance
 //! calls, each execution started and finished Success once, the API requests by action and code
 //! (an unauthenticated one under `(unnamed)`), every task's duration, and no work left waiting.
+//! Under the sandbox's throttling, throttled attempts count as retries and the calls as successes.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,14 +42,15 @@ fn node_ids() -> Vec<String> {
     (0..ITEMS).map(|index| format!("i-node{index:04}")).collect()
 }
 
-/// `oos server --sandbox` on a fleet of the lab's instance and the loop's 1,000.
-fn server(dir: &Path) -> OosProcess {
+/// `oos server --sandbox` on a fleet of the lab's instance and the loop's 1,000, with `extra` flags.
+fn server(dir: &Path, extra: &[&str]) -> OosProcess {
     let fleet = dir.join("fleet.yaml");
     let ids = node_ids().join(", ");
     let seed = format!("regions: [cn-hangzhou]\ninstances:\n  - ids: [i-lab]\n    name: lab\n    region: cn-hangzhou\n  - ids: [{ids}]\n    name: \"node-{{index:04}}\"\n    region: cn-hangzhou\n    status: Running\n");
     std::fs::write(&fleet, seed).unwrap();
     let data = dir.join("data");
-    let args = ["server", "--sandbox", "--fleet", fleet.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--listen", "127.0.0.1:0"];
+    let mut args = vec!["server", "--sandbox", "--fleet", fleet.to_str().unwrap(), "--data-dir", data.to_str().unwrap(), "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
     OosProcess::spawn_env(oos_testkit::binary_under_test(env!("CARGO_BIN_EXE_oos")), &args, &[("RUST_LOG", "warn")]).expect("oos server starts")
 }
 
@@ -73,7 +75,7 @@ async fn metrics_page(server: &OosProcess) -> (u16, String, String) {
 #[tokio::test]
 async fn metrics_answer_without_credentials_in_the_prometheus_format() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server(dir.path());
+    let server = server(dir.path(), &[]);
     let root = root(dir.path());
     call(&server, &root, "ListTemplates", &[]).await;
     let (status, kind, page) = metrics_page(&server).await;
@@ -96,6 +98,32 @@ async fn metrics_answer_without_credentials_in_the_prometheus_format() {
     }
     let (_, _, again) = metrics_page(&server).await;
     assert!(again.lines().any(|have| have == "oos_api_requests_total{action=\"ListTemplates\",code=\"Success\"} 1"), "a scrape is no API request:\n{again}");
+    server.stop().expect("the server stops");
+}
+
+/// The value of the sample `series` (name and labels as rendered) on a `/metrics` page.
+fn sample(page: &str, series: &str) -> Option<f64> {
+    page.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn throttled_attempts_are_counted_as_retries_and_the_calls_as_successes() {
+    let dir = tempfile::tempdir().unwrap();
+    // A bucket of 20 requests a second (and a burst of 20) against 25 calls at once: some are throttled.
+    let server = server(dir.path(), &["--throttle-rps", "20"]);
+    let root = root(dir.path());
+    let loop_template = LOOP.replace("Concurrency: 20", "Concurrency: 25");
+    call(&server, &root, "CreateTemplate", &[("TemplateName", "stop-some"), ("Content", &loop_template)]).await;
+    let some: Vec<String> = node_ids().into_iter().take(100).collect();
+    let parameters = json!({"instanceIds": some}).to_string();
+    let started = call(&server, &root, "StartExecution", &[("TemplateName", "stop-some"), ("Parameters", &parameters)]).await;
+    let execution = wait_for_end(&server, &root, started["Execution"]["ExecutionId"].as_str().expect("an id")).await;
+    assert_eq!(execution["Status"], "Success", "{execution}");
+    let (_, _, page) = metrics_page(&server).await;
+    assert_eq!(sample(&page, "oos_cloud_calls_total{service=\"ECS\",api=\"StopInstance\",outcome=\"success\"}"), Some(100.0), "{page}");
+    let throttled = sample(&page, "oos_cloud_retries_total{service=\"ECS\",api=\"StopInstance\",reason=\"throttled\"}");
+    assert!(throttled.is_some_and(|retries| retries >= 1.0), "25 calls at once through a burst of 20: {throttled:?}\n{page}");
+    assert!(!page.contains("outcome=\"throttled\""), "every throttled call succeeded on a retry:\n{page}");
     server.stop().expect("the server stops");
 }
 
@@ -142,7 +170,7 @@ fn alert_rules() -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_prometheus_counts_the_lab_and_a_1000_item_loop() {
     let dir = tempfile::tempdir().unwrap();
-    let server = server(dir.path());
+    let server = server(dir.path(), &[]);
     let root = root(dir.path());
     let rules = alert_rules();
     let prometheus = Prometheus::start(&[server.addr()], &[&rules]).expect("Prometheus starts");
