@@ -1,6 +1,6 @@
 //! `/metrics` of a real `oos server --sandbox`. Without Prometheus: the page answers without
 //! credentials in the Prometheus text format, names the API request just made and the store's and
-//! process's gauges, and is no API request itself. With a real Prometheus (the Debian package,
+//! process's gauges, is no API request itself, and counts a Notify webhook the sandbox captured. With a real Prometheus (the Debian package,
 //! scraping every second, the example alert rules of `docs/prometheus/alerts.yml` loaded): the lab
 //! template (`examples/lab-stop-start.json`, DoStopStart=true) and a 1,000-item StopInstance loop
 //! run, and Prometheus's query API counts exactly what happened: 1,001 successful ECS StopInstance
@@ -98,6 +98,22 @@ async fn metrics_answer_without_credentials_in_the_prometheus_format() {
     }
     let (_, _, again) = metrics_page(&server).await;
     assert!(again.lines().any(|have| have == "oos_api_requests_total{action=\"ListTemplates\",code=\"Success\"} 1"), "a scrape is no API request:\n{again}");
+
+    // A webhook, captured by the sandbox's inbox.
+    let tell = json!({"FormatVersion": "OOS-2019-06-01", "Tasks": [{"Name": "tell", "Action": "ACS::Notify",
+        "Properties": {"NotifyType": "WebHook", "WebHook": {"URI": "https://hooks.example.com/send", "Content": {"text": "hello"}}}}]});
+    call(&server, &root, "CreateTemplate", &[("TemplateName", "tell"), ("Content", &tell.to_string())]).await;
+    let started = call(&server, &root, "StartExecution", &[("TemplateName", "tell")]).await;
+    let execution = wait_for_end(&server, &root, started["Execution"]["ExecutionId"].as_str().expect("an id")).await;
+    assert_eq!(execution["Status"], "Success", "{execution}");
+    let (_, _, page) = metrics_page(&server).await;
+    for (series, value) in [
+        ("oos_outbound_requests_total{kind=\"Notify\",outcome=\"captured\"}", 1.0),
+        ("oos_executions_finished_total{template=\"tell\",status=\"Success\",category=\"Other\"}", 1.0),
+        ("oos_task_duration_seconds_count{action=\"ACS::Notify\",status=\"Success\"}", 1.0),
+    ] {
+        assert_eq!(sample(&page, series), Some(value), "{series} in:\n{page}");
+    }
     server.stop().expect("the server stops");
 }
 
