@@ -1,6 +1,7 @@
 //! The product's [`Actions`]: cloud calls through a [`CloudApi`], webhooks and HTTP requests through
 //! the [`Outbound`] client and its address policy, or, in a sandbox, into its inbox unless the host
-//! is on the sandbox's allow-list ([`SandboxDoor`]).
+//! is on the sandbox's allow-list ([`SandboxDoor`]). Each webhook and HTTP request is counted in
+//! [`OUTBOUND_REQUESTS`] by kind and outcome.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,20 @@ use crate::request::{ActionError, ActionRequest, Actions, CallKind};
 pub const MAX_HTTP_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 /// Time allowed for one webhook or HTTP request, redirects included.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Webhooks and HTTP requests of executions ended, by kind (`Notify`, `Approve`, `HttpRequest`) and
+/// outcome (`success`, `error_status`: an answer of HTTP 400 or more, `captured`: kept in the
+/// sandbox inbox, else the error code: `Http.RequestFailed`, `Outbound.AddressDenied`…) (counter).
+pub const OUTBOUND_REQUESTS: &str = "oos_outbound_requests_total";
+
+/// Describes the executors' metrics to the installed recorder.
+pub fn describe_metrics() {
+    metrics::describe_counter!(OUTBOUND_REQUESTS, "Webhooks and HTTP requests of executions ended, by kind and outcome");
+}
+
+fn count(kind: LetterKind, outcome: &'static str) {
+    metrics::counter!(OUTBOUND_REQUESTS, "kind" => kind.as_str(), "outcome" => outcome).increment(1);
+}
 
 /// Runs every action kind; cloud calls go to `cloud`, HTTP to `http`.
 pub struct Executors {
@@ -76,19 +91,24 @@ impl Executors {
             .collect();
         if let Some(door) = self.sandbox.as_ref().filter(|door| !door.sends(url)) {
             let outgoing = Outgoing { kind, execution_id: &request.execution_id, task_name: task, method, url, headers: &headers, body: &body };
-            let id = door.capture(outgoing, &request.secrets).await.map_err(|e| ActionError::new(CAPTURE_FAILED, format!("task {task}: {e}")))?;
+            let id = door.capture(outgoing, &request.secrets).await.map_err(|e| {
+                count(kind, CAPTURE_FAILED);
+                ActionError::new(CAPTURE_FAILED, format!("task {task}: {e}"))
+            })?;
+            count(kind, "captured");
             return Ok(json!({ "StatusCode": 200, "Body": { "SandboxInboxId": id, "Captured": true } }));
         }
-        let answer = self
-            .http
-            .send(method, url, &headers, body.into_bytes(), MAX_HTTP_ANSWER_BYTES)
-            .await
-            .map_err(|e| ActionError::new(e.code, format!("task {task}: {}", e.message)))?;
+        let answer = self.http.send(method, url, &headers, body.into_bytes(), MAX_HTTP_ANSWER_BYTES).await.map_err(|e| {
+            count(kind, e.code);
+            ActionError::new(e.code, format!("task {task}: {}", e.message))
+        })?;
         let text = String::from_utf8_lossy(&answer.body).into_owned();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         if answer.status >= 400 {
+            count(kind, "error_status");
             return Err(ActionError::new("Http.ErrorStatus", format!("task {task}: {} answered HTTP {}: {body}", crate::outbound::display_url(url), answer.status)));
         }
+        count(kind, "success");
         Ok(json!({ "StatusCode": answer.status, "Body": body }))
     }
 }

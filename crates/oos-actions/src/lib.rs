@@ -10,6 +10,6 @@ mod request;
 
 pub use api_call::api_call;
 pub use cloud::{ApiCall, CloudApi, CloudError, RoaRequest};
-pub use executors::Executors;
+pub use executors::{Executors, OUTBOUND_REQUESTS, describe_metrics};
 pub use outbound::{AddressPolicy, Outbound};
 pub use request::{ActionError, ActionRequest, Actions, CallKind};

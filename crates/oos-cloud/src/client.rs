@@ -351,11 +351,15 @@ impl CloudClient {
             self.counters.attempts.fetch_add(1, Ordering::Relaxed);
             let failure =
                 match transport::send(&self.http, credentials, self.config.signature, &attempt, idempotent, self.clock.timestamp()).await {
-                    Ok(value) => return Ok(value),
+                    Ok(value) => {
+                        crate::metrics::call_ended(call, crate::metrics::SUCCESS);
+                        return Ok(value);
+                    }
                     Err(failure) => failure,
                 };
             let Some(reason) = failure.retry.filter(|_| retry + 1 < max_attempts) else {
                 self.counters.failed_calls.fetch_add(1, Ordering::Relaxed);
+                crate::metrics::call_ended(call, crate::metrics::failed(failure.retry));
                 return Err(failure.error);
             };
             let counter = match reason {
@@ -364,6 +368,7 @@ impl CloudClient {
                 RetryReason::Transport => &self.counters.transport_retries,
             };
             counter.fetch_add(1, Ordering::Relaxed);
+            crate::metrics::retried(call, reason);
             let delay = self.backoff.delay(retry, failure.retry_after);
             tracing::debug!(api = %call.api, code = %failure.error.code, retry, ?delay, "retrying cloud call");
             self.clock.sleep(delay).await;

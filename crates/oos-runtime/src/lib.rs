@@ -17,6 +17,7 @@ mod effects;
 mod guard;
 mod heartbeat;
 mod library;
+mod metrics;
 mod parameters;
 mod persist;
 mod poll;
@@ -46,6 +47,7 @@ pub use start::{Prepared, StartRequest, Started, Starter};
 pub use tasks::TaskRegistry;
 pub use heartbeat::{Heartbeat, STALE_POLLS};
 pub use stall::Stall;
+pub use metrics::{EXECUTIONS_FINISHED, EXECUTIONS_STARTED, LEASE_TAKEOVERS, TASK_SECONDS, TIMER_LAG_SECONDS, describe_metrics};
 use guard::Guard;
 use timers::Timers;
 
@@ -367,12 +369,14 @@ impl Worker {
                 return Err(error);
             }
         };
+        let mut done = metrics::Turn::default();
         let changed: Vec<String> = self
             .live
             .iter_mut()
             .filter_map(|(id, exec)| {
                 let changes = exec.take_changes();
                 let any = changes.execution || !changes.tasks.is_empty() || !changes.logs.is_empty();
+                done.note(exec, &changes, now);
                 persist::add_changes(&mut write, exec, changes, self.sealer.as_deref());
                 any.then(|| id.clone())
             })
@@ -382,6 +386,7 @@ impl Worker {
             self.forget_turn(&write, &error);
             return Err(error.into());
         }
+        done.record();
         if let Some(observer) = &mut self.observer {
             for id in &changed {
                 observer(&self.live[id]);

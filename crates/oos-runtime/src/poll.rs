@@ -114,7 +114,11 @@ impl Worker {
             if self.live.contains_key(&id) || self.guard.holds(&id) {
                 continue;
             }
-            match self.guard.admit(&id, self.store.recover(&id).await?) {
+            let crashes = self.store.recover(&id).await?;
+            if crashes > 0 {
+                crate::metrics::taken_over();
+            }
+            match self.guard.admit(&id, crashes) {
                 Admission::Run => self.adopt(&id).await?,
                 Admission::Hold => continue,
                 Admission::Quarantine(crashes) => self.quarantine(&id, crashes).await?,

@@ -33,10 +33,19 @@ impl Timers {
         self.due.keys().next().map(|(at_ms, _)| *at_ms)
     }
 
-    /// Takes every one due at `now_ms`, in order.
+    /// Takes every one due at `now_ms`, in order; each execution timer's lag is recorded
+    /// ([`crate::metrics::TIMER_LAG_SECONDS`]).
     pub(crate) fn take_due(&mut self, now_ms: i64) -> Vec<Due> {
         let later = self.due.split_off(&(now_ms + 1, 0));
-        std::mem::replace(&mut self.due, later).into_values().collect()
+        let due = std::mem::replace(&mut self.due, later);
+        due.into_iter()
+            .map(|((at_ms, _), due)| {
+                if matches!(due, Due::Fire { .. }) {
+                    crate::metrics::timer_fired(at_ms, now_ms);
+                }
+                due
+            })
+            .collect()
     }
 
     /// Drops the timers of an execution this worker no longer holds.

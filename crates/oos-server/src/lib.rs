@@ -4,7 +4,8 @@
 //! worker, sets up the account (root AccessKey on first start, see [`bootstrap`]), and serves the
 //! API over HTTP/1.1, plain or TLS ([`transport`]: hyper, axum, rustls), through the request
 //! pipeline ([`pipeline`]): parse → authenticate → authorize → action → JSON reply; `/stream`
-//! pushes an execution's progress ([`stream`]); `/healthz` and `/readyz` answer load balancers ([`health`]); agents register and keep their connection on the
+//! pushes an execution's progress ([`stream`]); `/healthz` and `/readyz` answer load balancers ([`health`]), `/metrics`
+//! Prometheus ([`metrics`]); agents register and keep their connection on the
 //! same listener ([`agents`], served by the hub of [`oos_assistant`]). The worker's actions are
 //! wrapped in [`AuthorizedActions`], so every cloud call of an execution is checked against RAM first.
 //! Every task the server spawns (accept loop, connections, the worker loop, its calls and timers)
@@ -23,6 +24,7 @@ pub mod error;
 pub mod health;
 mod identity;
 pub mod intake;
+pub mod metrics;
 mod node;
 pub mod pipeline;
 mod resource_tags;
@@ -105,6 +107,7 @@ impl Server {
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let tasks = TaskRegistry::new();
+        metrics::handle();
         let assistant = oos_assistant::Assistant::new(store.clone(), worker.clock().clone(), &config.region)
             .with_output_audit(config.audit_command_output)
             .with_sealer(Arc::new(KeySealer::open(&files.master_key)?));
@@ -127,6 +130,7 @@ impl Server {
         let (stop_accepting, stop) = watch::channel(false);
         let hub = oos_assistant::hub::Hub::new(assistant);
         tasks.spawn(HUB_TASK, hub.clone().dispatch(stop.clone()));
+        tasks.spawn(metrics::UPKEEP_TASK, metrics::upkeep(stop.clone()));
         let front = transport::Front::new(api, hub, health, config.limits.clone(), tls, tasks.clone(), stop);
         tasks.spawn(transport::ACCEPT_TASK, transport::serve(listener, front));
         tracing::info!(%addr, tls = config.tls.is_some(), "OOS API listening");

@@ -1,10 +1,11 @@
 //! One API request, end to end: parse → authenticate (signature, replay) → authorize (IAM, every
-//! action as `oos:<Action>` on its resources, RAM management actions as `ram:<Action>`) → action handler → JSON reply with `RequestId`.
+//! action as `oos:<Action>` on its resources, RAM management actions as `ram:<Action>`) → action handler → JSON reply with `RequestId`;
+//! each request counted in [`crate::metrics::API_REQUESTS`] by action and result code.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use oos_acs::{AcsError, ErrorBody, IncomingRequest, RpcRequest, new_request_id, unknown_action, unsupported_version};
+use oos_acs::{AcsError, ErrorBody, ErrorCode, IncomingRequest, RpcRequest, new_request_id, unknown_action, unsupported_version};
 use oos_iam::oos_actions::oos_action_authz;
 use oos_iam::cloud_calls::ecs_request_authz;
 use oos_iam::ram_actions::{RAM_VERSION, ram_action_authz};
@@ -52,8 +53,10 @@ impl Api {
     /// over TLS (`acs:SecureTransport`).
     pub async fn handle(&self, request: IncomingRequest, peer: SocketAddr, secure: bool) -> Reply {
         let request_id = new_request_id();
+        let started = std::time::Instant::now();
         let mut audit = RequestAudit::new(peer, &request_id, self.clock.now_ms());
-        let (reply, result_code) = match crate::parsed::scope(self.process(&request, peer, secure, &mut audit)).await {
+        let mut named = None;
+        let (reply, result_code) = match crate::parsed::scope(self.process(&request, peer, secure, &mut audit, &mut named)).await {
             Ok(fields) => {
                 let mut body = Map::with_capacity(fields.len() + 1);
                 body.insert("RequestId".into(), Value::String(request_id.clone()));
@@ -63,6 +66,13 @@ impl Api {
             Err(error) => (self.error_reply(&error, request_id), error.code),
         };
         audit.finish(self, &result_code, reply.status).await;
+        // An unnamed request's code is cut to its first part: an error code may carry a parameter's name.
+        let (action, code) = match named {
+            Some(action) => (action, result_code.to_string()),
+            None => (crate::metrics::UNNAMED_ACTION.to_owned(), result_code.split('.').next().unwrap_or_default().to_owned()),
+        };
+        metrics::histogram!(crate::metrics::API_REQUEST_SECONDS, "action" => action.clone()).record(started.elapsed().as_secs_f64());
+        metrics::counter!(crate::metrics::API_REQUESTS, "action" => action, "code" => code).increment(1);
         reply
     }
 
@@ -91,15 +101,21 @@ impl Api {
     }
 
     /// Parse, authenticate, authorize and run the action; `audit` learns each fact as it is known, and
-    /// the action runs with its record pending so that its write commits the record too.
-    async fn process(&self, request: &IncomingRequest, peer: SocketAddr, secure: bool, audit: &mut RequestAudit) -> Result<Fields, AcsError> {
+    /// the action runs with its record pending so that its write commits the record too. `named`
+    /// gets the action's name for metrics once an authenticated caller asked for a known action
+    /// (so that no label is made of what anyone may send).
+    async fn process(&self, request: &IncomingRequest, peer: SocketAddr, secure: bool, audit: &mut RequestAudit, named: &mut Option<String>) -> Result<Fields, AcsError> {
         audit.claim(request);
         let rpc = RpcRequest::parse(request)?;
         audit.name_action(&rpc.action);
         let api = Version::of(&rpc)?;
         let caller = self.authenticator.authenticate(&self.iam, request, self.clock.timestamp()).await?;
         audit.identify(&caller);
-        self.authorize(&caller, &rpc, api, peer, secure).await?;
+        let authorized = self.authorize(&caller, &rpc, api, peer, secure).await;
+        if authorized.as_ref().is_ok() || authorized.as_ref().is_err_and(|error| error.code != ErrorCode::INVALID_ACTION_NOT_FOUND.code) {
+            *named = Some(rpc.action.clone());
+        }
+        authorized?;
         audit.describe(self, &rpc).await;
         let action = async {
             match api {

@@ -1,5 +1,6 @@
 //! Whether a store can serve, for a load balancer's readiness check: the database answers one cheap
 //! query, the list of applied migrations, and that list is exactly the migrations this binary carries.
+//! Also what a server's `/metrics` shows of its store: the work waiting for a worker and the pool's use.
 
 use sqlx::migrate::Migrator;
 
@@ -37,12 +38,53 @@ impl Migrations {
     }
 }
 
-/// The readiness probe of a store.
+/// Executions due and runnable whose lease is free or expired (what a claim would take), as of
+/// `$1` (ms): how many, and since when the oldest is due (its wake time, else its creation).
+/// `runnable` is the backend's predicate of its partial index on runnable executions.
+pub(crate) fn waiting_sql(runnable: &str) -> String {
+    format!(
+        "SELECT COUNT(*), MIN(COALESCE(wake_ms, created_ms)) FROM executions \
+         WHERE {runnable} AND (wake_ms IS NULL OR wake_ms <= $1) AND (lease_owner IS NULL OR lease_expires_ms < $1)"
+    )
+}
+
+/// The work waiting for a worker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Waiting {
+    /// Executions a claim would take now.
+    pub executions: i64,
+    /// Since when (ms) the oldest of them is due; `None` when there is none.
+    pub oldest_due_ms: Option<i64>,
+}
+
+/// The connection pool's use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolUse {
+    /// Connections open (idle or in use).
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+impl PoolUse {
+    pub(crate) fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> Self {
+        Self { open: pool.size(), idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX), max: pool.options().get_max_connections() }
+    }
+}
+
+/// The readiness probe of a store, and its gauges.
 #[async_trait::async_trait]
 pub trait Readiness: Send + Sync {
     /// Reads the applied migrations (one query: it fails when the database does not answer) and
     /// compares them with this binary's. Callers bound it with a timeout.
     async fn migrations(&self) -> Result<Migrations>;
+    /// The work waiting for a worker at `now_ms` (one query over the runnable executions' index).
+    /// Callers bound it with a timeout and how often they ask.
+    async fn waiting(&self, now_ms: i64) -> Result<Waiting>;
+    /// The connection pool's use (no query).
+    fn pool_use(&self) -> PoolUse;
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub use records::{
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use wakeups::Wakeups;
-pub use health::{Migrations, Readiness};
+pub use health::{Migrations, PoolUse, Readiness, Waiting};
 pub use api::{AssistantStore, AuditStore, ExecutionApiStore, IamRecordStore, ParameterStore, SandboxInboxStore, ServerStore, StateConfigurationStore, TagStore, TemplateStore};
 pub use model::*;
 

@@ -4,15 +4,13 @@
 //! the webhook may be called with HTTP Basic credentials (`basic_auth` with a `password_file`);
 //! alerts are posted through its API v2; killed when dropped.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::{Error, drain, free_port, lock};
+use crate::Error;
+use crate::daemon::Daemon;
 
 /// The Alertmanager binary the Debian package installs.
 pub const ALERTMANAGER_BINARY: &str = "prometheus-alertmanager";
@@ -27,10 +25,7 @@ const ROUTE_TIMING: &str = "group_wait: 1s\n  group_interval: 1s\n  repeat_inter
 /// A running Alertmanager; killed when dropped.
 #[derive(Debug)]
 pub struct Alertmanager {
-    child: Child,
-    addr: SocketAddr,
-    output: Arc<Mutex<String>>,
-    _data: tempfile::TempDir,
+    daemon: Daemon,
 }
 
 impl Alertmanager {
@@ -43,7 +38,7 @@ impl Alertmanager {
     /// As [`Alertmanager::start`], the webhook called with HTTP Basic `(username, password)` when
     /// given (the password in a file of Alertmanager's directory, as `password_file`).
     pub fn start_with(webhook_url: &str, basic_auth: Option<(&str, &str)>) -> Result<Self, Error> {
-        let data = tempfile::tempdir().map_err(|error| format!("creating Alertmanager's directory: {error}"))?;
+        let (data, addr) = Daemon::prepare("Alertmanager")?;
         let config = data.path().join("alertmanager.yml");
         let quoted = |text: &str| serde_json::to_string(text).map_err(|error| error.to_string());
         let url = quoted(webhook_url)?;
@@ -60,43 +55,19 @@ impl Alertmanager {
             "route:\n  receiver: webhook\n  group_by: ['...']\n  {ROUTE_TIMING}\nreceivers:\n  - name: webhook\n    webhook_configs:\n      - url: {url}\n        send_resolved: true\n{auth}"
         );
         std::fs::write(&config, text).map_err(|error| format!("writing {}: {error}", config.display()))?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
-        let mut child = Command::new(ALERTMANAGER_BINARY)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.path={}", data.path().join("storage").display()))
-            .arg(format!("--web.listen-address={addr}"))
-            .arg("--cluster.listen-address=")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| format!("spawning {ALERTMANAGER_BINARY} (install the Debian package prometheus-alertmanager, as .ci/run does): {error}"))?;
-        let output = Arc::new(Mutex::new(String::new()));
-        drain(child.stdout.take().expect("stdout is piped"), Arc::clone(&output), None);
-        drain(child.stderr.take().expect("stderr is piped"), Arc::clone(&output), None);
-        let mut alertmanager = Self { child, addr, output, _data: data };
-        alertmanager.wait_ready()?;
-        Ok(alertmanager)
-    }
-
-    fn wait_ready(&mut self) -> Result<(), Error> {
-        let deadline = Instant::now() + READY_WITHIN;
-        loop {
-            if matches!(self.http("GET", "/-/ready", None), Ok((200, _))) {
-                return Ok(());
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("Alertmanager exited ({status}); output:\n{}", self.output()));
-            }
-            if Instant::now() > deadline {
-                return Err(format!("Alertmanager is not ready after {READY_WITHIN:?}; output:\n{}", self.output()));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let args = [
+            format!("--config.file={}", config.display()),
+            format!("--storage.path={}", data.path().join("storage").display()),
+            format!("--web.listen-address={addr}"),
+            "--cluster.listen-address=".to_owned(),
+        ];
+        let daemon = Daemon::start(ALERTMANAGER_BINARY, "prometheus-alertmanager", &args, (data, addr), READY_WITHIN)?;
+        Ok(Self { daemon })
     }
 
     /// The address its API listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.daemon.addr()
     }
 
     /// Posts `alerts` (a list of `{labels, annotations, startsAt, endsAt, generatorURL}`) to
@@ -118,31 +89,11 @@ impl Alertmanager {
 
     /// Everything Alertmanager logged so far.
     pub fn output(&self) -> String {
-        lock(&self.output).clone()
+        self.daemon.output()
     }
 
-    /// One HTTP/1.0 exchange (so the answer is neither chunked nor kept alive): the status and the body.
     fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, String), Error> {
         let body = body.map(Value::to_string).unwrap_or_default();
-        let mut stream = TcpStream::connect_timeout(&self.addr, READY_WITHIN).map_err(|error| format!("connecting to Alertmanager: {error}"))?;
-        stream.set_read_timeout(Some(READY_WITHIN)).map_err(|error| error.to_string())?;
-        let request = format!(
-            "{method} {path} HTTP/1.0\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).map_err(|error| format!("{method} {path}: {error}"))?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).map_err(|error| format!("{method} {path}: {error}"))?;
-        let (head, body) = answer.split_once("\r\n\r\n").ok_or_else(|| format!("{method} {path}: no HTTP answer: {answer:.300}"))?;
-        let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).ok_or_else(|| format!("{method} {path}: bad status line: {head:.300}"))?;
-        Ok((status, body.to_string()))
-    }
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.daemon.http(method, path, "application/json", &body)
     }
 }

@@ -1,15 +1,17 @@
 //! Test support shared by the workspace's integration tests: where `../shared` is, a Python
 //! venv with the official Alibaba Cloud SDKs (created once, safely under concurrent tests),
 //! free ports, `oos` child processes that are killed when dropped (or stopped by SIGTERM and waited
-//! for), raw signed API exchanges ([`wire`]) and a real Prometheus Alertmanager
-//! ([`alertmanager`]).
+//! for), raw signed API exchanges ([`wire`]), a real Prometheus Alertmanager ([`alertmanager`]) and
+//! a real Prometheus server ([`prometheus`]).
 
 pub mod alertmanager;
+mod daemon;
+pub mod prometheus;
 pub mod wire;
 
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpListener};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
@@ -321,6 +323,20 @@ impl Drop for OosProcess {
             let _ = self.child.wait();
         }
     }
+}
+
+/// One HTTP/1.0 exchange with `addr` (so the answer is neither chunked nor kept alive), each step
+/// bounded by `timeout`: the status and the body.
+fn http_exchange(addr: SocketAddr, method: &str, path: &str, content_type: &str, body: &str, timeout: Duration) -> Result<(u16, String), Error> {
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).map_err(|error| format!("connecting to {addr}: {error}"))?;
+    stream.set_read_timeout(Some(timeout)).map_err(|error| error.to_string())?;
+    let request = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    stream.write_all(request.as_bytes()).map_err(|error| format!("{method} {path}: {error}"))?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).map_err(|error| format!("{method} {path}: {error}"))?;
+    let (head, body) = answer.split_once("\r\n\r\n").ok_or_else(|| format!("{method} {path}: no HTTP answer: {answer:.300}"))?;
+    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).ok_or_else(|| format!("{method} {path}: bad status line: {head:.300}"))?;
+    Ok((status, body.to_string()))
 }
 
 fn lock(output: &Mutex<String>) -> std::sync::MutexGuard<'_, String> {

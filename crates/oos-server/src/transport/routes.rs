@@ -1,4 +1,4 @@
-//! What each request path is: `/healthz` and `/readyz` ([`crate::health`]), `/stream` (an execution's progress as server-sent events or over a
+//! What each request path is: `/healthz` and `/readyz` ([`crate::health`]), `/metrics` ([`crate::metrics`]), `/stream` (an execution's progress as server-sent events or over a
 //! WebSocket), the agents' registration and connection (`/agent/v1/…`), the event and alarm intake
 //! (`/events/v1`, `/alarms/v1`, `/alertmanager/v1`), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
 //! the RPC API. The RPC handler reads the body under the request timeout and the size limit, takes
@@ -21,6 +21,7 @@ use super::edge::{ASIDE_QUERY, REFUSED_PATH, Refusal};
 use super::{Connection, Limits, MAX_BODY_BYTES};
 use crate::api::{Api, Reply};
 use crate::health::{self, Health};
+use crate::metrics::{METRICS_PATH, Scrape};
 use crate::stream;
 
 /// What the handlers share.
@@ -36,12 +37,15 @@ pub(crate) struct Routes {
     pub hub: oos_assistant::hub::Hub,
     /// The readiness checks.
     pub health: Arc<Health>,
+    /// What `/metrics` reads.
+    pub scrape: Arc<Scrape>,
 }
 
 pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, health: Arc<Health>, limits: Limits, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Router {
     Router::new()
         .route(health::HEALTHZ_PATH, get(|| async { health::alive() }))
         .route(health::READYZ_PATH, get(|State(routes): State<Routes>| async move { routes.health.ready().await }))
+        .route(METRICS_PATH, get(|State(routes): State<Routes>| async move { routes.scrape.render().await }))
         .route("/stream", any(stream::open))
         .route(oos_agent_proto::REGISTER_PATH, any(crate::agents::register))
         .route(oos_agent_proto::CONNECT_PATH, any(crate::agents::connect))
@@ -50,7 +54,16 @@ pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, health: Arc<He
         .route(crate::intake::ALERTMANAGER_PATH, post(intake))
         .route(&format!("{REFUSED_PATH}{{refusal}}"), any(refused))
         .fallback(rpc)
-        .with_state(Routes { api, limits, tasks, stop, streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)), hub, health })
+        .with_state(Routes {
+            scrape: Arc::new(Scrape::new(api.store.clone(), api.clock.clone(), hub.clone())),
+            api,
+            limits,
+            tasks,
+            stop,
+            streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)),
+            hub,
+            health,
+        })
 }
 
 /// The HTTP response of an API reply.

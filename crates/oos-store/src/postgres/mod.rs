@@ -102,6 +102,15 @@ impl crate::health::Readiness for PgStore {
         let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as(crate::health::APPLIED).fetch_all(&self.pool).await?;
         Ok(crate::health::Migrations::compare(&MIGRATOR, &applied))
     }
+
+    async fn waiting(&self, now_ms: i64) -> Result<crate::health::Waiting> {
+        let (executions, oldest_due_ms): (i64, Option<i64>) = sqlx::query_as(sqlx::AssertSqlSafe(crate::health::waiting_sql("runnable"))).bind(now_ms).fetch_one(&self.pool).await?;
+        Ok(crate::health::Waiting { executions, oldest_due_ms })
+    }
+
+    fn pool_use(&self) -> crate::health::PoolUse {
+        crate::health::PoolUse::of(&self.pool)
+    }
 }
 
 #[async_trait::async_trait]

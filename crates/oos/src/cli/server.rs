@@ -119,6 +119,8 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let tls = args.front.tls(&args.store.data.data_dir);
         let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits(), audit_command_output: args.audit_command_output };
         let mut signals = StopSignals::listen();
+        oos_server::metrics::handle();
+        oos_cloud::describe_metrics();
         let server = Server::start(config, opened.store.clone(), &files, worker).await?;
         // The address line comes first: tools (and oos-testkit) read it from the first line.
         let scheme = server.scheme();
