@@ -1,7 +1,7 @@
 //! Failed commits never leave an execution stuck: the worker loads it again from the store.
 //!
 //! On PostgreSQL, every connection to the database (the worker's pool and its wakeup listener) is
-//! cut (`pg_terminate_backend`), again and again at random moments, while a worker runs a 300-item
+//! cut (`pg_terminate_backend`), again and again at random moments, while a worker runs a 600-item
 //! loop, until two of its turns have failed (not every cut fails one: the pool replaces the
 //! connections it finds closed before it hands them out).
 //! On each backend, a worker whose lease lapsed while its call was in flight finds its commit
@@ -25,7 +25,7 @@ use oos_store::StoreError;
 use serde_json::json;
 
 const BOUND: Duration = Duration::from_secs(60);
-const ITEMS: u64 = 300;
+const ITEMS: u64 = 600;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_loop_survives_every_connection_cut_twice() {
@@ -33,8 +33,9 @@ async fn a_loop_survives_every_connection_cut_twice() {
     let bench = Arc::new(Bench::default());
     let config = RuntimeConfig { worker_id: "cut".into(), poll_interval: Duration::from_millis(200), ..RuntimeConfig::default() };
     let (mut worker, store) = worker(&bed, bench.clone(), config).await;
-    // 300 items at concurrency 50, 600 ms each: about six waves of calls over ~4 s, cut in the
-    // middle (with 200 ms calls a fast run could end before any cut hit a statement in flight).
+    // 600 items at concurrency 50, 600 ms each: about twelve waves of calls over ~7 s, cut in the
+    // middle (a cut fails a turn only when it hits a statement in flight; with 300 items a loaded CI
+    // machine once saw 111 cuts miss every one before the loop ended).
     let id = worker.start(request(&fan_out_template(600), json!({"count": ITEMS}))).await.unwrap();
     let running = fleet::run(worker);
     let began = Instant::now();
