@@ -48,6 +48,7 @@ mod executions_api;
 mod fixtures;
 mod iam;
 mod parameters;
+mod retention;
 mod sandbox_inbox;
 mod tags;
 mod templates;

@@ -1,0 +1,172 @@
+//! Retention: what a server prunes, and one pass of it. Finished top-level executions older than
+//! the policy go with their whole tree (never one with an unfinished or leased execution in it),
+//! logs and task outputs may go earlier, and the audit trail is cut only after its old segment is
+//! written to a file ([`segments`]). Every batch is a short transaction of its own, so running
+//! executions are not held up; on PostgreSQL one process at a time runs a pass (an advisory lock).
+
+pub mod segments;
+
+use std::path::PathBuf;
+
+use crate::Result;
+use crate::audit::AuditRecord;
+
+/// The statuses of finished executions, the only ones retention removes.
+pub const FINISHED: [&str; 3] = ["Success", "Failed", "Cancelled"];
+
+/// What to keep, and for how long (milliseconds after an execution ended, or after a record's time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    /// Finished top-level executions (with their trees) ended longer ago are deleted.
+    pub executions_ms: Option<i64>,
+    /// The statuses `executions_ms` applies to (a subset of [`FINISHED`]).
+    pub statuses: Vec<String>,
+    /// Logs and task outputs of finished trees ended longer ago are deleted.
+    pub details_ms: Option<i64>,
+    /// Audit records older than this are exported to `audit_dir` and deleted.
+    pub audit_ms: Option<i64>,
+    /// Where audit segments are written (required with `audit_ms`).
+    pub audit_dir: Option<PathBuf>,
+    /// Top-level executions per transaction.
+    pub batch: i64,
+    /// Most audit records per segment (one file, one delete).
+    pub segment_records: i64,
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> Self {
+        Self {
+            executions_ms: None,
+            statuses: FINISHED.iter().map(|status| status.to_string()).collect(),
+            details_ms: None,
+            audit_ms: None,
+            audit_dir: None,
+            batch: 200,
+            segment_records: 10_000,
+        }
+    }
+}
+
+/// A policy that cannot be applied.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PolicyError {
+    #[error("InvalidRetention.Status: {0:?} is not a finished status (Success, Failed, Cancelled)")]
+    Status(String),
+    #[error("InvalidRetention.AuditDirectory: audit retention needs a directory for the exported segments")]
+    AuditDirectory,
+    #[error("InvalidRetention.Batch: batch sizes must be at least 1")]
+    Batch,
+}
+
+impl RetentionPolicy {
+    /// Refuses statuses that are not finished, audit pruning without a directory, empty batches.
+    pub fn check(&self) -> Result<(), PolicyError> {
+        if let Some(status) = self.statuses.iter().find(|status| !FINISHED.contains(&status.as_str())) {
+            return Err(PolicyError::Status(status.clone()));
+        }
+        if self.audit_ms.is_some() && self.audit_dir.is_none() {
+            return Err(PolicyError::AuditDirectory);
+        }
+        if self.batch < 1 || self.segment_records < 1 {
+            return Err(PolicyError::Batch);
+        }
+        Ok(())
+    }
+}
+
+/// What one pass removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetentionReport {
+    /// Executions deleted, children included.
+    pub executions: u64,
+    /// Log lines deleted and task outputs cleared.
+    pub details: u64,
+    /// Audit records deleted (each in an exported segment).
+    pub audit_records: u64,
+    /// The segment files written.
+    pub segments: Vec<PathBuf>,
+}
+
+/// Retention as a server runs it.
+#[async_trait::async_trait]
+pub trait RetentionStore: Send + Sync {
+    /// One pass of `policy` at `now_ms`; `None` when another process is running one (PostgreSQL).
+    async fn retain(&self, policy: &RetentionPolicy, now_ms: i64) -> Result<Option<RetentionReport>>;
+}
+
+/// One execution of a tree under a root: whether it may go.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct TreeNode {
+    pub root: String,
+    pub id: String,
+    pub status: String,
+    pub lease_owner: Option<String>,
+    pub lease_expires_ms: i64,
+}
+
+/// The statements of a pass, each its own transaction (implemented by each backend).
+#[async_trait::async_trait]
+pub(crate) trait Prune: Sync {
+    /// Top-level executions of `statuses` ended before `before_ms`, after `cursor`, in (end, id) order.
+    async fn ended_roots(&self, statuses: &[String], before_ms: i64, cursor: &(i64, String), limit: i64) -> Result<Vec<(i64, String)>>;
+    /// In one transaction: the trees under `roots`, and, for those whose every execution is
+    /// finished and unleased at `now_ms`, the deletes of the whole tree (`whole`) or of its logs and
+    /// task outputs. Returns the rows changed.
+    async fn prune_trees(&self, roots: &[String], now_ms: i64, whole: bool) -> Result<u64>;
+    /// The oldest `limit` audit records and the newest record's seq.
+    async fn oldest_audit(&self, limit: i64) -> Result<(Vec<AuditRecord>, i64)>;
+    /// Deletes audit records `first..=last`.
+    async fn delete_audit(&self, first: i64, last: i64) -> Result<u64>;
+}
+
+/// The ids of the trees that may go: every execution finished and not leased at `now_ms`.
+pub(crate) fn removable(nodes: &[TreeNode], now_ms: i64) -> Vec<String> {
+    let blocked: std::collections::HashSet<&str> = nodes
+        .iter()
+        .filter(|node| !FINISHED.contains(&node.status.as_str()) || (node.lease_owner.is_some() && node.lease_expires_ms > now_ms))
+        .map(|node| node.root.as_str())
+        .collect();
+    nodes.iter().filter(|node| !blocked.contains(node.root.as_str())).map(|node| node.id.clone()).collect()
+}
+
+/// One pass: audit segments, then whole trees, then details.
+pub(crate) async fn run(store: &dyn Prune, policy: &RetentionPolicy, now_ms: i64) -> Result<RetentionReport> {
+    let mut report = RetentionReport::default();
+    if let (Some(keep), Some(dir)) = (policy.audit_ms, &policy.audit_dir) {
+        prune_audit(store, now_ms - keep, dir, policy.segment_records, &mut report).await?;
+    }
+    if let Some(keep) = policy.executions_ms {
+        report.executions = prune_ended(store, &policy.statuses, now_ms - keep, now_ms, policy.batch, true).await?;
+    }
+    if let Some(keep) = policy.details_ms {
+        let finished: Vec<String> = FINISHED.iter().map(|status| status.to_string()).collect();
+        report.details = prune_ended(store, &finished, now_ms - keep, now_ms, policy.batch, false).await?;
+    }
+    Ok(report)
+}
+
+/// Walks the roots ended before `before_ms` page by page, pruning each page in one transaction.
+async fn prune_ended(store: &dyn Prune, statuses: &[String], before_ms: i64, now_ms: i64, batch: i64, whole: bool) -> Result<u64> {
+    let mut cursor = (i64::MIN, String::new());
+    let mut changed = 0;
+    loop {
+        let roots = store.ended_roots(statuses, before_ms, &cursor, batch).await?;
+        let Some(last) = roots.last() else { return Ok(changed) };
+        cursor = last.clone();
+        let ids: Vec<String> = roots.into_iter().map(|(_, id)| id).collect();
+        changed += store.prune_trees(&ids, now_ms, whole).await?;
+    }
+}
+
+/// Exports and deletes segments of records older than `before_ms`, never the newest record (the
+/// chain head new records link to).
+async fn prune_audit(store: &dyn Prune, before_ms: i64, dir: &std::path::Path, limit: i64, report: &mut RetentionReport) -> Result<()> {
+    loop {
+        let (records, head_seq) = store.oldest_audit(limit).await?;
+        let segment: Vec<AuditRecord> = records.into_iter().take_while(|record| record.time_ms < before_ms && record.seq < head_seq).collect();
+        let (Some(first), Some(last)) = (segment.first(), segment.last()) else { return Ok(()) };
+        let (first, last) = (first.seq, last.seq);
+        report.segments.push(segments::write(dir, &segment)?);
+        report.audit_records += store.delete_audit(first, last).await?;
+    }
+}
