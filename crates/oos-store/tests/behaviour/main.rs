@@ -49,6 +49,7 @@ mod fixtures;
 mod iam;
 mod parameters;
 mod retention;
+mod retention_scale;
 mod sandbox_inbox;
 mod tags;
 mod templates;
