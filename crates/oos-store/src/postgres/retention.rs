@@ -40,7 +40,9 @@ impl Prune for PgStore {
     async fn prune_trees(&self, roots: &[String], now_ms: i64, whole: bool) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         let nodes: Vec<TreeNode> = sql::trees::<Postgres>(roots).build_query_as().fetch_all(&mut *tx).await?;
-        let ids = retention::removable(&nodes, now_ms);
+        let candidates = retention::removable(&nodes, now_ms);
+        let locked = if candidates.is_empty() { Vec::new() } else { sql::lock::<Postgres>(&candidates).build_query_as().fetch_all(&mut *tx).await? };
+        let ids = retention::recheck(nodes, &candidates, locked, now_ms);
         let mut changed = 0;
         if !ids.is_empty() {
             let statements = if whole { sql::delete_executions::<Postgres>(&ids) } else { sql::drop_details::<Postgres>(&ids).into() };

@@ -119,6 +119,25 @@ pub(crate) trait Prune: Sync {
     async fn delete_audit(&self, first: i64, last: i64) -> Result<u64>;
 }
 
+/// An execution's state as [`crate::sql::retention::lock`] read it.
+pub(crate) type Locked = (String, String, Option<String>, i64);
+
+/// The ids that may still go once `candidates` are locked: the trees of `nodes` rechecked with the
+/// `locked` state (a worker may have claimed one between the read and the lock).
+pub(crate) fn recheck(nodes: Vec<TreeNode>, candidates: &[String], locked: Vec<Locked>, now_ms: i64) -> Vec<String> {
+    let locked: std::collections::HashMap<String, (String, Option<String>, i64)> =
+        locked.into_iter().map(|(id, status, owner, expires)| (id, (status, owner, expires))).collect();
+    let nodes: Vec<TreeNode> = nodes
+        .into_iter()
+        .filter(|node| candidates.contains(&node.id))
+        .filter_map(|node| {
+            let (status, lease_owner, lease_expires_ms) = locked.get(&node.id)?.clone();
+            Some(TreeNode { status, lease_owner, lease_expires_ms, ..node })
+        })
+        .collect();
+    removable(&nodes, now_ms)
+}
+
 /// The ids of the trees that may go: every execution finished and not leased at `now_ms`.
 pub(crate) fn removable(nodes: &[TreeNode], now_ms: i64) -> Vec<String> {
     let blocked: std::collections::HashSet<&str> = nodes
@@ -168,5 +187,48 @@ async fn prune_audit(store: &dyn Prune, before_ms: i64, dir: &std::path::Path, l
         let (first, last) = (first.seq, last.seq);
         report.segments.push(segments::write(dir, &segment)?);
         report.audit_records += store.delete_audit(first, last).await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(root: &str, id: &str, status: &str, lease: Option<(&str, i64)>) -> TreeNode {
+        TreeNode { root: root.into(), id: id.into(), status: status.into(), lease_owner: lease.map(|(owner, _)| owner.into()), lease_expires_ms: lease.map_or(0, |(_, at)| at) }
+    }
+
+    #[test]
+    fn a_tree_goes_whole_or_not_at_all() {
+        let nodes = vec![
+            node("a", "a", "Success", None),
+            node("a", "a1", "Failed", Some(("dead-worker", 50))),
+            node("b", "b", "Success", None),
+            node("b", "b1", "Waiting", None),
+            node("c", "c", "Cancelled", Some(("worker", 200))),
+        ];
+        assert_eq!(removable(&nodes, 100), vec!["a".to_string(), "a1".to_string()], "an expired lease does not hold a tree");
+    }
+
+    #[test]
+    fn a_tree_claimed_between_the_read_and_the_lock_stays() {
+        let nodes = vec![node("a", "a", "Success", None), node("a", "a1", "Success", None), node("b", "b", "Success", None)];
+        let candidates = removable(&nodes, 100);
+        let locked = vec![
+            ("a".to_string(), "Success".to_string(), None, 0),
+            ("a1".to_string(), "Success".to_string(), Some("worker".to_string()), 200),
+            ("b".to_string(), "Success".to_string(), None, 0),
+        ];
+        assert_eq!(recheck(nodes, &candidates, locked, 100), vec!["b".to_string()]);
+    }
+
+    #[test]
+    fn policies_that_cannot_be_applied_are_refused() {
+        let policy = RetentionPolicy { statuses: vec!["Running".into()], ..RetentionPolicy::default() };
+        assert_eq!(policy.check(), Err(PolicyError::Status("Running".into())));
+        let policy = RetentionPolicy { audit_ms: Some(1), ..RetentionPolicy::default() };
+        assert_eq!(policy.check(), Err(PolicyError::AuditDirectory));
+        assert_eq!(RetentionPolicy { batch: 0, ..RetentionPolicy::default() }.check(), Err(PolicyError::Batch));
+        assert_eq!(RetentionPolicy::default().check(), Ok(()));
     }
 }

@@ -35,6 +35,15 @@ pub(crate) fn trees<DB: Dialect>(roots: &[String]) -> QueryBuilder<DB> {
     sql
 }
 
+/// The state of executions `ids` now, locked until the transaction ends on PostgreSQL (a worker's
+/// claim skips them, its commit waits): columns `id`, `status`, `lease_owner`, `lease_expires_ms`.
+pub(crate) fn lock<DB: Dialect>(ids: &[String]) -> QueryBuilder<DB> {
+    let mut sql = QueryBuilder::new("SELECT id, status, lease_owner, lease_expires_ms FROM executions WHERE ");
+    DB::push_in_ids(&mut sql, "id", ids);
+    sql.push(DB::FOR_UPDATE);
+    sql
+}
+
 /// The deletes of executions `ids` and every row hanging off them.
 pub(crate) fn delete_executions<DB: Dialect>(ids: &[String]) -> Vec<QueryBuilder<DB>> {
     let targets = std::iter::once(("executions", "id")).chain(DEPENDENT_TABLES.iter().map(|table| (*table, "execution_id")));

@@ -25,7 +25,9 @@ impl Prune for SqliteStore {
     async fn prune_trees(&self, roots: &[String], now_ms: i64, whole: bool) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         let nodes: Vec<TreeNode> = sql::trees::<Sqlite>(roots).build_query_as().fetch_all(&mut *tx).await?;
-        let ids = retention::removable(&nodes, now_ms);
+        let candidates = retention::removable(&nodes, now_ms);
+        let locked = if candidates.is_empty() { Vec::new() } else { sql::lock::<Sqlite>(&candidates).build_query_as().fetch_all(&mut *tx).await? };
+        let ids = retention::recheck(nodes, &candidates, locked, now_ms);
         let mut changed = 0;
         if !ids.is_empty() {
             let statements = if whole { sql::delete_executions::<Sqlite>(&ids) } else { sql::drop_details::<Sqlite>(&ids).into() };
