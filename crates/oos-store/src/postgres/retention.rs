@@ -7,7 +7,7 @@ use sqlx::Postgres;
 use super::PgStore;
 use crate::Result;
 use crate::audit::AuditRecord;
-use crate::retention::{self, Prune, RetentionPolicy, RetentionReport, RetentionStore, TreeNode};
+use crate::retention::{self, Prune, RetentionPolicy, RetentionReport, RetentionStore};
 use crate::sql::retention as sql;
 
 /// The advisory lock key of a retention pass (`oos_ret` in ASCII).
@@ -39,20 +39,7 @@ impl Prune for PgStore {
 
     async fn prune_trees(&self, roots: &[String], now_ms: i64, whole: bool) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
-        let nodes: Vec<TreeNode> = sql::trees::<Postgres>(roots).build_query_as().fetch_all(&mut *tx).await?;
-        let candidates = retention::removable(&nodes, now_ms);
-        let locked = if candidates.is_empty() { Vec::new() } else { sql::lock::<Postgres>(&candidates).build_query_as().fetch_all(&mut *tx).await? };
-        let ids = retention::recheck(nodes, &candidates, locked, now_ms);
-        let mut changed = 0;
-        if !ids.is_empty() {
-            let statements = if whole { sql::delete_executions::<Postgres>(&ids) } else { sql::drop_details::<Postgres>(&ids).into() };
-            for (index, mut statement) in statements.into_iter().enumerate() {
-                let rows = statement.build().execute(&mut *tx).await?.rows_affected();
-                if !whole || index == 0 {
-                    changed += rows;
-                }
-            }
-        }
+        let changed = retention::prune_trees::<Postgres>(&mut tx, roots, now_ms, whole).await?;
         tx.commit().await?;
         Ok(changed)
     }

@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 use crate::Result;
 use crate::audit::AuditRecord;
+use crate::sql::Dialect;
+use crate::sql::retention as sql;
 
 /// The statuses of finished executions, the only ones retention removes.
 pub const FINISHED: [&str; 3] = ["Success", "Failed", "Cancelled"];
@@ -109,9 +111,7 @@ pub(crate) struct TreeNode {
 pub(crate) trait Prune: Sync {
     /// Top-level executions of `statuses` ended before `before_ms`, after `cursor`, in (end, id) order.
     async fn ended_roots(&self, statuses: &[String], before_ms: i64, cursor: &(i64, String), limit: i64) -> Result<Vec<(i64, String)>>;
-    /// In one transaction: the trees under `roots`, and, for those whose every execution is
-    /// finished and unleased at `now_ms`, the deletes of the whole tree (`whole`) or of its logs and
-    /// task outputs. Returns the rows changed.
+    /// [`prune_trees`] in one transaction.
     async fn prune_trees(&self, roots: &[String], now_ms: i64, whole: bool) -> Result<u64>;
     /// The oldest `limit` audit records and the newest record's seq.
     async fn oldest_audit(&self, limit: i64) -> Result<(Vec<AuditRecord>, i64)>;
@@ -136,6 +136,39 @@ pub(crate) fn recheck(nodes: Vec<TreeNode>, candidates: &[String], locked: Vec<L
         })
         .collect();
     removable(&nodes, now_ms)
+}
+
+/// A batch within the backend's transaction on `connection`: the trees under `roots`, and, for
+/// those whose every execution is finished and unleased (read, then locked and read again), the
+/// deletes of the whole tree (`whole`: returns the executions deleted) or of its logs and task
+/// outputs (returns the log lines and outputs removed).
+pub(crate) async fn prune_trees<DB: Dialect>(connection: &mut DB::Connection, roots: &[String], now_ms: i64, whole: bool) -> Result<u64>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'r> TreeNode: sqlx::FromRow<'r, DB::Row>,
+    for<'r> Locked: sqlx::FromRow<'r, DB::Row>,
+{
+    let nodes: Vec<TreeNode> = sql::trees::<DB>(roots).build_query_as().fetch_all(&mut *connection).await?;
+    let candidates = removable(&nodes, now_ms);
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    let locked: Vec<Locked> = sql::lock::<DB>(&candidates).build_query_as().fetch_all(&mut *connection).await?;
+    let ids = recheck(nodes, &candidates, locked, now_ms);
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let statements = if whole { sql::delete_executions::<DB>(&ids) } else { sql::drop_details::<DB>(&ids).into() };
+    let mut changed = 0;
+    for (index, mut statement) in statements.into_iter().enumerate() {
+        // RETURNING counts on both backends (their results share no rows_affected).
+        let rows = statement.push(" RETURNING 1").build().fetch_all(&mut *connection).await?.len() as u64;
+        if !whole || index == 0 {
+            changed += rows;
+        }
+    }
+    Ok(changed)
 }
 
 /// The ids of the trees that may go: every execution finished and not leased at `now_ms`.
