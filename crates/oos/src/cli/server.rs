@@ -165,8 +165,10 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let tls = args.front.tls(&args.store.data.data_dir);
         let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits(), audit_command_output: args.audit_command_output };
         let mut signals = StopSignals::listen();
+        // A policy that cannot be applied stops the start before the API listens.
+        let retention = args.retention.policy().map(|policy| policy.check().map(|()| policy)).transpose()?;
         let server = Server::start(config, opened.store.clone(), &files, worker).await?;
-        if let Some(policy) = args.retention.policy() {
+        if let Some(policy) = retention {
             server.retain(policy, Duration::from_secs(args.retention.retention_interval.max(1)))?;
         }
         // The address line comes first: tools (and oos-testkit) read it from the first line.
