@@ -27,6 +27,7 @@ pub mod intake;
 pub mod metrics;
 mod node;
 pub mod pipeline;
+pub mod retention;
 mod resource_tags;
 pub mod sandbox_inbox;
 mod sealer;
@@ -96,6 +97,7 @@ pub struct Server {
     tasks: TaskRegistry,
     stop_accepting: watch::Sender<bool>,
     engine: EngineStop,
+    clock: Arc<dyn oos_clock::Clock>,
 }
 
 impl Server {
@@ -114,6 +116,7 @@ impl Server {
         let worker = node::wire(worker, &store, &iam, files, &assistant, &tasks)?;
         let starter = worker.starter();
         let clock = worker.clock().clone();
+        let retention_clock = clock.clone();
         let health = Arc::new(health::Health::new(store.clone(), worker.heartbeat()));
         let engine_stop = engine::spawn(worker, &tasks);
         let api = Arc::new(Api {
@@ -143,6 +146,7 @@ impl Server {
             tasks,
             stop_accepting,
             engine: engine_stop,
+            clock: retention_clock,
         })
     }
 
@@ -170,6 +174,14 @@ impl Server {
     /// [`ENGINE_TASK`], [`oos_runtime::CALL_TASK`]).
     pub fn tasks(&self) -> &TaskRegistry {
         &self.tasks
+    }
+
+    /// Runs the retention `policy` now and every `every` ([`retention::RETENTION_TASK`]); refused
+    /// when the policy cannot be applied (`InvalidRetention.*`).
+    pub fn retain(&self, policy: oos_store::RetentionPolicy, every: Duration) -> Result<(), oos_store::retention::PolicyError> {
+        policy.check()?;
+        self.tasks.spawn(retention::RETENTION_TASK, retention::run(self.store.clone(), self.clock.clone(), policy, every));
+        Ok(())
     }
 
     /// Stops at once, waiting for nothing: no new connections, the worker loop ends after its turn.

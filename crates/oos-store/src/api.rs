@@ -166,11 +166,11 @@ pub trait SandboxInboxStore: Send + Sync {
 
 /// Everything a server reads and writes: the engine's store and the API's.
 pub trait ServerStore:
-    Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + crate::Readiness + Close + std::fmt::Debug
+    Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + crate::RetentionStore + crate::Readiness + Close + std::fmt::Debug
 {
 }
 
 impl<T> ServerStore for T where
-    T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + crate::Readiness + Close + std::fmt::Debug
+    T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + crate::RetentionStore + crate::Readiness + Close + std::fmt::Debug
 {
 }

@@ -69,7 +69,7 @@ pub struct NewAudit {
 }
 
 /// One stored record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 #[serde(rename_all = "PascalCase")]
 pub struct AuditRecord {
     pub seq: i64,
@@ -135,6 +135,10 @@ pub struct Verification {
     pub head_seq: i64,
     pub head_hash: String,
     pub broken: Option<ChainBreak>,
+    /// Where the walk started: the first record kept (1, unless retention exported and deleted the
+    /// records before it: `docs/audit.md`, "Retention") and the hash it chains from.
+    pub first_seq: i64,
+    pub first_prev_hash: String,
 }
 
 /// The hash of a record.
@@ -214,9 +218,19 @@ where
 /// Records read per query while walking the chain.
 const VERIFY_PAGE: i64 = 20_000;
 
-/// Walks the whole chain and reports the first broken record.
+/// Walks the chain from its first record (seq 1, or the first one retention kept, trusted as the
+/// start) and reports the first broken record.
 pub(crate) async fn walk(source: &dyn ChainSource) -> crate::Result<Verification> {
-    let mut verification = Verification { records: 0, head_seq: 0, head_hash: GENESIS.to_string(), broken: None };
+    match source.records_after(0, 1).await?.into_iter().next() {
+        Some(first) => walk_from(source, first.seq - 1, first.prev_hash).await,
+        None => walk_from(source, 0, GENESIS.to_string()).await,
+    }
+}
+
+/// Walks the records after `(seq, hash)`, which the first of them must chain from.
+pub(crate) async fn walk_from(source: &dyn ChainSource, seq: i64, hash: String) -> crate::Result<Verification> {
+    let mut verification =
+        Verification { records: 0, head_seq: seq, head_hash: hash.clone(), broken: None, first_seq: seq + 1, first_prev_hash: hash };
     loop {
         let records = source.records_after(verification.head_seq, VERIFY_PAGE).await?;
         if records.is_empty() {

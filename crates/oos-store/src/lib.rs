@@ -10,6 +10,7 @@ pub mod health;
 pub mod model;
 pub mod postgres;
 mod records;
+pub mod retention;
 mod sql;
 pub mod sqlite;
 pub mod transfer;
@@ -21,6 +22,7 @@ pub use records::{
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use wakeups::Wakeups;
+pub use retention::{RetentionPolicy, RetentionReport, RetentionStore};
 pub use health::{Migrations, PoolUse, Readiness, Waiting};
 pub use api::{AssistantStore, AuditStore, ExecutionApiStore, IamRecordStore, ParameterStore, SandboxInboxStore, ServerStore, StateConfigurationStore, TagStore, TemplateStore};
 pub use model::*;
@@ -40,6 +42,9 @@ pub enum StoreError {
     /// The data directory cannot be used.
     #[error("data directory {path}: {message}")]
     DataDir { path: String, message: String },
+    /// An audit segment file could not be written (retention deletes nothing then).
+    #[error("AuditSegment.WriteFailed: {path}: {message}")]
+    SegmentWrite { path: String, message: String },
     /// Another process already runs executions on this data directory.
     #[error("data directory {0} is in use by another oos process")]
     Busy(String),

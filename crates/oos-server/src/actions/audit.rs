@@ -55,6 +55,7 @@ pub async fn verify(api: &Api) -> Result<Fields, AcsError> {
     fields.insert("RecordCount".into(), Value::from(verification.records));
     fields.insert("HeadSeq".into(), Value::from(verification.head_seq));
     fields.insert("HeadHash".into(), Value::String(verification.head_hash));
+    fields.insert("FirstSeq".into(), Value::from(verification.first_seq));
     if let Some(broken) = verification.broken {
         fields.insert("BrokenSeq".into(), Value::from(broken.seq));
         fields.insert("Reason".into(), Value::String(broken.reason.as_str().to_string()));

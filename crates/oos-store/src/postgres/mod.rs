@@ -16,6 +16,7 @@ mod background;
 mod execution_list;
 mod lease;
 mod read;
+mod retention;
 mod sandbox_inbox;
 mod scratch;
 mod triggers;
@@ -33,6 +34,7 @@ use crate::{Result, StoreError};
 
 pub use scratch::ScratchDatabase;
 pub use wakeups::WORK_CHANNEL;
+pub use retention::RETENTION_LOCK;
 
 /// The schema of the shared store, as this binary carries it.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");

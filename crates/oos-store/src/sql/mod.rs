@@ -8,6 +8,7 @@ pub(crate) mod executions;
 pub(crate) mod iam;
 pub(crate) mod invocations;
 pub(crate) mod parameters;
+pub(crate) mod retention;
 pub(crate) mod sandbox_inbox;
 pub(crate) mod states;
 pub(crate) mod tags;

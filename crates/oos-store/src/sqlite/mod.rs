@@ -17,6 +17,7 @@ mod execution_list;
 mod audit;
 mod lease;
 mod read;
+mod retention;
 mod sandbox_inbox;
 mod triggers;
 mod write;

@@ -48,6 +48,8 @@ mod executions_api;
 mod fixtures;
 mod iam;
 mod parameters;
+mod retention;
+mod retention_scale;
 mod sandbox_inbox;
 mod tags;
 mod templates;

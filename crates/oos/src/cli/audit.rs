@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use oos_store::AuditStore;
 use oos_store::audit::{AuditKind, AuditQuery, AuditRecord, Verification};
+use oos_store::retention::segments::{self, SegmentsVerification};
 use serde_json::{Value, json};
 
 use super::client::{ClientArgs, Connection, Output, cell, params, print_table};
@@ -32,7 +33,15 @@ enum AuditCommand {
     /// Records matching the filters, oldest first (`--output json`: one JSON object per line).
     Query(QueryArgs),
     /// Walk the hash chain; exit 1 naming the first modified, deleted or reordered record.
-    Verify,
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// Also walk the audit segments retention exported to this directory, from seq 1, and check
+    /// that the database's chain continues where they end (reads the store itself, as --local).
+    #[arg(long)]
+    segments: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,14 +75,15 @@ const PAGE: i64 = 100;
 
 pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let output = args.client.output;
-    if !args.local && args.store.database.is_none() && args.client.configured_endpoint()?.is_some() {
+    let segments = matches!(&args.command, AuditCommand::Verify(VerifyArgs { segments: Some(_) }));
+    if !args.local && !segments && args.store.database.is_none() && args.client.configured_endpoint()?.is_some() {
         let connection = args.client.connect()?;
         return match args.command {
             AuditCommand::Query(query) => {
                 print_events(output, &remote_query(&connection, &query)?);
                 Ok(ExitCode::SUCCESS)
             }
-            AuditCommand::Verify => Ok(report(&connection.call("VerifyAuditTrail", Default::default())?)),
+            AuditCommand::Verify(_) => Ok(report(&connection.call("VerifyAuditTrail", Default::default())?)),
         };
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
@@ -103,7 +113,8 @@ async fn local(store: &dyn AuditStore, command: AuditCommand, output: Output) ->
             print_events(output, &records.iter().map(event_json).collect::<Vec<_>>());
             Ok(ExitCode::SUCCESS)
         }
-        AuditCommand::Verify => Ok(report(&verification_json(&store.verify_audit().await?))),
+        AuditCommand::Verify(VerifyArgs { segments: Some(dir) }) => Ok(report_segments(&segments::verify(store, &dir).await?)),
+        AuditCommand::Verify(VerifyArgs { segments: None }) => Ok(report(&verification_json(&store.verify_audit().await?))),
     }
 }
 
@@ -176,7 +187,7 @@ fn print_events(output: Output, events: &[Value]) {
 
 /// A verification in the shape of VerifyAuditTrail.
 fn verification_json(verification: &Verification) -> Value {
-    let mut answer = json!({"Valid": verification.broken.is_none(), "RecordCount": verification.records, "HeadSeq": verification.head_seq, "HeadHash": verification.head_hash});
+    let mut answer = json!({"Valid": verification.broken.is_none(), "RecordCount": verification.records, "HeadSeq": verification.head_seq, "HeadHash": verification.head_hash, "FirstSeq": verification.first_seq});
     if let Some(broken) = &verification.broken {
         answer["BrokenSeq"] = Value::from(broken.seq);
         answer["Reason"] = Value::from(broken.reason.as_str());
@@ -185,10 +196,31 @@ fn verification_json(verification: &Verification) -> Value {
     answer
 }
 
+/// Prints the outcome of a walk across segments; exit 1 naming the fault's code and place.
+fn report_segments(outcome: &SegmentsVerification) -> ExitCode {
+    let chain = &outcome.chain;
+    match &outcome.fault {
+        None => {
+            println!(
+                "audit trail intact: {} exported records in {} segments, then {} records in the database (seq {}..{}), head seq {} hash {}",
+                outcome.exported_records, outcome.segments, chain.records, chain.first_seq, chain.head_seq, chain.head_seq, chain.head_hash
+            );
+            ExitCode::SUCCESS
+        }
+        Some(fault) => {
+            println!("audit trail broken: {fault}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Prints the outcome; exit 1 when the chain is broken.
 fn report(answer: &Value) -> ExitCode {
     if answer["Valid"] == Value::Bool(true) {
         println!("audit trail intact: {} records, head seq {} hash {}", answer["RecordCount"], answer["HeadSeq"], cell(&answer["HeadHash"]));
+        if answer["FirstSeq"].as_i64().is_some_and(|first| first > 1) {
+            println!("it starts at seq {}: the records before it are not in the database (exported by retention, or removed): check them with --segments DIR", answer["FirstSeq"]);
+        }
         return ExitCode::SUCCESS;
     }
     println!("audit trail broken at seq {}: {} ({})", answer["BrokenSeq"], cell(&answer["Reason"]), cell(&answer["Detail"]));

@@ -15,6 +15,7 @@ use oos_clock::SystemClock;
 use oos_server::transport::Limits;
 use oos_server::transport::tls::{TlsSource, self_signed_paths};
 use oos_server::{Server, ServerConfig};
+use oos_store::RetentionPolicy;
 
 use super::process::StopSignals;
 use super::run::{WorkerArgs, worker};
@@ -44,6 +45,51 @@ pub struct ServerArgs {
     audit_command_output: bool,
     #[command(flatten)]
     front: FrontArgs,
+    #[command(flatten)]
+    retention: RetentionArgs,
+}
+
+/// What the server prunes, and how often (docs/operations.md, "Retention"); nothing without a flag.
+#[derive(Debug, clap::Args)]
+struct RetentionArgs {
+    /// Delete finished top-level executions (with their whole tree) this many days after they ended.
+    #[arg(long, env = "OOS_RETAIN_EXECUTIONS_DAYS")]
+    retain_executions_days: Option<u64>,
+    /// The finished statuses --retain-executions-days applies to.
+    #[arg(long, env = "OOS_RETAIN_STATUSES", value_delimiter = ',', default_value = "Success,Failed,Cancelled")]
+    retain_statuses: Vec<String>,
+    /// Delete the logs and task outputs of finished executions this many days after they ended.
+    #[arg(long, env = "OOS_RETAIN_DETAILS_DAYS")]
+    retain_details_days: Option<u64>,
+    /// Export audit records older than this many days to --audit-segments-dir, then delete them.
+    #[arg(long, env = "OOS_RETAIN_AUDIT_DAYS", requires = "audit_segments_dir")]
+    retain_audit_days: Option<u64>,
+    /// Where exported audit segments are written (one JSON-lines file per segment).
+    #[arg(long, env = "OOS_AUDIT_SEGMENTS_DIR")]
+    audit_segments_dir: Option<PathBuf>,
+    /// Seconds between retention passes (the first runs at start).
+    #[arg(long, env = "OOS_RETENTION_INTERVAL", default_value_t = 600)]
+    retention_interval: u64,
+    /// Top-level executions per retention transaction.
+    #[arg(long, env = "OOS_RETENTION_BATCH", default_value_t = 200)]
+    retention_batch: i64,
+}
+
+impl RetentionArgs {
+    /// The policy, unless no retention flag is given.
+    fn policy(&self) -> Option<RetentionPolicy> {
+        let ms = |days: Option<u64>| days.map(|days| i64::try_from(days).unwrap_or(i64::MAX / 86_400_000).saturating_mul(86_400_000));
+        let policy = RetentionPolicy {
+            executions_ms: ms(self.retain_executions_days),
+            statuses: self.retain_statuses.clone(),
+            details_ms: ms(self.retain_details_days),
+            audit_ms: ms(self.retain_audit_days),
+            audit_dir: self.audit_segments_dir.clone(),
+            batch: self.retention_batch,
+            ..RetentionPolicy::default()
+        };
+        (policy.executions_ms.is_some() || policy.details_ms.is_some() || policy.audit_ms.is_some()).then_some(policy)
+    }
 }
 
 /// The listener: TLS, timeouts, the connection cap.
@@ -121,7 +167,12 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         let mut signals = StopSignals::listen();
         oos_server::metrics::handle();
         oos_cloud::describe_metrics();
+        // A policy that cannot be applied stops the start before the API listens.
+        let retention = args.retention.policy().map(|policy| policy.check().map(|()| policy)).transpose()?;
         let server = Server::start(config, opened.store.clone(), &files, worker).await?;
+        if let Some(policy) = retention {
+            server.retain(policy, Duration::from_secs(args.retention.retention_interval.max(1)))?;
+        }
         // The address line comes first: tools (and oos-testkit) read it from the first line.
         let scheme = server.scheme();
         println!("OOS API listening on {scheme}://{} (SDK endpoint {}, protocol {scheme})", server.addr(), server.addr());
