@@ -59,6 +59,21 @@ fn oos(args: &[&str]) -> Output {
         .expect("oos runs")
 }
 
+/// Runs the shell command `run` in a pseudo-terminal (`script`), `answer` typed into it.
+fn answered_in_a_terminal(run: &str, answer: &[u8]) -> Output {
+    let mut terminal = Command::new("script")
+        .args(["-qec", run, "/dev/null"])
+        .env_remove("OOS_ENDPOINT")
+        .env_remove("OOS_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script runs");
+    terminal.stdin.take().unwrap().write_all(answer).unwrap();
+    terminal.wait_with_output().unwrap()
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -298,18 +313,7 @@ fn oos_run_in_a_terminal_asks_for_the_approval() {
         sandbox.path().join("fleet.yaml").display(),
         data.display()
     );
-    // `script` gives the run a pseudo-terminal; its stdin (the answer) is typed into it.
-    let mut terminal = Command::new("script")
-        .args(["-qec", &run, "/dev/null"])
-        .env_remove("OOS_ENDPOINT")
-        .env_remove("OOS_DATA_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script runs");
-    terminal.stdin.take().unwrap().write_all(b"a\n").unwrap();
-    let output = terminal.wait_with_output().unwrap();
+    let output = answered_in_a_terminal(&run, b"a\n");
     let shown = text(&output);
     assert!(output.status.success(), "{shown}");
     assert!(shown.contains("waits for approval at task ask"), "{shown}");
@@ -377,17 +381,7 @@ fn oos_run_ends_or_asks_when_a_child_waits_for_approval() {
 
     let asked = sandbox.path().join("asked");
     let run = format!("{} {}", env!("CARGO_BIN_EXE_oos"), run_args(&asked));
-    let mut terminal = Command::new("script")
-        .args(["-qec", &run, "/dev/null"])
-        .env_remove("OOS_ENDPOINT")
-        .env_remove("OOS_DATA_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script runs");
-    terminal.stdin.take().unwrap().write_all(b"a\n").unwrap();
-    let output = terminal.wait_with_output().unwrap();
+    let output = answered_in_a_terminal(&run, b"a\n");
     let shown = text(&output);
     assert!(output.status.success(), "{shown}");
     assert!(shown.contains("(run by execution exec-"), "the question names the child and its parent: {shown}");
