@@ -24,7 +24,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 12, base: Duration::from_millis(100), cap: Duration::from_secs(20) }
+        Self { max_attempts: 16, base: Duration::from_millis(100), cap: Duration::from_secs(20) }
     }
 }
 
