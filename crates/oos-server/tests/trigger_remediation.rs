@@ -195,8 +195,11 @@ async fn the_intake_refuses_abuse_and_fires_nothing() {
     let notification = json!({"version": "4", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "HighCpu", "instance_id": "i-dev1"}, "startsAt": "2026-12-05T14:00:00Z"}]});
     let (status, answer) = fleet.post_alertmanager(root_id, "wrong", &notification).await;
     assert_eq!((status, code(&answer)), (401, "InvalidSignature.Webhook".into()), "{answer}");
-    let (status, answer) = fleet.post_signed("/events/v1", fleet.root(), now_secs(), &vec![b' '; 3 * 1024 * 1024]).await;
-    assert_eq!((status, code(&answer)), (413, "RequestEntityTooLarge".into()), "{answer}");
+    // Over the front door's limit: a 413, or the connection closed before the rest of the body was
+    // read (the client then fails writing it): refused either way.
+    if let Some((status, answer)) = fleet.post_signed_oversized("/events/v1", fleet.root(), now_secs(), &vec![b' '; 3 * 1024 * 1024]).await {
+        assert_eq!((status, code(&answer)), (413, "RequestEntityTooLarge".into()), "{answer}");
+    }
     // Within the front door's limit, but over the intake's: each matching trigger would keep a copy.
     let (status, answer) = fleet.post_signed("/events/v1", fleet.root(), now_secs(), &vec![b' '; 300 * 1024]).await;
     assert_eq!((status, code(&answer)), (413, "InvalidEvent.TooLarge".into()), "{answer}");

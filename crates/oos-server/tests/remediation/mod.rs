@@ -130,14 +130,31 @@ impl Fleet {
     /// Posts `body` to the intake at `path` signed with `key` at unix second `timestamp`: the
     /// HTTP status and the answer.
     pub async fn post_signed(&self, path: &str, key: (&str, &str), timestamp: i64, body: &[u8]) -> (u16, Value) {
+        answer(self.signed(path, key, timestamp, body)).await
+    }
+
+    /// [`Self::post_signed`] for a body the server may refuse before reading it all: `None` when it
+    /// closed the connection while the body was still being sent.
+    pub async fn post_signed_oversized(&self, path: &str, key: (&str, &str), timestamp: i64, body: &[u8]) -> Option<(u16, Value)> {
+        match self.signed(path, key, timestamp, body).send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let text = response.text().await.unwrap_or_default();
+                Some((status, serde_json::from_str(&text).unwrap_or_else(|_| json!({ "Raw": text }))))
+            }
+            Err(error) if error.is_request() => None,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    fn signed(&self, path: &str, key: (&str, &str), timestamp: i64, body: &[u8]) -> reqwest::RequestBuilder {
         let signature = oos_acs::sign_webhook(key.1.as_bytes(), timestamp, body);
-        let request = reqwest::Client::new()
+        reqwest::Client::new()
             .post(format!("{}{path}", self.url))
             .header("x-oos-accesskeyid", key.0)
             .header("x-oos-timestamp", timestamp.to_string())
             .header("x-oos-signature", signature)
-            .body(body.to_vec());
-        answer(request).await
+            .body(body.to_vec())
     }
 
     /// Posts an Alertmanager notification to `/alertmanager/v1` with HTTP Basic `user:password`.
