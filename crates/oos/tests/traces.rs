@@ -2,9 +2,13 @@
 //! decoding the protobuf with `opentelemetry-proto`). A StartExecution of a loop of StopInstance
 //! calls is one trace: the API request span (continuing the caller's `traceparent`), the turns of
 //! the execution, one `cloud.call` span per call, every one carrying the execution id, and the
-//! emulator's span of each call a child of its `cloud.call` (the `traceparent` reached it). Without
+//! emulator's span of each call a child of its `cloud.call` (the `traceparent` reached it). On
+//! PostgreSQL, an execution started at a server and run on by an `oos worker` after the server stopped
+//! stays in the request's trace across the two processes. Without
 //! an endpoint nothing is exported; malformed, oversized or repeated `traceparent` headers, and
 //! requests without credentials, start traces of their own and change no answer.
+
+mod cluster;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -55,6 +59,8 @@ struct Span {
     name: String,
     attributes: BTreeMap<String, String>,
     service: String,
+    /// The exporting process's `oos.role`.
+    role: String,
 }
 
 impl Span {
@@ -86,7 +92,8 @@ async fn receive(State(collector): State<Collector>, body: Bytes) -> &'static st
     let mut spans = collector.spans.lock().unwrap();
     for resource in request.resource_spans {
         let attributes = resource.resource.map(|resource| resource.attributes).unwrap_or_default();
-        let service = attributes.iter().find(|kv| kv.key == "service.name").map(|kv| text(kv.value.as_ref())).unwrap_or_default();
+        let described = |key: &str| attributes.iter().find(|kv| kv.key == key).map(|kv| text(kv.value.as_ref())).unwrap_or_default();
+        let (service, role) = (described("service.name"), described("oos.role"));
         for span in resource.scope_spans.into_iter().flat_map(|scope| scope.spans) {
             spans.push(Span {
                 trace: hex(&span.trace_id),
@@ -95,6 +102,7 @@ async fn receive(State(collector): State<Collector>, body: Bytes) -> &'static st
                 name: span.name,
                 attributes: span.attributes.iter().map(|kv| (kv.key.clone(), text(kv.value.as_ref()))).collect(),
                 service: service.clone(),
+                role: role.clone(),
             });
         }
     }
@@ -303,4 +311,53 @@ async fn malformed_traceparents_and_unsigned_requests_start_traces_of_their_own(
     let refused = spans.iter().find(|span| span.name == "api.request" && span.trace == CALLER_TRACE).unwrap_or_else(|| panic!("{spans:#?}"));
     assert!(refused.attribute("oos.code").is_some_and(|code| !code.is_empty()), "{refused:?}");
     assert_eq!((refused.attribute("oos.action"), refused.attribute("oos.principal"), refused.attribute("oos.execution_id")), (None, None, None), "{refused:?}");
+}
+
+const NAP_THEN_DESCRIBE: &str = r"
+FormatVersion: OOS-2019-06-01
+Tasks:
+- {Name: nap, Action: ACS::Sleep, Properties: {Duration: PT3S}}
+- Name: describe
+  Action: ACS::ExecuteAPI
+  Properties: {Service: ECS, API: DescribeInstances, Parameters: {RegionId: cn-hangzhou}}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_the_worker_that_runs_an_execution_continues_the_trace_of_the_server_that_started_it() {
+    let (collector, collector_addr) = Collector::start().await;
+    let endpoint = format!("http://{collector_addr}");
+    let cluster = cluster::Cluster::new().await;
+    let server = cluster.server("a", &["--otlp-endpoint", &endpoint]);
+    let mut worker = cluster.worker("w", &["--otlp-endpoint", &endpoint]);
+    let root = cluster.root("a");
+    cluster::call(&server, &root, "CreateTemplate", &[("TemplateName", "nap-describe"), ("Content", NAP_THEN_DESCRIBE)]).await;
+    let started = cluster::call(&server, &root, "StartExecution", &[("TemplateName", "nap-describe")]).await;
+    let id = started["Execution"]["ExecutionId"].as_str().expect("an execution id").to_owned();
+    // The server stops during the nap: the worker is all that is left to finish the execution.
+    server.stop().expect("the server stops");
+    let mut database = <sqlx::PgConnection as sqlx::Connection>::connect(&cluster.database.url()).await.expect("a connection");
+    let deadline = tokio::time::Instant::now() + BOUND;
+    loop {
+        let status: String = sqlx::query_scalar("SELECT status FROM executions WHERE id = $1").bind(&id).fetch_one(&mut database).await.expect("the execution row");
+        if status == "Success" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{id} is {status}\n{}", worker.output());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    worker.terminate().expect("SIGTERM");
+    worker.wait_exit(BOUND).expect("the worker stops (and sends its last spans)");
+
+    let spans = collector.spans();
+    let ours: Vec<&Span> = spans.iter().filter(|span| span.attribute("oos.execution_id") == Some(id.as_str())).collect();
+    let traces: std::collections::BTreeSet<&str> = ours.iter().map(|span| span.trace.as_str()).collect();
+    assert_eq!(traces.len(), 1, "one trace across the processes: {ours:#?}");
+    let request = ours.iter().find(|span| span.name == "api.request").unwrap_or_else(|| panic!("{ours:#?}"));
+    assert_eq!(request.role, "server");
+    let calls: Vec<&&Span> = ours.iter().filter(|span| span.name == "execution.call" && span.attribute("oos.action") == Some("ACS::ExecuteAPI")).collect();
+    assert_eq!(calls.len(), 1, "{ours:#?}");
+    assert_eq!((calls[0].role.as_str(), calls[0].parent.as_str()), ("worker", request.id.as_str()), "the worker's call hangs under the server's request: {:?}", calls[0]);
+    let cloud: Vec<&&Span> = ours.iter().filter(|span| span.name == "cloud.call").collect();
+    assert!(!cloud.is_empty() && cloud.iter().all(|span| span.role == "worker" && span.parent == calls[0].id && span.attribute("cloud.api") == Some("DescribeInstances")), "{cloud:#?}");
+    assert!(ours.iter().any(|span| span.name == "execution.turn" && span.role == "worker" && span.parent == request.id), "{ours:#?}");
 }
