@@ -13,7 +13,7 @@ use oos_store::postgres::{PgSettings, ScratchDatabase};
 use oos_store::sqlite::Durability;
 use oos_store::transfer::{self, Progress, TransferError, TransferReport};
 use oos_store::{
-    AuditStore, Close, ExecutionApiStore, ExecutionFilter, ExecutionMeta, ExecutionStore, IamRecordStore, InboxStore, LeaseStore, LogStore,
+    AuditStore, Claimed, Close, ExecutionApiStore, ExecutionFilter, ExecutionMeta, ExecutionStore, IamRecordStore, InboxStore, LeaseStore, LogStore,
     NewInboxEvent, PgStore, SqliteStore, StepStore, StepWrite,
 };
 use sqlx::Connection;
@@ -139,8 +139,8 @@ async fn a_migrated_store_answers_every_read_alike_and_verifies() {
 
 /// After the move: leases are free, new log and inbox ids follow the copied ones, the chain goes on.
 async fn continues_on_the_target(source: &SqliteStore, target: &PgStore) {
-    let runnable = |store_ids: Vec<String>| {
-        let mut ids = store_ids;
+    let runnable = |claimed: Vec<Claimed>| {
+        let mut ids: Vec<String> = claimed.into_iter().map(|claimed| claimed.id).collect();
         ids.sort();
         ids
     };
