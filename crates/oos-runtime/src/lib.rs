@@ -258,6 +258,11 @@ impl Worker {
         Waker(self.wake.clone())
     }
 
+    /// The name this worker holds leases under (`lease_owner`), new for every worker.
+    pub fn id(&self) -> &str {
+        &self.config.worker_id
+    }
+
     /// This worker's liveness on its clock (take it after [`Worker::with_clock`]): when its last poll
     /// of the store succeeded.
     pub fn heartbeat(&self) -> Heartbeat {

@@ -14,7 +14,8 @@ pub const EXECUTIONS_FINISHED: &str = "oos_executions_finished_total";
 pub const TASK_SECONDS: &str = "oos_task_duration_seconds";
 /// How late the worker fired its executions' timers (Sleep, WaitFor and retry delays) (histogram).
 pub const TIMER_LAG_SECONDS: &str = "oos_timer_lag_seconds";
-/// Executions claimed after the worker that held them died with work in flight (counter).
+/// Executions claimed whose lease had expired under another worker (counter): it died, was cut off
+/// from the database, or stopped renewing; on SQLite, the process before a restart.
 pub const LEASE_TAKEOVERS: &str = "oos_lease_takeovers_total";
 
 /// Describes the worker's metrics to the installed recorder.
@@ -24,7 +25,7 @@ pub fn describe_metrics() {
     describe_counter!(EXECUTIONS_FINISHED, "Executions finished, by template, status and category");
     describe_histogram!(TASK_SECONDS, Unit::Seconds, "Duration of finished task executions (loop iterations included), by action and status");
     describe_histogram!(TIMER_LAG_SECONDS, Unit::Seconds, "How late the worker fired execution timers");
-    describe_counter!(LEASE_TAKEOVERS, "Executions claimed after the worker holding them died with work in flight");
+    describe_counter!(LEASE_TAKEOVERS, "Executions claimed whose lease had expired under another worker");
 }
 
 /// What one turn did, recorded after its commit.
@@ -81,7 +82,7 @@ pub(crate) fn timer_fired(due_ms: i64, now_ms: i64) {
     metrics::histogram!(TIMER_LAG_SECONDS).record((now_ms - due_ms).max(0) as f64 / 1000.0);
 }
 
-/// Counts an execution claimed after its previous worker died with work in flight.
+/// Counts an execution claimed whose lease had expired under another worker.
 pub(crate) fn taken_over() {
     metrics::counter!(LEASE_TAKEOVERS).increment(1);
 }

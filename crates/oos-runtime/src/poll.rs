@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use oos_engine::{Effect, Event, Wake};
-use oos_store::{StepWrite, StoreError};
+use oos_store::{Claimed, StepWrite, StoreError};
 
 use crate::guard::Admission;
 use crate::timers::Due;
@@ -110,14 +110,15 @@ impl Worker {
             // More may be waiting: look again right after this turn.
             self.poll_now = true;
         }
-        for id in claimed {
+        for Claimed { id, taken_from } in claimed {
+            if let Some(previous) = taken_from {
+                tracing::info!(execution = %id, previous = %previous, "took over an execution whose lease expired under another worker");
+                crate::metrics::taken_over();
+            }
             if self.live.contains_key(&id) || self.guard.holds(&id) {
                 continue;
             }
             let crashes = self.store.recover(&id).await?;
-            if crashes > 0 {
-                crate::metrics::taken_over();
-            }
             match self.guard.admit(&id, crashes) {
                 Admission::Run => self.adopt(&id).await?,
                 Admission::Hold => continue,

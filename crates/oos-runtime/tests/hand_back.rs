@@ -61,7 +61,7 @@ fn parking(name: &str) -> RuntimeConfig {
 
 /// Whether an owner other than the workers can claim `id` at `at_ms` (then gives it back).
 async fn claimable_at(store: &dyn Store, id: &str, at_ms: i64) -> bool {
-    let claimed = store.claim("probe", at_ms, 1_000, 100).await.unwrap();
+    let claimed: Vec<String> = store.claim("probe", at_ms, 1_000, 100).await.unwrap().into_iter().map(|claimed| claimed.id).collect();
     store.release("probe", &claimed).await.unwrap();
     claimed.iter().any(|claimed| claimed == id)
 }

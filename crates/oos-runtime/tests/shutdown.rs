@@ -40,7 +40,7 @@ async fn started_with_a_call_in_flight(bed: &Bed, bench: Bench) -> (oos_runtime:
 /// Whether a worker of another name can claim `id` a little later (its lease is free; the template's
 /// 1 s Sleep, a timer row, may be what it waits for).
 async fn claimable(store: &dyn Store, id: &str) -> bool {
-    let claimed = store.claim("another-worker", SystemClock.now_ms() + 2_000, 30_000, 100).await.unwrap();
+    let claimed: Vec<String> = store.claim("another-worker", SystemClock.now_ms() + 2_000, 30_000, 100).await.unwrap().into_iter().map(|claimed| claimed.id).collect();
     store.release("another-worker", &claimed).await.unwrap();
     claimed.iter().any(|claimed| claimed == id)
 }

@@ -17,7 +17,7 @@ use oos_actions::Executors;
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_store::{
     FiringRecord, TriggerQuery, TriggerRecord, TriggerStore,
-    CrashGuard, ExecutionFilter, ExecutionMeta, ExecutionRecord, ExecutionStore, InboxEvent, InboxStore, LeaseStore, LibraryStore, LogRecord, LogStore,
+    Claimed, CrashGuard, ExecutionFilter, ExecutionMeta, ExecutionRecord, ExecutionStore, InboxEvent, InboxStore, LeaseStore, LibraryStore, LogRecord, LogStore,
     NewInboxEvent, Result, StepStore, StepWrite, Store, StoreError, TaskRecord, TaskStore,
 };
 use serde_json::json;
@@ -68,7 +68,7 @@ impl InboxStore for Faulty {
 }
 #[async_trait::async_trait]
 impl LeaseStore for Faulty {
-    async fn claim(&self, o: &str, n: i64, t: i64, l: i64) -> Result<Vec<String>> { self.inner.claim(o, n, t, l).await }
+    async fn claim(&self, o: &str, n: i64, t: i64, l: i64) -> Result<Vec<Claimed>> { self.inner.claim(o, n, t, l).await }
     async fn renew(&self, o: &str, n: i64, t: i64) -> Result<()> { self.inner.renew(o, n, t).await }
     async fn leased(&self, o: &str) -> Result<Vec<String>> { self.inner.leased(o).await }
     async fn release(&self, o: &str, ids: &[String]) -> Result<()> { self.inner.release(o, ids).await }

@@ -32,6 +32,7 @@ pub fn spawn(mut worker: Worker, tasks: &TaskRegistry) -> EngineStop {
     let (stop, mut stopping) = oneshot::channel::<()>();
     let (stopped, worker_back) = oneshot::channel::<Worker>();
     let waker = worker.waker();
+    crate::metrics::worker_started(worker.id());
     tasks.spawn(ENGINE_TASK, async move {
         loop {
             if !matches!(stopping.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {

@@ -5,7 +5,7 @@
 //! API over HTTP/1.1, plain or TLS ([`transport`]: hyper, axum, rustls), through the request
 //! pipeline ([`pipeline`]): parse → authenticate → authorize → action → JSON reply; `/stream`
 //! pushes an execution's progress ([`stream`]); `/healthz` and `/readyz` answer load balancers ([`health`]), `/metrics`
-//! Prometheus ([`metrics`]); agents register and keep their connection on the
+//! Prometheus ([`metrics`]), all three through [`probes`], which also serves them alone for `oos worker --listen`; agents register and keep their connection on the
 //! same listener ([`agents`], served by the hub of [`oos_assistant`]). The worker's actions are
 //! wrapped in [`AuthorizedActions`], so every cloud call of an execution is checked against RAM first.
 //! Every task the server spawns (accept loop, connections, the worker loop, its calls and timers)
@@ -27,6 +27,7 @@ pub mod intake;
 pub mod metrics;
 mod node;
 pub mod pipeline;
+pub mod probes;
 pub mod retention;
 mod resource_tags;
 pub mod sandbox_inbox;
@@ -78,6 +79,9 @@ pub struct ServerConfig {
     pub limits: transport::Limits,
     /// Whether the output of commands run on managed instances goes into the audit trail.
     pub audit_command_output: bool,
+    /// Whether the process records metrics and serves `/metrics` (`false`: no recorder is
+    /// installed by this server, and `/metrics` is 404).
+    pub metrics: bool,
 }
 
 /// The task kind of the loop carrying work to the connected agents.
@@ -109,7 +113,9 @@ impl Server {
         let listener = TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
         let tasks = TaskRegistry::new();
-        metrics::handle();
+        if config.metrics {
+            metrics::handle();
+        }
         let assistant = oos_assistant::Assistant::new(store.clone(), worker.clock().clone(), &config.region)
             .with_output_audit(config.audit_command_output)
             .with_sealer(Arc::new(KeySealer::open(&files.master_key)?));
@@ -124,7 +130,7 @@ impl Server {
             iam,
             starter,
             clock,
-            host_id: format!("oos.{}.openoos.local", config.region),
+            host_id: pipeline::host_id(&config.region),
             region: config.region.clone(),
             authenticator: auth::Authenticator::new(),
             outbound: oos_actions::Outbound::new(config.outbound.clone(), actions::template_url::FETCH_TIMEOUT),
@@ -133,8 +139,14 @@ impl Server {
         let (stop_accepting, stop) = watch::channel(false);
         let hub = oos_assistant::hub::Hub::new(assistant);
         tasks.spawn(HUB_TASK, hub.clone().dispatch(stop.clone()));
-        tasks.spawn(metrics::UPKEEP_TASK, metrics::upkeep(stop.clone()));
-        let front = transport::Front::new(api, hub, health, config.limits.clone(), tls, tasks.clone(), stop);
+        let scrape = config.metrics.then(|| {
+            tasks.spawn(metrics::UPKEEP_TASK, metrics::upkeep(stop.clone()));
+            Arc::new(metrics::Scrape::new(store.clone(), api.clock.clone(), Some(hub.clone())))
+        });
+        let host_id = api.host_id.clone();
+        let probes = probes::routes(health, scrape, &host_id);
+        let router = transport::routes::router(api, hub, probes, config.limits.clone(), tasks.clone(), stop.clone());
+        let front = transport::Front::new(router, host_id, config.limits.clone(), tls, tasks.clone(), stop);
         tasks.spawn(transport::ACCEPT_TASK, transport::serve(listener, front));
         tracing::info!(%addr, tls = config.tls.is_some(), "OOS API listening");
         Ok(Self {

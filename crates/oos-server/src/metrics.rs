@@ -1,9 +1,10 @@
 //! `/metrics`: the process's metrics in the Prometheus text format, without authentication (like
 //! `/healthz`), at bounded cost. Counters and histograms are recorded where their events happen
 //! (the worker, the cloud client, the outbound door, the request pipeline) through the `metrics`
-//! facade into one process-wide Prometheus recorder, installed by the first server of the process;
-//! the gauges of the store (work waiting for a worker, the connection pool), the connected agents
-//! and the process are read when a scrape comes, the store's with one query reused for
+//! facade into one process-wide Prometheus recorder, installed by the first server or probe listener
+//! of the process (none with `oos server --no-metrics`: then nothing is recorded); the gauges of the
+//! store (work waiting for a worker, the connection pool), the connected agents and the process are
+//! read when a scrape comes, the store's with one query reused for
 //! [`REUSE_FOR`] and bounded by [`QUERY_TIMEOUT`]. The names, labels and their bounds are listed in
 //! `docs/operations.md`, "Metrics".
 
@@ -44,6 +45,7 @@ const QUEUE_OLDEST: &str = "oos_queue_oldest_age_seconds";
 const POOL_CONNECTIONS: &str = "oos_db_pool_connections";
 const POOL_MAX: &str = "oos_db_pool_max_connections";
 const AGENTS: &str = "oos_agents_connected";
+const WORKER_INFO: &str = "oos_worker_info";
 const PROCESS_START: &str = "process_start_time_seconds";
 const PROCESS_CPU: &str = "process_cpu_seconds_total";
 const PROCESS_RSS: &str = "process_resident_memory_bytes";
@@ -78,6 +80,7 @@ fn describe() {
     describe_gauge!(POOL_CONNECTIONS, "The store's pooled database connections, by state (idle, busy)");
     describe_gauge!(POOL_MAX, "The most connections the store's pool opens");
     describe_gauge!(AGENTS, "Agents of managed instances connected to this server");
+    describe_gauge!(WORKER_INFO, "The worker of this process, by the name it holds leases under (label worker); always 1");
     describe_gauge!(PROCESS_START, Unit::Seconds, "Start of the process, in seconds since the Unix epoch");
     describe_gauge!(PROCESS_CPU, Unit::Seconds, "CPU time of the process (user and system); a gauge of the facade, only ever growing");
     describe_gauge!(PROCESS_RSS, Unit::Bytes, "Resident memory of the process");
@@ -85,6 +88,12 @@ fn describe() {
     describe_gauge!(PROCESS_THREADS, "Threads of the process");
     oos_runtime::describe_metrics();
     oos_actions::describe_metrics();
+}
+
+/// Notes the name the process's worker holds leases under (the `lease_owner` of the executions it
+/// runs, named in takeover logs), so that a scrape target can be matched with it.
+pub(crate) fn worker_started(worker_id: &str) {
+    metrics::gauge!(WORKER_INFO, "worker" => worker_id.to_owned()).set(1.0);
 }
 
 /// Drains the histograms every [`UPKEEP_EVERY`] until `stop` turns true, so that their samples do
@@ -105,13 +114,14 @@ pub(crate) async fn upkeep(mut stop: watch::Receiver<bool>) {
 pub(crate) struct Scrape {
     store: Arc<dyn ServerStore>,
     clock: Arc<dyn Clock>,
-    hub: oos_assistant::hub::Hub,
+    /// The agent hub of a server (a worker alone has none).
+    hub: Option<oos_assistant::hub::Hub>,
     /// When the queue was last queried.
     queried: Mutex<Option<Instant>>,
 }
 
 impl Scrape {
-    pub(crate) fn new(store: Arc<dyn ServerStore>, clock: Arc<dyn Clock>, hub: oos_assistant::hub::Hub) -> Self {
+    pub(crate) fn new(store: Arc<dyn ServerStore>, clock: Arc<dyn Clock>, hub: Option<oos_assistant::hub::Hub>) -> Self {
         Self { store, clock, hub, queried: Mutex::new(None) }
     }
 
@@ -131,7 +141,9 @@ impl Scrape {
         metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(pool.idle));
         metrics::gauge!(POOL_CONNECTIONS, "state" => "busy").set(f64::from(pool.open.saturating_sub(pool.idle)));
         metrics::gauge!(POOL_MAX).set(f64::from(pool.max));
-        metrics::gauge!(AGENTS).set(self.hub.connected() as f64);
+        if let Some(hub) = &self.hub {
+            metrics::gauge!(AGENTS).set(hub.connected() as f64);
+        }
         process::record();
         let mut queried = self.queried.lock().await;
         if queried.is_some_and(|at| at.elapsed() < REUSE_FOR) {

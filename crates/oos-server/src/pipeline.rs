@@ -23,6 +23,21 @@ use crate::audit::RequestAudit;
 use crate::auth::Caller;
 use crate::error;
 
+/// The endpoint host named in the answers of a server of `region`.
+pub(crate) fn host_id(region: &str) -> String {
+    format!("oos.{region}.openoos.local")
+}
+
+/// The reply for a request refused before it could be parsed, answered by `host_id`.
+pub(crate) fn refusal(error: &AcsError, host_id: &str) -> Reply {
+    error_reply(error, new_request_id(), host_id)
+}
+
+fn error_reply(error: &AcsError, request_id: String, host_id: &str) -> Reply {
+    let body = ErrorBody::new(error, request_id.clone(), host_id);
+    Reply { status: error.status, body: serde_json::to_vec(&body).unwrap_or_default(), request_id }
+}
+
 /// The action an OOS request is authorized as: reading a public (library, `OpenOOS-…`) template
 /// is allowed to whoever may list templates, as public templates are on OOS.
 fn authorized_as(rpc: &RpcRequest) -> &str {
@@ -119,12 +134,11 @@ impl Api {
 
     /// The reply for a request refused before it could be parsed (oversized, malformed).
     pub fn refuse(&self, error: &AcsError) -> Reply {
-        self.error_reply(error, new_request_id())
+        refusal(error, &self.host_id)
     }
 
     fn error_reply(&self, error: &AcsError, request_id: String) -> Reply {
-        let body = ErrorBody::new(error, request_id.clone(), &self.host_id);
-        Reply { status: error.status, body: serde_json::to_vec(&body).unwrap_or_default(), request_id }
+        error_reply(error, request_id, &self.host_id)
     }
 
     /// Parse, authenticate, authorize and run the action; `audit` learns each fact as it is known, and

@@ -52,6 +52,7 @@ async fn sandbox_server(backend: Backend) -> (Server, CloudClient, Bed) {
         tls: None,
         limits: Default::default(),
         audit_command_output: true,
+        metrics: true,
     };
     let server = Server::start(
         config,

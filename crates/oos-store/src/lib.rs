@@ -92,8 +92,8 @@ pub trait InboxStore: Send + Sync {
 #[async_trait::async_trait]
 pub trait LeaseStore: Send + Sync {
     /// Claims up to `limit` executions that need a worker (runnable and due, or with pending inbox
-    /// events) and whose lease is free or expired. Returns their ids.
-    async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<String>>;
+    /// events) and whose lease is free or expired, and says whose expired lease each one took over.
+    async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<Claimed>>;
     /// Extends every lease `owner` holds.
     async fn renew(&self, owner: &str, now_ms: i64, ttl_ms: i64) -> Result<()>;
     /// The unfinished executions leased to `owner`: none that another worker has taken, whether or
@@ -104,6 +104,15 @@ pub trait LeaseStore: Send + Sync {
     /// Announcements of work written by any process on this store: new executions, inbox events,
     /// released leases (see [`Wakeups`]).
     fn wakeups(&self) -> tokio::sync::watch::Receiver<u64>;
+}
+
+/// One execution a claim took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub id: String,
+    /// The worker whose lease had expired when the claim took the execution over; `None` when the
+    /// lease was free (a new execution, one handed back or released) or the claimer's own.
+    pub taken_from: Option<String>,
 }
 
 /// The step transaction: all state changes of one or more steps, atomically.

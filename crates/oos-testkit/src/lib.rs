@@ -195,10 +195,10 @@ impl OosProcess {
         Self::spawn_until(binary, args, env, address_in)
     }
 
-    /// Spawns an `oos worker` (no address: its [`OosProcess::addr`] is unspecified) and waits for
-    /// its `OOS worker running` line.
+    /// Spawns an `oos worker` and waits for its `OOS worker running` line; its [`OosProcess::addr`]
+    /// is that of its health and metrics listener (`--listen`), else unspecified.
     pub fn spawn_worker(binary: impl AsRef<Path>, args: &[&str], env: &[(&str, &str)]) -> Result<Self, Error> {
-        Self::spawn_until(binary, args, env, |line| line.contains("OOS worker running").then_some(SocketAddr::from(([0, 0, 0, 0], 0))))
+        Self::spawn_until(binary, args, env, |line| line.contains("OOS worker running").then(|| address_in(line).unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)))))
     }
 
     /// Spawns `binary args…` and waits for the first standard-output line `ready` finds an address in.

@@ -1,7 +1,8 @@
 //! A real Prometheus for tests (the Debian package `prometheus`, which `.ci/run` installs): started
 //! on a free port with its storage in a temporary directory, scraping the `/metrics` of the given
 //! targets every second (job `oos`), optionally with rule files loaded; queried through its HTTP
-//! API (`/api/v1/query`, `/api/v1/rules`); killed when dropped.
+//! API (`/api/v1/query`, `/api/v1/rules`); killed when dropped. [`sample`] reads one value off a
+//! `/metrics` page without it.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -18,6 +19,12 @@ pub const PROMETHEUS_BINARY: &str = "prometheus";
 
 /// How long Prometheus may take to become ready, and any one HTTP exchange with it to finish.
 const READY_WITHIN: Duration = Duration::from_secs(60);
+
+/// The value of the sample `series` (name and labels as rendered, e.g. `oos_queue_depth` or
+/// `oos_api_requests_total{action="ListTemplates",code="Success"}`) on a `/metrics` page.
+pub fn sample(page: &str, series: &str) -> Option<f64> {
+    page.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
 
 /// A running Prometheus; killed when dropped.
 #[derive(Debug)]

@@ -7,13 +7,15 @@
 //! calls, each execution started and finished Success once, the API requests by action and code
 //! (an unauthenticated one under `(unnamed)`), every task's duration, and no work left waiting.
 //! Under the sandbox's throttling, throttled attempts count as retries and the calls as successes.
+//! On the embedded store, a server restarted after a SIGKILL counts the execution it takes over from
+//! its dead predecessor; `--no-metrics` leaves `/metrics` 404 and the API as it is.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use oos_acs::Credentials;
 use oos_testkit::OosProcess;
-use oos_testkit::prometheus::Prometheus;
+use oos_testkit::prometheus::{Prometheus, sample};
 use oos_testkit::wire::Call;
 use serde_json::{Value, json};
 
@@ -90,6 +92,7 @@ async fn metrics_answer_without_credentials_in_the_prometheus_format() {
         "oos_queue_oldest_age_seconds 0",
         "oos_agents_connected 0",
         "# TYPE process_start_time_seconds gauge",
+        "# TYPE oos_worker_info gauge",
     ] {
         assert!(page.lines().any(|have| have == line), "no line {line:?} in:\n{page}");
     }
@@ -117,11 +120,6 @@ async fn metrics_answer_without_credentials_in_the_prometheus_format() {
     server.stop().expect("the server stops");
 }
 
-/// The value of the sample `series` (name and labels as rendered) on a `/metrics` page.
-fn sample(page: &str, series: &str) -> Option<f64> {
-    page.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-}
-
 #[tokio::test]
 async fn throttled_attempts_are_counted_as_retries_and_the_calls_as_successes() {
     let dir = tempfile::tempdir().unwrap();
@@ -140,6 +138,43 @@ async fn throttled_attempts_are_counted_as_retries_and_the_calls_as_successes() 
     let throttled = sample(&page, "oos_cloud_retries_total{service=\"ECS\",api=\"StopInstance\",reason=\"throttled\"}");
     assert!(throttled.is_some_and(|retries| retries >= 1.0), "25 calls at once through a burst of 20: {throttled:?}\n{page}");
     assert!(!page.contains("outcome=\"throttled\""), "every throttled call succeeded on a retry:\n{page}");
+    server.stop().expect("the server stops");
+}
+
+#[tokio::test]
+async fn a_restarted_server_counts_the_takeover_of_its_dead_predecessors_execution() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path(), &[]);
+    let root = root(dir.path());
+    let pause = json!({"FormatVersion": "OOS-2019-06-01", "Tasks": [{"Name": "pause", "Action": "ACS::Sleep", "Properties": {"Duration": "PT4S"}}]});
+    call(&server, &root, "CreateTemplate", &[("TemplateName", "pause"), ("Content", &pause.to_string())]).await;
+    let started = call(&server, &root, "StartExecution", &[("TemplateName", "pause")]).await;
+    let id = started["Execution"]["ExecutionId"].as_str().expect("an id").to_owned();
+    let deadline = tokio::time::Instant::now() + BOUND;
+    while call(&server, &root, "ListExecutions", &[("ExecutionId", &id)]).await["Executions"][0]["Status"] != "Running" {
+        assert!(tokio::time::Instant::now() < deadline, "{id} did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill();
+    let server = self::server(dir.path(), &[]);
+    let execution = wait_for_end(&server, &root, &id).await;
+    assert_eq!(execution["Status"], "Success", "{execution}");
+    let (_, _, page) = metrics_page(&server).await;
+    assert_eq!(sample(&page, "oos_lease_takeovers_total"), Some(1.0), "{page}");
+    server.stop().expect("the server stops");
+}
+
+#[tokio::test]
+async fn without_metrics_the_page_is_404_and_the_api_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path(), &["--no-metrics"]);
+    let root = root(dir.path());
+    call(&server, &root, "ListTemplates", &[]).await;
+    let (status, _, page) = metrics_page(&server).await;
+    assert_eq!(status, 404, "{page}");
+    assert!(page.contains("InvalidPath.NotFound"), "{page}");
+    let health = reqwest::get(format!("http://{}/healthz", server.addr())).await.expect("an answer");
+    assert_eq!(health.status().as_u16(), 200);
     server.stop().expect("the server stops");
 }
 

@@ -26,8 +26,6 @@ use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-use crate::api::Api;
-use crate::health::Health;
 use edge::{Aside, Edge, HEAD_BUDGET_BYTES, HeadBudget, MAX_HEAD_BYTES};
 
 /// Kind of the accept loop's task in the server's [`TaskRegistry`].
@@ -67,7 +65,8 @@ pub(crate) struct Connection {
 
 /// The listener's shared parts.
 pub(crate) struct Front {
-    pub api: Arc<Api>,
+    /// The endpoint host named in refusals.
+    pub host_id: String,
     pub limits: Limits,
     pub tls: Option<TlsAcceptor>,
     pub tasks: TaskRegistry,
@@ -77,9 +76,9 @@ pub(crate) struct Front {
 }
 
 impl Front {
-    pub fn new(api: Arc<Api>, hub: oos_assistant::hub::Hub, health: Arc<Health>, limits: Limits, tls: Option<TlsAcceptor>, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Self {
-        let router = routes::router(Arc::clone(&api), hub, health, limits.clone(), tasks.clone(), stop.clone());
-        Self { api, limits, tls, tasks, stop, router, heads: Arc::new(HeadBudget::new(HEAD_BUDGET_BYTES)) }
+    /// A listener serving `router`, whose refusals name `host_id`.
+    pub fn new(router: axum::Router, host_id: String, limits: Limits, tls: Option<TlsAcceptor>, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Self {
+        Self { host_id, limits, tls, tasks, stop, router, heads: Arc::new(HeadBudget::new(HEAD_BUDGET_BYTES)) }
     }
 }
 
@@ -122,7 +121,7 @@ fn refuse_busy(front: &Front, stream: &TcpStream) {
     tracing::debug!(max = front.limits.max_connections, "refusing a connection: too many open");
     if front.tls.is_none() {
         let error = oos_acs::AcsError::with_code("ServiceUnavailable.TooManyConnections", 503, "The server has too many open connections; try again shortly.");
-        let reply = front.api.refuse(&error);
+        let reply = crate::pipeline::refusal(&error, &front.host_id);
         let mut bytes = format!(
             "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json;charset=utf-8\r\nx-acs-request-id: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
             reply.request_id,

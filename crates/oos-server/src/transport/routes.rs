@@ -1,4 +1,4 @@
-//! What each request path is: `/healthz` and `/readyz` ([`crate::health`]), `/metrics` ([`crate::metrics`]), `/stream` (an execution's progress as server-sent events or over a
+//! What each request path is: `/healthz`, `/readyz` and `/metrics` ([`crate::probes`]), `/stream` (an execution's progress as server-sent events or over a
 //! WebSocket), the agents' registration and connection (`/agent/v1/…`), the event and alarm intake
 //! (`/events/v1`, `/alarms/v1`, `/alertmanager/v1`), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
 //! the RPC API. The RPC handler reads the body under the request timeout and the size limit, takes
@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, Response, StatusCode, header};
-use axum::routing::{any, get, post};
+use axum::routing::{any, post};
 use oos_acs::encode::is_well_formed_form;
 use oos_acs::{AcsError, ErrorCode, IncomingRequest};
 use oos_runtime::TaskRegistry;
@@ -20,8 +20,6 @@ use tokio::sync::{Semaphore, watch};
 use super::edge::{ASIDE_QUERY, REFUSED_PATH, Refusal};
 use super::{Connection, Limits, MAX_BODY_BYTES};
 use crate::api::{Api, Reply};
-use crate::health::{self, Health};
-use crate::metrics::{METRICS_PATH, Scrape};
 use crate::stream;
 
 /// What the handlers share.
@@ -35,17 +33,11 @@ pub(crate) struct Routes {
     pub streams: Arc<Semaphore>,
     /// The connected agents.
     pub hub: oos_assistant::hub::Hub,
-    /// The readiness checks.
-    pub health: Arc<Health>,
-    /// What `/metrics` reads.
-    pub scrape: Arc<Scrape>,
 }
 
-pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, health: Arc<Health>, limits: Limits, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Router {
-    Router::new()
-        .route(health::HEALTHZ_PATH, get(|| async { health::alive() }))
-        .route(health::READYZ_PATH, get(|State(routes): State<Routes>| async move { routes.health.ready().await }))
-        .route(METRICS_PATH, get(|State(routes): State<Routes>| async move { routes.scrape.render().await }))
+/// The API listener's paths: `probes` (the health and metrics paths) and the API's own.
+pub(crate) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, probes: Router<Routes>, limits: Limits, tasks: TaskRegistry, stop: watch::Receiver<bool>) -> Router {
+    probes
         .route("/stream", any(stream::open))
         .route(oos_agent_proto::REGISTER_PATH, any(crate::agents::register))
         .route(oos_agent_proto::CONNECT_PATH, any(crate::agents::connect))
@@ -54,16 +46,7 @@ pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, health: Arc<He
         .route(crate::intake::ALERTMANAGER_PATH, post(intake))
         .route(&format!("{REFUSED_PATH}{{refusal}}"), any(refused))
         .fallback(rpc)
-        .with_state(Routes {
-            scrape: Arc::new(Scrape::new(api.store.clone(), api.clock.clone(), hub.clone())),
-            api,
-            limits,
-            tasks,
-            stop,
-            streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)),
-            hub,
-            health,
-        })
+        .with_state(Routes { api, limits, tasks, stop, streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)), hub })
 }
 
 /// The HTTP response of an API reply.
@@ -89,15 +72,20 @@ fn refusal(api: &Api, error: &AcsError) -> Response<Body> {
 }
 
 async fn refused(State(routes): State<Routes>, Path(index): Path<String>) -> Response<Body> {
-    let error = match Refusal::from_index(&index) {
+    refused_answer(&routes.api.host_id, &routes.limits, &index)
+}
+
+/// The answer to a head the edge refused (`index` names the [`Refusal`]); the connection closes after it.
+pub(crate) fn refused_answer(host_id: &str, limits: &Limits, index: &str) -> Response<Body> {
+    let error = match Refusal::from_index(index) {
         Some(Refusal::HeadTooLarge) => AcsError::with_code("RequestHeaderTooLarge", 431, format!("The request line and headers exceed {} bytes.", super::edge::MAX_HEAD_BYTES)),
         Some(Refusal::TooManyHeaders) => AcsError::with_code("RequestHeaderTooLarge", 431, format!("The request has more than {} headers.", super::edge::MAX_HEADERS)),
         Some(Refusal::BadContentLength) => AcsError::new(ErrorCode::INVALID_PARAMETER, "The Content-Length header is not one number."),
-        Some(Refusal::HeadTimeout) => request_timeout("head", routes.limits.header_timeout),
+        Some(Refusal::HeadTimeout) => request_timeout("head", limits.header_timeout),
         Some(Refusal::HeadBudget) => AcsError::with_code("ServiceUnavailable.LargeRequests", 503, "Too many large requests are arriving at once; try again shortly."),
         Some(Refusal::Malformed) | None => malformed("The HTTP request is malformed."),
     };
-    refusal(&routes.api, &error)
+    close_after(reply_response(crate::pipeline::refusal(&error, host_id)))
 }
 
 fn malformed(message: &str) -> AcsError {

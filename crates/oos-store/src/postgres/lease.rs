@@ -3,28 +3,31 @@
 //! execution; the lease columns then fence every later write.
 
 use super::PgStore;
-use crate::{InboxEvent, InboxStore, LeaseStore, NewInboxEvent, Result};
+use crate::{Claimed, InboxEvent, InboxStore, LeaseStore, NewInboxEvent, Result};
 
 #[async_trait::async_trait]
 impl LeaseStore for PgStore {
-    async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
+    async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<Claimed>> {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
             // The candidates come from the runnable index and the inbox, never a scan of every
             // execution the store keeps; an event left for a finished execution (a child's answer
-            // to a parent cancelled meanwhile) makes no work.
-            "UPDATE executions SET lease_owner = $1, lease_expires_ms = $2 WHERE id IN ( \
-               SELECT id FROM executions WHERE id IN ( \
+            // to a parent cancelled meanwhile) makes no work. The locked candidates keep the owner
+            // whose lease they had, for the takeover count.
+            "UPDATE executions e SET lease_owner = $1, lease_expires_ms = $2 FROM ( \
+               SELECT id, lease_owner FROM executions WHERE id IN ( \
                  SELECT id FROM executions WHERE runnable AND (wake_ms IS NULL OR wake_ms <= $3) \
                  UNION SELECT i.execution_id FROM inbox i JOIN executions f ON f.id = i.execution_id WHERE f.end_ms IS NULL) \
                AND (lease_owner IS NULL OR lease_expires_ms < $3) \
-               ORDER BY created_ms LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
+               ORDER BY created_ms LIMIT $4 FOR UPDATE SKIP LOCKED) c \
+             WHERE e.id = c.id RETURNING e.id, NULLIF(c.lease_owner, $1)",
         )
         .bind(owner)
         .bind(now_ms + ttl_ms)
         .bind(now_ms)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(|(id, taken_from)| Claimed { id, taken_from }).collect())
     }
 
     async fn renew(&self, owner: &str, now_ms: i64, ttl_ms: i64) -> Result<()> {

@@ -1,15 +1,19 @@
 //! Leases and the inbox on SQLite: claims run inside `BEGIN IMMEDIATE` (SQLite has a single writer).
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::{SqliteStore, WorkerLock};
-use crate::{InboxEvent, InboxStore, LeaseStore, NewInboxEvent, Result};
+use crate::{Claimed, InboxEvent, InboxStore, LeaseStore, NewInboxEvent, Result};
 
 impl SqliteStore {
-    /// Frees every lease. Only sound while holding the data directory's [`WorkerLock`]: no other
-    /// process can be stepping executions, so all leases left behind belong to dead processes.
+    /// Expires every lease of an unfinished execution. Only sound while holding the data directory's
+    /// [`WorkerLock`]: no other process can be stepping executions, so all leases left behind belong
+    /// to dead processes.
     pub async fn release_stale_leases(&self, _proof: &WorkerLock) -> Result<()> {
-        sqlx::query("UPDATE executions SET lease_owner = NULL, lease_expires_ms = 0 WHERE lease_owner IS NOT NULL")
+        // Expired before any clock's time, their owners still named, so that the claims taking them
+        // count as takeovers.
+        sqlx::query("UPDATE executions SET lease_expires_ms = ?1 WHERE lease_owner IS NOT NULL AND end_ms IS NULL")
+            .bind(i64::MIN)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -21,27 +25,36 @@ const IDS_PER_QUERY: usize = 500;
 
 #[async_trait::async_trait]
 impl LeaseStore for SqliteStore {
-    async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<String>> {
+    async fn claim(&self, owner: &str, now_ms: i64, ttl_ms: i64, limit: i64) -> Result<Vec<Claimed>> {
+        // The write lock is held from the read of the candidates (with the owner whose lease each
+        // had, for the takeover count) to their update: SQLite's RETURNING sees only new values.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let rows = sqlx::query(
+        let candidates: Vec<(String, Option<String>)> = sqlx::query_as(
             // The candidates come from the runnable index and the inbox, never a scan of every
             // execution the store keeps; an event left for a finished execution (a child's answer
             // to a parent cancelled meanwhile) makes no work.
-            "UPDATE executions SET lease_owner = ?1, lease_expires_ms = ?2 WHERE id IN ( \
-               SELECT id FROM executions WHERE id IN ( \
-                 SELECT id FROM executions WHERE runnable = 1 AND (wake_ms IS NULL OR wake_ms <= ?3) \
-                 UNION SELECT i.execution_id FROM inbox i JOIN executions f ON f.id = i.execution_id WHERE f.end_ms IS NULL) \
-               AND (lease_owner IS NULL OR lease_expires_ms < ?3) \
-               ORDER BY created_ms LIMIT ?4) RETURNING id",
+            "SELECT id, lease_owner FROM executions WHERE id IN ( \
+               SELECT id FROM executions WHERE runnable = 1 AND (wake_ms IS NULL OR wake_ms <= ?1) \
+               UNION SELECT i.execution_id FROM inbox i JOIN executions f ON f.id = i.execution_id WHERE f.end_ms IS NULL) \
+             AND (lease_owner IS NULL OR lease_expires_ms < ?1) \
+             ORDER BY created_ms LIMIT ?2",
         )
-        .bind(owner)
-        .bind(now_ms + ttl_ms)
         .bind(now_ms)
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
+        for chunk in candidates.chunks(IDS_PER_QUERY) {
+            let mut query = QueryBuilder::<Sqlite>::new("UPDATE executions SET lease_owner = ");
+            query.push_bind(owner).push(", lease_expires_ms = ").push_bind(now_ms + ttl_ms).push(" WHERE id IN (");
+            let mut ids = query.separated(", ");
+            for (id, _) in chunk {
+                ids.push_bind(id);
+            }
+            query.push(")");
+            query.build().execute(&mut *tx).await?;
+        }
         tx.commit().await?;
-        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+        Ok(candidates.into_iter().map(|(id, previous)| Claimed { id, taken_from: previous.filter(|previous| previous != owner) }).collect())
     }
 
     async fn renew(&self, owner: &str, now_ms: i64, ttl_ms: i64) -> Result<()> {

@@ -43,6 +43,7 @@ async fn worker_lock_is_exclusive_and_frees_stale_leases() {
     let second = SqliteStore::open(dir.path(), Durability::Normal).await.unwrap();
     assert!(matches!(second.try_worker_lock(), Err(StoreError::Busy(_))));
     store.release_stale_leases(&lock).await.unwrap();
-    assert_eq!(store.claim("w2", 0, 10, 10).await.unwrap(), vec!["exec-1".to_string()]);
+    let taken = Claimed { id: "exec-1".into(), taken_from: Some("dead-worker".into()) };
+    assert_eq!(store.claim("w2", 0, 10, 10).await.unwrap(), vec![taken], "a takeover of the dead process's execution");
 }
 

@@ -1,7 +1,7 @@
 //! The engine's storage: step commits, fencing, claims, timers as rows, the inbox, the crash-loop
 //! guard's marks and the template library.
 
-use oos_store::{ExecutionRecord, LogRecord, NewInboxEvent, StepWrite, Store, StoreError};
+use oos_store::{Claimed, ExecutionRecord, LogRecord, NewInboxEvent, StepWrite, Store, StoreError};
 
 use crate::fixtures::{execution, task};
 
@@ -68,15 +68,27 @@ async fn claim_takes_due_or_inboxed_executions_with_free_or_expired_leases(store
     };
     store.commit("w1", &write).await.unwrap();
     assert!(store.claim("w2", 50, 1000, 10).await.unwrap().is_empty(), "leases still valid");
-    assert_eq!(store.claim("w2", 101, 1000, 10).await.unwrap(), vec!["exec-run".to_string()]);
+    assert_eq!(store.claim("w2", 101, 1000, 10).await.unwrap(), vec![taken("exec-run", "w1")], "w1's lease expired: a takeover");
     assert!(store.claim("w3", 102, 1000, 10).await.unwrap().is_empty(), "w2's lease is valid now");
     store.push(NewInboxEvent { execution_id: "exec-wait".into(), payload: "{}".into(), created_ms: 2 }).await.unwrap();
-    assert_eq!(store.claim("w2", 102, 1000, 10).await.unwrap(), vec!["exec-wait".to_string()], "its own held execution is not claimed again");
+    assert_eq!(store.claim("w2", 102, 1000, 10).await.unwrap(), vec![taken("exec-wait", "w1")], "its own held execution is not claimed again");
     let pending = store.pending(&["exec-wait".into(), "exec-run".into()]).await.unwrap();
     assert_eq!(pending.len(), 1);
     let consume = StepWrite { consumed_inbox: vec![pending[0].id], ..Default::default() };
     store.commit("w2", &consume).await.unwrap();
     assert!(store.pending(&["exec-wait".into()]).await.unwrap().is_empty());
+    assert_eq!(store.claim("w3", 2_000, 1000, 10).await.unwrap(), vec![taken("exec-run", "w2")], "w2's lease lapsed: taken over again");
+    assert_eq!(store.claim("w3", 3_001, 1000, 10).await.unwrap(), vec![free("exec-run")], "a worker's own lapsed lease is no takeover");
+}
+
+/// A claim of `id` that took over `previous`'s expired lease.
+fn taken(id: &str, previous: &str) -> Claimed {
+    Claimed { id: id.into(), taken_from: Some(previous.into()) }
+}
+
+/// A claim of `id` whose lease was free or the claimer's own.
+fn free(id: &str) -> Claimed {
+    Claimed { id: id.into(), taken_from: None }
 }
 
 async fn leased_names_the_unfinished_executions_no_other_worker_took(store: &impl Store) {
@@ -100,7 +112,7 @@ async fn an_inbox_event_is_consumed_only_by_the_lease_holder(store: &impl Store)
     let event = store.pending(&["exec-w".into()]).await.unwrap()[0].id;
     // w1's lease lapses and w2 takes the execution over; w1, late, consumes the event in a turn that
     // left the execution unchanged (no execution row in its write).
-    assert_eq!(store.claim("w2", 101, 1000, 10).await.unwrap(), ["exec-w"]);
+    assert_eq!(store.claim("w2", 101, 1000, 10).await.unwrap(), [taken("exec-w", "w1")]);
     let late = store.commit("w1", &StepWrite { consumed_inbox: vec![event], lease_expires_ms: 200, ..Default::default() }).await;
     assert!(matches!(late, Err(StoreError::LeaseLost(_))), "{late:?}");
     assert_eq!(store.pending(&["exec-w".into()]).await.unwrap().len(), 1, "the event waits for w2");
@@ -123,7 +135,7 @@ async fn timers_as_rows_wake_a_released_execution_when_due(store: &impl Store) {
     store.commit("w1", &StepWrite { executions: vec![sleeping], lease_expires_ms: 100, ..Default::default() }).await.unwrap();
     store.release("w1", &["exec-sleep".into()]).await.unwrap();
     assert!(store.claim("w2", 4_999, 1000, 10).await.unwrap().is_empty(), "not due yet");
-    assert_eq!(store.claim("w2", 5_000, 1000, 10).await.unwrap(), vec!["exec-sleep".to_string()]);
+    assert_eq!(store.claim("w2", 5_000, 1000, 10).await.unwrap(), vec![free("exec-sleep")], "a released lease: no takeover");
     assert!(store.claim("w3", 5_001, 1000, 10).await.unwrap().is_empty(), "one worker fires it");
 }
 
@@ -135,7 +147,7 @@ async fn a_released_execution_is_claimable_and_announced(store: &impl Store) {
     assert!(store.claim("w2", 10, 1000, 10).await.unwrap().is_empty(), "only the holder can release a lease");
     store.release("w1", &["exec-1".into()]).await.unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(5), wakeups.changed()).await.expect("a release wakes the workers").unwrap();
-    assert_eq!(store.claim("w2", 10, 1000, 10).await.unwrap(), vec!["exec-1".to_string()]);
+    assert_eq!(store.claim("w2", 10, 1000, 10).await.unwrap(), vec![free("exec-1")]);
 }
 
 async fn a_created_execution_is_unleased_and_announced(store: &impl Store) {
@@ -144,7 +156,7 @@ async fn a_created_execution_is_unleased_and_announced(store: &impl Store) {
     assert_eq!(store.create(&start, None).await.unwrap(), None);
     tokio::time::timeout(std::time::Duration::from_secs(5), wakeups.changed()).await.expect("a creation wakes the workers").unwrap();
     assert_eq!(store.tasks("exec-new").await.unwrap().len(), 1);
-    assert_eq!(store.claim("any-worker", 10, 1000, 10).await.unwrap(), vec!["exec-new".to_string()], "no lease: any worker takes it");
+    assert_eq!(store.claim("any-worker", 10, 1000, 10).await.unwrap(), vec![free("exec-new")], "no lease: any worker takes it");
     let again = store.create(&start, None).await.unwrap_err();
     assert!(matches!(again, StoreError::LeaseLost(ref id) if id == "exec-new"), "an id is created once: {again}");
 }

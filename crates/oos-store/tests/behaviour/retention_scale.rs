@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use oos_store::retention::segments;
 use oos_store::{
-    AuditStore, ExecutionFilter, ExecutionRecord, ExecutionStore, LeaseStore, LogRecord, LogStore, RetentionPolicy, RetentionStore, StepStore,
+    AuditStore, Claimed, ExecutionFilter, ExecutionRecord, ExecutionStore, LeaseStore, LogRecord, LogStore, RetentionPolicy, RetentionStore, StepStore,
     StepWrite, TaskStore,
 };
 
@@ -53,7 +53,7 @@ async fn worker<S: StepStore + LeaseStore>(store: &S, now: i64, pass_done: &Atom
         live.created_ms = now;
         store.create(&StepWrite { executions: vec![live.clone()], ..StepWrite::default() }, None).await.unwrap();
         let claimed = store.claim("worker", now, 60_000, 100).await.unwrap();
-        assert_eq!(claimed, vec![id.clone()], "only the new execution is runnable");
+        assert_eq!(claimed, vec![Claimed { id: id.clone(), taken_from: None }], "only the new execution is runnable");
         let mut done = task(&format!("{id}-task"), &id, 1, "Success");
         done.outputs = Some("{\"ok\":true}".into());
         let finished = ExecutionRecord { status: "Success".into(), runnable: false, end_ms: Some(now), ..live };

@@ -13,7 +13,7 @@ use oos_store::postgres::{PgSettings, ScratchDatabase};
 use oos_store::sqlite::Durability;
 use oos_store::transfer::{self, Progress, TransferError, TransferReport};
 use oos_store::{
-    AuditStore, Close, ExecutionApiStore, ExecutionFilter, ExecutionMeta, ExecutionStore, IamRecordStore, InboxStore, LeaseStore, LogStore,
+    AuditStore, Claimed, Close, ExecutionApiStore, ExecutionFilter, ExecutionMeta, ExecutionStore, IamRecordStore, InboxStore, LeaseStore, LogStore,
     NewInboxEvent, PgStore, SqliteStore, StepStore, StepWrite,
 };
 use sqlx::Connection;
@@ -139,16 +139,12 @@ async fn a_migrated_store_answers_every_read_alike_and_verifies() {
 
 /// After the move: leases are free, new log and inbox ids follow the copied ones, the chain goes on.
 async fn continues_on_the_target(source: &SqliteStore, target: &PgStore) {
-    let runnable = |store_ids: Vec<String>| {
-        let mut ids = store_ids;
-        ids.sort();
-        ids
-    };
     assert!(source.claim("worker-2", 10_000, 1_000, 100).await.unwrap().is_empty(), "the source's leases are held by {WORKER}");
-    let claimed = runnable(target.claim("worker-2", 10_000, 1_000, 100).await.unwrap());
+    let mut claimed: Vec<Claimed> = target.claim("worker-2", 10_000, 1_000, 100).await.unwrap();
+    claimed.sort_by(|one, other| one.id.cmp(&other.id));
     // Runnable (Running, Waiting, the odd ones); the finished ones with inbox events (e00, e02 … e08)
-    // make no work.
-    let expected: Vec<String> = runnable((0..EXECUTIONS).filter(|n| n % 2 == 1).map(id).collect());
+    // make no work. Their leases were reset, so no claim is a takeover from the source's worker.
+    let expected: Vec<Claimed> = (0..EXECUTIONS).filter(|n| n % 2 == 1).map(|n| Claimed { id: id(n), taken_from: None }).collect();
     assert_eq!(claimed, expected, "every execution with work is free to claim on the target");
 
     let max_inbox = source.pending(&[id(9)]).await.unwrap().iter().map(|e| e.id).max().unwrap();

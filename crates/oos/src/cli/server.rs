@@ -49,6 +49,10 @@ pub struct ServerArgs {
     front: FrontArgs,
     #[command(flatten)]
     retention: RetentionArgs,
+    /// Record no metrics: no recorder is installed and /metrics answers 404 (to measure what
+    /// metrics cost, or where nothing scrapes).
+    #[arg(long, env = "OOS_NO_METRICS")]
+    no_metrics: bool,
 }
 
 /// What the server prunes, and how often (docs/operations.md, "Retention"); nothing without a flag.
@@ -166,10 +170,12 @@ pub fn run(mut args: ServerArgs, log_format: LogFormat) -> anyhow::Result<ExitCo
         let worker = worker(opened.store.clone(), &args.worker, policy.clone(), true, Arc::new(SystemClock))?;
         args.front.raise_file_limit();
         let tls = args.front.tls(&args.store.data.data_dir);
-        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits(), audit_command_output: args.audit_command_output };
+        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits(), audit_command_output: args.audit_command_output, metrics: !args.no_metrics };
         let mut signals = StopSignals::listen();
-        oos_server::metrics::handle();
-        oos_cloud::describe_metrics();
+        if !args.no_metrics {
+            oos_server::metrics::handle();
+            oos_cloud::describe_metrics();
+        }
         // A policy that cannot be applied stops the start before the API listens.
         let retention = args.retention.policy().map(|policy| policy.check().map(|()| policy)).transpose()?;
         let server = Server::start(config, opened.store.clone(), &files, worker).await?;

@@ -1,7 +1,9 @@
 //! `oos worker`: the engine's worker alone, on a PostgreSQL database shared with `oos server`
 //! processes and other workers; it takes executions any of them created and runs them. SIGTERM or
 //! SIGINT stops it gracefully (its leases are released, so another worker takes over at once).
+//! `--listen` serves its `/healthz`, `/readyz` and `/metrics` (nothing else) on an address of its own.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -26,6 +28,10 @@ pub struct WorkerCommandArgs {
     /// Let webhooks and ExecuteHttpRequest reach this internal destination (as `oos server`).
     #[arg(long = "outbound-allow", env = "OOS_OUTBOUND_ALLOW", value_delimiter = ',')]
     outbound_allow: Vec<Allow>,
+    /// Serve this worker's /healthz, /readyz and /metrics (without authentication, like a server's)
+    /// on this address, e.g. 127.0.0.1:9464 (port 0 picks a free port); nothing is served without it.
+    #[arg(long, env = "OOS_WORKER_LISTEN")]
+    listen: Option<SocketAddr>,
 }
 
 /// Runs `oos worker` until SIGTERM or SIGINT.
@@ -38,8 +44,16 @@ pub fn run(args: WorkerCommandArgs, log_format: LogFormat) -> anyhow::Result<Exi
         let policy = AddressPolicy::server(args.outbound_allow.clone());
         let worker = worker(opened.store.clone(), &args.worker, policy, true, Arc::new(SystemClock))?;
         let mut signals = StopSignals::listen();
-        let node = WorkerNode::start(opened.store.clone(), &files, &args.worker.region, worker).await?;
-        println!("OOS worker running");
+        if args.listen.is_some() {
+            oos_server::metrics::handle();
+            oos_cloud::describe_metrics();
+        }
+        let node = WorkerNode::start(opened.store.clone(), &files, &args.worker.region, worker, args.listen).await?;
+        // The address ends the line: tools (and oos-testkit) read it from there.
+        match node.probes_addr() {
+            Some(addr) => println!("OOS worker running; metrics and health on http://{addr}"),
+            None => println!("OOS worker running"),
+        }
         signals.recv().await;
         tokio::select! {
             () = node.shutdown() => {}
