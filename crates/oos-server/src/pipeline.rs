@@ -1,4 +1,4 @@
-//! One API request, end to end: parse → authenticate (signature, replay) → authorize (IAM, every
+//! One API request, end to end: parse → authenticate (signature, replay; or a console session's cookie and CSRF token) → authorize (IAM, every
 //! action as `oos:<Action>` on its resources, RAM management actions as `ram:<Action>`) → action handler → JSON reply with `RequestId`;
 //! each request counted in [`crate::metrics::API_REQUESTS`] by action and result code, and traced in
 //! an `api.request` span (action, request id, caller, code on error, the execution it started or
@@ -21,6 +21,7 @@ use crate::api::{Api, Fields, OOS_VERSION, Reply};
 use crate::actions;
 use crate::audit::RequestAudit;
 use crate::auth::Caller;
+use crate::console::Csrf;
 use crate::error;
 
 /// The endpoint host named in the answers of a server of `region`.
@@ -83,6 +84,11 @@ impl Api {
     /// Serves one request; never fails (every error becomes a JSON error reply). `secure`: it came
     /// over TLS (`acs:SecureTransport`).
     pub async fn handle(&self, request: IncomingRequest, peer: SocketAddr, secure: bool) -> Reply {
+        self.handle_with(request, peer, secure, Csrf::Required).await
+    }
+
+    /// [`Api::handle`]; a console session's request needs its CSRF header unless `csrf` says not.
+    pub(crate) async fn handle_with(&self, request: IncomingRequest, peer: SocketAddr, secure: bool, csrf: Csrf) -> Reply {
         let request_id = new_request_id();
         let started = std::time::Instant::now();
         let mut audit = RequestAudit::new(peer, &request_id, self.clock.now_ms());
@@ -90,7 +96,7 @@ impl Api {
         let span = tracing::info_span!(target: oos_telemetry::TARGET, "api.request", otel.kind = "server",
             oos.request_id = %request_id, oos.action = Empty, oos.principal = Empty, oos.code = Empty, oos.execution_id = Empty);
         oos_telemetry::continue_from(&span, incoming_traceparent(&request));
-        let processed = crate::parsed::scope(self.process(&request, peer, secure, &mut audit, &mut named)).instrument(span.clone()).await;
+        let processed = crate::parsed::scope(self.process(&request, peer, secure, csrf, &mut audit, &mut named)).instrument(span.clone()).await;
         let (reply, result_code) = match processed {
             Ok(fields) => {
                 if let Some(id) = execution_of(&fields) {
@@ -145,12 +151,15 @@ impl Api {
     /// the action runs with its record pending so that its write commits the record too. `named`
     /// gets the action's name for metrics once an authenticated caller asked for a known action
     /// (so that no label is made of what anyone may send).
-    async fn process(&self, request: &IncomingRequest, peer: SocketAddr, secure: bool, audit: &mut RequestAudit, named: &mut Option<String>) -> Result<Fields, AcsError> {
+    async fn process(&self, request: &IncomingRequest, peer: SocketAddr, secure: bool, csrf: Csrf, audit: &mut RequestAudit, named: &mut Option<String>) -> Result<Fields, AcsError> {
         audit.claim(request);
         let rpc = RpcRequest::parse(request)?;
         audit.name_action(&rpc.action);
         let api = Version::of(&rpc)?;
-        let caller = self.authenticator.authenticate(&self.iam, request, self.clock.timestamp()).await?;
+        let caller = match crate::console::authenticate(self, request, csrf).await? {
+            Some(caller) => caller,
+            None => self.authenticator.authenticate(&self.iam, request, self.clock.timestamp()).await?,
+        };
         audit.identify(&caller);
         tracing::Span::current().record("oos.principal", caller.arn.as_str());
         let authorized = self.authorize(&caller, &rpc, api, peer, secure).await;
@@ -192,7 +201,7 @@ impl Api {
                 Err(IamError::UnknownAction(action)) => return Err(unknown_action(&action)),
                 Err(other) => return Err(error::iam(other)),
             };
-            let context = authz.extend_context(Context::for_request(peer.ip(), self.clock.timestamp(), secure, false));
+            let context = authz.extend_context(Context::for_request(peer.ip(), self.clock.timestamp(), secure, caller.mfa_present));
             (authz.action, authz.resources, context)
         };
         if resources.is_empty() {
