@@ -1,6 +1,6 @@
 //! What each request path is: `/healthz` and `/readyz` ([`crate::health`]), `/metrics` ([`crate::metrics`]), `/stream` (an execution's progress as server-sent events or over a
 //! WebSocket), the agents' registration and connection (`/agent/v1/…`), the event and alarm intake
-//! (`/events/v1`, `/alarms/v1`, `/alertmanager/v1`), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
+//! (`/events/v1`, `/alarms/v1`, `/alertmanager/v1`), the web console (`/console`, [`oos_console`]), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
 //! the RPC API. The RPC handler reads the body under the request timeout and the size limit, takes
 //! back a request target the edge moved aside, and hands the request to the pipeline.
 
@@ -53,6 +53,7 @@ pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, health: Arc<He
         .route(crate::intake::ALARMS_PATH, post(intake))
         .route(crate::intake::ALERTMANAGER_PATH, post(intake))
         .route(&format!("{REFUSED_PATH}{{refusal}}"), any(refused))
+        .merge(oos_console::router())
         .fallback(rpc)
         .with_state(Routes {
             scrape: Arc::new(Scrape::new(api.store.clone(), api.clock.clone(), hub.clone())),
