@@ -16,10 +16,18 @@ import { h, replace, errorBox } from './ui.js';
 const PAGES = [
   './pages/signin.js',
   './pages/dashboard.js',
+  './pages/templates.js',
+  './pages/template.js',
+  './pages/editor.js',
+  './pages/start.js',
+  './pages/executions.js',
+  './pages/execution.js',
 ];
 
 const NAV = [
   { group: 'Operate', title: 'Dashboard', href: 'dashboard' },
+  { group: 'Operate', title: 'Executions', href: 'executions' },
+  { group: 'Author', title: 'Templates', href: 'templates' },
 ];
 
 const state = { session: null, routes: [], leave: null };
