@@ -14,7 +14,7 @@ async fn get(path: &str, etag: Option<&str>) -> axum::http::Response<Body> {
     super::router::<()>().oneshot(request.body(Body::empty()).unwrap()).await.unwrap()
 }
 
-fn header<'a>(response: &'a axum::http::Response<Body>, name: header::HeaderName) -> &'a str {
+fn header(response: &axum::http::Response<Body>, name: header::HeaderName) -> &str {
     response.headers().get(name).map_or("", |value| value.to_str().unwrap())
 }
 

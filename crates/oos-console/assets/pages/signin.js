@@ -15,7 +15,7 @@ export async function render(root, { query, signedIn }) {
   const submit = h('button.btn.primary', { type: 'submit' }, 'Sign in');
   const form = h('form.signin', { autocomplete: 'on' },
     h('div.brand', h('span.logo', 'OOS'), h('span', 'OpenOOS console')),
-    h('label', 'User name', user, h('span.note', 'A RAM user, as name@account or name.')),
+    h('label', 'User name', user, h('span.note', 'Your RAM user name.')),
     h('label', 'Password', password),
     mfaField,
     message,
