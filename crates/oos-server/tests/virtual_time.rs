@@ -102,6 +102,9 @@ async fn hours_of_sleep_polling_and_approval_pass_in_virtual_time(backend: Backe
     assert!(start >= before_start - 1000 && start <= asked_at, "started by the clock: {done}");
     assert!(end >= asked_at + 2 * HOUR_MS && end <= clock.now_ms(), "ended after the approval, by the clock: {done}");
     let tasks = oos(&root, "ListTaskExecutions", &[("ExecutionId", &id)]).await;
+    // TotalCount counts every matching task, not the page (the console counts loop items with it).
+    let first = oos(&root, "ListTaskExecutions", &[("ExecutionId", &id), ("MaxResults", "1")]).await;
+    assert_eq!((first["TaskExecutions"].as_array().map(Vec::len), first["TotalCount"].as_u64()), (Some(1), Some(tasks["TaskExecutions"].as_array().unwrap().len() as u64)), "{first}");
     let took = |name: &str| {
         let task = tasks["TaskExecutions"].as_array().unwrap().iter().find(|task| task["TaskName"] == name).unwrap_or_else(|| panic!("no task {name}: {tasks}"));
         assert_eq!(task["Status"], "Success", "{task}");

@@ -1,6 +1,6 @@
 //! What each request path is: the console's sign-in (`/console/api/session`, [`crate::console`]), `/healthz`, `/readyz` and `/metrics` ([`crate::probes`]), `/stream` (an execution's progress as server-sent events or over a
 //! WebSocket), the agents' registration and connection (`/agent/v1/…`), the event and alarm intake
-//! (`/events/v1`, `/alarms/v1`, `/alertmanager/v1`), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
+//! (`/events/v1`, `/alarms/v1`, `/alertmanager/v1`), the web console (`/console`, [`oos_console`]), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
 //! the RPC API. The RPC handler reads the body under the request timeout and the size limit, takes
 //! back a request target the edge moved aside, and hands the request to the pipeline.
 
@@ -46,6 +46,7 @@ pub(crate) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, probes: Router
         .route(crate::intake::ALARMS_PATH, post(intake))
         .route(crate::intake::ALERTMANAGER_PATH, post(intake))
         .route(&format!("{REFUSED_PATH}{{refusal}}"), any(refused))
+        .merge(oos_console::router())
         .fallback(rpc)
         .with_state(Routes { api, limits, tasks, stop, streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)), hub })
 }
