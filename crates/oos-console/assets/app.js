@@ -16,10 +16,22 @@ import { h, replace, errorBox } from './ui.js';
 const PAGES = [
   './pages/signin.js',
   './pages/dashboard.js',
+  './pages/approvals.js',
+  './pages/triggers.js',
+  './pages/instances.js',
+  './pages/parameters.js',
+  './pages/iam.js',
+  './pages/audit.js',
 ];
 
 const NAV = [
   { group: 'Operate', title: 'Dashboard', href: 'dashboard' },
+  { group: 'Operate', title: 'Approvals', href: 'approvals' },
+  { group: 'Operate', title: 'Schedules and triggers', href: 'triggers' },
+  { group: 'Resources', title: 'Managed instances', href: 'instances' },
+  { group: 'Resources', title: 'Parameter store', href: 'parameters' },
+  { group: 'Security', title: 'IAM', href: 'iam' },
+  { group: 'Security', title: 'Audit trail', href: 'audit' },
 ];
 
 const state = { session: null, routes: [], leave: null };
