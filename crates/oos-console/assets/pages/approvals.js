@@ -39,10 +39,22 @@ function describe(task) {
   return { approvers, required, approvedBy, message: approvalMessage(properties) };
 }
 
+/** Who started `execution`: its own ExecutedBy, or its top-level parent's (children carry none). */
+async function starter(execution) {
+  let current = execution;
+  for (let depth = 0; !current.ExecutedBy && current.ParentExecutionId && depth < 16; depth += 1) {
+    const [parent] = (await call('ListExecutions', { ExecutionId: current.ParentExecutionId })).Executions || [];
+    if (!parent) break;
+    current = parent;
+  }
+  return current.ExecutedBy || '';
+}
+
 /** Executions waiting for a decision, each with its waiting tasks. */
 async function pending() {
   const executions = await callAll('ListExecutions', { Status: 'Waiting', IncludeChildExecution: true }, 'Executions');
   const waiting = executions.filter((execution) => (execution.Category || 'Other') === 'Other');
+  await Promise.all(waiting.map(async (execution) => { execution.StartedBy = await starter(execution); }));
   const withTasks = await Promise.all(waiting.map(async (execution) => {
     const reply = await call('ListTaskExecutions', { ExecutionId: execution.ExecutionId, Status: 'Waiting', IncludeChildTaskExecution: true, MaxResults: 100 });
     const tasks = (reply.TaskExecutions || []).filter((task) => DECIDED.includes(task.TaskAction));
@@ -71,7 +83,7 @@ function card({ execution, task }, me, reload) {
           h('span.count', { class: given >= rule.required ? 'met' : '' }, `${given} of ${rule.required} approvals`)),
         h('dl.kv',
           h('dt', 'Task'), h('dd', task.TaskName, ' ', h('span.muted.mono', task.TaskAction)),
-          h('dt', 'Started by'), h('dd', execution.ExecutedBy || '—'),
+          h('dt', 'Started by'), h('dd', execution.StartedBy || '—'),
           h('dt', 'Waiting since'), h('dd', time(task.StartDate || task.CreateDate)),
           h('dt', 'Approvers'), h('dd', rule.approvers.length ? rule.approvers.join(', ') : 'anyone allowed oos:NotifyExecution'),
           h('dt', 'Approved by'), h('dd.approved-by', given ? rule.approvedBy.join(', ') : '—')),
