@@ -16,6 +16,12 @@ import { h, replace, errorBox } from './ui.js';
 const PAGES = [
   './pages/signin.js',
   './pages/dashboard.js',
+  './pages/templates.js',
+  './pages/template.js',
+  './pages/editor.js',
+  './pages/start.js',
+  './pages/executions.js',
+  './pages/execution.js',
   './pages/approvals.js',
   './pages/triggers.js',
   './pages/instances.js',
@@ -26,8 +32,10 @@ const PAGES = [
 
 const NAV = [
   { group: 'Operate', title: 'Dashboard', href: 'dashboard' },
+  { group: 'Operate', title: 'Executions', href: 'executions' },
   { group: 'Operate', title: 'Approvals', href: 'approvals' },
   { group: 'Operate', title: 'Schedules and triggers', href: 'triggers' },
+  { group: 'Author', title: 'Templates', href: 'templates' },
   { group: 'Resources', title: 'Managed instances', href: 'instances' },
   { group: 'Resources', title: 'Parameter store', href: 'parameters' },
   { group: 'Security', title: 'IAM', href: 'iam' },

@@ -30,12 +30,12 @@ export function lineDiff(a, b) {
       out.push([' ', xs[i], head + i + 1, head + j + 1]);
       i++;
       j++;
-    } else if (j < m && (i === n || lengths[i][j + 1] >= lengths[i + 1][j])) {
-      out.push(['+', ys[j], null, head + j + 1]);
-      j++;
-    } else {
+    } else if (i < n && (j === m || lengths[i + 1][j] >= lengths[i][j + 1])) {
       out.push(['-', xs[i], head + i + 1, null]);
       i++;
+    } else {
+      out.push(['+', ys[j], null, head + j + 1]);
+      j++;
     }
   }
   x.slice(x.length - tail).forEach((text, k) => out.push([' ', text, x.length - tail + k + 1, y.length - tail + k + 1]));

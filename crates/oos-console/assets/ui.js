@@ -144,7 +144,7 @@ export function time(iso) {
   if (!iso) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return h('time', { datetime: iso, title: date.toISOString() }, date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }));
+  return h('time', { datetime: iso, title: date.toISOString() }, date.toLocaleString('sv-SE'));
 }
 
 /** How long from `start` to `end` (or now), as `1h 2m 3s`. */

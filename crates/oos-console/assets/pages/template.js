@@ -14,6 +14,8 @@ export async function render(root, { name, query }) {
     callAll('ListTemplateVersions', { TemplateName: name }, 'TemplateVersions'),
   ]);
   const template = got.Template;
+  const number = (version) => Number(String(version.TemplateVersion).replace(/^v/, '')) || 0;
+  versions.sort((a, b) => number(b) - number(a));
   const encoded = encodeURIComponent(name);
   const names = versions.map((v) => v.TemplateVersion);
   const library = template.ShareType === 'Public';
@@ -69,7 +71,7 @@ export async function render(root, { name, query }) {
         { title: 'Updated', render: (v) => time(v.UpdatedDate) },
         { title: 'By', key: 'UpdatedBy' },
       ], versions, { onrow: (v) => { viewVersion.value = v.TemplateVersion; viewVersion.dispatchEvent(new Event('change')); } }))),
-    panel('Content', h('div.row', 'Version', viewVersion), h('div', { style: null }, content)),
+    panel('Content', h('div.row', 'Version', viewVersion), content),
     names.length > 1 ? panel('Compare versions', h('div.row', 'From', from, 'to', to, summary), diffBox) : null);
   if (names.length > 1) await showDiff();
 }

@@ -87,6 +87,9 @@ pub async fn task_executions(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsE
     let count = rows.len();
     let mut fields = Map::new();
     fields.insert("TaskExecutions".into(), Value::Array(rows));
+    // An OpenOOS extension (as ListExecutions has it): how many match, so a loop's items can be
+    // counted by status without being read.
+    fields.insert("TotalCount".into(), Value::from(tasks.len()));
     page.finish(&mut fields, count, more);
     Ok(fields)
 }

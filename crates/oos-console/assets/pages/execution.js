@@ -1,0 +1,207 @@
+// One execution, live: its tasks as a graph in template order (branches, loops with their items
+// counted by status and listed a page at a time, child executions), its outputs and logs streamed
+// through /stream, and the actions its mode and state allow.
+
+import { call, watchExecution } from '../api.js';
+import { h, replace, heading, panel, pill, time, duration, button, toast, json, link, debounce } from '../ui.js';
+import { loopPanel } from '../loop.js';
+
+export const route = 'executions/:id';
+
+const FINAL = ['Success', 'Failed', 'Cancelled'];
+const REFRESH_AFTER_MS = 120;
+// Loop items and child executions change without a log line: while the execution runs, the view
+// also re-reads its tasks this often.
+const POLL_MS = 1500;
+
+function parsed(text) {
+  if (typeof text !== 'string') return text || {};
+  try {
+    return JSON.parse(text || '{}');
+  } catch {
+    return {};
+  }
+}
+
+/** Where a task may go next, read from its properties (ACS::Choice) as small text. */
+function branches(plan) {
+  const properties = parsed(plan.Properties);
+  const choices = (properties.Choices || []).map((choice) => choice.NextTask).filter(Boolean);
+  if (properties.DefaultTask) choices.push(`${properties.DefaultTask} (default)`);
+  return choices.length ? h('div.branches', `→ ${choices.join(' | ')}`) : null;
+}
+
+export async function render(root, { id }) {
+  const head = h('div');
+  const graph = h('div.graph#task-graph');
+  const details = h('div');
+  const outputs = h('div#outputs');
+  const logs = h('div.logs#logs');
+  const live = h('span.live#live', 'live');
+  replace(root, head, h('div.layout-exec',
+    h('div', panel(h('span', 'Tasks ', live), graph)),
+    h('div.col', panel('Details', details), panel('Outputs', outputs), panel('Logs', logs))));
+
+  const content = await call('GetExecutionTemplate', { ExecutionId: id });
+  const plan = await call('ValidateTemplateContent', { Content: content.Content }).then((reply) => reply.Tasks).catch(() => []);
+  const loops = new Map();
+  let execution;
+  let finished = false;
+
+  function taskActions(task) {
+    const notify = (NotifyType, label, kind) => button(label, async () => {
+      await call('NotifyExecution', { ExecutionId: id, NotifyType, TaskName: task.TaskName, TaskExecutionId: task.TaskExecutionId });
+      toast(`${label}: sent.`, 'ok');
+      refresh();
+    }, { kind });
+    if (execution.Status !== 'Waiting' && execution.Status !== 'Running') return null;
+    const buttons = [];
+    if (task.Status === 'Waiting' && task.TaskAction === 'ACS::Approve') buttons.push(notify('Approve', 'Approve', 'primary'), notify('Reject', 'Reject', 'danger'));
+    else if (task.Status === 'Waiting' && execution.Mode === 'Debug') buttons.push(notify('ExecuteTask', 'Execute task', 'primary'), notify('SkipTask', 'Skip'));
+    else if (task.Status === 'Waiting') buttons.push(notify('Resume', 'Resume', 'primary'));
+    if (task.Status === 'Failed' && execution.Status === 'Waiting') buttons.push(notify('RetryTask', 'Retry', 'primary'), notify('SkipTask', 'Skip'));
+    return buttons.length ? h('div.actions', buttons) : null;
+  }
+
+  function node(task, planned) {
+    const status = task ? task.Status : 'Queued';
+    const name = task ? task.TaskName : planned.Name;
+    const action = task ? task.TaskAction : planned.Type;
+    const card = h('div.card',
+      h('div.task-head', h('span.task-name', name), pill(status), h('span.task-action', action),
+        task?.StartDate ? h('span.task-meta', time(task.StartDate), ' · ', duration(task.StartDate, task.EndDate)) : null),
+      planned ? branches(planned) : null,
+      task?.StatusMessage && status !== 'Success' ? h('div.task-message', task.StatusMessage) : null,
+      task?.ChildExecutionId ? h('div.task-meta', 'Child execution ', link(`executions/${task.ChildExecutionId}`, task.ChildExecutionId)) : null,
+      task && loops.get(task.TaskExecutionId)?.element,
+      task ? taskActions(task) : null);
+    return h('div.node', { class: `n-${status.toLowerCase()}${task ? '' : ' planned'}`, dataset: { task: name, status } }, h('div.rail', h('span.dot')), card);
+  }
+
+  async function readTasks() {
+    const tasks = [];
+    let NextToken;
+    do {
+      const reply = await call('ListTaskExecutions', { ExecutionId: id, MaxResults: 100, NextToken, SortOrder: 'Ascending' });
+      tasks.push(...reply.TaskExecutions);
+      NextToken = reply.NextToken;
+    } while (NextToken && tasks.length < 1000);
+    return tasks;
+  }
+
+  /** Finds which tasks are loops (they have items) and refreshes those not yet final. */
+  async function readLoops(tasks) {
+    await Promise.all(tasks.map(async (task) => {
+      const known = loops.get(task.TaskExecutionId);
+      if (known === null || task.Status === 'Queued' || task.Status === 'Skipped') return;
+      if (known && known.final) return;
+      if (!known) {
+        const probe = await call('ListTaskExecutions', { ExecutionId: id, ParentTaskExecutionId: task.TaskExecutionId, MaxResults: 1 });
+        if (!probe.TotalCount) {
+          if (FINAL.includes(task.Status)) loops.set(task.TaskExecutionId, null);
+          return;
+        }
+        loops.set(task.TaskExecutionId, loopPanel(id, task.TaskExecutionId));
+      }
+      const loop = loops.get(task.TaskExecutionId);
+      await loop.refresh();
+      loop.final = FINAL.includes(task.Status);
+    }));
+  }
+
+  async function load() {
+    const [listed, tasks] = await Promise.all([call('ListExecutions', { ExecutionId: id, IncludeChildExecution: true }), readTasks()]);
+    execution = listed.Executions[0];
+    if (!execution) throw new Error(`The execution ${id} does not exist.`);
+    await readLoops(tasks);
+    const byName = new Map();
+    for (const task of tasks) byName.set(task.TaskName, [...(byName.get(task.TaskName) || []), task]);
+    const nodes = plan.flatMap((planned) => {
+      const ran = byName.get(planned.Name) || [];
+      byName.delete(planned.Name);
+      return ran.length ? ran.map((task) => node(task, planned)) : [node(null, planned)];
+    });
+    for (const rest of byName.values()) nodes.push(...rest.map((task) => node(task, null)));
+    replace(graph, nodes);
+    drawHead();
+    drawDetails();
+  }
+
+  function drawHead() {
+    const active = !FINAL.includes(execution.Status);
+    const cancel = button('Cancel', async () => {
+      await call('CancelExecution', { ExecutionId: id });
+      toast('Cancelling.', 'ok');
+    }, { kind: 'danger' });
+    cancel.id = 'cancel-execution';
+    const resume = button('Resume', async () => {
+      await call('NotifyExecution', { ExecutionId: id, NotifyType: 'Resume' });
+      toast('Resumed.', 'ok');
+    });
+    replace(head, heading(h('span', 'Execution ', h('code', id)),
+      h('span#execution-status', pill(execution.Status)),
+      h('span.sub', `${execution.Mode} mode`),
+      active && execution.Status === 'Waiting' && !execution.CurrentTasks?.length ? resume : null,
+      active ? cancel : null,
+      h('a.btn', { href: `#/templates/${encodeURIComponent(execution.TemplateName)}/start` }, 'Run again')));
+  }
+
+  function drawDetails() {
+    const counters = execution.Counters || {};
+    replace(details, h('dl.kv',
+      h('dt', 'Template'), h('dd', link(`templates/${encodeURIComponent(execution.TemplateName)}`, execution.TemplateName), ' ', h('span.muted', execution.TemplateVersion)),
+      h('dt', 'Status'), h('dd', pill(execution.Status), execution.StatusMessage ? h('div.task-message', execution.StatusMessage) : null),
+      h('dt', 'Started'), h('dd', time(execution.StartDate || execution.CreateDate), ' by ', execution.ExecutedBy),
+      h('dt', 'Duration'), h('dd', duration(execution.StartDate || execution.CreateDate, execution.EndDate)),
+      h('dt', 'Tasks'), h('dd', Object.entries(counters).filter(([key, n]) => n && key !== 'Total').map(([key, n]) => `${n} ${key.toLowerCase()}`).join(', ') || '—'),
+      execution.ParentExecutionId ? [h('dt', 'Parent'), h('dd', link(`executions/${execution.ParentExecutionId}`, execution.ParentExecutionId))] : null,
+      h('dt', 'Parameters'), h('dd', json(parsed(execution.Parameters)))));
+    const shown = Object.fromEntries(Object.entries(parsed(execution.Outputs)).map(([key, value]) => [key, typeof value === 'string' && /^[[{]/.test(value) ? parsed(value) : value]));
+  replace(outputs, FINAL.includes(execution.Status) || Object.keys(shown).length ? json(shown) : h('span.muted', 'When it ends.'));
+  }
+
+  function logLine(entry) {
+    const line = h('div.log', { class: `lt-${String(entry.LogType || '').toLowerCase()}` }, h('span.ts', entry.Timestamp.slice(11, 19)), entry.Message);
+    const atEnd = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 4;
+    logs.append(line);
+    if (atEnd) logs.scrollTop = logs.scrollHeight;
+  }
+
+  let loading = Promise.resolve();
+  const refresh = debounce(() => {
+    loading = loading.then(load).catch((error) => toast(error, 'error'));
+  }, REFRESH_AFTER_MS);
+
+  await load();
+  const source = watchExecution(id, {
+    status: refresh,
+    log: (entry) => {
+      logLine(entry);
+      refresh();
+    },
+    end: () => {
+      finished = true;
+      source.close();
+      live.classList.add('off');
+      live.textContent = 'ended';
+      refresh();
+    },
+    error: () => {
+      if (finished) return;
+      live.classList.add('off');
+      live.textContent = 'reconnecting';
+    },
+  });
+  source.addEventListener('open', () => {
+    live.classList.remove('off');
+    live.textContent = 'live';
+    replace(logs);
+  });
+  const poll = setInterval(() => {
+    if (!finished && document.visibilityState === 'visible') refresh();
+  }, POLL_MS);
+  return () => {
+    source.close();
+    clearInterval(poll);
+  };
+}

@@ -1,0 +1,185 @@
+//! The web console in a real browser: Debian's Chromium driven headless by Playwright
+//! (`playwright-core`, pinned, installed with npm under the target directory). Each test starts
+//! `oos server --sandbox`, makes its RAM users (login profiles, an MFA device) with signed calls,
+//! and runs one script of `tests/console/` with `node`; the script fails the test by exiting
+//! non-zero. `CONSOLE_SCREENSHOTS=<dir>` saves a PNG of each page the scripts visit.
+//!
+//! Without `/usr/bin/chromium` the tests say so loudly and pass, except under `CI`, where they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use oos_testkit::{OosProcess, repo_root, target_dir};
+use serde_json::Value;
+
+const PLAYWRIGHT_CORE: &str = "1.57.0";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const INSTANCE: &str = "i-console-lab";
+const PASSWORD: &str = "Console-Passw0rd!";
+
+const FLEET: &str = "
+regions: [cn-hangzhou]
+instances:
+  - ids: [i-console-lab]
+    name: lab
+    region: cn-hangzhou
+";
+
+const SLOW_LOOP: &str = r#"{"FormatVersion": "OOS-2019-06-01", "Description": "Thirty pauses, three at a time.",
+ "Tasks": [{"Name": "Pause", "Action": "ACS::Sleep", "Properties": {"Duration": "PT1S"},
+   "Loop": {"Items": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30], "Concurrency": 3}}]}"#;
+
+/// Where playwright-core lives, installed once per target directory; `None` (after a loud
+/// message) when Chromium is absent outside CI.
+fn playwright() -> Option<PathBuf> {
+    static INSTALL: Mutex<()> = Mutex::new(());
+    if !Path::new(CHROMIUM).exists() {
+        assert!(std::env::var_os("CI").is_none(), "{CHROMIUM} is missing: CI installs Debian's chromium (.ci/run)");
+        eprintln!("\n*** SKIPPED: the console's browser tests need {CHROMIUM} (apt-get install chromium) ***\n");
+        return None;
+    }
+    let dir = target_dir().join(format!("console-playwright-{PLAYWRIGHT_CORE}"));
+    let _once = INSTALL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !dir.join("node_modules/playwright-core/package.json").exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("package.json"), r#"{"private": true}"#).unwrap();
+        let package = format!("playwright-core@{PLAYWRIGHT_CORE}");
+        let status = Command::new("npm").args(["install", "--no-audit", "--no-fund", "--silent", &package]).current_dir(&dir).status().expect("npm runs");
+        assert!(status.success(), "npm install {package} failed");
+    }
+    Some(dir)
+}
+
+/// A sandbox server and the root's signed calls to it.
+struct Lab {
+    server: OosProcess,
+    root: (String, String),
+    data: tempfile::TempDir,
+}
+
+impl Lab {
+    fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let fleet = data.path().join("fleet.yaml");
+        std::fs::write(&fleet, FLEET).unwrap();
+        let data_dir = data.path().join("data");
+        let args = ["server", "--listen", "127.0.0.1:0", "--data-dir", data_dir.to_str().unwrap(), "--sandbox", "--fleet", fleet.to_str().unwrap(), "--transition-delay", "0"];
+        let server = OosProcess::spawn(env!("CARGO_BIN_EXE_oos"), &args).expect("oos server starts");
+        let credentials: Value = serde_json::from_str(&std::fs::read_to_string(data_dir.join("root-credentials.json")).unwrap()).unwrap();
+        let root = (credentials["AccessKeyId"].as_str().unwrap().to_owned(), credentials["AccessKeySecret"].as_str().unwrap().to_owned());
+        Self { server, root, data }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.server.endpoint())
+    }
+
+    /// A signed call of `service` (OOS, RAM) as the root; its JSON answer.
+    fn call(&self, service: &str, action: &str, parameters: &[(&str, &str)]) -> Value {
+        let parameters: Vec<String> = parameters.iter().map(|(key, value)| format!("{key}={value}")).collect();
+        let output = Command::new(env!("CARGO_BIN_EXE_oos"))
+            .args(["api", service, action, "--endpoint", &self.url(), "--region", "cn-hangzhou"])
+            .args(&parameters)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &self.root.0)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &self.root.1)
+            .env("HOME", self.data.path())
+            .output()
+            .expect("oos api runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{service} {action} failed: {}{stdout}\n--- server ---\n{}", String::from_utf8_lossy(&output.stderr), self.server.output());
+        serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("{action} printed no JSON ({error}): {stdout}"))
+    }
+
+    /// A RAM user with a console password and a policy of `actions`; its sign-in name.
+    fn user(&self, name: &str, actions: &str) -> String {
+        self.call("RAM", "CreateUser", &[("UserName", name)]);
+        let document = format!(r#"{{"Version": "1", "Statement": [{{"Effect": "Allow", "Action": {actions}, "Resource": "*"}}]}}"#);
+        self.call("RAM", "CreatePolicy", &[("PolicyName", &format!("{name}-console")), ("PolicyDocument", &document)]);
+        self.call("RAM", "AttachPolicyToUser", &[("PolicyType", "Custom"), ("PolicyName", &format!("{name}-console")), ("UserName", name)]);
+        self.call("RAM", "CreateLoginProfile", &[("UserName", name), ("Password", PASSWORD)]);
+        name.to_owned()
+    }
+
+    /// Binds a new virtual MFA device to `user`; its Base32 seed.
+    fn bind_mfa(&self, user: &str, playwright: &Path) -> String {
+        let device = self.call("RAM", "CreateVirtualMFADevice", &[("VirtualMFADeviceName", user)]);
+        let serial = device.pointer("/VirtualMFADevice/SerialNumber").and_then(Value::as_str).expect("a SerialNumber").to_owned();
+        let seed = device.pointer("/VirtualMFADevice/Base32StringSeed").and_then(Value::as_str).expect("a Base32StringSeed").to_owned();
+        let codes = Command::new("node").arg(script("totp.mjs")).arg(&seed).env("PLAYWRIGHT_DIR", playwright).output().expect("node runs");
+        let codes = String::from_utf8_lossy(&codes.stdout);
+        let codes: Vec<&str> = codes.lines().collect();
+        self.call("RAM", "BindMFADevice", &[("SerialNumber", &serial), ("UserName", user), ("AuthenticationCode1", codes[0]), ("AuthenticationCode2", codes[1])]);
+        seed
+    }
+
+    fn template(&self, name: &str, content: &str) {
+        self.call("OOS", "CreateTemplate", &[("TemplateName", name), ("Content", content)]);
+    }
+
+    /// Runs `tests/console/<spec>` against this server; fails with its output.
+    fn run(&self, playwright: &Path, spec: &str, env: &[(&str, &str)]) {
+        let output = Command::new("node")
+            .arg(script(spec))
+            .env("PLAYWRIGHT_DIR", playwright)
+            .env("CONSOLE_SERVER", self.url())
+            .env("CHROMIUM", CHROMIUM)
+            .envs(env.iter().copied())
+            .output()
+            .expect("node runs");
+        let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        eprintln!("{printed}");
+        assert!(output.status.success(), "{spec} failed:\n{printed}\n--- server ---\n{}", self.server.output());
+    }
+}
+
+fn script(name: &str) -> PathBuf {
+    repo_root().join("crates/oos/tests/console").join(name)
+}
+
+/// Everything allowed: an administrator of the console.
+const ADMIN: &str = r#""*""#;
+
+#[test]
+fn sign_in_asks_for_the_mfa_code_after_the_password() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let user = lab.user("alice", ADMIN);
+    let seed = lab.bind_mfa(&user, &playwright);
+    lab.run(&playwright, "signin.mjs", &[("MFA_USER", &user), ("MFA_PASSWORD", PASSWORD), ("MFA_SEED", &seed)]);
+}
+
+#[test]
+fn the_editor_marks_a_validation_error_at_its_line_and_versions_diff() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let user = lab.user("author", ADMIN);
+    lab.run(&playwright, "templates.mjs", &[("AUTHOR_USER", &user), ("AUTHOR_PASSWORD", PASSWORD)]);
+}
+
+#[test]
+fn the_lab_template_starts_from_its_form_and_turns_green_live() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let user = lab.user("author", ADMIN);
+    lab.template("lab", &std::fs::read_to_string(repo_root().join("examples/lab-stop-start.json")).unwrap());
+    lab.run(&playwright, "lab.mjs", &[("AUTHOR_USER", &user), ("AUTHOR_PASSWORD", PASSWORD), ("LAB_INSTANCE", INSTANCE)]);
+}
+
+#[test]
+fn a_running_loop_is_counted_filtered_and_cancelled() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let user = lab.user("author", ADMIN);
+    lab.template("slow-loop", SLOW_LOOP);
+    lab.run(&playwright, "loop.mjs", &[("AUTHOR_USER", &user), ("AUTHOR_PASSWORD", PASSWORD)]);
+}
+
+#[test]
+fn an_operator_without_start_execution_sees_the_ram_reason() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let user = lab.user("operator", r#"["oos:List*", "oos:Get*", "oos:ValidateTemplateContent"]"#);
+    lab.template("lab", &std::fs::read_to_string(repo_root().join("examples/lab-stop-start.json")).unwrap());
+    lab.run(&playwright, "refused.mjs", &[("OPERATOR_USER", &user), ("OPERATOR_PASSWORD", PASSWORD), ("LAB_INSTANCE", INSTANCE)]);
+}
