@@ -14,6 +14,11 @@ pub enum EntityKind {
     Role,
     Policy,
     AccessKey,
+    /// A user's console password (`EntityNotExist.User.LoginProfile`).
+    LoginProfile,
+    VirtualMfaDevice,
+    /// The MFA device bound to a user (`EntityAlreadyExists.User.MFADevice`).
+    UserMfaDevice,
 }
 
 impl fmt::Display for EntityKind {
@@ -24,6 +29,9 @@ impl fmt::Display for EntityKind {
             EntityKind::Role => "Role",
             EntityKind::Policy => "Policy",
             EntityKind::AccessKey => "AccessKey",
+            EntityKind::LoginProfile => "User.LoginProfile",
+            EntityKind::VirtualMfaDevice => "VirtualMFADevice",
+            EntityKind::UserMfaDevice => "User.MFADevice",
         })
     }
 }
@@ -81,6 +89,10 @@ pub enum IamError {
     AccessKeyNotFound,
     #[error("InvalidAccessKeyId.Inactive: the AccessKeyId {0} is disabled")]
     AccessKeyInactive(String),
+    #[error("InvalidParameter.Password.{rule}: {detail}")]
+    PasswordPolicy { rule: &'static str, detail: String },
+    #[error("InvalidParameter.AuthenticationCode: {0}")]
+    InvalidAuthenticationCode(&'static str),
     #[error("InternalError.SecretStore: {0}")]
     Secret(#[from] SecretError),
     #[error("InternalError.IdentityStore: {0}")]
@@ -103,6 +115,8 @@ impl IamError {
             IamError::UnknownAction(_) => "InvalidAction.NotFound".to_string(),
             IamError::AccessKeyNotFound => "InvalidAccessKeyId.NotFound".to_string(),
             IamError::AccessKeyInactive(_) => "InvalidAccessKeyId.Inactive".to_string(),
+            IamError::PasswordPolicy { rule, .. } => format!("InvalidParameter.Password.{rule}"),
+            IamError::InvalidAuthenticationCode(_) => "InvalidParameter.AuthenticationCode".to_string(),
             IamError::Secret(_) => "InternalError.SecretStore".to_string(),
             IamError::Store(_) => "InternalError.IdentityStore".to_string(),
         }

@@ -5,6 +5,7 @@
 pub mod access_key;
 pub mod arn;
 pub mod cloud_calls;
+pub mod console;
 pub mod envelope;
 pub mod error;
 pub mod evaluate;

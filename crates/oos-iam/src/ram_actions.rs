@@ -60,6 +60,16 @@ pub const RAM_ACTIONS: &[(&str, RamResource)] = &[
     ("ListAccessKeys", one("user", "UserName")),
     ("UpdateAccessKey", one("user", "UserName")),
     ("DeleteAccessKey", one("user", "UserName")),
+    ("CreateLoginProfile", one("user", "UserName")),
+    ("GetLoginProfile", one("user", "UserName")),
+    ("UpdateLoginProfile", one("user", "UserName")),
+    ("DeleteLoginProfile", one("user", "UserName")),
+    ("CreateVirtualMFADevice", one("mfa", "VirtualMFADeviceName")),
+    ("ListVirtualMFADevices", all("mfa")),
+    ("DeleteVirtualMFADevice", one("mfa", "SerialNumber")),
+    ("BindMFADevice", one("user", "UserName")),
+    ("UnbindMFADevice", one("user", "UserName")),
+    ("GetUserMFAInfo", one("user", "UserName")),
 ];
 
 /// Maps a RAM action and its parameters to what must be authorized; unknown actions are `InvalidAction.NotFound`.
@@ -67,9 +77,14 @@ pub fn ram_action_authz(action: &str, params: &dyn RequestParams, account: &str)
     let (name, resource) = RAM_ACTIONS.iter().find(|(name, _)| *name == action).ok_or_else(|| IamError::UnknownAction(action.to_string()))?;
     // The value exactly as the handler reads it (see `oos_action_authz`).
     let named = resource.parameter.and_then(|p| params.param(p)).filter(|v| !v.is_empty());
+    // An MFA device's SerialNumber is its ARN already.
+    let resource = match named {
+        Some(serial) if serial.starts_with("acs:") => serial.to_string(),
+        named => arn::ram(account, resource.resource_type, named.unwrap_or("*")),
+    };
     Ok(ActionAuthz {
         action: format!("ram:{name}"),
-        resources: vec![arn::ram(account, resource.resource_type, named.unwrap_or("*"))],
+        resources: vec![resource],
         request_context: Vec::new(),
     })
 }
@@ -88,11 +103,13 @@ mod tests {
         assert_eq!(authz.resources, vec!["acs:ram::123:user/alice"]);
         let authz = ram_action_authz("ListRoles", &params, "123").unwrap();
         assert_eq!(authz.resources, vec!["acs:ram::123:role/*"]);
+        let serial = BTreeMap::from([("SerialNumber".to_string(), "acs:ram::123:mfa/phone".to_string())]);
+        assert_eq!(ram_action_authz("DeleteVirtualMFADevice", &serial, "123").unwrap().resources, vec!["acs:ram::123:mfa/phone"]);
     }
 
     #[test]
     fn unknown_actions_are_refused() {
-        let error = ram_action_authz("CreateLoginProfile", &BTreeMap::new(), "123").unwrap_err();
+        let error = ram_action_authz("ChangePassword", &BTreeMap::new(), "123").unwrap_err();
         assert_eq!(error.code(), "InvalidAction.NotFound");
     }
 }

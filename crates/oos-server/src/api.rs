@@ -44,6 +44,8 @@ pub struct Api {
     /// `HostId` of error bodies.
     pub host_id: String,
     pub(crate) authenticator: Authenticator,
+    /// The bounds on console sign-ins.
+    pub(crate) console: crate::console::ConsoleGuard,
     /// The HTTP client of TemplateURL fetches, under the server's address policy.
     pub(crate) outbound: oos_actions::Outbound,
     /// The Cloud Assistant of managed instances (the ECS API's part served here).

@@ -43,6 +43,8 @@ pub struct RequestAudit {
     parameters: Option<Value>,
     /// Sizes and digest of the request as received.
     shape: Value,
+    /// Why a console sign-in was refused.
+    reason: Option<String>,
     /// Whether a write of the action committed the record.
     pub committed: bool,
 }
@@ -61,6 +63,7 @@ impl RequestAudit {
             execution_id: None,
             parameters: None,
             shape: Value::Null,
+            reason: None,
             committed: false,
         }
     }
@@ -94,6 +97,17 @@ impl RequestAudit {
             Principal::Root => "root".into(),
             Principal::User(name) | Principal::Role(name) => name.clone(),
         };
+    }
+
+    /// A console sign-in or sign-out (`action`) of `user_name` (as claimed, shortened): its only parameter.
+    pub fn console(&mut self, action: &str, user_name: &str) {
+        self.action = action.to_owned();
+        self.parameters = Some(serde_json::json!({"UserName": bounded(user_name)}));
+    }
+
+    /// Why a console sign-in was refused (`InvalidCredentials`, `Locked`…), beside its code.
+    pub fn reason(&mut self, reason: &str) {
+        self.reason = (!reason.is_empty()).then(|| reason.to_owned());
     }
 
     /// The parameters of an authorized request, redacted (`Signature`, secret-named keys, secret
@@ -132,6 +146,9 @@ impl RequestAudit {
             None => body.insert("Request".into(), self.shape.clone()),
         };
         body.insert("ResultCode".into(), Value::String(result_code.to_string()));
+        if let Some(reason) = &self.reason {
+            body.insert("Reason".into(), Value::String(reason.clone()));
+        }
         body.insert("HttpStatus".into(), Value::from(http_status));
         body.insert("RequestId".into(), Value::String(self.request_id.clone()));
         NewAudit { time_ms: self.time_ms, kind: AuditKind::ApiCall, body }

@@ -18,6 +18,8 @@ pub struct Caller {
     pub access_key_id: String,
     /// The principal's ARN (`acs:ram::<account>:root`), as `CreatedBy`/`ExecutedBy` show it.
     pub arn: String,
+    /// `acs:MFAPresent`: a console session signed in with an MFA code (never a signed request).
+    pub mfa_present: bool,
 }
 
 /// Secrets of recently resolved keys, handed from the async IAM lookup to the synchronous verifier.
@@ -66,7 +68,7 @@ impl Authenticator {
             Err(other) => return Err(error::iam(other)),
         };
         let verified = self.verifier.verify_at(request, now)?;
-        Ok(Caller { arn: principal.arn(iam.account()), principal, access_key_id: verified.access_key_id })
+        Ok(Caller { arn: principal.arn(iam.account()), principal, access_key_id: verified.access_key_id, mfa_present: false })
     }
 }
 

@@ -17,6 +17,7 @@ pub mod api;
 pub mod authorized_actions;
 mod audit;
 mod auth;
+pub mod console;
 pub mod bootstrap;
 mod engine;
 mod parsed;
@@ -127,6 +128,7 @@ impl Server {
             host_id: format!("oos.{}.openoos.local", config.region),
             region: config.region.clone(),
             authenticator: auth::Authenticator::new(),
+            console: console::ConsoleGuard::default(),
             outbound: oos_actions::Outbound::new(config.outbound.clone(), actions::template_url::FETCH_TIMEOUT),
             assistant: assistant.clone(),
         });

@@ -1,4 +1,4 @@
-//! One API request, end to end: parse → authenticate (signature, replay) → authorize (IAM, every
+//! One API request, end to end: parse → authenticate (signature, replay; or a console session's cookie and CSRF token) → authorize (IAM, every
 //! action as `oos:<Action>` on its resources, RAM management actions as `ram:<Action>`) → action handler → JSON reply with `RequestId`;
 //! each request counted in [`crate::metrics::API_REQUESTS`] by action and result code.
 
@@ -17,6 +17,7 @@ use crate::api::{Api, Fields, OOS_VERSION, Reply};
 use crate::actions;
 use crate::audit::RequestAudit;
 use crate::auth::Caller;
+use crate::console::Csrf;
 use crate::error;
 
 /// The action an OOS request is authorized as: reading a public (library, `OpenOOS-…`) template
@@ -52,11 +53,16 @@ impl Api {
     /// Serves one request; never fails (every error becomes a JSON error reply). `secure`: it came
     /// over TLS (`acs:SecureTransport`).
     pub async fn handle(&self, request: IncomingRequest, peer: SocketAddr, secure: bool) -> Reply {
+        self.handle_with(request, peer, secure, Csrf::Required).await
+    }
+
+    /// [`Api::handle`]; a console session's request needs its CSRF header unless `csrf` says not.
+    pub(crate) async fn handle_with(&self, request: IncomingRequest, peer: SocketAddr, secure: bool, csrf: Csrf) -> Reply {
         let request_id = new_request_id();
         let started = std::time::Instant::now();
         let mut audit = RequestAudit::new(peer, &request_id, self.clock.now_ms());
         let mut named = None;
-        let (reply, result_code) = match crate::parsed::scope(self.process(&request, peer, secure, &mut audit, &mut named)).await {
+        let (reply, result_code) = match crate::parsed::scope(self.process(&request, peer, secure, csrf, &mut audit, &mut named)).await {
             Ok(fields) => {
                 let mut body = Map::with_capacity(fields.len() + 1);
                 body.insert("RequestId".into(), Value::String(request_id.clone()));
@@ -104,12 +110,15 @@ impl Api {
     /// the action runs with its record pending so that its write commits the record too. `named`
     /// gets the action's name for metrics once an authenticated caller asked for a known action
     /// (so that no label is made of what anyone may send).
-    async fn process(&self, request: &IncomingRequest, peer: SocketAddr, secure: bool, audit: &mut RequestAudit, named: &mut Option<String>) -> Result<Fields, AcsError> {
+    async fn process(&self, request: &IncomingRequest, peer: SocketAddr, secure: bool, csrf: Csrf, audit: &mut RequestAudit, named: &mut Option<String>) -> Result<Fields, AcsError> {
         audit.claim(request);
         let rpc = RpcRequest::parse(request)?;
         audit.name_action(&rpc.action);
         let api = Version::of(&rpc)?;
-        let caller = self.authenticator.authenticate(&self.iam, request, self.clock.timestamp()).await?;
+        let caller = match crate::console::authenticate(self, request, csrf).await? {
+            Some(caller) => caller,
+            None => self.authenticator.authenticate(&self.iam, request, self.clock.timestamp()).await?,
+        };
         audit.identify(&caller);
         let authorized = self.authorize(&caller, &rpc, api, peer, secure).await;
         if authorized.as_ref().is_ok() || authorized.as_ref().is_err_and(|error| error.code != ErrorCode::INVALID_ACTION_NOT_FOUND.code) {
@@ -149,7 +158,7 @@ impl Api {
                 Err(IamError::UnknownAction(action)) => return Err(unknown_action(&action)),
                 Err(other) => return Err(error::iam(other)),
             };
-            let context = authz.extend_context(Context::for_request(peer.ip(), self.clock.timestamp(), secure, false));
+            let context = authz.extend_context(Context::for_request(peer.ip(), self.clock.timestamp(), secure, caller.mfa_present));
             (authz.action, authz.resources, context)
         };
         if resources.is_empty() {

@@ -1,6 +1,6 @@
 //! `/stream`: an execution's progress, pushed to the console and to tools. The opening request is a
 //! signed `ListExecutionLogs` request (any signature the API takes; a browser's WebSocket puts it in
-//! the query) and is answered by the pipeline as any request is — authenticated, authorized on the
+//! the query), or one carrying a console session's cookie (no CSRF header: EventSource sends none) and is answered by the pipeline as any request is — authenticated, authorized on the
 //! execution, audited; only a success opens the stream. Then events follow: `status` (at once and
 //! on every change), `log` (every log line, oldest first) and `end` (the execution is final), until
 //! the client goes or the server stops.
@@ -127,7 +127,7 @@ pub(crate) async fn open(State(routes): State<Routes>, mut request: Request) -> 
     let Ok(permit) = Arc::clone(&routes.streams).try_acquire_owned() else {
         return refuse(AcsError::with_code("ServiceUnavailable.TooManyStreams", 503, format!("{MAX_STREAMS} streams are open; try again shortly.")));
     };
-    let admitted = routes.api.handle(incoming, connection.peer, connection.secure).await;
+    let admitted = routes.api.handle_with(incoming, connection.peer, connection.secure, crate::console::Csrf::NotRequired).await;
     if admitted.status != 200 {
         return close_after(reply_response(admitted));
     }

@@ -5,7 +5,7 @@
 
 use crate::audit::{AuditQuery, AuditRecord, NewAudit, Verification};
 use crate::model::{
-    ActivationRow, Application, CommandQuery, CommandRow, Delivery, InvocationQuery, InvocationRow, InvocationTarget, ManagedInstanceQuery,
+    ActivationRow, Application, ConsoleSession, LockoutRule, CommandQuery, CommandRow, Delivery, InvocationQuery, InvocationRow, InvocationTarget, ManagedInstanceQuery,
     ManagedInstanceRow, RegisterOutcome, TargetChange, ExecutionMeta, ExecutionQuery, ListedExecution, NewParameter, NewTemplateVersion, ParameterQuery, ParameterRow, ParameterUpdate,
     ParameterVersionRow, ResourceTag, SandboxLetter, SandboxLetterQuery, StateConfigurationQuery, StateConfigurationRow, TagChange, TaggedKind, TemplateQuery, TemplateRow,
 };
@@ -78,6 +78,24 @@ pub trait IamRecordStore: Send + Sync {
     async fn iam_record(&self, kind: &str, key: &str) -> Result<Option<String>>;
     async fn iam_records(&self, kind: &str) -> Result<Vec<String>>;
     async fn delete_iam_record(&self, kind: &str, key: &str) -> Result<bool>;
+}
+
+/// Console sign-in: sessions by token hash, and failed sign-ins per user name for the lock-out.
+/// Creating and deleting a session commit the request's pending audit record with it.
+#[async_trait::async_trait]
+pub trait ConsoleStore: Send + Sync {
+    /// Stores `session` and deletes the sessions ended at `now_ms`.
+    async fn create_console_session(&self, session: &ConsoleSession, now_ms: i64) -> Result<()>;
+    /// The session with this token hash if it is live at `now_ms`; its idle end moves to `idle_expires_ms`.
+    async fn touch_console_session(&self, token_hash: &str, now_ms: i64, idle_expires_ms: i64) -> Result<Option<ConsoleSession>>;
+    /// Whether it existed.
+    async fn delete_console_session(&self, token_hash: &str) -> Result<bool>;
+    /// Until when the user name is locked (Unix ms; 0 or past: not locked).
+    async fn sign_in_locked_until(&self, user_name: &str) -> Result<i64>;
+    /// Counts a failed sign-in of the user name under `rule`; until when it is locked now.
+    async fn record_sign_in_failure(&self, user_name: &str, now_ms: i64, rule: &LockoutRule) -> Result<i64>;
+    /// Forgets the user name's failures (after a successful sign-in).
+    async fn clear_sign_in_failures(&self, user_name: &str) -> Result<()>;
 }
 
 /// The hash-chained audit trail.
@@ -166,11 +184,11 @@ pub trait SandboxInboxStore: Send + Sync {
 
 /// Everything a server reads and writes: the engine's store and the API's.
 pub trait ServerStore:
-    Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + crate::RetentionStore + crate::Readiness + Close + std::fmt::Debug
+    Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + ConsoleStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + crate::RetentionStore + crate::Readiness + Close + std::fmt::Debug
 {
 }
 
 impl<T> ServerStore for T where
-    T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + crate::RetentionStore + crate::Readiness + Close + std::fmt::Debug
+    T: Store + TemplateStore + ExecutionApiStore + ParameterStore + TagStore + IamRecordStore + ConsoleStore + AuditStore + AssistantStore + StateConfigurationStore + SandboxInboxStore + crate::RetentionStore + crate::Readiness + Close + std::fmt::Debug
 {
 }

@@ -276,10 +276,10 @@ async fn check_link(source: &dyn ChainSource, before: &Verification, record: &Au
 }
 
 /// Whether a parameter of this name carries a secret by its name (`AccessKeySecret`, `Signature`,
-/// `SecurityToken`, `…Password`, `…Secret`).
+/// `SecurityToken`, `…Password`, `…Secret`, MFA codes: `AuthenticationCode…`, `MFACode`).
 pub fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    matches!(lower.as_str(), "signature" | "securitytoken" | "accesskeysecret") || lower.ends_with("secret") || lower.ends_with("password")
+    matches!(lower.as_str(), "signature" | "securitytoken" | "accesskeysecret" | "mfacode") || lower.ends_with("secret") || lower.ends_with("password") || lower.starts_with("authenticationcode")
 }
 
 /// Replaces, at any depth, the values of secret-named keys and every string containing one of

@@ -24,7 +24,7 @@ pub use sqlite::SqliteStore;
 pub use wakeups::Wakeups;
 pub use retention::{RetentionPolicy, RetentionReport, RetentionStore};
 pub use health::{Migrations, PoolUse, Readiness, Waiting};
-pub use api::{AssistantStore, AuditStore, ExecutionApiStore, IamRecordStore, ParameterStore, SandboxInboxStore, ServerStore, StateConfigurationStore, TagStore, TemplateStore};
+pub use api::{AssistantStore, AuditStore, ConsoleStore, ExecutionApiStore, IamRecordStore, ParameterStore, SandboxInboxStore, ServerStore, StateConfigurationStore, TagStore, TemplateStore};
 pub use model::*;
 
 /// A storage failure.

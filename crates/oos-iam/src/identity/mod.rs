@@ -146,6 +146,33 @@ pub struct AccessKeyRecord {
     pub created: Timestamp,
 }
 
+/// A user's console password (RAM's login profile): only its argon2id hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginProfile {
+    pub user_name: String,
+    /// PHC string ([`crate::console::password::hash`]).
+    pub password_hash: String,
+    pub password_reset_required: bool,
+    /// The user must have an MFA device bound to sign in.
+    pub mfa_bind_required: bool,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+}
+
+/// A virtual MFA device: a TOTP seed, sealed with the master key, bound to at most one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualMfaDevice {
+    /// `acs:ram::<account>:mfa/<name>`.
+    pub serial_number: String,
+    /// `MasterKey::seal(seed, serial_number)`.
+    pub sealed_seed: String,
+    pub user_name: Option<String>,
+    pub activated: Option<Timestamp>,
+    /// The last time step whose code was accepted (a code is good once).
+    pub last_step: Option<i64>,
+    pub created: Timestamp,
+}
+
 macro_rules! record {
     ($type:ty, $kind:expr, $key:ident) => {
         impl Record for $type {
@@ -162,6 +189,8 @@ record!(Group, EntityKind::Group, name);
 record!(Role, EntityKind::Role, name);
 record!(CustomPolicy, EntityKind::Policy, name);
 record!(AccessKeyRecord, EntityKind::AccessKey, id);
+record!(LoginProfile, EntityKind::LoginProfile, user_name);
+record!(VirtualMfaDevice, EntityKind::VirtualMfaDevice, serial_number);
 
 macro_rules! policy_holder {
     ($type:ty) => {

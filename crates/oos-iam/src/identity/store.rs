@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{AccessKeyRecord, CustomPolicy, Group, Role, User};
+use super::{AccessKeyRecord, CustomPolicy, Group, LoginProfile, Role, User, VirtualMfaDevice};
 use crate::error::{EntityKind, StoreError};
 
 /// A stored identity record with its unique key.
@@ -31,12 +31,12 @@ pub trait Table<T: Record>: Send + Sync {
 
 /// Everything the IAM layer stores.
 pub trait IdentityStore:
-    Table<User> + Table<Group> + Table<Role> + Table<CustomPolicy> + Table<AccessKeyRecord>
+    Table<User> + Table<Group> + Table<Role> + Table<CustomPolicy> + Table<AccessKeyRecord> + Table<LoginProfile> + Table<VirtualMfaDevice>
 {
 }
 
 impl<S> IdentityStore for S where
-    S: Table<User> + Table<Group> + Table<Role> + Table<CustomPolicy> + Table<AccessKeyRecord>
+    S: Table<User> + Table<Group> + Table<Role> + Table<CustomPolicy> + Table<AccessKeyRecord> + Table<LoginProfile> + Table<VirtualMfaDevice>
 {
 }
 
@@ -48,6 +48,8 @@ pub struct MemoryIdentityStore {
     roles: Mutex<BTreeMap<String, Role>>,
     policies: Mutex<BTreeMap<String, CustomPolicy>>,
     access_keys: Mutex<BTreeMap<String, AccessKeyRecord>>,
+    login_profiles: Mutex<BTreeMap<String, LoginProfile>>,
+    mfa_devices: Mutex<BTreeMap<String, VirtualMfaDevice>>,
 }
 
 /// Which map of [`MemoryIdentityStore`] holds records of type `T`.
@@ -70,6 +72,8 @@ holds!(Group, groups);
 holds!(Role, roles);
 holds!(CustomPolicy, policies);
 holds!(AccessKeyRecord, access_keys);
+holds!(LoginProfile, login_profiles);
+holds!(VirtualMfaDevice, mfa_devices);
 
 impl MemoryIdentityStore {
     fn with<T, R>(&self, f: impl FnOnce(&mut BTreeMap<String, T>) -> R) -> R

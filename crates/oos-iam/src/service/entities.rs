@@ -2,7 +2,7 @@
 
 use super::{Iam, MAX_GROUPS_PER_USER, OOS_SERVICE_PRINCIPAL, validate_name};
 use crate::error::{EntityKind, IamError};
-use crate::identity::{AccessKeyRecord, Group, IdentityStore, KeyOwner, Role, Table, User};
+use crate::identity::{AccessKeyRecord, Group, IdentityStore, KeyOwner, LoginProfile, Role, Table, User};
 use crate::policy::TrustPolicy;
 
 /// The trust policy of a role that OOS executions may assume.
@@ -79,6 +79,12 @@ impl<S: IdentityStore> Iam<S> {
                 name,
                 format!("it is still a member of {}", user.groups.join(", ")),
             ));
+        }
+        if Table::<LoginProfile>::get(&self.store, name).await?.is_some() {
+            return Err(conflict(EntityKind::User, name, "it still has a login profile".to_string()));
+        }
+        if self.user_mfa_device(name).await?.is_some() {
+            return Err(conflict(EntityKind::User, name, "it still has an MFA device bound".to_string()));
         }
         self.remove::<User>(name).await
     }

@@ -3,6 +3,7 @@
 
 mod access_keys;
 mod authorize;
+mod console;
 mod entities;
 pub mod policies_api;
 
@@ -18,6 +19,7 @@ use crate::identity::{Record, Table};
 use crate::policy::Policy;
 use crate::secret::SecretString;
 
+pub use console::{LoginProfileChange, NewPassword};
 pub use entities::oos_trust_policy;
 
 /// The service principal executions assume roles as.

@@ -11,6 +11,7 @@ mod inventory;
 mod logs;
 pub mod parameters;
 pub mod ram;
+mod ram_console;
 mod risky_tasks;
 mod sandbox_inbox;
 mod states;

@@ -1,5 +1,5 @@
 //! RAM management actions (API version 2015-05-01) on the account's identities: users, groups, roles,
-//! policies and their attachments, AccessKeys. Request parameters and response shapes are RAM's
+//! policies and their attachments, AccessKeys; console credentials in [`super::ram_console`]. Request parameters and response shapes are RAM's
 //! (`{"User": {"UserName", "UserId", …}}`, `{"Users": {"User": [...]}, "IsTruncated": false}`).
 
 use oos_acs::{AcsError, RpcRequest, unknown_action};
@@ -92,6 +92,8 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
             done(iam.set_access_key_status(&id, status).await)?
         }
         "DeleteAccessKey" => done(iam.delete_access_key(&owned_key(api, rpc, caller).await?).await)?,
+        "CreateLoginProfile" | "GetLoginProfile" | "UpdateLoginProfile" | "DeleteLoginProfile" => super::ram_console::login_profiles(api, rpc).await?,
+        "CreateVirtualMFADevice" | "ListVirtualMFADevices" | "DeleteVirtualMFADevice" | "BindMFADevice" | "UnbindMFADevice" | "GetUserMFAInfo" => super::ram_console::mfa_devices(api, rpc).await?,
         other => return Err(unknown_action(other)),
     };
     match fields {
@@ -101,12 +103,12 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
 }
 
 /// The empty answer of an action that succeeded, or its error.
-fn done(outcome: Result<(), IamError>) -> Result<Value, AcsError> {
+pub(super) fn done(outcome: Result<(), IamError>) -> Result<Value, AcsError> {
     outcome.map(|()| json!({})).map_err(error::iam)
 }
 
 /// RAM's list shape: `{"<plural>": {"<singular>": [...]}, "IsTruncated": false}` (every entity on one page).
-fn listed(plural: &str, singular: &str, items: impl Iterator<Item = Value>) -> Value {
+pub(super) fn listed(plural: &str, singular: &str, items: impl Iterator<Item = Value>) -> Value {
     json!({plural: {singular: items.collect::<Vec<_>>()}, "IsTruncated": false})
 }
 
@@ -115,6 +117,14 @@ fn entity_id(kind: &str, name: &str) -> String {
     let digest = Sha256::digest(format!("{kind}/{name}").as_bytes());
     let number = u64::from_be_bytes(digest[..8].try_into().unwrap_or_default()) % 10_000_000_000_000_000;
     format!("{number:016}")
+}
+
+/// How other entities name a user: `UserName` and `UserId`.
+pub(crate) fn user_reference(name: &str) -> serde_json::Map<String, Value> {
+    let mut user = serde_json::Map::new();
+    user.insert("UserName".into(), Value::String(name.to_owned()));
+    user.insert("UserId".into(), Value::String(entity_id("user", name)));
+    user
 }
 
 fn user_json(user: &User) -> Value {

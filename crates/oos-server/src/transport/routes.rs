@@ -1,4 +1,4 @@
-//! What each request path is: `/healthz` and `/readyz` ([`crate::health`]), `/metrics` ([`crate::metrics`]), `/stream` (an execution's progress as server-sent events or over a
+//! What each request path is: the console's sign-in (`/console/api/session`, [`crate::console`]), `/healthz` and `/readyz` ([`crate::health`]), `/metrics` ([`crate::metrics`]), `/stream` (an execution's progress as server-sent events or over a
 //! WebSocket), the agents' registration and connection (`/agent/v1/…`), the event and alarm intake
 //! (`/events/v1`, `/alarms/v1`, `/alertmanager/v1`), the web console (`/console`, [`oos_console`]), [`REFUSED_PATH`] (the answers to heads the edge refused) and, for every other path,
 //! the RPC API. The RPC handler reads the body under the request timeout and the size limit, takes
@@ -47,6 +47,7 @@ pub(super) fn router(api: Arc<Api>, hub: oos_assistant::hub::Hub, health: Arc<He
         .route(health::READYZ_PATH, get(|State(routes): State<Routes>| async move { routes.health.ready().await }))
         .route(METRICS_PATH, get(|State(routes): State<Routes>| async move { routes.scrape.render().await }))
         .route("/stream", any(stream::open))
+        .route(crate::console::SESSION_PATH, any(crate::console::session))
         .route(oos_agent_proto::REGISTER_PATH, any(crate::agents::register))
         .route(oos_agent_proto::CONNECT_PATH, any(crate::agents::connect))
         .route(crate::intake::EVENTS_PATH, post(intake))

@@ -126,12 +126,17 @@ pub async fn start_calling(backend: Backend, cloud: CloudClient) -> (Server, Clo
 /// A server on `backend` whose worker (settings `runtime`) calls `cloud` and runs on `clock`, with
 /// the root's client on the same clock (its signatures are dated by it).
 pub async fn start_timed(backend: Backend, cloud: CloudClient, runtime: RuntimeConfig, clock: Arc<dyn Clock>) -> (Server, CloudClient, Bed) {
+    start_served(backend, cloud, runtime, clock, None).await
+}
+
+/// [`start_timed`], over TLS when `tls` is given.
+pub async fn start_served(backend: Backend, cloud: CloudClient, runtime: RuntimeConfig, clock: Arc<dyn Clock>, tls: Option<oos_server::transport::tls::TlsSource>) -> (Server, CloudClient, Bed) {
     let bed = Bed::new(backend).await;
     let store = bed.store().await;
     let library = Library::new(Some(store.clone()));
     let actions = Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new())));
     let worker = Worker::new(store.clone(), actions, Arc::new(library), runtime).with_clock(clock.clone());
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls: None, limits: Default::default(), audit_command_output: true };
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls, limits: Default::default(), audit_command_output: true };
     let server = Server::start(config, store, &oos_server::KeyFiles::in_dir(bed.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());

@@ -10,6 +10,7 @@ mod api_parameters;
 mod api_tags;
 mod api_templates;
 mod assistant;
+mod console;
 mod states;
 mod audit;
 mod background;

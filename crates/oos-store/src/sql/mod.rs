@@ -4,6 +4,7 @@
 
 pub(crate) mod assistant;
 pub(crate) mod assistant_rules;
+pub(crate) mod console;
 pub(crate) mod executions;
 pub(crate) mod iam;
 pub(crate) mod invocations;

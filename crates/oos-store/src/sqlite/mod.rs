@@ -11,6 +11,7 @@ mod api_parameters;
 mod api_tags;
 mod api_templates;
 mod assistant;
+mod console;
 pub mod backup;
 mod states;
 mod execution_list;

@@ -436,6 +436,28 @@ pub(crate) const TABLES: &[Table] = &[
         fill: Fill::Copied,
     },
     Table {
+        name: "console_sessions",
+        key: &["token_hash"],
+        columns: &[
+            text("token_hash"),
+            text("short_id"),
+            text("user_name"),
+            boolean("mfa_present"),
+            text("csrf_hash"),
+            int("created_ms"),
+            int("last_seen_ms"),
+            int("idle_expires_ms"),
+            int("expires_ms"),
+        ],
+        fill: Fill::Copied,
+    },
+    Table {
+        name: "console_sign_in_failures",
+        key: &["user_name"],
+        columns: &[text("user_name"), int("failures"), int("window_start_ms"), int("locked_until_ms")],
+        fill: Fill::Copied,
+    },
+    Table {
         name: "audit_log",
         key: &["seq"],
         columns: &[int("seq"), int("time_ms"), text("kind"), text("body"), text("prev_hash"), text("hash")],

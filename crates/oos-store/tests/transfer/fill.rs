@@ -9,7 +9,7 @@ use oos_store::audit::{AuditKind, NewAudit};
 use oos_store::{
     ActivationRow, Application, AssistantStore, AuditStore, StateConfigurationRow, StateConfigurationStore, CommandRow, InvocationRow, InvocationTarget, ManagedInstanceRow, RegisterOutcome, TargetChange, CrashGuard, ExecutionApiStore, ExecutionMeta, ExecutionRecord, IamRecordStore, InboxStore, LibraryStore, LogRecord,
     NewInboxEvent, NewParameter, NewTemplateVersion, ParameterStore, ParameterUpdate, SqliteStore, StepStore, StepWrite, TagChange,
-    TagStore, TaggedKind, TaskRecord, SandboxInboxStore, SandboxLetter, TemplateStore, TriggerRecord, FiringRecord,
+    TagStore, TaggedKind, ConsoleSession, ConsoleStore, LockoutRule, TaskRecord, SandboxInboxStore, SandboxLetter, TemplateStore, TriggerRecord, FiringRecord,
 };
 use serde_json::{Map, Value, json};
 
@@ -158,6 +158,11 @@ pub async fn populate(store: &SqliteStore) {
             task_name: "notify".into(), method: "POST".into(), url: "https://hooks.example.com/".into(), headers: "[]".into(), body: "{}".into(), body_bytes: 2 };
         store.capture_letter(&letter, 100).await.unwrap();
     }
+    let session = ConsoleSession { token_hash: "ab".repeat(32), short_id: "abababab".into(), user_name: "alice".into(), mfa_present: true, csrf_hash: "cd".repeat(32),
+        created_ms: 100, last_seen_ms: 200, idle_expires_ms: 300, expires_ms: 400 };
+    store.create_console_session(&session, 0).await.unwrap();
+    let rule = LockoutRule { max_failures: 5, window_ms: 900_000, lock_ms: 900_000 };
+    store.record_sign_in_failure("mallory", 100, &rule).await.unwrap();
     let mut appended = 0;
     while appended < AUDIT_RECORDS {
         let entries: Vec<NewAudit> = (appended..(appended + 700).min(AUDIT_RECORDS)).map(audit_entry).collect();

@@ -22,7 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use fill::{AUDIT_RECORDS, EXECUTIONS, WORKER, id, populate};
 
 /// Every table, in copy order.
-const TABLES: [&str; 22] = [
+const TABLES: [&str; 24] = [
     "executions",
     "task_executions",
     "execution_logs",
@@ -44,6 +44,8 @@ const TABLES: [&str; 22] = [
     "triggers",
     "trigger_firings",
     "sandbox_inbox",
+    "console_sessions",
+    "console_sign_in_failures",
     "audit_log",
 ];
 

@@ -1,6 +1,7 @@
 //! `oos iam …`: offline work with RAM-style policies (validate documents, simulate a request against
 //! policies, show what an API action is authorized as, generate an execution policy), and management of a
-//! server's users, groups, roles, policies and AccessKeys through its RAM API ([`super::iam_client`]).
+//! server's users, groups, roles, policies and AccessKeys through its RAM API ([`super::iam_client`]),
+//! and the console's login profiles and MFA devices ([`super::iam_console`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use oos_iam::oos_actions::oos_action_authz;
 use oos_iam::{ArnScope, AuthzRequest, Context, Policy, PolicyType, evaluate};
 
 use super::client::ClientArgs;
+use super::iam_console::{LoginProfileCommand, MfaCommand};
 use super::iam_client::{self, AccessKeyCommand, GroupCommand, RoleCommand, ServerPolicyCommand, UserCommand};
 
 #[derive(Debug, Args)]
@@ -42,6 +44,12 @@ enum IamCommand {
     Policy(PolicyCommand),
     /// Show what an OOS API action is authorized as: `oos:<Action>` and the resource ARNs.
     Action(ActionArgs),
+    /// A user's console password (login profile).
+    #[command(subcommand, name = "login-profile")]
+    LoginProfile(LoginProfileCommand),
+    /// Virtual MFA devices of the console (TOTP).
+    #[command(subcommand)]
+    Mfa(MfaCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +122,8 @@ pub fn run(args: IamArgs) -> anyhow::Result<ExitCode> {
         IamCommand::Policy(PolicyCommand::Server(command)) => iam_client::policy(command)?,
         IamCommand::Policy(PolicyCommand::Offline(command)) => return run_policy(command),
         IamCommand::Action(args) => return show_action(args),
+        IamCommand::LoginProfile(command) => return super::iam_console::login_profile(&args.client.connect()?, command, args.client.output),
+        IamCommand::Mfa(command) => return super::iam_console::mfa(&args.client.connect()?, command, args.client.output),
     };
     iam_client::run(&args.client.connect()?, request, args.client.output)
 }

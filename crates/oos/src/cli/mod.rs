@@ -12,6 +12,7 @@ mod execution;
 mod execution_client;
 mod iam;
 mod iam_client;
+mod iam_console;
 mod instance;
 mod library;
 mod login;
@@ -62,7 +63,7 @@ enum Command {
     Api(api::ApiArgs),
     /// Serve a local ECS-compatible cloud (instances, disks, snapshots, images, security groups, EIPs).
     Emulator(emulator::EmulatorArgs),
-    /// RAM on a server: `oos iam user|group|role|policy|accesskey …`; offline: `oos iam policy validate|simulate|generate`, `oos iam action`.
+    /// RAM on a server: `oos iam user|group|role|policy|accesskey|login-profile|mfa …`; offline: `oos iam policy validate|simulate|generate`, `oos iam action`.
     Iam(iam::IamArgs),
     /// Managed instances on a server: `oos instance activate|activations|list|deregister|run`.
     Instance(instance::InstanceArgs),
