@@ -23,7 +23,7 @@ use crate::actions::common::date;
 use crate::api::{Api, Reply};
 use crate::audit::RequestAudit;
 use crate::transport::Connection;
-use crate::transport::routes::{Routes, reply_response};
+use crate::transport::routes::{Routes, close_after, reply_response};
 
 /// The audit trail's name of a sign-in.
 pub const SIGN_IN_ACTION: &str = "ConsoleSignIn";
@@ -107,7 +107,9 @@ async fn sign_in(api: &Api, connection: &Connection, request: Request, timeout: 
         Err(refusal) => {
             audit.reason(refusal.reason);
             audit.finish(api, &refusal.error.code, refusal.error.status).await;
-            self::refusal(api, &refusal, request_id)
+            let response = self::refusal(api, &refusal, request_id);
+            // A body left unread (too large) ends the connection.
+            if refusal.error.status == 413 { close_after(response) } else { response }
         }
     }
 }
@@ -189,8 +191,8 @@ async fn sign_out(api: &Api, connection: &Connection, request: Request) -> Respo
     let outcome = async {
         let caller = authenticate(api, &head, Csrf::Required).await?.ok_or_else(|| AcsError::new(super::SESSION_EXPIRED, "There is no session to sign out of."))?;
         audit.identify(&caller);
-        let deleted = api.store.delete_console_session(&token_hash(super::sessions::cookie_token(&head).unwrap_or_default()));
-        let (deleted, committed) = oos_store::audit::scope(audit.entry("Success", 200), deleted).await;
+        let hash = token_hash(super::sessions::cookie_token(&head).unwrap_or_default());
+        let (deleted, committed) = oos_store::audit::scope(audit.entry("Success", 200), api.store.delete_console_session(&hash)).await;
         audit.committed = committed;
         deleted.map_err(crate::error::store)
     }
