@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use oos_actions::{ApiCall, CloudApi, CloudError};
 use oos_clock::{Clock, SystemClock};
+use tracing::Instrument;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -334,8 +335,22 @@ impl CloudClient {
         parse_assumed(&answer)
     }
 
-    /// One HTTP request with retries.
+    /// One HTTP request with retries, in a span of its own (`cloud.call`: service, API, attempts, outcome).
     async fn request(
+        &self,
+        credentials: Option<&Credentials>,
+        target: &Target,
+        call: &ApiCall,
+        wire: &[(String, String)],
+        idempotent: bool,
+    ) -> Result<Value, CloudError> {
+        let span = tracing::info_span!(target: oos_telemetry::TARGET, "cloud.call", otel.kind = "client",
+            oos.execution_id = %call.execution_id, cloud.service = %call.service, cloud.api = %call.api,
+            oos.attempts = tracing::field::Empty, oos.outcome = tracing::field::Empty);
+        self.attempts(credentials, target, call, wire, idempotent).instrument(span).await
+    }
+
+    async fn attempts(
         &self,
         credentials: Option<&Credentials>,
         target: &Target,
@@ -353,6 +368,7 @@ impl CloudClient {
                 match transport::send(&self.http, credentials, self.config.signature, &attempt, idempotent, self.clock.timestamp()).await {
                     Ok(value) => {
                         crate::metrics::call_ended(call, crate::metrics::SUCCESS);
+                        ended(retry, "Success");
                         return Ok(value);
                     }
                     Err(failure) => failure,
@@ -360,6 +376,7 @@ impl CloudClient {
             let Some(reason) = failure.retry.filter(|_| retry + 1 < max_attempts) else {
                 self.counters.failed_calls.fetch_add(1, Ordering::Relaxed);
                 crate::metrics::call_ended(call, crate::metrics::failed(failure.retry));
+                ended(retry, &failure.error.code);
                 return Err(failure.error);
             };
             let counter = match reason {
@@ -382,6 +399,13 @@ impl CloudApi for CloudClient {
     async fn call(&self, call: &ApiCall) -> Result<Value, CloudError> {
         self.execute(call).await
     }
+}
+
+/// Records the end of a call on its span: the attempts made and the outcome (`Success` or the error code).
+fn ended(retry: u32, outcome: &str) {
+    let span = tracing::Span::current();
+    span.record("oos.attempts", retry + 1);
+    span.record("oos.outcome", outcome);
 }
 
 /// The call's region: a `RegionId` parameter wins over the execution's region.

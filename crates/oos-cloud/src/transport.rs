@@ -1,6 +1,7 @@
 //! One HTTP attempt: builds an RPC (ACS3 or v1) or ROA request, signs it with `oos-acs` (or sends
 //! it unsigned, for STS AssumeRoleWithOIDC), sends it on the shared connection pool and decodes the
-//! answer.
+//! answer. A traced attempt carries the `traceparent` of its call's span (unsigned, as the SDKs'
+//! own trace headers).
 
 use std::time::Duration;
 
@@ -68,6 +69,10 @@ pub async fn send(
         (Some(credentials), Some(roa), _) => roa_request(http, credentials, attempt, roa, &date)?,
         (Some(credentials), None, SignatureScheme::Acs3) => acs3_rpc_request(http, credentials, attempt, &date),
         (Some(credentials), None, SignatureScheme::V1) => v1_rpc_request(http, credentials, attempt, &date),
+    };
+    let request = match oos_telemetry::traceparent(&tracing::Span::current()) {
+        Some(traceparent) => request.header(oos_telemetry::HEADER, traceparent),
+        None => request,
     };
     let response = request.send().await.map_err(|error| transport_failure(&error, idempotent))?;
     let status = response.status().as_u16();

@@ -1,5 +1,6 @@
 //! The emulator as a value: configuration, the shared cloud state, the request pipeline
-//! (verify → caller → throttle → route → act → journal), and direct in-process access for tests
+//! (verify → caller → throttle → route → act → journal, in an `emulator.request` span that continues
+//! the caller's `traceparent`), and direct in-process access for tests
 //! and sandboxes.
 
 use std::path::PathBuf;
@@ -366,12 +367,17 @@ impl Emulator {
     /// journal.
     pub fn handle(&self, incoming: &IncomingRequest) -> Reply {
         let request_id = new_request_id();
+        let span = tracing::info_span!(target: oos_telemetry::TARGET, "emulator.request", otel.kind = "server", cloud.api = tracing::field::Empty);
+        let traceparent = incoming.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case(oos_telemetry::HEADER));
+        oos_telemetry::continue_from(&span, traceparent.map(|(_, value)| value.as_str()));
+        let _traced = span.enter();
         let now = (self.inner.clock)();
         let outcome = self.caller(incoming, now).and_then(|caller| {
             if let Some(throttle) = &self.inner.throttle {
                 throttle.acquire(caller_key(&caller), Instant::now())?;
             }
             let request = RpcRequest::parse(incoming)?;
+            span.record("cloud.api", request.action.as_str());
             tracing::debug!(action = %request.action, caller = ?caller, "emulator request");
             let result = if request.version == STS_VERSION {
                 sts::handle(self.inner.verifier.secrets(), &request, &caller, now)

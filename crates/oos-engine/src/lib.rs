@@ -33,7 +33,7 @@ pub use approvals::{ApprovalRule, Refusal};
 pub use create::{CreateError, NewExecution, create};
 pub use event::{ActionError, Call, CallKind, ChildStart, Effect, Event, FireSource, Firing, Notifier, Notify, NotifyType, TriggerSignal};
 pub use triggers::{LastFiring, TriggerKind, TriggerState};
-pub use state::{Approval, BatchPause, SafetyCheck, Changes, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, Waiting};
+pub use state::{Approval, BatchPause, SafetyCheck, Changes, EngineConfig, Execution, Flow, LogLine, LoopPlan, LoopProgress, TaskRun, TaskState, TraceLink, Waiting};
 pub use status::{ExecutionStatus, Mode, TaskStatus};
 pub use resume::{Wake, resume, wake};
 pub use step::step;

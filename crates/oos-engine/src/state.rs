@@ -109,6 +109,17 @@ pub struct Flow {
     /// The firing this execution runs (its template's trigger task is done with this result).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firing: Option<crate::event::Firing>,
+    /// The trace this execution's work belongs to; opaque to the engine (the runtime's spans read it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceLink>,
+}
+
+/// Where an execution's spans hang: the W3C `traceparent` of the span that created it (the API
+/// request; a trigger's firing), and the execution its trace began with. Children inherit it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceLink {
+    pub parent: String,
+    pub root_execution_id: String,
 }
 
 /// Rate control of one loop, fixed when the loop starts.

@@ -106,6 +106,10 @@ impl Worker {
             child.flow.in_loop = start.in_loop;
             child.flow.depth = start.depth;
             child.flow.inherited_secrets = start.secrets.clone();
+            child.flow.trace = match &start.firing {
+                Some(_) => crate::spans::firing(&start.parent_execution_id, &child.id),
+                None => self.live.get(&start.parent_execution_id).and_then(|parent| parent.flow.trace.clone()),
+            };
             child
         })
         .map_err(|e| (e.code.to_owned(), e.message))

@@ -4,6 +4,7 @@
 
 use oos_actions::ActionRequest;
 use oos_engine::{Effect, Event};
+use tracing::Instrument;
 
 use crate::timers::Due;
 use crate::{Worker, audit};
@@ -25,7 +26,8 @@ impl Worker {
                 let action = live
                     .and_then(|exec| exec.task(&call.task_execution_id).and_then(|run| exec.template.tasks.get(run.task)).map(|task| task.action.canonical.clone()))
                     .unwrap_or_default();
-                self.tasks.spawn(CALL_TASK, async move {
+                let span = crate::spans::call(live, &call, &action);
+                let run = async move {
                     let request = ActionRequest {
                         kind: call.kind,
                         properties: call.properties,
@@ -39,10 +41,12 @@ impl Worker {
                         secrets: context.secrets.clone(),
                     };
                     let outcome = actions.run(&request).await;
+                    tracing::Span::current().record("oos.outcome", outcome.as_ref().map_or_else(|error| error.code.as_str(), |_| "Success"));
                     let record = audit::call_record(&request, &call.task_execution_id, &outcome, &context, clock.now_ms());
                     let event = Event::ActionDone { task_execution_id: call.task_execution_id, attempt: call.attempt, outcome };
                     let _ = tx.send((call.execution_id, event, record));
-                });
+                };
+                self.tasks.spawn(CALL_TASK, run.instrument(span));
             }
             Effect::Timer { execution_id, task_execution_id, attempt, at_ms } => {
                 self.timers.add(at_ms, Due::Fire { execution_id, task_execution_id, attempt });

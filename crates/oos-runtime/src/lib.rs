@@ -23,6 +23,7 @@ mod persist;
 mod poll;
 mod quotas;
 mod shutdown;
+mod spans;
 mod stall;
 mod start;
 pub mod tasks;
@@ -352,9 +353,15 @@ impl Worker {
         let audit = std::mem::take(&mut self.audit);
         let mut write = StepWrite { lease_expires_ms: self.lease_until(now), audit, ..StepWrite::default() };
         let mut launches = Vec::new();
+        let mut turn_spans = HashMap::new();
         while let Some((id, event, inbox_id)) = self.queue.pop_front() {
             write.consumed_inbox.extend(inbox_id);
             let Some(exec) = self.live.get_mut(&id) else { continue };
+            if !turn_spans.contains_key(&id)
+                && let Some(span) = spans::turn(exec)
+            {
+                turn_spans.insert(id.clone(), span);
+            }
             for effect in oos_engine::step(exec, event, now, &self.config.engine) {
                 self.route(effect, now, &mut write, &mut launches);
             }
@@ -387,6 +394,11 @@ impl Worker {
             return Err(error.into());
         }
         done.record();
+        for (id, span) in &turn_spans {
+            if let Some(exec) = self.live.get(id) {
+                span.record("oos.status", exec.status.as_str());
+            }
+        }
         if let Some(observer) = &mut self.observer {
             for id in &changed {
                 observer(&self.live[id]);

@@ -135,6 +135,7 @@ impl Starter {
         }
         execution.flow.loop_mode = request.loop_mode;
         execution.flow.safety_check = request.safety_check;
+        execution.flow.trace = crate::spans::created_here(&id);
         let ram_role = execution.flow.ram_role.clone().unwrap_or_default();
         let meta = request.meta.map(|meta| ExecutionMeta { execution_id: id.clone(), ram_role, ..meta });
         Ok(Prepared { audit: audit::started(request.audit, &id), execution, meta })

@@ -1,6 +1,8 @@
 //! One API request, end to end: parse → authenticate (signature, replay; or a console session's cookie and CSRF token) → authorize (IAM, every
 //! action as `oos:<Action>` on its resources, RAM management actions as `ram:<Action>`) → action handler → JSON reply with `RequestId`;
-//! each request counted in [`crate::metrics::API_REQUESTS`] by action and result code.
+//! each request counted in [`crate::metrics::API_REQUESTS`] by action and result code, and traced in
+//! an `api.request` span (action, request id, caller, code on error, the execution it started or
+//! named; never parameter values) that continues the caller's `traceparent` when it sends a valid one.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -11,6 +13,8 @@ use oos_iam::cloud_calls::ecs_request_authz;
 use oos_iam::ram_actions::{RAM_VERSION, ram_action_authz};
 use oos_iam::{ArnScope, AuthzRequest, Context, IamError};
 use serde_json::{Map, Value};
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use crate::api::{Api, Fields, OOS_VERSION, Reply};
 
@@ -25,6 +29,18 @@ use crate::error;
 fn authorized_as(rpc: &RpcRequest) -> &str {
     let reads = matches!(rpc.action.as_str(), "GetTemplate" | "ListTemplateVersions");
     if reads && rpc.get("TemplateName").is_some_and(oos_library::is_library_name) { "ListTemplates" } else { &rpc.action }
+}
+
+/// The request's `traceparent`: None when absent or sent more than once (W3C: then it is invalid).
+fn incoming_traceparent(request: &IncomingRequest) -> Option<&str> {
+    let mut values = request.headers.iter().filter(|(name, _)| name.eq_ignore_ascii_case(oos_telemetry::HEADER));
+    let (_, value) = values.next()?;
+    values.next().is_none().then_some(value.as_str())
+}
+
+/// The execution a reply is about: the one started (`Execution.ExecutionId`) or named (`ExecutionId`).
+fn execution_of(fields: &Fields) -> Option<&str> {
+    fields.get("ExecutionId").or_else(|| fields.get("Execution").and_then(|execution| execution.get("ExecutionId"))).and_then(Value::as_str)
 }
 
 /// The APIs served on the one endpoint, told apart by the request's `Version`.
@@ -62,15 +78,26 @@ impl Api {
         let started = std::time::Instant::now();
         let mut audit = RequestAudit::new(peer, &request_id, self.clock.now_ms());
         let mut named = None;
-        let (reply, result_code) = match crate::parsed::scope(self.process(&request, peer, secure, csrf, &mut audit, &mut named)).await {
+        let span = tracing::info_span!(target: oos_telemetry::TARGET, "api.request", otel.kind = "server",
+            oos.request_id = %request_id, oos.action = Empty, oos.principal = Empty, oos.code = Empty, oos.execution_id = Empty);
+        oos_telemetry::continue_from(&span, incoming_traceparent(&request));
+        let processed = crate::parsed::scope(self.process(&request, peer, secure, csrf, &mut audit, &mut named)).instrument(span.clone()).await;
+        let (reply, result_code) = match processed {
             Ok(fields) => {
+                if let Some(id) = execution_of(&fields) {
+                    span.record("oos.execution_id", id);
+                }
                 let mut body = Map::with_capacity(fields.len() + 1);
                 body.insert("RequestId".into(), Value::String(request_id.clone()));
                 body.extend(fields);
                 (Reply { status: 200, body: serde_json::to_vec(&body).unwrap_or_default(), request_id }, "Success".into())
             }
-            Err(error) => (self.error_reply(&error, request_id), error.code),
+            Err(error) => {
+                span.record("oos.code", &*error.code);
+                (self.error_reply(&error, request_id), error.code)
+            }
         };
+        drop(span);
         audit.finish(self, &result_code, reply.status).await;
         // An unnamed request's code is cut to its first part: an error code may carry a parameter's name.
         let (action, code) = match named {
@@ -120,9 +147,11 @@ impl Api {
             None => self.authenticator.authenticate(&self.iam, request, self.clock.timestamp()).await?,
         };
         audit.identify(&caller);
+        tracing::Span::current().record("oos.principal", caller.arn.as_str());
         let authorized = self.authorize(&caller, &rpc, api, peer, secure).await;
         if authorized.as_ref().is_ok() || authorized.as_ref().is_err_and(|error| error.code != ErrorCode::INVALID_ACTION_NOT_FOUND.code) {
             *named = Some(rpc.action.clone());
+            tracing::Span::current().record("oos.action", rpc.action.as_str());
         }
         authorized?;
         audit.describe(self, &rpc).await;

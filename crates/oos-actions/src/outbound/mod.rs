@@ -3,7 +3,8 @@
 //! DNS resolution (a resolver that drops denied addresses), for literal IP hosts, and again on every
 //! redirect; no proxy from the environment is used (it would resolve names where we cannot check
 //! them); answers are read up to a size limit. In a sandbox, requests to hosts off its allow-list
-//! are captured in an inbox instead ([`sandbox`]).
+//! are captured in an inbox instead ([`sandbox`]). A traced request carries the `traceparent` of
+//! its call's span.
 
 mod policy;
 pub mod sandbox;
@@ -91,6 +92,9 @@ impl Outbound {
         let mut request = self.client.request(method, parsed).body(body);
         for (name, value) in headers {
             request = request.header(name, value);
+        }
+        if let Some(traceparent) = oos_telemetry::traceparent(&tracing::Span::current()) {
+            request = request.header(oos_telemetry::HEADER, traceparent);
         }
         let mut response = request.send().await.map_err(|error| failure(url, &error))?;
         let status = response.status().as_u16();

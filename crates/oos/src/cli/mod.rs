@@ -46,8 +46,16 @@ pub struct Cli {
 
 impl Cli {
     /// Installs the process's log subscriber as the command line asks.
+    /// A server or worker exporting traces installs its own, inside its runtime ([`process::TraceArgs::start`]).
     pub fn init_logging(&self) {
-        process::init_logging(self.log_format);
+        let exports = match &self.command {
+            Command::Server(args) => args.traces.exports(),
+            Command::Worker(args) => args.traces.exports(),
+            _ => false,
+        };
+        if !exports {
+            process::init_logging(self.log_format);
+        }
     }
 }
 
@@ -105,8 +113,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Trigger(args) => trigger::run(args),
         Command::Run(args) => run::run(args),
         Command::Execution(args) => execution::run(args),
-        Command::Server(args) => server::run(args),
-        Command::Worker(args) => worker::run(args),
+        Command::Server(args) => server::run(args, cli.log_format),
+        Command::Worker(args) => worker::run(args, cli.log_format),
         Command::Sandbox(args) => sandbox_inbox::run(args),
         Command::Template(args) => template::run(args),
         Command::Test(args) => test::run(args),

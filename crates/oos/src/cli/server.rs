@@ -17,7 +17,7 @@ use oos_server::transport::tls::{TlsSource, self_signed_paths};
 use oos_server::{Server, ServerConfig};
 use oos_store::RetentionPolicy;
 
-use super::process::StopSignals;
+use super::process::{LogFormat, StopSignals, TraceArgs};
 use super::run::{WorkerArgs, worker};
 use super::sandbox::{Sandbox, SandboxArgs};
 use super::store::StoreArgs;
@@ -34,6 +34,8 @@ pub struct ServerArgs {
     store: StoreArgs,
     #[command(flatten)]
     worker: WorkerArgs,
+    #[command(flatten)]
+    pub traces: TraceArgs,
     /// Let webhooks, ExecuteHttpRequest and TemplateURL reach this internal destination (a network
     /// such as 10.1.0.0/16 or 127.0.0.1, or a host name); repeatable. Loopback, private, link-local
     /// and metadata addresses are refused otherwise.
@@ -150,9 +152,10 @@ impl FrontArgs {
 }
 
 /// Runs `oos server` until SIGTERM or SIGINT, then shuts it down.
-pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: ServerArgs, log_format: LogFormat) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
+        let traces = args.traces.start(log_format, "server")?;
         let opened = args.store.open(true).await?;
         let files = args.store.key_files()?;
         let sandbox = Sandbox::start(&args.sandbox, &mut args.worker).await?;
@@ -203,6 +206,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<ExitCode> {
         if let Some(sandbox) = sandbox {
             sandbox.finish().await?;
         }
+        traces.finish().await;
         Ok(ExitCode::SUCCESS)
     })
 }

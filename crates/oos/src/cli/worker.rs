@@ -10,7 +10,7 @@ use oos_actions::outbound::{AddressPolicy, Allow};
 use oos_clock::SystemClock;
 use oos_server::WorkerNode;
 
-use super::process::StopSignals;
+use super::process::{LogFormat, StopSignals, TraceArgs};
 use super::run::{WorkerArgs, worker};
 use super::store::StoreArgs;
 
@@ -21,15 +21,18 @@ pub struct WorkerCommandArgs {
     store: StoreArgs,
     #[command(flatten)]
     worker: WorkerArgs,
+    #[command(flatten)]
+    pub traces: TraceArgs,
     /// Let webhooks and ExecuteHttpRequest reach this internal destination (as `oos server`).
     #[arg(long = "outbound-allow", env = "OOS_OUTBOUND_ALLOW", value_delimiter = ',')]
     outbound_allow: Vec<Allow>,
 }
 
 /// Runs `oos worker` until SIGTERM or SIGINT.
-pub fn run(args: WorkerCommandArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: WorkerCommandArgs, log_format: LogFormat) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
+        let traces = args.traces.start(log_format, "worker")?;
         let opened = args.store.open(false).await?;
         let files = args.store.key_files()?;
         let policy = AddressPolicy::server(args.outbound_allow.clone());
@@ -39,11 +42,13 @@ pub fn run(args: WorkerCommandArgs) -> anyhow::Result<ExitCode> {
         println!("OOS worker running");
         signals.recv().await;
         tokio::select! {
-            () = node.shutdown() => Ok(ExitCode::SUCCESS),
+            () = node.shutdown() => {}
             () = signals.recv() => {
                 tracing::warn!("second stop signal: exiting without finishing the shutdown");
-                Ok(ExitCode::FAILURE)
+                return Ok(ExitCode::FAILURE);
             }
         }
+        traces.finish().await;
+        Ok(ExitCode::SUCCESS)
     })
 }
