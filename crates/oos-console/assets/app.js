@@ -22,12 +22,24 @@ const PAGES = [
   './pages/start.js',
   './pages/executions.js',
   './pages/execution.js',
+  './pages/approvals.js',
+  './pages/triggers.js',
+  './pages/instances.js',
+  './pages/parameters.js',
+  './pages/iam.js',
+  './pages/audit.js',
 ];
 
 const NAV = [
   { group: 'Operate', title: 'Dashboard', href: 'dashboard' },
   { group: 'Operate', title: 'Executions', href: 'executions' },
+  { group: 'Operate', title: 'Approvals', href: 'approvals' },
+  { group: 'Operate', title: 'Schedules and triggers', href: 'triggers' },
   { group: 'Author', title: 'Templates', href: 'templates' },
+  { group: 'Resources', title: 'Managed instances', href: 'instances' },
+  { group: 'Resources', title: 'Parameter store', href: 'parameters' },
+  { group: 'Security', title: 'IAM', href: 'iam' },
+  { group: 'Security', title: 'Audit trail', href: 'audit' },
 ];
 
 const state = { session: null, routes: [], leave: null };

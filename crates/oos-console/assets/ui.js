@@ -176,3 +176,63 @@ export function link(route, text) {
 export function json(value) {
   return h('pre.json', JSON.stringify(value, null, 2));
 }
+
+/**
+ * A secret shown once (a new AccessKey's secret, an MFA device's seed): each of `fields`
+ * (`[label, value]`) with a copy button, and a button that dismisses the box for good; the values
+ * are nowhere else on the page and are not kept once it is dismissed.
+ */
+export function secretOnce(title, fields, note = 'This is the only time the secret is shown: copy it now.') {
+  const box = h('div.secret-once', { role: 'alert' },
+    h('div.secret-title', title),
+    h('div.secret-note', note),
+    fields.map(([label, value]) => h('div.secret-field',
+      h('span.label', label),
+      h('code.secret-value', value),
+      h('button.btn', { type: 'button', onclick: () => copyText(value) }, 'Copy'))),
+    h('div.row', h('button.btn.primary.secret-dismiss', { type: 'button', onclick: () => box.remove() }, 'I have saved it')));
+  return box;
+}
+
+/** Copies `text` to the clipboard and says so. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast('Copied.', 'ok');
+  } catch (error) {
+    toast(`Could not copy: ${error.message || error}`, 'error');
+  }
+}
+
+/** A danger button that asks for a second click (within 4 s) before it runs `action`. */
+export function confirmButton(text, action, { confirm = `Click again to ${text.toLowerCase()}` } = {}) {
+  let armed = false;
+  let timer;
+  return button(text, async (element) => {
+    if (!armed) {
+      armed = true;
+      element.textContent = confirm;
+      timer = setTimeout(() => { armed = false; element.textContent = text; }, 4000);
+      return;
+    }
+    clearTimeout(timer);
+    armed = false;
+    element.textContent = text;
+    await action(element);
+  }, { kind: 'danger' });
+}
+
+/** Tabs as links: `tabs([[route, title]…], current)`. */
+export function tabs(entries, current) {
+  return h('div.tabs', entries.map(([route, title]) => h('a.tab', { href: `#/${route}`, class: route === current ? 'on' : '' }, title)));
+}
+
+/** A JSON document stored as text, parsed (an empty object when unreadable). */
+export function parsed(text) {
+  if (text && typeof text === 'object') return text;
+  try {
+    return JSON.parse(text || '{}') ?? {};
+  } catch {
+    return {};
+  }
+}

@@ -183,3 +183,145 @@ fn an_operator_without_start_execution_sees_the_ram_reason() {
     lab.template("lab", &std::fs::read_to_string(repo_root().join("examples/lab-stop-start.json")).unwrap());
     lab.run(&playwright, "refused.mjs", &[("OPERATOR_USER", &user), ("OPERATOR_PASSWORD", PASSWORD), ("LAB_INSTANCE", INSTANCE)]);
 }
+
+/// A 2-of-3 ACS::Approve whose webhook carries the message the approvals inbox shows.
+const TWO_OF_THREE: &str = r#"{"FormatVersion": "OOS-2019-06-01", "Description": "Two of three approve a reboot.",
+ "Tasks": [{"Name": "ApproveReboot", "Action": "ACS::Approve", "Properties": {"NotifyType": "WebHook",
+   "WebHook": {"URI": "https://oapi.dingtalk.com/robot/send?access_token=console", "Headers": {"Content-Type": "application/json"},
+     "Content": {"msgtype": "text", "text": {"content": "Reboot the lab fleet tonight?"}}},
+   "Approvers": ["approver1", "approver2", "approver3"], "MinRequiredApprovals": 2}},
+  {"Name": "Rest", "Action": "ACS::Sleep", "Properties": {"Duration": "PT1S"}}]}"#;
+
+/// A schedule: a run every hour.
+const HOURLY: &str = r#"{"FormatVersion": "OOS-2019-06-01", "Description": "Every hour.",
+ "Tasks": [{"Name": "Every", "Action": "ACS::TimerTrigger", "Properties": {"Type": "rate", "Expression": "1 hours"}},
+  {"Name": "Rest", "Action": "ACS::Sleep", "Properties": {"Duration": "PT1S"}}]}"#;
+
+/// What an approver may do: see waiting executions and their tasks, and decide.
+const APPROVER: &str = r#"["oos:ListExecutions", "oos:ListTaskExecutions", "oos:NotifyExecution"]"#;
+
+/// An `oos agent` registered with the lab's server, stopped when dropped.
+struct Agent(std::process::Child);
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Lab {
+    /// Starts template `name` as the root; the execution id once it waits (for a decision or a firing).
+    fn start_waiting(&self, name: &str) -> String {
+        let started = self.call("OOS", "StartExecution", &[("TemplateName", name)]);
+        let id = started.pointer("/Execution/ExecutionId").and_then(Value::as_str).expect("an ExecutionId").to_owned();
+        self.wait_for(&id, "Waiting");
+        id
+    }
+
+    /// Waits (up to 30 s) for execution `id` to be `status`.
+    fn wait_for(&self, id: &str, status: &str) -> Value {
+        for _ in 0..150 {
+            let listed = self.call("OOS", "ListExecutions", &[("ExecutionId", id)]);
+            let execution = listed.pointer("/Executions/0").cloned().unwrap_or(Value::Null);
+            if execution["Status"] == status {
+                return execution;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        panic!("execution {id} never became {status}\n--- server ---\n{}", self.server.output());
+    }
+
+    /// A real `oos agent` on this host, registered through an activation; its managed instance id.
+    fn agent(&self, state: &Path) -> (String, Agent) {
+        let activation = self.call("ECS", "CreateActivation", &[("InstanceCount", "1")]);
+        let field = |name: &str| activation[name].as_str().unwrap_or_else(|| panic!("CreateActivation answers {name}: {activation}")).to_owned();
+        let agent = Agent(
+            Command::new(env!("CARGO_BIN_EXE_oos"))
+                .args(["agent", "--server", &self.url(), "--state-dir", state.to_str().unwrap()])
+                .args(["--activation-id", &field("ActivationId"), "--activation-code", &field("ActivationCode")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("oos agent starts"),
+        );
+        for _ in 0..150 {
+            let listed = self.call("ECS", "DescribeManagedInstances", &[]);
+            if let Some(id) = listed.pointer("/Instances/0").filter(|instance| instance["Connected"] == true).and_then(|instance| instance["InstanceId"].as_str()) {
+                return (id.to_owned(), agent);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        panic!("the agent never connected\n--- server ---\n{}", self.server.output());
+    }
+}
+
+#[test]
+fn a_two_of_three_approval_is_given_by_two_users_each_in_a_browser_of_their_own() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    for name in ["approver1", "approver2", "outsider"] {
+        lab.user(name, APPROVER);
+    }
+    lab.template("reboot-approval", TWO_OF_THREE);
+    let id = lab.start_waiting("reboot-approval");
+    let env = [("APPROVAL_EXECUTION", id.as_str()), ("APPROVER_1", "approver1"), ("APPROVER_2", "approver2"), ("OUTSIDER", "outsider"), ("APPROVAL_PASSWORD", PASSWORD)];
+    lab.run(&playwright, "approvals.mjs", &env);
+    lab.wait_for(&id, "Success");
+    let tasks = lab.call("OOS", "ListTaskExecutions", &[("ExecutionId", &id), ("TaskName", "ApproveReboot")]);
+    let outputs: Value = serde_json::from_str(tasks.pointer("/TaskExecutions/0/Outputs").and_then(Value::as_str).unwrap()).unwrap();
+    assert_eq!(outputs["ApprovedBy"], serde_json::json!(["approver1", "approver2"]), "the two approvals counted, the outsider's not");
+}
+
+#[test]
+fn schedules_instances_parameters_iam_and_audit_pages_act_and_never_show_a_secret_twice() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let admin = lab.user("admin", ADMIN);
+    let viewer = lab.user("viewer", r#"["oos:ListExecutions"]"#);
+    lab.template("hourly", HOURLY);
+    let trigger = lab.start_waiting("hourly");
+    let state = tempfile::tempdir().unwrap();
+    let (instance, _agent) = lab.agent(state.path());
+    let env = [("ADMIN_USER", admin.as_str()), ("ADMIN_PASSWORD", PASSWORD), ("VIEWER_USER", &viewer), ("TRIGGER_EXECUTION", &trigger), ("MANAGED_INSTANCE", &instance)];
+    lab.run(&playwright, "pages.mjs", &env);
+    let secrets = lab.call("OOS", "ListSecretParameters", &[]);
+    assert_eq!(secrets.pointer("/Parameters/0/ParameterVersion").and_then(Value::as_str), Some("2"), "the secret was updated from the page: {secrets}");
+}
+
+#[test]
+fn the_audit_page_shows_every_action_of_the_other_browser_tests() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let author = lab.user("author", ADMIN);
+    let operator = lab.user("operator", r#"["oos:List*", "oos:Get*", "oos:ValidateTemplateContent"]"#);
+    for name in ["approver1", "approver2", "outsider"] {
+        lab.user(name, APPROVER);
+    }
+    let auditor = lab.user("auditor", r#"["oos:ListAuditEvents", "oos:VerifyAuditTrail"]"#);
+    let lab_template = std::fs::read_to_string(repo_root().join("examples/lab-stop-start.json")).unwrap();
+    lab.template("lab", &lab_template);
+    lab.template("slow-loop", SLOW_LOOP);
+    lab.template("reboot-approval", TWO_OF_THREE);
+    let authoring = [("AUTHOR_USER", author.as_str()), ("AUTHOR_PASSWORD", PASSWORD), ("LAB_INSTANCE", INSTANCE)];
+    lab.run(&playwright, "templates.mjs", &authoring);
+    lab.run(&playwright, "lab.mjs", &authoring);
+    lab.run(&playwright, "loop.mjs", &authoring);
+    lab.run(&playwright, "refused.mjs", &[("OPERATOR_USER", operator.as_str()), ("OPERATOR_PASSWORD", PASSWORD), ("LAB_INSTANCE", INSTANCE)]);
+    let id = lab.start_waiting("reboot-approval");
+    lab.run(&playwright, "approvals.mjs", &[("APPROVAL_EXECUTION", id.as_str()), ("APPROVER_1", "approver1"), ("APPROVER_2", "approver2"), ("OUTSIDER", "outsider"), ("APPROVAL_PASSWORD", PASSWORD)]);
+    let expected = serde_json::json!([
+        ["ConsoleSignIn", "author", "Success"],
+        ["ConsoleSignIn", "operator", "Success"],
+        ["ConsoleSignIn", "approver2", "Success"],
+        ["CreateTemplate", "author", "Success"],
+        ["UpdateTemplate", "author", "Success"],
+        ["StartExecution", "author", "Success"],
+        ["CancelExecution", "author", "Success"],
+        ["StartExecution", "operator", "Forbidden"],
+        ["NotifyExecution", "outsider", "Forbidden.NotApprover"],
+        ["NotifyExecution", "approver1", "Success"],
+        ["NotifyExecution", "approver2", "Success"],
+    ]);
+    lab.run(&playwright, "audit.mjs", &[("AUDITOR_USER", auditor.as_str()), ("AUDITOR_PASSWORD", PASSWORD), ("AUDIT_EXPECTED", &expected.to_string())]);
+}
