@@ -157,6 +157,19 @@ pub struct Job {
     pub parameters: Map<String, Value>,
     /// Output bytes kept; more is dropped (and counted).
     pub output_limit: u64,
+    /// Where the command's span goes: the W3C `traceparent` of the span that started the
+    /// invocation, and the execution that did (none when a caller of the API did). Optional both
+    /// ways: a server that sends none, and an agent that ignores them (unknown fields are skipped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<JobTrace>,
+}
+
+/// The trace context of a [`Job`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobTrace {
+    pub traceparent: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_id: Option<String>,
 }
 
 /// A file to write.

@@ -12,11 +12,12 @@ use oos_agent_proto::{AgentMessage, Outcome, Registration, ServerMessage};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::watch;
 use tokio_rustls::rustls::ClientConfig;
+use tracing::Instrument;
 
 use crate::ledger::{Admission, Ledger};
 use crate::runner::{self, StopSignal};
 use crate::state::{Identity, StateDir};
-use crate::{AgentError, codes, connection, files, inventory, register, tls};
+use crate::{AgentError, codes, connection, files, inventory, register, span, tls};
 
 /// How long a stopping agent waits for its running commands.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -90,7 +91,13 @@ impl Agent {
         }
         let ledger = Ledger::open(state.ledger_dir())?;
         let (sender, outbox) = mpsc::unbounded_channel();
-        let core = Arc::new(Core { ledger, running: Mutex::default(), outbox: sender, accepting: AtomicBool::new(true) });
+        let core = Arc::new(Core {
+            instance_id: identity.instance_id.clone(),
+            ledger,
+            running: Mutex::default(),
+            outbox: sender,
+            accepting: AtomicBool::new(true),
+        });
         Ok((Self { identity, servers, tls, core, outbox }, registered))
     }
 
@@ -114,6 +121,8 @@ impl Agent {
 /// What the connection hands messages to.
 #[derive(Debug)]
 pub(crate) struct Core {
+    /// This host's `mi-…` id.
+    instance_id: String,
     pub(crate) ledger: Ledger,
     running: Mutex<HashMap<String, StopSignal>>,
     outbox: UnboundedSender<AgentMessage>,
@@ -127,8 +136,16 @@ impl Core {
             ServerMessage::Run(job) => {
                 let output = self.outbox.clone();
                 let invoke_id = job.invoke_id.clone();
-                self.launch(&invoke_id, move |start_ms, stop| async move {
-                    runner::run_job(&job, start_ms, &output, &stop).await
+                let instance_id = self.instance_id.clone();
+                self.launch(&invoke_id, move |start_ms, stop| {
+                    let span = span::command(&instance_id, &job);
+                    let traced = span.clone();
+                    async move {
+                        let outcome = runner::run_job(&job, start_ms, &output, &stop).await;
+                        span::ended(&traced, &outcome);
+                        outcome
+                    }
+                    .instrument(span)
                 });
             }
             ServerMessage::SendFile(job) => {

@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod ledger;
 pub mod register;
 pub mod runner;
+mod span;
 pub mod state;
 pub mod tls;
 

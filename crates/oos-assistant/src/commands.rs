@@ -89,6 +89,7 @@ async fn invoke(assistant: &Assistant, request: &RpcRequest, creator: &str, comm
         creator: creator.to_string(),
         client_token: request.get("ClientToken").map(str::to_string),
         tags: tags_json(request),
+        traceparent: oos_telemetry::traceparent(&tracing::Span::current()),
     };
     start(assistant, &invocation, instances).await
 }

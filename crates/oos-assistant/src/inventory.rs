@@ -139,6 +139,7 @@ impl Assistant {
             creator: row.state_configuration_id.clone(),
             client_token: None,
             tags: String::from("{}"),
+            traceparent: None,
         };
         let deadline = now + TIMEOUT_SECS * 1000 + REPORT_GRACE_MS;
         let targets = instances.iter().map(|instance| InvocationTarget::pending(&invocation.invoke_id, &instance.instance_id, deadline)).collect();

@@ -108,6 +108,7 @@ pub(crate) async fn send_file(assistant: &Assistant, request: &RpcRequest, creat
         creator: creator.to_string(),
         client_token: request.get("ClientToken").map(str::to_string),
         tags: String::from("{}"),
+        traceparent: None,
     };
     let invoke_id = crate::commands::start(assistant, &invocation, &instances).await?;
     let mut fields = Fields::new();

@@ -40,7 +40,7 @@ pub struct Exporter {
 
 impl Exporter {
     /// Starts exporting to `endpoint` (the OTLP base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT`), as
-    /// `role` (`server`, `worker`) and `instance`. Call inside the tokio runtime.
+    /// `role` (`server`, `worker`, `agent`, …) and `instance`. Call inside the tokio runtime.
     pub fn start(endpoint: &str, role: &str, instance: &str) -> Result<Self, ExportError> {
         let base = endpoint.trim().trim_end_matches('/');
         if !(base.starts_with("http://") || base.starts_with("https://")) {

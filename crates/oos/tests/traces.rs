@@ -4,11 +4,15 @@
 //! the execution, one `cloud.call` span per call, every one carrying the execution id, and the
 //! emulator's span of each call a child of its `cloud.call` (the `traceparent` reached it). On
 //! PostgreSQL, an execution started at a server and run on by an `oos worker` after the server stopped
-//! stays in the request's trace across the two processes. Without
+//! stays in the request's trace across the two processes. A real `oos agent` running a RunCommand
+//! of an execution records its `agent.command` span under the execution's call, and one of a
+//! RunCommand request under that request; a garbage `traceparent` stored with an invocation starts
+//! a trace of the agent's own and fails nothing. Without
 //! an endpoint nothing is exported; malformed, oversized or repeated `traceparent` headers, and
 //! requests without credentials, start traces of their own and change no answer.
 
 mod cluster;
+mod fleet;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -360,4 +364,96 @@ async fn on_postgresql_the_worker_that_runs_an_execution_continues_the_trace_of_
     let cloud: Vec<&&Span> = ours.iter().filter(|span| span.name == "cloud.call").collect();
     assert!(!cloud.is_empty() && cloud.iter().all(|span| span.role == "worker" && span.parent == calls[0].id && span.attribute("cloud.api") == Some("DescribeInstances")), "{cloud:#?}");
     assert!(ours.iter().any(|span| span.name == "execution.turn" && span.role == "worker" && span.parent == request.id), "{ours:#?}");
+}
+
+/// The agent's script: neither it nor its output may appear on a span.
+const SCRIPT: &str = "echo agent-output-7f3a";
+/// The trace of a RunCommand request sent straight to the ECS API.
+const REQUEST_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+
+/// Polls the collector until a span named `name` with `key` = `value` arrives (at most [`BOUND`]).
+async fn span_with(collector: &Collector, name: &str, key: &str, value: &str) -> Span {
+    let deadline = tokio::time::Instant::now() + BOUND;
+    loop {
+        if let Some(span) = collector.spans().into_iter().find(|span| span.name == name && span.attribute(key) == Some(value)) {
+            return span;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no {name} span with {key}={value}: {:#?}", collector.spans());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// RunCommand of [`SCRIPT`] on `instance` straight through the ECS API, with `headers`; its InvokeId.
+async fn run_command(server: &fleet::FleetServer, instance: &str, headers: &[(&str, &str)]) -> String {
+    let params = [("Type", "RunShellScript"), ("CommandContent", SCRIPT), ("InstanceId.1", instance)];
+    let (status, body) = send(&server.process, &Call::new(&server.root, fleet::ECS, "RunCommand", &params), headers).await;
+    assert_eq!(status, 200, "{body}");
+    body["InvokeId"].as_str().expect("InvokeId").to_owned()
+}
+
+fn assert_ran_untold(span: &Span, instance: &str, invoke_id: &str) {
+    assert_eq!(span.role, "agent", "{span:?}");
+    assert_eq!((span.attribute("oos.instance_id"), span.attribute("oos.invoke_id")), (Some(instance), Some(invoke_id)), "{span:?}");
+    assert_eq!((span.attribute("oos.command_type"), span.attribute("oos.status"), span.attribute("oos.exit_code")), (Some("RunShellScript"), Some("Success"), Some("0")), "{span:?}");
+    assert!(span.attributes.values().all(|value| !value.contains("agent-output")), "neither the script nor its output: {span:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_command_joins_the_trace_of_the_execution_or_request_that_started_it() {
+    let (collector, collector_addr) = Collector::start().await;
+    let endpoint = format!("http://{collector_addr}");
+    let dir = tempfile::tempdir().unwrap();
+    let server = fleet::FleetServer::start(&dir.path().join("server"), "127.0.0.1:0", "warn", &["--otlp-endpoint", &endpoint]);
+    let activation = server.activation(1).await;
+    let url = format!("http://{}", server.api_addr());
+    let mut agent = fleet::agents::AgentProcess::spawn_with(&dir.path().join("agent"), None, &url, &activation, &["--otlp-endpoint", &endpoint]);
+    let instance = agent.instance_id();
+    server.connected(1, BOUND).await;
+
+    // From an execution: the command's span hangs under the execution's call, in the caller's trace.
+    let template = json!({
+        "FormatVersion": "OOS-2019-06-01",
+        "Tasks": [{"Name": "run", "Action": "ACS::ExecuteAPI",
+                   "Properties": {"Service": "ECS", "API": "RunCommand", "Parameters": {"Type": "RunShellScript", "CommandContent": SCRIPT, "InstanceIds": [instance]}},
+                   "Outputs": {"invokeId": {"Type": "String", "ValueSelector": "InvokeId"}}}]
+    });
+    let start = Call::new(&server.root, OOS, "StartExecution", &[]).with_form(&[("TemplateContent", &template.to_string())]);
+    let (status, started) = send(&server.process, &start, &[("traceparent", &format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01"))]).await;
+    assert_eq!(status, 200, "{started}");
+    let id = started["Execution"]["ExecutionId"].as_str().expect("an execution id").to_owned();
+    let execution = server.finished_execution(&id, Duration::from_millis(200), BOUND).await;
+    assert_eq!(execution["Status"], "Success", "{execution}");
+    let invocations = server.ecs("DescribeInvocations", &[("InstanceId", &instance)]).await;
+    let invoke_id = invocations["Invocations"]["Invocation"][0]["InvokeId"].as_str().unwrap_or_else(|| panic!("{invocations}")).to_owned();
+    let result = server.final_result(&invoke_id, &instance, BOUND).await;
+    assert_eq!((result["InvocationStatus"].as_str(), result["ExitCode"].as_i64()), (Some("Success"), Some(0)), "{result}");
+    let command = span_with(&collector, "agent.command", "oos.invoke_id", &invoke_id).await;
+    let call = span_with(&collector, "execution.call", "oos.execution_id", &id).await;
+    assert_ran_untold(&command, &instance, &invoke_id);
+    assert_eq!((command.trace.as_str(), command.parent.as_str()), (CALLER_TRACE, call.id.as_str()), "under the call that made it: {command:?} {call:?}");
+    assert_eq!(command.attribute("oos.execution_id"), Some(id.as_str()), "{command:?}");
+
+    // Straight through the API: under the RunCommand request's span, with no execution id.
+    let requested = run_command(&server, &instance, &[("traceparent", &format!("00-{REQUEST_TRACE}-{CALLER_SPAN}-01"))]).await;
+    server.final_result(&requested, &instance, BOUND).await;
+    let command = span_with(&collector, "agent.command", "oos.invoke_id", &requested).await;
+    assert_ran_untold(&command, &instance, &requested);
+    let request = collector.spans().into_iter().find(|span| span.name == "api.request" && span.trace == REQUEST_TRACE).unwrap_or_else(|| panic!("{:#?}", collector.spans()));
+    assert_eq!((command.trace.as_str(), command.parent.as_str()), (REQUEST_TRACE, request.id.as_str()), "{command:?} {request:?}");
+    assert_eq!(command.attribute("oos.execution_id"), None, "{command:?}");
+
+    // Garbage stored with an invocation (or sent by an older server) is ignored, and the command runs.
+    agent.kill();
+    let garbled = run_command(&server, &instance, &[]).await;
+    let database = server.data_dir.join("oos.db");
+    let mut connection = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", database.display())).await.expect("the server's database");
+    let changed = sqlx::query("UPDATE invocations SET traceparent = 'garbage-00-zz' WHERE invoke_id = ?").bind(&garbled).execute(&mut connection).await.expect("the row changes");
+    assert_eq!(changed.rows_affected(), 1);
+    drop(connection);
+    agent.restart();
+    let result = server.final_result(&garbled, &instance, BOUND).await;
+    assert_eq!((result["InvocationStatus"].as_str(), result["ExitCode"].as_i64()), (Some("Success"), Some(0)), "{result}\n{}", agent.log());
+    let command = span_with(&collector, "agent.command", "oos.invoke_id", &garbled).await;
+    assert_ran_untold(&command, &instance, &garbled);
+    assert!(command.parent.is_empty(), "a trace of the agent's own: {command:?}");
 }

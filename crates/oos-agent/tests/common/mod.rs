@@ -35,6 +35,7 @@ pub fn job(invoke_id: &str, command_type: &str, content: &str) -> Job {
         enable_parameter: false,
         parameters: Map::new(),
         output_limit: 24 * 1024,
+        trace: None,
     }
 }
 

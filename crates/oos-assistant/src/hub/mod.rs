@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use oos_agent_proto::{FileJob, Job, ServerMessage};
+use oos_agent_proto::{FileJob, Job, JobTrace, ServerMessage};
 use oos_store::{Delivery, TargetStatus};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, watch};
@@ -222,5 +222,9 @@ fn message(assistant: &Assistant, delivery: &Delivery, stop: bool) -> ServerMess
         enable_parameter: invocation.enable_parameter,
         parameters: assistant.open_parameters(&invocation.parameters, &invocation.invoke_id),
         output_limit: OUTPUT_LIMIT,
+        trace: invocation.traceparent.clone().map(|traceparent| JobTrace {
+            traceparent,
+            execution_id: invocation.creator.starts_with("exec-").then(|| invocation.creator.clone()),
+        }),
     })
 }

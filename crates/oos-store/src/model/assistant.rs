@@ -134,6 +134,8 @@ pub struct InvocationRow {
     pub client_token: Option<String>,
     /// A JSON object.
     pub tags: String,
+    /// The W3C `traceparent` of the span that created it (None: tracing was off).
+    pub traceparent: Option<String>,
 }
 
 /// The state of an invocation on one instance.

@@ -20,7 +20,8 @@ macro_rules! unfinished {
 
 /// The columns of an [`InvocationRow`] over `i`.
 const INVOCATION_COLUMNS: &str = "i.invoke_id, i.region_id, i.kind, i.command_id, i.command_name, i.command_type, i.content_base64, \
-    i.working_dir, i.timeout_secs, i.username, i.enable_parameter, i.parameters, i.file, i.created_ms, i.creator, i.client_token, i.tags";
+    i.working_dir, i.timeout_secs, i.username, i.enable_parameter, i.parameters, i.file, i.created_ms, i.creator, i.client_token, i.tags, \
+    i.traceparent";
 /// The columns of an [`InvocationTarget`] over `t` but its `invoke_id` (which its invocation's row has too).
 const TARGET_STATE: &str =
     "t.instance_id, t.status, t.exit_code, t.output, t.dropped, t.error_code, t.error_info, t.start_ms, t.finish_ms, t.deadline_ms";
@@ -35,8 +36,8 @@ where
 {
     sqlx::query(
         "INSERT INTO invocations (invoke_id, region_id, kind, command_id, command_name, command_type, content_base64, working_dir, \
-         timeout_secs, username, enable_parameter, parameters, file, created_ms, creator, client_token, tags) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (client_token) DO NOTHING",
+         timeout_secs, username, enable_parameter, parameters, file, created_ms, creator, client_token, tags, \
+         traceparent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (client_token) DO NOTHING",
     )
     .bind(row.invoke_id.as_str())
     .bind(row.region_id.as_str())
@@ -55,6 +56,7 @@ where
     .bind(row.creator.as_str())
     .bind(row.client_token.as_deref())
     .bind(row.tags.as_str())
+    .bind(row.traceparent.as_deref())
 }
 
 /// The invocation made with ClientToken `$1`.

@@ -347,6 +347,7 @@ pub(crate) const TABLES: &[Table] = &[
             text("creator"),
             text_or_null("client_token"),
             text("tags"),
+            text_or_null("traceparent"),
         ],
         fill: Fill::Copied,
     },

@@ -349,6 +349,7 @@ async fn assistant(store: &SqliteStore) {
             creator: if n == 2 { id(1) } else { "acs:ram::1:root".into() },
             client_token: (n % 2 == 0).then(|| format!("run-{n}")),
             tags: "{}".into(),
+            traceparent: (n == 1).then(|| "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into()),
         };
         let targets: Vec<InvocationTarget> = (0..4).map(|m| InvocationTarget::pending(&format!("t-{n}"), &format!("mi-{m}"), 1_000 + n * 100)).collect();
         assert_eq!(store.create_invocation(&invocation, &targets).await.unwrap(), None);
@@ -429,5 +430,6 @@ fn inventory_invocation(n: i64) -> InvocationRow {
         creator: format!("sc-{n}"),
         client_token: None,
         tags: "{}".into(),
+        traceparent: None,
     }
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use oos_agent::{Activation, Agent, AgentConfig};
 
-use super::process::StopSignals;
+use super::process::{LogFormat, StopSignals, TraceArgs};
 
 /// Options of `oos agent`.
 #[derive(Debug, clap::Args)]
@@ -33,10 +33,12 @@ pub struct AgentArgs {
     /// Bind this host to an emulated ECS instance (`i-…`) of a sandbox server.
     #[arg(long)]
     sandbox_instance: Option<String>,
+    #[command(flatten)]
+    pub traces: TraceArgs,
 }
 
 /// Runs `oos agent` until SIGTERM or SIGINT.
-pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: AgentArgs, log_format: LogFormat) -> anyhow::Result<ExitCode> {
     let activation = match (args.activation_id, args.activation_code) {
         (Some(id), Some(code)) => Some(Activation { id, code }),
         (None, None) => None,
@@ -51,6 +53,7 @@ pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
+        let traces = args.traces.start(log_format, "agent")?;
         let mut signals = StopSignals::listen();
         let (agent, registered) = Agent::start(config).await?;
         if registered {
@@ -62,7 +65,10 @@ pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
         tracing::info!("stopping: waiting up to 10 s for running commands");
         stop.send_replace(true);
         tokio::select! {
-            _ = running => Ok(ExitCode::SUCCESS),
+            _ = running => {
+                traces.finish().await;
+                Ok(ExitCode::SUCCESS)
+            }
             () = signals.recv() => {
                 tracing::warn!("second stop signal: exiting without waiting for running commands");
                 Ok(ExitCode::FAILURE)

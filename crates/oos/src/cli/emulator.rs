@@ -59,6 +59,8 @@ pub struct EmulatorArgs {
     /// rules); only for an emulator no one else can reach.
     #[arg(long)]
     admin: bool,
+    #[command(flatten)]
+    pub traces: super::process::TraceArgs,
 }
 
 /// The secret in `file`, without the line end an editor leaves.
@@ -83,7 +85,7 @@ pub(super) fn parse_delay(text: &str) -> Result<Duration, String> {
 }
 
 /// Runs `oos emulator`.
-pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: EmulatorArgs, log_format: super::process::LogFormat) -> anyhow::Result<ExitCode> {
     let mut builder = Emulator::builder()
         .transition_delay(args.transition_delay)
         .default_region(&args.default_region)
@@ -129,6 +131,7 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     }
     let emulator = builder.build()?;
     runtime.block_on(async {
+        let traces = args.traces.start(log_format, "emulator")?;
         let mut signals = super::process::StopSignals::listen();
         let handle = emulator.spawn(args.listen).await?;
         println!("ECS emulator listening on {}", handle.url());
@@ -151,6 +154,7 @@ pub fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
         }
         signals.recv().await;
         handle.shutdown().await?;
+        traces.finish().await;
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }

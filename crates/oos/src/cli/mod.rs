@@ -46,11 +46,14 @@ pub struct Cli {
 
 impl Cli {
     /// Installs the process's log subscriber as the command line asks.
-    /// A server or worker exporting traces installs its own, inside its runtime ([`process::TraceArgs::start`]).
+    /// A command exporting traces installs its own, inside its runtime ([`process::TraceArgs::start`]).
     pub fn init_logging(&self) {
         let exports = match &self.command {
             Command::Server(args) => args.traces.exports(),
             Command::Worker(args) => args.traces.exports(),
+            Command::Agent(args) => args.traces.exports(),
+            Command::Run(args) => args.traces.exports(),
+            Command::Emulator(args) => args.traces.exports(),
             _ => false,
         };
         if !exports {
@@ -107,11 +110,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Api(args) => api::run(args),
         Command::Configure(args) => login::configure(args),
         Command::Login(args) => login::login(args),
-        Command::Emulator(args) => emulator::run(args),
+        Command::Emulator(args) => emulator::run(args, cli.log_format),
         Command::Iam(args) => iam::run(args),
         Command::Instance(args) => instance::run(args),
         Command::Trigger(args) => trigger::run(args),
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(args, cli.log_format),
         Command::Execution(args) => execution::run(args),
         Command::Server(args) => server::run(args, cli.log_format),
         Command::Worker(args) => worker::run(args, cli.log_format),
@@ -121,7 +124,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Library(args) => library::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Admin(args) => admin::run(args),
-        Command::Agent(args) => agent::run(args),
+        Command::Agent(args) => agent::run(args, cli.log_format),
         Command::Version => {
             println!("oos {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)

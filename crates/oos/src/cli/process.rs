@@ -1,5 +1,5 @@
 //! Process-wide concerns of the binary: the tracing subscriber (log lines on stderr, as text or JSON,
-//! filtered by `RUST_LOG`; for `oos server` and `oos worker` with `--otlp-endpoint`, spans exported
+//! filtered by `RUST_LOG`; for the long-running commands with `--otlp-endpoint`, spans exported
 //! over OTLP beside them) and the signals that stop a long-running command (SIGINT, SIGTERM).
 
 use std::io::IsTerminal;
@@ -42,7 +42,7 @@ fn log_filter() -> EnvFilter {
     }
 }
 
-/// Where `oos server` and `oos worker` send their traces.
+/// Where `oos server`, `worker`, `agent`, `run` and `emulator` send their traces.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TraceArgs {
     /// Export traces over OTLP/HTTP (protobuf) to this collector: its base URL, spans go to

@@ -18,6 +18,7 @@ use oos_engine::{EngineConfig, Execution, ExecutionStatus, Mode, TaskStatus};
 use oos_store::sqlite::{Durability, WorkerLock};
 use oos_store::{Close, ExecutionStore, SqliteStore, Store};
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 /// Where executions live: `--data-dir`, else `$OOS_DATA_DIR`, else `./.oos`.
 #[derive(Debug, Clone, clap::Args)]
@@ -109,6 +110,8 @@ pub struct RunArgs {
     worker: WorkerArgs,
     #[command(flatten)]
     sandbox: super::sandbox::SandboxArgs,
+    #[command(flatten)]
+    pub traces: super::process::TraceArgs,
 }
 
 /// The store of a data directory, opened for reading and writing.
@@ -199,7 +202,7 @@ pub fn parse_parameters(raw: &[String]) -> anyhow::Result<Map<String, Value>> {
 }
 
 /// Runs the template and prints its outputs (stdout) and the execution id.
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: RunArgs, log_format: super::process::LogFormat) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.template).with_context(|| format!("reading {}", args.template.display()))?;
     let template = std::sync::Arc::new(oos_template::parse(&text).map_err(|e| anyhow::anyhow!("{e}"))?);
     let mode = Mode::parse(&args.mode).with_context(|| format!("unknown mode {}; use Automatic, FailurePause or Debug", args.mode))?;
@@ -213,6 +216,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
         let mut args = args;
+        let traces = args.traces.start(log_format, "run")?;
         let store = open_store(&args.data).await?;
         let _lock = take_over(&store).await?;
         let sandbox = super::sandbox::Sandbox::start(&args.sandbox, &mut args.worker).await?;
@@ -237,7 +241,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             safety_check,
         };
         let trigger = oos_engine::TriggerKind::of_template(&request.template);
-        let id = worker.start(request).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let span = tracing::info_span!(target: oos_telemetry::TARGET, "cli.run", oos.template_name = %request.template_name);
+        let id = worker.start(request).instrument(span).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let status = match trigger {
             Some(kind) => {
                 eprintln!("execution {id} is a {}: each firing runs the rest of the template; Ctrl-C stops here (the trigger stays armed, and `oos server` on this data directory fires it)", kind.category());
@@ -252,6 +257,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         let code = code?;
         store.close().await;
+        traces.finish().await;
         Ok(code)
     })
 }

@@ -28,10 +28,16 @@ pub struct AgentProcess {
 
 impl AgentProcess {
     /// Starts `oos agent` for `server_url` with the activation (used on its first start only).
-    pub fn spawn(state_dir: &Path, host: Option<&Host>, server_url: &str, (activation_id, activation_code): &(String, String)) -> Self {
+    pub fn spawn(state_dir: &Path, host: Option<&Host>, server_url: &str, activation: &(String, String)) -> Self {
+        Self::spawn_with(state_dir, host, server_url, activation, &[])
+    }
+
+    /// [`AgentProcess::spawn`] with further flags (kept for restarts).
+    pub fn spawn_with(state_dir: &Path, host: Option<&Host>, server_url: &str, (activation_id, activation_code): &(String, String), flags: &[&str]) -> Self {
         std::fs::create_dir_all(state_dir).expect("a state dir");
         let dir = state_dir.to_str().expect("a UTF-8 state dir");
-        let args: Vec<String> = ["agent", "--server", server_url, "--activation-id", activation_id, "--activation-code", activation_code, "--state-dir", dir].map(str::to_string).into();
+        let mut args: Vec<String> = ["agent", "--server", server_url, "--activation-id", activation_id, "--activation-code", activation_code, "--state-dir", dir].map(str::to_string).into();
+        args.extend(flags.iter().map(|flag| (*flag).to_string()));
         let namespace = host.map(|host| host.namespace.clone());
         let log = state_dir.with_extension("log");
         let child = launch(namespace.as_deref(), &args, &log);

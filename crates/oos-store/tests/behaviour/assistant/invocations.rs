@@ -37,7 +37,8 @@ fn finished(status: &str, exit_code: Option<i64>, start_ms: Option<i64>, finish_
 }
 
 async fn a_client_token_makes_an_invocation_idempotent(store: &impl ServerStore) {
-    let first = invocation("t-1", 1, "alice", Some("token-1"));
+    let traceparent = Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string());
+    let first = oos_store::InvocationRow { traceparent, ..invocation("t-1", 1, "alice", Some("token-1")) };
     assert_eq!(store.create_invocation(&first, &targets("t-1", &["mi-1"], 100)).await.unwrap(), None);
     let again = invocation("t-2", 2, "alice", Some("token-1"));
     assert_eq!(store.create_invocation(&again, &targets("t-2", &["mi-1", "mi-2"], 100)).await.unwrap(), Some("t-1".into()));

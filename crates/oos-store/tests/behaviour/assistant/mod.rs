@@ -97,6 +97,7 @@ pub fn invocation(id: &str, created_ms: i64, creator: &str, client_token: Option
         creator: creator.into(),
         client_token: client_token.map(Into::into),
         tags: "{}".into(),
+        traceparent: None,
     }
 }
 
