@@ -66,6 +66,8 @@ async fn stopped_dev_instances_are_started_again(backend: Backend) {
     assert_eq!(runs[0]["Status"], "Success", "{runs:#?}");
     assert_eq!(outputs(&runs[0])["instanceId"], "i-dev1", "{runs:#?}");
     assert_eq!(fleet.acted("StartInstance", "i-dev1"), 1);
+    // The trigger records its run's end in a turn of its own, after the run's.
+    eventually("the trigger to record its run's end", || async { fleet.execution(&id).await["LastTriggerStatus"] != "Running" }).await;
     let trigger = fleet.execution(&id).await;
     assert_eq!((&trigger["Category"], &trigger["Status"], &trigger["LastTriggerStatus"]), (&json!("EventTrigger"), &json!("Waiting"), &json!("Success")), "{trigger}");
     let fired = trigger["LastTriggerTime"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
