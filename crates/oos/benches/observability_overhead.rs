@@ -9,7 +9,8 @@
 //! cloud call) and the sum of the items as the execution's output, checked — timed from the
 //! StartExecution request to the ListExecutions (asked every 10 ms) that shows Success.
 //!
-//! `cargo bench -p oos --bench observability_overhead -- [--pairs 5] [--items 1000,10000]`
+//! `cargo bench -p oos --bench observability_overhead -- [--pairs 5] [--items 1000,10000] [--no-tracing]`
+//! (`--no-tracing`: arm B is metrics only, to tell the two costs apart)
 //! (release); prints each run, then a markdown table (median [min–max] per arm, the overhead of the
 //! medians and the median of the pairs' ratios) and one `BENCH_JSON` line.
 
@@ -192,7 +193,7 @@ async fn main() {
     let pairs: usize = argument(&args, "--pairs").map_or(5, |pairs| pairs.parse().expect("--pairs N"));
     let sizes: Vec<usize> = argument(&args, "--items").map_or(vec![1000, 10_000], |sizes| sizes.split(',').map(|size| size.parse().expect("--items N,M")).collect());
     let counts = Arc::new(Counts::default());
-    let tracing = has_otlp_flag();
+    let tracing = has_otlp_flag() && !args.iter().any(|arg| arg == "--no-tracing");
     let otlp = if tracing { Some(trace_sink(counts.clone()).await) } else { None };
     let arm_b = if tracing { "metrics scraped every 1 s + traces over OTLP/HTTP" } else { "metrics scraped every 1 s (this binary has no --otlp-endpoint: tracing not measured)" };
     println!("arm A: --no-metrics, no trace export; arm B: {arm_b}; {pairs} pairs");
