@@ -1,12 +1,13 @@
 //! Test support shared by the workspace's integration tests: where `../shared` is, a Python
 //! venv with the official Alibaba Cloud SDKs (created once, safely under concurrent tests),
 //! free ports, `oos` child processes that are killed when dropped (or stopped by SIGTERM and waited
-//! for), raw signed API exchanges ([`wire`]), a real Prometheus Alertmanager ([`alertmanager`]) and
-//! a real Prometheus server ([`prometheus`]).
+//! for), raw signed API exchanges ([`wire`]), a real Prometheus Alertmanager ([`alertmanager`]),
+//! a real Prometheus server ([`prometheus`]) and templates several tests run ([`templates`]).
 
 pub mod alertmanager;
 mod daemon;
 pub mod prometheus;
+pub mod templates;
 pub mod wire;
 
 use std::fs::{self, File};

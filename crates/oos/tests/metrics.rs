@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use oos_acs::Credentials;
 use oos_testkit::OosProcess;
+use oos_testkit::templates::stop_instances_loop;
 use oos_testkit::prometheus::{Prometheus, sample};
 use oos_testkit::wire::Call;
 use serde_json::{Value, json};
@@ -23,22 +24,6 @@ const OOS: &str = "2019-06-01";
 const ITEMS: usize = 1000;
 /// How long the runs, and Prometheus's view of them, may take to settle.
 const BOUND: Duration = Duration::from_secs(300);
-
-const LOOP: &str = r"
-FormatVersion: OOS-2019-06-01
-Parameters:
-  instanceIds: {Type: List}
-Tasks:
-- Name: stop
-  Action: ACS::ExecuteAPI
-  Loop:
-    Items: '{{ instanceIds }}'
-    RateControl: {Mode: Concurrency, Concurrency: 20, MaxErrors: 0}
-  Properties:
-    Service: ECS
-    API: StopInstance
-    Parameters: {RegionId: cn-hangzhou, InstanceId: '{{ ACS::TaskLoopItem }}'}
-";
 
 fn node_ids() -> Vec<String> {
     (0..ITEMS).map(|index| format!("i-node{index:04}")).collect()
@@ -126,7 +111,7 @@ async fn throttled_attempts_are_counted_as_retries_and_the_calls_as_successes() 
     // A bucket of 20 requests a second (and a burst of 20) against 25 calls at once: some are throttled.
     let server = server(dir.path(), &["--throttle-rps", "20"]);
     let root = root(dir.path());
-    let loop_template = LOOP.replace("Concurrency: 20", "Concurrency: 25");
+    let loop_template = stop_instances_loop(25);
     call(&server, &root, "CreateTemplate", &[("TemplateName", "stop-some"), ("Content", &loop_template)]).await;
     let some: Vec<String> = node_ids().into_iter().take(100).collect();
     let parameters = json!({"instanceIds": some}).to_string();
@@ -230,7 +215,7 @@ async fn a_real_prometheus_counts_the_lab_and_a_1000_item_loop() {
 
     let lab = std::fs::read_to_string(oos_testkit::repo_root().join("examples/lab-stop-start.json")).unwrap();
     call(&server, &root, "CreateTemplate", &[("TemplateName", "lab"), ("Content", &lab)]).await;
-    call(&server, &root, "CreateTemplate", &[("TemplateName", "stop-all"), ("Content", LOOP)]).await;
+    call(&server, &root, "CreateTemplate", &[("TemplateName", "stop-all"), ("Content", &stop_instances_loop(20))]).await;
     let lab_parameters = json!({"RegionId": "cn-hangzhou", "InstanceId": "i-lab", "DoStopStart": true}).to_string();
     let started = call(&server, &root, "StartExecution", &[("TemplateName", "lab"), ("Parameters", &lab_parameters)]).await;
     let lab_id = started["Execution"]["ExecutionId"].as_str().expect("an id").to_owned();

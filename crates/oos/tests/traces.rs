@@ -25,6 +25,7 @@ use axum::extract::State;
 use axum::routing::post;
 use oos_acs::Credentials;
 use oos_testkit::OosProcess;
+use oos_testkit::templates::stop_instances_loop;
 use oos_testkit::wire::{Call, exchange};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
@@ -37,22 +38,6 @@ const BOUND: Duration = Duration::from_secs(120);
 /// The caller's trace and span, sent in the StartExecution's `traceparent`.
 const CALLER_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN: &str = "00f067aa0ba902b7";
-
-const LOOP: &str = r"
-FormatVersion: OOS-2019-06-01
-Parameters:
-  instanceIds: {Type: List}
-Tasks:
-- Name: stop
-  Action: ACS::ExecuteAPI
-  Loop:
-    Items: '{{ instanceIds }}'
-    RateControl: {Mode: Concurrency, Concurrency: 2, MaxErrors: 0}
-  Properties:
-    Service: ECS
-    API: StopInstance
-    Parameters: {RegionId: cn-hangzhou, InstanceId: '{{ ACS::TaskLoopItem }}'}
-";
 
 /// One received span: ids in hex, attributes as text.
 #[derive(Debug, Clone)]
@@ -178,7 +163,7 @@ async fn call(server: &OosProcess, root: &Credentials, action: &str, params: &[(
 
 /// Creates the loop template and starts it over every instance with `headers`; its execution id.
 async fn start_loop(server: &OosProcess, root: &Credentials, name: &str, headers: &[(&str, &str)]) -> String {
-    call(server, root, "CreateTemplate", &[("TemplateName", name), ("Content", LOOP)], &[]).await;
+    call(server, root, "CreateTemplate", &[("TemplateName", name), ("Content", &stop_instances_loop(2))], &[]).await;
     let parameters = json!({"instanceIds": instance_ids()}).to_string();
     let started = call(server, root, "StartExecution", &[("TemplateName", name), ("Parameters", &parameters)], headers).await;
     started["Execution"]["ExecutionId"].as_str().expect("an execution id").to_owned()
@@ -275,7 +260,7 @@ async fn malformed_traceparents_and_unsigned_requests_start_traces_of_their_own(
     let endpoint = format!("http://{collector_addr}/");
     let server = server(dir.path(), &[], &[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
     let root = root(dir.path());
-    call(&server, &root, "CreateTemplate", &[("TemplateName", "stop-abused"), ("Content", LOOP)], &[]).await;
+    call(&server, &root, "CreateTemplate", &[("TemplateName", "stop-abused"), ("Content", &stop_instances_loop(2))], &[]).await;
     let oversized = format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01{}", "0".repeat(1000));
     let zero = format!("00-{}-{CALLER_SPAN}-01", "0".repeat(32));
     let valid = format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01");
