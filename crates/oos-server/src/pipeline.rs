@@ -65,7 +65,8 @@ enum Version {
     Oos,
     /// RAM 2015-05-01: users, groups, roles, policies, AccessKeys.
     Ram,
-    /// ECS 2014-05-26, its Cloud Assistant part: managed instances, commands, invocations.
+    /// ECS 2014-05-26: its Cloud Assistant part (managed instances, commands, invocations) served
+    /// here, and the cloud's reads of [`actions::cloud_reads`] forwarded to the server's cloud.
     Ecs,
 }
 
@@ -173,6 +174,7 @@ impl Api {
             match api {
                 Version::Oos => actions::dispatch(self, &caller, &rpc).await,
                 Version::Ram => actions::ram::dispatch(self, &caller, &rpc).await,
+                Version::Ecs if actions::cloud_reads::serves(&rpc.action) => actions::cloud_reads::forward(&self.cloud, &self.region, &rpc).await,
                 Version::Ecs => actions::assistant::dispatch(self, &caller, &rpc).await,
             }
         };
@@ -193,7 +195,7 @@ impl Api {
             let authz = match api {
                 Version::Oos => oos_action_authz(authorized_as(rpc), &params, &scope),
                 Version::Ram => ram_action_authz(&rpc.action, &params, self.iam.account()),
-                Version::Ecs if actions::assistant::serves(&rpc.action) => Ok(ecs_request_authz(&rpc.action, &params, &scope)),
+                Version::Ecs if actions::assistant::serves(&rpc.action) || actions::cloud_reads::serves(&rpc.action) => Ok(ecs_request_authz(&rpc.action, &params, &scope)),
                 Version::Ecs => Err(IamError::UnknownAction(rpc.action.clone())),
             };
             let authz = match authz {
