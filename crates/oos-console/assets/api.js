@@ -38,6 +38,9 @@ async function answer(response) {
   if (response.status === 401 && !error.code.startsWith('MFA.')) {
     window.dispatchEvent(new CustomEvent('oos:signed-out', { detail: error }));
   }
+  if (error.code === 'Console.PasswordResetRequired') {
+    window.dispatchEvent(new CustomEvent('oos:password-reset', { detail: error }));
+  }
   throw error;
 }
 

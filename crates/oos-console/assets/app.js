@@ -28,6 +28,7 @@ const PAGES = [
   './pages/parameters.js',
   './pages/iam.js',
   './pages/audit.js',
+  './pages/account.js',
 ];
 
 const NAV = [
@@ -40,7 +41,11 @@ const NAV = [
   { group: 'Resources', title: 'Parameter store', href: 'parameters' },
   { group: 'Security', title: 'IAM', href: 'iam' },
   { group: 'Security', title: 'Audit trail', href: 'audit' },
+  { group: 'Security', title: 'Account', href: 'account' },
 ];
+
+/** What the sign-in answers (`Challenge`) when the user must change their password first. */
+const PASSWORD_RESET = 'Console.PasswordResetRequired';
 
 const state = { session: null, routes: [], leave: null };
 
@@ -106,6 +111,11 @@ async function show() {
     return;
   }
   const found = match(location.hash || '#/dashboard') || match('#/dashboard');
+  if (state.session?.Challenge === PASSWORD_RESET && found.path !== 'account' && found.path !== 'signin') {
+    // Nothing but the password change until it is done.
+    location.replace(`#/account?next=${encodeURIComponent(found.path === 'dashboard' ? '' : location.hash.slice(2))}`);
+    return;
+  }
   const root = h('main.page');
   if (found.path === 'signin') {
     replace(app, root);
@@ -115,7 +125,7 @@ async function show() {
     replace(app, sidebar(found.path), h('div.main', topbar(), root));
   }
   try {
-    const leave = await found.module.render(root, { ...found.params, session: state.session, signedIn: onSignedIn });
+    const leave = await found.module.render(root, { ...found.params, session: state.session, signedIn: onSignedIn, passwordChanged: onPasswordChanged });
     if (typeof leave === 'function') state.leave = leave;
   } catch (error) {
     console.error(error);
@@ -128,11 +138,22 @@ function onSignedIn(session, next) {
   location.hash = `#/${next || 'dashboard'}`;
 }
 
+/** After ChangePassword: the session as it is now (no longer challenged); then `next`, when given. */
+async function onPasswordChanged(next) {
+  state.session = await currentSession().catch(() => state.session);
+  if (next !== undefined) location.hash = `#/${next || 'dashboard'}`;
+}
+
 async function start() {
   const modules = await Promise.all(PAGES.map((path) => import(path)));
   state.routes = modules.flatMap((module) => [].concat(module.route).map((pattern) => compile(pattern, module)));
   state.session = await currentSession().catch(() => null);
   window.addEventListener('hashchange', show);
+  window.addEventListener('oos:password-reset', () => {
+    if (!state.session || state.session.Challenge === PASSWORD_RESET) return;
+    state.session = { ...state.session, Challenge: PASSWORD_RESET };
+    show();
+  });
   window.addEventListener('oos:signed-out', () => {
     if (!state.session) return;
     state.session = null;

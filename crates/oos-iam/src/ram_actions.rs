@@ -14,14 +14,20 @@ pub struct RamResource {
     pub resource_type: &'static str,
     /// `None` for list actions over the whole collection.
     pub parameter: Option<&'static str>,
+    /// The caller's own user, whatever the request names (ChangePassword).
+    pub callers_own: bool,
 }
 
 const fn one(resource_type: &'static str, parameter: &'static str) -> RamResource {
-    RamResource { resource_type, parameter: Some(parameter) }
+    RamResource { resource_type, parameter: Some(parameter), callers_own: false }
 }
 
 const fn all(resource_type: &'static str) -> RamResource {
-    RamResource { resource_type, parameter: None }
+    RamResource { resource_type, parameter: None, callers_own: false }
+}
+
+const fn own_user() -> RamResource {
+    RamResource { resource_type: "user", parameter: None, callers_own: true }
 }
 
 /// Every RAM action the server serves, with the entity it is authorized on. AccessKey actions are
@@ -70,13 +76,16 @@ pub const RAM_ACTIONS: &[(&str, RamResource)] = &[
     ("BindMFADevice", one("user", "UserName")),
     ("UnbindMFADevice", one("user", "UserName")),
     ("GetUserMFAInfo", one("user", "UserName")),
+    ("ChangePassword", own_user()),
 ];
 
 /// Maps a RAM action and its parameters to what must be authorized; unknown actions are `InvalidAction.NotFound`.
-pub fn ram_action_authz(action: &str, params: &dyn RequestParams, account: &str) -> Result<ActionAuthz, IamError> {
+/// `caller_user` is the caller's RAM user name (`None` for the root and roles): what an action on
+/// the caller's own user is authorized on.
+pub fn ram_action_authz(action: &str, params: &dyn RequestParams, account: &str, caller_user: Option<&str>) -> Result<ActionAuthz, IamError> {
     let (name, resource) = RAM_ACTIONS.iter().find(|(name, _)| *name == action).ok_or_else(|| IamError::UnknownAction(action.to_string()))?;
     // The value exactly as the handler reads it (see `oos_action_authz`).
-    let named = resource.parameter.and_then(|p| params.param(p)).filter(|v| !v.is_empty());
+    let named = if resource.callers_own { caller_user } else { resource.parameter.and_then(|p| params.param(p)) }.filter(|v| !v.is_empty());
     // An MFA device's SerialNumber is its ARN already.
     let resource = match named {
         Some(serial) if serial.starts_with("acs:") => serial.to_string(),
@@ -98,18 +107,25 @@ mod tests {
     #[test]
     fn an_action_is_authorized_on_the_entity_it_names() {
         let params = BTreeMap::from([("UserName".to_string(), "alice".to_string())]);
-        let authz = ram_action_authz("CreateAccessKey", &params, "123").unwrap();
+        let authz = ram_action_authz("CreateAccessKey", &params, "123", None).unwrap();
         assert_eq!(authz.action, "ram:CreateAccessKey");
         assert_eq!(authz.resources, vec!["acs:ram::123:user/alice"]);
-        let authz = ram_action_authz("ListRoles", &params, "123").unwrap();
+        let authz = ram_action_authz("ListRoles", &params, "123", None).unwrap();
         assert_eq!(authz.resources, vec!["acs:ram::123:role/*"]);
         let serial = BTreeMap::from([("SerialNumber".to_string(), "acs:ram::123:mfa/phone".to_string())]);
-        assert_eq!(ram_action_authz("DeleteVirtualMFADevice", &serial, "123").unwrap().resources, vec!["acs:ram::123:mfa/phone"]);
+        assert_eq!(ram_action_authz("DeleteVirtualMFADevice", &serial, "123", None).unwrap().resources, vec!["acs:ram::123:mfa/phone"]);
+    }
+
+    #[test]
+    fn a_password_change_is_authorized_on_the_callers_own_user_whatever_the_request_names() {
+        let params = BTreeMap::from([("UserName".to_string(), "bob".to_string())]);
+        let authz = ram_action_authz("ChangePassword", &params, "123", Some("alice")).unwrap();
+        assert_eq!((authz.action.as_str(), authz.resources), ("ram:ChangePassword", vec!["acs:ram::123:user/alice".to_string()]));
     }
 
     #[test]
     fn unknown_actions_are_refused() {
-        let error = ram_action_authz("ChangePassword", &BTreeMap::new(), "123").unwrap_err();
+        let error = ram_action_authz("SetSecurityPreference", &BTreeMap::new(), "123", None).unwrap_err();
         assert_eq!(error.code(), "InvalidAction.NotFound");
     }
 }

@@ -50,6 +50,8 @@ pub struct Api {
     pub(crate) outbound: oos_actions::Outbound,
     /// The Cloud Assistant of managed instances (the ECS API's part served here).
     pub assistant: oos_assistant::Assistant,
+    /// The cloud the server's workers use, for the reads forwarded to it.
+    pub(crate) cloud: crate::actions::cloud_reads::ForwardedCloud,
 }
 
 impl Api {

@@ -20,6 +20,9 @@ pub struct Caller {
     pub arn: String,
     /// `acs:MFAPresent`: a console session signed in with an MFA code (never a signed request).
     pub mfa_present: bool,
+    /// A console session whose user's login profile says `PasswordResetRequired`: only
+    /// ChangePassword is served until it is changed (never a signed request).
+    pub password_reset_required: bool,
 }
 
 /// Secrets of recently resolved keys, handed from the async IAM lookup to the synchronous verifier.
@@ -68,7 +71,7 @@ impl Authenticator {
             Err(other) => return Err(error::iam(other)),
         };
         let verified = self.verifier.verify_at(request, now)?;
-        Ok(Caller { arn: principal.arn(iam.account()), principal, access_key_id: verified.access_key_id, mfa_present: false })
+        Ok(Caller { arn: principal.arn(iam.account()), principal, access_key_id: verified.access_key_id, mfa_present: false, password_reset_required: false })
     }
 }
 

@@ -51,6 +51,7 @@ pub use authorized_actions::AuthorizedActions;
 pub use engine::{ENGINE_TASK, EngineStop};
 pub use identity::RecordIdentityStore;
 pub use api::{Api, OOS_VERSION, Reply};
+pub use actions::cloud_reads::ForwardedCloud;
 pub use bootstrap::KeyFiles;
 pub use node::WorkerNode;
 pub use sealer::KeySealer;
@@ -83,6 +84,8 @@ pub struct ServerConfig {
     /// Whether the process records metrics and serves `/metrics` (`false`: no recorder is
     /// installed by this server, and `/metrics` is 404).
     pub metrics: bool,
+    /// The cloud its workers call, which the console's reads (ECS DescribeInstances…) are forwarded to.
+    pub cloud: ForwardedCloud,
 }
 
 /// The task kind of the loop carrying work to the connected agents.
@@ -137,6 +140,7 @@ impl Server {
             console: console::ConsoleGuard::default(),
             outbound: oos_actions::Outbound::new(config.outbound.clone(), actions::template_url::FETCH_TIMEOUT),
             assistant: assistant.clone(),
+            cloud: config.cloud.clone(),
         });
         let (stop_accepting, stop) = watch::channel(false);
         let hub = oos_assistant::hub::Hub::new(assistant);

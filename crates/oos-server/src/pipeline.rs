@@ -65,7 +65,8 @@ enum Version {
     Oos,
     /// RAM 2015-05-01: users, groups, roles, policies, AccessKeys.
     Ram,
-    /// ECS 2014-05-26, its Cloud Assistant part: managed instances, commands, invocations.
+    /// ECS 2014-05-26: its Cloud Assistant part (managed instances, commands, invocations) served
+    /// here, and the cloud's reads of [`actions::cloud_reads`] forwarded to the server's cloud.
     Ecs,
 }
 
@@ -162,6 +163,9 @@ impl Api {
         };
         audit.identify(&caller);
         tracing::Span::current().record("oos.principal", caller.arn.as_str());
+        if caller.password_reset_required && !(api == Version::Ram && rpc.action == actions::ram::CHANGE_PASSWORD) {
+            return Err(AcsError::new(crate::console::PASSWORD_RESET_REQUIRED, "The user must change their password (ChangePassword) before anything else."));
+        }
         let authorized = self.authorize(&caller, &rpc, api, peer, secure).await;
         if authorized.as_ref().is_ok() || authorized.as_ref().is_err_and(|error| error.code != ErrorCode::INVALID_ACTION_NOT_FOUND.code) {
             *named = Some(rpc.action.clone());
@@ -173,6 +177,7 @@ impl Api {
             match api {
                 Version::Oos => actions::dispatch(self, &caller, &rpc).await,
                 Version::Ram => actions::ram::dispatch(self, &caller, &rpc).await,
+                Version::Ecs if actions::cloud_reads::serves(&rpc.action) => actions::cloud_reads::forward(&self.cloud, &self.region, &rpc).await,
                 Version::Ecs => actions::assistant::dispatch(self, &caller, &rpc).await,
             }
         };
@@ -192,8 +197,14 @@ impl Api {
             let scope = ArnScope::new(self.region_of(rpc), self.iam.account().to_string());
             let authz = match api {
                 Version::Oos => oos_action_authz(authorized_as(rpc), &params, &scope),
-                Version::Ram => ram_action_authz(&rpc.action, &params, self.iam.account()),
-                Version::Ecs if actions::assistant::serves(&rpc.action) => Ok(ecs_request_authz(&rpc.action, &params, &scope)),
+                Version::Ram => {
+                    let own = match &caller.principal {
+                        oos_iam::Principal::User(name) => Some(name.as_str()),
+                        _ => None,
+                    };
+                    ram_action_authz(&rpc.action, &params, self.iam.account(), own)
+                }
+                Version::Ecs if actions::assistant::serves(&rpc.action) || actions::cloud_reads::serves(&rpc.action) => Ok(ecs_request_authz(&rpc.action, &params, &scope)),
                 Version::Ecs => Err(IamError::UnknownAction(rpc.action.clone())),
             };
             let authz = match authz {

@@ -106,7 +106,7 @@ async fn served_actions_are_exactly_the_actions_the_server_answers() {
         let outcome = call(&root, "2015-05-01", action, &[]).await;
         assert!(!matches!(&outcome, Err(error) if error.code == "InvalidAction.NotFound"), "RAM {action} is not served: {outcome:?}");
     }
-    let outcome = call(&root, "2015-05-01", "ChangePassword", &[]).await;
+    let outcome = call(&root, "2015-05-01", "SetSecurityPreference", &[]).await;
     assert!(matches!(&outcome, Err(error) if error.code == "InvalidAction.NotFound"), "{outcome:?}");
     server.stop();
 }

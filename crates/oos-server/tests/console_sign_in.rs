@@ -20,6 +20,8 @@ use oos_server::console::{COOKIE, CSRF_HEADER, SESSION_PATH};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Corr3ct-Horse-42";
+const NEW_PASSWORD: &str = "N3w-Battery-Staple";
+const RAM: &str = "2015-05-01";
 const SLEEP: &str = r#"{"FormatVersion":"OOS-2019-06-01","Tasks":[{"Name":"pause","Action":"ACS::Sleep","Properties":{"Duration":"PT0S"}}]}"#;
 
 /// A browser's view of the server: JSON in, cookies by hand.
@@ -88,9 +90,19 @@ impl Browser {
         Self::answer(request.send().await.unwrap()).await
     }
 
-    /// An unsigned RPC request with the session cookie and `csrf` (if any) as the header.
+    /// An unsigned OOS request with the session cookie and `csrf` (if any) as the header.
     async fn rpc(&self, token: &str, csrf: Option<&str>, action: &str, params: &[(&str, &str)]) -> Answer {
-        let mut form = vec![("Action", action), ("Version", OOS_VERSION)];
+        self.rpc_of(OOS_VERSION, token, csrf, action, params).await
+    }
+
+    /// RAM ChangePassword in `session`.
+    async fn change_password(&self, session: &Session, old: &str, new: &str) -> Answer {
+        self.rpc_of(RAM, &session.token, Some(&session.csrf), "ChangePassword", &[("OldPassword", old), ("NewPassword", new)]).await
+    }
+
+    /// [`Browser::rpc`] of API `version`.
+    async fn rpc_of(&self, version: &str, token: &str, csrf: Option<&str>, action: &str, params: &[(&str, &str)]) -> Answer {
+        let mut form = vec![("Action", action), ("Version", version)];
         form.extend_from_slice(params);
         let mut request = self.http.post(format!("{}/", self.base)).header("cookie", format!("theme=dark; {COOKIE}={token}")).form(&form);
         if let Some(csrf) = csrf {
@@ -199,6 +211,70 @@ async fn a_session_starts_executions_as_its_user_under_csrf(backend: Backend) {
     assert!(trail.iter().any(|e| e["Event"]["Action"] == "ConsoleSignOut" && e["Event"]["User"] == "alice"), "sign-out audited");
     let text = bed.audit_text().await;
     assert!(!text.contains(PASSWORD) && !text.contains(&session.token) && !text.contains(&session.csrf), "no password or token in the audit trail");
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_told_to_reset_must_change_the_password_first_and_wrong_old_passwords_count_toward_the_lock() {
+    let (_server, root, bed, _clock, browser) = start_virtual(Backend::Sqlite).await;
+    operator(&root, "dave", Some(&policy(&["oos:ListExecutions", "ram:ChangePassword"], None))).await;
+    ram(&root, "UpdateLoginProfile", &[("UserName", "dave"), ("PasswordResetRequired", "true")]).await;
+
+    let signed_in = browser.sign_in("dave", PASSWORD, None).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+    assert_eq!((signed_in.body["Challenge"].as_str(), signed_in.body["User"]["PasswordResetRequired"].as_bool()), (Some("Console.PasswordResetRequired"), Some(true)), "{}", signed_in.body);
+    let session = Session { token: signed_in.token(), csrf: signed_in.body["CsrfToken"].as_str().unwrap().to_owned() };
+    let blocked = browser.rpc(&session.token, Some(&session.csrf), "ListExecutions", &[]).await;
+    assert_eq!((blocked.status, blocked.code()), (403, "Console.PasswordResetRequired"), "{}", blocked.body);
+    let mfa = browser.rpc_of(RAM, &session.token, Some(&session.csrf), "GetUserMFAInfo", &[("UserName", "dave")]).await;
+    assert_eq!(mfa.code(), "Console.PasswordResetRequired", "nothing but ChangePassword: {}", mfa.body);
+
+    let wrong = browser.change_password(&session, "Wr0ng-Password!", NEW_PASSWORD).await;
+    assert_eq!((wrong.status, wrong.code()), (403, "ChangePassword.InvalidOldPassword"), "{}", wrong.body);
+    let weak = browser.change_password(&session, PASSWORD, "short").await;
+    assert!(weak.code().starts_with("InvalidParameter.Password"), "the password policy applies: {}", weak.body);
+    let same = browser.change_password(&session, PASSWORD, PASSWORD).await;
+    assert_eq!(same.code(), "InvalidParameter.NewPassword", "{}", same.body);
+    let changed = browser.change_password(&session, PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let unblocked = browser.rpc(&session.token, Some(&session.csrf), "ListExecutions", &[]).await;
+    assert_eq!(unblocked.status, 200, "the same session goes on: {}", unblocked.body);
+    assert_eq!(ram(&root, "GetLoginProfile", &[("UserName", "dave")]).await["LoginProfile"]["PasswordResetRequired"], false);
+
+    assert_eq!(browser.sign_in("dave", PASSWORD, None).await.code(), "SignIn.InvalidCredentials", "the old password is gone");
+    let again = browser.sign_in("dave", NEW_PASSWORD, None).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(again.body.get("Challenge").is_none() && again.body["User"]["PasswordResetRequired"] == false, "{}", again.body);
+
+    // Wrong old passwords count as failed sign-ins: the fifth locks the user, who then cannot change or sign in.
+    let session = Session { token: again.token(), csrf: again.body["CsrfToken"].as_str().unwrap().to_owned() };
+    for _ in 0..4 {
+        assert_eq!(browser.change_password(&session, "Wr0ng-Password!", "An0ther-Pass-99").await.code(), "ChangePassword.InvalidOldPassword");
+    }
+    assert_eq!(browser.change_password(&session, "Wr0ng-Password!", "An0ther-Pass-99").await.code(), "Account.Locked");
+    assert_eq!(browser.change_password(&session, NEW_PASSWORD, "An0ther-Pass-99").await.code(), "Account.Locked", "no password is checked while locked");
+    assert_eq!(browser.sign_in("dave", NEW_PASSWORD, None).await.code(), "Account.Locked");
+
+    let trail = events(&root, &[("EventAction", "ChangePassword")]).await;
+    let codes: Vec<&str> = trail.iter().map(|event| event["Event"]["ResultCode"].as_str().unwrap()).collect();
+    assert_eq!(codes.iter().filter(|code| **code == "Success").count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|code| **code == "ChangePassword.InvalidOldPassword").count(), 5, "{codes:?}");
+    assert!(trail.iter().all(|event| event["Event"]["User"] == "dave"), "{trail:?}");
+    let text = bed.audit_text().await;
+    assert!(!text.contains(PASSWORD) && !text.contains(NEW_PASSWORD) && !text.contains("Wr0ng-Password!"), "no password in the audit trail");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_password_is_authorized_on_the_callers_own_user_and_only_users_have_one() {
+    let (server, root, _bed, _clock, browser) = start_virtual(Backend::Sqlite).await;
+    operator(&root, "erin", Some(&policy(&["oos:ListExecutions"], None))).await;
+    let session = browser.session_of("erin", PASSWORD, None).await;
+    let refused = browser.rpc_of(RAM, &session.token, Some(&session.csrf), "ChangePassword", &[("OldPassword", PASSWORD), ("NewPassword", NEW_PASSWORD)]).await;
+    assert_eq!((refused.status, refused.code()), (403, "Forbidden.RAM"), "{}", refused.body);
+    assert!(refused.body["Message"].as_str().unwrap().contains("ram:ChangePassword"), "{}", refused.body);
+    assert!(refused.body["Message"].as_str().unwrap().contains("user/erin"), "{}", refused.body);
+    let by_root = call(&root, RAM, "ChangePassword", &[("OldPassword", PASSWORD), ("NewPassword", NEW_PASSWORD)]).await.unwrap_err();
+    assert_eq!(by_root.code, "ChangePassword.NotAUser", "{by_root:?}");
     drop(server);
 }
 

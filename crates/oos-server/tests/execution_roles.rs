@@ -73,7 +73,7 @@ async fn lab() -> Lab {
     let worker = Worker::new(Arc::new(store.clone()), Arc::new(Executors::new(cloud.clone(), oos_actions::AddressPolicy::server(Vec::new()))), Arc::new(library), RuntimeConfig::default());
     // TemplateURL tests serve templates on loopback: allow-listed, as an operator would.
     let outbound = oos_actions::AddressPolicy::server(vec!["127.0.0.1".parse().unwrap()]);
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound, tls: None, limits: Default::default(), audit_command_output: true, metrics: true };
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound, tls: None, limits: Default::default(), audit_command_output: true, metrics: true, cloud: Default::default() };
     let server = Server::start(config, std::sync::Arc::new(store), &oos_server::KeyFiles::in_dir(dir.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let url = format!("http://{}", server.addr());

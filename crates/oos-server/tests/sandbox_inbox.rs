@@ -53,6 +53,7 @@ async fn sandbox_server(backend: Backend) -> (Server, CloudClient, Bed) {
         limits: Default::default(),
         audit_command_output: true,
         metrics: true,
+        cloud: Default::default(),
     };
     let server = Server::start(
         config,

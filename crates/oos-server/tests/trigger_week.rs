@@ -95,7 +95,7 @@ async fn a_week_of_weekday_start_and_stop(backend: Backend) {
     let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone())));
     let actions = Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new())));
     let worker = Worker::new(store.clone(), actions, Arc::new(library), runtime).with_clock(shared.clone());
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls: None, limits: Default::default(), audit_command_output: true, metrics: true };
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls: None, limits: Default::default(), audit_command_output: true, metrics: true, cloud: Default::default() };
     let server = Server::start(config, store.clone(), &oos_server::KeyFiles::in_dir(bed.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());

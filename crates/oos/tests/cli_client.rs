@@ -1,6 +1,7 @@
 //! The CLI as a client of `oos server`: `oos login` with the root credentials file, then users, AccessKeys,
 //! policies, templates and executions through the API; a user's refusal is the server's Forbidden.RAM; and
-//! `oos execution list` still reads the local data directory when no server is configured.
+//! `oos execution list` still reads the local data directory when no server is configured; a user changes its own
+//! console password with `oos iam change-password`.
 
 mod cli_support;
 
@@ -120,4 +121,61 @@ fn the_cli_reaches_a_tls_server_once_told_to_trust_its_certificate() {
     assert_eq!(text(&template["TemplateName"]), "lab");
     assert_eq!(json(home, &["template", "list"]).as_array().map(Vec::len), Some(1));
     server.stop().expect("the server stops");
+}
+
+/// Runs `oos` with `input` on stdin (a pipe: passwords are read one a line, never echoed or asked for).
+fn oos_with_stdin(home: &Path, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oos"))
+        .args(args)
+        .env("HOME", home)
+        .env("OOS_CONFIG", home.join("config.json"))
+        .env_remove("OOS_ENDPOINT")
+        .env_remove("OOS_PROFILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("oos runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_user_changes_its_own_console_password_with_its_access_key() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    let data = home.join("data");
+    let server = OosProcess::spawn(env!("CARGO_BIN_EXE_oos"), &["server", "--listen", "127.0.0.1:0", "--data-dir", data.to_str().unwrap()]).expect("oos server starts");
+    let endpoint = format!("http://{}", server.endpoint());
+    let login = oos(home, &["login", "--endpoint", &endpoint, "--credentials-file", data.join("root-credentials.json").to_str().unwrap()]);
+    assert!(login.status.success(), "{}", String::from_utf8_lossy(&login.stderr));
+    json(home, &["iam", "user", "create", "dana"]);
+    let created = oos_with_stdin(home, &["iam", "login-profile", "create", "dana", "--password-reset-required"], "First-Passw0rd!\n");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let key = json(home, &["iam", "accesskey", "create", "--user", "dana"]);
+    let as_dana = ["--access-key-id", text(&key["AccessKeyId"]), "--access-key-secret", text(&key["AccessKeySecret"])];
+    let policy = home.join("dana.json");
+    std::fs::write(&policy, r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ram:ChangePassword", "Resource": "*"}]}"#).unwrap();
+    json(home, &["iam", "policy", "create", "dana-password", "--document", policy.to_str().unwrap()]);
+    assert!(oos(home, &["iam", "policy", "attach", "dana-password", "--user", "dana"]).status.success());
+
+    let change = |input: &str| oos_with_stdin(home, &[&["iam", "change-password"][..], &as_dana].concat(), input);
+    let wrong = change("Not-The-Passw0rd\nSecond-Passw0rd!\nSecond-Passw0rd!\n");
+    assert!(!wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("ChangePassword.InvalidOldPassword"), "{wrong:?}");
+    let differ = change("First-Passw0rd!\nSecond-Passw0rd!\nThird-Passw0rd!\n");
+    assert!(!differ.status.success() && String::from_utf8_lossy(&differ.stderr).contains("differ"), "{differ:?}");
+    let changed = change("First-Passw0rd!\nSecond-Passw0rd!\nSecond-Passw0rd!\n");
+    assert!(changed.status.success(), "{}", String::from_utf8_lossy(&changed.stderr));
+    assert_eq!(json(home, &["iam", "login-profile", "get", "dana"])["PasswordResetRequired"], false);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sign_in = |password: &str| {
+        let body = serde_json::json!({"UserName": "dana", "Password": password}).to_string();
+        let sent = reqwest::Client::new().post(format!("{endpoint}/console/api/session")).header("content-type", "application/json").body(body).send();
+        runtime.block_on(sent).unwrap().status().as_u16()
+    };
+    assert_eq!((sign_in("First-Passw0rd!"), sign_in("Second-Passw0rd!")), (401, 200));
+    server.stop().unwrap();
 }

@@ -184,6 +184,30 @@ fn an_operator_without_start_execution_sees_the_ram_reason() {
     lab.run(&playwright, "refused.mjs", &[("OPERATOR_USER", &user), ("OPERATOR_PASSWORD", PASSWORD), ("LAB_INSTANCE", INSTANCE)]);
 }
 
+/// Two instance parameters the start form offers the cloud's instances for.
+const PICKER: &str = r#"{"FormatVersion": "OOS-2019-06-01", "Description": "Pick instances.",
+ "Parameters": {"InstanceId": {"Type": "String", "AssociationProperty": "ALIYUN::ECS::Instance::InstanceId"},
+   "Targets": {"Type": "Json", "AssociationProperty": "Targets"}},
+ "Tasks": [{"Name": "Rest", "Action": "ACS::Sleep", "Properties": {"Duration": "PT0S"}}]}"#;
+
+#[test]
+fn the_start_forms_instance_pickers_offer_the_sandboxs_ecs_instances() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let user = lab.user("picker", r#"["oos:*", "ecs:DescribeInstances", "ecs:DescribeManagedInstances"]"#);
+    lab.template("picker", PICKER);
+    lab.run(&playwright, "picker.mjs", &[("PICKER_USER", &user), ("PICKER_PASSWORD", PASSWORD), ("LAB_INSTANCE", INSTANCE)]);
+}
+
+#[test]
+fn a_user_told_to_reset_changes_the_password_before_anything_else() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let user = lab.user("newcomer", r#"["oos:List*", "oos:Get*", "ram:ChangePassword", "ram:GetUserMFAInfo", "ram:ListVirtualMFADevices"]"#);
+    lab.call("RAM", "UpdateLoginProfile", &[("UserName", &user), ("PasswordResetRequired", "true")]);
+    lab.run(&playwright, "password.mjs", &[("RESET_USER", &user), ("RESET_PASSWORD", PASSWORD), ("NEW_PASSWORD", "Fresh-Passw0rd-7")]);
+}
+
 /// A 2-of-3 ACS::Approve whose webhook carries the message the approvals inbox shows.
 const TWO_OF_THREE: &str = r#"{"FormatVersion": "OOS-2019-06-01", "Description": "Two of three approve a reboot.",
  "Tasks": [{"Name": "ApproveReboot", "Action": "ACS::Approve", "Properties": {"NotifyType": "WebHook",

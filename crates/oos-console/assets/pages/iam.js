@@ -214,8 +214,8 @@ async function loginProfile(name, reload) {
     })) : null);
 }
 
-/** A user's MFA device: bind an unbound one with two consecutive codes, or unbind. */
-async function userMfa(name, reload) {
+/** A user's MFA device: bind an unbound one with two consecutive codes, or unbind (also the Account page's). */
+export async function userMfa(name, reload) {
   const info = await ram('GetUserMFAInfo', { UserName: name }).then((reply) => reply.MFADevice, (error) => {
     if (String(error.code).startsWith('EntityNotExist')) return null;
     throw error;
@@ -240,7 +240,7 @@ async function userMfa(name, reload) {
 }
 
 /** `build()` shown in a panel; a failed build shows its error in the panel instead. */
-async function section(title, build) {
+export async function section(title, build) {
   try {
     return panel(title, await build());
   } catch (error) {

@@ -2,6 +2,7 @@
 
 mod approvals;
 pub mod assistant;
+pub mod cloud_reads;
 mod audit;
 pub(crate) mod common;
 mod execution_policy;

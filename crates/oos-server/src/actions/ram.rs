@@ -14,6 +14,9 @@ use crate::auth::Caller;
 use crate::error;
 use crate::api::{Api, Fields};
 
+/// The action a console session whose password must be reset is still allowed.
+pub const CHANGE_PASSWORD: &str = "ChangePassword";
+
 /// Routes an authorized RAM request to its action (only actions of [`RAM_ACTIONS`] are served).
 pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     if !RAM_ACTIONS.iter().any(|(name, _)| *name == rpc.action) {
@@ -93,6 +96,7 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         }
         "DeleteAccessKey" => done(iam.delete_access_key(&owned_key(api, rpc, caller).await?).await)?,
         "CreateLoginProfile" | "GetLoginProfile" | "UpdateLoginProfile" | "DeleteLoginProfile" => super::ram_console::login_profiles(api, rpc).await?,
+        CHANGE_PASSWORD => super::ram_console::change_password(api, caller, rpc).await?,
         "CreateVirtualMFADevice" | "ListVirtualMFADevices" | "DeleteVirtualMFADevice" | "BindMFADevice" | "UnbindMFADevice" | "GetUserMFAInfo" => super::ram_console::mfa_devices(api, rpc).await?,
         other => return Err(unknown_action(other)),
     };

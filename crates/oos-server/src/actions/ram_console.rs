@@ -1,11 +1,12 @@
 //! RAM's console credentials: login profiles (CreateLoginProfile, GetLoginProfile,
-//! UpdateLoginProfile, DeleteLoginProfile) and virtual MFA devices (CreateVirtualMFADevice,
+//! UpdateLoginProfile, DeleteLoginProfile), a user's own password change (ChangePassword) and virtual MFA devices (CreateVirtualMFADevice,
 //! ListVirtualMFADevices, DeleteVirtualMFADevice, BindMFADevice, UnbindMFADevice, GetUserMFAInfo),
 //! in RAM's shapes. A password is hashed under the console's bound on concurrent hashing; a
 //! device's seed is answered once, by CreateVirtualMFADevice.
 
 use oos_acs::{AcsError, RpcRequest, unknown_action};
-use oos_iam::identity::{LoginProfile, VirtualMfaDevice};
+use oos_iam::console::password;
+use oos_iam::identity::{LoginProfile, Principal, VirtualMfaDevice};
 use oos_iam::service::{LoginProfileChange, NewPassword};
 use oos_iam::{EntityKind, IamError};
 use serde_json::{Value, json};
@@ -14,6 +15,8 @@ use zeroize::Zeroizing;
 use super::common::date;
 use super::ram::{done, listed, user_reference};
 use crate::api::Api;
+use crate::auth::Caller;
+use crate::console::{self, NOT_A_USER, OLD_PASSWORD_WRONG};
 use crate::error;
 
 pub(super) async fn login_profiles(api: &Api, rpc: &RpcRequest) -> Result<Value, AcsError> {
@@ -64,9 +67,45 @@ pub(super) async fn mfa_devices(api: &Api, rpc: &RpcRequest) -> Result<Value, Ac
     })
 }
 
-/// `Password`, checked against the policy and hashed (slow: under the console's bound).
+/// ChangePassword: the caller, a RAM user, changes its own console password (`OldPassword`,
+/// `NewPassword` under the password policy), which clears its `PasswordResetRequired`. A wrong
+/// `OldPassword` counts as a failed sign-in of the user (the lock-out rule of sign-ins applies).
+pub(super) async fn change_password(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Value, AcsError> {
+    let Principal::User(user) = &caller.principal else {
+        return Err(AcsError::new(NOT_A_USER, "ChangePassword changes a RAM user's own console password; the root and roles have none."));
+    };
+    let old = Zeroizing::new(rpc.require("OldPassword")?.to_owned());
+    let new = Zeroizing::new(rpc.require("NewPassword")?.to_owned());
+    let now = api.clock.now_ms();
+    let locked_until = api.store.sign_in_locked_until(user).await.map_err(error::store)?;
+    if locked_until > now {
+        return Err(console::account_locked(locked_until));
+    }
+    let hash = api.iam.get_login_profile(user).await.map_err(error::iam)?.password_hash;
+    let given = old.clone();
+    if !api.console.hash(move || password::verify(&given, &hash)).await? {
+        return Err(match console::count_failure(api, user, now).await? {
+            Some(locked_until) => console::account_locked(locked_until),
+            None => AcsError::new(OLD_PASSWORD_WRONG, "OldPassword is not the user's current password."),
+        });
+    }
+    if *old == *new {
+        return Err(AcsError::invalid_parameter("NewPassword", "the new password must differ from the old one"));
+    }
+    let password = hashed(api, new, user).await?;
+    api.store.clear_sign_in_failures(user).await.map_err(error::store)?;
+    let change = LoginProfileChange { password: Some(password), password_reset_required: Some(false), mfa_bind_required: None };
+    api.iam.update_login_profile(user, change).await.map_err(error::iam)?;
+    Ok(json!({}))
+}
+
+/// `Password`, checked against the policy and hashed.
 async fn new_password(api: &Api, rpc: &RpcRequest, user: &str) -> Result<NewPassword, AcsError> {
-    let password = Zeroizing::new(rpc.require("Password")?.to_owned());
+    hashed(api, Zeroizing::new(rpc.require("Password")?.to_owned()), user).await
+}
+
+/// `password` checked against the policy for `user` and hashed (slow: under the console's bound).
+async fn hashed(api: &Api, password: Zeroizing<String>, user: &str) -> Result<NewPassword, AcsError> {
     let user = user.to_owned();
     api.console.hash(move || NewPassword::hash(&password, &user)).await?.map_err(error::iam)
 }

@@ -22,3 +22,9 @@ pub const SESSION_REVOKED: ErrorCode = ErrorCode::new("Console.SessionRevoked", 
 pub const CSRF_MISSING: ErrorCode = ErrorCode::new("Console.CsrfTokenMissing", 403);
 /// The `X-OOS-CSRF-Token` header is not the session's token.
 pub const CSRF_INVALID: ErrorCode = ErrorCode::new("Console.CsrfTokenInvalid", 403);
+/// The session's user must change their password (ChangePassword) before any other request.
+pub const PASSWORD_RESET_REQUIRED: ErrorCode = ErrorCode::new("Console.PasswordResetRequired", 403);
+/// ChangePassword's `OldPassword` is not the caller's password (counted as a failed sign-in).
+pub const OLD_PASSWORD_WRONG: ErrorCode = ErrorCode::new("ChangePassword.InvalidOldPassword", 403);
+/// ChangePassword by a caller that is not a RAM user (the root, a role).
+pub const NOT_A_USER: ErrorCode = ErrorCode::new("ChangePassword.NotAUser", 400);

@@ -16,7 +16,7 @@ pub use errors::*;
 pub use guard::{ConsoleGuard, SIGN_INS_PER_SOURCE, SOURCE_WINDOW};
 pub use sessions::{COOKIE, CSRF_HEADER, IDLE_TIMEOUT, LOCKOUT, SESSION_LIFETIME};
 pub(crate) use sessions::{Csrf, authenticate};
-pub(crate) use sign_in::session;
+pub(crate) use sign_in::{account_locked, count_failure, session};
 
 /// Sign in (`POST`), the current session (`GET`), sign out (`DELETE`).
 pub const SESSION_PATH: &str = "/console/api/session";

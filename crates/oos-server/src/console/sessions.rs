@@ -74,10 +74,16 @@ pub(super) fn new_session(token: &str, user_name: &str, mfa_present: bool, now_m
     }
 }
 
-/// The caller a session's requests act as.
-pub(super) fn caller_of(session: &ConsoleSession, account: &str) -> Caller {
+/// The caller a session's requests act as, under `profile` (its user's login profile).
+pub(super) fn caller_of(session: &ConsoleSession, account: &str, profile: &LoginProfile) -> Caller {
     let principal = Principal::User(session.user_name.clone());
-    Caller { arn: principal.arn(account), principal, access_key_id: format!("via console session {}", session.short_id), mfa_present: session.mfa_present }
+    Caller {
+        arn: principal.arn(account),
+        principal,
+        access_key_id: format!("via console session {}", session.short_id),
+        mfa_present: session.mfa_present,
+        password_reset_required: profile.password_reset_required,
+    }
 }
 
 /// The session token of the request's `Cookie` header.
@@ -116,14 +122,14 @@ pub(crate) async fn authenticate(api: &Api, request: &IncomingRequest, csrf: Csr
     if csrf == Csrf::Required && request.header(CSRF_HEADER).is_none() {
         return Err(AcsError::new(CSRF_MISSING, format!("A console request needs the {CSRF_HEADER} header of its session.")));
     }
-    let (session, _, _) = current(api, request).await?;
+    let (session, _, profile) = current(api, request).await?;
     if csrf == Csrf::Required {
         let given = token_hash(request.header(CSRF_HEADER).unwrap_or_default());
         if !bool::from(given.as_bytes().ct_eq(session.csrf_hash.as_bytes())) {
             return Err(AcsError::new(CSRF_INVALID, format!("The {CSRF_HEADER} header is not the session's CSRF token.")));
         }
     }
-    Ok(Some(caller_of(&session, api.iam.account())))
+    Ok(Some(caller_of(&session, api.iam.account(), &profile)))
 }
 
 #[cfg(test)]
@@ -140,6 +146,9 @@ mod tests {
         let session = new_session(&token, "alice", false, 0);
         assert!(!session.token_hash.contains(&token) && session.csrf_hash != csrf_token(&token));
         assert_eq!(session.idle_expires_ms, 30 * 60_000);
-        assert_eq!(caller_of(&session, "1").access_key_id, format!("via console session {}", &session.token_hash[..12]));
+        let profile = LoginProfile { user_name: "alice".into(), password_hash: String::new(), password_reset_required: true, mfa_bind_required: false, created: jiff::Timestamp::UNIX_EPOCH, updated: jiff::Timestamp::UNIX_EPOCH };
+        let caller = caller_of(&session, "1", &profile);
+        assert_eq!(caller.access_key_id, format!("via console session {}", &session.token_hash[..12]));
+        assert!(caller.password_reset_required);
     }
 }

@@ -59,8 +59,19 @@ fn refused(code: ErrorCode, message: &str, reason: &'static str) -> Refusal {
 }
 
 fn locked(unlock_ms: i64) -> Refusal {
-    let error = AcsError::new(ACCOUNT_LOCKED, format!("Too many failed sign-ins: the user is locked until {}.", date(unlock_ms)));
-    Refusal { error, reason: "Locked", unlock_ms: Some(unlock_ms) }
+    Refusal { error: account_locked(unlock_ms), reason: "Locked", unlock_ms: Some(unlock_ms) }
+}
+
+/// `Account.Locked` until `unlock_ms`.
+pub(crate) fn account_locked(unlock_ms: i64) -> AcsError {
+    AcsError::new(ACCOUNT_LOCKED, format!("Too many failed sign-ins: the user is locked until {}.", date(unlock_ms)))
+}
+
+/// Counts a failed password check of `user` at `now` (a sign-in's, a password change's): the end of
+/// the lock when this failure locked the user name.
+pub(crate) async fn count_failure(api: &Api, user: &str, now: i64) -> Result<Option<i64>, AcsError> {
+    let locked_until = api.store.record_sign_in_failure(user, now, &LOCKOUT).await.map_err(crate::error::store)?;
+    Ok((locked_until > now).then_some(locked_until))
 }
 
 /// Serves [`super::SESSION_PATH`].
@@ -167,7 +178,7 @@ async fn attempt(api: &Api, peer: SocketAddr, audit: &mut RequestAudit, body: &[
     api.store.clear_sign_in_failures(user).await.map_err(crate::error::store)?;
     let token = new_token();
     let session = new_session(&token, user, mfa_present, now);
-    audit.identify(&caller_of(&session, api.iam.account()));
+    audit.identify(&caller_of(&session, api.iam.account(), &profile));
     let (created, committed) = oos_store::audit::scope(audit.entry("Success", 200), api.store.create_console_session(&session, now)).await;
     audit.committed = committed;
     created.map_err(crate::error::store)?;
@@ -176,10 +187,10 @@ async fn attempt(api: &Api, peer: SocketAddr, audit: &mut RequestAudit, body: &[
 
 /// Counts a failed sign-in: `refusal`, or `Account.Locked` when this failure locked the user name.
 async fn failed(api: &Api, user: &str, now: i64, refusal: Refusal) -> Refusal {
-    match api.store.record_sign_in_failure(user, now, &LOCKOUT).await {
-        Ok(locked_until) if locked_until > now => Refusal { reason: refusal.reason, ..locked(locked_until) },
-        Ok(_) => refusal,
-        Err(error) => crate::error::store(error).into(),
+    match count_failure(api, user, now).await {
+        Ok(Some(locked_until)) => Refusal { reason: refusal.reason, ..locked(locked_until) },
+        Ok(None) => refusal,
+        Err(error) => error.into(),
     }
 }
 
@@ -225,10 +236,15 @@ fn session_body(api: &Api, session: &ConsoleSession, token: &str, profile: &Logi
         "ExpiresAt": date(session.expires_ms),
         "IdleExpiresAt": date(session.idle_expires_ms),
     });
-    match body {
+    let mut body = match body {
         Value::Object(map) => map,
         _ => Map::new(),
+    };
+    if profile.password_reset_required {
+        // The session serves ChangePassword alone until the password is changed.
+        body.insert("Challenge".into(), Value::String(super::PASSWORD_RESET_REQUIRED.code.into()));
     }
+    body
 }
 
 /// A JSON answer with `RequestId`; with `token`, the session cookie is set (`Secure` over TLS).

@@ -7,7 +7,7 @@ use oos_actions::{CloudError, Executors};
 use oos_clock::{Clock, SystemClock};
 use oos_cloud::{CloudClient, CloudConfig, Credentials, RetryPolicy, simple_call};
 use oos_runtime::{Library, RuntimeConfig, Worker};
-use oos_server::{OOS_VERSION, Server, ServerConfig};
+use oos_server::{ForwardedCloud, OOS_VERSION, Server, ServerConfig};
 use serde_json::{Map, Value};
 
 #[path = "../bed/mod.rs"]
@@ -109,10 +109,10 @@ pub async fn start_on(backend: Backend) -> (Server, CloudClient, Bed) {
     start_calling(backend, client("http://127.0.0.1:9", Credentials::new("unused", "unused"))).await
 }
 
-/// A server on `backend` whose executions call an in-process ECS emulator, with the root's client.
+/// A server on `backend` whose executions call an in-process ECS emulator (journal on), with the root's client.
 #[allow(dead_code, reason = "each test binary uses a part of these")]
 pub async fn start_with_emulator(backend: Backend) -> (Server, CloudClient, oos_emulator::EmulatorHandle, Bed) {
-    let emulator = oos_emulator::Emulator::builder().default_region("cn-hangzhou").build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let emulator = oos_emulator::Emulator::builder().default_region("cn-hangzhou").journal(true).build().unwrap().spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let cloud = client(&emulator.url(), Credentials::new(oos_emulator::DEFAULT_ACCESS_KEY_ID, oos_emulator::DEFAULT_ACCESS_KEY_SECRET));
     let (server, root, bed) = start_calling(backend, cloud).await;
     (server, root, emulator, bed)
@@ -134,9 +134,10 @@ pub async fn start_served(backend: Backend, cloud: CloudClient, runtime: Runtime
     let bed = Bed::new(backend).await;
     let store = bed.store().await;
     let library = Library::new(Some(store.clone()));
-    let actions = Arc::new(Executors::new(Arc::new(cloud), oos_actions::AddressPolicy::server(Vec::new())));
+    let cloud = Arc::new(cloud);
+    let actions = Arc::new(Executors::new(cloud.clone(), oos_actions::AddressPolicy::server(Vec::new())));
     let worker = Worker::new(store.clone(), actions, Arc::new(library), runtime).with_clock(clock.clone());
-    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls, limits: Default::default(), audit_command_output: true, metrics: true };
+    let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), region: "cn-hangzhou".into(), outbound: oos_actions::AddressPolicy::server(Vec::new()), tls, limits: Default::default(), audit_command_output: true, metrics: true, cloud: ForwardedCloud::new(cloud) };
     let server = Server::start(config, store, &oos_server::KeyFiles::in_dir(bed.path()), worker).await.unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(server.root_credentials()).unwrap()).unwrap();
     let root = Credentials::new(saved["AccessKeyId"].as_str().unwrap(), saved["AccessKeySecret"].as_str().unwrap());

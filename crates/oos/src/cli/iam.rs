@@ -1,7 +1,7 @@
 //! `oos iam …`: offline work with RAM-style policies (validate documents, simulate a request against
 //! policies, show what an API action is authorized as, generate an execution policy), and management of a
 //! server's users, groups, roles, policies and AccessKeys through its RAM API ([`super::iam_client`]),
-//! and the console's login profiles and MFA devices ([`super::iam_console`]).
+//! and the console's login profiles, MFA devices and own password change ([`super::iam_console`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -50,6 +50,9 @@ enum IamCommand {
     /// Virtual MFA devices of the console (TOTP).
     #[command(subcommand)]
     Mfa(MfaCommand),
+    /// ChangePassword: the user whose AccessKey signs changes their own console password (the
+    /// current one, then the new one twice: lines of stdin, or asked for without echo).
+    ChangePassword,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +127,7 @@ pub fn run(args: IamArgs) -> anyhow::Result<ExitCode> {
         IamCommand::Action(args) => return show_action(args),
         IamCommand::LoginProfile(command) => return super::iam_console::login_profile(&args.client.connect()?, command, args.client.output),
         IamCommand::Mfa(command) => return super::iam_console::mfa(&args.client.connect()?, command, args.client.output),
+        IamCommand::ChangePassword => return super::iam_console::change_password(&args.client.connect()?),
     };
     iam_client::run(&args.client.connect()?, request, args.client.output)
 }

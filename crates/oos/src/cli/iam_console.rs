@@ -1,5 +1,5 @@
-//! `oos iam login-profile …` and `oos iam mfa …`: a user's console password (RAM's login profile)
-//! and virtual MFA device. A password is read from stdin (a pipe) or asked for without echo, never
+//! `oos iam login-profile …`, `oos iam mfa …` and `oos iam change-password`: a user's console
+//! password (RAM's login profile), virtual MFA device and own password change. A password is read from stdin (a pipe) or asked for without echo, never
 //! taken as an argument (it would stay in the shell's history); an MFA device's seed is printed
 //! once, with its `otpauth://` URI, and bound with two consecutive codes read the same way.
 
@@ -125,6 +125,19 @@ pub fn mfa(connection: &Connection, command: MfaCommand, output: Output) -> anyh
             println!("deleted {serial_number}");
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// ChangePassword as the caller: the current password, then the new one twice.
+pub fn change_password(connection: &Connection) -> anyhow::Result<ExitCode> {
+    let old = read_secret("Current console password: ")?;
+    let new = read_secret("New console password: ")?;
+    if *read_secret("New console password again: ")? != *new {
+        bail!("the two new passwords differ");
+    }
+    let pairs = [("OldPassword", Some(text(&old))), ("NewPassword", Some(text(&new)))];
+    connection.call_service(Service::Ram, "ChangePassword", params(pairs))?;
+    eprintln!("changed your console password");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -143,19 +143,30 @@ impl CloudApi for NoCloud {
     }
 }
 
-/// A worker on `store` with the product's actions (HTTP under `policy`); `hands_back`: it returns
-/// executions that only wait to the store (a service's worker), else it keeps them (`oos run`).
-/// The worker and its cloud client read and wait on `clock`.
-pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, hands_back: bool, clock: Arc<dyn Clock>) -> anyhow::Result<Worker> {
+/// The cloud of `args` (its endpoint, credentials from the provider chain) reading and waiting on
+/// `clock`, or why there is none.
+pub fn cloud(args: &WorkerArgs, clock: Arc<dyn Clock>) -> Result<Arc<dyn CloudApi>, String> {
     let assume_role = args.assume_role_account.clone().map(|account_id| AssumeRoleConfig { account_id, duration_secs: args.assume_role_duration });
     let mut config = CloudConfig { default_region: Some(args.region.clone()), assume_role, ..CloudConfig::default() };
     if let Some(endpoint) = &args.endpoint {
         config = config.with_sandbox(endpoint.clone());
     }
-    let cloud: Arc<dyn CloudApi> = match CloudClient::from_chain(config, &CredentialChain::from_process(args.credentials.clone())) {
-        Ok(client) => Arc::new(client.with_clock(clock.clone())),
-        Err(error) => Arc::new(NoCloud(error.to_string())),
-    };
+    match CloudClient::from_chain(config, &CredentialChain::from_process(args.credentials.clone())) {
+        Ok(client) => Ok(Arc::new(client.with_clock(clock))),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// A worker on `store` with the product's actions (HTTP under `policy`); `hands_back`: it returns
+/// executions that only wait to the store (a service's worker), else it keeps them (`oos run`).
+/// The worker and its cloud client read and wait on `clock`.
+pub fn worker(store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, hands_back: bool, clock: Arc<dyn Clock>) -> anyhow::Result<Worker> {
+    worker_on(cloud(args, clock.clone()), store, args, policy, hands_back, clock)
+}
+
+/// [`worker`] calling `cloud` (when there is none, every call fails with the reason).
+pub fn worker_on(cloud: Result<Arc<dyn CloudApi>, String>, store: Arc<dyn Store>, args: &WorkerArgs, policy: AddressPolicy, hands_back: bool, clock: Arc<dyn Clock>) -> anyhow::Result<Worker> {
+    let cloud = cloud.unwrap_or_else(|reason| Arc::new(NoCloud(reason)));
     let files = oos_template::TemplateFiles::scan(&args.libraries).map_err(|e| anyhow::anyhow!("reading the template library {:?}: {e}", args.libraries))?;
     let library = oos_product_actions::WithBuiltins::new(Library::new(Some(store.clone())).with_files(files));
     oos_triggers::check_time_zone(&args.trigger_time_zone).map_err(|e| anyhow::anyhow!("--trigger-time-zone: {e}"))?;

@@ -14,11 +14,11 @@ use oos_actions::outbound::{AddressPolicy, Allow};
 use oos_clock::SystemClock;
 use oos_server::transport::Limits;
 use oos_server::transport::tls::{TlsSource, self_signed_paths};
-use oos_server::{Server, ServerConfig};
+use oos_server::{ForwardedCloud, Server, ServerConfig};
 use oos_store::RetentionPolicy;
 
 use super::process::{LogFormat, StopSignals, TraceArgs};
-use super::run::{WorkerArgs, worker};
+use super::run::{WorkerArgs, cloud, worker_on};
 use super::sandbox::{Sandbox, SandboxArgs};
 use super::store::StoreArgs;
 
@@ -167,10 +167,12 @@ pub fn run(mut args: ServerArgs, log_format: LogFormat) -> anyhow::Result<ExitCo
             sandbox.capture_requests(&args.sandbox, opened.store.clone(), Arc::new(SystemClock), &mut args.worker);
         }
         let policy = AddressPolicy::server(args.outbound_allow.clone());
-        let worker = worker(opened.store.clone(), &args.worker, policy.clone(), true, Arc::new(SystemClock))?;
+        let cloud = cloud(&args.worker, Arc::new(SystemClock));
+        let forwarded = cloud.as_ref().map_or_else(|_| ForwardedCloud::none(), |cloud| ForwardedCloud::new(cloud.clone()));
+        let worker = worker_on(cloud, opened.store.clone(), &args.worker, policy.clone(), true, Arc::new(SystemClock))?;
         args.front.raise_file_limit();
         let tls = args.front.tls(&args.store.data.data_dir);
-        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits(), audit_command_output: args.audit_command_output, metrics: !args.no_metrics };
+        let config = ServerConfig { listen: args.listen, region: args.worker.region.clone(), outbound: policy, tls: tls.clone(), limits: args.front.limits(), audit_command_output: args.audit_command_output, metrics: !args.no_metrics, cloud: forwarded };
         let mut signals = StopSignals::listen();
         if !args.no_metrics {
             oos_server::metrics::handle();
