@@ -46,20 +46,30 @@ export async function render(root, { id }) {
   const plan = await call('ValidateTemplateContent', { Content: content.Content }).then((reply) => reply.Tasks).catch(() => []);
   const loops = new Map();
   let execution;
+  let failedOn = null;
   let finished = false;
 
-  function taskActions(task) {
-    const notify = (NotifyType, label, kind) => button(label, async () => {
-      await call('NotifyExecution', { ExecutionId: id, NotifyType, TaskName: task.TaskName, TaskExecutionId: task.TaskExecutionId });
+  /** A button sending `NotifyType` (for `task` when given), then re-reading the view. */
+  function notifyButton(NotifyType, label, kind, task) {
+    return button(label, async () => {
+      await call('NotifyExecution', { ExecutionId: id, NotifyType, TaskName: task?.TaskName, TaskExecutionId: task?.TaskExecutionId });
       toast(`${label}: sent.`, 'ok');
       refresh();
     }, { kind });
+  }
+
+  /** The run a FailurePause execution waits on: its latest failed top-level task. */
+  function pausedOnFailure(tasks) {
+    if (execution.Mode !== 'FailurePause' || execution.Status !== 'Waiting') return null;
+    return tasks.findLast((task) => task.Status === 'Failed' && !task.ParentTaskExecutionId)?.TaskExecutionId;
+  }
+
+  function taskActions(task) {
     if (execution.Status !== 'Waiting' && execution.Status !== 'Running') return null;
     const buttons = [];
-    if (task.Status === 'Waiting' && task.TaskAction === 'ACS::Approve') buttons.push(notify('Approve', 'Approve', 'primary'), notify('Reject', 'Reject', 'danger'));
-    else if (task.Status === 'Waiting' && execution.Mode === 'Debug') buttons.push(notify('ExecuteTask', 'Execute task', 'primary'), notify('SkipTask', 'Skip'));
-    else if (task.Status === 'Waiting') buttons.push(notify('Resume', 'Resume', 'primary'));
-    if (task.Status === 'Failed' && execution.Status === 'Waiting') buttons.push(notify('RetryTask', 'Retry', 'primary'), notify('SkipTask', 'Skip'));
+    if (task.Status === 'Waiting' && task.TaskAction === 'ACS::Approve') buttons.push(notifyButton('Approve', 'Approve', 'primary', task), notifyButton('Reject', 'Reject', 'danger', task));
+    else if (task.Status === 'Waiting') buttons.push(notifyButton('Resume', 'Resume', 'primary', task));
+    if (task.TaskExecutionId === failedOn) buttons.push(notifyButton('RetryTask', 'Retry', 'primary', task), notifyButton('SkipTask', 'Skip', '', task));
     return buttons.length ? h('div.actions', buttons) : null;
   }
 
@@ -113,6 +123,7 @@ export async function render(root, { id }) {
     const [listed, tasks] = await Promise.all([call('ListExecutions', { ExecutionId: id, IncludeChildExecution: true }), readTasks()]);
     execution = listed.Executions[0];
     if (!execution) throw new Error(`The execution ${id} does not exist.`);
+    failedOn = pausedOnFailure(tasks);
     await readLoops(tasks);
     const byName = new Map();
     for (const task of tasks) byName.set(task.TaskName, [...(byName.get(task.TaskName) || []), task]);
@@ -127,6 +138,13 @@ export async function render(root, { id }) {
     drawDetails();
   }
 
+  /** What a wait between tasks allows: run or skip the next task in Debug mode, else Resume. */
+  function betweenTasks() {
+    if (execution.Status !== 'Waiting' || execution.CurrentTasks?.length || failedOn) return null;
+    if (execution.Mode !== 'Debug') return notifyButton('Resume', 'Resume');
+    return [h('span.sub', 'Paused before the next task'), notifyButton('ExecuteTask', 'Execute task', 'primary'), notifyButton('SkipTask', 'Skip')];
+  }
+
   function drawHead() {
     const active = !FINAL.includes(execution.Status);
     const cancel = button('Cancel', async () => {
@@ -134,14 +152,10 @@ export async function render(root, { id }) {
       toast('Cancelling.', 'ok');
     }, { kind: 'danger' });
     cancel.id = 'cancel-execution';
-    const resume = button('Resume', async () => {
-      await call('NotifyExecution', { ExecutionId: id, NotifyType: 'Resume' });
-      toast('Resumed.', 'ok');
-    });
     replace(head, heading(h('span', 'Execution ', h('code', id)),
       h('span#execution-status', pill(execution.Status)),
       h('span.sub', `${execution.Mode} mode`),
-      active && execution.Status === 'Waiting' && !execution.CurrentTasks?.length ? resume : null,
+      betweenTasks(),
       active ? cancel : null,
       h('a.btn', { href: `#/templates/${encodeURIComponent(execution.TemplateName)}/start` }, 'Run again')));
   }
