@@ -151,7 +151,7 @@ fn sign_in_asks_for_the_mfa_code_after_the_password() {
 }
 
 #[test]
-fn the_editor_marks_a_validation_error_at_its_line_and_versions_diff() {
+fn the_editor_marks_every_validation_error_at_its_line_and_versions_diff() {
     let Some(playwright) = playwright() else { return };
     let lab = Lab::start();
     let user = lab.user("author", ADMIN);
