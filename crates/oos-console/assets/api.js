@@ -108,15 +108,20 @@ export async function callAll(action, params, key, version = OOS, limit = 1000) 
   return items;
 }
 
+/** The EventSource's own events: they carry no data. */
+const CONNECTION_EVENTS = ['open', 'error'];
+
 /**
- * Opens the live progress of an execution (server-sent events `status`, `log`, `end`); `on` maps
- * event names to handlers of their parsed data. Returns the EventSource (close it when leaving).
+ * Opens the live progress of an execution: the server-sent events `status` (the execution's),
+ * `task` (one task execution as ListTaskExecutions lists it, whenever it changes), `log` and `end`,
+ * and the connection's `open` and `error`; `on` maps event names to handlers of their parsed data.
+ * Returns the EventSource (close it when leaving).
  */
 export function watchExecution(executionId, on) {
   const query = new URLSearchParams({ Action: 'ListExecutionLogs', Version: OOS, ExecutionId: executionId });
   const source = new EventSource(`/stream?${query}`, { withCredentials: true });
   for (const [name, handler] of Object.entries(on)) {
-    if (name === 'error') source.onerror = handler;
+    if (CONNECTION_EVENTS.includes(name)) source.addEventListener(name, () => handler());
     else source.addEventListener(name, (event) => handler(JSON.parse(event.data)));
   }
   return source;

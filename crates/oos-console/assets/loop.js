@@ -1,13 +1,15 @@
 // A loop task's items: counts by status (one small call per status, however many items), a
-// bar of them, and one page of items, filtered by status.
+// bar of them, and one page of items, filtered by status; refreshed at most every 300 ms while its
+// items change live.
 
 import { call } from './api.js';
-import { h, replace, table, pill, link, duration } from './ui.js';
+import { h, replace, table, pill, link, duration, throttle, toast } from './ui.js';
 
 const STATUSES = ['Success', 'Failed', 'Running', 'Waiting', 'Cancelled', 'Skipped', 'Queued'];
 const PAGE = 20;
+const LIVE_MS = 300;
 
-/** The panel of loop task `parent` of execution `executionId`: `{ element, refresh() }`. */
+/** The panel of loop task `parent` of execution `executionId`: `{ element, refresh(), refreshSoon() }`. */
 export function loopPanel(executionId, parent) {
   const element = h('div.loop', { dataset: { loop: parent } });
   const state = { filter: '', counts: {}, total: 0, items: [], token: undefined, pages: [undefined] };
@@ -70,5 +72,11 @@ export function loopPanel(executionId, parent) {
     draw();
   }
 
-  return { element, refresh, final: false };
+  let refreshing = Promise.resolve();
+  /** A refresh after a live change of an item, at most one every LIVE_MS however many change. */
+  const refreshSoon = throttle(() => {
+    refreshing = refreshing.then(refresh).catch((error) => toast(error, 'error'));
+  }, LIVE_MS);
+
+  return { element, refresh, refreshSoon, final: false };
 }

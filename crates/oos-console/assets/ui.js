@@ -167,6 +167,18 @@ export function debounce(fn, ms) {
   };
 }
 
+/** `fn` run at most once every `ms`: the calls within a wait fold into one run at its end. */
+export function throttle(fn, ms) {
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
+  };
+}
+
 /** A link inside the console. */
 export function link(route, text) {
   return h('a', { href: `#/${route}` }, text);

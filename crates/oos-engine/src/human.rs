@@ -85,6 +85,14 @@ impl Step<'_> {
                     }
                 }
             }
+            (NotifyType::SkipTask, Some(Waiting::Debug { next: Some(index) }), _) => {
+                let index = *index;
+                self.resume_running();
+                let pos = self.new_run(index, None, None);
+                let id = self.exec.tasks[pos].id.clone();
+                self.exec.log(Some(&id), self.now, format!("task {} skipped (Debug mode)", self.exec.tasks[pos].name));
+                self.skip(pos, "Skipped in Debug mode")
+            }
             (NotifyType::CancelTask, _, _) => {
                 let Some(pos) = self.exec.flow.current.clone().and_then(|id| self.exec.position(&id)) else {
                     return self.ignored(&notify, "no task is running");

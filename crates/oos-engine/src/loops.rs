@@ -205,7 +205,7 @@ impl Step<'_> {
         }
         let skipped = |child: &Option<usize>| child.is_some_and(|child| self.exec.tasks[child].status == TaskStatus::Skipped);
         if !p.children.is_empty() && p.children.iter().all(skipped) {
-            return self.skip(pos);
+            return self.skip(pos, "When evaluated to false");
         }
         match self.aggregate(pos) {
             Ok(outputs) => {

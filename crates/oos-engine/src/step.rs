@@ -178,7 +178,7 @@ impl Step<'_> {
             let ctx = EvalContext::new(self.exec, self.now);
             match oos_expr::evaluate_condition(when, &ctx) {
                 Ok(true) => {}
-                Ok(false) => return self.skip(pos),
+                Ok(false) => return self.skip(pos, "When evaluated to false"),
                 // A loop task's When may select by `ACS::TaskLoopItem`: each iteration evaluates it.
                 Err(_) if task.loop_.is_some() => {}
                 Err(error) => return self.finish_action(pos, Outcome::Failure(format!("When: {error}"))),
@@ -193,10 +193,11 @@ impl Step<'_> {
         }
     }
 
-    pub(crate) fn skip(&mut self, pos: usize) -> Progress {
+    /// Ends run `pos` as `Skipped` with `why`; the flow goes on with the next task in template order.
+    pub(crate) fn skip(&mut self, pos: usize, why: &str) -> Progress {
         let run = self.exec.task_mut(pos, self.now);
         run.status = TaskStatus::Skipped;
-        run.status_message = "When evaluated to false".into();
+        run.status_message = why.into();
         run.end_ms = Some(self.now);
         let next = run.task + 1;
         self.exec.flow.current = None;

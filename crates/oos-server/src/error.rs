@@ -40,10 +40,25 @@ pub fn internal(error: impl std::fmt::Display) -> AcsError {
     AcsError::new(ErrorCode::INTERNAL_ERROR, "The request processing has failed due to some unknown error.")
 }
 
-/// A template that cannot be read or is invalid: its code (`InvalidTemplate.*`) and the first
-/// error with its place (line:column, key path).
+/// The errors an invalid template's message lists at most.
+const LISTED_TEMPLATE_ERRORS: usize = 20;
+
+/// A template that cannot be read or is invalid: the code of its first error (`InvalidTemplate.*`)
+/// and its errors with their places (`line:column: error[Code]: message (at key path)`), one a line,
+/// the first first; past 20, the message says how many there are.
 pub fn invalid_template(error: &TemplateError) -> AcsError {
-    AcsError::with_code(error.code(), 400, format!("The template is invalid: {}", error.first))
+    let others: Vec<String> = error.diagnostics.iter().filter(|d| d.is_error() && **d != error.first).map(ToString::to_string).collect();
+    let count = match others.len() + 1 {
+        1 => String::new(),
+        n if n > LISTED_TEMPLATE_ERRORS => format!(" ({n} errors, the first {LISTED_TEMPLATE_ERRORS} listed)"),
+        n => format!(" ({n} errors)"),
+    };
+    let mut message = format!("The template is invalid{count}: {}", error.first);
+    for other in others.iter().take(LISTED_TEMPLATE_ERRORS - 1) {
+        message.push('\n');
+        message.push_str(other);
+    }
+    AcsError::with_code(error.code(), 400, message)
 }
 
 /// An IAM refusal or failure as an API error (internal failures are not detailed to the caller).
@@ -62,4 +77,30 @@ pub fn iam(error: IamError) -> AcsError {
 /// A store failure.
 pub fn store(error: oos_store::StoreError) -> AcsError {
     internal(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A template with `n` tasks of an unknown action: one error each.
+    fn unknown_actions(n: usize) -> TemplateError {
+        let tasks: String = (1..=n).map(|i| format!("  - Name: T{i}\n    Action: ACS::NoSuchAction\n")).collect();
+        let content = format!("FormatVersion: OOS-2019-06-01\nTasks:\n{tasks}");
+        let validation = oos_template::validate(&content, &oos_template::ValidateOptions::default());
+        TemplateError::from_diagnostics(validation.diagnostics).expect("the template is invalid")
+    }
+
+    #[test]
+    fn an_invalid_template_lists_each_error_at_its_line() {
+        let one = invalid_template(&unknown_actions(1)).message;
+        assert!(one.starts_with("The template is invalid: 4:5: error[") && !one.contains('\n'), "{one}");
+        let three = invalid_template(&unknown_actions(3)).message;
+        let lines: Vec<&str> = three.lines().collect();
+        assert_eq!(lines.len(), 3, "{three}");
+        assert!(lines[0].starts_with("The template is invalid (3 errors): 4:5: error["), "{three}");
+        assert!(lines[1].starts_with("6:5: error[") && lines[2].starts_with("8:5: error["), "{three}");
+        let many = invalid_template(&unknown_actions(25)).message;
+        assert!(many.starts_with("The template is invalid (25 errors, the first 20 listed): ") && many.lines().count() == 20, "{many}");
+    }
 }

@@ -56,6 +56,8 @@ async fn api_requests_and_cloud_calls_are_in_the_trail_with_secrets_redacted(bac
 
     let creates = events(&root, &[("EventAction", "CreateTemplate")]).await;
     assert_eq!(creates.len(), 2, "one record per request, committed once: {creates:?}");
+    let newest_first = events(&root, &[("EventAction", "CreateTemplate"), ("SortOrder", "Descending")]).await;
+    assert_eq!(newest_first.iter().rev().map(|e| &e["Seq"]).collect::<Vec<_>>(), creates.iter().map(|e| &e["Seq"]).collect::<Vec<_>>(), "SortOrder=Descending lists the newest first");
     let (ok, refused) = (&creates[0]["Event"], &creates[1]["Event"]);
     assert_eq!((ok["ResultCode"].as_str(), ok["HttpStatus"].as_u64()), (Some("Success"), Some(200)));
     assert_eq!((refused["ResultCode"].as_str(), refused["HttpStatus"].as_u64()), (Some("EntityAlreadyExists.Template"), Some(409)));

@@ -91,6 +91,8 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub execution_id: Option<String>,
     pub kind: Option<AuditKind>,
+    /// Newest first (highest `seq` first) instead of oldest first.
+    pub newest_first: bool,
     pub offset: i64,
     pub limit: i64,
 }
@@ -211,7 +213,7 @@ where
     if let Some(kind) = query.kind {
         sql.push(" AND kind = ").push_bind(kind.as_str().to_owned());
     }
-    sql.push(" ORDER BY seq LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
+    sql.push(if query.newest_first { " ORDER BY seq DESC LIMIT " } else { " ORDER BY seq LIMIT " }).push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
     sql
 }
 

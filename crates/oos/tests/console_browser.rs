@@ -117,8 +117,8 @@ impl Lab {
         self.call("OOS", "CreateTemplate", &[("TemplateName", name), ("Content", content)]);
     }
 
-    /// Runs `tests/console/<spec>` against this server; fails with its output.
-    fn run(&self, playwright: &Path, spec: &str, env: &[(&str, &str)]) {
+    /// Runs `tests/console/<spec>` against this server; fails with its output, else returns it.
+    fn run(&self, playwright: &Path, spec: &str, env: &[(&str, &str)]) -> String {
         let output = Command::new("node")
             .arg(script(spec))
             .env("PLAYWRIGHT_DIR", playwright)
@@ -130,6 +130,7 @@ impl Lab {
         let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         eprintln!("{printed}");
         assert!(output.status.success(), "{spec} failed:\n{printed}\n--- server ---\n{}", self.server.output());
+        printed
     }
 }
 
@@ -150,7 +151,7 @@ fn sign_in_asks_for_the_mfa_code_after_the_password() {
 }
 
 #[test]
-fn the_editor_marks_a_validation_error_at_its_line_and_versions_diff() {
+fn the_editor_marks_every_validation_error_at_its_line_and_versions_diff() {
     let Some(playwright) = playwright() else { return };
     let lab = Lab::start();
     let user = lab.user("author", ADMIN);
@@ -173,6 +174,50 @@ fn a_running_loop_is_counted_filtered_and_cancelled() {
     let user = lab.user("author", ADMIN);
     lab.template("slow-loop", SLOW_LOOP);
     lab.run(&playwright, "loop.mjs", &[("AUTHOR_USER", &user), ("AUTHOR_PASSWORD", PASSWORD)]);
+}
+
+/// Three short pauses, for stepping through in Debug mode.
+const THREE_STEPS: &str = r#"{"FormatVersion": "OOS-2019-06-01", "Description": "Three steps.",
+ "Tasks": [{"Name": "First", "Action": "ACS::Sleep", "Properties": {"Duration": "PT1S"}},
+  {"Name": "Second", "Action": "ACS::Sleep", "Properties": {"Duration": "PT1S"}},
+  {"Name": "Third", "Action": "ACS::Sleep", "Properties": {"Duration": "PT1S"}}]}"#;
+
+/// A task that always fails (the fleet has no such instance), then one that succeeds.
+const STOP_A_GHOST: &str = r#"{"FormatVersion": "OOS-2019-06-01", "Description": "Stop an instance that is not there.",
+ "Tasks": [{"Name": "StopGhost", "Action": "ACS::ExecuteAPI",
+   "Properties": {"Service": "ECS", "API": "StopInstance", "Parameters": {"RegionId": "cn-hangzhou", "InstanceId": "i-console-ghost"}}},
+  {"Name": "After", "Action": "ACS::Sleep", "Properties": {"Duration": "PT1S"}}]}"#;
+
+/// The `(TaskName, Status)` of every top-level run of execution `id`, oldest first, as the API lists them.
+fn task_statuses(lab: &Lab, id: &str) -> Vec<(String, String)> {
+    let listed = lab.call("OOS", "ListTaskExecutions", &[("ExecutionId", id), ("SortOrder", "Ascending")]);
+    let runs = listed["TaskExecutions"].as_array().expect("TaskExecutions");
+    runs.iter().map(|run| (run["TaskName"].as_str().unwrap().to_owned(), run["Status"].as_str().unwrap().to_owned())).collect()
+}
+
+#[test]
+fn debug_and_failure_pause_are_stepped_from_the_execution_view() {
+    let Some(playwright) = playwright() else { return };
+    let lab = Lab::start();
+    let user = lab.user("author", ADMIN);
+    lab.template("three-steps", THREE_STEPS);
+    lab.template("stop-a-ghost", STOP_A_GHOST);
+    let printed = lab.run(&playwright, "modes.mjs", &[("AUTHOR_USER", &user), ("AUTHOR_PASSWORD", PASSWORD)]);
+    let execution = |mode: &str| {
+        let prefix = format!("EXECUTION {mode} ");
+        printed.lines().find_map(|line| line.strip_prefix(&prefix)).unwrap_or_else(|| panic!("modes.mjs names its {mode} execution:\n{printed}")).to_owned()
+    };
+    let named = |runs: &[(&str, &str)]| runs.iter().map(|(task, status)| (task.to_string(), status.to_string())).collect::<Vec<_>>();
+
+    let debug = execution("Debug");
+    let finished = lab.wait_for(&debug, "Success");
+    assert_eq!(finished["Mode"], "Debug");
+    assert_eq!(task_statuses(&lab, &debug), named(&[("First", "Success"), ("Second", "Skipped"), ("Third", "Success")]));
+
+    let paused = execution("FailurePause");
+    let finished = lab.wait_for(&paused, "Success");
+    assert_eq!(finished["Mode"], "FailurePause");
+    assert_eq!(task_statuses(&lab, &paused), named(&[("StopGhost", "Failed"), ("StopGhost", "Failed"), ("After", "Success")]));
 }
 
 #[test]

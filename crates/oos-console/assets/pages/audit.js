@@ -1,5 +1,6 @@
-// The audit trail: query (time range, actor, action, execution, kind; oldest first, 100 a page),
-// export of everything the query matches as JSON lines, and verification of the hash chain.
+// The audit trail: query (time range, actor, action, execution, kind; newest first, 100 a page),
+// export of everything the query matches as JSON lines (oldest first), and verification of the
+// hash chain.
 
 import { call } from '../api.js';
 import { h, replace, table, time, heading, panel, button, select, json, toast } from '../ui.js';
@@ -78,10 +79,14 @@ export async function render(root, { query }) {
 
   let token;
   let rows = [];
+  /** Newest first; records written since the first page push the next pages down, so a page may
+   * repeat the end of the one before it: rows already shown (by Seq) are dropped. */
   async function load(append) {
-    const reply = await call('ListAuditEvents', { ...filters(), MaxResults: PAGE, NextToken: append ? token : undefined });
+    const reply = await call('ListAuditEvents', { ...filters(), SortOrder: 'Descending', MaxResults: PAGE, NextToken: append ? token : undefined });
     token = reply.NextToken;
-    rows = append ? rows.concat(reply.AuditEvents || []) : reply.AuditEvents || [];
+    const shown = new Set(append ? rows.map((r) => r.Seq) : []);
+    const fresh = (reply.AuditEvents || []).filter((r) => !shown.has(r.Seq));
+    rows = append ? rows.concat(fresh) : fresh;
     replace(list, table([
       { title: 'Seq', key: 'Seq', class: 'num' },
       { title: 'Time', render: (r) => time(r.EventTime) },
@@ -101,7 +106,7 @@ export async function render(root, { query }) {
     replace(more, token ? button('Load more', () => load(true)) : h('span.muted', `${rows.length} record${rows.length === 1 ? '' : 's'}`));
   }
 
-  /** Every record the query matches, one JSON object a line, saved as a file. */
+  /** Every record the query matches, one JSON object a line (oldest first, the chain's order), saved as a file. */
   async function exportLines() {
     const lines = [];
     let NextToken;

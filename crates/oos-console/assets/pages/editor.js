@@ -1,6 +1,7 @@
 // The template editor: a text area with line numbers, validated as you type by the server's own
-// ValidateTemplateContent, its diagnostics marked in the gutter at their line and listed with line
-// and column; creates a template (`templates/new/edit`) or a new version of one.
+// ValidateTemplateContent, every diagnostic it names marked in the gutter at its line and listed
+// with line and column (a click moves the cursor there); creates a template (`templates/new/edit`)
+// or a new version of one.
 
 import { call } from '../api.js';
 import { h, replace, heading, panel, button, toast, field, debounce } from '../ui.js';
@@ -32,12 +33,16 @@ Outputs:
     Value: '{{ Describe.Instances.Instance[0].Status }}'
 `;
 
-/** `3:5: error[Code]: message (at path)` inside a server message, as a diagnostic. */
-export function diagnosticOf(error) {
-  const found = /(?:(\d+):(\d+): )?(error|warning)\[([^\]]+)\]: (.*)$/s.exec(error.message || '');
-  if (!found) return { severity: 'error', code: error.code, message: error.message, requestId: error.requestId };
-  const [, line, column, severity, code, message] = found;
-  return { line: line && Number(line), column: column && Number(column), severity, code, message };
+/** A diagnostic's first line: `3:5: error[Code]: message (at path)`, the place optional. */
+const DIAGNOSTIC = /(?:(\d+):(\d+): )?(error|warning)\[([^\]]+)\]: (.*)$/s;
+/** Where the next diagnostic of a message starts: the server lists one a line after the first. */
+const NEXT_DIAGNOSTIC = /\n(?=(?:\d+:\d+: )?(?:error|warning)\[)/;
+
+/** Every diagnostic of a server message (`The template is invalid (2 errors): 3:5: error[…]…`). */
+export function diagnosticsOf(error) {
+  const found = (error.message || '').split(NEXT_DIAGNOSTIC).map((piece) => DIAGNOSTIC.exec(piece)).filter(Boolean);
+  if (!found.length) return [{ severity: 'error', code: error.code, message: error.message, requestId: error.requestId }];
+  return found.map(([, line, column, severity, code, message]) => ({ line: line && Number(line), column: column && Number(column), severity, code, message }));
 }
 
 export async function render(root, { name }) {
@@ -53,11 +58,12 @@ export async function render(root, { name }) {
 
   function drawGutter() {
     const count = textarea.value.split('\n').length;
-    const marked = new Map(diagnostics.filter((d) => d.line).map((d) => [d.line, d]));
+    const marked = Map.groupBy(diagnostics.filter((d) => d.line), (d) => d.line);
     const lines = [];
     for (let line = 1; line <= count; line++) {
-      const mark = marked.get(line);
-      lines.push(h('div', { class: mark ? `mark ${mark.severity}` : '', title: mark ? `${mark.code}: ${mark.message}` : null, dataset: { line } }, mark ? `● ${line}` : String(line)));
+      const marks = marked.get(line);
+      const severity = marks?.some((d) => d.severity === 'error') ? 'error' : 'warning';
+      lines.push(h('div', { class: marks ? `mark ${severity}` : '', title: marks ? marks.map((d) => `${d.code}: ${d.message}`).join('\n') : null, dataset: { line } }, marks ? `● ${line}` : String(line)));
     }
     replace(gutter, lines);
     gutter.scrollTop = textarea.scrollTop;
@@ -82,13 +88,13 @@ export async function render(root, { name }) {
       summary = h('span.valid', `Valid: ${reply.Tasks.length} task${reply.Tasks.length === 1 ? '' : 's'}, ${Object.keys(JSON.parse(reply.Parameters || '{}')).length} parameters`);
     } catch (error) {
       if (error.status === 401 || error.status === 403) throw error;
-      found = [diagnosticOf(error)];
-      summary = h('span.error-code', error.code);
+      found = diagnosticsOf(error);
+      summary = h('span', h('span.error-code', error.code), found.length > 1 ? h('span.muted', ` ${found.length} errors`) : null);
     }
     if (mine !== generation) return;
     diagnostics = found;
     replace(status, summary);
-    replace(list, diagnostics.map((d) => h('li', { onclick: () => d.line && goTo(d.line, d.column) },
+    replace(list, diagnostics.map((d) => h('li', { class: d.severity, dataset: d.line ? { line: d.line, column: d.column } : {}, onclick: () => d.line && goTo(d.line, d.column) },
       h('span.at', d.line ? `${d.line}:${d.column}` : '—'),
       h('span', h('span.code', d.code), ' ', d.message))));
     drawGutter();

@@ -1,6 +1,7 @@
 // One execution, live: its tasks as a graph in template order (branches, loops with their items
-// counted by status and listed a page at a time, child executions), its outputs and logs streamed
-// through /stream, and the actions its mode and state allow.
+// counted by status and listed a page at a time, child executions), its outputs and logs, kept
+// current by the events of /stream (a changed task redrawn in place), and the actions its mode and
+// state allow.
 
 import { call, watchExecution } from '../api.js';
 import { h, replace, heading, panel, pill, time, duration, button, toast, json, link, debounce } from '../ui.js';
@@ -44,22 +45,34 @@ export async function render(root, { id }) {
 
   const content = await call('GetExecutionTemplate', { ExecutionId: id });
   const plan = await call('ValidateTemplateContent', { Content: content.Content }).then((reply) => reply.Tasks).catch(() => []);
+  const plannedByName = new Map(plan.map((planned) => [planned.Name, planned]));
   const loops = new Map();
   let execution;
+  let failedOn = null;
+  let loadingNow = false;
   let finished = false;
 
-  function taskActions(task) {
-    const notify = (NotifyType, label, kind) => button(label, async () => {
-      await call('NotifyExecution', { ExecutionId: id, NotifyType, TaskName: task.TaskName, TaskExecutionId: task.TaskExecutionId });
+  /** A button sending `NotifyType` (for `task` when given), then re-reading the view. */
+  function notifyButton(NotifyType, label, kind, task) {
+    return button(label, async () => {
+      await call('NotifyExecution', { ExecutionId: id, NotifyType, TaskName: task?.TaskName, TaskExecutionId: task?.TaskExecutionId });
       toast(`${label}: sent.`, 'ok');
       refresh();
     }, { kind });
+  }
+
+  /** The run a FailurePause execution waits on: its latest failed top-level task. */
+  function pausedOnFailure(tasks) {
+    if (execution.Mode !== 'FailurePause' || execution.Status !== 'Waiting') return null;
+    return tasks.findLast((task) => task.Status === 'Failed' && !task.ParentTaskExecutionId)?.TaskExecutionId;
+  }
+
+  function taskActions(task) {
     if (execution.Status !== 'Waiting' && execution.Status !== 'Running') return null;
     const buttons = [];
-    if (task.Status === 'Waiting' && task.TaskAction === 'ACS::Approve') buttons.push(notify('Approve', 'Approve', 'primary'), notify('Reject', 'Reject', 'danger'));
-    else if (task.Status === 'Waiting' && execution.Mode === 'Debug') buttons.push(notify('ExecuteTask', 'Execute task', 'primary'), notify('SkipTask', 'Skip'));
-    else if (task.Status === 'Waiting') buttons.push(notify('Resume', 'Resume', 'primary'));
-    if (task.Status === 'Failed' && execution.Status === 'Waiting') buttons.push(notify('RetryTask', 'Retry', 'primary'), notify('SkipTask', 'Skip'));
+    if (task.Status === 'Waiting' && task.TaskAction === 'ACS::Approve') buttons.push(notifyButton('Approve', 'Approve', 'primary', task), notifyButton('Reject', 'Reject', 'danger', task));
+    else if (task.Status === 'Waiting') buttons.push(notifyButton('Resume', 'Resume', 'primary', task));
+    if (task.TaskExecutionId === failedOn) buttons.push(notifyButton('RetryTask', 'Retry', 'primary', task), notifyButton('SkipTask', 'Skip', '', task));
     return buttons.length ? h('div.actions', buttons) : null;
   }
 
@@ -75,7 +88,8 @@ export async function render(root, { id }) {
       task?.ChildExecutionId ? h('div.task-meta', 'Child execution ', link(`executions/${task.ChildExecutionId}`, task.ChildExecutionId)) : null,
       task && loops.get(task.TaskExecutionId)?.element,
       task ? taskActions(task) : null);
-    return h('div.node', { class: `n-${status.toLowerCase()}${task ? '' : ' planned'}`, dataset: { task: name, status } }, h('div.rail', h('span.dot')), card);
+    const dataset = task ? { task: name, status, taskExecutionId: task.TaskExecutionId } : { task: name, status };
+    return h('div.node', { class: `n-${status.toLowerCase()}${task ? '' : ' planned'}`, dataset }, h('div.rail', h('span.dot')), card);
   }
 
   async function readTasks() {
@@ -109,10 +123,25 @@ export async function render(root, { id }) {
     }));
   }
 
-  async function load() {
-    const [listed, tasks] = await Promise.all([call('ListExecutions', { ExecutionId: id, IncludeChildExecution: true }), readTasks()]);
+  async function readExecution() {
+    const listed = await call('ListExecutions', { ExecutionId: id, IncludeChildExecution: true });
     execution = listed.Executions[0];
     if (!execution) throw new Error(`The execution ${id} does not exist.`);
+  }
+
+  async function load() {
+    loadingNow = true;
+    try {
+      await draw();
+    } finally {
+      loadingNow = false;
+    }
+  }
+
+  /** Reads the execution and its tasks and draws the whole view. */
+  async function draw() {
+    const [, tasks] = await Promise.all([readExecution(), readTasks()]);
+    failedOn = pausedOnFailure(tasks);
     await readLoops(tasks);
     const byName = new Map();
     for (const task of tasks) byName.set(task.TaskName, [...(byName.get(task.TaskName) || []), task]);
@@ -127,6 +156,13 @@ export async function render(root, { id }) {
     drawDetails();
   }
 
+  /** What a wait between tasks allows: run or skip the next task in Debug mode, else Resume. */
+  function betweenTasks() {
+    if (execution.Status !== 'Waiting' || execution.CurrentTasks?.length || failedOn) return null;
+    if (execution.Mode !== 'Debug') return notifyButton('Resume', 'Resume');
+    return [h('span.sub', 'Paused before the next task'), notifyButton('ExecuteTask', 'Execute task', 'primary'), notifyButton('SkipTask', 'Skip')];
+  }
+
   function drawHead() {
     const active = !FINAL.includes(execution.Status);
     const cancel = button('Cancel', async () => {
@@ -134,14 +170,10 @@ export async function render(root, { id }) {
       toast('Cancelling.', 'ok');
     }, { kind: 'danger' });
     cancel.id = 'cancel-execution';
-    const resume = button('Resume', async () => {
-      await call('NotifyExecution', { ExecutionId: id, NotifyType: 'Resume' });
-      toast('Resumed.', 'ok');
-    });
     replace(head, heading(h('span', 'Execution ', h('code', id)),
       h('span#execution-status', pill(execution.Status)),
       h('span.sub', `${execution.Mode} mode`),
-      active && execution.Status === 'Waiting' && !execution.CurrentTasks?.length ? resume : null,
+      betweenTasks(),
       active ? cancel : null,
       h('a.btn', { href: `#/templates/${encodeURIComponent(execution.TemplateName)}/start` }, 'Run again')));
   }
@@ -168,13 +200,43 @@ export async function render(root, { id }) {
   }
 
   let loading = Promise.resolve();
-  const refresh = debounce(() => {
-    loading = loading.then(load).catch((error) => toast(error, 'error'));
+  const later = (work) => debounce(() => {
+    loading = loading.then(work).catch((error) => toast(error, 'error'));
   }, REFRESH_AFTER_MS);
+  const refresh = later(load);
+  /** The head and details only (their counters and buttons), after a task changed in place. */
+  const refreshExecution = later(async () => {
+    await readExecution();
+    drawHead();
+    drawDetails();
+  });
+
+  /**
+   * A `task` event: a run already drawn is redrawn at once in place; a new run, or an item of a
+   * loop not drawn yet, waits for the next refresh; an item of a drawn loop refreshes its panel.
+   */
+  function applyTask(task) {
+    if (task.ParentTaskExecutionId) {
+      const loop = loops.get(task.ParentTaskExecutionId);
+      if (loop) loop.refreshSoon();
+      else refresh();
+      return;
+    }
+    const drawn = [...graph.children].find((shown) => shown.dataset.taskExecutionId === task.TaskExecutionId);
+    if (!drawn) {
+      refresh();
+      return;
+    }
+    drawn.replaceWith(node(task, plannedByName.get(task.TaskName) || null));
+    refreshExecution();
+    // A load in flight may have read the task before this change: read it again after.
+    if (loadingNow) refresh();
+  }
 
   await load();
   const source = watchExecution(id, {
     status: refresh,
+    task: applyTask,
     log: (entry) => {
       logLine(entry);
       refresh();
@@ -191,11 +253,13 @@ export async function render(root, { id }) {
       live.classList.add('off');
       live.textContent = 'reconnecting';
     },
-  });
-  source.addEventListener('open', () => {
-    live.classList.remove('off');
-    live.textContent = 'live';
-    replace(logs);
+    // The stream sends the logs from the start; what changed between the load and now, once.
+    open: () => {
+      live.classList.remove('off');
+      live.textContent = 'live';
+      replace(logs);
+      refresh();
+    },
   });
   const poll = setInterval(() => {
     if (!finished && document.visibilityState === 'visible') refresh();

@@ -468,5 +468,14 @@ Tasks:
             outputs: json!({"final": "v=1"}),
             ..Case::default()
         },
+        Case {
+            name: "Debug SkipTask skips the next task and waits again (at the end too)",
+            template: ECHO_CHAIN,
+            mode: Mode::Debug,
+            events: vec![notify(NotifyType::ExecuteTask), notify(NotifyType::SkipTask), notify(NotifyType::SkipTask)],
+            status: ExecutionStatus::Waiting,
+            tasks: &["first=Success", "second=Skipped"],
+            ..Case::default()
+        },
     ]
 }

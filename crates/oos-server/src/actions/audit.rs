@@ -5,7 +5,7 @@ use oos_acs::{AcsError, RpcRequest};
 use oos_store::audit::{AuditKind, AuditQuery, AuditRecord};
 use serde_json::{Map, Value, json};
 
-use super::common::{Page, date, date_param, json_object};
+use super::common::{Page, ascending, date, date_param, json_object};
 use crate::error;
 use crate::api::{Api, Fields};
 
@@ -36,6 +36,8 @@ pub async fn list(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
         action: text("EventAction"),
         execution_id: text("ExecutionId"),
         kind,
+        // Oldest first unless asked: the order ListAuditEvents always had.
+        newest_first: rpc.get("SortOrder").is_some() && !ascending(rpc)?,
         offset: page.offset,
         limit: page.limit + 1,
     };

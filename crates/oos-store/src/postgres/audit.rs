@@ -123,7 +123,7 @@ impl AuditStore for PgStore {
         Ok(())
     }
 
-    /// Records matching `query`, oldest first (every committed record sealed first).
+    /// Records matching `query`, oldest first (newest first when it asks) (every committed record sealed first).
     async fn audit_records(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
         seal(&self.pool).await?;
         let mut sql = audit::records_query::<Postgres>(query);

@@ -62,7 +62,7 @@ impl AuditStore for SqliteStore {
         Ok(())
     }
 
-    /// Records matching `query`, oldest first.
+    /// Records matching `query`, oldest first (newest first when it asks).
     async fn audit_records(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>> {
         let mut sql = audit::records_query::<Sqlite>(query);
         Ok(sql.build_query_as().fetch_all(&self.pool).await?)

@@ -106,6 +106,7 @@ async fn local(store: &dyn AuditStore, command: AuditCommand, output: Output) ->
                 action: query.action,
                 execution_id: query.execution,
                 kind,
+                newest_first: false,
                 offset: 0,
                 limit: query.limit,
             };

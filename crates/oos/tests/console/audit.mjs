@@ -31,7 +31,10 @@ await run('the audit page shows every console action', async (browser) => {
     check(found, `${action} by ${actor} (${result}) is shown: ${JSON.stringify(rows.slice(-5))}`);
   }
   const approvals = await query(opened, { 'audit-action': 'NotifyExecution' });
-  await opened.click(`tr.audit-row:nth-child(${approvals.length})`);
+  const seqs = approvals.map((cells) => Number(cells[0]));
+  check(seqs.every((seq, index) => index === 0 || seq < seqs[index - 1]), `the newest record first: ${seqs}`);
+  // The newest decision is the second approver's, which counted.
+  await opened.click('tr.audit-row:nth-child(1)');
   check((await opened.textContent('pre.json')).includes('"Approval"'), 'a decision\'s record shows the approval it counted');
   await shot(opened, 'audit-query');
   noErrors(opened);

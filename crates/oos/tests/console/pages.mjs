@@ -104,11 +104,13 @@ async function accessKeys(opened) {
 async function audit(opened) {
   await opened.goto(`${CONSOLE}#/audit`);
   await opened.waitForSelector('tr.audit-row');
+  const seqs = await opened.$$eval('tr.audit-row', (rows) => rows.map((row) => Number(row.cells[0].textContent)));
+  check(seqs.length > 5 && seqs.every((seq, index) => index === 0 || seq < seqs[index - 1]), `the newest record first: ${seqs.slice(0, 10)}`);
   await opened.click('button:has-text("Verify chain")');
   await opened.waitForSelector('.verify-ok');
   const [download] = await Promise.all([opened.waitForEvent('download'), opened.click('button:has-text("Export JSON lines")')]);
   const lines = (await readFile(await download.path(), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
-  check(lines.length > 5 && lines.every((record) => record.Seq && record.Hash), `the export holds the records (${lines.length})`);
+  check(lines.length > 5 && lines.every((record, index) => record.Seq && record.Hash && (index === 0 || record.Seq > lines[index - 1].Seq)), `the export holds the records, oldest first (${lines.length})`);
   check(lines.some((record) => record.Event.Action === 'CreateSecretParameter'), 'the export holds this session\'s actions');
   check(!JSON.stringify(lines).includes(SECRET), 'no secret value in the audit trail');
   await shot(opened, 'audit');

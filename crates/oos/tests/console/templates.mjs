@@ -1,5 +1,6 @@
-// Templates: the editor marks a validation error at its line (gutter and list) as you type,
-// creates the template once it is valid, saves a second version, and the view shows their diff.
+// Templates: the editor marks every validation error at its line (gutter and list) as you type and
+// moves the cursor to one when clicked, creates the template once it is valid, saves a second
+// version, and the view shows their diff.
 import { run, page, check, shot, signIn, noErrors, CONSOLE } from './lib.mjs';
 
 const { AUTHOR_USER, AUTHOR_PASSWORD } = process.env;
@@ -14,8 +15,11 @@ Tasks:
   - Name: Hello
     Action: ACS::NoSuchAction
     Properties: {}
+  - Name: Again
+    Action: ACS::NoSuchActionEither
+    Properties: {}
 `;
-const BAD_LINE = 9;
+const BAD_LINES = [9, 12];
 
 await run('template editor and versions', async (browser) => {
   const opened = await page(browser);
@@ -24,13 +28,20 @@ await run('template editor and versions', async (browser) => {
   await opened.waitForSelector('#template-editor');
   await opened.fill('#template-name', 'hello');
   await opened.fill('#template-editor', BROKEN);
-  const mark = await opened.waitForSelector(`.gutter .mark[data-line="${BAD_LINE}"]`, { timeout: 10000 });
-  check(mark, `the gutter marks line ${BAD_LINE}`);
-  const at = await opened.textContent('#diagnostics li .at');
-  check(at.startsWith(`${BAD_LINE}:`), `the diagnostic names line ${BAD_LINE}: ${at}`);
+  await opened.waitForSelector(`.gutter .mark[data-line="${BAD_LINES[0]}"]`, { timeout: 10000 });
+  const marks = await opened.$$eval('.gutter .mark', (found) => found.map((mark) => Number(mark.dataset.line)));
+  check(marks.join(',') === BAD_LINES.join(','), `the gutter marks lines ${BAD_LINES}: ${marks}`);
+  const at = await opened.$$eval('#diagnostics li .at', (found) => found.map((place) => place.textContent));
+  check(at.length === 2 && at.every((place, index) => place.startsWith(`${BAD_LINES[index]}:`)), `each diagnostic is listed at its line: ${at}`);
+  await opened.click('#diagnostics li:nth-child(2)');
+  const cursor = await opened.$eval('#template-editor', (editor) => {
+    const before = editor.value.slice(0, editor.selectionStart).split('\n');
+    return `${before.length}:${before.at(-1).length + 1}`;
+  });
+  check(cursor === at[1], `a click on the second diagnostic moves the cursor to ${at[1]}: ${cursor}`);
   await shot(opened, 'editor-error');
 
-  await opened.fill('#template-editor', BROKEN.replace('ACS::NoSuchAction', 'ACS::Sleep').replace('{}', '{Duration: PT1S}'));
+  await opened.fill('#template-editor', BROKEN.replace(/ACS::NoSuchAction\w*/g, 'ACS::Sleep').replaceAll('{}', '{Duration: PT1S}'));
   await opened.waitForSelector('.valid', { timeout: 10000 });
   check(await opened.$$eval('.gutter .mark', (marks) => marks.length) === 0, 'no marks once valid');
   await opened.click('#save-template');

@@ -74,6 +74,9 @@ async fn queries_filter_by_time_principal_action_execution_and_kind() {
     assert_eq!(query(AuditQuery { kind: Some(AuditKind::CloudCall), until_ms: Some(1_006), ..AuditQuery::default() }).await, vec![1, 3, 5]);
     let page = store.audit_records(&AuditQuery { offset: 5, limit: 2, ..AuditQuery::default() }).await.unwrap();
     assert_eq!(page.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![6, 7]);
+    assert_eq!(query(AuditQuery { action: Some("StartExecution".into()), until_ms: Some(1_012), newest_first: true, ..AuditQuery::default() }).await, vec![12, 8, 4]);
+    let newest = store.audit_records(&AuditQuery { newest_first: true, offset: 2, limit: 2, ..AuditQuery::default() }).await.unwrap();
+    assert_eq!(newest.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![38, 37], "pages of the newest first");
 }
 
 #[tokio::test]
