@@ -179,7 +179,7 @@ async fn latency(options: &Options, report: &mut Value) {
         let page = format!("{}/console/#/executions/{id}", bench.url);
         let result = browser_result(&options.playwright, "latency", &bench.browser_env(&[("PAGE_URL", &page), ("TASKS", &names.join(","))]));
         wait_status(&bench.server, &bench.root, &id, "Success", BOUND).await;
-        let (delays, unseen) = delays(&result, &bench.end_ms(&id).await, "seen");
+        let (delays, unseen) = delays(&result, &names, &bench.end_ms(&id).await, "seen");
         println!("OpenOOS execution {run}: {} tasks measured, {unseen} not shown, ms: {delays:?}", delays.len());
         samples.extend(delays);
         missing += unseen;
@@ -201,8 +201,8 @@ async fn prefect_latency(options: &Options, peers: &Path, report: &mut Value) {
         let result = browser_result(&options.playwright, "latency", &[("PAGE_URL", &page), ("PEER", "prefect"), ("TASKS", &names.join(","))]);
         assert!(flow.wait().expect("the flow ends").success(), "the chain flow failed");
         let ended = prefect.task_ends(&id, tasks).await;
-        let (shown, unseen) = delays(&result, &ended, "seen");
-        let (drawn, _) = delays(&result, &ended, "graph");
+        let (shown, unseen) = delays(&result, &names, &ended, "seen");
+        let (drawn, _) = delays(&result, &names, &ended, "graph");
         println!("Prefect flow run {run}: {} tasks measured, {unseen} not shown in the list; list ms: {shown:?}; graph data ms: {drawn:?}", shown.len());
         list.extend(shown);
         graph.extend(drawn);

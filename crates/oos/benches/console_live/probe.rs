@@ -45,12 +45,12 @@ pub fn browser_result(playwright: &Path, mode: &str, env: &[(&str, &str)]) -> Va
     result
 }
 
-/// Of a `latency` result: for each task of `ended` (name → end in unix ms) that ended after the
-/// view was drawn, the ms from its end to its sight in `field` ("seen": the page's DOM, "graph":
-/// Prefect's graph data); and how many such tasks were never seen there.
-pub fn delays(result: &Value, ended: &BTreeMap<String, i64>, field: &str) -> (Vec<i64>, usize) {
+/// Of a `latency` result: for each task of `names` whose end in `ended` (name → unix ms) came
+/// after the view was drawn, the ms from its end to its sight in `field` ("seen": the page's DOM,
+/// "graph": Prefect's graph data); and how many such tasks were never seen there.
+pub fn delays(result: &Value, names: &[String], ended: &BTreeMap<String, i64>, field: &str) -> (Vec<i64>, usize) {
     let ready = result["ready"].as_i64().expect("ready");
-    let after: Vec<(&String, &i64)> = ended.iter().filter(|(_, end)| **end > ready).collect();
+    let after: Vec<(&String, &i64)> = names.iter().filter_map(|name| ended.get_key_value(name)).filter(|(_, end)| **end > ready).collect();
     let seen: Vec<i64> = after.iter().filter_map(|(name, end)| Some(result[field][name.as_str()].as_i64()? - **end)).collect();
     let missing = after.len() - seen.len();
     (seen, missing)
