@@ -23,7 +23,8 @@
 //! `cargo bench -p oos --bench console_live -- [--executions 5] [--tasks 20] [--views 50]
 //! [--settle 10] [--window 60] [--loop-items 1000] [--opens 5] [--only latency|idle|open]
 //! [--prefect /tmp/peers]`
-//! (release; about 5 minutes with the defaults); prints markdown rows and one `BENCH_JSON` line.
+//! (release; about 8 minutes with the defaults, 25 with `--prefect` on a loaded machine); prints
+//! markdown rows and one `BENCH_JSON` line.
 
 #[path = "../tests/cluster/mod.rs"]
 mod cluster;
