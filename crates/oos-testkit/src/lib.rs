@@ -2,9 +2,10 @@
 //! venv with the official Alibaba Cloud SDKs (created once, safely under concurrent tests),
 //! free ports, `oos` child processes that are killed when dropped (or stopped by SIGTERM and waited
 //! for), raw signed API exchanges ([`wire`]), a real Prometheus Alertmanager ([`alertmanager`]),
-//! a real Prometheus server ([`prometheus`]) and templates several tests run ([`templates`]).
+//! a real Prometheus server ([`prometheus`]), Chromium driven by Playwright ([`browser`]) and templates several tests run ([`templates`]).
 
 pub mod alertmanager;
+pub mod browser;
 mod daemon;
 pub mod prometheus;
 pub mod templates;
@@ -18,6 +19,14 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// The root AccessKey a server wrote into its data directory (`root-credentials.json`).
+pub fn root_credentials(data_dir: &Path) -> oos_acs::Credentials {
+    let text = fs::read(data_dir.join("root-credentials.json")).expect("root credentials written");
+    let document: serde_json::Value = serde_json::from_slice(&text).expect("credentials JSON");
+    let field = |key: &str| document[key].as_str().expect("credential field").to_string();
+    oos_acs::Credentials::new(field("AccessKeyId"), field("AccessKeySecret"))
+}
 
 /// A test-support failure, with what was being done.
 pub type Error = String;

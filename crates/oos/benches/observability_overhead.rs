@@ -15,7 +15,6 @@
 //! medians and the median of the pairs' ratios) and one `BENCH_JSON` line.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,7 +24,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::routing::post;
 use oos_acs::Credentials;
-use oos_testkit::OosProcess;
+use oos_testkit::{OosProcess, root_credentials};
 use oos_testkit::wire::Call;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -103,11 +102,6 @@ fn has_otlp_flag() -> bool {
     String::from_utf8_lossy(&help.stdout).contains("--otlp-endpoint")
 }
 
-fn root(data: &Path) -> Credentials {
-    let document: Value = serde_json::from_slice(&std::fs::read(data.join("root-credentials.json")).expect("root credentials")).expect("JSON");
-    Credentials::new(document["AccessKeyId"].as_str().expect("an id").to_owned(), document["AccessKeySecret"].as_str().expect("a secret").to_owned())
-}
-
 async fn call(server: &OosProcess, root: &Credentials, action: &str, params: &[(&str, &str)]) -> Value {
     let (status, body) = Call::new(root, OOS, action, params).send(server.addr()).await;
     assert_eq!(status, 200, "{action}: {body}\n{}", server.output());
@@ -144,7 +138,7 @@ async fn one_run(arm: Arm, items: usize, otlp: Option<SocketAddr>, counts: &Arc<
         (Arm::On, None) => {}
     }
     let server = OosProcess::spawn_env(BINARY, &args, &[("RUST_LOG", "warn")]).expect("oos server starts");
-    let root = root(&data);
+    let root = root_credentials(&data);
     let (_, warm) = run(&server, &root, &[("TemplateContent", WARM_UP)]).await;
     assert_eq!(warm["Status"], "Success", "{warm}");
     call(&server, &root, "CreateTemplate", &[("TemplateName", "w1"), ("Content", W1)]).await;

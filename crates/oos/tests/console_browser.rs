@@ -1,20 +1,19 @@
 //! The web console in a real browser: Debian's Chromium driven headless by Playwright
-//! (`playwright-core`, pinned, installed with npm under the target directory). Each test starts
-//! `oos server --sandbox`, makes its RAM users (login profiles, an MFA device) with signed calls,
-//! and runs one script of `tests/console/` with `node`; the script fails the test by exiting
-//! non-zero. `CONSOLE_SCREENSHOTS=<dir>` saves a PNG of each page the scripts visit.
+//! (`playwright-core`, pinned, installed with npm under the target directory by
+//! `oos_testkit::browser`). Each test starts `oos server --sandbox`, makes its RAM users (login
+//! profiles, an MFA device) with signed calls, and runs one script of `tests/console/` with `node`;
+//! the script fails the test by exiting non-zero. `CONSOLE_SCREENSHOTS=<dir>` saves a PNG of each
+//! page the scripts visit.
 //!
 //! Without `/usr/bin/chromium` the tests say so loudly and pass, except under `CI`, where they fail.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
-use oos_testkit::{OosProcess, repo_root, target_dir};
+use oos_testkit::browser::{CHROMIUM, playwright};
+use oos_testkit::{OosProcess, repo_root};
 use serde_json::Value;
 
-const PLAYWRIGHT_CORE: &str = "1.57.0";
-const CHROMIUM: &str = "/usr/bin/chromium";
 const INSTANCE: &str = "i-console-lab";
 const PASSWORD: &str = "Console-Passw0rd!";
 
@@ -29,27 +28,6 @@ instances:
 const SLOW_LOOP: &str = r#"{"FormatVersion": "OOS-2019-06-01", "Description": "Thirty pauses, three at a time.",
  "Tasks": [{"Name": "Pause", "Action": "ACS::Sleep", "Properties": {"Duration": "PT1S"},
    "Loop": {"Items": [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30], "Concurrency": 3}}]}"#;
-
-/// Where playwright-core lives, installed once per target directory; `None` (after a loud
-/// message) when Chromium is absent outside CI.
-fn playwright() -> Option<PathBuf> {
-    static INSTALL: Mutex<()> = Mutex::new(());
-    if !Path::new(CHROMIUM).exists() {
-        assert!(std::env::var_os("CI").is_none(), "{CHROMIUM} is missing: CI installs Debian's chromium (.ci/run)");
-        eprintln!("\n*** SKIPPED: the console's browser tests need {CHROMIUM} (apt-get install chromium) ***\n");
-        return None;
-    }
-    let dir = target_dir().join(format!("console-playwright-{PLAYWRIGHT_CORE}"));
-    let _once = INSTALL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !dir.join("node_modules/playwright-core/package.json").exists() {
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("package.json"), r#"{"private": true}"#).unwrap();
-        let package = format!("playwright-core@{PLAYWRIGHT_CORE}");
-        let status = Command::new("npm").args(["install", "--no-audit", "--no-fund", "--silent", &package]).current_dir(&dir).status().expect("npm runs");
-        assert!(status.success(), "npm install {package} failed");
-    }
-    Some(dir)
-}
 
 /// A sandbox server and the root's signed calls to it.
 struct Lab {

@@ -84,10 +84,7 @@ impl Cluster {
 
     /// The root AccessKey the first server `name` wrote.
     pub fn root(&self, name: &str) -> Credentials {
-        let text = std::fs::read(self.data_dir(name).join("root-credentials.json")).expect("root credentials written");
-        let document: Value = serde_json::from_slice(&text).expect("credentials JSON");
-        let field = |key: &str| document[key].as_str().expect("credential field").to_string();
-        Credentials::new(field("AccessKeyId"), field("AccessKeySecret"))
+        oos_testkit::root_credentials(&self.data_dir(name))
     }
 }
 
