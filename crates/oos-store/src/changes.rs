@@ -53,10 +53,13 @@ impl Changes {
         }
     }
 
-    /// Announces `ids` (nothing when empty).
-    pub fn announce_executions(&self, ids: Vec<String>) {
-        if !ids.is_empty() {
-            self.announce(Change::Executions(ids.into()));
+    /// Announces the executions `ids` lists (nothing when none), listed only when someone listens.
+    pub fn announce_executions(&self, ids: impl FnOnce() -> Vec<String>) {
+        if self.0.receiver_count() > 0 {
+            let ids = ids();
+            if !ids.is_empty() {
+                let _ = self.0.send(Change::Executions(ids.into()));
+            }
         }
     }
 

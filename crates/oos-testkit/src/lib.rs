@@ -5,6 +5,7 @@
 //! a real Prometheus server ([`prometheus`]) and templates several tests run ([`templates`]).
 
 pub mod alertmanager;
+pub mod event_stream;
 mod daemon;
 pub mod prometheus;
 pub mod templates;

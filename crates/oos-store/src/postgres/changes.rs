@@ -104,7 +104,7 @@ impl PgStore {
         }
         self.changes.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(ids.iter().cloned());
         self.changes.job.request();
-        self.listening.changes.announce_executions(ids);
+        self.listening.changes.announce_executions(|| ids);
     }
 }
 
