@@ -17,8 +17,8 @@ use oos_actions::Executors;
 use oos_runtime::{Library, RuntimeConfig, Worker};
 use oos_store::{
     FiringRecord, TriggerQuery, TriggerRecord, TriggerStore,
-    Claimed, CrashGuard, ExecutionFilter, ExecutionMeta, ExecutionRecord, ExecutionStore, InboxEvent, InboxStore, LeaseStore, LibraryStore, LogRecord, LogStore,
-    NewInboxEvent, Result, StepStore, StepWrite, Store, StoreError, TaskRecord, TaskStore,
+    Change, ChangeFeed, Claimed, CrashGuard, ExecutionFilter, ExecutionMeta, ExecutionRecord, ExecutionStore, InboxEvent, InboxStore, LeaseStore, LibraryStore, LogRecord, LogStore,
+    NewInboxEvent, NumberedLog, Result, StepStore, StepWrite, Store, StoreError, TaskRecord, TaskStore,
 };
 use serde_json::json;
 
@@ -55,10 +55,15 @@ impl ExecutionStore for Faulty {
 #[async_trait::async_trait]
 impl TaskStore for Faulty {
     async fn tasks(&self, id: &str) -> Result<Vec<TaskRecord>> { self.check("tasks")?; self.inner.tasks(id).await }
+    async fn tasks_updated_since(&self, id: &str, since: i64) -> Result<Vec<TaskRecord>> { self.inner.tasks_updated_since(id, since).await }
 }
 #[async_trait::async_trait]
 impl LogStore for Faulty {
     async fn logs(&self, id: &str, t: Option<&str>) -> Result<Vec<LogRecord>> { self.inner.logs(id, t).await }
+    async fn logs_after(&self, id: &str, after: i64) -> Result<Vec<NumberedLog>> { self.inner.logs_after(id, after).await }
+}
+impl ChangeFeed for Faulty {
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<Change> { self.inner.changes() }
 }
 #[async_trait::async_trait]
 impl InboxStore for Faulty {

@@ -2,13 +2,22 @@
 //! signed `ListExecutionLogs` request (any signature the API takes; a browser's WebSocket puts it in
 //! the query), or one carrying a console session's cookie (no CSRF header: EventSource sends none) and is answered by the pipeline as any request is — authenticated, authorized on the
 //! execution, audited; only a success opens the stream. Then events follow: `status` (at once and
-//! on every change), `log` (every log line, oldest first) and `end` (the execution is final), until
-//! the client goes or the server stops.
+//! on every change), `log` (every log line, oldest first), `task` (a task execution that changed:
+//! one item of ListTaskExecutions' `TaskExecutions`, loop items included) and `end` (the execution
+//! is final, or `Deleted`), until the client goes or the server stops.
+//!
+//! A stream does not poll. It subscribes to the store's change feed ([`oos_store::ChangeFeed`])
+//! before its first read, sends the status and the logs so far, then sleeps until a change names its
+//! execution (or the feed says announcements were missed), and reads only what is new: the status,
+//! the log lines after the last one sent, the tasks updated since its last read (less
+//! [`CLOCK_MARGIN_MS`], for the clocks of other processes' workers; a task already sent at that
+//! update is not sent again). A slow timer ([`SAFETY_READ`]) reads anyway, for what no change announces.
 //!
 //! Over server-sent events (`Accept: text/event-stream`) each event is `event: <kind>` with its JSON
 //! `data`; over a WebSocket (`Upgrade: websocket`) each is a text message
 //! `{"event": <kind>, "data": <json>}`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,14 +29,16 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use oos_acs::{AcsError, RpcRequest};
+use oos_store::Change;
 use serde_json::{Value, json};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use crate::actions::common::date;
+use crate::actions::logs::{log_json, task_json, template_id};
 use crate::api::Api;
 use crate::transport::{CONNECTION_TASK, Connection, stopped};
 use crate::transport::routes::{Routes, close_after, incoming, reply_response};
@@ -36,43 +47,71 @@ use crate::transport::routes::{Routes, close_after, incoming, reply_response};
 pub const STREAM_ACTION: &str = "ListExecutionLogs";
 /// Streams open at once in one process; more are refused (`503 ServiceUnavailable.TooManyStreams`).
 pub const MAX_STREAMS: usize = 1024;
-/// How often a stream looks for news.
-const POLL: Duration = Duration::from_millis(250);
+/// How far behind this process's clock another worker's may be: tasks are read from this long
+/// before the last read.
+pub const CLOCK_MARGIN_MS: i64 = 5_000;
+/// How long a stream waits without a change before it reads anyway.
+pub const SAFETY_READ: Duration = Duration::from_secs(30);
 
 /// One stream's view of its execution.
 struct Watch {
     api: Arc<Api>,
     execution_id: String,
+    changes: broadcast::Receiver<Change>,
+    /// Something may have changed since the last read (a read cancelled halfway leaves it set).
+    stale: bool,
+    template_id: Option<String>,
     status: Option<String>,
-    logs_sent: usize,
+    last_log: i64,
+    tasks_since_ms: i64,
+    /// The update (time, status) at which each task still within reach of the next read was sent.
+    tasks_sent: HashMap<String, (i64, String)>,
     ended: bool,
     _permit: OwnedSemaphorePermit,
 }
 
 impl Watch {
+    /// Subscribes to the changes before anything is read.
+    fn new(api: Arc<Api>, execution_id: String, permit: OwnedSemaphorePermit) -> Self {
+        let changes = api.store.changes();
+        let tasks_since_ms = api.clock.now_ms() - CLOCK_MARGIN_MS;
+        Self { api, execution_id, changes, stale: true, template_id: None, status: None, last_log: 0, tasks_since_ms, tasks_sent: HashMap::new(), ended: false, _permit: permit }
+    }
+
     /// The events since the last call: `(kind, data)`.
     async fn news(&mut self) -> Result<Vec<(&'static str, Value)>, AcsError> {
-        let store = &self.api.store;
-        let execution = store.execution(&self.execution_id).await.map_err(crate::error::store)?;
+        let (store, id) = (&self.api.store, self.execution_id.as_str());
+        let read_ms = self.api.clock.now_ms();
+        let template_id = match &self.template_id {
+            Some(template_id) => template_id.clone(),
+            None => template_id(&self.api, id).await?,
+        };
+        let execution = store.execution(id).await.map_err(crate::error::store)?;
         let Some(execution) = execution else {
             self.ended = true;
             return Ok(vec![("end", json!({"ExecutionId": self.execution_id, "Status": "Deleted"}))]);
         };
+        let tasks = store.tasks_updated_since(id, self.tasks_since_ms).await.map_err(crate::error::store)?;
+        let logs = store.logs_after(id, self.last_log).await.map_err(crate::error::store)?;
+        // Nothing is awaited from here on: a read cancelled above changed nothing.
         let mut events: Vec<(&'static str, Value)> = Vec::new();
         if self.status.as_deref() != Some(&execution.status) {
             events.push(("status", json!({"ExecutionId": execution.id, "Status": execution.status, "StatusMessage": execution.status_message})));
             self.status = Some(execution.status.clone());
         }
-        let logs = store.logs(&self.execution_id, None).await.map_err(crate::error::store)?;
-        events.extend(logs
-            .iter()
-            .skip(self.logs_sent)
-            .map(|log| {
-                let data = json!({"Timestamp": date(log.ts_ms), "TaskExecutionId": log.task_execution_id.clone().unwrap_or_default(), "LogType": log.log_type, "Message": log.message});
-                ("log", data)
-            })
-            );
-        self.logs_sent = logs.len().max(self.logs_sent);
+        for task in &tasks {
+            let update = (task.updated_ms, task.status.clone());
+            if self.tasks_sent.get(&task.id) != Some(&update) {
+                events.push(("task", task_json(task, &template_id)));
+                self.tasks_sent.insert(task.id.clone(), update);
+            }
+        }
+        self.tasks_since_ms = self.tasks_since_ms.max(read_ms - CLOCK_MARGIN_MS);
+        let since = self.tasks_since_ms;
+        self.tasks_sent.retain(|_, (updated_ms, _)| *updated_ms >= since);
+        events.extend(logs.iter().map(|numbered| ("log", log_json(&numbered.log))));
+        self.last_log = logs.last().map_or(self.last_log, |numbered| numbered.id);
+        self.template_id = Some(template_id);
         if matches!(execution.status.as_str(), "Success" | "Failed" | "Cancelled") {
             events.push(("end", json!({"ExecutionId": execution.id, "Status": execution.status})));
             self.ended = true;
@@ -81,25 +120,45 @@ impl Watch {
     }
 
     /// Waits for the next events; `None` once ended, when the server stops or the store fails.
-    async fn next(&mut self, stop: &mut watch::Receiver<bool>, first: bool) -> Option<Vec<(&'static str, Value)>> {
+    async fn next(&mut self, stop: &mut watch::Receiver<bool>) -> Option<Vec<(&'static str, Value)>> {
         loop {
             if self.ended {
                 return None;
             }
-            if !first || self.status.is_some() {
+            if !self.stale {
                 tokio::select! {
-                    () = tokio::time::sleep(POLL) => {}
+                    announced = announced(&mut self.changes, &self.execution_id) => if !announced { return None },
+                    () = tokio::time::sleep(SAFETY_READ) => {}
                     () = stopped(stop) => return None,
                 }
+                self.stale = true;
             }
+            // The read below sees everything announced so far.
+            while !matches!(self.changes.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
             match self.news().await {
-                Ok(events) if events.is_empty() => {}
-                Ok(events) => return Some(events),
+                Ok(events) => {
+                    self.stale = false;
+                    if !events.is_empty() {
+                        return Some(events);
+                    }
+                }
                 Err(error) => {
                     tracing::warn!(execution = %self.execution_id, %error, "a stream stopped: its execution could not be read");
                     return None;
                 }
             }
+        }
+    }
+}
+
+/// Waits for an announcement that may concern `execution_id` (a lagging receiver missed some: it
+/// may); false when the store's feed is gone.
+async fn announced(changes: &mut broadcast::Receiver<Change>, execution_id: &str) -> bool {
+    loop {
+        match changes.recv().await {
+            Ok(change) if !change.concerns(execution_id) => {}
+            Ok(_) | Err(RecvError::Lagged(_)) => return true,
+            Err(RecvError::Closed) => return false,
         }
     }
 }
@@ -131,7 +190,7 @@ pub(crate) async fn open(State(routes): State<Routes>, mut request: Request) -> 
     if admitted.status != 200 {
         return close_after(reply_response(admitted));
     }
-    let watch = Watch { api: Arc::clone(&routes.api), execution_id: rpc.get("ExecutionId").unwrap_or_default().to_owned(), status: None, logs_sent: 0, ended: false, _permit: permit };
+    let watch = Watch::new(Arc::clone(&routes.api), rpc.get("ExecutionId").unwrap_or_default().to_owned(), permit);
     match (upgrade, accept_key) {
         (Some(upgrade), Some(accept_key)) => websocket_stream(routes, watch, upgrade, accept_key),
         (Some(_), None) => refuse(AcsError::invalid_parameter("Sec-WebSocket-Key", "a WebSocket upgrade needs its key")),
@@ -140,10 +199,10 @@ pub(crate) async fn open(State(routes): State<Routes>, mut request: Request) -> 
 }
 
 fn sse_stream(routes: Routes, watch: Watch) -> Response<Body> {
-    let events = futures::stream::unfold((watch, routes.stop.clone(), true), |(mut watch, mut stop, first)| async move {
-        let events = watch.next(&mut stop, first).await?;
+    let events = futures::stream::unfold((watch, routes.stop.clone()), |(mut watch, mut stop)| async move {
+        let events = watch.next(&mut stop).await?;
         let events = events.into_iter().map(|(kind, data)| Ok::<_, std::convert::Infallible>(Event::default().event(kind).data(data.to_string())));
-        Some((futures::stream::iter(events), (watch, stop, false)))
+        Some((futures::stream::iter(events), (watch, stop)))
     })
     .flatten();
     Sse::new(events).keep_alive(KeepAlive::default()).into_response()
@@ -154,17 +213,15 @@ fn websocket_stream(routes: Routes, mut watch: Watch, upgrade: hyper::upgrade::O
     routes.tasks.spawn(CONNECTION_TASK, async move {
         let Ok(upgraded) = upgrade.await else { return };
         let mut socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-        let mut first = true;
         loop {
             let events = tokio::select! {
-                events = watch.next(&mut stop, first) => events,
+                events = watch.next(&mut stop) => events,
                 // The client closed (or sent something: this stream only speaks).
                 message = socket.next() => match message {
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     _ => None,
                 },
             };
-            first = false;
             let Some(events) = events else { break };
             for (kind, data) in events {
                 if socket.send(Message::text(json!({"event": kind, "data": data}).to_string())).await.is_err() {

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod audit;
+mod changes;
 pub mod health;
 pub mod model;
 pub mod postgres;
@@ -17,11 +18,12 @@ pub mod transfer;
 mod wakeups;
 
 pub use records::{
-    ExecutionFilter, ExecutionRecord, InboxEvent, LogRecord, NewInboxEvent, StepWrite, TaskRecord,
+    ExecutionFilter, ExecutionRecord, InboxEvent, LogRecord, NewInboxEvent, NumberedLog, StepWrite, TaskRecord,
 };
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use wakeups::Wakeups;
+pub use changes::{Change, Changes};
 pub use retention::{RetentionPolicy, RetentionReport, RetentionStore};
 pub use health::{Migrations, PoolUse, Readiness, Waiting};
 pub use api::{AssistantStore, AuditStore, ConsoleStore, ExecutionApiStore, IamRecordStore, ParameterStore, SandboxInboxStore, ServerStore, StateConfigurationStore, TagStore, TemplateStore};
@@ -66,12 +68,24 @@ pub trait ExecutionStore: Send + Sync {
 pub trait TaskStore: Send + Sync {
     /// All task executions of one execution, in creation order.
     async fn tasks(&self, execution_id: &str) -> Result<Vec<TaskRecord>>;
+    /// The task executions of one execution updated at or after `since_ms`, in creation order.
+    async fn tasks_updated_since(&self, execution_id: &str, since_ms: i64) -> Result<Vec<TaskRecord>>;
 }
 
 /// Reading execution logs.
 #[async_trait::async_trait]
 pub trait LogStore: Send + Sync {
     async fn logs(&self, execution_id: &str, task_execution_id: Option<&str>) -> Result<Vec<LogRecord>>;
+    /// The log lines of one execution numbered above `after` (0: all), oldest first. An execution's
+    /// lines are numbered in the order they commit (its writes are serialised by its lease), so a
+    /// reader that goes on from the last number it saw misses none.
+    async fn logs_after(&self, execution_id: &str, after: i64) -> Result<Vec<NumberedLog>>;
+}
+
+/// The change feed: which executions changed, as their commits happen (see [`Changes`]).
+pub trait ChangeFeed: Send + Sync {
+    /// Announcements made from now on by any process writing this store.
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<Change>;
 }
 
 /// The per-execution inbox of external events (cancel, NotifyExecution, child finished).
@@ -166,11 +180,11 @@ pub trait TriggerStore: Send + Sync {
 
 /// Everything the engine runtime needs from a store.
 pub trait Store:
-    ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard + TriggerStore
+    ExecutionStore + TaskStore + LogStore + ChangeFeed + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard + TriggerStore
 {
 }
 
 impl<T> Store for T where
-    T: ExecutionStore + TaskStore + LogStore + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard + TriggerStore
+    T: ExecutionStore + TaskStore + LogStore + ChangeFeed + InboxStore + LeaseStore + StepStore + LibraryStore + CrashGuard + TriggerStore
 {
 }

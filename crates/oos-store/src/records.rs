@@ -82,6 +82,14 @@ pub struct LogRecord {
     pub message: String,
 }
 
+/// A log line with its number: numbers grow in the order an execution's lines commit.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct NumberedLog {
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub log: LogRecord,
+}
+
 /// An event waiting in an execution's inbox.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct InboxEvent {

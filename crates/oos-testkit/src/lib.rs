@@ -2,10 +2,11 @@
 //! venv with the official Alibaba Cloud SDKs (created once, safely under concurrent tests),
 //! free ports, `oos` child processes that are killed when dropped (or stopped by SIGTERM and waited
 //! for), raw signed API exchanges ([`wire`]), a real Prometheus Alertmanager ([`alertmanager`]),
-//! a real Prometheus server ([`prometheus`]), Chromium driven by Playwright ([`browser`]) and templates several tests run ([`templates`]).
+//! a real Prometheus server ([`prometheus`]), Chromium driven by Playwright ([`browser`]), a server-sent-events reader ([`event_stream`]) and templates several tests run ([`templates`]).
 
 pub mod alertmanager;
 pub mod browser;
+pub mod event_stream;
 mod daemon;
 pub mod prometheus;
 pub mod templates;

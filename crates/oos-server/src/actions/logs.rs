@@ -1,7 +1,7 @@
 //! What happened inside an execution: ListTaskExecutions and ListExecutionLogs.
 
 use oos_acs::{AcsError, RpcRequest};
-use oos_store::TaskRecord;
+use oos_store::{LogRecord, TaskRecord};
 use serde_json::{Map, Value, json};
 
 use super::common::{Page, ascending, date, date_param};
@@ -15,7 +15,8 @@ async fn require_execution(api: &Api, id: &str) -> Result<(), AcsError> {
     }
 }
 
-fn task_json(task: &TaskRecord, template_id: &str) -> Value {
+/// One item of ListTaskExecutions' `TaskExecutions` (also a `/stream` `task` event's data).
+pub(crate) fn task_json(task: &TaskRecord, template_id: &str) -> Value {
     let mut value = json!({
         "TaskExecutionId": task.id,
         "ExecutionId": task.execution_id,
@@ -47,11 +48,26 @@ fn task_json(task: &TaskRecord, template_id: &str) -> Value {
     value
 }
 
+/// The TemplateId of an execution's tasks (that of the execution; empty when it has no API metadata).
+pub(crate) async fn template_id(api: &Api, execution_id: &str) -> Result<String, AcsError> {
+    Ok(api.store.execution_meta(execution_id).await.map_err(error::store)?.map(|meta| meta.template_id).unwrap_or_default())
+}
+
+/// One item of ListExecutionLogs' `ExecutionLogs` (also a `/stream` `log` event's data).
+pub(crate) fn log_json(log: &LogRecord) -> Value {
+    json!({
+        "Timestamp": date(log.ts_ms),
+        "TaskExecutionId": log.task_execution_id.clone().unwrap_or_default(),
+        "LogType": log.log_type,
+        "Message": log.message,
+    })
+}
+
 pub async fn task_executions(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsError> {
     let page = Page::from_request(rpc)?;
     let id = rpc.require("ExecutionId")?;
     require_execution(api, id).await?;
-    let template_id = api.store.execution_meta(id).await.map_err(error::store)?.map(|meta| meta.template_id).unwrap_or_default();
+    let template_id = template_id(api, id).await?;
     let include_children = rpc.bool("IncludeChildTaskExecution")?.unwrap_or(false);
     let start_after = date_param(rpc, "StartDateAfter")?;
     let start_before = date_param(rpc, "StartDateBefore")?;
@@ -104,14 +120,7 @@ pub async fn execution_logs(api: &Api, rpc: &RpcRequest) -> Result<Fields, AcsEr
         .iter()
         .skip(page.offset as usize)
         .take(page.limit as usize)
-        .map(|log| {
-            json!({
-                "Timestamp": date(log.ts_ms),
-                "TaskExecutionId": log.task_execution_id.clone().unwrap_or_default(),
-                "LogType": log.log_type,
-                "Message": log.message,
-            })
-        })
+        .map(log_json)
         .collect();
     let more = page.offset + (rows.len() as i64) < logs.len() as i64;
     let count = rows.len();

@@ -9,7 +9,7 @@ mod execution_policy;
 mod execution_role;
 mod executions;
 mod inventory;
-mod logs;
+pub(crate) mod logs;
 pub mod parameters;
 pub mod ram;
 mod ram_console;

@@ -54,6 +54,15 @@ impl Bed {
         }
     }
 
+    /// Index and sequential scans of `tables` so far, by PostgreSQL's statistics (which a backend
+    /// reports within about ten seconds of its work); `None` on the embedded store.
+    pub async fn scans(&self, tables: &[&str]) -> Option<i64> {
+        let database = self.database.as_ref()?;
+        let mut connection = sqlx::PgConnection::connect(&database.url()).await.unwrap();
+        let sql = "SELECT COALESCE(SUM(COALESCE(seq_scan, 0) + COALESCE(idx_scan, 0)), 0)::BIGINT FROM pg_stat_user_tables WHERE relname = ANY($1)";
+        Some(sqlx::query_scalar(sql).bind(tables).fetch_one(&mut connection).await.unwrap())
+    }
+
     /// Every stored audit record's body and hashes as text, read with raw SQL beside the server.
     pub async fn audit_text(&self) -> String {
         const SQL: &str = "SELECT body, prev_hash, hash FROM audit_log";

@@ -55,6 +55,7 @@ impl ExecutionApiStore for PgStore {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE execution_id = ANY($1)"))).bind(&tree).execute(&mut *tx).await?;
         }
         self.commit_audited(tx).await?;
+        self.changed(removed.clone());
         let mut removed: HashSet<String> = removed.into_iter().collect();
         Ok(ids.iter().filter(|id| removed.remove(*id)).cloned().collect())
     }

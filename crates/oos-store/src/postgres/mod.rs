@@ -1,7 +1,7 @@
 //! The PostgreSQL store: many `oos server` and `oos worker` processes on one database, which is the
 //! only point of coordination. Claims take rows with `FOR UPDATE SKIP LOCKED`, every execution write
 //! is fenced by its lease, and new work is announced with `NOTIFY` on [`WORK_CHANNEL`] after the
-//! commit (see [`PgStore::wakeups`]). Transactions run at READ COMMITTED; the few places that need
+//! commit (see [`PgStore::wakeups`]), changed executions on [`CHANGES_CHANNEL`]. Transactions run at READ COMMITTED; the few places that need
 //! more order take a row lock (the audit chain's head, held only by the sealer; a template's latest
 //! version).
 
@@ -14,6 +14,7 @@ mod console;
 mod states;
 mod audit;
 mod background;
+mod changes;
 mod execution_list;
 mod lease;
 mod read;
@@ -35,6 +36,7 @@ use crate::{Result, StoreError};
 
 pub use scratch::ScratchDatabase;
 pub use wakeups::WORK_CHANNEL;
+pub use changes::CHANGES_CHANNEL;
 pub use retention::RETENTION_LOCK;
 
 /// The schema of the shared store, as this binary carries it.
@@ -46,6 +48,7 @@ pub struct PgStore {
     pool: PgPool,
     listening: wakeups::Listening,
     notifier: background::Job,
+    changes: changes::Notifier,
     sealer: background::Job,
 }
 
@@ -83,9 +86,10 @@ impl PgStore {
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
-        let listening = wakeups::Listening::start(options);
+        let changes = changes::Notifier::start(pool.clone(), changes::new_origin());
+        let listening = wakeups::Listening::start(options, std::sync::Arc::clone(changes.origin()));
         let (notifier, sealer) = (wakeups::notifier(pool.clone()), audit::sealer(pool.clone()));
-        Ok(Self { pool, listening, notifier, sealer })
+        Ok(Self { pool, listening, notifier, changes, sealer })
     }
 
     /// Whether the database of `url` exists (for readers that must not create one).
@@ -125,6 +129,7 @@ impl crate::Close for PgStore {
         }
         self.listening.stop();
         self.notifier.stop();
+        self.changes.stop();
         self.sealer.stop();
         self.pool.close().await;
     }

@@ -4,7 +4,7 @@ use sqlx::AssertSqlSafe;
 
 use super::PgStore;
 use crate::records::{EXECUTION_COLUMNS, TASK_COLUMNS};
-use crate::{ExecutionFilter, ExecutionRecord, ExecutionStore, LibraryStore, LogRecord, LogStore, Result, TaskRecord, TaskStore};
+use crate::{ExecutionFilter, ExecutionRecord, ExecutionStore, LibraryStore, LogRecord, LogStore, NumberedLog, Result, TaskRecord, TaskStore};
 
 #[async_trait::async_trait]
 impl ExecutionStore for PgStore {
@@ -51,6 +51,11 @@ impl TaskStore for PgStore {
         let sql = format!("SELECT {TASK_COLUMNS} FROM task_executions WHERE execution_id = $1 ORDER BY seq");
         Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(execution_id).fetch_all(&self.pool).await?)
     }
+
+    async fn tasks_updated_since(&self, execution_id: &str, since_ms: i64) -> Result<Vec<TaskRecord>> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM task_executions WHERE execution_id = $1 AND updated_ms >= $2 ORDER BY seq");
+        Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(execution_id).bind(since_ms).fetch_all(&self.pool).await?)
+    }
 }
 
 #[async_trait::async_trait]
@@ -62,6 +67,17 @@ impl LogStore for PgStore {
         )
         .bind(execution_id)
         .bind(task_execution_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn logs_after(&self, execution_id: &str, after: i64) -> Result<Vec<NumberedLog>> {
+        Ok(sqlx::query_as(
+            "SELECT id, execution_id, task_execution_id, ts_ms, log_type, message FROM execution_logs \
+             WHERE execution_id = $1 AND id > $2 ORDER BY id",
+        )
+        .bind(execution_id)
+        .bind(after)
         .fetch_all(&self.pool)
         .await?)
     }

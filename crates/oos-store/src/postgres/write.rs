@@ -1,6 +1,6 @@
 //! The step transaction of the PostgreSQL store. Rows go in with one statement per table
 //! (`UNNEST` of column arrays) and execution upserts are fenced by the lease; after the commit the
-//! audit records are sealed and new work is announced, both by the store's background jobs, so no
+//! audit records are sealed and changes and new work are announced, by the store's background jobs, so no
 //! lock is held across writers' commits.
 
 use std::collections::HashSet;
@@ -44,8 +44,10 @@ impl StepStore for PgStore {
 }
 
 impl PgStore {
-    /// After `write` committed: its audit records sealed, and (`new_work`) the workers woken.
+    /// After `write` committed: its changes announced, its audit records sealed, and (`new_work`)
+    /// the workers woken.
     fn written(&self, write: &StepWrite, new_work: bool) {
+        self.changed(crate::changes::changed_by(write));
         if !write.audit.is_empty() {
             self.audited();
         }

@@ -56,6 +56,7 @@ impl ExecutionApiStore for SqliteStore {
             }
         }
         commit_audited(tx).await?;
+        self.changes.announce_executions(|| removed.iter().cloned().collect());
         Ok(ids.iter().filter(|id| removed.remove(*id)).cloned().collect())
     }
 

@@ -31,7 +31,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::{Result, StoreError, Wakeups};
+use crate::{Changes, Result, StoreError, Wakeups};
 
 /// How hard a commit is pushed to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,6 +50,8 @@ pub struct SqliteStore {
     dir: PathBuf,
     /// In-process only: one process steps the executions of an embedded store.
     wakeups: Wakeups,
+    /// In-process as well: the one writing process is the one serving streams.
+    changes: Changes,
 }
 
 /// Held while this process runs executions on the data directory; dropping it releases the lock.
@@ -89,7 +91,7 @@ impl SqliteStore {
             .foreign_keys(false);
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, dir: dir.to_path_buf(), wakeups: Wakeups::default() })
+        Ok(Self { pool, dir: dir.to_path_buf(), wakeups: Wakeups::default(), changes: Changes::default() })
     }
 
     /// The connection pool (for the store's own modules).
@@ -112,6 +114,12 @@ impl SqliteStore {
             Err(TryLockError::WouldBlock) => Err(StoreError::Busy(self.dir.display().to_string())),
             Err(TryLockError::Error(e)) => Err(data_dir_error(&self.dir, e)),
         }
+    }
+}
+
+impl crate::ChangeFeed for SqliteStore {
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<crate::Change> {
+        self.changes.subscribe()
     }
 }
 

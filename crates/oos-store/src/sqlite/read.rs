@@ -3,7 +3,7 @@
 use sqlx::{AssertSqlSafe, FromRow, Row};
 
 use super::SqliteStore;
-use crate::{ExecutionFilter, ExecutionRecord, ExecutionStore, LibraryStore, LogRecord, LogStore, Result, TaskRecord, TaskStore};
+use crate::{ExecutionFilter, ExecutionRecord, ExecutionStore, LibraryStore, LogRecord, LogStore, NumberedLog, Result, TaskRecord, TaskStore};
 
 use crate::records::{EXECUTION_COLUMNS, TASK_COLUMNS};
 
@@ -55,6 +55,12 @@ impl TaskStore for SqliteStore {
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(execution_id).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(TaskRecord::from_row).collect::<Result<_, _>>()?)
     }
+
+    async fn tasks_updated_since(&self, execution_id: &str, since_ms: i64) -> Result<Vec<TaskRecord>> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM task_executions WHERE execution_id = ?1 AND updated_ms >= ?2 ORDER BY seq");
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(execution_id).bind(since_ms).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(TaskRecord::from_row).collect::<Result<_, _>>()?)
+    }
 }
 
 #[async_trait::async_trait]
@@ -69,6 +75,18 @@ impl LogStore for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(LogRecord::from_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn logs_after(&self, execution_id: &str, after: i64) -> Result<Vec<NumberedLog>> {
+        let rows = sqlx::query(
+            "SELECT id, execution_id, task_execution_id, ts_ms, log_type, message FROM execution_logs \
+             WHERE execution_id = ?1 AND id > ?2 ORDER BY id",
+        )
+        .bind(execution_id)
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(NumberedLog::from_row).collect::<Result<_, _>>()?)
     }
 }
 

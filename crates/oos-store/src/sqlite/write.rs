@@ -19,6 +19,7 @@ impl StepStore for SqliteStore {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         write_rows(&mut tx, Some(owner), write).await?;
         tx.commit().await?;
+        self.changes.announce_executions(|| crate::changes::changed_by(write));
         if !write.inbox.is_empty() {
             self.wakeups.announce();
         }
@@ -34,6 +35,7 @@ impl StepStore for SqliteStore {
         }
         write_rows(&mut tx, None, write).await?;
         tx.commit().await?;
+        self.changes.announce_executions(|| crate::changes::changed_by(write));
         self.wakeups.announce();
         Ok(None)
     }

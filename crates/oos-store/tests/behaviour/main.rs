@@ -43,6 +43,7 @@ macro_rules! on_both {
 mod assistant;
 mod audit_chain;
 mod audited_writes;
+mod changes;
 mod console;
 mod engine;
 mod executions_api;
