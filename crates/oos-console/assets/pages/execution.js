@@ -11,9 +11,6 @@ export const route = 'executions/:id';
 
 const FINAL = ['Success', 'Failed', 'Cancelled'];
 const REFRESH_AFTER_MS = 120;
-// Loop items and child executions change without a log line: while the execution runs, the view
-// also re-reads its tasks this often.
-const POLL_MS = 1500;
 
 function parsed(text) {
   if (typeof text !== 'string') return text || {};
@@ -237,10 +234,7 @@ export async function render(root, { id }) {
   const source = watchExecution(id, {
     status: refresh,
     task: applyTask,
-    log: (entry) => {
-      logLine(entry);
-      refresh();
-    },
+    log: logLine,
     end: () => {
       finished = true;
       source.close();
@@ -261,11 +255,5 @@ export async function render(root, { id }) {
       refresh();
     },
   });
-  const poll = setInterval(() => {
-    if (!finished && document.visibilityState === 'visible') refresh();
-  }, POLL_MS);
-  return () => {
-    source.close();
-    clearInterval(poll);
-  };
+  return () => source.close();
 }
