@@ -105,6 +105,9 @@ pub enum DecisionReason {
     ImplicitDeny,
     /// The account's root identity, which holds every permission without policies.
     AccountRoot,
+    /// A user changing their own password, which needs no `Allow` (RAM's
+    /// `AllowUserToChangePassword`, on by default); no `Deny` matched.
+    OwnPasswordChange,
 }
 
 /// The statement that decided: for the audit trail and `oos iam policy simulate`.

@@ -3,6 +3,8 @@
 
 use crate::arn;
 use crate::error::IamError;
+use crate::evaluate::AuthzRequest;
+use crate::identity::Principal;
 use crate::oos_actions::{ActionAuthz, RequestParams};
 
 /// The RAM API version the server answers management actions under.
@@ -78,6 +80,14 @@ pub const RAM_ACTIONS: &[(&str, RamResource)] = &[
     ("GetUserMFAInfo", one("user", "UserName")),
     ("ChangePassword", own_user()),
 ];
+
+/// Whether `request` is `principal`, a RAM user, changing their own password (`ram:ChangePassword`
+/// on their own user): RAM allows it without a policy unless the account's security preference
+/// forbids it (`AllowUserToChangePassword`, on by default; always on here). An explicit `Deny` still refuses.
+pub fn is_own_password_change(principal: &Principal, request: &AuthzRequest, account: &str) -> bool {
+    let Principal::User(user) = principal else { return false };
+    request.action.eq_ignore_ascii_case("ram:ChangePassword") && request.resources == [arn::ram(account, "user", user)]
+}
 
 /// Maps a RAM action and its parameters to what must be authorized; unknown actions are `InvalidAction.NotFound`.
 /// `caller_user` is the caller's RAM user name (`None` for the root and roles): what an action on

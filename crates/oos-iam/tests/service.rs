@@ -545,3 +545,21 @@ fn principals_are_read_back_from_their_arns() {
         assert_eq!(Principal::from_arn(foreign, "1234"), None, "{foreign}");
     }
 }
+
+#[tokio::test]
+async fn a_user_changes_their_own_password_without_an_allow_but_not_against_a_deny() {
+    let iam = iam();
+    iam.create_user("alice", "").await.unwrap();
+    let alice = Principal::User("alice".into());
+    let own = format!("acs:ram::{ACCOUNT}:user/alice");
+    let decision = iam.authorize(&alice, &request("ram:ChangePassword", &own)).await.unwrap();
+    assert!(decision.allowed);
+    assert_eq!(decision.reason, DecisionReason::OwnPasswordChange);
+    let bobs = format!("acs:ram::{ACCOUNT}:user/bob");
+    assert_eq!(iam.authorize(&alice, &request("ram:ChangePassword", &bobs)).await.unwrap().reason, DecisionReason::ImplicitDeny, "only their own");
+    assert!(!iam.authorize(&alice, &request("ram:UpdateLoginProfile", &own)).await.unwrap().allowed, "nothing else of their own");
+    let deny = r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"ram:ChangePassword","Resource":"*"}]}"#;
+    iam.create_policy("no-password-change", deny, "").await.unwrap();
+    iam.attach_policy(&AttachTarget::User("alice".into()), &PolicyRef::custom("no-password-change")).await.unwrap();
+    assert_eq!(iam.authorize(&alice, &request("ram:ChangePassword", &own)).await.unwrap().reason, DecisionReason::ExplicitDeny);
+}

@@ -23,6 +23,8 @@ pub struct Caller {
     /// A console session whose user's login profile says `PasswordResetRequired`: only
     /// ChangePassword is served until it is changed (never a signed request).
     pub password_reset_required: bool,
+    /// The token hash of the console session the request came by (never a signed request).
+    pub console_session: Option<String>,
 }
 
 /// Secrets of recently resolved keys, handed from the async IAM lookup to the synchronous verifier.
@@ -71,7 +73,7 @@ impl Authenticator {
             Err(other) => return Err(error::iam(other)),
         };
         let verified = self.verifier.verify_at(request, now)?;
-        Ok(Caller { arn: principal.arn(iam.account()), principal, access_key_id: verified.access_key_id, mfa_present: false, password_reset_required: false })
+        Ok(Caller { arn: principal.arn(iam.account()), principal, access_key_id: verified.access_key_id, mfa_present: false, password_reset_required: false, console_session: None })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Console sign-in and session-authenticated requests over real HTTP: passwords set through RAM's
 //! CreateLoginProfile, the cookie's flags (Secure over TLS), CSRF, MFA and `acs:MFAPresent`,
-//! lock-out and its end (virtual time), idle and absolute session ends, sign-out, revocation, the
+//! lock-out and its end (virtual time), idle and absolute session ends, sign-out, revocation (also by
+//! a password change: the user's other sessions, an administrator's: all), the
 //! session's StartExecution audited as its user, `/stream` on the cookie, and abuse: oversized
 //! bodies, a flood of sign-ins from one address, the unknown-user path, no password or seed in the
 //! store in plain text.
@@ -93,6 +94,11 @@ impl Browser {
     /// An unsigned OOS request with the session cookie and `csrf` (if any) as the header.
     async fn rpc(&self, token: &str, csrf: Option<&str>, action: &str, params: &[(&str, &str)]) -> Answer {
         self.rpc_of(OOS_VERSION, token, csrf, action, params).await
+    }
+
+    /// ListExecutions in `session`.
+    async fn list_executions(&self, session: &Session) -> Answer {
+        self.rpc(&session.token, Some(&session.csrf), "ListExecutions", &[]).await
     }
 
     /// RAM ChangePassword in `session`.
@@ -217,7 +223,8 @@ async fn a_session_starts_executions_as_its_user_under_csrf(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_told_to_reset_must_change_the_password_first_and_wrong_old_passwords_count_toward_the_lock() {
     let (_server, root, bed, _clock, browser) = start_virtual(Backend::Sqlite).await;
-    operator(&root, "dave", Some(&policy(&["oos:ListExecutions", "ram:ChangePassword"], None))).await;
+    // No policy allows ram:ChangePassword: a user's own password change needs none.
+    operator(&root, "dave", Some(&policy(&["oos:ListExecutions"], None))).await;
     ram(&root, "UpdateLoginProfile", &[("UserName", "dave"), ("PasswordResetRequired", "true")]).await;
 
     let signed_in = browser.sign_in("dave", PASSWORD, None).await;
@@ -265,17 +272,67 @@ async fn a_user_told_to_reset_must_change_the_password_first_and_wrong_old_passw
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn change_password_is_authorized_on_the_callers_own_user_and_only_users_have_one() {
+async fn a_user_changes_their_own_password_without_an_allow_unless_denied_and_only_users_have_one() {
     let (server, root, _bed, _clock, browser) = start_virtual(Backend::Sqlite).await;
     operator(&root, "erin", Some(&policy(&["oos:ListExecutions"], None))).await;
     let session = browser.session_of("erin", PASSWORD, None).await;
-    let refused = browser.rpc_of(RAM, &session.token, Some(&session.csrf), "ChangePassword", &[("OldPassword", PASSWORD), ("NewPassword", NEW_PASSWORD)]).await;
+    let changed = browser.change_password(&session, PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(changed.status, 200, "no Allow is needed: {}", changed.body);
+
+    let deny = json!({"Version": "1", "Statement": [{"Effect": "Deny", "Action": "ram:ChangePassword", "Resource": "*"}]}).to_string();
+    ram(&root, "CreatePolicy", &[("PolicyName", "no-password-change"), ("PolicyDocument", &deny)]).await;
+    ram(&root, "AttachPolicyToUser", &[("UserName", "erin"), ("PolicyName", "no-password-change"), ("PolicyType", "Custom")]).await;
+    let refused = browser.change_password(&session, NEW_PASSWORD, PASSWORD).await;
     assert_eq!((refused.status, refused.code()), (403, "Forbidden.RAM"), "{}", refused.body);
-    assert!(refused.body["Message"].as_str().unwrap().contains("ram:ChangePassword"), "{}", refused.body);
-    assert!(refused.body["Message"].as_str().unwrap().contains("user/erin"), "{}", refused.body);
+    let message = refused.body["Message"].as_str().unwrap();
+    assert!(message.contains("ram:ChangePassword") && message.contains("user/erin") && message.contains("ExplicitDeny"), "{}", refused.body);
     let by_root = call(&root, RAM, "ChangePassword", &[("OldPassword", PASSWORD), ("NewPassword", NEW_PASSWORD)]).await.unwrap_err();
     assert_eq!(by_root.code, "ChangePassword.NotAUser", "{by_root:?}");
     drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_revokes_the_users_other_sessions_and_an_administrators_change_all_on_sqlite() {
+    a_password_change_revokes_the_users_other_sessions_and_an_administrators_change_all(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_revokes_the_users_other_sessions_and_an_administrators_change_all_on_postgres() {
+    a_password_change_revokes_the_users_other_sessions_and_an_administrators_change_all(Backend::Postgres).await;
+}
+
+async fn a_password_change_revokes_the_users_other_sessions_and_an_administrators_change_all(backend: Backend) {
+    let (_server, root, _bed, clock, browser) = start_virtual(backend).await;
+    operator(&root, "gina", Some(&policy(&["oos:ListExecutions"], None))).await;
+    operator(&root, "hank", Some(&policy(&["oos:ListExecutions"], None))).await;
+    let (first, second, hanks) = (browser.session_of("gina", PASSWORD, None).await, browser.session_of("gina", PASSWORD, None).await, browser.session_of("hank", PASSWORD, None).await);
+
+    assert_eq!(browser.change_password(&first, PASSWORD, NEW_PASSWORD).await.status, 200);
+    let refused = browser.list_executions(&second).await;
+    assert_eq!((refused.status, refused.code()), (401, "Console.SessionRevoked"), "{}", refused.body);
+    assert_eq!(browser.current(&second.token).await.code(), "Console.SessionExpired", "a revoked session is deleted");
+    assert_eq!(browser.list_executions(&first).await.status, 200, "the session that changed the password goes on");
+    assert_eq!(browser.list_executions(&hanks).await.status, 200, "another user's session is untouched");
+
+    let third = browser.session_of("gina", NEW_PASSWORD, None).await;
+    ram(&root, "UpdateLoginProfile", &[("UserName", "gina"), ("PasswordResetRequired", "false")]).await;
+    assert_eq!(browser.list_executions(&third).await.status, 200, "an update without a password revokes nothing");
+    ram(&root, "UpdateLoginProfile", &[("UserName", "gina"), ("Password", PASSWORD)]).await;
+    for session in [&first, &third] {
+        assert_eq!(browser.list_executions(session).await.code(), "Console.SessionRevoked", "an administrator's new password ends every session");
+    }
+    assert_eq!(browser.list_executions(&hanks).await.status, 200);
+
+    let device = ram(&root, "CreateVirtualMFADevice", &[("VirtualMFADeviceName", "gina-phone")]).await;
+    let (serial, seed) = (device["VirtualMFADevice"]["SerialNumber"].as_str().unwrap().to_owned(), device["VirtualMFADevice"]["Base32StringSeed"].as_str().unwrap().to_owned());
+    let code_at = |offset: i64| totp::code(&seed, totp::step_at(clock.timestamp().as_second()) + offset).unwrap();
+    ram(&root, "BindMFADevice", &[("SerialNumber", &serial), ("UserName", "gina"), ("AuthenticationCode1", &code_at(0)), ("AuthenticationCode2", &code_at(1))]).await;
+    clock.advance(Duration::from_secs(60));
+    let with_mfa = browser.session_of("gina", PASSWORD, Some(&code_at(0))).await;
+    assert_eq!(browser.list_executions(&with_mfa).await.status, 200);
+    ram(&root, "UnbindMFADevice", &[("UserName", "gina")]).await;
+    assert_eq!(browser.list_executions(&with_mfa).await.code(), "Console.SessionRevoked", "unbinding the MFA device ends every session");
+    assert_eq!(browser.list_executions(&hanks).await.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -90,6 +90,8 @@ pub trait ConsoleStore: Send + Sync {
     async fn touch_console_session(&self, token_hash: &str, now_ms: i64, idle_expires_ms: i64) -> Result<Option<ConsoleSession>>;
     /// Whether it existed.
     async fn delete_console_session(&self, token_hash: &str) -> Result<bool>;
+    /// Revokes every session of the user name but the one with token hash `keep`; how many.
+    async fn revoke_console_sessions(&self, user_name: &str, keep: Option<&str>) -> Result<u64>;
     /// Until when the user name is locked (Unix ms; 0 or past: not locked).
     async fn sign_in_locked_until(&self, user_name: &str) -> Result<i64>;
     /// Counts a failed sign-in of the user name under `rule`; until when it is locked now.

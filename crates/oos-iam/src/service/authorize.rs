@@ -7,13 +7,15 @@ use super::{Iam, OOS_SERVICE_PRINCIPAL};
 use crate::arn::{self, ArnScope};
 use crate::cloud_calls::cloud_call_authz;
 use crate::error::IamError;
-use crate::evaluate::{AuthzRequest, Context, Decision, evaluate, keys};
+use crate::evaluate::{AuthzRequest, Context, Decision, DecisionReason, evaluate, keys};
 use crate::identity::{IdentityStore, Principal, Role};
 use crate::oos_actions::{RequestParams, oos_action_authz};
 use crate::policy::{Policy, TrustPolicy, TrustedPrincipal};
+use crate::ram_actions::is_own_password_change;
 
 impl<S: IdentityStore> Iam<S> {
-    /// Evaluates `request` for `principal` (root is always allowed, without policies).
+    /// Evaluates `request` for `principal` (root is always allowed, without policies; a user's own
+    /// password change is allowed unless a statement denies it).
     pub async fn authorize(
         &self,
         principal: &Principal,
@@ -24,7 +26,11 @@ impl<S: IdentityStore> Iam<S> {
         }
         let policies = self.effective_policies(principal).await?;
         let borrowed: Vec<&Policy> = policies.iter().map(|p| p.as_ref()).collect();
-        Ok(evaluate(&borrowed, request))
+        let decision = evaluate(&borrowed, request);
+        if decision.reason == DecisionReason::ImplicitDeny && is_own_password_change(principal, request, &self.account) {
+            return Ok(Decision { allowed: true, reason: DecisionReason::OwnPasswordChange, ..decision });
+        }
+        Ok(decision)
     }
 
     /// Like [`Iam::authorize`], but a denial is the `Forbidden.RAM` error naming principal, action and resource.

@@ -27,7 +27,12 @@ pub async fn dispatch(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Fi
         "CreateUser" => json!({"User": user_json(&iam.create_user(rpc.require("UserName")?, rpc.get("DisplayName").unwrap_or_default()).await.map_err(error::iam)?)}),
         "GetUser" => json!({"User": user_json(&iam.get_user(rpc.require("UserName")?).await.map_err(error::iam)?)}),
         "ListUsers" => listed("Users", "User", iam.list_users().await.map_err(error::iam)?.iter().map(user_json)),
-        "DeleteUser" => done(iam.delete_user(rpc.require("UserName")?).await)?,
+        "DeleteUser" => {
+            let user = rpc.require("UserName")?;
+            let deleted = done(iam.delete_user(user).await)?;
+            super::ram_console::revoke_sessions(api, user, None).await?;
+            deleted
+        }
         "CreateGroup" => json!({"Group": group_json(&iam.create_group(rpc.require("GroupName")?, rpc.get("Comments").unwrap_or_default()).await.map_err(error::iam)?)}),
         "GetGroup" => json!({"Group": group_json(&iam.get_group(rpc.require("GroupName")?).await.map_err(error::iam)?)}),
         "ListGroups" => listed("Groups", "Group", iam.list_groups().await.map_err(error::iam)?.iter().map(group_json)),

@@ -2,7 +2,8 @@
 //! UpdateLoginProfile, DeleteLoginProfile), a user's own password change (ChangePassword) and virtual MFA devices (CreateVirtualMFADevice,
 //! ListVirtualMFADevices, DeleteVirtualMFADevice, BindMFADevice, UnbindMFADevice, GetUserMFAInfo),
 //! in RAM's shapes. A password is hashed under the console's bound on concurrent hashing; a
-//! device's seed is answered once, by CreateVirtualMFADevice.
+//! device's seed is answered once, by CreateVirtualMFADevice. A new password, a deleted login
+//! profile or an unbound device revokes the user's console sessions ([`revoke_sessions`]).
 
 use oos_acs::{AcsError, RpcRequest, unknown_action};
 use oos_iam::console::password;
@@ -34,10 +35,19 @@ pub(super) async fn login_profiles(api: &Api, rpc: &RpcRequest) -> Result<Value,
                 Some(_) => Some(new_password(api, rpc, user).await?),
                 None => None,
             };
+            let new_password = password.is_some();
             let change = LoginProfileChange { password, password_reset_required: flag(rpc, "PasswordResetRequired")?, mfa_bind_required: flag(rpc, "MFABindRequired")? };
-            json!({"LoginProfile": profile_json(&iam.update_login_profile(user, change).await.map_err(error::iam)?)})
+            let profile = iam.update_login_profile(user, change).await.map_err(error::iam)?;
+            if new_password {
+                revoke_sessions(api, user, None).await?;
+            }
+            json!({"LoginProfile": profile_json(&profile)})
         }
-        "DeleteLoginProfile" => done(iam.delete_login_profile(user).await)?,
+        "DeleteLoginProfile" => {
+            let deleted = done(iam.delete_login_profile(user).await)?;
+            revoke_sessions(api, user, None).await?;
+            deleted
+        }
         other => return Err(unknown_action(other)),
     })
 }
@@ -55,7 +65,12 @@ pub(super) async fn mfa_devices(api: &Api, rpc: &RpcRequest) -> Result<Value, Ac
             let (serial, user) = (rpc.require("SerialNumber")?, rpc.require("UserName")?);
             done(iam.bind_mfa_device(serial, user, rpc.require("AuthenticationCode1")?, rpc.require("AuthenticationCode2")?).await)?
         }
-        "UnbindMFADevice" => json!({"MFADevice": {"SerialNumber": iam.unbind_mfa_device(rpc.require("UserName")?).await.map_err(error::iam)?}}),
+        "UnbindMFADevice" => {
+            let user = rpc.require("UserName")?;
+            let serial = iam.unbind_mfa_device(user).await.map_err(error::iam)?;
+            revoke_sessions(api, user, None).await?;
+            json!({"MFADevice": {"SerialNumber": serial}})
+        }
         "GetUserMFAInfo" => {
             let user = rpc.require("UserName")?;
             iam.get_user(user).await.map_err(error::iam)?;
@@ -68,8 +83,9 @@ pub(super) async fn mfa_devices(api: &Api, rpc: &RpcRequest) -> Result<Value, Ac
 }
 
 /// ChangePassword: the caller, a RAM user, changes its own console password (`OldPassword`,
-/// `NewPassword` under the password policy), which clears its `PasswordResetRequired`. A wrong
-/// `OldPassword` counts as a failed sign-in of the user (the lock-out rule of sign-ins applies).
+/// `NewPassword` under the password policy), which clears its `PasswordResetRequired` and revokes
+/// its other console sessions (the one the request came by continues). A wrong `OldPassword`
+/// counts as a failed sign-in of the user (the lock-out rule of sign-ins applies).
 pub(super) async fn change_password(api: &Api, caller: &Caller, rpc: &RpcRequest) -> Result<Value, AcsError> {
     let Principal::User(user) = &caller.principal else {
         return Err(AcsError::new(NOT_A_USER, "ChangePassword changes a RAM user's own console password; the root and roles have none."));
@@ -96,7 +112,18 @@ pub(super) async fn change_password(api: &Api, caller: &Caller, rpc: &RpcRequest
     api.store.clear_sign_in_failures(user).await.map_err(error::store)?;
     let change = LoginProfileChange { password: Some(password), password_reset_required: Some(false), mfa_bind_required: None };
     api.iam.update_login_profile(user, change).await.map_err(error::iam)?;
+    revoke_sessions(api, user, caller.console_session.as_deref()).await?;
     Ok(json!({}))
+}
+
+/// Revokes the console sessions of `user` but the one with token hash `keep`: their next request
+/// is refused with `Console.SessionRevoked`.
+pub(super) async fn revoke_sessions(api: &Api, user: &str, keep: Option<&str>) -> Result<(), AcsError> {
+    let revoked = api.store.revoke_console_sessions(user, keep).await.map_err(error::store)?;
+    if revoked > 0 {
+        tracing::info!(user, revoked, "console sessions revoked");
+    }
+    Ok(())
 }
 
 /// `Password`, checked against the policy and hashed.

@@ -71,6 +71,7 @@ pub(super) fn new_session(token: &str, user_name: &str, mfa_present: bool, now_m
         last_seen_ms: now_ms,
         idle_expires_ms: now_ms + millis(IDLE_TIMEOUT),
         expires_ms: now_ms + millis(SESSION_LIFETIME),
+        revoked: false,
     }
 }
 
@@ -83,6 +84,7 @@ pub(super) fn caller_of(session: &ConsoleSession, account: &str, profile: &Login
         access_key_id: format!("via console session {}", session.short_id),
         mfa_present: session.mfa_present,
         password_reset_required: profile.password_reset_required,
+        console_session: Some(session.token_hash.clone()),
     }
 }
 
@@ -98,16 +100,19 @@ pub(super) fn cookie_token(request: &IncomingRequest) -> Option<&str> {
 }
 
 /// The live session the request's cookie names, now used (its idle end moves), with its token and
-/// its user's login profile; a session whose user or login profile is gone is deleted.
+/// its user's login profile; a revoked session, or one whose user or login profile is gone, is deleted.
 pub(super) async fn current(api: &Api, request: &IncomingRequest) -> Result<(ConsoleSession, String, LoginProfile), AcsError> {
     let expired = || AcsError::new(SESSION_EXPIRED, "Sign in: there is no session, or it ended (signed out, idle for too long or past its lifetime).");
     let token = cookie_token(request).ok_or_else(expired)?;
     let now = api.clock.now_ms();
     let hash = token_hash(token);
     let session = api.store.touch_console_session(&hash, now, now + millis(IDLE_TIMEOUT)).await.map_err(crate::error::store)?.ok_or_else(expired)?;
-    let Some(profile) = api.iam.sign_in_profile(&session.user_name).await.map_err(crate::error::iam)? else {
-        api.store.delete_console_session(&hash).await.map_err(crate::error::store)?;
-        return Err(AcsError::new(SESSION_REVOKED, "The session's user or their login profile was deleted."));
+    let profile = match api.iam.sign_in_profile(&session.user_name).await.map_err(crate::error::iam)? {
+        Some(profile) if !session.revoked => profile,
+        _ => {
+            api.store.delete_console_session(&hash).await.map_err(crate::error::store)?;
+            return Err(AcsError::new(SESSION_REVOKED, "The session was revoked: its user's password changed, or the user, their login profile or MFA device was removed."));
+        }
     };
     Ok((session, token.to_owned(), profile))
 }

@@ -15,6 +15,8 @@ pub struct ConsoleSession {
     pub last_seen_ms: i64,
     pub idle_expires_ms: i64,
     pub expires_ms: i64,
+    /// Revoked (its user's password changed, …): its next request is refused as such.
+    pub revoked: bool,
 }
 
 /// When repeated failed sign-ins lock a user name out.

@@ -37,6 +37,14 @@ impl ConsoleStore for PgStore {
         Ok(deleted)
     }
 
+    async fn revoke_console_sessions(&self, user_name: &str, keep: Option<&str>) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let query = sqlx::query(console::REVOKE_USERS).bind(user_name.to_owned()).bind(keep.unwrap_or_default().to_owned());
+        let revoked = query.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
     async fn sign_in_locked_until(&self, user_name: &str) -> Result<i64> {
         let locked: Option<i64> = sqlx::query_scalar(console::LOCKED_UNTIL).bind(user_name.to_owned()).fetch_optional(&self.pool).await?;
         Ok(locked.unwrap_or(0))

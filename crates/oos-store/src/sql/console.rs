@@ -7,7 +7,7 @@ use super::{Dialect, Statement};
 use crate::model::{ConsoleSession, LockoutRule};
 
 /// The columns of a [`ConsoleSession`], in its field order.
-pub(crate) const COLUMNS: &str = "token_hash, short_id, user_name, mfa_present, csrf_hash, created_ms, last_seen_ms, idle_expires_ms, expires_ms";
+pub(crate) const COLUMNS: &str = "token_hash, short_id, user_name, mfa_present, csrf_hash, created_ms, last_seen_ms, idle_expires_ms, expires_ms, revoked";
 
 /// Inserts `session`.
 pub(crate) fn insert<DB: Dialect>(session: &ConsoleSession) -> Statement<DB>
@@ -16,7 +16,7 @@ where
     for<'t> bool: Encode<'t, DB> + Type<DB>,
     for<'t> String: Encode<'t, DB> + Type<DB>,
 {
-    sqlx::query(AssertSqlSafe(format!("INSERT INTO console_sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")))
+    sqlx::query(AssertSqlSafe(format!("INSERT INTO console_sessions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")))
         .bind(session.token_hash.clone())
         .bind(session.short_id.clone())
         .bind(session.user_name.clone())
@@ -26,6 +26,7 @@ where
         .bind(session.last_seen_ms)
         .bind(session.idle_expires_ms)
         .bind(session.expires_ms)
+        .bind(session.revoked)
 }
 
 /// Deletes the sessions ended at `$1`.
@@ -40,6 +41,9 @@ pub(crate) fn touch() -> String {
 }
 
 pub(crate) const DELETE: &str = "DELETE FROM console_sessions WHERE token_hash = $1";
+
+/// Revokes the sessions of user name `$1` but session `$2` (`''`: none kept).
+pub(crate) const REVOKE_USERS: &str = "UPDATE console_sessions SET revoked = TRUE WHERE user_name = $1 AND token_hash <> $2 AND NOT revoked";
 
 /// Until when user name `$1` is locked (0: never locked).
 pub(crate) const LOCKED_UNTIL: &str = "SELECT locked_until_ms FROM console_sign_in_failures WHERE user_name = $1";

@@ -449,6 +449,7 @@ pub(crate) const TABLES: &[Table] = &[
             int("last_seen_ms"),
             int("idle_expires_ms"),
             int("expires_ms"),
+            boolean("revoked"),
         ],
         fill: Fill::Copied,
     },

@@ -7,6 +7,7 @@ use oos_store::{ConsoleSession, LockoutRule, ServerStore};
 on_both!(
     a_session_lives_until_its_absolute_or_idle_end,
     deleting_a_session_ends_it_and_creation_sweeps_ended_ones,
+    revoking_a_users_sessions_marks_them_all_but_the_kept_one,
     failures_within_one_window_lock_the_user_name,
     a_stale_window_starts_over_and_success_forgets
 );
@@ -22,6 +23,7 @@ fn session(token_hash: &str, created_ms: i64) -> ConsoleSession {
         last_seen_ms: created_ms,
         idle_expires_ms: created_ms + 100,
         expires_ms: created_ms + 1_000,
+        revoked: false,
     }
 }
 
@@ -52,6 +54,20 @@ async fn deleting_a_session_ends_it_and_creation_sweeps_ended_ones(store: &dyn S
     store.create_console_session(&session("new", 5_000), 5_000).await.unwrap();
     assert!(!store.delete_console_session("old").await.unwrap(), "an ended session is swept by the next creation");
     assert!(store.delete_console_session("new").await.unwrap());
+}
+
+async fn revoking_a_users_sessions_marks_them_all_but_the_kept_one(store: &dyn ServerStore) {
+    for token in ["kept", "other", "third"] {
+        store.create_console_session(&session(token, 0), 0).await.unwrap();
+    }
+    store.create_console_session(&ConsoleSession { user_name: "bob".into(), ..session("bobs", 0) }, 0).await.unwrap();
+    assert_eq!(store.revoke_console_sessions("alice", Some("kept")).await.unwrap(), 2);
+    let revoked = |token: &'static str| async move { store.touch_console_session(token, 10, 20).await.unwrap().unwrap().revoked };
+    assert!(!revoked("kept").await && revoked("other").await && revoked("third").await);
+    assert!(!revoked("bobs").await, "another user's session is untouched");
+    assert_eq!(store.revoke_console_sessions("alice", None).await.unwrap(), 1, "the kept one; the revoked ones are not counted again");
+    assert!(revoked("kept").await);
+    assert_eq!(store.revoke_console_sessions("nobody", None).await.unwrap(), 0);
 }
 
 async fn failures_within_one_window_lock_the_user_name(store: &dyn ServerStore) {

@@ -159,7 +159,7 @@ pub async fn populate(store: &SqliteStore) {
         store.capture_letter(&letter, 100).await.unwrap();
     }
     let session = ConsoleSession { token_hash: "ab".repeat(32), short_id: "abababab".into(), user_name: "alice".into(), mfa_present: true, csrf_hash: "cd".repeat(32),
-        created_ms: 100, last_seen_ms: 200, idle_expires_ms: 300, expires_ms: 400 };
+        created_ms: 100, last_seen_ms: 200, idle_expires_ms: 300, expires_ms: 400, revoked: true };
     store.create_console_session(&session, 0).await.unwrap();
     let rule = LockoutRule { max_failures: 5, window_ms: 900_000, lock_ms: 900_000 };
     store.record_sign_in_failure("mallory", 100, &rule).await.unwrap();
