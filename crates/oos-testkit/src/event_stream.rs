@@ -1,5 +1,5 @@
 //! A client of `/stream` over server-sent events, for tests: opened with a signed
-//! `ListExecutionLogs` request, read event by event.
+//! `ListExecutionLogs` request or a console session's cookie, read event by event.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -24,10 +24,35 @@ impl EventStream {
     /// Opens the stream of execution `id` at `addr`.
     pub async fn open(addr: SocketAddr, credentials: &Credentials, id: &str) -> Self {
         let query = Call::new(credentials, OOS, "ListExecutionLogs", &[("ExecutionId", id)]).v1_query("GET", "/stream");
+        Self::request(addr, &query, "").await
+    }
+
+    /// Opens the stream of execution `id` at `addr` as a browser's EventSource does: unsigned, with
+    /// the `Cookie` header `cookie` (e.g. `oos_console=<token>`) and no CSRF header.
+    pub async fn open_with_cookie(addr: SocketAddr, cookie: &str, id: &str) -> Self {
+        let query = format!("Action=ListExecutionLogs&Version={OOS}&ExecutionId={id}");
+        Self::request(addr, &query, &format!("Cookie: {cookie}\r\n")).await
+    }
+
+    /// Sends `GET /stream?<query>` with the `headers` lines (each ending in CRLF) added.
+    async fn request(addr: SocketAddr, query: &str, headers: &str) -> Self {
         let mut socket = TcpStream::connect(addr).await.expect("the server accepts");
-        let request = format!("GET /stream?{query} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
+        let request = format!("GET /stream?{query} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n{headers}\r\n");
         socket.write_all(request.as_bytes()).await.expect("the request is sent");
         Self { socket, text: String::new() }
+    }
+
+    /// Whether the connection ends (closed or reset) within `within`; what arrives until then is dropped.
+    pub async fn ends_within(&mut self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut chunk = [0u8; 8192];
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.read(&mut chunk)).await {
+                Err(_) => return false,
+                Ok(Ok(0) | Err(_)) => return true,
+                Ok(Ok(_)) => {}
+            }
+        }
     }
 
     /// The next event; `None` when none comes within `within`.

@@ -67,6 +67,14 @@ impl Target {
         self.process = Some(spawn(&self.args));
     }
 
+    /// Makes every later start listen on the port the server has now (as a browser's cookie
+    /// expects), instead of a fresh one.
+    pub fn keep_port(&mut self) {
+        let addr = self.addr().to_string();
+        let listen = self.args.iter().position(|arg| arg == "--listen").expect("a --listen argument") + 1;
+        self.args[listen] = addr;
+    }
+
     /// Kills the server (SIGKILL); its data directory stays, to be read afterwards.
     pub fn kill(&mut self) {
         if let Some(process) = self.process.take() {
